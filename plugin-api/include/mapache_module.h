@@ -1,0 +1,369 @@
+/*
+ * mapache module ABI. Generated from plugin-api/src/abi.rs by cbindgen: do not edit.
+ * Regenerate with: MAPACHE_BLESS=1 cargo test -p mapache-plugin-api --test header
+ */
+
+#ifndef MAPACHE_MODULE_H
+#define MAPACHE_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// First field of every module descriptor: "MAPC" read as a big-endian u32.
+#define MAPACHE_MODULE_MAGIC 1296126019
+
+// ABI major version. A module with a different major is refused.
+#define MAPACHE_ABI_MAJOR 1
+
+// ABI minor version. Minors only append; a module with a newer minor than the core is refused.
+#define MAPACHE_ABI_MINOR 0
+
+// Return value: success.
+#define MAPACHE_OK 0
+
+// Return value of a handler: this request is not mine, try the next handler.
+#define MAPACHE_DECLINED -1
+
+// Return value: failure (details were logged or written to the error buffer).
+#define MAPACHE_ERROR -2
+
+// [`MapacheModule::kind`] of a multi-processing module (exactly one is loaded).
+#define MAPACHE_KIND_MPM 1
+
+// [`MapacheModule::kind`] of a handler module (any number are loaded).
+#define MAPACHE_KIND_HANDLER 2
+
+// Directive argument kind: exactly one argument.
+#define MAPACHE_TAKE1 1
+
+// Directive argument kind: exactly two arguments.
+#define MAPACHE_TAKE2 2
+
+// Directive argument kind: one or two arguments.
+#define MAPACHE_TAKE12 3
+
+// Directive argument kind: one, two or three arguments.
+#define MAPACHE_TAKE123 4
+
+// Directive argument kind: `On` or `Off` (case-insensitive); the value is handed over as written.
+#define MAPACHE_FLAG 5
+
+// Directive argument kind: no argument.
+#define MAPACHE_NO_ARGS 6
+
+// Directive argument kind: one or more arguments.
+#define MAPACHE_ITERATE 7
+
+// Directive argument kind: any number of arguments, including none.
+#define MAPACHE_RAW_ARGS 8
+
+// Directive context bit: allowed at server level (outside any section).
+#define MAPACHE_CTX_SERVER 1
+
+// Directive context bit: allowed inside `<Location>` and `<Directory>` sections.
+#define MAPACHE_CTX_SECTION 2
+
+// Directive context bits: allowed everywhere.
+#define MAPACHE_CTX_ANY 3
+
+// [`MapacheModule::mpm_flags`] bit: the MPM runs several threads per process.
+#define MAPACHE_MPM_THREADED 1
+
+// [`MapacheModule::mpm_flags`] bit: the MPM forks child processes.
+#define MAPACHE_MPM_FORKED 2
+
+// [`MapacheModule::mpm_flags`] bit: idle connections wait without a thread (event MPM).
+#define MAPACHE_MPM_ASYNC 4
+
+// [`MapacheRunInfo::flags`] bit: `-X` was given: one child (or none), in the foreground.
+#define MAPACHE_RUN_ONE_PROCESS 1
+
+// Return value of [`MapacheModule::mpm_run`]: the server was stopped; the core exits 0.
+#define MAPACHE_MPM_EXIT 0
+
+// Return value of [`MapacheModule::mpm_run`]: a restart was requested; the core reloads.
+#define MAPACHE_MPM_RESTART 1
+
+// Return value of [`MapacheModule::mpm_run`]: the MPM failed; the core exits 1.
+#define MAPACHE_MPM_FAILED 2
+
+// Connection state: nothing to do until the socket is readable; read, then call `conn_feed`.
+// An MPM may park the connection in its poller (keep-alive, or a partial request head).
+#define MAPACHE_CONN_NEED_READ 1
+
+// Connection state: at least one complete request head is buffered; call `conn_process`,
+// usually on a worker thread.
+#define MAPACHE_CONN_READY 2
+
+// Connection state: the connection is finished; call `conn_close`.
+#define MAPACHE_CONN_CLOSE 3
+
+// Log level `emerg` (Apache's numbering; `trace1`..`trace8` are 8..15).
+#define MAPACHE_LOG_EMERG 0
+
+// Log level `alert`.
+#define MAPACHE_LOG_ALERT 1
+
+// Log level `crit`.
+#define MAPACHE_LOG_CRIT 2
+
+// Log level `error`.
+#define MAPACHE_LOG_ERR 3
+
+// Log level `warn`.
+#define MAPACHE_LOG_WARN 4
+
+// Log level `notice`.
+#define MAPACHE_LOG_NOTICE 5
+
+// Log level `info`.
+#define MAPACHE_LOG_INFO 6
+
+// Log level `debug`.
+#define MAPACHE_LOG_DEBUG 7
+
+// Opaque handle to a configuration scope: the server scope, or the merged view that applies to one
+// request. Owned by the core; valid until the module's process exits or the configuration is
+// reloaded, whichever comes first.
+typedef struct MapacheConfig MapacheConfig;
+
+// Opaque handle to one client connection, owned by the core from `conn_open` until `conn_close`.
+// It may move between threads, but only one thread may use it at a time.
+typedef struct MapacheConn MapacheConn;
+
+// Opaque handle to one request being served. Owned by the core; valid only during the `handle`
+// call it was passed to, and only on that call's thread.
+typedef struct MapacheRequest MapacheRequest;
+
+// One entry of a module's directive table.
+typedef struct MapacheDirective {
+  // Directive name, NUL-terminated, static. Matched case-insensitively.
+  const char *name;
+  // Argument kind: one of `MAPACHE_TAKE1` … `MAPACHE_RAW_ARGS`.
+  uint32_t args;
+  // Where the directive may appear: `MAPACHE_CTX_*` bits.
+  uint32_t contexts;
+  // One-line help text, NUL-terminated, static; shown by `-L` and in arity errors.
+  const char *help;
+} MapacheDirective;
+
+// A borrowed run of bytes (not NUL-terminated, not necessarily UTF-8).
+//
+// Whoever hands a `MapacheStr` out owns the bytes; how long they stay valid is stated by the
+// function that returns it. `ptr` may be null only when `len` is 0.
+typedef struct MapacheStr {
+  // First byte.
+  const uint8_t *ptr;
+  // Number of bytes.
+  size_t len;
+} MapacheStr;
+
+// One occurrence of a directive in the configuration, as the core parsed it.
+// All pointers are owned by the core and live as long as the [`MapacheConfig`] they came from.
+typedef struct MapacheDirectiveValue {
+  // The arguments, with quotes removed and `${VAR}` expanded.
+  const struct MapacheStr *args;
+  // Number of arguments.
+  size_t nargs;
+  // The configuration file the directive was read from.
+  struct MapacheStr file;
+  // Its line number (1-based).
+  uint32_t line;
+} MapacheDirectiveValue;
+
+// The function table the core hands every module in `init`.
+//
+// The table is owned by the core and lives for the whole process. Fields beyond `struct_size` do
+// not exist: a module built against a newer minor must check `struct_size` (or `abi_minor`) before
+// calling a function appended later. Unless a function says otherwise, `MapacheStr` arguments are
+// borrowed only for the duration of the call, and `MapacheStr` results are owned by the core.
+typedef struct MapacheHost {
+  // `sizeof(MapacheHost)` as the core knows it.
+  uint32_t struct_size;
+  // The core's ABI major.
+  uint16_t abi_major;
+  // The core's ABI minor.
+  uint16_t abi_minor;
+  // The server's version string, e.g. `mapache/0.1.0`; static.
+  struct MapacheStr server_version;
+  // Writes one line to the error log as `[module:level]` if `level` passes the module's LogLevel.
+  void (*log)(struct MapacheStr module, int32_t level, struct MapacheStr msg);
+  // Number of occurrences of directive `name` (case-insensitive) visible in `config`.
+  size_t (*config_count)(const struct MapacheConfig *config, struct MapacheStr name);
+  // Fills `out` with occurrence `index` of directive `name` and returns 1, or returns 0 when there
+  // is no such occurrence. Occurrences run from the least to the most specific: server level in
+  // file order, then each matching section in order; so the last one is the one in effect.
+  int32_t (*config_get)(const struct MapacheConfig *config,
+                        struct MapacheStr name,
+                        size_t index,
+                        struct MapacheDirectiveValue *out);
+  // The request method, e.g. `GET`. Valid until `handle` returns.
+  struct MapacheStr (*req_method)(const struct MapacheRequest *req);
+  // The request target exactly as the client sent it. Valid until `handle` returns.
+  struct MapacheStr (*req_uri)(const struct MapacheRequest *req);
+  // The path, percent-decoded once, with `.` and `..` resolved; always starts with `/`.
+  struct MapacheStr (*req_path)(const struct MapacheRequest *req);
+  // The query string without `?` (empty when absent), still percent-encoded.
+  struct MapacheStr (*req_query)(const struct MapacheRequest *req);
+  // The protocol of the request line, e.g. `HTTP/1.1`.
+  struct MapacheStr (*req_protocol)(const struct MapacheRequest *req);
+  // Finds the first request header named `name` (case-insensitive). Returns 1 and fills `value`,
+  // or returns 0.
+  int32_t (*req_header)(const struct MapacheRequest *req,
+                        struct MapacheStr name,
+                        struct MapacheStr *value);
+  // Number of request header fields.
+  size_t (*req_header_count)(const struct MapacheRequest *req);
+  // Fills `name` and `value` with header field `index` and returns 1, or returns 0 past the end.
+  int32_t (*req_header_at)(const struct MapacheRequest *req,
+                           size_t index,
+                           struct MapacheStr *name,
+                           struct MapacheStr *value);
+  // The handler name chosen for this request by `SetHandler` (empty when none was set).
+  struct MapacheStr (*req_handler)(const struct MapacheRequest *req);
+  // The configuration that applies to this request (server level merged with matching sections).
+  // Valid until `handle` returns.
+  const struct MapacheConfig *(*req_config)(const struct MapacheRequest *req);
+  // The client's IP address as text, e.g. `127.0.0.1` or `::1`.
+  struct MapacheStr (*req_client_ip)(const struct MapacheRequest *req);
+  // Reads up to `cap` bytes of the request body (de-chunked) into `buf`, which the module owns.
+  // Returns the number of bytes read, 0 at the end of the body, or -1 on an error (the connection
+  // is then closed after the response). Blocks, bounded by the server's Timeout.
+  ptrdiff_t (*req_read_body)(struct MapacheRequest *req, uint8_t *buf, size_t cap);
+  // Logs `msg` to the error log with the request's client address, as `module`.
+  void (*req_log)(const struct MapacheRequest *req,
+                  struct MapacheStr module,
+                  int32_t level,
+                  struct MapacheStr msg);
+  // Sets the status code (100..=599; default 200). Must come before the first body byte.
+  void (*resp_set_status)(struct MapacheRequest *req, uint16_t status);
+  // Sets a response header, replacing any of the same name. The framing headers
+  // (Content-Length, Transfer-Encoding, Connection), Date and Server belong to the core and are
+  // ignored here. Returns `MAPACHE_ERROR` once the head has been sent.
+  int32_t (*resp_set_header)(struct MapacheRequest *req,
+                             struct MapacheStr name,
+                             struct MapacheStr value);
+  // Adds a response header, keeping any of the same name. Same rules as `resp_set_header`.
+  int32_t (*resp_add_header)(struct MapacheRequest *req,
+                             struct MapacheStr name,
+                             struct MapacheStr value);
+  // Declares the body length. Without it, the core sends a small body with Content-Length and a
+  // streamed one chunked (HTTP/1.1) or until close (HTTP/1.0).
+  void (*resp_set_content_length)(struct MapacheRequest *req, uint64_t length);
+  // Appends body bytes (copied before returning). The head is sent with the first body bytes.
+  // For HEAD requests the core discards body bytes. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
+  // the client has gone (stop producing then).
+  int32_t (*resp_write)(struct MapacheRequest *req, struct MapacheStr data);
+  // Sends `length` bytes of the open file `fd` from `offset` as body (sendfile where possible).
+  // The module keeps owning `fd`; the core duplicates it if it needs it after returning.
+  int32_t (*resp_sendfile)(struct MapacheRequest *req, int32_t fd, uint64_t offset, uint64_t length);
+  // Prepares this child process to serve: call once in every child after fork (or in the master
+  // itself under `-X`), before any thread starts. Runs every handler module's `child_init`.
+  // `slot` is the child's index (0-based, below ServerLimit). Returns `MAPACHE_OK` or
+  // `MAPACHE_ERROR` (the child must then exit with status 1).
+  int32_t (*child_init)(uint32_t slot);
+  // Serves a whole connection on the calling thread, blocking, until it closes (keep-alive and
+  // pipelining included, bounded by Timeout and KeepAliveTimeout). Takes ownership of `fd` and
+  // closes it. Returns the number of requests served.
+  uint64_t (*serve_connection)(int32_t fd);
+  // Starts a connection for step-by-step serving (event MPMs). Takes ownership of `fd`, which
+  // the core makes non-blocking. Never returns null.
+  struct MapacheConn *(*conn_open)(int32_t fd);
+  // The connection's socket, for polling. Still owned by the core.
+  int32_t (*conn_fd)(const struct MapacheConn *conn);
+  // Hands over bytes the MPM read from the socket (the core copies them). Does not block and runs
+  // no handler. Returns `MAPACHE_CONN_NEED_READ` (the request head is not complete yet),
+  // `MAPACHE_CONN_READY` (call `conn_process`) or `MAPACHE_CONN_CLOSE`. `data` of length 0 means
+  // end of stream.
+  int32_t (*conn_feed)(struct MapacheConn *conn, struct MapacheStr data);
+  // Serves every complete request buffered on the connection, on the calling thread, blocking on
+  // the socket for request bodies and for writing (bounded by Timeout). Returns
+  // `MAPACHE_CONN_NEED_READ` when the connection waits for its next request (park it in the
+  // poller instead of blocking a thread), or `MAPACHE_CONN_CLOSE`.
+  int32_t (*conn_process)(struct MapacheConn *conn);
+  // Milliseconds until the connection's current wait times out (KeepAliveTimeout when idle
+  // between requests, the request-read timeout during a partial head); 0 when already expired.
+  uint64_t (*conn_timeout_ms)(const struct MapacheConn *conn);
+  // Tells the core that the current wait expired. Answers 408 when a request was partly read.
+  // Returns `MAPACHE_CONN_CLOSE`.
+  int32_t (*conn_expire)(struct MapacheConn *conn);
+  // Closes the connection (with a lingering close when needed) and frees it. `conn` is invalid
+  // afterwards.
+  void (*conn_close)(struct MapacheConn *conn);
+  // Flushes logs and runs nothing else: call once in a child before it exits normally.
+  void (*child_exit)(void);
+} MapacheHost;
+
+// A listening socket bound by the core and handed to the MPM.
+typedef struct MapacheListener {
+  // The socket, non-blocking, close-on-exec, already listening. Owned by the core: never close it.
+  int32_t fd;
+  // The address as configured and bound, e.g. `127.0.0.1:8080` or `[::1]:8080`.
+  struct MapacheStr addr;
+} MapacheListener;
+
+// What the core hands an MPM's `mpm_run`. Owned by the core; valid for the whole `mpm_run` call
+// (and in children forked during it).
+typedef struct MapacheRunInfo {
+  // `sizeof(MapacheRunInfo)` as the core knows it.
+  uint32_t struct_size;
+  // `MAPACHE_RUN_*` bits.
+  uint32_t flags;
+  // The listeners, `listener_count` of them.
+  const struct MapacheListener *listeners;
+  // Number of listeners (at least one).
+  size_t listener_count;
+  // The server configuration scope (the MPM's own directives are read from it).
+  const struct MapacheConfig *config;
+} MapacheRunInfo;
+
+// The descriptor every module exports under the symbol named in LoadModule.
+//
+// The core checks `magic`, `abi_major`, `abi_minor` and `struct_size` before it reads or calls
+// anything else. All pointers are static in the module (modules are never unloaded).
+typedef struct MapacheModule {
+  // Must be `MAPACHE_MODULE_MAGIC`.
+  uint32_t magic;
+  // `MAPACHE_ABI_MAJOR` the module was built against.
+  uint16_t abi_major;
+  // `MAPACHE_ABI_MINOR` the module was built against.
+  uint16_t abi_minor;
+  // `sizeof(MapacheModule)` as the module was built.
+  uint32_t struct_size;
+  // `MAPACHE_KIND_MPM` or `MAPACHE_KIND_HANDLER`.
+  uint32_t kind;
+  // Short module name, e.g. `static`; NUL-terminated. Used in log lines and LogLevel.
+  const char *name;
+  // The module's own version, NUL-terminated.
+  const char *version;
+  // The directive table, `directive_count` entries (may be null when the count is 0).
+  const struct MapacheDirective *directives;
+  // Number of directive table entries.
+  size_t directive_count;
+  // Called once in the master process after the whole configuration was read, before any
+  // fork, single-threaded: it must not start threads. May be null.
+  // `host` lives for the whole process; keep it. `config` is the server scope, valid until the
+  // configuration is reloaded. On failure write a one-line, NUL-terminated message into `err`
+  // (owned by the core, `err_cap` bytes) and return `MAPACHE_ERROR`: the core prints it and
+  // exits 1. Otherwise return `MAPACHE_OK`.
+  int32_t (*init)(const struct MapacheHost *host,
+                  const struct MapacheConfig *config,
+                  char *err,
+                  size_t err_cap);
+  // Called in every child process after fork (through the host's `child_init`), before any
+  // thread starts. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` to stop the child. May be null.
+  int32_t (*child_init)(void);
+  // Handler modules: answers one request. Runs in a child, on a worker thread, concurrently
+  // with other calls in threaded MPMs. `req` is valid only during the call. Returns
+  // `MAPACHE_OK` when it produced the response, `MAPACHE_DECLINED` to let the next handler try,
+  // or an HTTP status (400..=599) for the core to answer with its own error page. Null for MPMs.
+  int32_t (*handle)(struct MapacheRequest *req);
+  // MPMs: `MAPACHE_MPM_*` bits. 0 for handlers.
+  uint32_t mpm_flags;
+  // MPMs: the master loop. Runs in the master process and owns it (forking, reaping, signals)
+  // until the server stops or restarts; `run` is valid for the whole call. Returns one of
+  // `MAPACHE_MPM_*`. Null for handlers.
+  int32_t (*mpm_run)(const struct MapacheRunInfo *run);
+} MapacheModule;
+
+#endif  /* MAPACHE_MODULE_H */

@@ -1,0 +1,393 @@
+//! The C ABI itself: constants, `#[repr(C)]` structs and function-pointer types.
+//!
+//! Everything in this file is mirrored into `include/mapache_module.h` by cbindgen; a test fails when
+//! the header is stale. Nothing here may change meaning within one major version; a minor version
+//! may only append fields to the end of [`MapacheModule`], [`MapacheHost`] and [`MapacheRunInfo`],
+//! and add constants.
+//!
+//! # Versioning rule
+//! * Every struct that crosses the boundary starts with (or contains) its own size. The reader only
+//!   touches fields that lie inside the size the writer declared.
+//! * A module compiled against an older minor loads in a newer core: the core reads only the
+//!   descriptor fields the module's `struct_size` covers.
+//! * A module compiled against a newer minor than the core knows is refused at LoadModule, because
+//!   it may rely on host functions the core does not have.
+//! * Anything else (removing or reordering a field, changing a type or a meaning) is a new major,
+//!   and a different major is always refused.
+//!
+//! # Processes and threads
+//! The master process is single-threaded and forks; module code that runs in the master (`init`,
+//! an MPM's `run` before it forks) must not start threads. Children run `child_init`, then serve.
+//! Handlers run on whatever thread the MPM serves the connection on, concurrently with themselves
+//! in threaded MPMs, so a handler must be thread-safe.
+
+use core::ffi::c_char;
+
+/// First field of every module descriptor: "MAPC" read as a big-endian u32.
+pub const MAPACHE_MODULE_MAGIC: u32 = 0x4D41_5043;
+/// ABI major version. A module with a different major is refused.
+pub const MAPACHE_ABI_MAJOR: u16 = 1;
+/// ABI minor version. Minors only append; a module with a newer minor than the core is refused.
+pub const MAPACHE_ABI_MINOR: u16 = 0;
+
+/// Return value: success.
+pub const MAPACHE_OK: i32 = 0;
+/// Return value of a handler: this request is not mine, try the next handler.
+pub const MAPACHE_DECLINED: i32 = -1;
+/// Return value: failure (details were logged or written to the error buffer).
+pub const MAPACHE_ERROR: i32 = -2;
+
+/// [`MapacheModule::kind`] of a multi-processing module (exactly one is loaded).
+pub const MAPACHE_KIND_MPM: u32 = 1;
+/// [`MapacheModule::kind`] of a handler module (any number are loaded).
+pub const MAPACHE_KIND_HANDLER: u32 = 2;
+
+/// Directive argument kind: exactly one argument.
+pub const MAPACHE_TAKE1: u32 = 1;
+/// Directive argument kind: exactly two arguments.
+pub const MAPACHE_TAKE2: u32 = 2;
+/// Directive argument kind: one or two arguments.
+pub const MAPACHE_TAKE12: u32 = 3;
+/// Directive argument kind: one, two or three arguments.
+pub const MAPACHE_TAKE123: u32 = 4;
+/// Directive argument kind: `On` or `Off` (case-insensitive); the value is handed over as written.
+pub const MAPACHE_FLAG: u32 = 5;
+/// Directive argument kind: no argument.
+pub const MAPACHE_NO_ARGS: u32 = 6;
+/// Directive argument kind: one or more arguments.
+pub const MAPACHE_ITERATE: u32 = 7;
+/// Directive argument kind: any number of arguments, including none.
+pub const MAPACHE_RAW_ARGS: u32 = 8;
+
+/// Directive context bit: allowed at server level (outside any section).
+pub const MAPACHE_CTX_SERVER: u32 = 1;
+/// Directive context bit: allowed inside `<Location>` and `<Directory>` sections.
+pub const MAPACHE_CTX_SECTION: u32 = 2;
+/// Directive context bits: allowed everywhere.
+pub const MAPACHE_CTX_ANY: u32 = 3;
+
+/// [`MapacheModule::mpm_flags`] bit: the MPM runs several threads per process.
+pub const MAPACHE_MPM_THREADED: u32 = 1;
+/// [`MapacheModule::mpm_flags`] bit: the MPM forks child processes.
+pub const MAPACHE_MPM_FORKED: u32 = 2;
+/// [`MapacheModule::mpm_flags`] bit: idle connections wait without a thread (event MPM).
+pub const MAPACHE_MPM_ASYNC: u32 = 4;
+
+/// [`MapacheRunInfo::flags`] bit: `-X` was given: one child (or none), in the foreground.
+pub const MAPACHE_RUN_ONE_PROCESS: u32 = 1;
+
+/// Return value of [`MapacheModule::mpm_run`]: the server was stopped; the core exits 0.
+pub const MAPACHE_MPM_EXIT: i32 = 0;
+/// Return value of [`MapacheModule::mpm_run`]: a restart was requested; the core reloads.
+pub const MAPACHE_MPM_RESTART: i32 = 1;
+/// Return value of [`MapacheModule::mpm_run`]: the MPM failed; the core exits 1.
+pub const MAPACHE_MPM_FAILED: i32 = 2;
+
+/// Connection state: nothing to do until the socket is readable; read, then call `conn_feed`.
+/// An MPM may park the connection in its poller (keep-alive, or a partial request head).
+pub const MAPACHE_CONN_NEED_READ: i32 = 1;
+/// Connection state: at least one complete request head is buffered; call `conn_process`,
+/// usually on a worker thread.
+pub const MAPACHE_CONN_READY: i32 = 2;
+/// Connection state: the connection is finished; call `conn_close`.
+pub const MAPACHE_CONN_CLOSE: i32 = 3;
+
+/// Log level `emerg` (Apache's numbering; `trace1`..`trace8` are 8..15).
+pub const MAPACHE_LOG_EMERG: i32 = 0;
+/// Log level `alert`.
+pub const MAPACHE_LOG_ALERT: i32 = 1;
+/// Log level `crit`.
+pub const MAPACHE_LOG_CRIT: i32 = 2;
+/// Log level `error`.
+pub const MAPACHE_LOG_ERR: i32 = 3;
+/// Log level `warn`.
+pub const MAPACHE_LOG_WARN: i32 = 4;
+/// Log level `notice`.
+pub const MAPACHE_LOG_NOTICE: i32 = 5;
+/// Log level `info`.
+pub const MAPACHE_LOG_INFO: i32 = 6;
+/// Log level `debug`.
+pub const MAPACHE_LOG_DEBUG: i32 = 7;
+
+/// A borrowed run of bytes (not NUL-terminated, not necessarily UTF-8).
+///
+/// Whoever hands a `MapacheStr` out owns the bytes; how long they stay valid is stated by the
+/// function that returns it. `ptr` may be null only when `len` is 0.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheStr {
+    /// First byte.
+    pub ptr: *const u8,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+/// Opaque handle to a configuration scope: the server scope, or the merged view that applies to one
+/// request. Owned by the core; valid until the module's process exits or the configuration is
+/// reloaded, whichever comes first.
+pub struct MapacheConfig {
+    _private: [u8; 0],
+}
+
+/// Opaque handle to one request being served. Owned by the core; valid only during the `handle`
+/// call it was passed to, and only on that call's thread.
+pub struct MapacheRequest {
+    _private: [u8; 0],
+}
+
+/// Opaque handle to one client connection, owned by the core from `conn_open` until `conn_close`.
+/// It may move between threads, but only one thread may use it at a time.
+pub struct MapacheConn {
+    _private: [u8; 0],
+}
+
+/// One entry of a module's directive table.
+#[repr(C)]
+#[derive(Debug)]
+pub struct MapacheDirective {
+    /// Directive name, NUL-terminated, static. Matched case-insensitively.
+    pub name: *const c_char,
+    /// Argument kind: one of `MAPACHE_TAKE1` … `MAPACHE_RAW_ARGS`.
+    pub args: u32,
+    /// Where the directive may appear: `MAPACHE_CTX_*` bits.
+    pub contexts: u32,
+    /// One-line help text, NUL-terminated, static; shown by `-L` and in arity errors.
+    pub help: *const c_char,
+}
+
+/// One occurrence of a directive in the configuration, as the core parsed it.
+/// All pointers are owned by the core and live as long as the [`MapacheConfig`] they came from.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheDirectiveValue {
+    /// The arguments, with quotes removed and `${VAR}` expanded.
+    pub args: *const MapacheStr,
+    /// Number of arguments.
+    pub nargs: usize,
+    /// The configuration file the directive was read from.
+    pub file: MapacheStr,
+    /// Its line number (1-based).
+    pub line: u32,
+}
+
+/// A listening socket bound by the core and handed to the MPM.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheListener {
+    /// The socket, non-blocking, close-on-exec, already listening. Owned by the core: never close it.
+    pub fd: i32,
+    /// The address as configured and bound, e.g. `127.0.0.1:8080` or `[::1]:8080`.
+    pub addr: MapacheStr,
+}
+
+/// What the core hands an MPM's `mpm_run`. Owned by the core; valid for the whole `mpm_run` call
+/// (and in children forked during it).
+#[repr(C)]
+#[derive(Debug)]
+pub struct MapacheRunInfo {
+    /// `sizeof(MapacheRunInfo)` as the core knows it.
+    pub struct_size: u32,
+    /// `MAPACHE_RUN_*` bits.
+    pub flags: u32,
+    /// The listeners, `listener_count` of them.
+    pub listeners: *const MapacheListener,
+    /// Number of listeners (at least one).
+    pub listener_count: usize,
+    /// The server configuration scope (the MPM's own directives are read from it).
+    pub config: *const MapacheConfig,
+}
+
+/// The function table the core hands every module in `init`.
+///
+/// The table is owned by the core and lives for the whole process. Fields beyond `struct_size` do
+/// not exist: a module built against a newer minor must check `struct_size` (or `abi_minor`) before
+/// calling a function appended later. Unless a function says otherwise, `MapacheStr` arguments are
+/// borrowed only for the duration of the call, and `MapacheStr` results are owned by the core.
+#[repr(C)]
+pub struct MapacheHost {
+    /// `sizeof(MapacheHost)` as the core knows it.
+    pub struct_size: u32,
+    /// The core's ABI major.
+    pub abi_major: u16,
+    /// The core's ABI minor.
+    pub abi_minor: u16,
+    /// The server's version string, e.g. `mapache/0.1.0`; static.
+    pub server_version: MapacheStr,
+
+    // ---- logging: any process, any thread ----
+    /// Writes one line to the error log as `[module:level]` if `level` passes the module's LogLevel.
+    pub log: extern "C" fn(module: MapacheStr, level: i32, msg: MapacheStr),
+
+    // ---- configuration: any process, any thread ----
+    /// Number of occurrences of directive `name` (case-insensitive) visible in `config`.
+    pub config_count: extern "C" fn(config: *const MapacheConfig, name: MapacheStr) -> usize,
+    /// Fills `out` with occurrence `index` of directive `name` and returns 1, or returns 0 when there
+    /// is no such occurrence. Occurrences run from the least to the most specific: server level in
+    /// file order, then each matching section in order; so the last one is the one in effect.
+    pub config_get: extern "C" fn(
+        config: *const MapacheConfig,
+        name: MapacheStr,
+        index: usize,
+        out: *mut MapacheDirectiveValue,
+    ) -> i32,
+
+    // ---- request, for handlers: only during `handle`, on its thread ----
+    /// The request method, e.g. `GET`. Valid until `handle` returns.
+    pub req_method: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The request target exactly as the client sent it. Valid until `handle` returns.
+    pub req_uri: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The path, percent-decoded once, with `.` and `..` resolved; always starts with `/`.
+    pub req_path: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The query string without `?` (empty when absent), still percent-encoded.
+    pub req_query: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The protocol of the request line, e.g. `HTTP/1.1`.
+    pub req_protocol: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// Finds the first request header named `name` (case-insensitive). Returns 1 and fills `value`,
+    /// or returns 0.
+    pub req_header:
+        extern "C" fn(req: *const MapacheRequest, name: MapacheStr, value: *mut MapacheStr) -> i32,
+    /// Number of request header fields.
+    pub req_header_count: extern "C" fn(req: *const MapacheRequest) -> usize,
+    /// Fills `name` and `value` with header field `index` and returns 1, or returns 0 past the end.
+    pub req_header_at: extern "C" fn(
+        req: *const MapacheRequest,
+        index: usize,
+        name: *mut MapacheStr,
+        value: *mut MapacheStr,
+    ) -> i32,
+    /// The handler name chosen for this request by `SetHandler` (empty when none was set).
+    pub req_handler: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The configuration that applies to this request (server level merged with matching sections).
+    /// Valid until `handle` returns.
+    pub req_config: extern "C" fn(req: *const MapacheRequest) -> *const MapacheConfig,
+    /// The client's IP address as text, e.g. `127.0.0.1` or `::1`.
+    pub req_client_ip: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// Reads up to `cap` bytes of the request body (de-chunked) into `buf`, which the module owns.
+    /// Returns the number of bytes read, 0 at the end of the body, or -1 on an error (the connection
+    /// is then closed after the response). Blocks, bounded by the server's Timeout.
+    pub req_read_body: extern "C" fn(req: *mut MapacheRequest, buf: *mut u8, cap: usize) -> isize,
+    /// Logs `msg` to the error log with the request's client address, as `module`.
+    pub req_log:
+        extern "C" fn(req: *const MapacheRequest, module: MapacheStr, level: i32, msg: MapacheStr),
+
+    // ---- response, for handlers: only during `handle`, on its thread ----
+    /// Sets the status code (100..=599; default 200). Must come before the first body byte.
+    pub resp_set_status: extern "C" fn(req: *mut MapacheRequest, status: u16),
+    /// Sets a response header, replacing any of the same name. The framing headers
+    /// (Content-Length, Transfer-Encoding, Connection), Date and Server belong to the core and are
+    /// ignored here. Returns `MAPACHE_ERROR` once the head has been sent.
+    pub resp_set_header:
+        extern "C" fn(req: *mut MapacheRequest, name: MapacheStr, value: MapacheStr) -> i32,
+    /// Adds a response header, keeping any of the same name. Same rules as `resp_set_header`.
+    pub resp_add_header:
+        extern "C" fn(req: *mut MapacheRequest, name: MapacheStr, value: MapacheStr) -> i32,
+    /// Declares the body length. Without it, the core sends a small body with Content-Length and a
+    /// streamed one chunked (HTTP/1.1) or until close (HTTP/1.0).
+    pub resp_set_content_length: extern "C" fn(req: *mut MapacheRequest, length: u64),
+    /// Appends body bytes (copied before returning). The head is sent with the first body bytes.
+    /// For HEAD requests the core discards body bytes. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
+    /// the client has gone (stop producing then).
+    pub resp_write: extern "C" fn(req: *mut MapacheRequest, data: MapacheStr) -> i32,
+    /// Sends `length` bytes of the open file `fd` from `offset` as body (sendfile where possible).
+    /// The module keeps owning `fd`; the core duplicates it if it needs it after returning.
+    pub resp_sendfile:
+        extern "C" fn(req: *mut MapacheRequest, fd: i32, offset: u64, length: u64) -> i32,
+
+    // ---- connections, for MPMs ----
+    /// Prepares this child process to serve: call once in every child after fork (or in the master
+    /// itself under `-X`), before any thread starts. Runs every handler module's `child_init`.
+    /// `slot` is the child's index (0-based, below ServerLimit). Returns `MAPACHE_OK` or
+    /// `MAPACHE_ERROR` (the child must then exit with status 1).
+    pub child_init: extern "C" fn(slot: u32) -> i32,
+    /// Serves a whole connection on the calling thread, blocking, until it closes (keep-alive and
+    /// pipelining included, bounded by Timeout and KeepAliveTimeout). Takes ownership of `fd` and
+    /// closes it. Returns the number of requests served.
+    pub serve_connection: extern "C" fn(fd: i32) -> u64,
+    /// Starts a connection for step-by-step serving (event MPMs). Takes ownership of `fd`, which
+    /// the core makes non-blocking. Never returns null.
+    pub conn_open: extern "C" fn(fd: i32) -> *mut MapacheConn,
+    /// The connection's socket, for polling. Still owned by the core.
+    pub conn_fd: extern "C" fn(conn: *const MapacheConn) -> i32,
+    /// Hands over bytes the MPM read from the socket (the core copies them). Does not block and runs
+    /// no handler. Returns `MAPACHE_CONN_NEED_READ` (the request head is not complete yet),
+    /// `MAPACHE_CONN_READY` (call `conn_process`) or `MAPACHE_CONN_CLOSE`. `data` of length 0 means
+    /// end of stream.
+    pub conn_feed: extern "C" fn(conn: *mut MapacheConn, data: MapacheStr) -> i32,
+    /// Serves every complete request buffered on the connection, on the calling thread, blocking on
+    /// the socket for request bodies and for writing (bounded by Timeout). Returns
+    /// `MAPACHE_CONN_NEED_READ` when the connection waits for its next request (park it in the
+    /// poller instead of blocking a thread), or `MAPACHE_CONN_CLOSE`.
+    pub conn_process: extern "C" fn(conn: *mut MapacheConn) -> i32,
+    /// Milliseconds until the connection's current wait times out (KeepAliveTimeout when idle
+    /// between requests, the request-read timeout during a partial head); 0 when already expired.
+    pub conn_timeout_ms: extern "C" fn(conn: *const MapacheConn) -> u64,
+    /// Tells the core that the current wait expired. Answers 408 when a request was partly read.
+    /// Returns `MAPACHE_CONN_CLOSE`.
+    pub conn_expire: extern "C" fn(conn: *mut MapacheConn) -> i32,
+    /// Closes the connection (with a lingering close when needed) and frees it. `conn` is invalid
+    /// afterwards.
+    pub conn_close: extern "C" fn(conn: *mut MapacheConn),
+    /// Flushes logs and runs nothing else: call once in a child before it exits normally.
+    pub child_exit: extern "C" fn(),
+}
+
+/// The descriptor every module exports under the symbol named in LoadModule.
+///
+/// The core checks `magic`, `abi_major`, `abi_minor` and `struct_size` before it reads or calls
+/// anything else. All pointers are static in the module (modules are never unloaded).
+#[repr(C)]
+#[derive(Debug)]
+pub struct MapacheModule {
+    /// Must be `MAPACHE_MODULE_MAGIC`.
+    pub magic: u32,
+    /// `MAPACHE_ABI_MAJOR` the module was built against.
+    pub abi_major: u16,
+    /// `MAPACHE_ABI_MINOR` the module was built against.
+    pub abi_minor: u16,
+    /// `sizeof(MapacheModule)` as the module was built.
+    pub struct_size: u32,
+    /// `MAPACHE_KIND_MPM` or `MAPACHE_KIND_HANDLER`.
+    pub kind: u32,
+    /// Short module name, e.g. `static`; NUL-terminated. Used in log lines and LogLevel.
+    pub name: *const c_char,
+    /// The module's own version, NUL-terminated.
+    pub version: *const c_char,
+    /// The directive table, `directive_count` entries (may be null when the count is 0).
+    pub directives: *const MapacheDirective,
+    /// Number of directive table entries.
+    pub directive_count: usize,
+    /// Called once in the master process after the whole configuration was read, before any
+    /// fork, single-threaded: it must not start threads. May be null.
+    /// `host` lives for the whole process; keep it. `config` is the server scope, valid until the
+    /// configuration is reloaded. On failure write a one-line, NUL-terminated message into `err`
+    /// (owned by the core, `err_cap` bytes) and return `MAPACHE_ERROR`: the core prints it and
+    /// exits 1. Otherwise return `MAPACHE_OK`.
+    pub init: Option<
+        extern "C" fn(
+            host: *const MapacheHost,
+            config: *const MapacheConfig,
+            err: *mut c_char,
+            err_cap: usize,
+        ) -> i32,
+    >,
+    /// Called in every child process after fork (through the host's `child_init`), before any
+    /// thread starts. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` to stop the child. May be null.
+    pub child_init: Option<extern "C" fn() -> i32>,
+    /// Handler modules: answers one request. Runs in a child, on a worker thread, concurrently
+    /// with other calls in threaded MPMs. `req` is valid only during the call. Returns
+    /// `MAPACHE_OK` when it produced the response, `MAPACHE_DECLINED` to let the next handler try,
+    /// or an HTTP status (400..=599) for the core to answer with its own error page. Null for MPMs.
+    pub handle: Option<extern "C" fn(req: *mut MapacheRequest) -> i32>,
+    /// MPMs: `MAPACHE_MPM_*` bits. 0 for handlers.
+    pub mpm_flags: u32,
+    /// MPMs: the master loop. Runs in the master process and owns it (forking, reaping, signals)
+    /// until the server stops or restarts; `run` is valid for the whole call. Returns one of
+    /// `MAPACHE_MPM_*`. Null for handlers.
+    pub mpm_run: Option<extern "C" fn(run: *const MapacheRunInfo) -> i32>,
+}
+
+// SAFETY: descriptors and directive tables are immutable statics whose pointers refer to static,
+// immutable data; sharing them between threads is sound.
+unsafe impl Sync for MapacheModule {}
+// SAFETY: as above.
+unsafe impl Sync for MapacheDirective {}

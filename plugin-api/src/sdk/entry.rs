@@ -1,0 +1,227 @@
+//! The glue behind [`mapache_module!`](crate::mapache_module): every `extern "C"` entry point a
+//! module exports calls one of these, which catch panics so none ever crosses the ABI.
+
+use super::config::Config;
+use super::host::{log, set_host, Level};
+use super::mpm::{MpmContext, MpmExit};
+use super::request::Request;
+use super::{HandlerModule, MpmModule};
+use crate::abi::{self, MapacheConfig, MapacheHost, MapacheRequest, MapacheRunInfo};
+use core::ffi::c_char;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Argument kinds by short name, for the macro.
+pub mod args {
+    pub use crate::abi::{
+        MAPACHE_FLAG as FLAG, MAPACHE_ITERATE as ITERATE, MAPACHE_NO_ARGS as NO_ARGS,
+        MAPACHE_RAW_ARGS as RAW_ARGS, MAPACHE_TAKE1 as TAKE1, MAPACHE_TAKE12 as TAKE12,
+        MAPACHE_TAKE123 as TAKE123, MAPACHE_TAKE2 as TAKE2,
+    };
+}
+
+/// Contexts by short name, for the macro.
+pub mod ctx {
+    pub use crate::abi::{
+        MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_SECTION as SECTION, MAPACHE_CTX_SERVER as SERVER,
+    };
+}
+
+/// A `&'static str` ending in NUL as a C string pointer.
+pub const fn cstr(s: &'static str) -> *const c_char {
+    let b = s.as_bytes();
+    assert!(
+        !b.is_empty() && b[b.len() - 1] == 0,
+        "C string must end in NUL"
+    );
+    b.as_ptr() as *const c_char
+}
+
+/// The module's one value, made in `init`. A re-init (configuration reload) replaces it; the old
+/// value is leaked on purpose, because a request on another thread may still borrow it.
+pub struct Instance<T> {
+    ptr: AtomicPtr<T>,
+}
+
+impl<T> Instance<T> {
+    /// An empty slot.
+    pub const fn new() -> Self {
+        Instance {
+            ptr: AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    fn set(&self, value: T) {
+        self.ptr
+            .store(Box::into_raw(Box::new(value)), Ordering::Release);
+    }
+
+    fn get(&self) -> Option<&T> {
+        // SAFETY: pointers stored here come from Box::into_raw and are never freed.
+        unsafe { self.ptr.load(Ordering::Acquire).as_ref() }
+    }
+}
+
+impl<T> Default for Instance<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+fn write_err(err: *mut c_char, cap: usize, msg: &str) {
+    if err.is_null() || cap == 0 {
+        return;
+    }
+    let n = msg.len().min(cap - 1);
+    // SAFETY: the core hands a writable buffer of `cap` bytes.
+    unsafe {
+        core::ptr::copy_nonoverlapping(msg.as_ptr(), err as *mut u8, n);
+        *err.add(n) = 0;
+    }
+}
+
+/// Panics are reported through the host log (the module's own stderr may go nowhere), once, with
+/// their location; the entry point that caught the panic then says what it did about it.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        log(
+            Level::Error,
+            &format!("panic: {}{}", panic_message(info.payload()), at),
+        );
+    }));
+}
+
+/// Entry `init` for handler and MPM modules alike.
+///
+/// # Safety
+/// `host` and `config` must be the live pointers the core passed to the module's `init`.
+pub unsafe fn init<T: ModuleInit>(
+    slot: &Instance<T>,
+    name: &'static str,
+    host: *const MapacheHost,
+    config: *const MapacheConfig,
+    err: *mut c_char,
+    err_cap: usize,
+) -> i32 {
+    set_host(host, name);
+    install_panic_hook();
+    // SAFETY: the core passes a live server configuration.
+    let cfg = unsafe { Config::from_raw(config) };
+    match catch_unwind(AssertUnwindSafe(|| T::module_init(&cfg))) {
+        Ok(Ok(v)) => {
+            slot.set(v);
+            abi::MAPACHE_OK
+        }
+        Ok(Err(msg)) => {
+            write_err(err, err_cap, &msg);
+            abi::MAPACHE_ERROR
+        }
+        Err(p) => {
+            write_err(
+                err,
+                err_cap,
+                &format!("module {name} panicked in init: {}", panic_message(&*p)),
+            );
+            abi::MAPACHE_ERROR
+        }
+    }
+}
+
+/// What `init` needs from either kind of module.
+pub trait ModuleInit: Sized + Send + Sync + 'static {
+    /// Builds the module's value from its configuration.
+    fn module_init(config: &Config<'_>) -> Result<Self, String>;
+    /// Per-child setup.
+    fn module_child_init(&self) -> Result<(), String>;
+}
+
+/// Entry `child_init`.
+pub fn child_init<T: ModuleInit>(slot: &Instance<T>) -> i32 {
+    let Some(m) = slot.get() else {
+        return abi::MAPACHE_ERROR;
+    };
+    match catch_unwind(AssertUnwindSafe(|| m.module_child_init())) {
+        Ok(Ok(())) => abi::MAPACHE_OK,
+        Ok(Err(msg)) => {
+            log(Level::Error, &msg);
+            abi::MAPACHE_ERROR
+        }
+        Err(_) => abi::MAPACHE_ERROR,
+    }
+}
+
+/// Entry `handle`: a panic becomes a 500.
+///
+/// # Safety
+/// `req` must be the live request the core passed to `handle`.
+pub unsafe fn handle<T: HandlerModule>(
+    slot: &Instance<Handler<T>>,
+    req: *mut MapacheRequest,
+) -> i32 {
+    let Some(m) = slot.get() else { return 500 };
+    // SAFETY: the core passes the live request of this call.
+    let mut r = unsafe { Request::from_raw(req) };
+    match catch_unwind(AssertUnwindSafe(|| m.0.handle(&mut r))) {
+        Ok(outcome) => outcome.to_raw(),
+        Err(_) => {
+            r.log(
+                Level::Error,
+                "handler panicked; answering 500 Internal Server Error",
+            );
+            500
+        }
+    }
+}
+
+/// Entry `mpm_run`: a panic becomes [`MpmExit::Failed`].
+///
+/// # Safety
+/// `run` must be the live run info the core passed to `mpm_run`.
+pub unsafe fn mpm_run<T: MpmModule>(slot: &Instance<Mpm<T>>, run: *const MapacheRunInfo) -> i32 {
+    let Some(m) = slot.get() else {
+        return abi::MAPACHE_MPM_FAILED;
+    };
+    // SAFETY: the core passes the live run info of this call.
+    let ctx = unsafe { MpmContext::from_raw(run) };
+    match catch_unwind(AssertUnwindSafe(|| m.0.run(&ctx))) {
+        Ok(exit) => exit.to_raw(),
+        Err(_) => {
+            log(Level::Emerg, "MPM panicked; stopping the server");
+            MpmExit::Failed.to_raw()
+        }
+    }
+}
+
+/// Wraps a [`HandlerModule`] so the macro can treat both kinds alike.
+pub struct Handler<T>(pub T);
+/// Wraps an [`MpmModule`] so the macro can treat both kinds alike.
+pub struct Mpm<T>(pub T);
+
+impl<T: HandlerModule> ModuleInit for Handler<T> {
+    fn module_init(config: &Config<'_>) -> Result<Self, String> {
+        T::init(config).map(Handler)
+    }
+    fn module_child_init(&self) -> Result<(), String> {
+        self.0.child_init()
+    }
+}
+
+impl<T: MpmModule> ModuleInit for Mpm<T> {
+    fn module_init(config: &Config<'_>) -> Result<Self, String> {
+        T::init(config).map(Mpm)
+    }
+    fn module_child_init(&self) -> Result<(), String> {
+        Ok(())
+    }
+}

@@ -1,0 +1,182 @@
+//! A request as a handler sees it: read the request, build the response.
+
+use super::config::Config;
+use super::host::{from_abi, host, module_name, str_from_abi, to_abi, Level};
+use crate::abi::{self, MapacheRequest, MapacheStr};
+use std::os::fd::AsRawFd;
+
+/// What a handler did with a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The response was produced through the [`Request`]'s response methods.
+    Done,
+    /// Not this handler's request: the next handler is tried.
+    Declined,
+    /// The core answers with its own error page for this status (400..=599).
+    Status(u16),
+}
+
+impl Outcome {
+    /// The ABI return value.
+    pub fn to_raw(self) -> i32 {
+        match self {
+            Outcome::Done => abi::MAPACHE_OK,
+            Outcome::Declined => abi::MAPACHE_DECLINED,
+            Outcome::Status(s) => i32::from(s),
+        }
+    }
+}
+
+/// One request, borrowed from the core for the duration of `handle`.
+pub struct Request<'a> {
+    raw: *mut MapacheRequest,
+    _life: core::marker::PhantomData<&'a mut MapacheRequest>,
+}
+
+fn empty() -> MapacheStr {
+    to_abi(&[])
+}
+
+impl<'a> Request<'a> {
+    /// Wraps a handle received in `handle`.
+    ///
+    /// # Safety
+    /// `raw` must be the live request handle passed to this `handle` call.
+    pub unsafe fn from_raw(raw: *mut MapacheRequest) -> Self {
+        Request {
+            raw,
+            _life: core::marker::PhantomData,
+        }
+    }
+
+    fn text(&self, f: extern "C" fn(*const MapacheRequest) -> MapacheStr) -> &'a str {
+        // SAFETY: the core keeps request strings alive until `handle` returns.
+        unsafe { str_from_abi(f(self.raw)) }
+    }
+
+    /// The method, e.g. `GET`.
+    pub fn method(&self) -> &'a str {
+        self.text(host().req_method)
+    }
+
+    /// The request target as sent.
+    pub fn uri(&self) -> &'a str {
+        self.text(host().req_uri)
+    }
+
+    /// The decoded, normalized path.
+    pub fn path(&self) -> &'a [u8] {
+        // SAFETY: as in `text`.
+        unsafe { from_abi((host().req_path)(self.raw)) }
+    }
+
+    /// The query string (without `?`).
+    pub fn query(&self) -> &'a str {
+        self.text(host().req_query)
+    }
+
+    /// The protocol, e.g. `HTTP/1.1`.
+    pub fn protocol(&self) -> &'a str {
+        self.text(host().req_protocol)
+    }
+
+    /// The handler chosen by `SetHandler` (empty when none).
+    pub fn handler(&self) -> &'a str {
+        self.text(host().req_handler)
+    }
+
+    /// The client's IP address.
+    pub fn client_ip(&self) -> &'a str {
+        self.text(host().req_client_ip)
+    }
+
+    /// The first request header named `name` (case-insensitive), as bytes.
+    pub fn header_bytes(&self, name: &str) -> Option<&'a [u8]> {
+        let mut v = empty();
+        let found = (host().req_header)(self.raw, to_abi(name.as_bytes()), &mut v);
+        // SAFETY: as in `text`.
+        (found == 1).then(|| unsafe { from_abi(v) })
+    }
+
+    /// The first request header named `name`, when it is valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&'a str> {
+        self.header_bytes(name)
+            .and_then(|b| core::str::from_utf8(b).ok())
+    }
+
+    /// All request header fields in order, as bytes.
+    pub fn headers(&self) -> Vec<(&'a [u8], &'a [u8])> {
+        let h = host();
+        (0..(h.req_header_count)(self.raw))
+            .filter_map(|i| {
+                let (mut n, mut v) = (empty(), empty());
+                // SAFETY: as in `text`.
+                ((h.req_header_at)(self.raw, i, &mut n, &mut v) == 1)
+                    .then(|| unsafe { (from_abi(n), from_abi(v)) })
+            })
+            .collect()
+    }
+
+    /// The configuration that applies to this request.
+    pub fn config(&self) -> Config<'a> {
+        // SAFETY: the core keeps the handle alive until `handle` returns.
+        unsafe { Config::from_raw((host().req_config)(self.raw)) }
+    }
+
+    /// Reads request body bytes (0 at the end).
+    pub fn read_body(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (host().req_read_body)(self.raw, buf.as_mut_ptr(), buf.len());
+        usize::try_from(n).map_err(|_| std::io::Error::other("request body could not be read"))
+    }
+
+    /// Logs a line with this request's client address.
+    pub fn log(&self, level: Level, msg: &str) {
+        (host().req_log)(
+            self.raw,
+            to_abi(module_name().as_bytes()),
+            level.to_raw(),
+            to_abi(msg.as_bytes()),
+        );
+    }
+
+    /// Sets the status code (default 200).
+    pub fn set_status(&mut self, status: u16) {
+        (host().resp_set_status)(self.raw, status);
+    }
+
+    /// Sets a response header, replacing others of that name.
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        (host().resp_set_header)(self.raw, to_abi(name.as_bytes()), to_abi(value.as_bytes()));
+    }
+
+    /// Adds a response header.
+    pub fn add_header(&mut self, name: &str, value: &str) {
+        (host().resp_add_header)(self.raw, to_abi(name.as_bytes()), to_abi(value.as_bytes()));
+    }
+
+    /// Declares the body length.
+    pub fn set_content_length(&mut self, length: u64) {
+        (host().resp_set_content_length)(self.raw, length);
+    }
+
+    /// Appends body bytes. `Err` when the client has gone.
+    pub fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
+        match (host().resp_write)(self.raw, to_abi(data)) {
+            abi::MAPACHE_OK => Ok(()),
+            _ => Err(std::io::Error::other("client connection lost")),
+        }
+    }
+
+    /// Sends `length` bytes of `file` from `offset` as body, with sendfile where possible.
+    pub fn send_file(
+        &mut self,
+        file: &impl AsRawFd,
+        offset: u64,
+        length: u64,
+    ) -> std::io::Result<()> {
+        match (host().resp_sendfile)(self.raw, file.as_raw_fd(), offset, length) {
+            abi::MAPACHE_OK => Ok(()),
+            _ => Err(std::io::Error::other("client connection lost")),
+        }
+    }
+}

@@ -390,4 +390,10 @@ pub struct MapacheModule {
 // immutable data; sharing them between threads is sound.
 unsafe impl Sync for MapacheModule {}
 // SAFETY: as above.
+unsafe impl Send for MapacheModule {}
+// SAFETY: as above.
 unsafe impl Sync for MapacheDirective {}
+// SAFETY: as above.
+unsafe impl Send for MapacheDirective {}
+// SAFETY: the host table is an immutable static of function pointers and a static string.
+unsafe impl Sync for MapacheHost {}

@@ -1,0 +1,417 @@
+//! A child's life, and `-X`: accept connections one at a time and hand each to the core, which
+//! serves it whole, until told to stop.
+
+use crate::master::RESTART_IGNORED;
+use crate::signals::{self, Role, Signals};
+use mapache_plugin_api::sdk::{log, Level, Listener, MpmContext, MpmExit};
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::socket::{accept4, SockFlag};
+use nix::unistd::{getppid, Pid};
+use std::os::fd::{BorrowedFd, RawFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Exit status of a child whose `child_init` failed (the ABI's rule; nothing else uses it).
+pub(crate) const EXIT_INIT_FAILED: i32 = 1;
+/// Exit status of a child that met an error it cannot serve through (logged before exiting).
+pub(crate) const EXIT_FATAL: i32 = 2;
+
+/// What a freshly forked child received from the master besides the context.
+pub(crate) struct Inherited {
+    /// The master, to notice that it died before `PR_SET_PDEATHSIG` was set.
+    pub(crate) master_pid: Pid,
+    /// The master's signal mask from before the fork (every signal is blocked until then).
+    pub(crate) mask: SigSet,
+    /// Descriptors that belong to the master alone: its self-pipe, the pipe of death's write end.
+    pub(crate) close: Vec<RawFd>,
+    /// Read end of the pipe of death.
+    pub(crate) pod: RawFd,
+}
+
+/// Runs a forked child to its end; never returns into the core, not even by a panic.
+pub(crate) fn run_child(
+    ctx: &MpmContext<'_>,
+    slot: u32,
+    max_connections: u32,
+    inherited: Inherited,
+) -> ! {
+    let code = catch_unwind(AssertUnwindSafe(|| {
+        child_main(ctx, slot, max_connections, inherited)
+    }))
+    .unwrap_or(EXIT_FATAL);
+    // SAFETY: _exit skips atexit handlers and destructors that belong to the master's copy of the
+    // process; the logs were flushed by child_exit.
+    unsafe { libc::_exit(code) }
+}
+
+fn child_main(ctx: &MpmContext<'_>, slot: u32, max_connections: u32, inherited: Inherited) -> i32 {
+    for fd in &inherited.close {
+        // SAFETY: these descriptors are the master's; this process never uses them.
+        unsafe { libc::close(*fd) };
+    }
+    let signals = match Signals::install(Role::Child) {
+        Ok(s) => s,
+        Err(e) => {
+            log(
+                Level::Error,
+                &format!("child: cannot install signal handlers: {e}"),
+            );
+            return EXIT_FATAL;
+        }
+    };
+    if let Err(e) = signals::set_mask(&inherited.mask) {
+        log(
+            Level::Error,
+            &format!("child: cannot reset signal mask: {e}"),
+        );
+        return EXIT_FATAL;
+    }
+    if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM) {
+        log(Level::Warn, &format!("child: PR_SET_PDEATHSIG: {e}"));
+    }
+    if getppid() != inherited.master_pid {
+        // The master died before PR_SET_PDEATHSIG took effect.
+        return 0;
+    }
+    if !ctx.child_init(slot) {
+        ctx.child_exit();
+        return EXIT_INIT_FAILED;
+    }
+    // SAFETY: the pipe of death's read end stays open for the whole life of the child.
+    let pod = unsafe { BorrowedFd::borrow_raw(inherited.pod) };
+    let acceptor = Acceptor {
+        listeners: ctx.listeners(),
+        wake: signals.wake_fd(),
+        pod: Some(pod),
+        max_connections,
+    };
+    let code = match acceptor.run(|fd| {
+        ctx.serve_connection(fd);
+    }) {
+        Ended::Failed(msg) => {
+            log(Level::Error, &msg);
+            EXIT_FATAL
+        }
+        _ => 0,
+    };
+    ctx.child_exit();
+    code
+}
+
+/// `-X`: serves in the master process itself, without forking, until TERM or INT.
+pub(crate) fn run_one_process(ctx: &MpmContext<'_>) -> MpmExit {
+    let signals = match Signals::install(Role::OneProcess) {
+        Ok(s) => s,
+        Err(e) => {
+            log(
+                Level::Emerg,
+                &format!("cannot install signal handlers: {e}"),
+            );
+            return MpmExit::Failed;
+        }
+    };
+    if !ctx.child_init(0) {
+        log(
+            Level::Emerg,
+            "Child failed to initialize: see the error log above; stopping",
+        );
+        return MpmExit::Failed;
+    }
+    // MaxConnectionsPerChild does not apply: there is no one to fork a replacement.
+    let acceptor = Acceptor {
+        listeners: ctx.listeners(),
+        wake: signals.wake_fd(),
+        pod: None,
+        max_connections: 0,
+    };
+    let ended = acceptor.run(|fd| {
+        ctx.serve_connection(fd);
+    });
+    let exit = match ended {
+        Ended::Failed(msg) => {
+            log(Level::Emerg, &msg);
+            MpmExit::Failed
+        }
+        _ => {
+            log(Level::Notice, "caught SIGTERM, shutting down");
+            MpmExit::Stop
+        }
+    };
+    ctx.child_exit();
+    exit
+}
+
+/// Why an [`Acceptor`] stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// A stop signal.
+    Stopped,
+    /// The master asked this child to stop (a byte on the pipe of death).
+    Asked,
+    /// The pipe of death reached end of file: the master is gone.
+    MasterGone,
+    /// MaxConnectionsPerChild connections were served.
+    MaxConnections,
+    /// An error that accepting cannot go on after; the message says which.
+    Failed(String),
+}
+
+/// The accept loop: poll the listeners, the self-pipe and the pipe of death; accept one
+/// connection, serve it, poll again.
+pub(crate) struct Acceptor<'a> {
+    /// The core's listening sockets (non-blocking, shared with the other children).
+    pub(crate) listeners: Vec<Listener<'a>>,
+    /// The self-pipe that signal handlers write to.
+    pub(crate) wake: BorrowedFd<'a>,
+    /// The pipe of death's read end (non-blocking, shared with the other children).
+    pub(crate) pod: Option<BorrowedFd<'a>>,
+    /// Stop after this many connections; 0 for no limit.
+    pub(crate) max_connections: u32,
+}
+
+impl Acceptor<'_> {
+    /// Accepts and serves until a reason to stop. `serve` owns the descriptor it is handed.
+    pub(crate) fn run(&self, mut serve: impl FnMut(RawFd)) -> Ended {
+        let mut served: u32 = 0;
+        // Where the search for a ready listener starts, so that a busy one does not starve others.
+        let mut next = 0;
+        let first_listener = if self.pod.is_some() { 2 } else { 1 };
+        loop {
+            if signals::stop_requested() {
+                return Ended::Stopped;
+            }
+            if signals::take_restart_request() {
+                log(Level::Notice, RESTART_IGNORED);
+            }
+
+            let mut fds = Vec::with_capacity(first_listener + self.listeners.len());
+            fds.push(PollFd::new(self.wake, PollFlags::POLLIN));
+            if let Some(pod) = self.pod {
+                fds.push(PollFd::new(pod, PollFlags::POLLIN));
+            }
+            for l in &self.listeners {
+                // SAFETY: the core keeps its listeners open for the whole run, in every child.
+                let fd = unsafe { BorrowedFd::borrow_raw(l.fd) };
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            }
+            match poll(&mut fds, PollTimeout::NONE) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Ended::Failed(format!("poll: {e}")),
+            }
+            // Flags nix does not know (revents None) still mean something happened.
+            let ready: Vec<bool> = fds
+                .iter()
+                .map(|p| p.revents().is_none_or(|r| !r.is_empty()))
+                .collect();
+            drop(fds);
+
+            if ready[0] {
+                signals::drain(self.wake);
+                continue;
+            }
+            if let (Some(pod), true) = (self.pod, ready.get(1).copied().unwrap_or(false)) {
+                if let Some(ended) = read_pod(pod) {
+                    return ended;
+                }
+            }
+
+            let count = self.listeners.len();
+            let Some(i) = (0..count)
+                .map(|k| (next + k) % count)
+                .find(|&i| ready[first_listener + i])
+            else {
+                continue;
+            };
+            next = (i + 1) % count;
+            let listener = &self.listeners[i];
+            match accept4(listener.fd, SockFlag::SOCK_CLOEXEC) {
+                Ok(fd) => {
+                    if !signals::begin_serving() {
+                        // SAFETY: the connection was just accepted and is ours to close.
+                        unsafe { libc::close(fd) };
+                        signals::end_serving();
+                        return Ended::Stopped;
+                    }
+                    serve(fd);
+                    signals::end_serving();
+                    served = served.saturating_add(1);
+                    if self.max_connections != 0 && served >= self.max_connections {
+                        return Ended::MaxConnections;
+                    }
+                }
+                Err(e) if accept_error_is_transient(e) => {}
+                Err(e) => return Ended::Failed(format!("accept on {}: {e}", listener.addr)),
+            }
+        }
+    }
+}
+
+/// Reads the pipe of death after poll said it is readable; `None` when another child took the
+/// byte first.
+fn read_pod(pod: BorrowedFd<'_>) -> Option<Ended> {
+    let mut byte = [0u8; 1];
+    match nix::unistd::read(pod, &mut byte) {
+        Ok(0) => Some(Ended::MasterGone),
+        Ok(_) => Some(Ended::Asked),
+        Err(Errno::EAGAIN | Errno::EINTR) => None,
+        Err(e) => Some(Ended::Failed(format!("reading the pipe of death: {e}"))),
+    }
+}
+
+/// Errors of accept(2) after which the next connection can be accepted: another child took the
+/// connection, the client gave up, or Linux passed on a network error of the new socket.
+fn accept_error_is_transient(e: Errno) -> bool {
+    matches!(
+        e,
+        Errno::EAGAIN
+            | Errno::EINTR
+            | Errno::ECONNABORTED
+            | Errno::EPROTO
+            | Errno::EPERM
+            | Errno::ENETDOWN
+            | Errno::ENOPROTOOPT
+            | Errno::EHOSTDOWN
+            | Errno::ENONET
+            | Errno::EHOSTUNREACH
+            | Errno::EOPNOTSUPP
+            | Errno::ENETUNREACH
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::fcntl::OFlag;
+    use nix::unistd::pipe2;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::{AsFd, AsRawFd, FromRawFd};
+
+    fn listener() -> (TcpListener, String) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        (l, addr)
+    }
+
+    fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+        pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).unwrap()
+    }
+
+    /// Answers "hello" and closes, as the core's serve_connection would after one response.
+    fn answer(fd: RawFd) {
+        // SAFETY: the acceptor hands over ownership of the accepted socket.
+        let mut s = unsafe { TcpStream::from_raw_fd(fd) };
+        s.write_all(b"hello").unwrap();
+    }
+
+    fn fetch(addr: &str) -> String {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn serves_until_max_connections() {
+        let (l, addr) = listener();
+        let (wake_r, _wake_w) = pipe();
+        let (pod_r, _pod_w) = pipe();
+        let client = {
+            let addr = addr.clone();
+            std::thread::spawn(move || (0..3).map(|_| fetch(&addr)).collect::<Vec<_>>())
+        };
+        let acceptor = Acceptor {
+            listeners: vec![Listener {
+                fd: l.as_raw_fd(),
+                addr: &addr,
+            }],
+            wake: wake_r.as_fd(),
+            pod: Some(pod_r.as_fd()),
+            max_connections: 3,
+        };
+        let mut count = 0;
+        let ended = acceptor.run(|fd| {
+            count += 1;
+            answer(fd)
+        });
+        assert_eq!(ended, Ended::MaxConnections);
+        assert_eq!(count, 3);
+        assert_eq!(client.join().unwrap(), ["hello", "hello", "hello"]);
+    }
+
+    #[test]
+    fn serves_every_listener() {
+        let (a, addr_a) = listener();
+        let (b, addr_b) = listener();
+        let (wake_r, _wake_w) = pipe();
+        let client = {
+            let (addr_a, addr_b) = (addr_a.clone(), addr_b.clone());
+            std::thread::spawn(move || [fetch(&addr_b), fetch(&addr_a), fetch(&addr_b)])
+        };
+        let acceptor = Acceptor {
+            listeners: vec![
+                Listener {
+                    fd: a.as_raw_fd(),
+                    addr: &addr_a,
+                },
+                Listener {
+                    fd: b.as_raw_fd(),
+                    addr: &addr_b,
+                },
+            ],
+            wake: wake_r.as_fd(),
+            pod: None,
+            max_connections: 3,
+        };
+        assert_eq!(acceptor.run(answer), Ended::MaxConnections);
+        assert_eq!(client.join().unwrap(), ["hello", "hello", "hello"]);
+    }
+
+    #[test]
+    fn stops_when_the_master_is_gone() {
+        let (l, addr) = listener();
+        let (wake_r, _wake_w) = pipe();
+        let (pod_r, pod_w) = pipe();
+        drop(pod_w);
+        let acceptor = Acceptor {
+            listeners: vec![Listener {
+                fd: l.as_raw_fd(),
+                addr: &addr,
+            }],
+            wake: wake_r.as_fd(),
+            pod: Some(pod_r.as_fd()),
+            max_connections: 0,
+        };
+        assert_eq!(acceptor.run(answer), Ended::MasterGone);
+    }
+
+    #[test]
+    fn stops_when_asked_through_the_pipe_of_death() {
+        let (l, addr) = listener();
+        let (wake_r, _wake_w) = pipe();
+        let (pod_r, pod_w) = pipe();
+        nix::unistd::write(&pod_w, b"!").unwrap();
+        let acceptor = Acceptor {
+            listeners: vec![Listener {
+                fd: l.as_raw_fd(),
+                addr: &addr,
+            }],
+            wake: wake_r.as_fd(),
+            pod: Some(pod_r.as_fd()),
+            max_connections: 0,
+        };
+        assert_eq!(acceptor.run(answer), Ended::Asked);
+        // The byte was consumed: another child polling the same pipe would not stop as well.
+        assert_eq!(read_pod(pod_r.as_fd()), None);
+    }
+
+    #[test]
+    fn transient_accept_errors_are_told_apart() {
+        assert!(accept_error_is_transient(Errno::EAGAIN));
+        assert!(accept_error_is_transient(Errno::ECONNABORTED));
+        assert!(!accept_error_is_transient(Errno::EMFILE));
+        assert!(!accept_error_is_transient(Errno::EBADF));
+    }
+}

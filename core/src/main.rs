@@ -1,1 +1,5 @@
-fn main() {}
+//! The `mapache` binary.
+
+fn main() {
+    std::process::exit(mapache_core::startup::run());
+}

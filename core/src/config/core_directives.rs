@@ -1,0 +1,207 @@
+//! The directives the core itself declares, in the same shape as a module's table, with a check
+//! of each value so a bad one is reported with its file and line while the file is read.
+
+use mapache_plugin_api::abi::{
+    MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_SERVER as SERVER, MAPACHE_FLAG as FLAG,
+    MAPACHE_ITERATE as ITERATE, MAPACHE_TAKE1 as TAKE1, MAPACHE_TAKE12 as TAKE12,
+    MAPACHE_TAKE2 as TAKE2,
+};
+
+/// One core directive.
+pub struct CoreDirective {
+    /// Name as documented.
+    pub name: &'static str,
+    /// Argument kind.
+    pub args: u32,
+    /// Allowed contexts.
+    pub contexts: u32,
+    /// Help text (Apache's where there is one).
+    pub help: &'static str,
+    /// Value check, run as the directive is read.
+    pub check: fn(&[String]) -> Result<(), String>,
+}
+
+fn any(_: &[String]) -> Result<(), String> {
+    Ok(())
+}
+
+fn number(name: &str, args: &[String]) -> Result<(), String> {
+    match args.first().map(|a| a.parse::<u64>()) {
+        Some(Ok(_)) => Ok(()),
+        _ => Err(format!(
+            "{name} must be a non-negative whole number, not '{}'",
+            args.first().map(String::as_str).unwrap_or("")
+        )),
+    }
+}
+
+macro_rules! numeric {
+    ($f:ident, $name:literal) => {
+        fn $f(args: &[String]) -> Result<(), String> {
+            number($name, args)
+        }
+    };
+}
+numeric!(check_backlog, "ListenBacklog");
+numeric!(check_timeout, "Timeout");
+numeric!(check_ka_timeout, "KeepAliveTimeout");
+numeric!(check_max_ka, "MaxKeepAliveRequests");
+numeric!(check_line, "LimitRequestLine");
+numeric!(check_fields, "LimitRequestFields");
+numeric!(check_field_size, "LimitRequestFieldSize");
+
+fn check_listen(args: &[String]) -> Result<(), String> {
+    crate::listen::parse_listen(&args[0]).map(|_| ())
+}
+
+fn check_log_level(args: &[String]) -> Result<(), String> {
+    crate::logs::error_log::LogLevels::parse(args).map(|_| ())
+}
+
+fn check_tokens(args: &[String]) -> Result<(), String> {
+    crate::config::settings::ServerTokens::parse(&args[0]).map(|_| ())
+}
+
+/// Every core directive. `LoadModule` is listed for `-L` and arity checks; the dispatcher acts on it.
+pub static CORE_DIRECTIVES: &[CoreDirective] = &[
+    CoreDirective {
+        name: "ServerRoot",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Common directory of server-related files (logs, confs, etc.)",
+        check: any,
+    },
+    CoreDirective {
+        name: "LoadModule",
+        args: TAKE2,
+        contexts: SERVER,
+        help: "a module name and the name of a shared object file to load it from",
+        check: any,
+    },
+    CoreDirective {
+        name: "ServerName",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "The hostname and port of the server",
+        check: any,
+    },
+    CoreDirective {
+        name: "ServerTokens",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Tokens to include in the Server header: Prod, Major, Minor, Min, OS or Full",
+        check: check_tokens,
+    },
+    CoreDirective {
+        name: "Listen",
+        args: TAKE12,
+        contexts: SERVER,
+        help: "A port number or a numeric IP address and a port number, and an optional protocol",
+        check: check_listen,
+    },
+    CoreDirective {
+        name: "ListenBacklog",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Maximum length of the queue of pending connections, as used by listen(2)",
+        check: check_backlog,
+    },
+    CoreDirective {
+        name: "PidFile",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "A file for logging the server process ID",
+        check: any,
+    },
+    CoreDirective {
+        name: "ErrorLog",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "The filename of the error log",
+        check: any,
+    },
+    CoreDirective {
+        name: "LogLevel",
+        args: ITERATE,
+        contexts: SERVER,
+        help: "Level of verbosity in error logging",
+        check: check_log_level,
+    },
+    CoreDirective {
+        name: "DocumentRoot",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Root directory of the document tree",
+        check: any,
+    },
+    CoreDirective {
+        name: "DirectoryIndex",
+        args: ITERATE,
+        contexts: ANY,
+        help: "a list of file names to try when a directory is requested",
+        check: any,
+    },
+    CoreDirective {
+        name: "SetHandler",
+        args: TAKE1,
+        contexts: ANY,
+        help: "a handler name that overrides any other configured handler",
+        check: any,
+    },
+    CoreDirective {
+        name: "Timeout",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Timeout duration (sec)",
+        check: check_timeout,
+    },
+    CoreDirective {
+        name: "KeepAlive",
+        args: FLAG,
+        contexts: SERVER,
+        help: "Whether persistent connections should be On or Off",
+        check: any,
+    },
+    CoreDirective {
+        name: "KeepAliveTimeout",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Keep-Alive timeout duration (sec)",
+        check: check_ka_timeout,
+    },
+    CoreDirective {
+        name: "MaxKeepAliveRequests",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Maximum number of Keep-Alive requests per connection, or 0 for infinite",
+        check: check_max_ka,
+    },
+    CoreDirective {
+        name: "LimitRequestLine",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Limit on maximum size of an HTTP request line",
+        check: check_line,
+    },
+    CoreDirective {
+        name: "LimitRequestFields",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Limit (0 = unlimited) on max number of header fields in a request message",
+        check: check_fields,
+    },
+    CoreDirective {
+        name: "LimitRequestFieldSize",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Limit on maximum size of an HTTP request header field",
+        check: check_field_size,
+    },
+];
+
+/// Finds a core directive by name, case-insensitively.
+pub fn find(name: &str) -> Option<&'static CoreDirective> {
+    CORE_DIRECTIVES
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+}

@@ -1,0 +1,238 @@
+//! Directive dispatch: the sink the reader feeds. It loads modules as LoadModule lines are read
+//! (so later lines may use their directives and `<IfModule>` sees them), checks every directive
+//! against the core's table or its module's (name, arity, context, value) and stores it.
+
+use super::core_directives;
+use super::store::{Occurrence, Section, SectionKind, Store};
+use super::{Directive, Sink};
+use crate::loader::{self, DirectiveSpec, LoadedModule};
+use crate::logs::error_log;
+use mapache_plugin_api::abi;
+use std::path::PathBuf;
+
+/// Modules built into the core, as `-l`, `-M` and `<IfModule>` know them.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("core_module", "core.c"),
+    ("so_module", "mod_so.c"),
+    ("http_module", "http_core.c"),
+];
+
+/// Collects the configuration while it is read.
+pub struct Dispatcher {
+    /// Directives stored so far.
+    pub store: Store,
+    /// Modules loaded so far, in LoadModule order.
+    pub modules: Vec<LoadedModule>,
+    /// The current ServerRoot (module paths resolve against it).
+    pub server_root: PathBuf,
+    section: Option<usize>,
+}
+
+/// What a directive name refers to.
+enum Owner<'a> {
+    Core(&'static core_directives::CoreDirective),
+    Module(&'a DirectiveSpec),
+}
+
+impl Dispatcher {
+    /// Starts with nothing loaded.
+    pub fn new(server_root: PathBuf) -> Self {
+        Dispatcher {
+            store: Store::default(),
+            modules: Vec::new(),
+            server_root,
+            section: None,
+        }
+    }
+
+    fn find(&self, name: &str) -> Option<Owner<'_>> {
+        if let Some(c) = core_directives::find(name) {
+            return Some(Owner::Core(c));
+        }
+        self.modules
+            .iter()
+            .flat_map(|m| m.directives.iter())
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+            .map(Owner::Module)
+    }
+
+    fn load_module(&mut self, d: &Directive) -> Result<(), String> {
+        let symbol = &d.args[0];
+        if self.modules.iter().any(|m| &m.symbol == symbol)
+            || BUILT_IN.iter().any(|(s, _)| s == symbol)
+        {
+            let what = if BUILT_IN.iter().any(|(s, _)| s == symbol) {
+                "is built-in and can't be loaded"
+            } else {
+                "is already loaded, skipping"
+            };
+            error_log::log(
+                "core",
+                error_log::WARN,
+                None,
+                &format!("module {symbol} {what}"),
+            );
+            return Ok(());
+        }
+        let path = loader::resolve(&self.server_root, &d.args[1]);
+        let module = loader::load(symbol, &path)?;
+        if module.is_mpm() {
+            if let Some(other) = self.modules.iter().find(|m| m.is_mpm()) {
+                return Err(format!(
+                    "More than one MPM loaded: {} is already loaded, so {symbol} cannot be",
+                    other.symbol
+                ));
+            }
+        }
+        self.modules.push(module);
+        Ok(())
+    }
+}
+
+/// Checks the number of arguments against a directive's kind, with Apache's sentences.
+pub fn check_arity(name: &str, kind: u32, help: &str, n: usize) -> Result<(), String> {
+    let ok = match kind {
+        abi::MAPACHE_TAKE1 => n == 1,
+        abi::MAPACHE_TAKE2 => n == 2,
+        abi::MAPACHE_TAKE12 => (1..=2).contains(&n),
+        abi::MAPACHE_TAKE123 => (1..=3).contains(&n),
+        abi::MAPACHE_FLAG => n == 1,
+        abi::MAPACHE_NO_ARGS => n == 0,
+        abi::MAPACHE_ITERATE => n >= 1,
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match kind {
+        abi::MAPACHE_TAKE1 => format!("{name} takes one argument, {help}"),
+        abi::MAPACHE_TAKE2 => format!("{name} takes two arguments, {help}"),
+        abi::MAPACHE_TAKE12 => format!("{name} takes 1-2 arguments, {help}"),
+        abi::MAPACHE_TAKE123 => format!("{name} takes one, two or three arguments, {help}"),
+        abi::MAPACHE_FLAG => format!("{name} must be On or Off"),
+        abi::MAPACHE_NO_ARGS => format!("{name} takes no arguments"),
+        _ => format!("{name} requires at least one argument, {help}"),
+    })
+}
+
+fn section_name(kind: SectionKind) -> &'static str {
+    match kind {
+        SectionKind::Location => "Location",
+        SectionKind::Directory => "Directory",
+    }
+}
+
+impl Sink for Dispatcher {
+    fn directive(&mut self, d: &Directive) -> Result<(), String> {
+        let (args_kind, contexts, help, check, display) = match self.find(&d.name) {
+            Some(Owner::Core(c)) => (c.args, c.contexts, c.help.to_owned(), Some(c.check), c.name.to_owned()),
+            Some(Owner::Module(m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone()),
+            None => {
+                return Err(format!(
+                    "Invalid command '{}', perhaps misspelled or defined by a module not included in the server configuration",
+                    d.name
+                ))
+            }
+        };
+        let in_section = self.section.map(|i| self.store.sections[i].kind);
+        match in_section {
+            Some(kind) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
+                return Err(format!(
+                    "{display} not allowed in <{}> context",
+                    section_name(kind)
+                ))
+            }
+            None if contexts & abi::MAPACHE_CTX_SERVER == 0 => {
+                return Err(format!("{display} not allowed here"))
+            }
+            _ => {}
+        }
+        check_arity(&display, args_kind, &help, d.args.len())?;
+        if args_kind == abi::MAPACHE_FLAG
+            && !["on", "off"].contains(&d.args[0].to_ascii_lowercase().as_str())
+        {
+            return Err(format!("{display} must be On or Off"));
+        }
+        if let Some(check) = check {
+            check(&d.args)?;
+        }
+        if display == "LoadModule" {
+            return self.load_module(d);
+        }
+        if display == "ServerRoot" {
+            let root = PathBuf::from(&d.args[0]);
+            let root = if root.is_absolute() {
+                root
+            } else {
+                self.server_root.join(root)
+            };
+            if !root.is_dir() {
+                return Err("ServerRoot must be a valid directory".to_owned());
+            }
+            self.server_root = root;
+        }
+        let occ = Occurrence::new(&display, &d.args, d.file.clone(), d.line);
+        match self.section {
+            Some(i) => self.store.sections[i].directives.push(occ),
+            None => self.store.server.push(occ),
+        }
+        Ok(())
+    }
+
+    fn section_start(&mut self, d: &Directive) -> Result<(), String> {
+        let kind = if d.name.eq_ignore_ascii_case("Location") {
+            SectionKind::Location
+        } else if d.name.eq_ignore_ascii_case("Directory") {
+            SectionKind::Directory
+        } else {
+            return Err(format!(
+                "Invalid command '<{}', perhaps misspelled or defined by a module not included in the server configuration",
+                d.name
+            ));
+        };
+        if let Some(i) = self.section {
+            return Err(format!(
+                "<{}> cannot occur within <{}> section",
+                section_name(kind),
+                section_name(self.store.sections[i].kind)
+            ));
+        }
+        if d.args.len() != 1 {
+            return Err(format!(
+                "<{}> takes one argument, the path the section applies to",
+                section_name(kind)
+            ));
+        }
+        let mut path = d.args[0].clone();
+        if kind == SectionKind::Directory && !path.starts_with('/') {
+            path = self.server_root.join(&path).to_string_lossy().into_owned();
+        }
+        self.store.sections.push(Section {
+            kind,
+            path,
+            directives: Vec::new(),
+        });
+        self.section = Some(self.store.sections.len() - 1);
+        Ok(())
+    }
+
+    fn section_end(&mut self, _d: &Directive) -> Result<(), String> {
+        self.section = None;
+        Ok(())
+    }
+
+    fn is_module_loaded(&self, name: &str) -> bool {
+        BUILT_IN
+            .iter()
+            .any(|(sym, file)| name == *sym || name == *file)
+            || self.modules.iter().any(|m| {
+                m.symbol == name
+                    || format!("mod_{}.c", m.name) == name
+                    || format!("{}.c", m.name) == name
+            })
+    }
+
+    fn warn(&mut self, message: &str) {
+        error_log::log("core", error_log::WARN, None, message);
+    }
+}

@@ -1,0 +1,193 @@
+//! The parsed configuration as modules query it: directive occurrences at server level and in
+//! `<Location>`/`<Directory>` sections, each with its file and line.
+
+use mapache_plugin_api::abi::MapacheStr;
+use std::sync::Arc;
+
+/// One occurrence of a directive.
+#[derive(Debug)]
+pub struct Occurrence {
+    /// Lower-cased name, for case-insensitive lookup.
+    pub name: String,
+    /// Arguments as parsed.
+    pub args: Box<[String]>,
+    /// The same arguments as borrowed ABI strings (they point into `args`, which never moves).
+    pub abi_args: Box<[MapacheStr]>,
+    /// Source file.
+    pub file: Arc<str>,
+    /// Source line.
+    pub line: u32,
+}
+
+// SAFETY: `abi_args` only points into this occurrence's own immutable strings.
+unsafe impl Send for Occurrence {}
+// SAFETY: as above; nothing is mutated after construction.
+unsafe impl Sync for Occurrence {}
+
+impl Occurrence {
+    /// Builds an occurrence and its ABI view.
+    pub fn new(name: &str, args: &[String], file: Arc<str>, line: u32) -> Self {
+        let args: Box<[String]> = args.to_vec().into_boxed_slice();
+        let abi_args = args
+            .iter()
+            .map(|a| MapacheStr {
+                ptr: a.as_ptr(),
+                len: a.len(),
+            })
+            .collect();
+        Occurrence {
+            name: name.to_ascii_lowercase(),
+            args,
+            abi_args,
+            file,
+            line,
+        }
+    }
+
+    /// The first argument, or "".
+    pub fn arg0(&self) -> &str {
+        self.args.first().map(String::as_str).unwrap_or("")
+    }
+}
+
+/// What a section matches against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionKind {
+    /// `<Location /url-path>`: the decoded request path.
+    Location,
+    /// `<Directory /fs/path>`: the file the path maps to under DocumentRoot.
+    Directory,
+}
+
+/// One `<Location>` or `<Directory>` section.
+#[derive(Debug)]
+pub struct Section {
+    /// Its kind.
+    pub kind: SectionKind,
+    /// The path it matches (a prefix on segment boundaries).
+    pub path: String,
+    /// Directives inside it, in order.
+    pub directives: Vec<Occurrence>,
+}
+
+/// Everything the configuration said.
+#[derive(Debug, Default)]
+pub struct Store {
+    /// Server-level directives in file order.
+    pub server: Vec<Occurrence>,
+    /// Sections in file order.
+    pub sections: Vec<Section>,
+}
+
+/// Whether `path` lies under `prefix` on a segment boundary: `/a` matches `/a`, `/a/`, `/a/b` but
+/// not `/ab` (Apache's Location rule).
+pub fn prefix_matches(prefix: &[u8], path: &[u8]) -> bool {
+    if !path.starts_with(prefix) {
+        return false;
+    }
+    prefix.is_empty()
+        || prefix.ends_with(b"/")
+        || path.len() == prefix.len()
+        || path[prefix.len()] == b'/'
+}
+
+impl Store {
+    /// The last server-level occurrence of `name`.
+    pub fn server_last(&self, name: &str) -> Option<&Occurrence> {
+        let name = name.to_ascii_lowercase();
+        self.server.iter().rev().find(|o| o.name == name)
+    }
+
+    /// Every server-level occurrence of `name`.
+    pub fn server_all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Occurrence> + 'a {
+        let name = name.to_ascii_lowercase();
+        self.server.iter().filter(move |o| o.name == name)
+    }
+
+    /// Sections that apply to a request: Directory sections (shortest path first) for the file it
+    /// maps to, then Location sections in file order, as Apache merges them.
+    pub fn matching_sections(&self, url_path: &[u8], fs_path: &[u8]) -> Vec<usize> {
+        let mut dirs: Vec<usize> = (0..self.sections.len())
+            .filter(|&i| {
+                let s = &self.sections[i];
+                s.kind == SectionKind::Directory
+                    && prefix_matches(s.path.trim_end_matches('/').as_bytes(), fs_path)
+            })
+            .collect();
+        dirs.sort_by_key(|&i| self.sections[i].path.len());
+        dirs.extend((0..self.sections.len()).filter(|&i| {
+            let s = &self.sections[i];
+            s.kind == SectionKind::Location && prefix_matches(s.path.as_bytes(), url_path)
+        }));
+        dirs
+    }
+}
+
+/// The scope a module sees through a `MapacheConfig` handle: the server level plus the matching
+/// sections, least specific first.
+#[derive(Debug, Default, Clone)]
+pub struct View {
+    /// Indices into [`Store::sections`].
+    pub sections: Vec<usize>,
+}
+
+impl View {
+    /// Every occurrence of `name` (lower-case) visible in this view, least specific first.
+    pub fn occurrences<'a>(
+        &'a self,
+        store: &'a Store,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Occurrence> + 'a {
+        store
+            .server
+            .iter()
+            .chain(
+                self.sections
+                    .iter()
+                    .flat_map(|&i| store.sections[i].directives.iter()),
+            )
+            .filter(move |o| o.name == name)
+    }
+
+    /// The occurrence in effect.
+    pub fn last<'a>(&'a self, store: &'a Store, name: &'a str) -> Option<&'a Occurrence> {
+        self.occurrences(store, name).last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_prefix_respects_segments() {
+        assert!(prefix_matches(b"/a", b"/a"));
+        assert!(prefix_matches(b"/a", b"/a/b"));
+        assert!(!prefix_matches(b"/a", b"/ab"));
+        assert!(prefix_matches(b"/a/", b"/a/b"));
+        assert!(!prefix_matches(b"/a/", b"/a"));
+        assert!(prefix_matches(b"/", b"/anything"));
+    }
+
+    #[test]
+    fn view_orders_server_then_sections() {
+        let f: Arc<str> = Arc::from("x.conf");
+        let mut s = Store::default();
+        s.server
+            .push(Occurrence::new("SetHandler", &["a".into()], f.clone(), 1));
+        s.sections.push(Section {
+            kind: SectionKind::Location,
+            path: "/s".into(),
+            directives: vec![Occurrence::new("sethandler", &["b".into()], f.clone(), 3)],
+        });
+        let v = View {
+            sections: s.matching_sections(b"/s/x", b"/srv/s/x"),
+        };
+        assert_eq!(v.last(&s, "sethandler").unwrap().arg0(), "b");
+        let v = View {
+            sections: s.matching_sections(b"/other", b"/srv/other"),
+        };
+        assert_eq!(v.last(&s, "sethandler").unwrap().arg0(), "a");
+        assert_eq!(v.occurrences(&s, "sethandler").count(), 1);
+    }
+}

@@ -1,0 +1,78 @@
+//! Connection functions for MPMs: a `MapacheConn` handle is a boxed [`Connection`].
+
+use super::arg_bytes;
+use crate::logs::error_log;
+use crate::serve::conn::Connection;
+use crate::server;
+use mapache_plugin_api::abi::{MapacheConn, MapacheStr, MAPACHE_ERROR, MAPACHE_OK};
+
+fn conn<'a>(c: *const MapacheConn) -> &'a Connection {
+    // SAFETY: handles come from conn_open and are used by one thread at a time until conn_close.
+    unsafe { &*(c as *const Connection) }
+}
+
+fn conn_mut<'a>(c: *mut MapacheConn) -> &'a mut Connection {
+    // SAFETY: as above.
+    unsafe { &mut *(c as *mut Connection) }
+}
+
+pub(super) extern "C" fn child_init(slot: u32) -> i32 {
+    let srv = server::get();
+    for m in &srv.handlers {
+        if let Some(init) = m.desc.child_init {
+            if init() != MAPACHE_OK {
+                error_log::log(
+                    "core",
+                    error_log::EMERG,
+                    None,
+                    &format!("child_init of module {} failed in child slot {slot}; this child cannot serve", m.symbol),
+                );
+                return MAPACHE_ERROR;
+            }
+        }
+    }
+    MAPACHE_OK
+}
+
+pub(super) extern "C" fn child_exit() {
+    // The error log writes each line straight through; nothing is buffered yet.
+}
+
+pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {
+    Connection::new(fd).serve_blocking()
+}
+
+pub(super) extern "C" fn conn_open(fd: i32) -> *mut MapacheConn {
+    Box::into_raw(Box::new(Connection::new(fd))) as *mut MapacheConn
+}
+
+pub(super) extern "C" fn conn_fd(c: *const MapacheConn) -> i32 {
+    conn(c).fd()
+}
+
+pub(super) extern "C" fn conn_feed(c: *mut MapacheConn, data: MapacheStr) -> i32 {
+    // SAFETY: valid for the call; copied.
+    let data = unsafe { arg_bytes(data) };
+    conn_mut(c).feed(data).to_raw()
+}
+
+pub(super) extern "C" fn conn_process(c: *mut MapacheConn) -> i32 {
+    conn_mut(c).process().to_raw()
+}
+
+pub(super) extern "C" fn conn_timeout_ms(c: *const MapacheConn) -> u64 {
+    conn(c).timeout_ms()
+}
+
+pub(super) extern "C" fn conn_expire(c: *mut MapacheConn) -> i32 {
+    conn_mut(c).expire().to_raw()
+}
+
+pub(super) extern "C" fn conn_close(c: *mut MapacheConn) {
+    if c.is_null() {
+        return;
+    }
+    // SAFETY: the handle came from Box::into_raw in conn_open and is not used again.
+    let boxed = unsafe { Box::from_raw(c as *mut Connection) };
+    boxed.close();
+}

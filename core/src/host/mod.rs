@@ -1,0 +1,90 @@
+//! The host table: the only way a module reaches the core. Each function turns an opaque handle
+//! back into the core's own type and calls into `serve` or `config`.
+//!
+//! Handle mapping: `MapacheConfig` is a [`View`], `MapacheRequest` a [`RequestCtx`],
+//! `MapacheConn` a boxed [`Connection`].
+
+mod config_api;
+mod conn_api;
+mod request_api;
+
+use mapache_plugin_api::abi::{MapacheHost, MapacheStr, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR};
+
+/// Borrows bytes as an ABI string.
+fn abi_str(bytes: &[u8]) -> MapacheStr {
+    MapacheStr {
+        ptr: bytes.as_ptr(),
+        len: bytes.len(),
+    }
+}
+
+/// Views an ABI string argument as bytes.
+///
+/// # Safety
+/// `s` must point to `len` readable bytes for the duration of the call.
+unsafe fn arg_bytes<'a>(s: MapacheStr) -> &'a [u8] {
+    if s.ptr.is_null() || s.len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(s.ptr, s.len)
+    }
+}
+
+/// As [`arg_bytes`], as text (lossy for invalid UTF-8).
+///
+/// # Safety
+/// As [`arg_bytes`].
+unsafe fn arg_text<'a>(s: MapacheStr) -> std::borrow::Cow<'a, str> {
+    String::from_utf8_lossy(arg_bytes(s))
+}
+
+const SERVER_VERSION: &str = concat!("mapache/", env!("CARGO_PKG_VERSION"));
+
+extern "C" fn log(module: MapacheStr, level: i32, msg: MapacheStr) {
+    // SAFETY: the module passes strings valid for the call.
+    let (module, msg) = unsafe { (arg_text(module), arg_text(msg)) };
+    crate::logs::error_log::log(&module, level, None, &msg);
+}
+
+/// The table handed to every module. Static: it outlives every module call.
+pub static HOST: MapacheHost = MapacheHost {
+    struct_size: std::mem::size_of::<MapacheHost>() as u32,
+    abi_major: MAPACHE_ABI_MAJOR,
+    abi_minor: MAPACHE_ABI_MINOR,
+    server_version: MapacheStr {
+        ptr: SERVER_VERSION.as_ptr(),
+        len: SERVER_VERSION.len(),
+    },
+    log,
+    config_count: config_api::config_count,
+    config_get: config_api::config_get,
+    req_method: request_api::req_method,
+    req_uri: request_api::req_uri,
+    req_path: request_api::req_path,
+    req_query: request_api::req_query,
+    req_protocol: request_api::req_protocol,
+    req_header: request_api::req_header,
+    req_header_count: request_api::req_header_count,
+    req_header_at: request_api::req_header_at,
+    req_handler: request_api::req_handler,
+    req_config: request_api::req_config,
+    req_client_ip: request_api::req_client_ip,
+    req_read_body: request_api::req_read_body,
+    req_log: request_api::req_log,
+    resp_set_status: request_api::resp_set_status,
+    resp_set_header: request_api::resp_set_header,
+    resp_add_header: request_api::resp_add_header,
+    resp_set_content_length: request_api::resp_set_content_length,
+    resp_write: request_api::resp_write,
+    resp_sendfile: request_api::resp_sendfile,
+    child_init: conn_api::child_init,
+    serve_connection: conn_api::serve_connection,
+    conn_open: conn_api::conn_open,
+    conn_fd: conn_api::conn_fd,
+    conn_feed: conn_api::conn_feed,
+    conn_process: conn_api::conn_process,
+    conn_timeout_ms: conn_api::conn_timeout_ms,
+    conn_expire: conn_api::conn_expire,
+    conn_close: conn_api::conn_close,
+    child_exit: conn_api::child_exit,
+};

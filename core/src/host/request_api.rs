@@ -1,0 +1,182 @@
+//! Request and response functions: a `MapacheRequest` handle is a live [`RequestCtx`] on the
+//! calling thread's stack, valid during `handle` only.
+
+use super::{abi_str, arg_bytes, arg_text};
+use crate::config::store::View;
+use crate::logs::error_log;
+use crate::serve::request::RequestCtx;
+use mapache_plugin_api::abi::{
+    MapacheConfig, MapacheRequest, MapacheStr, MAPACHE_ERROR, MAPACHE_OK,
+};
+
+fn req<'a>(r: *const MapacheRequest) -> &'a RequestCtx<'a> {
+    // SAFETY: the core passes a pointer to a live RequestCtx into `handle`, and modules may use
+    // it only during that call, on that thread.
+    unsafe { &*(r as *const RequestCtx<'a>) }
+}
+
+fn req_mut<'a>(r: *mut MapacheRequest) -> &'a mut RequestCtx<'a> {
+    // SAFETY: as above; the module holds the only use of the handle during the call.
+    unsafe { &mut *(r as *mut RequestCtx<'a>) }
+}
+
+fn status(ok: bool) -> i32 {
+    if ok {
+        MAPACHE_OK
+    } else {
+        MAPACHE_ERROR
+    }
+}
+
+pub(super) extern "C" fn req_method(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).head.method.as_bytes())
+}
+
+pub(super) extern "C" fn req_uri(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).head.target.as_bytes())
+}
+
+pub(super) extern "C" fn req_path(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(&req(r).head.path)
+}
+
+pub(super) extern "C" fn req_query(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).head.query.as_bytes())
+}
+
+pub(super) extern "C" fn req_protocol(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).head.version.as_str().as_bytes())
+}
+
+pub(super) extern "C" fn req_header(
+    r: *const MapacheRequest,
+    name: MapacheStr,
+    value: *mut MapacheStr,
+) -> i32 {
+    // SAFETY: valid for the call.
+    let name = unsafe { arg_text(name) };
+    match req(r).head.header(&name) {
+        Some(v) if !value.is_null() => {
+            // SAFETY: `value` is the module's writable struct.
+            unsafe { *value = abi_str(v) };
+            1
+        }
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+pub(super) extern "C" fn req_header_count(r: *const MapacheRequest) -> usize {
+    req(r).head.headers.len()
+}
+
+pub(super) extern "C" fn req_header_at(
+    r: *const MapacheRequest,
+    index: usize,
+    name: *mut MapacheStr,
+    value: *mut MapacheStr,
+) -> i32 {
+    match req(r).head.headers.get(index) {
+        Some((n, v)) => {
+            // SAFETY: out-pointers are the module's, checked for null.
+            unsafe {
+                if !name.is_null() {
+                    *name = abi_str(n.as_bytes());
+                }
+                if !value.is_null() {
+                    *value = abi_str(v);
+                }
+            }
+            1
+        }
+        None => 0,
+    }
+}
+
+pub(super) extern "C" fn req_handler(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).handler.as_bytes())
+}
+
+pub(super) extern "C" fn req_config(r: *const MapacheRequest) -> *const MapacheConfig {
+    &req(r).view as *const View as *const MapacheConfig
+}
+
+pub(super) extern "C" fn req_client_ip(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).conn.peer_ip.as_bytes())
+}
+
+pub(super) extern "C" fn req_read_body(r: *mut MapacheRequest, buf: *mut u8, cap: usize) -> isize {
+    if buf.is_null() {
+        return -1;
+    }
+    // SAFETY: the module owns `cap` writable bytes at `buf` for the call.
+    let dst = unsafe { std::slice::from_raw_parts_mut(buf, cap) };
+    match req_mut(r).read_body(dst) {
+        Ok(n) => n as isize,
+        Err(_) => -1,
+    }
+}
+
+pub(super) extern "C" fn req_log(
+    r: *const MapacheRequest,
+    module: MapacheStr,
+    level: i32,
+    msg: MapacheStr,
+) {
+    // SAFETY: valid for the call.
+    let (module, msg) = unsafe { (arg_text(module), arg_text(msg)) };
+    error_log::log(&module, level, Some(&req(r).conn.peer), &msg);
+}
+
+pub(super) extern "C" fn resp_set_status(r: *mut MapacheRequest, code: u16) {
+    let r = req_mut(r);
+    if (100..=599).contains(&code) && !r.head_sent() {
+        r.status = code;
+    }
+}
+
+fn header(r: *mut MapacheRequest, name: MapacheStr, value: MapacheStr, add: bool) -> i32 {
+    // SAFETY: valid for the call.
+    let (name, value) = unsafe { (arg_text(name), arg_text(value)) };
+    let r = req_mut(r);
+    if r.head_sent() {
+        return MAPACHE_ERROR;
+    }
+    r.set_header(&name, &value, add);
+    MAPACHE_OK
+}
+
+pub(super) extern "C" fn resp_set_header(
+    r: *mut MapacheRequest,
+    name: MapacheStr,
+    value: MapacheStr,
+) -> i32 {
+    header(r, name, value, false)
+}
+
+pub(super) extern "C" fn resp_add_header(
+    r: *mut MapacheRequest,
+    name: MapacheStr,
+    value: MapacheStr,
+) -> i32 {
+    header(r, name, value, true)
+}
+
+pub(super) extern "C" fn resp_set_content_length(r: *mut MapacheRequest, length: u64) {
+    req_mut(r).set_content_length(length);
+}
+
+pub(super) extern "C" fn resp_write(r: *mut MapacheRequest, data: MapacheStr) -> i32 {
+    // SAFETY: valid for the call; copied before returning.
+    let data = unsafe { arg_bytes(data) };
+    status(req_mut(r).write(data))
+}
+
+pub(super) extern "C" fn resp_sendfile(
+    r: *mut MapacheRequest,
+    fd: i32,
+    offset: u64,
+    length: u64,
+) -> i32 {
+    status(req_mut(r).sendfile(fd, offset, length))
+}

@@ -1,0 +1,15 @@
+//! mapache-core: the server behind the `mapache` binary. It reads the configuration (loading
+//! modules as LoadModule lines are read), initialises the modules, binds the listeners and hands
+//! them to the MPM, whose children serve connections through the core's HTTP engine and the
+//! handler modules. `main.rs` only calls [`startup::run`].
+
+pub mod cli;
+pub mod config;
+pub mod host;
+pub mod http;
+pub mod listen;
+pub mod loader;
+pub mod logs;
+pub mod serve;
+pub mod server;
+pub mod startup;

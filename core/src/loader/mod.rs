@@ -1,0 +1,235 @@
+//! LoadModule: dlopen a module, check its descriptor before anything in it runs, keep it forever.
+//!
+//! The checks, in order: the file opens (RTLD_NOW, so a missing symbol of the module's own is
+//! reported now, not at the first request), the named descriptor symbol exists, its magic is
+//! ours, its ABI major is ours, its minor is not newer than ours, and its declared size covers
+//! every field of the minor it claims. Only then is the descriptor copied and its tables read.
+//! Libraries are leaked on purpose: unloading Rust code is unsound and a module is never unloaded.
+
+use mapache_plugin_api::abi::{
+    self, MapacheModule, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR, MAPACHE_MODULE_MAGIC,
+};
+use std::ffi::CStr;
+use std::path::{Path, PathBuf};
+
+/// Descriptor size required for each minor of the current major (index = minor).
+const MODULE_SIZE_BY_MINOR: [usize; 1] = [std::mem::size_of::<MapacheModule>()];
+
+/// One directive a module declares.
+#[derive(Debug, Clone)]
+pub struct DirectiveSpec {
+    /// As declared (matched case-insensitively).
+    pub name: String,
+    /// `MAPACHE_TAKE1` …
+    pub args: u32,
+    /// `MAPACHE_CTX_*` bits.
+    pub contexts: u32,
+    /// One-line help.
+    pub help: String,
+}
+
+/// Whether a module is linked into the binary or loaded from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Loaded by LoadModule from this file.
+    Shared(PathBuf),
+}
+
+/// A module that passed every check, with its descriptor copied out.
+pub struct LoadedModule {
+    /// The symbol named in LoadModule, e.g. `static_module`.
+    pub symbol: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// The descriptor, zero-filled past the module's declared size.
+    pub desc: MapacheModule,
+    /// `desc.name` as text, e.g. `static`.
+    pub name: String,
+    /// The module's own version.
+    pub version: String,
+    /// Its directive table.
+    pub directives: Vec<DirectiveSpec>,
+}
+
+impl LoadedModule {
+    /// True for an MPM.
+    pub fn is_mpm(&self) -> bool {
+        self.desc.kind == abi::MAPACHE_KIND_MPM
+    }
+
+    /// `major.minor` the module was built against.
+    pub fn abi(&self) -> String {
+        format!("{}.{}", self.desc.abi_major, self.desc.abi_minor)
+    }
+}
+
+/// The first fields of every descriptor of every version: read before trusting anything else.
+#[repr(C)]
+struct Preamble {
+    magic: u32,
+    abi_major: u16,
+    abi_minor: u16,
+    struct_size: u32,
+}
+
+/// Resolves a module path against ServerRoot, as Apache does.
+pub fn resolve(server_root: &Path, file: &str) -> PathBuf {
+    let p = Path::new(file);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        server_root.join(p)
+    }
+}
+
+/// Loads `path` and checks the descriptor `symbol`. Errors are Apache's sentences, one line each.
+pub fn load(symbol: &str, path: &Path) -> Result<LoadedModule, String> {
+    let shown = path.display();
+    let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL;
+    // SAFETY: running a library's initialisers is inherent to loading modules; the admin chose it.
+    let lib = unsafe { libloading::os::unix::Library::open(Some(path), flags) }
+        .map_err(|e| format!("Cannot load {shown} into server: {}", dl_message(&e)))?;
+    let mut name = symbol.as_bytes().to_vec();
+    name.push(0);
+    // SAFETY: we only take the symbol's address here; nothing is read until the checks below.
+    let ptr: *const Preamble = match unsafe { lib.get::<*const Preamble>(name.as_slice()) } {
+        Ok(s) => *s,
+        Err(e) => {
+            return Err(format!(
+                "Can't locate API module structure `{symbol}' in file {shown}: {}",
+                dl_message(&e)
+            ))
+        }
+    };
+    // Never unloaded (see the module comment).
+    std::mem::forget(lib);
+    if ptr.is_null() {
+        return Err(format!(
+            "Can't locate API module structure `{symbol}' in file {shown}: symbol is null"
+        ));
+    }
+    // SAFETY: every descriptor starts with the preamble; the symbol is at least that large unless
+    // it is not a descriptor at all, which the magic check then reports.
+    let pre = unsafe { std::ptr::read_unaligned(ptr) };
+    check_preamble(symbol, &shown.to_string(), &pre)?;
+
+    let size = (pre.struct_size as usize).min(std::mem::size_of::<MapacheModule>());
+    // SAFETY: an all-zero MapacheModule is valid (null pointers, None functions); we copy only the
+    // bytes the module declared, which check_preamble proved cover its minor's fields.
+    let desc = unsafe {
+        let mut d: MapacheModule = std::mem::zeroed();
+        std::ptr::copy_nonoverlapping(
+            ptr as *const u8,
+            &mut d as *mut MapacheModule as *mut u8,
+            size,
+        );
+        d
+    };
+    let name =
+        c_text(desc.name).ok_or_else(|| format!("Module {symbol} in {shown} has no name"))?;
+    let version = c_text(desc.version).unwrap_or_default();
+    if desc.kind != abi::MAPACHE_KIND_MPM && desc.kind != abi::MAPACHE_KIND_HANDLER {
+        return Err(format!(
+            "Module {symbol} in {shown} declares an unknown kind {}",
+            desc.kind
+        ));
+    }
+    if desc.kind == abi::MAPACHE_KIND_MPM && desc.mpm_run.is_none() {
+        return Err(format!(
+            "MPM module {symbol} in {shown} has no mpm_run entry point"
+        ));
+    }
+    let directives = read_directives(symbol, &shown.to_string(), &desc)?;
+    Ok(LoadedModule {
+        symbol: symbol.to_owned(),
+        origin: Origin::Shared(path.to_path_buf()),
+        desc,
+        name,
+        version,
+        directives,
+    })
+}
+
+fn check_preamble(symbol: &str, shown: &str, pre: &Preamble) -> Result<(), String> {
+    if pre.magic != MAPACHE_MODULE_MAGIC {
+        return Err(format!(
+            "API module structure '{symbol}' in file {shown} is garbled - expected signature {MAPACHE_MODULE_MAGIC:08x} but saw {:08x} - perhaps this is not a mapache module DSO, or was compiled for a different mapache version?",
+            pre.magic
+        ));
+    }
+    if pre.abi_major != MAPACHE_ABI_MAJOR {
+        return Err(format!(
+            "Module \"{symbol}\" in {shown} is not compatible with this version of mapache (found ABI major {}, need {MAPACHE_ABI_MAJOR}). Please contact the vendor for the correct version.",
+            pre.abi_major
+        ));
+    }
+    if pre.abi_minor > MAPACHE_ABI_MINOR {
+        return Err(format!(
+            "Module \"{symbol}\" in {shown} needs module ABI {}.{} but this mapache provides {MAPACHE_ABI_MAJOR}.{MAPACHE_ABI_MINOR}: upgrade mapache or use a build of the module for ABI {MAPACHE_ABI_MAJOR}.{MAPACHE_ABI_MINOR}",
+            pre.abi_major, pre.abi_minor
+        ));
+    }
+    let need = MODULE_SIZE_BY_MINOR[pre.abi_minor as usize];
+    if (pre.struct_size as usize) < need {
+        return Err(format!(
+            "API module structure '{symbol}' in file {shown} is too small: {} bytes where ABI {}.{} needs {need}; the module was built wrongly",
+            pre.struct_size, pre.abi_major, pre.abi_minor
+        ));
+    }
+    Ok(())
+}
+
+fn read_directives(
+    symbol: &str,
+    shown: &str,
+    desc: &MapacheModule,
+) -> Result<Vec<DirectiveSpec>, String> {
+    if desc.directive_count == 0 {
+        return Ok(Vec::new());
+    }
+    if desc.directives.is_null() {
+        return Err(format!(
+            "Module {symbol} in {shown} declares {} directives but no table",
+            desc.directive_count
+        ));
+    }
+    // SAFETY: the descriptor promises `directive_count` static entries.
+    let table = unsafe { std::slice::from_raw_parts(desc.directives, desc.directive_count) };
+    table
+        .iter()
+        .map(|d| {
+            let name = c_text(d.name).ok_or_else(|| {
+                format!("Module {symbol} in {shown} has a directive without a name")
+            })?;
+            if !(abi::MAPACHE_TAKE1..=abi::MAPACHE_RAW_ARGS).contains(&d.args) {
+                return Err(format!(
+                    "Module {symbol} in {shown}: directive {name} has an unknown argument kind {}",
+                    d.args
+                ));
+            }
+            Ok(DirectiveSpec {
+                name,
+                args: d.args,
+                contexts: d.contexts,
+                help: c_text(d.help).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn c_text(p: *const std::ffi::c_char) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: descriptor strings are static and NUL-terminated by contract.
+    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}
+
+/// The dlerror text admins know ("…: cannot open shared object file: No such file or
+/// directory"); libloading keeps it as the error's source.
+fn dl_message(e: &libloading::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(detail) => detail.to_string(),
+        None => e.to_string(),
+    }
+}

@@ -1,0 +1,230 @@
+//! The error log: Apache's line shape, LogLevel per module, one write(2) per line.
+//!
+//! `[Sun Nov 22 04:00:34.123456 2026] [core:error] [pid 123] [client 127.0.0.1:5555] message`
+//!
+//! The file is opened with O_APPEND in the master before any fork, so every child and thread
+//! shares it; a line is assembled in memory and written with a single write(2), which keeps
+//! concurrent lines whole without a lock.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Apache's level names, index = ABI level number (trace1..8 follow debug).
+const LEVEL_NAMES: [&str; 16] = [
+    "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug", "trace1", "trace2",
+    "trace3", "trace4", "trace5", "trace6", "trace7", "trace8",
+];
+
+/// Level `notice`: like Apache, notices are written whatever LogLevel says (startup and shutdown).
+pub const NOTICE: i32 = 5;
+/// Level `error`.
+pub const ERROR: i32 = 3;
+/// Level `warn`.
+pub const WARN: i32 = 4;
+/// Level `info`.
+pub const INFO: i32 = 6;
+/// Level `debug`.
+pub const DEBUG: i32 = 7;
+/// Level `emerg`.
+pub const EMERG: i32 = 0;
+
+/// Parses a level name (`warn`, `trace3`…).
+pub fn parse_level(name: &str) -> Option<i32> {
+    LEVEL_NAMES
+        .iter()
+        .position(|l| l.eq_ignore_ascii_case(name))
+        .map(|i| i as i32)
+}
+
+/// `LogLevel [module:]level …` as configured.
+#[derive(Debug, Clone)]
+pub struct LogLevels {
+    default: i32,
+    per_module: HashMap<String, i32>,
+}
+
+impl Default for LogLevels {
+    fn default() -> Self {
+        LogLevels {
+            default: WARN,
+            per_module: HashMap::new(),
+        }
+    }
+}
+
+impl LogLevels {
+    /// Parses LogLevel's arguments: `warn`, `static:debug`, `mpm_prefork:info`.
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        let mut levels = LogLevels::default();
+        for arg in args {
+            let (module, level) = match arg.split_once(':') {
+                Some((m, l)) => (Some(m), l),
+                None => (None, arg.as_str()),
+            };
+            let Some(n) = parse_level(level) else {
+                return Err(format!(
+                    "LogLevel requires level keyword: one of emerg/alert/crit/error/warn/notice/info/debug/trace1/.../trace8, not '{level}'"
+                ));
+            };
+            match module {
+                None => levels.default = n,
+                Some(m) => {
+                    let m = m.trim_end_matches("_module").to_ascii_lowercase();
+                    levels.per_module.insert(m, n);
+                }
+            }
+        }
+        Ok(levels)
+    }
+
+    /// Whether a line of `level` from `module` is written.
+    pub fn enabled(&self, module: &str, level: i32) -> bool {
+        level == NOTICE || level <= *self.per_module.get(module).unwrap_or(&self.default)
+    }
+}
+
+enum Target {
+    Stderr,
+    File(File),
+}
+
+struct ErrorLog {
+    target: Target,
+    levels: LogLevels,
+}
+
+static LOG: OnceLock<ErrorLog> = OnceLock::new();
+
+/// Opens the error log (`None`: standard error) with its levels. Called once in the master before
+/// modules are initialised; lines logged before that go to standard error at the default level.
+pub fn open(path: Option<&Path>, levels: LogLevels) -> Result<(), String> {
+    let target = match path {
+        None => Target::Stderr,
+        Some(p) => Target::File(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("could not open error log file {}: {e}", p.display()))?,
+        ),
+    };
+    let _ = LOG.set(ErrorLog { target, levels });
+    Ok(())
+}
+
+/// Whether a line at `level` from `module` would be written.
+pub fn enabled(module: &str, level: i32) -> bool {
+    match LOG.get() {
+        Some(l) => l.levels.enabled(module, level),
+        None => LogLevels::default().enabled(module, level),
+    }
+}
+
+/// Writes one line; `client` is `ip:port` when the line concerns a connection.
+pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
+    if !enabled(module, level) {
+        return;
+    }
+    let level_name = LEVEL_NAMES
+        .get(level.clamp(0, 15) as usize)
+        .copied()
+        .unwrap_or("error");
+    let mut line = format!(
+        "[{}] [{}:{}] [pid {}] ",
+        timestamp(),
+        module,
+        level_name,
+        std::process::id()
+    );
+    if let Some(c) = client {
+        line.push_str("[client ");
+        line.push_str(c);
+        line.push_str("] ");
+    }
+    // One line per message, whatever the message contains.
+    line.extend(
+        msg.chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+    );
+    line.push('\n');
+    match LOG.get().map(|l| &l.target) {
+        Some(Target::File(f)) => {
+            let _ = (&*f).write_all(line.as_bytes());
+        }
+        _ => {
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+    }
+}
+
+/// The descriptor lines go to, for children that redirect their standard error into the log.
+pub fn raw_fd() -> Option<i32> {
+    match LOG.get().map(|l| &l.target) {
+        Some(Target::File(f)) => Some(f.as_raw_fd()),
+        _ => None,
+    }
+}
+
+/// Local time as Apache prints it: `Sun Nov 22 04:00:34.123456 2026`.
+fn timestamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as libc::time_t;
+    // SAFETY: localtime_r writes into the tm we own; a zeroed tm is a valid initial value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    unsafe { libc::localtime_r(&secs, &mut tm) };
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {} {:02} {:02}:{:02}:{:02}.{:06} {}",
+        DAYS[tm.tm_wday.clamp(0, 6) as usize],
+        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        now.subsec_micros(),
+        tm.tm_year + 1900
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_parse_default_and_per_module() {
+        let l = LogLevels::parse(&[
+            "info".into(),
+            "static:debug".into(),
+            "mpm_prefork_module:error".into(),
+        ])
+        .unwrap();
+        assert!(l.enabled("core", INFO));
+        assert!(!l.enabled("core", DEBUG));
+        assert!(l.enabled("static", DEBUG));
+        assert!(!l.enabled("mpm_prefork", WARN));
+        assert!(l.enabled("mpm_prefork", NOTICE), "notice is always written");
+    }
+
+    #[test]
+    fn bad_level_is_refused() {
+        let e = LogLevels::parse(&["loud".into()]).unwrap_err();
+        assert!(e.contains("LogLevel requires level keyword"), "{e}");
+    }
+
+    #[test]
+    fn timestamp_has_apache_shape() {
+        let t = timestamp();
+        let parts: Vec<&str> = t.split(' ').filter(|p| !p.is_empty()).collect();
+        assert_eq!(parts.len(), 5, "{t}");
+        assert_eq!(parts[3].len(), "04:00:34.123456".len(), "{t}");
+    }
+}

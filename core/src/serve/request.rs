@@ -1,0 +1,423 @@
+//! One request being served: what the handler reads (head, body) and the response it builds.
+//! Host-table request functions are thin wrappers over the methods here.
+
+use super::conn::Connection;
+use super::io;
+use crate::config::store::View;
+use crate::http::{self, BodyDecoder, RequestHead, ResponseFraming, ResponseHead, Version};
+use crate::logs::error_log;
+use crate::server;
+
+/// A body produced without a declared length is buffered up to this size, so small responses go
+/// out with a Content-Length in one write; past it the response is streamed (chunked).
+const BUFFER_LIMIT: usize = 64 * 1024;
+/// An unread request body is discarded up to this size to keep the connection; past it, we close.
+const DRAIN_LIMIT: u64 = 1024 * 1024;
+
+/// The request body could not be read; the reason was logged and the connection will close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyError;
+
+/// Headers that belong to the core: a handler cannot set them.
+const CORE_HEADERS: [&str; 5] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "date",
+    "server",
+];
+
+/// A request and its response under construction.
+pub struct RequestCtx<'c> {
+    /// The connection it arrived on.
+    pub conn: &'c mut Connection,
+    /// The parsed head.
+    pub head: RequestHead,
+    /// The configuration scope that applies.
+    pub view: View,
+    /// The handler name from SetHandler ("" when none).
+    pub handler: String,
+    body: BodyDecoder,
+    body_started: bool,
+    sent_continue: bool,
+    /// Response status (default 200).
+    pub status: u16,
+    /// Response headers set by the handler.
+    pub headers: Vec<(String, String)>,
+    content_length: Option<u64>,
+    /// Set once the head is on the wire.
+    framing: Option<ResponseFraming>,
+    out: Vec<u8>,
+    /// Body bytes produced (for HEAD: that would have been sent).
+    pub body_bytes: u64,
+    client_gone: bool,
+}
+
+impl<'c> RequestCtx<'c> {
+    /// Starts a request.
+    pub fn new(conn: &'c mut Connection, head: RequestHead, view: View, handler: String) -> Self {
+        let body = BodyDecoder::new(head.framing);
+        RequestCtx {
+            conn,
+            head,
+            view,
+            handler,
+            body,
+            body_started: false,
+            sent_continue: false,
+            status: 200,
+            headers: Vec::new(),
+            content_length: None,
+            framing: None,
+            out: Vec::new(),
+            body_bytes: 0,
+            client_gone: false,
+        }
+    }
+
+    fn is_head(&self) -> bool {
+        self.head.method == "HEAD"
+    }
+
+    /// Whether the head has been sent.
+    pub fn head_sent(&self) -> bool {
+        self.framing.is_some()
+    }
+
+    /// Reads request body bytes; 0 at the end. Sends `100 Continue` first when the client asked.
+    pub fn read_body(&mut self, dst: &mut [u8]) -> Result<usize, BodyError> {
+        if self.body.is_done() || dst.is_empty() {
+            return Ok(0);
+        }
+        self.body_started = true;
+        if self.head.expect_continue && !self.sent_continue && !self.head_sent() {
+            self.sent_continue = true;
+            if io::write_all(
+                self.conn.fd(),
+                &[b"HTTP/1.1 100 Continue\r\n\r\n"],
+                server::get().settings.timeout,
+            )
+            .is_err()
+            {
+                return self.body_failed("client went away before sending the request body");
+            }
+        }
+        loop {
+            if !self.conn.buf.is_empty() {
+                match self.body.decode(&self.conn.buf, dst) {
+                    Ok(d) => {
+                        self.conn.buf.drain(..d.consumed);
+                        if d.produced > 0 || d.done {
+                            return Ok(d.produced);
+                        }
+                        if d.consumed > 0 {
+                            continue;
+                        }
+                    }
+                    Err(e) => return self.body_failed(&e.reason),
+                }
+            }
+            match self.conn.read_more() {
+                Ok(0) => {
+                    return self.body_failed(
+                        "client closed the connection in the middle of the request body",
+                    )
+                }
+                Ok(_) => continue,
+                Err(e) => return self.body_failed(&format!("error reading the request body: {e}")),
+            }
+        }
+    }
+
+    fn body_failed(&mut self, why: &str) -> Result<usize, BodyError> {
+        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.conn.close_after_response();
+        Err(BodyError)
+    }
+
+    /// Reads and drops the rest of an unread body, within [`DRAIN_LIMIT`]; false if it could not.
+    fn drain_body(&mut self) -> bool {
+        let mut scratch = [0u8; 8192];
+        let mut total = 0u64;
+        while !self.body.is_done() {
+            match self.read_body(&mut scratch) {
+                Ok(0) => break,
+                Ok(n) => total += n as u64,
+                Err(BodyError) => return false,
+            }
+            if total > DRAIN_LIMIT {
+                return false;
+            }
+        }
+        self.body.is_done()
+    }
+
+    /// Sets a response header (`add` keeps others of the same name). False for core headers or
+    /// once the head is sent.
+    pub fn set_header(&mut self, name: &str, value: &str, add: bool) -> bool {
+        if self.head_sent() || CORE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            return false;
+        }
+        // Header injection guard: a value or name with CR/LF would split the response.
+        if name.bytes().any(|b| b <= b' ' || b == b':')
+            || value.bytes().any(|b| b == b'\r' || b == b'\n')
+        {
+            return false;
+        }
+        if !add {
+            self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        }
+        self.headers.push((name.to_owned(), value.to_owned()));
+        true
+    }
+
+    /// Declares the body length.
+    pub fn set_content_length(&mut self, len: u64) {
+        if !self.head_sent() {
+            self.content_length = Some(len);
+        }
+    }
+
+    /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
+    fn keep_alive(&mut self) -> bool {
+        let s = &server::get().settings;
+        let mut ka =
+            !self.conn.must_close && s.keep_alive && self.head.keep_alive && !self.head.close_after;
+        if s.max_keep_alive_requests > 0 && self.conn.served + 1 >= s.max_keep_alive_requests {
+            ka = false;
+        }
+        if ka && !self.body.is_done() {
+            // A handler that started reading and stopped, or a client still waiting for
+            // 100-continue: the rest of the body cannot be framed cheaply, so close instead.
+            let waiting = self.head.expect_continue && !self.sent_continue;
+            ka = !self.body_started && !waiting && self.drain_body();
+        }
+        ka
+    }
+
+    /// Sends the head with `framing`, followed by `body` bytes, in one write.
+    fn send_head(&mut self, framing: ResponseFraming, body: &[&[u8]]) -> bool {
+        let ka = self.keep_alive() && !matches!(framing, ResponseFraming::CloseDelimited);
+        if !ka {
+            self.conn.close_after_response();
+        }
+        self.framing = Some(framing);
+        let s = &server::get().settings;
+        let mut head = Vec::with_capacity(256);
+        let rh = ResponseHead {
+            status: self.status,
+            version: self.head.version,
+            headers: &self.headers,
+            framing,
+            keep_alive: ka,
+            server: &s.server_header,
+        };
+        http::date::with_date(|date| http::write_response_head(&mut head, &rh, date));
+        let mut parts: Vec<&[u8]> = vec![&head];
+        parts.extend_from_slice(body);
+        self.push(&parts)
+    }
+
+    fn push(&mut self, parts: &[&[u8]]) -> bool {
+        if self.client_gone {
+            return false;
+        }
+        if let Err(e) = io::write_all(self.conn.fd(), parts, server::get().settings.timeout) {
+            error_log::log(
+                "core",
+                error_log::INFO,
+                Some(&self.conn.peer),
+                &format!("error writing the response: {e}"),
+            );
+            self.client_gone = true;
+            self.conn.must_close = true;
+            return false;
+        }
+        true
+    }
+
+    fn no_body_status(&self) -> bool {
+        (100..200).contains(&self.status) || self.status == 204 || self.status == 304
+    }
+
+    /// The framing for a head sent before the body is complete.
+    fn streaming_framing(&self) -> ResponseFraming {
+        if self.no_body_status() {
+            ResponseFraming::NoBody
+        } else if let Some(n) = self.content_length {
+            ResponseFraming::Length(n)
+        } else if self.head.version == Version::Http11 {
+            ResponseFraming::Chunked
+        } else {
+            ResponseFraming::CloseDelimited
+        }
+    }
+
+    /// Appends body bytes.
+    pub fn write(&mut self, data: &[u8]) -> bool {
+        self.body_bytes += data.len() as u64;
+        if self.is_head() || self.no_body_status() {
+            return !self.client_gone;
+        }
+        if !self.head_sent() {
+            if self.content_length.is_none() && self.out.len() + data.len() <= BUFFER_LIMIT {
+                self.out.extend_from_slice(data);
+                return true;
+            }
+            let framing = self.streaming_framing();
+            let buffered = std::mem::take(&mut self.out);
+            if !self.send_head(framing, &[]) {
+                return false;
+            }
+            if !buffered.is_empty() && !self.send_body(&buffered) {
+                return false;
+            }
+        }
+        self.send_body(data)
+    }
+
+    fn send_body(&mut self, data: &[u8]) -> bool {
+        if data.is_empty() {
+            return true;
+        }
+        match self.framing {
+            Some(ResponseFraming::Chunked) => {
+                let mut size = Vec::with_capacity(12);
+                http::write_chunk_header(&mut size, data.len());
+                self.push(&[&size, data, b"\r\n"])
+            }
+            _ => self.push(&[data]),
+        }
+    }
+
+    /// Sends part of an open file as body.
+    pub fn sendfile(&mut self, file: i32, offset: u64, len: u64) -> bool {
+        self.body_bytes += len;
+        if self.is_head() || self.no_body_status() {
+            return !self.client_gone;
+        }
+        if !self.head_sent() {
+            let framing = self.streaming_framing();
+            let buffered = std::mem::take(&mut self.out);
+            if !self.send_head(framing, &[]) || !self.send_body(&buffered) {
+                return false;
+            }
+        }
+        if self.client_gone {
+            return false;
+        }
+        let chunked = matches!(self.framing, Some(ResponseFraming::Chunked));
+        if chunked {
+            let mut size = Vec::with_capacity(12);
+            http::write_chunk_header(&mut size, len as usize);
+            if !self.push(&[&size]) {
+                return false;
+            }
+        }
+        let timeout = server::get().settings.timeout;
+        if let Err(e) = io::sendfile_all(self.conn.fd(), file, offset, len, timeout) {
+            error_log::log(
+                "core",
+                error_log::INFO,
+                Some(&self.conn.peer),
+                &format!("error sending a file: {e}"),
+            );
+            self.client_gone = true;
+            self.conn.must_close = true;
+            return false;
+        }
+        !chunked || self.push(&[b"\r\n"])
+    }
+
+    /// Completes the response after the handler returned `Ok` or a status to answer with.
+    pub fn finish(&mut self, status: Option<u16>) {
+        match status {
+            Some(code) if !self.head_sent() => self.send_error(code),
+            Some(code) => {
+                error_log::log(
+                    "core",
+                    error_log::ERROR,
+                    Some(&self.conn.peer),
+                    &format!("handler returned {code} after sending the response head; closing the connection"),
+                );
+                self.conn.must_close = true;
+            }
+            None if !self.head_sent() => {
+                let framing = if self.no_body_status() {
+                    ResponseFraming::NoBody
+                } else {
+                    ResponseFraming::Length(self.content_length.unwrap_or(self.body_bytes))
+                };
+                let out = std::mem::take(&mut self.out);
+                self.send_head(framing, &[&out]);
+            }
+            None => {
+                if let Some(ResponseFraming::Chunked) = self.framing {
+                    self.push(&[http::response::CHUNK_END]);
+                } else if let (Some(ResponseFraming::Length(n)), false) =
+                    (self.framing, self.is_head())
+                {
+                    if n != self.body_bytes {
+                        error_log::log(
+                            "core",
+                            error_log::ERROR,
+                            Some(&self.conn.peer),
+                            &format!("handler declared {n} body bytes but produced {}; closing the connection", self.body_bytes),
+                        );
+                        self.conn.must_close = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers with the core's error page for `code`, keeping the handler's headers that still
+    /// make sense (Location, Allow, WWW-Authenticate…) and dropping those that described a body.
+    pub fn send_error(&mut self, code: u16) {
+        const BODY_HEADERS: [&str; 6] = [
+            "content-type",
+            "content-encoding",
+            "content-language",
+            "etag",
+            "last-modified",
+            "accept-ranges",
+        ];
+        self.status = code;
+        self.headers
+            .retain(|(n, _)| !BODY_HEADERS.iter().any(|b| b.eq_ignore_ascii_case(n)));
+        self.out.clear();
+        if self.no_body_status() {
+            self.send_head(ResponseFraming::NoBody, &[]);
+            return;
+        }
+        let page = http::status::error_page(code, http::status::default_detail(code));
+        self.headers.push((
+            "Content-Type".to_owned(),
+            "text/html; charset=iso-8859-1".to_owned(),
+        ));
+        let body: &[u8] = if self.is_head() { &[] } else { page.as_bytes() };
+        self.send_head(ResponseFraming::Length(page.len() as u64), &[body]);
+    }
+}
+
+/// Answers a request that could not be framed (no head to build a context from), and closes.
+pub fn write_bare_error(conn: &mut Connection, code: u16) {
+    let s = &server::get().settings;
+    let page = http::status::error_page(code, http::status::default_detail(code));
+    let headers = vec![(
+        "Content-Type".to_owned(),
+        "text/html; charset=iso-8859-1".to_owned(),
+    )];
+    let rh = ResponseHead {
+        status: code,
+        version: Version::Http11,
+        headers: &headers,
+        framing: ResponseFraming::Length(page.len() as u64),
+        keep_alive: false,
+        server: &s.server_header,
+    };
+    let mut head = Vec::with_capacity(256);
+    http::date::with_date(|date| http::write_response_head(&mut head, &rh, date));
+    conn.close_after_response();
+    let _ = io::write_all(conn.fd(), &[&head, page.as_bytes()], s.timeout);
+}

@@ -1,0 +1,371 @@
+//! Startup: the order in which the server comes up, from the command line to the MPM.
+
+use crate::config::dispatch::{Dispatcher, BUILT_IN};
+use crate::config::settings::CoreSettings;
+use crate::config::store::View;
+use crate::config::Reader;
+use crate::loader::{LoadedModule, Origin};
+use crate::logs::error_log;
+use mapache_plugin_api::abi::{
+    self, MapacheConfig, MapacheListener, MapacheRunInfo, MapacheStr, MAPACHE_ABI_MAJOR,
+    MAPACHE_ABI_MINOR, MAPACHE_MODULE_MAGIC,
+};
+use std::path::{Path, PathBuf};
+
+const PROGRAM: &str = "mapache";
+
+/// A configuration read in full, modules loaded but not initialised.
+struct Loaded {
+    dispatcher: Dispatcher,
+}
+
+/// Runs the command line in `std::env::args`; returns the exit status.
+pub fn run() -> i32 {
+    let args = match crate::cli::parse(std::env::args_os().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            eprint!("{}", crate::cli::usage(PROGRAM));
+            return 1;
+        }
+    };
+    match args.action {
+        crate::cli::Action::Help => {
+            print!("{}", crate::cli::usage(PROGRAM));
+            return 0;
+        }
+        crate::cli::Action::Version => {
+            println!(
+                "Server version: {}",
+                crate::config::settings::ServerTokens::Full.header()
+            );
+            println!("Server built:   {}", env!("MAPACHE_BUILT"));
+            return 0;
+        }
+        crate::cli::Action::ListCompiled => {
+            println!("Compiled in modules:");
+            for (_, file) in BUILT_IN {
+                println!("  {file}");
+            }
+            return 0;
+        }
+        _ => {}
+    }
+    let loaded = match load_config(&args) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+    };
+    let modules = &loaded.dispatcher.modules;
+    match args.action {
+        crate::cli::Action::ListLoaded => {
+            print_loaded(modules);
+            return 0;
+        }
+        crate::cli::Action::ListDirectives => {
+            print_directives(modules);
+            return 0;
+        }
+        crate::cli::Action::Settings => {
+            print_settings(modules);
+            return 0;
+        }
+        _ => {}
+    }
+    let root = loaded.dispatcher.server_root.clone();
+    let settings = match CoreSettings::from_store(&loaded.dispatcher.store, &root) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+    };
+    if args.action == crate::cli::Action::Run {
+        if let Err(e) = error_log::open(settings.error_log.as_deref(), settings.log_levels.clone())
+        {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+    }
+    let srv = install(loaded, settings);
+    if let Err(e) = init_modules(srv) {
+        eprintln!("{PROGRAM}: {e}");
+        return 1;
+    }
+    if args.action == crate::cli::Action::Test {
+        eprintln!("Syntax OK");
+        return 0;
+    }
+    serve(srv, &args)
+}
+
+fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let root = match &args.server_root {
+        Some(r) if r.is_absolute() => r.clone(),
+        Some(r) => cwd.join(r),
+        None => cwd,
+    };
+    let mut reader = Reader::new(root.clone(), &args.defines);
+    let mut dispatcher = Dispatcher::new(root);
+    for d in &args.pre_directives {
+        reader
+            .read_str(d, "-C directive", &mut dispatcher)
+            .map_err(|e| e.to_string())?;
+    }
+    let file = args
+        .config_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("conf/httpd.conf"));
+    reader
+        .read_file(&file, &mut dispatcher)
+        .map_err(|e| e.to_string())?;
+    for d in &args.post_directives {
+        reader
+            .read_str(d, "-c directive", &mut dispatcher)
+            .map_err(|e| e.to_string())?;
+    }
+    if !dispatcher.modules.iter().any(LoadedModule::is_mpm) {
+        return Err("Configuration error: No MPM loaded.".to_owned());
+    }
+    Ok(Loaded { dispatcher })
+}
+
+fn install(loaded: Loaded, settings: CoreSettings) -> &'static crate::server::Server {
+    let Dispatcher { store, modules, .. } = loaded.dispatcher;
+    let (mut mpms, handlers): (Vec<_>, Vec<_>) =
+        modules.into_iter().partition(LoadedModule::is_mpm);
+    crate::server::install(crate::server::Server {
+        store,
+        settings,
+        mpm: mpms.remove(0),
+        handlers,
+        server_view: View::default(),
+    })
+}
+
+/// Runs every module's `init` in the master, MPM first.
+fn init_modules(srv: &'static crate::server::Server) -> Result<(), String> {
+    let cfg = &srv.server_view as *const View as *const MapacheConfig;
+    for m in std::iter::once(&srv.mpm).chain(srv.handlers.iter()) {
+        let Some(init) = m.desc.init else { continue };
+        let mut err = [0u8; 1024];
+        if init(&crate::host::HOST, cfg, err.as_mut_ptr().cast(), err.len()) != abi::MAPACHE_OK {
+            let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
+            let msg = String::from_utf8_lossy(&err[..end]);
+            let msg = if msg.is_empty() {
+                "no reason given".into()
+            } else {
+                msg
+            };
+            return Err(format!("module {} failed to initialise: {msg}", m.symbol));
+        }
+    }
+    Ok(())
+}
+
+fn serve(srv: &'static crate::server::Server, args: &crate::cli::Args) -> i32 {
+    let s = &srv.settings;
+    if s.listen.is_empty() {
+        eprintln!(
+            "{PROGRAM}: no listening sockets available, shutting down: add a Listen directive"
+        );
+        return 1;
+    }
+    let bound = match crate::listen::bind_all(&s.listen, s.backlog) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            error_log::log("core", error_log::EMERG, None, &e);
+            return 1;
+        }
+    };
+    if let Err(e) = write_pid_file(&s.pid_file) {
+        eprintln!("{PROGRAM}: {e}");
+        return 1;
+    }
+    for l in &bound {
+        error_log::log(
+            "core",
+            error_log::NOTICE,
+            None,
+            &format!("listening on {}", l.addr),
+        );
+    }
+    error_log::log(
+        "core",
+        error_log::NOTICE,
+        None,
+        &format!(
+            "{} configured -- resuming normal operations",
+            s.server_header
+        ),
+    );
+    let listeners: Vec<MapacheListener> = bound
+        .iter()
+        .map(|l| MapacheListener {
+            fd: l.fd,
+            addr: MapacheStr {
+                ptr: l.addr.as_ptr(),
+                len: l.addr.len(),
+            },
+        })
+        .collect();
+    let info = MapacheRunInfo {
+        struct_size: std::mem::size_of::<MapacheRunInfo>() as u32,
+        flags: if args.one_process {
+            abi::MAPACHE_RUN_ONE_PROCESS
+        } else {
+            0
+        },
+        listeners: listeners.as_ptr(),
+        listener_count: listeners.len(),
+        config: &srv.server_view as *const View as *const MapacheConfig,
+    };
+    let Some(run) = srv.mpm.desc.mpm_run else {
+        return 1;
+    };
+    let result = run(&info);
+    let _ = std::fs::remove_file(&s.pid_file);
+    match result {
+        abi::MAPACHE_MPM_EXIT => 0,
+        abi::MAPACHE_MPM_RESTART => reexec(),
+        _ => {
+            error_log::log(
+                "core",
+                error_log::EMERG,
+                None,
+                "the MPM failed; the server stops",
+            );
+            1
+        }
+    }
+}
+
+/// A restart re-executes the binary in place (same PID), so new module files and a new binary
+/// are picked up; the listeners are bound again.
+fn reexec() -> i32 {
+    use std::os::unix::process::CommandExt;
+    error_log::log(
+        "core",
+        error_log::NOTICE,
+        None,
+        "restarting: re-executing the server",
+    );
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from(PROGRAM));
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .exec();
+    error_log::log(
+        "core",
+        error_log::EMERG,
+        None,
+        &format!("restart failed: could not re-execute the server: {err}"),
+    );
+    1
+}
+
+fn write_pid_file(path: &Path) -> Result<(), String> {
+    std::fs::write(path, format!("{}\n", std::process::id())).map_err(|e| {
+        format!(
+            "could not create PidFile {}: {e}; check that its directory exists and is writable",
+            path.display()
+        )
+    })
+}
+
+fn mpm_short_name(m: &LoadedModule) -> &str {
+    m.name.strip_prefix("mpm_").unwrap_or(&m.name)
+}
+
+fn print_loaded(modules: &[LoadedModule]) {
+    println!("Loaded Modules:");
+    for (sym, _) in BUILT_IN {
+        println!(" {sym} (static)");
+    }
+    for m in modules {
+        let how = match m.origin {
+            Origin::Shared(_) => "shared",
+        };
+        println!(
+            " {} ({how}) [{} {}, ABI {}]",
+            m.symbol,
+            m.name,
+            m.version,
+            m.abi()
+        );
+    }
+}
+
+fn contexts_text(ctx: u32) -> &'static str {
+    match (
+        ctx & abi::MAPACHE_CTX_SERVER != 0,
+        ctx & abi::MAPACHE_CTX_SECTION != 0,
+    ) {
+        (true, true) => "Allowed in *.conf anywhere",
+        (true, false) => "Allowed in *.conf only outside <Directory> or <Location>",
+        (false, true) => "Allowed in *.conf only inside <Directory> or <Location>",
+        (false, false) => "Not allowed anywhere",
+    }
+}
+
+fn print_directives(modules: &[LoadedModule]) {
+    println!("<Directory (core.c)\n\tContainer for directives affecting resources located in the specified directories\n\tAllowed in *.conf only outside <Directory> or <Location>");
+    println!("<Location (core.c)\n\tContainer for directives affecting resources accessed through the specified URL paths\n\tAllowed in *.conf only outside <Directory> or <Location>");
+    for d in crate::config::core_directives::CORE_DIRECTIVES {
+        println!(
+            "{} (core.c)\n\t{}\n\t{}",
+            d.name,
+            d.help,
+            contexts_text(d.contexts)
+        );
+    }
+    for m in modules {
+        for d in &m.directives {
+            println!(
+                "{} ({})\n\t{}\n\t{}",
+                d.name,
+                m.symbol,
+                d.help,
+                contexts_text(d.contexts)
+            );
+        }
+    }
+}
+
+fn print_settings(modules: &[LoadedModule]) {
+    println!(
+        "Server version: {}",
+        crate::config::settings::ServerTokens::Full.header()
+    );
+    println!("Server built:   {}", env!("MAPACHE_BUILT"));
+    println!("Module ABI:     {MAPACHE_ABI_MAJOR}.{MAPACHE_ABI_MINOR} (magic {MAPACHE_MODULE_MAGIC:08x})");
+    println!("Architecture:   {}-bit", usize::BITS);
+    if let Some(m) = modules.iter().find(|m| m.is_mpm()) {
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        println!("Server MPM:     {}", mpm_short_name(m));
+        println!(
+            "  threaded:     {}",
+            yes(m.desc.mpm_flags & abi::MAPACHE_MPM_THREADED != 0)
+        );
+        let forked = m.desc.mpm_flags & abi::MAPACHE_MPM_FORKED != 0;
+        println!(
+            "    forked:     {}",
+            if forked {
+                "yes (variable process count)"
+            } else {
+                "no"
+            }
+        );
+        println!(
+            "     async:     {}",
+            yes(m.desc.mpm_flags & abi::MAPACHE_MPM_ASYNC != 0)
+        );
+    }
+    println!("Server compiled with....");
+    println!(" -D SERVER_CONFIG_FILE=\"conf/httpd.conf\"");
+    println!(" -D DEFAULT_PIDLOG=\"logs/mapache.pid\"");
+}

@@ -1,0 +1,361 @@
+//! Test harness: start the real server on loopback, talk raw HTTP, always stop it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Where cargo put the workspace's build output (debug profile).
+pub fn build_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let dir = target.join("debug");
+    let bin = dir.join("mapache");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the workspace first (cargo build --workspace && cargo test --workspace)",
+        bin.display()
+    );
+    dir
+}
+
+/// The server binary.
+pub fn mapache_bin() -> PathBuf {
+    build_dir().join("mapache")
+}
+
+/// A module file by its file name, e.g. `libmod_static.so`.
+pub fn module(file: &str) -> PathBuf {
+    let p = build_dir().join(file);
+    assert!(
+        p.exists(),
+        "{} is missing: run cargo build --workspace",
+        p.display()
+    );
+    p
+}
+
+/// The usual LoadModule lines: prefork, the test handlers, then mod-static (the default handler).
+pub fn standard_modules() -> String {
+    format!(
+        "LoadModule mpm_prefork_module {}\nLoadModule test_handlers_module {}\nLoadModule static_module {}\n",
+        module("libmpm_prefork.so").display(),
+        module("libtest_handlers.so").display(),
+        module("libmod_static.so").display()
+    )
+}
+
+/// A temporary ServerRoot with `htdocs/` and `logs/`.
+pub struct Root {
+    dir: tempfile::TempDir,
+}
+
+impl Root {
+    /// A fresh root.
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("mapache-test-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("htdocs")).unwrap();
+        std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+        Root { dir }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file under the root (parents created).
+    pub fn write(&self, rel: &str, data: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+
+    /// Writes `conf/httpd.conf` with the given body after a header: ServerRoot, Listen on a free
+    /// loopback port, PidFile, DocumentRoot.
+    pub fn config(&self, body: &str) -> PathBuf {
+        let text = format!(
+            "ServerRoot \"{root}\"\nListen 127.0.0.1:0\nPidFile logs/mapache.pid\nDocumentRoot \"{root}/htdocs\"\n{body}\n",
+            root = self.path().display()
+        );
+        self.write("conf/httpd.conf", text)
+    }
+}
+
+impl Default for Root {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a command printed and how it ended.
+pub struct Output {
+    /// Exit code (None: killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs the binary with `args` to completion (for -t, -M, errors), at most 20 s.
+pub fn run(args: &[&str]) -> Output {
+    let mut child = Command::new(mapache_bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mapache");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mapache {args:?} did not finish within 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    Output {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A running server. Dropping it stops it (TERM, then KILL of the whole process group).
+pub struct Server {
+    child: Child,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `mapache -f <root>/conf/httpd.conf` plus `extra` arguments and waits until it
+    /// listens (10 s at most).
+    pub fn start(root: &Root, extra: &[&str]) -> Server {
+        use std::os::unix::process::CommandExt;
+        let conf = root.path().join("conf/httpd.conf");
+        let mut cmd = Command::new(mapache_bin());
+        cmd.arg("-f")
+            .arg(&conf)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // Its own process group, so Drop can stop the master and every child at once.
+        cmd.process_group(0);
+        let mut child = cmd.spawn().expect("start mapache");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            addr: "127.0.0.1:1".parse().unwrap(),
+            log,
+        };
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(addr) => server.addr = addr.parse().expect("listen address"),
+            Err(_) => panic!(
+                "server did not start listening; its log:\n{}",
+                server.log_text()
+            ),
+        }
+        server
+    }
+
+    /// The master's PID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything the server wrote to standard error (its error log) so far.
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// Waits up to `secs` for a log line containing `needle`.
+    pub fn wait_log(&self, needle: &str, secs: u64) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if self.log_text().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// A new connection with a 10 s read timeout.
+    pub fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect(self.addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    }
+
+    /// Sends `raw`, half-closes, and reads until the server closes.
+    pub fn exchange(&self, raw: &[u8]) -> Vec<u8> {
+        let mut s = self.connect();
+        s.write_all(raw).unwrap();
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        out
+    }
+
+    /// One GET, parsed.
+    pub fn get(&self, path: &str) -> Response {
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        parse_responses(&self.exchange(raw.as_bytes()), false)
+            .into_iter()
+            .next()
+            .expect("a response")
+    }
+
+    /// Sends SIGTERM and waits up to `secs` for the master to exit; returns its exit code.
+    pub fn stop(mut self, secs: u64) -> Option<i32> {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "server did not stop within {secs} s after SIGTERM; log:\n{}",
+            self.log_text()
+        );
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let pgid = self.child.id() as i32;
+        if self.child.try_wait().ok().flatten().is_none() {
+            // SAFETY: signalling our own process group.
+            unsafe { libc::kill(-pgid, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline && self.child.try_wait().ok().flatten().is_none() {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // Whatever is left of the group (children included) goes now.
+        // SAFETY: as above.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsed response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Header fields in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, de-chunked.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// First header of that name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Parses every response in `raw` (pipelined ones included). `head_only`: the responses answer
+/// HEAD requests, so they have no body whatever their headers say.
+pub fn parse_responses(raw: &[u8], head_only: bool) -> Vec<Response> {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while let Some(end) = find(rest, b"\r\n\r\n") {
+        let head = String::from_utf8_lossy(&rest[..end]).into_owned();
+        rest = &rest[end + 4..];
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or("");
+        let status: u16 = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let mut resp = Response {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        if status == 100 {
+            continue;
+        }
+        let no_body = head_only || status == 204 || status == 304;
+        if no_body {
+        } else if resp
+            .header("Transfer-Encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+        {
+            while let Some(le) = find(rest, b"\r\n") {
+                let size_text = String::from_utf8_lossy(&rest[..le]).into_owned();
+                let size =
+                    usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                        .unwrap_or(0);
+                rest = &rest[le + 2..];
+                if size == 0 {
+                    if let Some(t) = find(rest, b"\r\n") {
+                        rest = &rest[t + 2..];
+                    }
+                    break;
+                }
+                let take = size.min(rest.len());
+                resp.body.extend_from_slice(&rest[..take]);
+                rest = &rest[(take + 2).min(rest.len())..];
+            }
+        } else if let Some(len) = resp
+            .header("Content-Length")
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            let take = len.min(rest.len());
+            resp.body = rest[..take].to_vec();
+            rest = &rest[take..];
+        } else {
+            resp.body = rest.to_vec();
+            rest = &[];
+        }
+        out.push(resp);
+    }
+    out
+}

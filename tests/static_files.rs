@@ -1,0 +1,207 @@
+//! prefork + mod-static end to end: files byte-exact, headers, errors, containment.
+
+use mapache_tests::*;
+
+fn server_with(root: &Root, extra: &str) -> Server {
+    root.config(&format!("{}StartServers 2\n{extra}", standard_modules()));
+    Server::start(root, &[])
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+#[test]
+fn files_are_served_byte_exact() {
+    let root = Root::new();
+    root.write("htdocs/1k.txt", pattern(1024));
+    root.write("htdocs/big.bin", pattern(3 * 1024 * 1024 + 7));
+    root.write("htdocs/empty.html", b"");
+    let s = server_with(&root, "");
+    for (path, len) in [
+        ("/1k.txt", 1024),
+        ("/big.bin", 3 * 1024 * 1024 + 7),
+        ("/empty.html", 0),
+    ] {
+        let r = s.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.body, pattern(len), "{path} body differs");
+        assert_eq!(r.header("Content-Length"), Some(len.to_string().as_str()));
+        assert!(r
+            .header("Last-Modified")
+            .is_some_and(|v| v.ends_with(" GMT")));
+        assert!(r.header("Date").is_some());
+        assert!(r
+            .header("Server")
+            .is_some_and(|v| v.starts_with("mapache/")));
+    }
+    assert_eq!(s.get("/1k.txt").header("Content-Type"), Some("text/plain"));
+    assert_eq!(
+        s.get("/empty.html").header("Content-Type"),
+        Some("text/html")
+    );
+    assert_eq!(
+        s.get("/big.bin").header("Content-Type"),
+        Some("application/octet-stream")
+    );
+}
+
+#[test]
+fn head_has_get_headers_and_no_body() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", pattern(500));
+    let s = server_with(&root, "");
+    let raw = s.exchange(b"HEAD /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("Content-Length: 500\r\n"), "{text}");
+    assert!(
+        text.ends_with("\r\n\r\n"),
+        "HEAD response carries a body: {text}"
+    );
+}
+
+#[test]
+fn missing_file_is_404_with_html_body() {
+    let root = Root::new();
+    let s = server_with(&root, "");
+    let r = s.get("/nope.html");
+    assert_eq!(r.status, 404);
+    assert!(String::from_utf8_lossy(&r.body).contains("<title>404 Not Found</title>"));
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("text/html; charset=iso-8859-1")
+    );
+}
+
+#[test]
+fn directory_index_and_slash_redirect() {
+    let root = Root::new();
+    root.write("htdocs/docs/index.html", b"<p>docs</p>");
+    root.write("htdocs/other/home.htm", b"home");
+    root.write("htdocs/noindex/file.txt", b"x");
+    let s = server_with(
+        &root,
+        "<Location /other>\nDirectoryIndex index.html home.htm\n</Location>\n",
+    );
+    let r = s.get("/docs/");
+    assert_eq!(
+        (r.status, r.body.as_slice()),
+        (200, b"<p>docs</p>".as_slice())
+    );
+    let r = s.get("/docs?x=1");
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("Location"), Some("/docs/?x=1"));
+    assert_eq!(s.get("/other/").body, b"home");
+    assert_eq!(s.get("/noindex/").status, 403);
+}
+
+#[test]
+fn nothing_outside_the_document_root_is_served() {
+    let root = Root::new();
+    root.write("secret.txt", b"secret");
+    root.write("htdocs/ok.txt", b"ok");
+    root.write("htdocs/.htaccess", b"deny");
+    std::os::unix::fs::symlink(
+        root.path().join("secret.txt"),
+        root.path().join("htdocs/link.txt"),
+    )
+    .unwrap();
+    let s = server_with(&root, "");
+    for target in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/ok.txt/../../secret.txt",
+        "/..%2fsecret.txt",
+    ] {
+        let raw = s.exchange(
+            format!("GET {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        let r = &parse_responses(&raw, false)[0];
+        assert!(
+            r.status == 400 || r.status == 404 || r.status == 403,
+            "{target} answered {}",
+            r.status
+        );
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains("secret"),
+            "{target} leaked the file"
+        );
+    }
+    assert_eq!(
+        s.get("/link.txt").status,
+        403,
+        "a symlink leaving DocumentRoot is refused"
+    );
+    assert_eq!(s.get("/.htaccess").status, 403);
+    assert_eq!(s.get("/ok.txt").status, 200);
+}
+
+#[test]
+fn keep_alive_and_pipelining_on_one_connection() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", b"AAAA");
+    root.write("htdocs/b.txt", b"BB");
+    let s = server_with(&root, "");
+    let raw = s.exchange(
+        b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /b.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let rs = parse_responses(&raw, false);
+    let got: Vec<(u16, Vec<u8>)> = rs
+        .iter()
+        .map(|r| {
+            (
+                r.status,
+                if r.status == 200 {
+                    r.body.clone()
+                } else {
+                    vec![]
+                },
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (200, b"AAAA".to_vec()),
+            (200, b"BB".to_vec()),
+            (404, vec![]),
+            (200, b"AAAA".to_vec())
+        ],
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+    assert_eq!(rs[3].header("Connection"), Some("close"));
+}
+
+#[test]
+fn http10_closes_by_default() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", b"A");
+    let s = server_with(&root, "");
+    let raw = s.exchange(b"GET /a.txt HTTP/1.0\r\n\r\nGET /a.txt HTTP/1.0\r\n\r\n");
+    assert_eq!(
+        parse_responses(&raw, false).len(),
+        1,
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+}
+
+#[test]
+fn post_to_a_file_is_refused_and_its_body_consumed() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", b"A");
+    let s = server_with(&root, "");
+    let raw = s.exchange(
+        b"POST /a.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello worldGET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let rs = parse_responses(&raw, false);
+    assert_eq!(rs.len(), 2, "{}", String::from_utf8_lossy(&raw));
+    assert_eq!(rs[0].status, 405);
+    assert!(rs[0].header("Allow").is_some_and(|a| a.contains("GET")));
+    assert_eq!(
+        rs[1].status, 404,
+        "the body bytes must not be parsed as a request"
+    );
+}

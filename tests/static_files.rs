@@ -205,3 +205,25 @@ fn post_to_a_file_is_refused_and_its_body_consumed() {
         "the body bytes must not be parsed as a request"
     );
 }
+
+#[test]
+fn relative_document_root_resolves_against_the_core_server_root() {
+    // No ServerRoot line: the root comes from -d, and modules must see the same one.
+    let root = Root::new();
+    root.write("site/hello.txt", b"relative works");
+    root.write(
+        "conf/httpd.conf",
+        format!(
+            "Listen 127.0.0.1:0\nPidFile logs/mapache.pid\nDocumentRoot site\n{}StartServers 1\n",
+            standard_modules()
+        ),
+    );
+    let s = Server::start(&root, &["-d", root.path().to_str().unwrap()]);
+    let r = s.get("/hello.txt");
+    assert_eq!(
+        (r.status, r.body.as_slice()),
+        (200, b"relative works".as_slice()),
+        "{}",
+        s.log_text()
+    );
+}

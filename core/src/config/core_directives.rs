@@ -19,6 +19,9 @@ pub struct CoreDirective {
     pub help: &'static str,
     /// Value check, run as the directive is read.
     pub check: fn(&[String]) -> Result<(), String>,
+    /// The argument is a path relative to ServerRoot: it is stored made absolute, so modules
+    /// reading it (mod-static reads DocumentRoot) see the path the core means.
+    pub server_relative: bool,
 }
 
 fn any(_: &[String]) -> Result<(), String> {
@@ -70,6 +73,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Common directory of server-related files (logs, confs, etc.)",
         check: any,
+        server_relative: false,
     },
     CoreDirective {
         name: "LoadModule",
@@ -77,6 +81,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "a module name and the name of a shared object file to load it from",
         check: any,
+        server_relative: false,
     },
     CoreDirective {
         name: "ServerName",
@@ -84,6 +89,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "The hostname and port of the server",
         check: any,
+        server_relative: false,
     },
     CoreDirective {
         name: "ServerTokens",
@@ -91,6 +97,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Tokens to include in the Server header: Prod, Major, Minor, Min, OS or Full",
         check: check_tokens,
+        server_relative: false,
     },
     CoreDirective {
         name: "Listen",
@@ -98,6 +105,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "A port number or a numeric IP address and a port number, and an optional protocol",
         check: check_listen,
+        server_relative: false,
     },
     CoreDirective {
         name: "ListenBacklog",
@@ -105,6 +113,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Maximum length of the queue of pending connections, as used by listen(2)",
         check: check_backlog,
+        server_relative: false,
     },
     CoreDirective {
         name: "PidFile",
@@ -112,6 +121,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "A file for logging the server process ID",
         check: any,
+        server_relative: true,
     },
     CoreDirective {
         name: "ErrorLog",
@@ -119,6 +129,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "The filename of the error log",
         check: any,
+        server_relative: true,
     },
     CoreDirective {
         name: "LogLevel",
@@ -126,6 +137,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Level of verbosity in error logging",
         check: check_log_level,
+        server_relative: false,
     },
     CoreDirective {
         name: "DocumentRoot",
@@ -133,6 +145,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Root directory of the document tree",
         check: any,
+        server_relative: true,
     },
     CoreDirective {
         name: "DirectoryIndex",
@@ -140,6 +153,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: ANY,
         help: "a list of file names to try when a directory is requested",
         check: any,
+        server_relative: false,
     },
     CoreDirective {
         name: "SetHandler",
@@ -147,6 +161,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: ANY,
         help: "a handler name that overrides any other configured handler",
         check: any,
+        server_relative: false,
     },
     CoreDirective {
         name: "Timeout",
@@ -154,6 +169,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Timeout duration (sec)",
         check: check_timeout,
+        server_relative: false,
     },
     CoreDirective {
         name: "KeepAlive",
@@ -161,6 +177,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Whether persistent connections should be On or Off",
         check: any,
+        server_relative: false,
     },
     CoreDirective {
         name: "KeepAliveTimeout",
@@ -168,6 +185,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Keep-Alive timeout duration (sec)",
         check: check_ka_timeout,
+        server_relative: false,
     },
     CoreDirective {
         name: "MaxKeepAliveRequests",
@@ -175,6 +193,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Maximum number of Keep-Alive requests per connection, or 0 for infinite",
         check: check_max_ka,
+        server_relative: false,
     },
     CoreDirective {
         name: "LimitRequestLine",
@@ -182,6 +201,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Limit on maximum size of an HTTP request line",
         check: check_line,
+        server_relative: false,
     },
     CoreDirective {
         name: "LimitRequestFields",
@@ -189,6 +209,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Limit (0 = unlimited) on max number of header fields in a request message",
         check: check_fields,
+        server_relative: false,
     },
     CoreDirective {
         name: "LimitRequestFieldSize",
@@ -196,6 +217,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: SERVER,
         help: "Limit on maximum size of an HTTP request header field",
         check: check_field_size,
+        server_relative: false,
     },
 ];
 

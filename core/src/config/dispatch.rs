@@ -124,9 +124,11 @@ fn section_name(kind: SectionKind) -> &'static str {
 
 impl Sink for Dispatcher {
     fn directive(&mut self, d: &Directive) -> Result<(), String> {
-        let (args_kind, contexts, help, check, display) = match self.find(&d.name) {
-            Some(Owner::Core(c)) => (c.args, c.contexts, c.help.to_owned(), Some(c.check), c.name.to_owned()),
-            Some(Owner::Module(m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone()),
+        let (args_kind, contexts, help, check, display, relative) = match self.find(&d.name) {
+            Some(Owner::Core(c)) => {
+                (c.args, c.contexts, c.help.to_owned(), Some(c.check), c.name.to_owned(), c.server_relative)
+            }
+            Some(Owner::Module(m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone(), false),
             None => {
                 return Err(format!(
                     "Invalid command '{}', perhaps misspelled or defined by a module not included in the server configuration",
@@ -171,7 +173,13 @@ impl Sink for Dispatcher {
             }
             self.server_root = root;
         }
-        let occ = Occurrence::new(&display, &d.args, d.file.clone(), d.line);
+        let mut args = d.args.clone();
+        if relative || display == "ServerRoot" {
+            args[0] = loader::resolve(&self.server_root, &args[0])
+                .to_string_lossy()
+                .into_owned();
+        }
+        let occ = Occurrence::new(&display, &args, d.file.clone(), d.line);
         match self.section {
             Some(i) => self.store.sections[i].directives.push(occ),
             None => self.store.server.push(occ),

@@ -100,3 +100,25 @@ fn one_process_mode_serves_without_children() {
     assert_eq!(s.get("/a.txt").status, 200);
     assert!(children_of(s.pid()).is_empty());
 }
+
+#[test]
+fn term_to_the_whole_process_group_stops_without_the_kill_timeout() {
+    // systemd and a terminal's Ctrl-C signal master and children together; the master must not
+    // wait for children that are already gone.
+    let root = Root::new();
+    root.config(&format!("{}StartServers 3\n", standard_modules()));
+    root.write("htdocs/a.txt", b"a");
+    let s = Server::start(&root, &[]);
+    assert_eq!(wait_children(s.pid(), 3).len(), 3);
+    assert_eq!(s.get("/a.txt").status, 200);
+    let started = Instant::now();
+    // SAFETY: signalling our own server's process group.
+    unsafe { libc::kill(-(s.pid() as i32), libc::SIGTERM) };
+    let code = s.stop(10);
+    assert_eq!(code, Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "stop took {:?}",
+        started.elapsed()
+    );
+}

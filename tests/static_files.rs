@@ -227,3 +227,102 @@ fn relative_document_root_resolves_against_the_core_server_root() {
         s.log_text()
     );
 }
+
+#[test]
+fn ipv6_listener_serves() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("no IPv6 loopback on this machine; skipping");
+        return;
+    }
+    let root = Root::new();
+    root.write("htdocs/a.txt", b"six");
+    root.config(&format!(
+        "Listen [::1]:0\n{}StartServers 1\n",
+        standard_modules()
+    ));
+    let s = Server::start(&root, &[]);
+    // The first listener logged is 127.0.0.1; find the IPv6 one too.
+    assert!(s.wait_log("listening on [::1]:", 5), "{}", s.log_text());
+    let line = s
+        .log_text()
+        .lines()
+        .find(|l| l.contains("listening on [::1]:"))
+        .unwrap()
+        .to_owned();
+    let addr: std::net::SocketAddr = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    c.write_all(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = Vec::new();
+    c.read_to_end(&mut out).unwrap();
+    assert_eq!(parse_responses(&out, false)[0].body, b"six");
+}
+
+#[test]
+fn error_log_file_and_keep_alive_limits() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", b"A");
+    root.config(&format!(
+        "ErrorLog logs/error_log\nMaxKeepAliveRequests 2\n{}StartServers 1\n",
+        standard_modules()
+    ));
+    // The address is read from the error log file instead of standard error.
+    use std::io::{Read, Write};
+    let mut child = std::process::Command::new(mapache_bin())
+        .arg("-f")
+        .arg(root.path().join("conf/httpd.conf"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let log = root.path().join("logs/error_log");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let addr = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(a) = text.lines().find_map(|l| l.split("listening on ").nth(1)) {
+            break a.trim().to_owned();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no listening line in {}", log.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut c = std::net::TcpStream::connect(addr.as_str()).unwrap();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    c.write_all(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let mut out = Vec::new();
+    let _ = c.read_to_end(&mut out);
+    let rs = parse_responses(&out, false);
+    // SAFETY: stopping our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let _ = child.wait();
+    assert_eq!(
+        rs.len(),
+        2,
+        "MaxKeepAliveRequests 2 closes after the second response"
+    );
+    assert_eq!(rs[1].header("Connection"), Some("close"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("[core:notice] [pid "), "{text}");
+    assert!(text.contains("caught SIGTERM, shutting down"), "{text}");
+}
+
+#[test]
+fn keep_alive_off_closes_after_each_response() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", b"A");
+    let s = server_with(&root, "KeepAlive Off\n");
+    let raw =
+        s.exchange(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+    let rs = parse_responses(&raw, false);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].header("Connection"), Some("close"));
+}

@@ -128,6 +128,7 @@ fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
             .read_str(d, "-c directive", &mut dispatcher)
             .map_err(|e| e.to_string())?;
     }
+    dispatcher.record_defaults();
     if !dispatcher.modules.iter().any(LoadedModule::is_mpm) {
         return Err("Configuration error: No MPM loaded.".to_owned());
     }

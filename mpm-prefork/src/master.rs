@@ -258,6 +258,19 @@ impl Master<'_> {
         reaped
     }
 
+    /// Reaps until no child is left or `deadline` passes; true when none is left. It reaps before
+    /// it sleeps: children signalled together with the master (a TERM to the whole process group,
+    /// as systemd sends) may be gone already, their SIGCHLD wake-up consumed.
+    fn wait_for_exits(&mut self, deadline: Instant) -> bool {
+        loop {
+            self.reap(true);
+            if self.alive() == 0 || Instant::now() >= deadline {
+                return self.alive() == 0;
+            }
+            self.wait_until(deadline.min(Instant::now() + Duration::from_millis(100)));
+        }
+    }
+
     /// Stops every child: SIGTERM, up to [`STOP_GRACE`] to exit, then SIGKILL.
     fn stop_children(&mut self) {
         // End of file on the pipe of death stops any child that misses the signal.
@@ -265,12 +278,7 @@ impl Master<'_> {
         for pid in self.slots.iter().flatten() {
             let _ = kill(*pid, Signal::SIGTERM);
         }
-        let deadline = Instant::now() + STOP_GRACE;
-        while self.alive() > 0 && Instant::now() < deadline {
-            self.wait_until(deadline);
-            self.reap(true);
-        }
-        if self.alive() == 0 {
+        if self.wait_for_exits(Instant::now() + STOP_GRACE) {
             return;
         }
         for pid in self.slots.iter().flatten() {
@@ -280,11 +288,7 @@ impl Master<'_> {
             );
             let _ = kill(*pid, Signal::SIGKILL);
         }
-        let deadline = Instant::now() + KILL_GRACE;
-        while self.alive() > 0 && Instant::now() < deadline {
-            self.wait_until(deadline);
-            self.reap(true);
-        }
+        self.wait_for_exits(Instant::now() + KILL_GRACE);
         for pid in self.slots.iter().flatten() {
             log(
                 Level::Error,

@@ -45,6 +45,24 @@ impl Dispatcher {
         }
     }
 
+    /// After the whole configuration: records the default DocumentRoot (`htdocs` under the final
+    /// ServerRoot) when no line set one, so the core and every module agree on it.
+    pub fn record_defaults(&mut self) {
+        if self.store.server_last("DocumentRoot").is_none() {
+            let root = self
+                .server_root
+                .join("htdocs")
+                .to_string_lossy()
+                .into_owned();
+            self.store.server.push(Occurrence::new(
+                "DocumentRoot",
+                &[root],
+                std::sync::Arc::from("(default)"),
+                0,
+            ));
+        }
+    }
+
     fn find(&self, name: &str) -> Option<Owner<'_>> {
         if let Some(c) = core_directives::find(name) {
             return Some(Owner::Core(c));

@@ -40,12 +40,23 @@ pub fn module(file: &str) -> PathBuf {
 
 /// The usual LoadModule lines: prefork, the test handlers, then mod-static (the default handler).
 pub fn standard_modules() -> String {
+    modules_for("prefork")
+}
+
+/// The usual LoadModule lines with the MPM named `prefork`, `worker` or `event`.
+pub fn modules_for(mpm: &str) -> String {
     format!(
-        "LoadModule mpm_prefork_module {}\nLoadModule test_handlers_module {}\nLoadModule static_module {}\n",
-        module("libmpm_prefork.so").display(),
+        "LoadModule mpm_{mpm}_module {}\nLoadModule test_handlers_module {}\nLoadModule static_module {}\n",
+        module(&format!("libmpm_{mpm}.so")).display(),
         module("libtest_handlers.so").display(),
         module("libmod_static.so").display()
     )
+}
+
+/// Every MPM this workspace builds (`prefork`, and `worker`/`event` once they exist), so suites
+/// can run against each.
+pub fn mpms() -> Vec<&'static str> {
+    ["prefork", "worker", "event"].into_iter().filter(|m| build_dir().join(format!("libmpm_{m}.so")).exists()).collect()
 }
 
 /// A temporary ServerRoot with `htdocs/` and `logs/`.

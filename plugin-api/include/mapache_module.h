@@ -98,6 +98,11 @@
 // Connection state: the connection is finished; call `conn_close`.
 #define MAPACHE_CONN_CLOSE 3
 
+// Connection state: response bytes (or a file range) are still queued because the client reads
+// slowly; wait until the socket is writable, then call `conn_write`. Only connections started
+// with `conn_open` ever return it; `serve_connection` writes everything before returning.
+#define MAPACHE_CONN_NEED_WRITE 4
+
 // Log level `emerg` (Apache's numbering; `trace1`..`trace8` are 8..15).
 #define MAPACHE_LOG_EMERG 0
 
@@ -277,9 +282,11 @@ typedef struct MapacheHost {
   // end of stream.
   int32_t (*conn_feed)(struct MapacheConn *conn, struct MapacheStr data);
   // Serves every complete request buffered on the connection, on the calling thread, blocking on
-  // the socket for request bodies and for writing (bounded by Timeout). Returns
-  // `MAPACHE_CONN_NEED_READ` when the connection waits for its next request (park it in the
-  // poller instead of blocking a thread), or `MAPACHE_CONN_CLOSE`.
+  // the socket for request bodies (bounded by Timeout). Output that the socket does not take at
+  // once is queued (file ranges without copying them; memory up to a bound, past which the call
+  // waits) instead of pinning the thread. Returns `MAPACHE_CONN_NEED_READ` when the connection
+  // waits for its next request (park it in the poller instead of blocking a thread),
+  // `MAPACHE_CONN_NEED_WRITE` when output is queued, or `MAPACHE_CONN_CLOSE`.
   int32_t (*conn_process)(struct MapacheConn *conn);
   // Milliseconds until the connection's current wait times out (KeepAliveTimeout when idle
   // between requests, the request-read timeout during a partial head); 0 when already expired.
@@ -292,6 +299,11 @@ typedef struct MapacheHost {
   void (*conn_close)(struct MapacheConn *conn);
   // Flushes logs and runs nothing else: call once in a child before it exits normally.
   void (*child_exit)(void);
+  // Writes queued output without blocking, after the poller saw the socket writable. Does not
+  // run handlers. Returns `MAPACHE_CONN_NEED_WRITE` (still queued), `MAPACHE_CONN_NEED_READ`
+  // (all written; wait for the next request), `MAPACHE_CONN_READY` (all written and a pipelined
+  // request is buffered: call `conn_process`) or `MAPACHE_CONN_CLOSE`.
+  int32_t (*conn_write)(struct MapacheConn *conn);
 } MapacheHost;
 
 // A listening socket bound by the core and handed to the MPM.

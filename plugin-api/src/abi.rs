@@ -91,6 +91,10 @@ pub const MAPACHE_CONN_NEED_READ: i32 = 1;
 pub const MAPACHE_CONN_READY: i32 = 2;
 /// Connection state: the connection is finished; call `conn_close`.
 pub const MAPACHE_CONN_CLOSE: i32 = 3;
+/// Connection state: response bytes (or a file range) are still queued because the client reads
+/// slowly; wait until the socket is writable, then call `conn_write`. Only connections started
+/// with `conn_open` ever return it; `serve_connection` writes everything before returning.
+pub const MAPACHE_CONN_NEED_WRITE: i32 = 4;
 
 /// Log level `emerg` (Apache's numbering; `trace1`..`trace8` are 8..15).
 pub const MAPACHE_LOG_EMERG: i32 = 0;
@@ -314,9 +318,11 @@ pub struct MapacheHost {
     /// end of stream.
     pub conn_feed: extern "C" fn(conn: *mut MapacheConn, data: MapacheStr) -> i32,
     /// Serves every complete request buffered on the connection, on the calling thread, blocking on
-    /// the socket for request bodies and for writing (bounded by Timeout). Returns
-    /// `MAPACHE_CONN_NEED_READ` when the connection waits for its next request (park it in the
-    /// poller instead of blocking a thread), or `MAPACHE_CONN_CLOSE`.
+    /// the socket for request bodies (bounded by Timeout). Output that the socket does not take at
+    /// once is queued (file ranges without copying them; memory up to a bound, past which the call
+    /// waits) instead of pinning the thread. Returns `MAPACHE_CONN_NEED_READ` when the connection
+    /// waits for its next request (park it in the poller instead of blocking a thread),
+    /// `MAPACHE_CONN_NEED_WRITE` when output is queued, or `MAPACHE_CONN_CLOSE`.
     pub conn_process: extern "C" fn(conn: *mut MapacheConn) -> i32,
     /// Milliseconds until the connection's current wait times out (KeepAliveTimeout when idle
     /// between requests, the request-read timeout during a partial head); 0 when already expired.
@@ -329,6 +335,11 @@ pub struct MapacheHost {
     pub conn_close: extern "C" fn(conn: *mut MapacheConn),
     /// Flushes logs and runs nothing else: call once in a child before it exits normally.
     pub child_exit: extern "C" fn(),
+    /// Writes queued output without blocking, after the poller saw the socket writable. Does not
+    /// run handlers. Returns `MAPACHE_CONN_NEED_WRITE` (still queued), `MAPACHE_CONN_NEED_READ`
+    /// (all written; wait for the next request), `MAPACHE_CONN_READY` (all written and a pipelined
+    /// request is buffered: call `conn_process`) or `MAPACHE_CONN_CLOSE`.
+    pub conn_write: extern "C" fn(conn: *mut MapacheConn) -> i32,
 }
 
 /// The descriptor every module exports under the symbol named in LoadModule.

@@ -56,7 +56,10 @@ pub fn modules_for(mpm: &str) -> String {
 /// Every MPM this workspace builds (`prefork`, and `worker`/`event` once they exist), so suites
 /// can run against each.
 pub fn mpms() -> Vec<&'static str> {
-    ["prefork", "worker", "event"].into_iter().filter(|m| build_dir().join(format!("libmpm_{m}.so")).exists()).collect()
+    ["prefork", "worker", "event"]
+        .into_iter()
+        .filter(|m| build_dir().join(format!("libmpm_{m}.so")).exists())
+        .collect()
 }
 
 /// A temporary ServerRoot with `htdocs/` and `logs/`.

@@ -60,6 +60,10 @@ pub(super) extern "C" fn conn_process(c: *mut MapacheConn) -> i32 {
     conn_mut(c).process().to_raw()
 }
 
+pub(super) extern "C" fn conn_write(c: *mut MapacheConn) -> i32 {
+    conn_mut(c).write_queued().to_raw()
+}
+
 pub(super) extern "C" fn conn_timeout_ms(c: *const MapacheConn) -> u64 {
     conn(c).timeout_ms()
 }

@@ -87,4 +87,5 @@ pub static HOST: MapacheHost = MapacheHost {
     conn_expire: conn_api::conn_expire,
     conn_close: conn_api::conn_close,
     child_exit: conn_api::child_exit,
+    conn_write: conn_api::conn_write,
 };

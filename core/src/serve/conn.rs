@@ -6,7 +6,9 @@ use super::{dispatch, io};
 use crate::http::{self, HeadParse, HttpError, RequestHead};
 use crate::logs::error_log;
 use crate::server;
-use mapache_plugin_api::abi::{MAPACHE_CONN_CLOSE, MAPACHE_CONN_NEED_READ, MAPACHE_CONN_READY};
+use mapache_plugin_api::abi::{
+    MAPACHE_CONN_CLOSE, MAPACHE_CONN_NEED_READ, MAPACHE_CONN_NEED_WRITE, MAPACHE_CONN_READY,
+};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
@@ -22,6 +24,8 @@ pub enum State {
     Ready,
     /// Done: close it.
     Close,
+    /// Output is queued; wait for writability, then `write_queued`.
+    NeedWrite,
 }
 
 impl State {
@@ -31,6 +35,7 @@ impl State {
             State::NeedRead => MAPACHE_CONN_NEED_READ,
             State::Ready => MAPACHE_CONN_READY,
             State::Close => MAPACHE_CONN_CLOSE,
+            State::NeedWrite => MAPACHE_CONN_NEED_WRITE,
         }
     }
 }
@@ -156,6 +161,15 @@ impl Connection {
         }
     }
 
+    /// Writes queued output without blocking. Nothing is queued yet (responses are written before
+    /// `process` returns), so this only reports what the connection waits for next.
+    pub fn write_queued(&mut self) -> State {
+        if self.must_close {
+            return State::Close;
+        }
+        self.frame()
+    }
+
     /// Milliseconds left in the current wait: the request timeout while a head is arriving (or on
     /// a new connection), KeepAliveTimeout between requests.
     pub fn timeout_ms(&self) -> u64 {
@@ -227,6 +241,12 @@ impl Connection {
             state = match state {
                 State::Ready => self.process(),
                 State::Close => break,
+                State::NeedWrite => {
+                    match io::wait(self.fd(), libc::POLLOUT, server::get().settings.timeout) {
+                        Ok(()) => self.write_queued(),
+                        Err(_) => State::Close,
+                    }
+                }
                 State::NeedRead => {
                     let left = Duration::from_millis(self.timeout_ms());
                     match io::read(self.fd(), &mut chunk, left) {

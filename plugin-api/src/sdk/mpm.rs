@@ -107,6 +107,8 @@ pub enum ConnState {
     Ready,
     /// Close it.
     Close,
+    /// Output is queued: wait until the socket is writable, then call [`Conn::write`].
+    NeedWrite,
 }
 
 impl ConnState {
@@ -114,6 +116,7 @@ impl ConnState {
         match v {
             abi::MAPACHE_CONN_NEED_READ => ConnState::NeedRead,
             abi::MAPACHE_CONN_READY => ConnState::Ready,
+            abi::MAPACHE_CONN_NEED_WRITE => ConnState::NeedWrite,
             _ => ConnState::Close,
         }
     }
@@ -142,6 +145,11 @@ impl Conn {
     /// Serves the buffered requests, blocking on this thread.
     pub fn process(&mut self) -> ConnState {
         ConnState::from_raw((host().conn_process)(self.raw))
+    }
+
+    /// Writes queued output without blocking.
+    pub fn write(&mut self) -> ConnState {
+        ConnState::from_raw((host().conn_write)(self.raw))
     }
 
     /// Milliseconds until the current wait times out.

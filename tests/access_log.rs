@@ -1,1 +1,423 @@
-//! Placeholder: filled in by the work on issues 3 and 4.
+//! Access logs against the real server: Combined Log Format lines with Apache's exact field
+//! shapes and escaping, LogFormat nicknames and custom formats, several CustomLogs, a piped
+//! `|program` log, nothing lost when the server is stopped with TERM, and goaccess reading the
+//! result.
+
+use mapache_tests::*;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Runs `f` for every MPM built, at the same time (each run starts its own server).
+fn each_mpm(f: impl Fn(&'static str) + Sync) {
+    let f = &f;
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = mpms()
+            .into_iter()
+            .map(|mpm| scope.spawn(move || f(mpm)))
+            .collect();
+        for run in runs {
+            if let Err(panic) = run.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
+fn start(root: &Root, mpm: &str, logs: &str) -> Server {
+    root.write("htdocs/a.txt", b"file a");
+    root.config(&format!(
+        "{}StartServers 1\nServerName www.example.test:8080\n\
+         <Location /echo>\nSetHandler test-echo\n</Location>\n{logs}\n",
+        modules_for(mpm)
+    ));
+    Server::start(root, &[])
+}
+
+/// Sends one request and reads until the server closes: the line is written by then.
+fn request(s: &Server, raw: &[u8]) -> Vec<u8> {
+    let mut c = s.connect();
+    c.write_all(raw).unwrap();
+    let mut out = Vec::new();
+    let _ = c.read_to_end(&mut out);
+    out
+}
+
+/// The lines of `path` once it has at least `n` (10 s at most).
+fn lines(path: &Path, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        if lines.len() >= n || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One Combined Log Format line, split into its fields; quoted fields keep their escapes.
+#[derive(Debug, PartialEq)]
+struct Combined {
+    host: String,
+    ident: String,
+    user: String,
+    time: String,
+    request: String,
+    status: String,
+    bytes: String,
+    referer: String,
+    agent: String,
+}
+
+fn parse_combined(line: &str) -> Combined {
+    let mut rest = line;
+    let word = |rest: &mut &str| -> String {
+        let s = rest.trim_start_matches(' ');
+        let (w, r) = if let Some(q) = s.strip_prefix('"') {
+            // Up to the first quote that no backslash escapes.
+            let mut end = None;
+            let mut escaped = false;
+            for (i, c) in q.char_indices() {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => {
+                        end = Some(i);
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            let end = end.unwrap_or_else(|| panic!("unterminated quote in {line}"));
+            (&q[..end], &q[end + 1..])
+        } else if let Some(b) = s.strip_prefix('[') {
+            let end = b.find(']').unwrap_or_else(|| panic!("no ] in {line}"));
+            (&b[..end], &b[end + 1..])
+        } else {
+            let end = s.find(' ').unwrap_or(s.len());
+            (&s[..end], &s[end..])
+        };
+        *rest = r;
+        w.to_owned()
+    };
+    let c = Combined {
+        host: word(&mut rest),
+        ident: word(&mut rest),
+        user: word(&mut rest),
+        time: word(&mut rest),
+        request: word(&mut rest),
+        status: word(&mut rest),
+        bytes: word(&mut rest),
+        referer: word(&mut rest),
+        agent: word(&mut rest),
+    };
+    assert!(rest.is_empty(), "trailing text in {line}");
+    c
+}
+
+/// `22/Nov/2026:04:00:34 +0000`
+fn assert_clf_time(t: &str) {
+    let b = t.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    assert_eq!(b.len(), 26, "{t}");
+    assert!(digits(0..2) && b[2] == b'/', "{t}");
+    assert!(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+            .contains(&&t[3..6]),
+        "{t}"
+    );
+    assert!(b[6] == b'/' && digits(7..11) && b[11] == b':', "{t}");
+    assert!(
+        digits(12..14) && b[14] == b':' && digits(15..17) && b[17] == b':',
+        "{t}"
+    );
+    assert!(digits(18..20) && b[20] == b' ', "{t}");
+    assert!((b[21] == b'+' || b[21] == b'-') && digits(22..26), "{t}");
+}
+
+fn error_page_len(raw: &[u8]) -> String {
+    parse_responses(raw, false)[0].body.len().to_string()
+}
+
+#[test]
+fn combined_lines_have_apaches_shape() {
+    each_mpm(|mpm| {
+        let root = Root::new();
+        let s = start(&root, mpm, "CustomLog logs/access_log combined");
+        request(&s, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nReferer: http://ref.example/page\r\nUser-Agent: agent/1.0\r\nConnection: close\r\n\r\n");
+        request(
+            &s,
+            b"HEAD /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        let missing = request(
+            &s,
+            b"GET /missing?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        request(&s, b"POST /echo HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello");
+        request(&s, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nUser-Agent: evil \"quote\"\tx\\y \xc3\xa9\r\nConnection: close\r\n\r\n");
+        let brew = request(&s, b"BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n");
+        // Two requests on one kept-alive connection, then the close.
+        request(&s, b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+
+        let got = lines(&root.path().join("logs/access_log"), 8);
+        assert_eq!(got.len(), 8, "{mpm}: {got:#?}");
+        let parsed: Vec<Combined> = got.iter().map(|l| parse_combined(l)).collect();
+        for p in &parsed {
+            assert_eq!(
+                (p.host.as_str(), p.ident.as_str(), p.user.as_str()),
+                ("127.0.0.1", "-", "-")
+            );
+            assert_clf_time(&p.time);
+        }
+        let fields = |p: &Combined| {
+            [
+                p.request.clone(),
+                p.status.clone(),
+                p.bytes.clone(),
+                p.referer.clone(),
+                p.agent.clone(),
+            ]
+        };
+        let expect = |r: &str, s: &str, b: &str, re: &str, a: &str| {
+            [
+                r.to_owned(),
+                s.to_owned(),
+                b.to_owned(),
+                re.to_owned(),
+                a.to_owned(),
+            ]
+        };
+        assert_eq!(
+            fields(&parsed[0]),
+            expect(
+                "GET /a.txt HTTP/1.1",
+                "200",
+                "6",
+                "http://ref.example/page",
+                "agent/1.0"
+            ),
+            "{mpm}"
+        );
+        // HEAD sends no body: %b is "-".
+        assert_eq!(
+            fields(&parsed[1]),
+            expect("HEAD /a.txt HTTP/1.1", "200", "-", "-", "-")
+        );
+        assert_eq!(
+            fields(&parsed[2]),
+            expect(
+                "GET /missing?x=1 HTTP/1.1",
+                "404",
+                &error_page_len(&missing),
+                "-",
+                "-"
+            )
+        );
+        let echo_len = "POST /echo HTTP/1.0 5\nhello".len().to_string();
+        assert_eq!(
+            fields(&parsed[3]),
+            expect("POST /echo HTTP/1.0", "200", &echo_len, "-", "-")
+        );
+        // Quotes, backslashes, tabs and non-ASCII bytes escaped as Apache does.
+        assert_eq!(
+            parsed[4].agent, "evil \\\"quote\\\"\\tx\\\\y \\xc3\\xa9",
+            "{mpm}"
+        );
+        // A request that could not be served is logged with the line as received.
+        assert_eq!(
+            fields(&parsed[5]),
+            expect(
+                "BREW /pot HTTP/1.1",
+                "501",
+                &error_page_len(&brew),
+                "-",
+                "-"
+            )
+        );
+        assert_eq!(
+            fields(&parsed[6]),
+            expect("GET /a.txt HTTP/1.1", "200", "6", "-", "-")
+        );
+        assert_eq!(fields(&parsed[7]), fields(&parsed[6]));
+    });
+}
+
+#[test]
+fn log_formats_nicknames_and_several_logs() {
+    let root = Root::new();
+    let s = start(
+        &root,
+        "prefork",
+        "LogFormat \"%m %U%q %>s %b %B %{X-Test}i %{Content-Type}o %H %v %V %p %X %k %%\" mine\n\
+         CustomLog logs/mine mine\n\
+         CustomLog logs/inline \"%h %{Content-Length}o %D %T [%{%Y}t]\"\n\
+         CustomLog logs/common common\n",
+    );
+    request(&s, b"GET /a.txt?q=1 HTTP/1.1\r\nHost: Name.Example:81\r\nX-Test: yes\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    let port = s.addr.port();
+    let mine = lines(&root.path().join("logs/mine"), 2);
+    assert_eq!(
+        mine[0],
+        format!("GET /a.txt?q=1 200 6 6 yes text/plain HTTP/1.1 www.example.test Name.Example {port} + 0 %")
+    );
+    assert!(
+        mine[1].starts_with("GET /missing 404 ")
+            && mine[1].ends_with(&format!(
+                " - text/html; charset=iso-8859-1 HTTP/1.1 www.example.test t {port} - 1 %"
+            )),
+        "{}",
+        mine[1]
+    );
+    let inline = lines(&root.path().join("logs/inline"), 2);
+    let f: Vec<&str> = inline[0].split(' ').collect();
+    assert_eq!(f[0], "127.0.0.1");
+    assert_eq!(f[1], "6");
+    assert!(
+        f[2].parse::<u64>().is_ok() && f[3].parse::<u64>().is_ok(),
+        "{}",
+        inline[0]
+    );
+    assert!(f[4].len() == 6 && f[4].starts_with("[2"), "{}", inline[0]);
+    let common = lines(&root.path().join("logs/common"), 2);
+    assert!(
+        common[0].ends_with("\"GET /a.txt?q=1 HTTP/1.1\" 200 6"),
+        "{}",
+        common[0]
+    );
+}
+
+#[test]
+fn bad_log_configuration_is_refused_with_a_reason() {
+    let root = Root::new();
+    for (line, needle) in [
+        (
+            "LogFormat \"%h %Z\" x",
+            "Unrecognized LogFormat directive %Z",
+        ),
+        (
+            "CustomLog logs/x combind",
+            "neither a LogFormat nickname nor a format",
+        ),
+        ("CustomLog logs/x combined env=foo", "not supported"),
+        ("CustomLog logs/x", "CustomLog takes two arguments"),
+        (
+            "<Location /x>\nCustomLog logs/x common\n</Location>",
+            "CustomLog not allowed in <Location> context",
+        ),
+    ] {
+        let conf = root.config(&format!("{}{line}\n", modules_for("prefork")));
+        let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+        assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
+        assert!(out.stderr.contains(needle), "{line}: {}", out.stderr);
+    }
+    // A log file that cannot be opened stops the start with one clear line.
+    let conf = root.config(&format!(
+        "{}CustomLog /nonexistent-dir/access_log common\n",
+        modules_for("prefork")
+    ));
+    let out = run(&["-f", conf.to_str().unwrap(), "-DFOREGROUND"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("could not open access log file /nonexistent-dir/access_log"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn piped_logs_get_every_line_and_nothing_is_lost_after_term() {
+    each_mpm(|mpm| {
+        let root = Root::new();
+        let piped = root.path().join("logs/piped.log");
+        let errors = root.path().join("logs/piped_error.log");
+        // The error log goes through a program too; tee hands the lines on to standard error,
+        // where the harness looks for the listening address.
+        let s = start(
+            &root,
+            mpm,
+            &format!(
+                "CustomLog \"|cat >> '{}'\" combined\nCustomLog logs/direct combined\n\
+                 ErrorLog \"|tee -a '{}' >&2\"",
+                piped.display(),
+                errors.display()
+            ),
+        );
+        let n = 20;
+        for i in 0..n {
+            let raw = request(
+                &s,
+                format!("GET /a.txt?n={i} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            assert_eq!(parse_responses(&raw, false)[0].status, 200, "{mpm}");
+        }
+        // A connection still open when TERM comes: its child is stopped in the middle of it.
+        let mut idle = s.connect();
+        idle.write_all(b"GET /a.txt HTTP/1.1\r\n").unwrap();
+        // SAFETY: signalling the server we started.
+        unsafe { libc::kill(s.pid() as i32, libc::SIGTERM) };
+        for path in [&piped, &root.path().join("logs/direct")] {
+            let got = lines(path, n);
+            assert_eq!(got.len(), n, "{mpm}: {}: {got:#?}", path.display());
+            for (i, l) in got.iter().enumerate() {
+                assert_eq!(
+                    parse_combined(l).request,
+                    format!("GET /a.txt?n={i} HTTP/1.1"),
+                    "{mpm}"
+                );
+            }
+        }
+        let errors = lines(&errors, 1).join("\n");
+        assert!(errors.contains("listening on"), "{mpm}: {errors}");
+        drop(idle);
+    });
+}
+
+#[test]
+fn goaccess_reads_the_combined_log() {
+    let have = std::process::Command::new("goaccess")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!("NOTE: goaccess is not installed (apt-get install -y goaccess); skipping the goaccess check");
+        return;
+    }
+    let root = Root::new();
+    let s = start(&root, "prefork", "CustomLog logs/access_log combined");
+    request(&s, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nReferer: http://ref.example/\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0\r\nConnection: close\r\n\r\n");
+    request(&s, b"HEAD /a.txt HTTP/1.0\r\n\r\n");
+    request(
+        &s,
+        b"GET /missing HTTP/1.1\r\nHost: t\r\nUser-Agent: curl/7.88.1\r\nConnection: close\r\n\r\n",
+    );
+    request(
+        &s,
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+    );
+    request(
+        &s,
+        b"GET /a.txt HTTP/1.1\r\nHost: t\r\nUser-Agent: q\"uote\r\nConnection: close\r\n\r\n",
+    );
+    let log = root.path().join("logs/access_log");
+    assert_eq!(lines(&log, 5).len(), 5);
+    let report = root.path().join("report.json");
+    let out = std::process::Command::new("goaccess")
+        .arg(&log)
+        .args(["--log-format=COMBINED", "--no-global-config", "-o"])
+        .arg(&report)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run goaccess");
+    assert!(
+        out.status.success(),
+        "goaccess failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&log).unwrap()
+    );
+    let json = std::fs::read_to_string(&report).unwrap();
+    let compact: String = json.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(compact.contains("\"total_requests\":5"), "{json}");
+    assert!(compact.contains("\"failed_requests\":0"), "{json}");
+}

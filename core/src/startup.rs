@@ -83,8 +83,11 @@ pub fn run() -> i32 {
         }
     };
     if args.action == crate::cli::Action::Run {
-        if let Err(e) = error_log::open(settings.error_log.as_deref(), settings.log_levels.clone())
-        {
+        if let Err(e) = error_log::open(settings.error_log.as_ref(), settings.log_levels.clone()) {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+        if let Err(e) = crate::logs::access_log::open(&settings.access_logs) {
             eprintln!("{PROGRAM}: {e}");
             return 1;
         }

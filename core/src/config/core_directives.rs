@@ -4,7 +4,7 @@
 use mapache_plugin_api::abi::{
     MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_SERVER as SERVER, MAPACHE_FLAG as FLAG,
     MAPACHE_ITERATE as ITERATE, MAPACHE_TAKE1 as TAKE1, MAPACHE_TAKE12 as TAKE12,
-    MAPACHE_TAKE2 as TAKE2,
+    MAPACHE_TAKE123 as TAKE123, MAPACHE_TAKE2 as TAKE2,
 };
 
 /// One core directive.
@@ -52,6 +52,11 @@ numeric!(check_max_ka, "MaxKeepAliveRequests");
 numeric!(check_line, "LimitRequestLine");
 numeric!(check_fields, "LimitRequestFields");
 numeric!(check_field_size, "LimitRequestFieldSize");
+numeric!(check_body, "LimitRequestBody");
+
+fn check_read_timeout(args: &[String]) -> Result<(), String> {
+    crate::serve::read_timeout::RequestReadTimeout::default().apply(args)
+}
 
 fn check_listen(args: &[String]) -> Result<(), String> {
     crate::listen::parse_listen(&args[0]).map(|_| ())
@@ -127,7 +132,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         name: "ErrorLog",
         args: TAKE1,
         contexts: SERVER,
-        help: "The filename of the error log",
+        help: "The filename of the error log, or |program",
         check: any,
         server_relative: true,
     },
@@ -219,7 +224,50 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         check: check_field_size,
         server_relative: false,
     },
+    CoreDirective {
+        name: "LimitRequestBody",
+        args: TAKE1,
+        contexts: ANY,
+        help: "Limit (in bytes) on maximum size of request message body (0 = unlimited; default 1073741824)",
+        check: check_body,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "RequestReadTimeout",
+        args: ITERATE,
+        contexts: SERVER,
+        help: "Set various timeout parameters for reading request headers and body: header=20-40,MinRate=500 body=20,MinRate=500",
+        check: check_read_timeout,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "LogFormat",
+        args: TAKE12,
+        contexts: SERVER,
+        help: "a log format string (see docs) and an optional format name",
+        check: crate::logs::access_log::check_log_format,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "CustomLog",
+        args: TAKE123,
+        contexts: SERVER,
+        help: "a file name or |program, and a custom log format string or format name",
+        check: crate::logs::access_log::check_custom_log,
+        server_relative: true,
+    },
+    CoreDirective {
+        name: "TransferLog",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "the filename of the access log (in the last LogFormat without a nickname)",
+        check: any,
+        server_relative: true,
+    },
 ];
+
+/// LimitRequestBody's default: 1 GiB, as Apache since 2.4.54.
+pub const DEFAULT_LIMIT_REQUEST_BODY: u64 = 1 << 30;
 
 /// Finds a core directive by name, case-insensitively.
 pub fn find(name: &str) -> Option<&'static CoreDirective> {

@@ -192,7 +192,8 @@ impl Sink for Dispatcher {
             self.server_root = root;
         }
         let mut args = d.args.clone();
-        if relative || display == "ServerRoot" {
+        // A piped log (`|program`) is a command, not a path.
+        if (relative && !crate::logs::LogTarget::is_pipe(&args[0])) || display == "ServerRoot" {
             args[0] = loader::resolve(&self.server_root, &args[0])
                 .to_string_lossy()
                 .into_owned();

@@ -1,8 +1,11 @@
 //! The core's own settings, typed, read from the store once the whole configuration is in.
 
-use super::store::Store;
+use super::store::{Store, View};
 use crate::listen::ListenAddr;
+use crate::logs::access_log::{CustomLog, Formats};
 use crate::logs::error_log::LogLevels;
+use crate::logs::LogTarget;
+use crate::serve::read_timeout::RequestReadTimeout;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -68,8 +71,10 @@ pub struct CoreSettings {
     pub backlog: i32,
     /// PidFile (`logs/mapache.pid`), absolute.
     pub pid_file: PathBuf,
-    /// ErrorLog, absolute; None = standard error.
-    pub error_log: Option<PathBuf>,
+    /// ErrorLog (a file made absolute, or `|program`); None = standard error.
+    pub error_log: Option<LogTarget>,
+    /// CustomLog and TransferLog lines, formats resolved.
+    pub access_logs: Vec<CustomLog>,
     /// LogLevel.
     pub log_levels: LogLevels,
     /// DocumentRoot, absolute (default `htdocs` under ServerRoot).
@@ -84,8 +89,65 @@ pub struct CoreSettings {
     pub max_keep_alive_requests: u64,
     /// LimitRequestLine / Fields / FieldSize.
     pub limits: crate::http::Limits,
+    /// RequestReadTimeout (`header=20-40,MinRate=500 body=20,MinRate=500`).
+    pub request_read_timeout: RequestReadTimeout,
+    /// ServerName without scheme or port (default: the host name), for `%v`.
+    pub server_name: String,
     /// The Server header value.
     pub server_header: String,
+}
+
+/// LimitRequestBody in effect for a request's scope (0 = unlimited).
+pub fn limit_request_body(store: &Store, view: &View) -> u64 {
+    view.last(store, "limitrequestbody")
+        .and_then(|o| o.arg0().parse::<u64>().ok())
+        .unwrap_or(super::core_directives::DEFAULT_LIMIT_REQUEST_BODY)
+}
+
+/// `ServerName [scheme://]host[:port]` → host.
+fn server_name(store: &Store) -> String {
+    let configured = store.server_last("ServerName").map(|o| {
+        let v = o.arg0();
+        let v = v.split_once("://").map_or(v, |(_, rest)| rest);
+        match v.rsplit_once(':') {
+            Some((host, port)) if !port.contains(']') => host.to_owned(),
+            _ => v.to_owned(),
+        }
+    });
+    configured.unwrap_or_else(|| {
+        nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "localhost".to_owned())
+    })
+}
+
+/// CustomLog and TransferLog lines in order, with LogFormat nicknames resolved against every
+/// LogFormat of the configuration (as Apache does).
+fn access_logs(store: &Store) -> Result<Vec<CustomLog>, String> {
+    let mut formats = Formats::default();
+    for o in store.server_all("LogFormat") {
+        formats
+            .define(&o.args)
+            .map_err(|e| format!("Syntax error on line {} of {}: {e}", o.line, o.file))?;
+    }
+    store
+        .server
+        .iter()
+        .filter(|o| o.name == "customlog" || o.name == "transferlog")
+        .map(|o| {
+            let format = match o.args.get(1) {
+                Some(f) => formats
+                    .resolve(f)
+                    .map_err(|e| format!("Syntax error on line {} of {}: {e}", o.line, o.file))?,
+                None => formats.default.clone(),
+            };
+            Ok(CustomLog {
+                target: LogTarget::parse(o.arg0()),
+                format,
+            })
+        })
+        .collect()
 }
 
 fn absolute(root: &Path, p: &str) -> PathBuf {
@@ -132,9 +194,14 @@ impl CoreSettings {
                     .map(|o| o.arg0())
                     .unwrap_or("logs/mapache.pid"),
             ),
-            error_log: store
-                .server_last("ErrorLog")
-                .map(|o| absolute(server_root, o.arg0())),
+            error_log: store.server_last("ErrorLog").map(|o| {
+                if LogTarget::is_pipe(o.arg0()) {
+                    LogTarget::parse(o.arg0())
+                } else {
+                    LogTarget::File(absolute(server_root, o.arg0()))
+                }
+            }),
+            access_logs: access_logs(store)?,
             log_levels,
             document_root: absolute(
                 server_root,
@@ -155,11 +222,110 @@ impl CoreSettings {
                 fields,
                 field_size: num("LimitRequestFieldSize", 8190) as usize,
             },
+            request_read_timeout: RequestReadTimeout::from_occurrences(
+                store.server_all("RequestReadTimeout").map(|o| &*o.args),
+            )?,
+            server_name: server_name(store),
             server_header: store
                 .server_last("ServerTokens")
                 .and_then(|o| ServerTokens::parse(o.arg0()).ok())
                 .unwrap_or(ServerTokens::Full)
                 .header(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::dispatch::Dispatcher;
+    use crate::config::Reader;
+    use crate::logs::access_log::{Format, COMBINED};
+
+    fn read(text: &str) -> Result<Dispatcher, String> {
+        let root = std::env::temp_dir();
+        let mut d = Dispatcher::new(root.clone());
+        Reader::new(root, &[])
+            .read_str(text, "t.conf", &mut d)
+            .map_err(|e| e.to_string())?;
+        Ok(d)
+    }
+
+    fn settings(text: &str) -> Result<CoreSettings, String> {
+        let d = read(text)?;
+        CoreSettings::from_store(&d.store, &std::env::temp_dir())
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings("").unwrap();
+        assert_eq!(s.request_read_timeout, RequestReadTimeout::default());
+        assert!(s.access_logs.is_empty());
+        assert!(s.error_log.is_none());
+        let d = read("").unwrap();
+        assert_eq!(limit_request_body(&d.store, &View::default()), 1 << 30);
+    }
+
+    #[test]
+    fn limit_request_body_follows_sections() {
+        let d = read("LimitRequestBody 100\n<Location /up>\nLimitRequestBody 0\n</Location>\n")
+            .unwrap();
+        let view = |p: &[u8]| View {
+            sections: d.store.matching_sections(p, b"/nowhere"),
+        };
+        assert_eq!(limit_request_body(&d.store, &view(b"/x")), 100);
+        assert_eq!(limit_request_body(&d.store, &view(b"/up/file")), 0);
+        let e = read("LimitRequestBody lots\n").map(|_| ()).unwrap_err();
+        assert!(
+            e.contains("LimitRequestBody must be a non-negative whole number"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn read_timeout_lines_merge_like_debians() {
+        let s = settings(
+            "RequestReadTimeout header=20-40,MinRate=500\nRequestReadTimeout body=10,MinRate=500\n",
+        )
+        .unwrap();
+        assert_eq!(s.request_read_timeout.header.max, 40);
+        assert_eq!(s.request_read_timeout.body.initial, 10);
+        let e = settings("RequestReadTimeout header=5-2,MinRate=1\n").unwrap_err();
+        assert!(e.contains("Maximum timeout must be larger"), "{e}");
+        assert!(e.contains("line 1 of t.conf"), "{e}");
+    }
+
+    #[test]
+    fn custom_logs_resolve_nicknames_from_anywhere_and_keep_pipes() {
+        let s = settings(
+            "CustomLog logs/a short\nLogFormat \"%h %>s\" short\nCustomLog \"|cat > /dev/null\" combined\n\
+             LogFormat \"%m\"\nTransferLog logs/t\nErrorLog \"|$ logger -t web\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.access_logs.len(), 3);
+        assert_eq!(*s.access_logs[0].format, Format::parse("%h %>s").unwrap());
+        assert_eq!(
+            s.access_logs[0].target,
+            LogTarget::File(std::env::temp_dir().join("logs/a")),
+            "relative to ServerRoot"
+        );
+        assert!(matches!(s.access_logs[1].target, LogTarget::Pipe(_)));
+        assert_eq!(*s.access_logs[1].format, Format::parse(COMBINED).unwrap());
+        assert_eq!(*s.access_logs[2].format, Format::parse("%m").unwrap());
+        assert!(matches!(s.error_log, Some(LogTarget::Pipe(_))));
+        let e = settings("CustomLog logs/a nosuch\n").unwrap_err();
+        assert!(e.contains("Syntax error on line 1 of t.conf"), "{e}");
+    }
+
+    #[test]
+    fn server_name_drops_scheme_and_port() {
+        assert_eq!(
+            settings("ServerName https://www.example:8443\n")
+                .unwrap()
+                .server_name,
+            "www.example"
+        );
+        assert_eq!(settings("ServerName [::1]\n").unwrap().server_name, "[::1]");
+        assert!(!settings("").unwrap().server_name.is_empty());
     }
 }

@@ -35,7 +35,8 @@ pub(super) extern "C" fn child_init(slot: u32) -> i32 {
 }
 
 pub(super) extern "C" fn child_exit() {
-    // The error log writes each line straight through; nothing is buffered yet.
+    // The error log and the access logs write each line with one write(2) as it happens:
+    // nothing is buffered, so there is nothing to flush.
 }
 
 pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {
@@ -43,7 +44,7 @@ pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {
 }
 
 pub(super) extern "C" fn conn_open(fd: i32) -> *mut MapacheConn {
-    Box::into_raw(Box::new(Connection::new(fd))) as *mut MapacheConn
+    Box::into_raw(Box::new(Connection::new_queued(fd))) as *mut MapacheConn
 }
 
 pub(super) extern "C" fn conn_fd(c: *const MapacheConn) -> i32 {

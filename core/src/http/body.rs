@@ -27,6 +27,8 @@ pub struct BodyDecoder {
     kind: Kind,
     /// Set by the first error; every later call returns it again.
     failed: Option<HttpError>,
+    /// Most body bytes allowed (`LimitRequestBody`); 0 = no limit.
+    limit: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -55,7 +57,29 @@ impl BodyDecoder {
             BodyFraming::Length(n) => Kind::Length(n),
             BodyFraming::Chunked => Kind::Chunked(Chunked::new()),
         };
-        BodyDecoder { kind, failed: None }
+        BodyDecoder {
+            kind,
+            failed: None,
+            limit: 0,
+        }
+    }
+
+    /// Refuses a body longer than `limit` bytes (0 = no limit) with a 413 error, raised at the
+    /// first byte past the limit, so the outcome never depends on how the input was split: a
+    /// framing error before that byte is reported instead, one after it never is.
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    fn too_large(&self) -> HttpError {
+        HttpError::new(
+            413,
+            format!(
+                "request body is larger than the configured limit of {} bytes (LimitRequestBody)",
+                self.limit
+            ),
+        )
     }
 
     /// Decode from `input` into `out`: consumes what it can, writes the
@@ -95,7 +119,10 @@ impl BodyDecoder {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        let limit = self.limit;
         let result = match &mut self.kind {
+            // A declared length is judged before any byte of it.
+            Kind::Length(remaining) if limit > 0 && *remaining > limit => Err(self.too_large()),
             Kind::Length(remaining) => {
                 let n = sink.take(*remaining, input, 0);
                 *remaining -= n as u64;
@@ -105,7 +132,10 @@ impl BodyDecoder {
                     done: *remaining == 0,
                 })
             }
-            Kind::Chunked(c) => c.decode(input, &mut sink),
+            Kind::Chunked(c) => c.decode(input, &mut sink, limit).map_err(|e| match e {
+                ChunkedError::TooLarge => self.too_large(),
+                ChunkedError::Framing(e) => e,
+            }),
         };
         if let Err(e) = &result {
             self.failed = Some(e.clone());
@@ -167,9 +197,18 @@ enum ChunkedState {
     Done,
 }
 
+/// Why chunked decoding stopped.
+enum ChunkedError {
+    Framing(HttpError),
+    /// The data passed the body limit.
+    TooLarge,
+}
+
 #[derive(Debug, Clone)]
 struct Chunked {
     state: ChunkedState,
+    /// Data bytes decoded so far, for the limit.
+    data_bytes: u64,
     /// The chunk size while reading it, then the data bytes left in the chunk.
     size: u64,
     size_digits: usize,
@@ -186,6 +225,7 @@ impl Chunked {
     fn new() -> Self {
         Chunked {
             state: ChunkedState::Size,
+            data_bytes: 0,
             size: 0,
             size_digits: 0,
             size_line_len: 0,
@@ -194,18 +234,34 @@ impl Chunked {
         }
     }
 
-    fn decode(&mut self, input: &[u8], sink: &mut Sink<'_>) -> Result<Decoded, HttpError> {
+    /// `limit`: most data bytes in the whole body (0 = none).
+    fn decode(
+        &mut self,
+        input: &[u8],
+        sink: &mut Sink<'_>,
+        limit: u64,
+    ) -> Result<Decoded, ChunkedError> {
         let mut consumed = 0;
         let mut produced = 0;
         while self.state != ChunkedState::Done {
             if self.state == ChunkedState::Data {
                 // Data moves in bulk; everything else goes byte by byte.
-                let n = sink.take(self.size, &input[consumed..], produced);
+                let room = match limit {
+                    0 => u64::MAX,
+                    l => l - self.data_bytes,
+                };
+                if room == 0 && consumed < input.len() {
+                    return Err(ChunkedError::TooLarge);
+                }
+                let n = sink.take(self.size.min(room), &input[consumed..], produced);
                 consumed += n;
                 produced += n;
                 self.size -= n as u64;
+                self.data_bytes += n as u64;
                 if self.size == 0 {
                     self.state = ChunkedState::DataCr;
+                } else if room == n as u64 && consumed < input.len() {
+                    return Err(ChunkedError::TooLarge); // the next byte is past the limit
                 } else {
                     break; // input used up or output full
                 }
@@ -213,7 +269,7 @@ impl Chunked {
             }
             let Some(&b) = input.get(consumed) else { break };
             consumed += 1;
-            self.step(b)?;
+            self.step(b).map_err(ChunkedError::Framing)?;
         }
         Ok(Decoded {
             consumed,
@@ -305,6 +361,48 @@ impl Chunked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limit_is_judged_at_the_first_byte_past_it() {
+        let limited = || BodyDecoder::new(BodyFraming::Chunked).with_limit(10);
+        let mut out = [0u8; 64];
+        // Exactly the limit, in two chunks: fine.
+        let r = limited()
+            .decode(b"6\r\nabcdef\r\n4\r\nghij\r\n0\r\n\r\n", &mut out)
+            .unwrap();
+        assert!(r.done && r.produced == 10);
+        // One byte more: 413, whatever framing error follows it.
+        let e = limited()
+            .decode(b"b\r\n01234567890\r\n\n0\r\n\r\n", &mut out)
+            .unwrap_err();
+        assert_eq!(e.status, 413);
+        // The same input a byte at a time: the same verdict.
+        let mut d = limited();
+        let input = b"b\r\n01234567890\r\n\n0\r\n\r\n";
+        let mut verdict = None;
+        for i in 0..input.len() {
+            if let Err(e) = d.decode(&input[i..=i], &mut out) {
+                verdict = Some(e.status);
+                break;
+            }
+        }
+        assert_eq!(verdict, Some(413));
+        // A framing error before the limit is reported as such.
+        let e = limited().decode(b"3\r\nabcX", &mut out).unwrap_err();
+        assert_eq!(e.status, 400);
+        // A declared length over the limit, at once.
+        let e = BodyDecoder::new(BodyFraming::Length(11))
+            .with_limit(10)
+            .decode(b"", &mut out)
+            .unwrap_err();
+        assert_eq!(e.status, 413);
+        // 0 is no limit.
+        let r = BodyDecoder::new(BodyFraming::Chunked)
+            .with_limit(0)
+            .decode(b"b\r\n01234567890\r\n0\r\n\r\n", &mut out)
+            .unwrap();
+        assert!(r.done);
+    }
 
     /// Decode everything in one call with a roomy output buffer.
     fn decode_all(framing: BodyFraming, input: &[u8]) -> Result<(Vec<u8>, Decoded), HttpError> {

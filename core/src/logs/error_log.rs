@@ -6,11 +6,11 @@
 //! shares it; a line is assembled in memory and written with a single write(2), which keeps
 //! concurrent lines whole without a lock.
 
+use super::LogTarget;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::path::Path;
 use std::sync::OnceLock;
 
 /// Apache's level names, index = ABI level number (trace1..8 follow debug).
@@ -99,18 +99,13 @@ struct ErrorLog {
 
 static LOG: OnceLock<ErrorLog> = OnceLock::new();
 
-/// Opens the error log (`None`: standard error) with its levels. Called once in the master before
-/// modules are initialised; lines logged before that go to standard error at the default level.
-pub fn open(path: Option<&Path>, levels: LogLevels) -> Result<(), String> {
-    let target = match path {
+/// Opens the error log (`None`: standard error; a file; or a piped program) with its levels.
+/// Called once in the master before modules are initialised; lines logged before that go to
+/// standard error at the default level.
+pub fn open(target: Option<&LogTarget>, levels: LogLevels) -> Result<(), String> {
+    let target = match target {
         None => Target::Stderr,
-        Some(p) => Target::File(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| format!("could not open error log file {}: {e}", p.display()))?,
-        ),
+        Some(t) => Target::File(t.open("error log")?),
     };
     let _ = LOG.set(ErrorLog { target, levels });
     Ok(())
@@ -152,9 +147,7 @@ pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
     );
     line.push('\n');
     match LOG.get().map(|l| &l.target) {
-        Some(Target::File(f)) => {
-            let _ = (&*f).write_all(line.as_bytes());
-        }
+        Some(Target::File(f)) => super::write_line(f, line.as_bytes()),
         _ => {
             let _ = std::io::stderr().write_all(line.as_bytes());
         }

@@ -1,3 +1,71 @@
-//! Logging: the error log (this issue); the access log comes with issue 3.
+//! Logging: the error log and the access logs, and where their lines go (a file opened with
+//! O_APPEND, or a piped program), opened in the master before any fork so every child shares them.
 
+pub mod access_log;
 pub mod error_log;
+mod piped;
+
+use std::fs::{File, OpenOptions};
+use std::path::PathBuf;
+
+/// Where a log's lines go: `ErrorLog`/`CustomLog` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTarget {
+    /// A file (absolute: the configuration made it so against ServerRoot), opened for appending.
+    File(PathBuf),
+    /// `|program`: a program started once by the master, reading lines on its standard input.
+    Pipe(piped::Command),
+}
+
+impl LogTarget {
+    /// Reads a log argument: `|program` / `|$program` (through `sh -c`), `||program` (run
+    /// directly, split at blanks), anything else a file.
+    pub fn parse(arg: &str) -> LogTarget {
+        match arg.strip_prefix('|') {
+            Some(rest) => LogTarget::Pipe(piped::Command::parse(rest)),
+            None => LogTarget::File(PathBuf::from(arg)),
+        }
+    }
+
+    /// Whether the argument names a piped program (and so is not a path).
+    pub fn is_pipe(arg: &str) -> bool {
+        arg.starts_with('|')
+    }
+
+    /// Opens the file for appending, or starts the program; the result is what lines are
+    /// written to. Called in the master, before any fork.
+    pub fn open(&self, what: &str) -> Result<File, String> {
+        match self {
+            LogTarget::File(p) => OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("could not open {what} file {}: {e}", p.display())),
+            LogTarget::Pipe(cmd) => cmd
+                .spawn()
+                .map_err(|e| format!("could not start piped {what} program '{cmd}': {e}")),
+        }
+    }
+}
+
+/// Writes `line` with one write(2) (repeated only for a short write), so lines from concurrent
+/// processes and threads never interleave in an O_APPEND file or a pipe (up to PIPE_BUF).
+pub fn write_line(file: &File, line: &[u8]) {
+    use std::io::Write;
+    let _ = (&*file).write_all(line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(
+            LogTarget::parse("/var/log/x"),
+            LogTarget::File("/var/log/x".into())
+        );
+        assert!(matches!(LogTarget::parse("|cat"), LogTarget::Pipe(_)));
+        assert!(LogTarget::is_pipe("||/bin/logger -t x"));
+    }
+}

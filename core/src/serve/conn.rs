@@ -1,8 +1,19 @@
 //! One client connection: bytes in, request heads framed by the sans-io engine, requests served
-//! in order, keep-alive and closing decided. The same state machine serves blocking MPMs
-//! (`serve_blocking`) and event MPMs (`feed` / `process` through the host table).
+//! in order, keep-alive, timeouts, output and closing decided. The same state machine serves
+//! blocking MPMs (`serve_blocking`, one thread per connection) and event MPMs (`feed` /
+//! `process` / `write_queued` / `timeout_ms` / `expire` through the host table): one mechanism,
+//! two drivers.
+//!
+//! Timeouts, as in Apache: a request head must arrive within RequestReadTimeout's header stage
+//! (from the connection's start, or from the first byte of a request on a kept-alive
+//! connection); a kept-alive connection may idle for KeepAliveTimeout; every single blocked read
+//! or write is bounded by Timeout. After a response that closes the connection, our side is shut
+//! down and what the client still sends is read and dropped (lingering close) for up to 2 s of
+//! silence and 30 s in all, so the client reads the response instead of a reset.
 
+use super::output::OutQueue;
 use super::{dispatch, io};
+use crate::config::settings::CoreSettings;
 use crate::http::{self, HeadParse, HttpError, RequestHead};
 use crate::logs::error_log;
 use crate::server;
@@ -12,19 +23,23 @@ use mapache_plugin_api::abi::{
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
-/// How long a lingering close waits for the client to finish sending (Apache: 2 s).
-const LINGER: Duration = Duration::from_secs(2);
+/// A lingering close gives up after this long without data from the client (Apache's
+/// SECONDS_TO_LINGER).
+pub const LINGER_IDLE: Duration = Duration::from_secs(2);
+/// A lingering close never lasts longer than this, however the client keeps sending (Apache's
+/// MAX_SECS_TO_LINGER).
+pub const LINGER_MAX: Duration = Duration::from_secs(30);
 
-/// Where a connection stands.
+/// What a connection waits for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// Waiting for (more of) a request head.
+    /// Wait until the socket is readable, read, then `feed`.
     NeedRead,
-    /// A complete head (or a framing error to answer) is buffered.
+    /// A complete head (or a framing error to answer) is buffered: call `process`.
     Ready,
     /// Done: close it.
     Close,
-    /// Output is queued; wait for writability, then `write_queued`.
+    /// Output is queued: wait until the socket is writable, then `write_queued`.
     NeedWrite,
 }
 
@@ -40,6 +55,19 @@ impl State {
     }
 }
 
+/// Where a connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Reading request heads and serving requests.
+    Reading,
+    /// The last response's tail is queued (connections that queue output only).
+    Writing,
+    /// Our side is shut down; what the client sends is read and dropped until it closes.
+    Lingering { since: Instant, last_read: Instant },
+    /// Finished.
+    Done,
+}
+
 /// A client connection owned by the core.
 pub struct Connection {
     sock: OwnedFd,
@@ -47,45 +75,89 @@ pub struct Connection {
     pub peer: String,
     /// The client's IP address.
     pub peer_ip: String,
+    /// The client's port.
+    pub peer_port: u16,
+    /// Our IP address on this connection.
+    pub local_ip: String,
+    /// Our port on this connection.
+    pub local_port: u16,
     /// Received bytes not consumed yet (the next head, pipelined requests, body bytes).
     pub buf: Vec<u8>,
     parsed: Option<Result<(RequestHead, usize), HttpError>>,
-    /// When the current wait started (connection start, or the end of the last response).
-    wait_started: Instant,
+    phase: Phase,
+    /// When the current request head began (the header stage's clock); `None` while a
+    /// kept-alive connection waits for the first byte of its next request.
+    head_started: Option<Instant>,
+    /// Bytes received since `head_started`.
+    head_bytes: u64,
+    /// When the current keep-alive wait began.
+    idle_since: Instant,
+    /// When bytes last arrived: a blocked read gives up `Timeout` after it.
+    last_input: Instant,
     /// Requests answered on this connection.
     pub served: u64,
     /// Set when the connection must close after the current response.
     pub must_close: bool,
+    /// Set when the client went away (a write failed): close without lingering.
+    pub aborted: bool,
     /// Set when the client will send nothing more (EOF seen).
     eof: bool,
-    /// Whether closing should linger (we close while the client may still be sending).
-    linger: bool,
+    /// Output that would block is queued instead of waited for (connections from `conn_open`).
+    queue_output: bool,
+    out: OutQueue,
 }
 
 impl Connection {
-    /// Takes ownership of an accepted socket and makes it non-blocking.
+    /// Takes ownership of an accepted socket and makes it non-blocking. Output that would block
+    /// waits for the socket (bounded by Timeout).
     pub fn new(fd: RawFd) -> Self {
         // SAFETY: the caller hands over an open socket it no longer uses.
         let sock = unsafe { OwnedFd::from_raw_fd(fd) };
         let sref = socket2::SockRef::from(&sock);
         let _ = sref.set_nonblocking(true);
         let _ = sref.set_tcp_nodelay(true);
-        let (peer, peer_ip) = match sref.peer_addr().ok().and_then(|a| a.as_socket()) {
-            Some(a) => (a.to_string(), a.ip().to_string()),
-            None => ("-".to_owned(), "-".to_owned()),
+        let (peer, peer_ip, peer_port) = match sref.peer_addr().ok().and_then(|a| a.as_socket()) {
+            Some(a) => (a.to_string(), a.ip().to_string(), a.port()),
+            None => ("-".to_owned(), "-".to_owned(), 0),
         };
+        let (local_ip, local_port) = match sref.local_addr().ok().and_then(|a| a.as_socket()) {
+            Some(a) => (a.ip().to_string(), a.port()),
+            None => ("-".to_owned(), 0),
+        };
+        let now = Instant::now();
         Connection {
             sock,
             peer,
             peer_ip,
+            peer_port,
+            local_ip,
+            local_port,
             buf: Vec::with_capacity(4096),
             parsed: None,
-            wait_started: Instant::now(),
+            phase: Phase::Reading,
+            head_started: Some(now),
+            head_bytes: 0,
+            idle_since: now,
+            last_input: now,
             served: 0,
             must_close: false,
+            aborted: false,
             eof: false,
-            linger: false,
+            queue_output: false,
+            out: OutQueue::default(),
         }
+    }
+
+    /// As [`Connection::new`], for step-by-step serving: output the socket does not take at once
+    /// is queued (see [`super::output`]) and `process` returns [`State::NeedWrite`].
+    pub fn new_queued(fd: RawFd) -> Self {
+        let mut c = Connection::new(fd);
+        c.queue_output = true;
+        c
+    }
+
+    fn settings() -> &'static CoreSettings {
+        &server::get().settings
     }
 
     /// The socket.
@@ -93,66 +165,91 @@ impl Connection {
         self.sock.as_raw_fd()
     }
 
+    /// What the connection waits for, without doing anything.
+    fn state(&self) -> State {
+        match self.phase {
+            Phase::Done => State::Close,
+            Phase::Lingering { .. } => State::NeedRead,
+            Phase::Writing => State::NeedWrite,
+            Phase::Reading if self.parsed.is_some() => State::Ready,
+            Phase::Reading if self.eof => State::Close,
+            Phase::Reading => State::NeedRead,
+        }
+    }
+
     /// Hands over bytes read from the socket (empty = end of stream) and frames the next head.
     pub fn feed(&mut self, data: &[u8]) -> State {
         if data.is_empty() {
             self.eof = true;
-            return if self.parsed.is_some() {
-                State::Ready
-            } else {
-                State::Close
-            };
         }
-        self.buf.extend_from_slice(data);
-        self.frame()
+        match self.phase {
+            Phase::Done => State::Close,
+            Phase::Lingering { since, .. } => {
+                let now = Instant::now();
+                if self.eof || now.duration_since(since) >= LINGER_MAX {
+                    self.phase = Phase::Done;
+                    return State::Close;
+                }
+                self.phase = Phase::Lingering {
+                    since,
+                    last_read: now,
+                };
+                State::NeedRead
+            }
+            // Not expected (the driver writes first); kept for the next request.
+            Phase::Writing => {
+                self.buf.extend_from_slice(data);
+                State::NeedWrite
+            }
+            Phase::Reading => {
+                if data.is_empty() {
+                    return self.state();
+                }
+                let now = Instant::now();
+                self.last_input = now;
+                if self.head_started.is_none() {
+                    self.head_started = Some(now);
+                    self.head_bytes = 0;
+                }
+                self.head_bytes += data.len() as u64;
+                self.buf.extend_from_slice(data);
+                self.frame()
+            }
+        }
     }
 
     /// Tries to frame a request head from the buffer.
     fn frame(&mut self) -> State {
-        if self.parsed.is_some() {
-            return State::Ready;
+        if self.parsed.is_some() || self.buf.is_empty() {
+            return self.state();
         }
-        if self.buf.is_empty() {
-            return if self.eof {
-                State::Close
-            } else {
-                State::NeedRead
-            };
+        match http::parse_request_head(&self.buf, &Self::settings().limits) {
+            HeadParse::Partial => {}
+            HeadParse::Complete { head, consumed } => self.parsed = Some(Ok((head, consumed))),
+            HeadParse::Error(e) => self.parsed = Some(Err(e)),
         }
-        match http::parse_request_head(&self.buf, &server::get().settings.limits) {
-            HeadParse::Partial if self.eof => State::Close,
-            HeadParse::Partial => State::NeedRead,
-            HeadParse::Complete { head, consumed } => {
-                self.parsed = Some(Ok((head, consumed)));
-                State::Ready
-            }
-            HeadParse::Error(e) => {
-                self.parsed = Some(Err(e));
-                State::Ready
-            }
-        }
+        self.state()
     }
 
-    /// Serves every framed request, in order. Blocks on the socket for bodies and writes.
+    /// Serves every framed request, in order. Blocks on the socket for request bodies (and, past
+    /// the output queue's bound, for writes).
     pub fn process(&mut self) -> State {
+        if self.phase != Phase::Reading {
+            return self.state();
+        }
         loop {
             match self.parsed.take() {
                 None => return self.frame(),
                 Some(Err(e)) => {
                     error_log::log("core", error_log::INFO, Some(&self.peer), &e.reason);
-                    self.must_close = true;
-                    dispatch::answer_error(self, e.status);
-                    return State::Close;
+                    self.answer_bare(e.status);
+                    return self.after_response();
                 }
                 Some(Ok((head, consumed))) => {
                     self.buf.drain(..consumed);
                     dispatch::serve(self, head);
                     self.served += 1;
-                    if self.must_close {
-                        return State::Close;
-                    }
-                    self.wait_started = Instant::now();
-                    match self.frame() {
+                    match self.after_response() {
                         State::Ready => continue,
                         other => return other,
                     }
@@ -161,79 +258,301 @@ impl Connection {
         }
     }
 
-    /// Writes queued output without blocking. Nothing is queued yet (responses are written before
-    /// `process` returns), so this only reports what the connection waits for next.
-    pub fn write_queued(&mut self) -> State {
-        if self.must_close {
+    /// Answers a request that has no head to build a context from (a framing error or a header
+    /// timeout), logs it, and marks the connection to close.
+    fn answer_bare(&mut self, status: u16) {
+        let started = std::time::SystemTime::now();
+        let clock = Instant::now();
+        self.close_after_response();
+        let sent = super::request::write_bare_error(self, status);
+        if crate::logs::access_log::enabled() {
+            // The request line as received, for `%r`.
+            let line = self.buf.split(|&b| b == b'\n').next().unwrap_or(&[]);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let line = &line[..line.len().min(8190)];
+            crate::logs::access_log::log(&crate::logs::access_log::Entry {
+                client_ip: &self.peer_ip,
+                client_port: self.peer_port,
+                local_ip: &self.local_ip,
+                local_port: self.local_port,
+                head: None,
+                raw_line: line,
+                status,
+                body_bytes: sent,
+                headers: &[],
+                content_length: Some(sent),
+                chunked: false,
+                started,
+                elapsed: clock.elapsed(),
+                conn_status: if self.aborted { 'X' } else { '-' },
+                keepalives: self.served,
+                server_name: &Self::settings().server_name,
+            });
+        }
+    }
+
+    /// After a response: wait for queued output, or go on with the next request, or close.
+    fn after_response(&mut self) -> State {
+        self.out.end_request();
+        if self.aborted {
+            self.out.clear();
+            self.phase = Phase::Done;
             return State::Close;
+        }
+        if !self.out.is_empty() {
+            self.phase = Phase::Writing;
+            return State::NeedWrite;
+        }
+        self.next_request()
+    }
+
+    /// Everything is written: linger and close, or wait for the next request.
+    fn next_request(&mut self) -> State {
+        if self.must_close {
+            return self.begin_linger();
+        }
+        let now = Instant::now();
+        self.phase = Phase::Reading;
+        self.idle_since = now;
+        self.last_input = now;
+        // A pipelined request's head clock starts now; an idle one's at its first byte.
+        if self.buf.is_empty() {
+            self.head_started = None;
+        } else {
+            self.head_started = Some(now);
+            self.head_bytes = self.buf.len() as u64;
         }
         self.frame()
     }
 
-    /// Milliseconds left in the current wait: the request timeout while a head is arriving (or on
-    /// a new connection), KeepAliveTimeout between requests.
-    pub fn timeout_ms(&self) -> u64 {
-        let settings = &server::get().settings;
-        let limit = if self.served > 0 && self.buf.is_empty() {
-            settings.keep_alive_timeout
-        } else {
-            settings.timeout
-        };
-        limit
-            .saturating_sub(self.wait_started.elapsed())
-            .as_millis() as u64
-    }
-
-    /// The current wait expired: a half-received head gets 408.
-    pub fn expire(&mut self) -> State {
-        if !self.buf.is_empty() {
-            error_log::log(
-                "core",
-                error_log::INFO,
-                Some(&self.peer),
-                "request header read timeout",
-            );
-            self.must_close = true;
-            dispatch::answer_error(self, 408);
+    /// Shuts down our side after the last response and starts reading what the client still
+    /// sends, so that closing does not reset the connection under the response.
+    fn begin_linger(&mut self) -> State {
+        self.buf.clear();
+        self.parsed = None;
+        if self.eof || self.aborted {
+            self.phase = Phase::Done;
+            return State::Close;
         }
-        State::Close
+        // SAFETY: our own socket.
+        unsafe { libc::shutdown(self.fd(), libc::SHUT_WR) };
+        let now = Instant::now();
+        self.phase = Phase::Lingering {
+            since: now,
+            last_read: now,
+        };
+        State::NeedRead
     }
 
-    /// Closes the socket; when we close first and the client may still be sending, shut down our
-    /// side and read what it sends for up to 2 s, so the response is not destroyed by a reset.
-    pub fn close(self) {
-        if self.linger && !self.eof {
-            // SAFETY: our own socket.
-            unsafe { libc::shutdown(self.fd(), libc::SHUT_WR) };
-            let deadline = Instant::now() + LINGER;
-            let mut scratch = [0u8; 4096];
-            while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-                match io::read(self.fd(), &mut scratch, left) {
-                    Ok(n) if n > 0 => continue,
-                    _ => break,
-                }
+    /// Writes queued output without blocking.
+    pub fn write_queued(&mut self) -> State {
+        if self.phase != Phase::Writing {
+            return self.state();
+        }
+        match self.out.flush(self.fd()) {
+            Ok(false) => State::NeedWrite,
+            Ok(true) => self.next_request(),
+            Err(e) => {
+                error_log::log(
+                    "core",
+                    error_log::INFO,
+                    Some(&self.peer),
+                    &format!("error writing the response: {e}"),
+                );
+                self.aborted = true;
+                self.out.clear();
+                self.phase = Phase::Done;
+                State::Close
             }
         }
     }
 
-    /// Marks the connection to close after this response, lingering.
-    pub fn close_after_response(&mut self) {
-        self.must_close = true;
-        self.linger = true;
+    /// When the current wait ends.
+    fn deadline(&self) -> Instant {
+        let s = Self::settings();
+        match self.phase {
+            Phase::Done => Instant::now(),
+            Phase::Lingering { since, last_read } => {
+                (last_read + LINGER_IDLE).min(since + LINGER_MAX)
+            }
+            Phase::Writing => self.out.last_progress + s.timeout,
+            Phase::Reading => match self.head_started {
+                None => self.idle_since + s.keep_alive_timeout,
+                Some(started) => {
+                    let read = self.last_input + s.timeout;
+                    match s
+                        .request_read_timeout
+                        .header
+                        .deadline(started, self.head_bytes)
+                    {
+                        Some(stage) => stage.min(read),
+                        None => read,
+                    }
+                }
+            },
+        }
     }
 
-    /// Reads more bytes into `buf`, waiting at most Timeout. `Ok(0)` at end of stream.
-    pub fn read_more(&mut self) -> std::io::Result<usize> {
+    /// Time left in the current wait.
+    fn time_left(&self) -> Duration {
+        self.deadline().saturating_duration_since(Instant::now())
+    }
+
+    /// Milliseconds left in the current wait, rounded up (0 only once it has expired): the
+    /// header stage of RequestReadTimeout (and Timeout) while a head is awaited,
+    /// KeepAliveTimeout between requests, Timeout while output is queued, the linger bounds
+    /// while lingering.
+    pub fn timeout_ms(&self) -> u64 {
+        let left = self.time_left();
+        left.as_micros().div_ceil(1000).min(u64::MAX as u128) as u64
+    }
+
+    /// The current wait expired. A partly received head gets 408 (then the close lingers);
+    /// anything else just closes.
+    pub fn expire(&mut self) -> State {
+        match self.phase {
+            Phase::Reading if self.parsed.is_none() && !self.buf.is_empty() => {
+                error_log::log(
+                    "core",
+                    error_log::INFO,
+                    Some(&self.peer),
+                    "Request header read timeout",
+                );
+                self.answer_bare(408);
+                // The 408 is tiny, but write it now even when output queues: the caller closes.
+                if self.flush_blocking().is_err() {
+                    self.aborted = true;
+                }
+                self.begin_linger();
+            }
+            Phase::Writing => {
+                error_log::log(
+                    "core",
+                    error_log::INFO,
+                    Some(&self.peer),
+                    "timed out writing the response: the client does not read",
+                );
+                self.aborted = true;
+                self.out.clear();
+                self.phase = Phase::Done;
+            }
+            // Lingering, an idle wait, or nothing to wait for: just close.
+            _ => self.phase = Phase::Done,
+        }
+        State::Close
+    }
+
+    /// Closes the socket. A connection still lingering (its driver closed it early, or
+    /// `expire` answered 408) finishes its lingering here, blocking within the same bounds.
+    pub fn close(mut self) {
+        let mut scratch = [0u8; 4096];
+        while matches!(self.phase, Phase::Lingering { .. }) {
+            let n = match io::read(self.fd(), &mut scratch, self.time_left()) {
+                Ok(n) => n,
+                Err(_) => break,
+            };
+            self.feed(&scratch[..n]);
+        }
+    }
+
+    /// Marks the connection to close after this response (lingering).
+    pub fn close_after_response(&mut self) {
+        self.must_close = true;
+    }
+
+    /// The client is gone (a write failed): close without lingering, drop queued output.
+    pub fn abort(&mut self) {
+        self.must_close = true;
+        self.aborted = true;
+        self.out.clear();
+    }
+
+    /// Reads more bytes into `buf` for a request body, waiting at most Timeout and never past
+    /// `stage_deadline` (RequestReadTimeout's body stage). `Ok(0)` at end of stream; an error of
+    /// kind `TimedOut` when either limit passed.
+    pub fn read_more(&mut self, stage_deadline: Option<Instant>) -> std::io::Result<usize> {
+        // Never wait for the client while it waits for us (a queued `100 Continue`).
+        self.flush_blocking()?;
+        let mut wait = Self::settings().timeout;
+        if let Some(d) = stage_deadline {
+            wait = wait.min(d.saturating_duration_since(Instant::now()));
+        }
         let mut chunk = [0u8; 16384];
-        let n = io::read(self.fd(), &mut chunk, server::get().settings.timeout)?;
+        let n = io::read(self.fd(), &mut chunk, wait)?;
         if n == 0 {
             self.eof = true;
         }
+        self.last_input = Instant::now();
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n)
     }
 
-    /// Serves the whole connection on this thread (prefork, worker).
+    /// Writes `parts` in order after anything queued. A blocking connection waits for the
+    /// socket (each stall bounded by Timeout); a queuing one queues what the socket does not
+    /// take, up to [`super::output::MAX_QUEUED_BYTES`], and waits only past that.
+    pub fn send(&mut self, parts: &[&[u8]]) -> std::io::Result<()> {
+        let timeout = Self::settings().timeout;
+        if !self.queue_output {
+            return io::write_all(self.fd(), parts, timeout);
+        }
+        let mut rest: Vec<&[u8]> = parts.to_vec();
+        loop {
+            if self.out.flush(self.fd())? {
+                io::write_now(self.fd(), &mut rest)?;
+            }
+            let n: usize = rest.iter().map(|s| s.len()).sum();
+            if n == 0 {
+                return Ok(());
+            }
+            if self.out.room_for_bytes(n) {
+                self.out.push_bytes(&rest);
+                return Ok(());
+            }
+            io::wait(self.fd(), libc::POLLOUT, timeout)?;
+        }
+    }
+
+    /// Sends `len` bytes of `file` from `offset` after anything queued: like [`send`], but a
+    /// queued range holds a duplicate of the descriptor and is never copied.
+    ///
+    /// [`send`]: Connection::send
+    pub fn send_file(&mut self, file: RawFd, mut offset: u64, mut len: u64) -> std::io::Result<()> {
+        let timeout = Self::settings().timeout;
+        if !self.queue_output {
+            return io::sendfile_all(self.fd(), file, offset, len, timeout);
+        }
+        loop {
+            if self.out.flush(self.fd())? {
+                while len > 0 {
+                    match io::try_sendfile(self.fd(), file, offset, len)? {
+                        Some(n) => {
+                            offset += n;
+                            len -= n;
+                        }
+                        None => break,
+                    }
+                }
+            }
+            if len == 0 {
+                return Ok(());
+            }
+            if self.out.room_for_file() {
+                return self.out.push_file(file, offset, len);
+            }
+            io::wait(self.fd(), libc::POLLOUT, timeout)?;
+        }
+    }
+
+    /// Writes everything queued, waiting for the socket (each stall bounded by Timeout).
+    fn flush_blocking(&mut self) -> std::io::Result<()> {
+        while !self.out.flush(self.fd())? {
+            io::wait(self.fd(), libc::POLLOUT, Self::settings().timeout)?;
+        }
+        Ok(())
+    }
+
+    /// Serves the whole connection on this thread (prefork, worker): the same state machine,
+    /// driven by blocking waits.
     pub fn serve_blocking(mut self) -> u64 {
         let mut chunk = vec![0u8; 16384];
         let mut state = self.frame();
@@ -241,24 +560,528 @@ impl Connection {
             state = match state {
                 State::Ready => self.process(),
                 State::Close => break,
-                State::NeedWrite => {
-                    match io::wait(self.fd(), libc::POLLOUT, server::get().settings.timeout) {
-                        Ok(()) => self.write_queued(),
-                        Err(_) => State::Close,
+                State::NeedWrite => match io::wait(self.fd(), libc::POLLOUT, self.time_left()) {
+                    Ok(()) => self.write_queued(),
+                    Err(_) => self.expire(),
+                },
+                State::NeedRead => match io::read(self.fd(), &mut chunk, self.time_left()) {
+                    Ok(n) => self.feed(&chunk[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => self.expire(),
+                    Err(_) => {
+                        self.aborted = true;
+                        State::Close
                     }
-                }
-                State::NeedRead => {
-                    let left = Duration::from_millis(self.timeout_ms());
-                    match io::read(self.fd(), &mut chunk, left) {
-                        Ok(n) => self.feed(&chunk[..n]),
-                        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => self.expire(),
-                        Err(_) => State::Close,
-                    }
-                }
+                },
             };
         }
         let served = self.served;
         self.close();
         served
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::output::MAX_QUEUED_BYTES;
+    use crate::server::testing::{self, FILE_LEN};
+    use std::io::{Read, Write};
+    use std::os::fd::IntoRawFd;
+    use std::os::unix::net::UnixStream;
+
+    /// A connection on one end of a socket pair, and the client's end.
+    fn pair(queued: bool) -> (Connection, UnixStream) {
+        testing::install();
+        let (server, client) = UnixStream::pair().unwrap();
+        let fd = server.into_raw_fd();
+        let c = if queued {
+            Connection::new_queued(fd)
+        } else {
+            Connection::new(fd)
+        };
+        (c, client)
+    }
+
+    /// Drives a connection as an event MPM would (poll waits of at most 5 s) until it closes;
+    /// returns how many times `process` or `write_queued` left output queued.
+    fn drive(c: &mut Connection, mut state: State) -> usize {
+        let mut queued = 0;
+        let mut chunk = [0u8; 16384];
+        for _ in 0..1_000_000 {
+            state = match state {
+                State::Ready => {
+                    let s = c.process();
+                    queued += usize::from(s == State::NeedWrite);
+                    s
+                }
+                State::NeedWrite => {
+                    assert!(c.out.queued_bytes() <= MAX_QUEUED_BYTES);
+                    io::wait(c.fd(), libc::POLLOUT, Duration::from_secs(5)).unwrap();
+                    c.write_queued()
+                }
+                State::NeedRead => match io::read(c.fd(), &mut chunk, c.time_left()) {
+                    Ok(n) => c.feed(&chunk[..n]),
+                    Err(_) => c.expire(),
+                },
+                State::Close => return queued,
+            };
+        }
+        panic!("the connection never closed");
+    }
+
+    /// Reads everything the server sends, slowly (4 KiB at a time with pauses), on a thread.
+    fn slow_reader(mut client: UnixStream) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            client
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            loop {
+                match client.read(&mut buf) {
+                    Ok(0) | Err(_) => return got,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+                if got.len() % (64 * 1024) < 4096 {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        })
+    }
+
+    /// Status codes and de-chunked body lengths of the responses in `raw`.
+    fn responses(raw: &[u8]) -> Vec<(u16, usize)> {
+        let mut out = Vec::new();
+        let mut rest = raw;
+        while let Some(end) = rest.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&rest[..end]).into_owned();
+            rest = &rest[end + 4..];
+            let status: u16 = head
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let field = |name: &str| {
+                head.lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_owned())
+            };
+            let mut len = 0;
+            if status == 100 {
+            } else if field("transfer-encoding").is_some() {
+                loop {
+                    let le = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+                    let size = usize::from_str_radix(std::str::from_utf8(&rest[..le]).unwrap(), 16)
+                        .unwrap();
+                    rest = &rest[le + 2..];
+                    if size == 0 {
+                        rest = &rest[2..];
+                        break;
+                    }
+                    len += size;
+                    rest = &rest[size + 2..];
+                }
+            } else if let Some(n) = field("content-length").and_then(|v| v.parse().ok()) {
+                len = n;
+                rest = &rest[n.min(rest.len())..];
+            }
+            out.push((status, len));
+        }
+        out
+    }
+
+    #[test]
+    fn timeouts_follow_the_phase() {
+        let (mut c, _client) = pair(false);
+        // New connection: the header stage (1 s at first).
+        let t = c.timeout_ms();
+        assert!(t > 0 && t <= 1000, "{t}");
+        assert_eq!(c.feed(b"GET / HTTP/1.1\r\nHost: x\r\n"), State::NeedRead);
+        assert!(c.timeout_ms() <= 1100);
+        assert_eq!(c.feed(b"\r\n"), State::Ready);
+        assert_eq!(c.process(), State::NeedRead);
+        // Kept alive: KeepAliveTimeout (2 s).
+        let t = c.timeout_ms();
+        assert!(t > 1000 && t <= 2000, "{t}");
+        // The first byte of the next request starts its header stage.
+        assert_eq!(c.feed(b"G"), State::NeedRead);
+        let t = c.timeout_ms();
+        assert!(t > 0 && t <= 1010, "{t}");
+    }
+
+    #[test]
+    fn header_stage_extends_with_data_up_to_its_max() {
+        let (mut c, _client) = pair(false);
+        let line = format!("GET / HTTP/1.1\r\nX: {}\r\n", "y".repeat(1000));
+        assert_eq!(c.feed(line.as_bytes()), State::NeedRead);
+        // 1 s + 1014 bytes at 500 B/s ≈ 3 s, capped at the 2 s maximum.
+        let t = c.timeout_ms();
+        assert!(t > 1500 && t <= 2000, "{t}");
+    }
+
+    #[test]
+    fn a_partial_head_expires_with_408_then_lingers() {
+        let (mut c, mut client) = pair(false);
+        assert_eq!(c.feed(b"GET / HTTP/1.1\r\nHost"), State::NeedRead);
+        assert_eq!(c.expire(), State::Close);
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap(); // our side was shut down
+        assert!(got.starts_with(b"HTTP/1.1 408 "), "{got:?}");
+        assert!(String::from_utf8_lossy(&got).contains("Connection: close"));
+        drop(client);
+        c.close(); // lingering ends at the client's EOF
+    }
+
+    #[test]
+    fn an_idle_connection_expires_silently() {
+        let (mut c, mut client) = pair(false);
+        assert_eq!(c.expire(), State::Close);
+        c.close();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn lingering_discards_input_until_eof() {
+        let (mut c, mut client) = pair(true);
+        let s = c.feed(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert_eq!(s, State::Ready);
+        assert_eq!(c.process(), State::NeedRead, "lingering waits for input");
+        let t = c.timeout_ms();
+        assert!(t > 0 && t <= LINGER_IDLE.as_millis() as u64, "{t}");
+        assert_eq!(c.feed(b"more junk from the client"), State::NeedRead);
+        assert_eq!(
+            c.process(),
+            State::NeedRead,
+            "nothing is served while lingering"
+        );
+        assert_eq!(c.feed(b""), State::Close);
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(responses(&got), vec![(404, error_page_len(404))]);
+    }
+
+    #[test]
+    fn options_star_is_answered_by_the_core() {
+        let (mut c, mut client) = pair(false);
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        c.feed(b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        drive(&mut c, State::Ready);
+        c.close();
+        let mut got = String::new();
+        client.read_to_string(&mut got).unwrap();
+        assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
+        assert!(
+            got.contains("\r\nAllow: GET, HEAD, POST, OPTIONS\r\n"),
+            "{got}"
+        );
+        assert!(got.contains("\r\nContent-Length: 0\r\n"), "{got}");
+    }
+
+    #[test]
+    fn declared_body_over_the_limit_is_413_before_the_handler() {
+        let (mut c, mut client) = pair(false);
+        // LimitRequestBody 10 in <Location /echo/small>; the body is never sent.
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        c.feed(b"POST /echo/small HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n");
+        drive(&mut c, State::Ready);
+        c.close();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(responses(&got)[0].0, 413);
+        // At the limit it is served.
+        let (mut c, mut client) = pair(false);
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        c.feed(b"POST /echo/small HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789");
+        drive(&mut c, State::Ready);
+        c.close();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(responses(&got), vec![(200, 10)]);
+    }
+
+    #[test]
+    fn chunked_body_over_the_limit_fails_the_read_with_413() {
+        let (mut c, mut client) = pair(false);
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        c.feed(b"POST /echo/small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n");
+        drive(&mut c, State::Ready);
+        c.close();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        let text = String::from_utf8_lossy(&got);
+        assert!(text.starts_with("HTTP/1.1 413 "), "{text}");
+        assert!(text.contains("Connection: close"), "{text}");
+    }
+
+    #[test]
+    fn a_stalled_body_is_408() {
+        let (mut c, client) = pair(false);
+        // The client reads what comes, and closes only when we have closed our side.
+        let reader = slow_reader(client);
+        c.feed(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+        // The body stage is 1 s; the client sends nothing more but keeps the connection open.
+        drive(&mut c, State::Ready);
+        c.close();
+        let got = reader.join().unwrap();
+        assert!(
+            got.starts_with(b"HTTP/1.1 408 "),
+            "{}",
+            String::from_utf8_lossy(&got)
+        );
+    }
+
+    #[test]
+    fn queued_memory_output_waits_for_a_slow_reader() {
+        let (mut c, client) = pair(true);
+        let reader = slow_reader(client);
+        let n = 2_000_000;
+        let req = format!("GET /big?{n} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert_eq!(c.feed(req.as_bytes()), State::Ready);
+        let queued = drive(&mut c, State::Ready);
+        assert!(queued > 0, "the slow reader made output queue");
+        c.close();
+        let got = reader.join().unwrap();
+        assert_eq!(responses(&got), vec![(200, n)]);
+    }
+
+    #[test]
+    fn queued_file_ranges_are_not_copied() {
+        let (mut c, client) = pair(true);
+        // Fill the socket first so the file cannot go out at once.
+        let reader_gate = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let gate = reader_gate.clone();
+        let reader = std::thread::spawn(move || {
+            gate.wait();
+            slow_reader(client).join().unwrap()
+        });
+        c.feed(b"GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert_eq!(c.process(), State::NeedWrite);
+        // Waiting for the socket is bounded by Timeout (3 s).
+        let t = c.timeout_ms();
+        assert!(t > 2000 && t <= 3000, "{t}");
+        assert!(
+            c.out.queued_bytes() < 1024,
+            "only the chunk framing is copied, not the file: {}",
+            c.out.queued_bytes()
+        );
+        reader_gate.wait();
+        drive(&mut c, State::NeedWrite);
+        c.close();
+        assert_eq!(
+            responses(&reader.join().unwrap()),
+            vec![(200, FILE_LEN as usize)]
+        );
+    }
+
+    #[test]
+    fn pipelined_requests_wait_for_queued_output_and_stay_in_order() {
+        let (mut c, client) = pair(true);
+        let reader = slow_reader(client);
+        c.feed(b"GET /big?500000 HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+        let queued = drive(&mut c, State::Ready);
+        assert!(queued > 0);
+        c.close();
+        assert_eq!(
+            responses(&reader.join().unwrap()),
+            vec![(200, 500_000), (404, error_page_len(404)), (200, 3)]
+        );
+    }
+
+    fn error_page_len(status: u16) -> usize {
+        crate::http::status::error_page(status, crate::http::status::default_detail(status)).len()
+    }
+
+    #[test]
+    fn blocking_connections_never_queue() {
+        let (mut c, client) = pair(false);
+        let reader = slow_reader(client);
+        c.feed(b"GET /big?1000000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert_eq!(drive(&mut c, State::Ready), 0);
+        c.close();
+        assert_eq!(responses(&reader.join().unwrap()), vec![(200, 1_000_000)]);
+    }
+
+    #[test]
+    fn serve_blocking_answers_pipelined_requests_in_order() {
+        let (c, mut client) = pair(false);
+        client
+            .write_all(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(c.serve_blocking(), 3);
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        let r = responses(&got);
+        assert_eq!(
+            r.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![404, 200, 404]
+        );
+        assert_eq!(r[1].1, 2);
+    }
+
+    mod split_anywhere {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Serves `input` with its first `split` bytes handed to `feed` and the rest arriving on
+        /// the socket, the client's side then closed; returns the status codes answered.
+        fn run(input: &[u8], split: usize, queued: bool) -> Vec<u16> {
+            let (mut c, mut client) = pair(queued);
+            client.write_all(&input[split..]).unwrap();
+            client.shutdown(std::net::Shutdown::Write).unwrap();
+            let state = if split == 0 {
+                State::NeedRead
+            } else {
+                c.feed(&input[..split])
+            };
+            drive(&mut c, state);
+            c.close();
+            let mut got = Vec::new();
+            client.read_to_end(&mut got).unwrap();
+            let mut statuses = Vec::new();
+            for line in got.split(|&b| b == b'\n') {
+                if let Some(rest) = line.strip_prefix(b"HTTP/1.1 ") {
+                    statuses.push(
+                        std::str::from_utf8(&rest[..3.min(rest.len())])
+                            .ok()
+                            .and_then(|s| s.parse().ok())
+                            .unwrap_or(0),
+                    );
+                }
+            }
+            statuses
+        }
+
+        fn one_request() -> impl Strategy<Value = Vec<u8>> {
+            let method = prop::sample::select(vec![
+                "GET", "GET", "HEAD", "POST", "POST", "OPTIONS", "PUT", "BREW",
+            ]);
+            let target = prop::sample::select(vec![
+                "/",
+                "/echo",
+                "/echo",
+                "/echo/small",
+                "/x?y=1",
+                "*",
+                "http://h/echo",
+                "/%2e%2e/a",
+            ]);
+            let version =
+                prop::sample::select(vec!["HTTP/1.1", "HTTP/1.1", "HTTP/1.1", "HTTP/1.0"]);
+            let body = prop::collection::vec(any::<u8>(), 0..24);
+            // Host is usually there: without it an HTTP/1.1 request is only ever a 400.
+            let host = prop::bool::weighted(0.9);
+            let framing = prop::sample::select(vec![0u8, 0, 1, 1, 2, 2, 3]);
+            let close = prop::bool::weighted(0.2);
+            (
+                method,
+                target,
+                version,
+                body,
+                framing,
+                host,
+                close,
+                prop::bool::weighted(0.2),
+            )
+                .prop_map(|(m, t, v, body, framing, host, close, expect)| {
+                    let mut r = format!("{m} {t} {v}\r\n").into_bytes();
+                    if host {
+                        r.extend_from_slice(b"Host: h\r\n");
+                    }
+                    if close {
+                        r.extend_from_slice(b"Connection: close\r\n");
+                    }
+                    if expect {
+                        r.extend_from_slice(b"Expect: 100-continue\r\n");
+                    }
+                    match framing {
+                        0 => r.extend_from_slice(b"\r\n"),
+                        1 => {
+                            r.extend_from_slice(
+                                format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes(),
+                            );
+                            r.extend_from_slice(&body);
+                        }
+                        2 => {
+                            r.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+                            if !body.is_empty() {
+                                r.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
+                                r.extend_from_slice(&body);
+                                r.extend_from_slice(b"\r\n");
+                            }
+                            r.extend_from_slice(b"0\r\n\r\n");
+                        }
+                        _ => {
+                            // A declared length the body does not match.
+                            r.extend_from_slice(
+                                format!("Content-Length: {}\r\n\r\n", body.len() + 5).as_bytes(),
+                            );
+                            r.extend_from_slice(&body);
+                        }
+                    }
+                    r
+                })
+        }
+
+        fn requests() -> impl Strategy<Value = Vec<u8>> {
+            let edits = prop::collection::vec(
+                (
+                    any::<prop::sample::Index>(),
+                    0u8..3,
+                    prop::sample::select(vec![b'\r', b'\n', b' ', b':', 0u8, b'0', b'a', 0xff]),
+                ),
+                0..3,
+            )
+            .prop_map(|mut e| {
+                // Half the inputs stay well-formed.
+                if e.len() == 1 {
+                    e.clear();
+                }
+                e
+            });
+            (prop::collection::vec(one_request(), 1..4), edits).prop_map(|(reqs, edits)| {
+                let mut buf: Vec<u8> = reqs.concat();
+                for (at, op, byte) in edits {
+                    let i = at.index(buf.len() + 1);
+                    match op {
+                        0 => buf.insert(i, byte),
+                        1 if i < buf.len() => {
+                            buf.remove(i);
+                        }
+                        _ if i < buf.len() => buf[i] = byte,
+                        _ => {}
+                    }
+                }
+                buf
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever arrives, split at any byte, the connection answers the same statuses
+            /// and ends in a close, without panicking or hanging.
+            #[test]
+            fn any_split_gives_the_same_answers(input in requests(), queued in any::<bool>()) {
+                let whole = run(&input, input.len(), queued);
+                for split in 0..input.len() {
+                    prop_assert_eq!(&run(&input, split, queued), &whole, "split at {}", split);
+                }
+            }
+
+            #[test]
+            fn random_bytes_end_in_a_response_or_a_close(
+                input in prop::collection::vec(any::<u8>(), 0..200),
+                queued in any::<bool>(),
+            ) {
+                let whole = run(&input, input.len(), queued);
+                prop_assert!(whole.iter().all(|s| (100..=599).contains(s)), "{:?}", whole);
+                let half = input.len() / 2;
+                prop_assert_eq!(run(&input, half, queued), whole);
+            }
+        }
     }
 }

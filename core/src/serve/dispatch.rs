@@ -3,9 +3,9 @@
 //! handler name from `SetHandler` is visible to every module; mod-static is the default handler.
 
 use super::conn::Connection;
-use super::request::{write_bare_error, RequestCtx};
+use super::request::RequestCtx;
 use crate::config::store::View;
-use crate::http::RequestHead;
+use crate::http::{BodyFraming, RequestHead};
 use crate::logs::error_log;
 use crate::server;
 use mapache_plugin_api::abi::{MapacheRequest, MAPACHE_DECLINED, MAPACHE_OK};
@@ -25,9 +25,39 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
         .filter(|h| !h.eq_ignore_ascii_case("none"))
         .unwrap_or("")
         .to_owned();
-    let mut req = RequestCtx::new(conn, head, view, handler);
-    let outcome = run_handlers(&mut req);
+    let limit = crate::config::settings::limit_request_body(&srv.store, &view);
+    let mut req = RequestCtx::new(conn, head, view, handler, limit);
+    let outcome = match core_answer(&mut req, limit) {
+        Some(answer) => answer,
+        None => run_handlers(&mut req),
+    };
     req.finish(outcome);
+    req.log_access();
+}
+
+/// What the core answers itself, before any handler: a declared body over LimitRequestBody
+/// (413, closing: the body is not read) and `OPTIONS *` (the server's own options).
+fn core_answer(req: &mut RequestCtx<'_>, limit: u64) -> Option<Option<u16>> {
+    if let BodyFraming::Length(n) = req.head.framing {
+        if limit > 0 && n > limit {
+            error_log::log(
+                "core",
+                error_log::INFO,
+                Some(&req.conn.peer),
+                &format!(
+                    "Requested content-length of {n} is larger than the configured limit of {limit}"
+                ),
+            );
+            req.conn.close_after_response();
+            return Some(Some(413));
+        }
+    }
+    if req.head.method == "OPTIONS" && req.head.path == b"*" {
+        req.set_header("Allow", "GET, HEAD, POST, OPTIONS", false);
+        req.set_content_length(0);
+        return Some(None);
+    }
+    None
 }
 
 /// Offers the request to each handler; `None` = a handler produced the response, `Some(code)` =
@@ -71,9 +101,4 @@ fn run_handlers(req: &mut RequestCtx<'_>) -> Option<u16> {
         );
         Some(500)
     }
-}
-
-/// Answers a framing error or a timeout (there is no request to build a context from).
-pub fn answer_error(conn: &mut Connection, status: u16) {
-    write_bare_error(conn, status);
 }

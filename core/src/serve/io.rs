@@ -6,6 +6,9 @@ use std::io;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
+/// Most slices handed to one writev(2) (IOV_MAX is 1024 on Linux; fewer is plenty).
+const MAX_IOV: usize = 64;
+
 /// Waits until `fd` is readable (`events = POLLIN`) or writable (`POLLOUT`), at most `timeout`.
 pub fn wait(fd: RawFd, events: i16, timeout: Duration) -> io::Result<()> {
     let deadline = Instant::now() + timeout;
@@ -19,7 +22,8 @@ pub fn wait(fd: RawFd, events: i16, timeout: Duration) -> io::Result<()> {
             events,
             revents: 0,
         };
-        let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+        // Round up, so a wait of 0.4 ms does not spin with a 0 ms poll.
+        let ms = left.as_micros().div_ceil(1000).clamp(1, i32::MAX as u128) as i32;
         // SAFETY: one valid pollfd.
         let n = unsafe { libc::poll(&mut p, 1, ms) };
         if n > 0 {
@@ -61,43 +65,105 @@ pub fn read(fd: RawFd, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
     }
 }
 
-/// Writes all of `bufs` (gathered with writev), each stall bounded by `timeout`.
-pub fn write_all(fd: RawFd, bufs: &[&[u8]], timeout: Duration) -> io::Result<()> {
-    let mut slices: Vec<&[u8]> = bufs.iter().copied().filter(|b| !b.is_empty()).collect();
-    while !slices.is_empty() {
-        let iov: Vec<libc::iovec> = slices
-            .iter()
-            .take(64)
-            .map(|s| libc::iovec {
-                iov_base: s.as_ptr() as *mut _,
-                iov_len: s.len(),
-            })
-            .collect();
+/// One writev(2) of (the first [`MAX_IOV`] of) `bufs`; `Ok(None)` when it would block.
+pub fn try_writev(fd: RawFd, bufs: &[&[u8]]) -> io::Result<Option<usize>> {
+    let iov: Vec<libc::iovec> = bufs
+        .iter()
+        .filter(|s| !s.is_empty())
+        .take(MAX_IOV)
+        .map(|s| libc::iovec {
+            iov_base: s.as_ptr() as *mut _,
+            iov_len: s.len(),
+        })
+        .collect();
+    if iov.is_empty() {
+        return Ok(Some(0));
+    }
+    loop {
         // SAFETY: every iovec points into a live slice.
         let n = unsafe { libc::writev(fd, iov.as_ptr(), iov.len() as i32) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            match e.kind() {
-                io::ErrorKind::Interrupted => continue,
-                io::ErrorKind::WouldBlock => {
-                    wait(fd, libc::POLLOUT, timeout)?;
-                    continue;
-                }
-                _ => return Err(e),
-            }
+        if n >= 0 {
+            return Ok(Some(n as usize));
         }
-        let mut n = n as usize;
-        while n > 0 {
-            if n >= slices[0].len() {
-                n -= slices[0].len();
-                slices.remove(0);
-            } else {
-                slices[0] = &slices[0][n..];
-                n = 0;
-            }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::WouldBlock => return Ok(None),
+            _ => return Err(e),
         }
     }
-    Ok(())
+}
+
+/// Drops the first `n` bytes from a list of slices.
+pub fn advance(slices: &mut Vec<&[u8]>, mut n: usize) {
+    slices.retain(|s| !s.is_empty());
+    while n > 0 && !slices.is_empty() {
+        if n >= slices[0].len() {
+            n -= slices[0].len();
+            slices.remove(0);
+        } else {
+            slices[0] = &slices[0][n..];
+            n = 0;
+        }
+    }
+}
+
+/// Writes as much of `slices` as the socket takes now and drops what was written; returns the
+/// number of bytes written. Stops when the socket would block.
+pub fn write_now(fd: RawFd, slices: &mut Vec<&[u8]>) -> io::Result<usize> {
+    let mut total = 0;
+    slices.retain(|s| !s.is_empty());
+    while !slices.is_empty() {
+        match try_writev(fd, slices)? {
+            Some(n) => {
+                total += n;
+                advance(slices, n);
+            }
+            None => break,
+        }
+    }
+    Ok(total)
+}
+
+/// Writes all of `bufs` (gathered with writev), each stall bounded by `timeout`.
+pub fn write_all(fd: RawFd, bufs: &[&[u8]], timeout: Duration) -> io::Result<()> {
+    let mut slices: Vec<&[u8]> = bufs.to_vec();
+    loop {
+        write_now(fd, &mut slices)?;
+        if slices.is_empty() {
+            return Ok(());
+        }
+        wait(fd, libc::POLLOUT, timeout)?;
+    }
+}
+
+/// One sendfile(2) of up to `len` bytes of `file` from `offset`; `Ok(None)` when it would block.
+/// A file that ends before `offset + len` is an error: the response announced those bytes.
+pub fn try_sendfile(fd: RawFd, file: RawFd, offset: u64, len: u64) -> io::Result<Option<u64>> {
+    if len == 0 {
+        return Ok(Some(0));
+    }
+    loop {
+        let mut off = offset as libc::off_t;
+        let chunk = len.min(1 << 30) as usize;
+        // SAFETY: both descriptors are open; `off` is ours.
+        let n = unsafe { libc::sendfile(fd, file, &mut off, chunk) };
+        if n > 0 {
+            return Ok(Some(n as u64));
+        }
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "file shorter than announced",
+            ));
+        }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::WouldBlock => return Ok(None),
+            _ => return Err(e),
+        }
+    }
 }
 
 /// Sends `len` bytes of `file` from `offset` with sendfile(2), each stall bounded by `timeout`.
@@ -109,29 +175,28 @@ pub fn sendfile_all(
     timeout: Duration,
 ) -> io::Result<()> {
     while len > 0 {
-        let mut off = offset as libc::off_t;
-        let chunk = len.min(1 << 30) as usize;
-        // SAFETY: both descriptors are open; `off` is ours.
-        let n = unsafe { libc::sendfile(fd, file, &mut off, chunk) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            match e.kind() {
-                io::ErrorKind::Interrupted => continue,
-                io::ErrorKind::WouldBlock => {
-                    wait(fd, libc::POLLOUT, timeout)?;
-                    continue;
-                }
-                _ => return Err(e),
+        match try_sendfile(fd, file, offset, len)? {
+            Some(n) => {
+                offset += n;
+                len -= n;
             }
+            None => wait(fd, libc::POLLOUT, timeout)?,
         }
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "file shorter than announced",
-            ));
-        }
-        offset += n as u64;
-        len -= n as u64;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advance_drops_whole_and_partial_slices() {
+        let (a, b, c) = (&b"abc"[..], &b""[..], &b"defg"[..]);
+        let mut v = vec![a, b, c];
+        advance(&mut v, 4);
+        assert_eq!(v, vec![&b"efg"[..]]);
+        advance(&mut v, 3);
+        assert!(v.is_empty());
+    }
 }

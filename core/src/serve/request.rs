@@ -2,11 +2,11 @@
 //! Host-table request functions are thin wrappers over the methods here.
 
 use super::conn::Connection;
-use super::io;
 use crate::config::store::View;
 use crate::http::{self, BodyDecoder, RequestHead, ResponseFraming, ResponseHead, Version};
-use crate::logs::error_log;
+use crate::logs::{access_log, error_log};
 use crate::server;
+use std::time::{Instant, SystemTime};
 
 /// A body produced without a declared length is buffered up to this size, so small responses go
 /// out with a Content-Length in one write; past it the response is streamed (chunked).
@@ -15,6 +15,8 @@ const BUFFER_LIMIT: usize = 64 * 1024;
 const DRAIN_LIMIT: u64 = 1024 * 1024;
 
 /// The request body could not be read; the reason was logged and the connection will close.
+/// When the response head is not sent yet, the core answers with the status the failure calls
+/// for (400, 408, 413) whatever the handler returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyError;
 
@@ -40,6 +42,15 @@ pub struct RequestCtx<'c> {
     body: BodyDecoder,
     body_started: bool,
     sent_continue: bool,
+    /// RequestReadTimeout's body stage: when the first body read began, and raw bytes read since.
+    body_clock: Option<(Instant, u64)>,
+    /// Set when reading the body failed: the status to answer with (None: the client is gone).
+    body_failure: Option<Option<u16>>,
+    /// When the request started, for the access log.
+    started: SystemTime,
+    clock: Instant,
+    /// Body bytes put on the wire (or queued), for `%b`.
+    sent_body: u64,
     /// Response status (default 200).
     pub status: u16,
     /// Response headers set by the handler.
@@ -54,9 +65,16 @@ pub struct RequestCtx<'c> {
 }
 
 impl<'c> RequestCtx<'c> {
-    /// Starts a request.
-    pub fn new(conn: &'c mut Connection, head: RequestHead, view: View, handler: String) -> Self {
-        let body = BodyDecoder::new(head.framing);
+    /// Starts a request; `body_limit` is LimitRequestBody in its scope (0 = unlimited), enforced
+    /// by the body decoder.
+    pub fn new(
+        conn: &'c mut Connection,
+        head: RequestHead,
+        view: View,
+        handler: String,
+        body_limit: u64,
+    ) -> Self {
+        let body = BodyDecoder::new(head.framing).with_limit(body_limit);
         RequestCtx {
             conn,
             head,
@@ -65,6 +83,11 @@ impl<'c> RequestCtx<'c> {
             body,
             body_started: false,
             sent_continue: false,
+            body_clock: None,
+            body_failure: None,
+            started: SystemTime::now(),
+            clock: Instant::now(),
+            sent_body: 0,
             status: 200,
             headers: Vec::new(),
             content_length: None,
@@ -85,21 +108,21 @@ impl<'c> RequestCtx<'c> {
     }
 
     /// Reads request body bytes; 0 at the end. Sends `100 Continue` first when the client asked.
+    /// Fails past LimitRequestBody (413), on a framing error (400), when the client closes early
+    /// (400), on RequestReadTimeout's body stage or Timeout (408), or when the socket fails.
     pub fn read_body(&mut self, dst: &mut [u8]) -> Result<usize, BodyError> {
+        if self.body_failure.is_some() {
+            return Err(BodyError);
+        }
         if self.body.is_done() || dst.is_empty() {
             return Ok(0);
         }
         self.body_started = true;
         if self.head.expect_continue && !self.sent_continue && !self.head_sent() {
             self.sent_continue = true;
-            if io::write_all(
-                self.conn.fd(),
-                &[b"HTTP/1.1 100 Continue\r\n\r\n"],
-                server::get().settings.timeout,
-            )
-            .is_err()
-            {
-                return self.body_failed("client went away before sending the request body");
+            if self.conn.send(&[http::response::CONTINUE]).is_err() {
+                self.conn.abort();
+                return self.body_failed(None, "client went away before sending the request body");
             }
         }
         loop {
@@ -114,24 +137,42 @@ impl<'c> RequestCtx<'c> {
                             continue;
                         }
                     }
-                    Err(e) => return self.body_failed(&e.reason),
+                    Err(e) => return self.body_failed(Some(e.status), &e.reason),
                 }
             }
-            match self.conn.read_more() {
+            let (started, bytes) = *self.body_clock.get_or_insert((Instant::now(), 0));
+            let stage = server::get()
+                .settings
+                .request_read_timeout
+                .body
+                .deadline(started, bytes);
+            match self.conn.read_more(stage) {
                 Ok(0) => {
                     return self.body_failed(
+                        Some(400),
                         "client closed the connection in the middle of the request body",
                     )
                 }
-                Ok(_) => continue,
-                Err(e) => return self.body_failed(&format!("error reading the request body: {e}")),
+                Ok(n) => {
+                    if let Some((_, b)) = &mut self.body_clock {
+                        *b += n as u64;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    return self.body_failed(Some(408), "Request body read timeout")
+                }
+                Err(e) => {
+                    self.conn.abort();
+                    return self.body_failed(None, &format!("error reading the request body: {e}"));
+                }
             }
         }
     }
 
-    fn body_failed(&mut self, why: &str) -> Result<usize, BodyError> {
+    fn body_failed(&mut self, status: Option<u16>, why: &str) -> Result<usize, BodyError> {
         error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
         self.conn.close_after_response();
+        self.body_failure = Some(status);
         Err(BodyError)
     }
 
@@ -222,18 +263,18 @@ impl<'c> RequestCtx<'c> {
         if self.client_gone {
             return false;
         }
-        if let Err(e) = io::write_all(self.conn.fd(), parts, server::get().settings.timeout) {
-            error_log::log(
-                "core",
-                error_log::INFO,
-                Some(&self.conn.peer),
-                &format!("error writing the response: {e}"),
-            );
-            self.client_gone = true;
-            self.conn.must_close = true;
+        if let Err(e) = self.conn.send(parts) {
+            self.gone(&format!("error writing the response: {e}"));
             return false;
         }
         true
+    }
+
+    /// The client went away: stop writing and close without lingering.
+    fn gone(&mut self, why: &str) {
+        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.client_gone = true;
+        self.conn.abort();
     }
 
     fn no_body_status(&self) -> bool {
@@ -280,6 +321,7 @@ impl<'c> RequestCtx<'c> {
         if data.is_empty() {
             return true;
         }
+        self.sent_body += data.len() as u64;
         match self.framing {
             Some(ResponseFraming::Chunked) => {
                 let mut size = Vec::with_capacity(12);
@@ -314,23 +356,21 @@ impl<'c> RequestCtx<'c> {
                 return false;
             }
         }
-        let timeout = server::get().settings.timeout;
-        if let Err(e) = io::sendfile_all(self.conn.fd(), file, offset, len, timeout) {
-            error_log::log(
-                "core",
-                error_log::INFO,
-                Some(&self.conn.peer),
-                &format!("error sending a file: {e}"),
-            );
-            self.client_gone = true;
-            self.conn.must_close = true;
+        if let Err(e) = self.conn.send_file(file, offset, len) {
+            self.gone(&format!("error sending a file: {e}"));
             return false;
         }
-        !chunked || self.push(&[b"\r\n"])
+        self.sent_body += len;
+        !chunked || self.push(&[http::response::CHUNK_DATA_END])
     }
 
-    /// Completes the response after the handler returned `Ok` or a status to answer with.
+    /// Completes the response after the handler returned `Ok` or a status to answer with. A
+    /// request body that failed decides the status while the head is not sent.
     pub fn finish(&mut self, status: Option<u16>) {
+        let status = match self.body_failure {
+            Some(Some(code)) if !self.head_sent() => Some(code),
+            _ => status,
+        };
         match status {
             Some(code) if !self.head_sent() => self.send_error(code),
             Some(code) => {
@@ -340,7 +380,7 @@ impl<'c> RequestCtx<'c> {
                     Some(&self.conn.peer),
                     &format!("handler returned {code} after sending the response head; closing the connection"),
                 );
-                self.conn.must_close = true;
+                self.conn.close_after_response();
             }
             None if !self.head_sent() => {
                 let framing = if self.no_body_status() {
@@ -349,7 +389,9 @@ impl<'c> RequestCtx<'c> {
                     ResponseFraming::Length(self.content_length.unwrap_or(self.body_bytes))
                 };
                 let out = std::mem::take(&mut self.out);
-                self.send_head(framing, &[&out]);
+                if self.send_head(framing, &[&out]) {
+                    self.sent_body += out.len() as u64;
+                }
             }
             None => {
                 if let Some(ResponseFraming::Chunked) = self.framing {
@@ -364,11 +406,48 @@ impl<'c> RequestCtx<'c> {
                             Some(&self.conn.peer),
                             &format!("handler declared {n} body bytes but produced {}; closing the connection", self.body_bytes),
                         );
-                        self.conn.must_close = true;
+                        self.conn.close_after_response();
                     }
                 }
             }
         }
+    }
+
+    /// Writes the access log line for this request.
+    pub fn log_access(&self) {
+        if !access_log::enabled() {
+            return;
+        }
+        let (content_length, chunked) = match self.framing {
+            Some(ResponseFraming::Length(n)) => (Some(n), false),
+            Some(ResponseFraming::Chunked) => (None, true),
+            _ => (None, false),
+        };
+        let conn_status = if self.client_gone || self.conn.aborted {
+            'X'
+        } else if self.conn.must_close {
+            '-'
+        } else {
+            '+'
+        };
+        access_log::log(&access_log::Entry {
+            client_ip: &self.conn.peer_ip,
+            client_port: self.conn.peer_port,
+            local_ip: &self.conn.local_ip,
+            local_port: self.conn.local_port,
+            head: Some(&self.head),
+            raw_line: b"",
+            status: self.status,
+            body_bytes: self.sent_body,
+            headers: &self.headers,
+            content_length,
+            chunked,
+            started: self.started,
+            elapsed: self.clock.elapsed(),
+            conn_status,
+            keepalives: self.conn.served,
+            server_name: &server::get().settings.server_name,
+        });
     }
 
     /// Answers with the core's error page for `code`, keeping the handler's headers that still
@@ -396,12 +475,15 @@ impl<'c> RequestCtx<'c> {
             "text/html; charset=iso-8859-1".to_owned(),
         ));
         let body: &[u8] = if self.is_head() { &[] } else { page.as_bytes() };
-        self.send_head(ResponseFraming::Length(page.len() as u64), &[body]);
+        if self.send_head(ResponseFraming::Length(page.len() as u64), &[body]) {
+            self.sent_body += body.len() as u64;
+        }
     }
 }
 
 /// Answers a request that could not be framed (no head to build a context from), and closes.
-pub fn write_bare_error(conn: &mut Connection, code: u16) {
+/// Returns the body bytes sent.
+pub fn write_bare_error(conn: &mut Connection, code: u16) -> u64 {
     let s = &server::get().settings;
     let page = http::status::error_page(code, http::status::default_detail(code));
     let headers = vec![(
@@ -419,5 +501,11 @@ pub fn write_bare_error(conn: &mut Connection, code: u16) {
     let mut head = Vec::with_capacity(256);
     http::date::with_date(|date| http::write_response_head(&mut head, &rh, date));
     conn.close_after_response();
-    let _ = io::write_all(conn.fd(), &[&head, page.as_bytes()], s.timeout);
+    match conn.send(&[&head, page.as_bytes()]) {
+        Ok(()) => page.len() as u64,
+        Err(_) => {
+            conn.abort();
+            0
+        }
+    }
 }

@@ -1,0 +1,666 @@
+//! Access logs: `LogFormat format [nickname]`, `CustomLog file|"|program" format-or-nickname`
+//! and `TransferLog file`, with Apache's format directives and escaping.
+//!
+//! One line per request, written with a single write(2) to each log as soon as the response is
+//! complete: no buffer, so nothing is lost when a child is stopped in the middle of a connection
+//! (prefork children `_exit` from their TERM handler), and lines from concurrent children and
+//! threads never interleave (O_APPEND files; pipes up to PIPE_BUF bytes a line). The files and
+//! programs are opened in the master before any fork.
+
+use super::LogTarget;
+use crate::http::RequestHead;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Apache's Common Log Format.
+pub const COMMON: &str = "%h %l %u %t \"%r\" %>s %b";
+/// Apache's Combined Log Format.
+pub const COMBINED: &str = "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"";
+
+/// One piece of a format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Literal(String),
+    Field(Field),
+}
+
+/// A `%` directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Field {
+    letter: char,
+    /// The `{…}` argument.
+    arg: Option<String>,
+    /// `%400,501{…}i`: log only for these statuses (`!`: all but these), else `-`.
+    statuses: Vec<u16>,
+    negate: bool,
+}
+
+/// A parsed LogFormat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Format {
+    items: Vec<Item>,
+}
+
+const LETTERS: &str = "aAbBDhHiklmopPqrstTuUvVX";
+
+impl Format {
+    /// Parses a format string; unknown directives are errors, as in Apache.
+    pub fn parse(text: &str) -> Result<Format, String> {
+        let mut items = Vec::new();
+        let mut literal = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.peek() {
+                    Some('n') => {
+                        chars.next();
+                        literal.push('\n');
+                    }
+                    Some('t') => {
+                        chars.next();
+                        literal.push('\t');
+                    }
+                    _ => literal.push('\\'),
+                },
+                '%' => {
+                    let mut field = Field {
+                        letter: ' ',
+                        arg: None,
+                        statuses: Vec::new(),
+                        negate: false,
+                    };
+                    let mut number = String::new();
+                    loop {
+                        let Some(c) = chars.next() else {
+                            return Err(format!(
+                                "Unrecognized LogFormat directive at the end of '{text}'"
+                            ));
+                        };
+                        match c {
+                            '%' if number.is_empty() && field.arg.is_none() => {
+                                literal.push('%');
+                                break;
+                            }
+                            '<' | '>' => {}
+                            '!' => field.negate = true,
+                            '0'..='9' => number.push(c),
+                            ',' => push_status(&mut field, &mut number)?,
+                            '{' => {
+                                let mut arg = String::new();
+                                loop {
+                                    match chars.next() {
+                                        Some('}') => break,
+                                        Some(c) => arg.push(c),
+                                        None => {
+                                            return Err(format!(
+                                                "Unterminated {{ in LogFormat '{text}'"
+                                            ))
+                                        }
+                                    }
+                                }
+                                field.arg = Some(arg);
+                            }
+                            c if LETTERS.contains(c) => {
+                                push_status(&mut field, &mut number)?;
+                                field.letter = c;
+                                if !literal.is_empty() {
+                                    items.push(Item::Literal(std::mem::take(&mut literal)));
+                                }
+                                if matches!(c, 'i' | 'o') && field.arg.is_none() {
+                                    return Err(format!(
+                                        "LogFormat directive %{c} needs a header name: %{{Name}}{c}"
+                                    ));
+                                }
+                                items.push(Item::Field(field));
+                                break;
+                            }
+                            other => {
+                                return Err(format!("Unrecognized LogFormat directive %{other}"))
+                            }
+                        }
+                    }
+                }
+                c => literal.push(c),
+            }
+        }
+        if !literal.is_empty() {
+            items.push(Item::Literal(literal));
+        }
+        Ok(Format { items })
+    }
+
+    /// The line for one request, newline included.
+    pub fn render(&self, e: &Entry<'_>) -> Vec<u8> {
+        let mut out = String::with_capacity(256);
+        for item in &self.items {
+            match item {
+                Item::Literal(s) => out.push_str(s),
+                Item::Field(f) => {
+                    let listed = f.statuses.contains(&e.status);
+                    if !f.statuses.is_empty() && listed == f.negate {
+                        out.push('-');
+                    } else {
+                        field(&mut out, f, e);
+                    }
+                }
+            }
+        }
+        out.push('\n');
+        out.into_bytes()
+    }
+}
+
+fn push_status(field: &mut Field, number: &mut String) -> Result<(), String> {
+    if number.is_empty() {
+        return Ok(());
+    }
+    let n: u16 = number
+        .parse()
+        .ok()
+        .filter(|n| (100..=999).contains(n))
+        .ok_or_else(|| format!("invalid status {number} in a LogFormat condition"))?;
+    field.statuses.push(n);
+    number.clear();
+    Ok(())
+}
+
+/// What a line is made of: one request (or a request that could not be parsed).
+pub struct Entry<'a> {
+    /// The client's IP address.
+    pub client_ip: &'a str,
+    /// The client's port.
+    pub client_port: u16,
+    /// Our address and port on this connection.
+    pub local_ip: &'a str,
+    /// Our port.
+    pub local_port: u16,
+    /// The parsed head, when the request could be parsed.
+    pub head: Option<&'a RequestHead>,
+    /// The request line as received when the head could not be parsed (`%r`).
+    pub raw_line: &'a [u8],
+    /// The final status.
+    pub status: u16,
+    /// Body bytes sent (headers excluded).
+    pub body_bytes: u64,
+    /// The response's headers from the handler.
+    pub headers: &'a [(String, String)],
+    /// The Content-Length sent, if any.
+    pub content_length: Option<u64>,
+    /// Whether the body was sent chunked.
+    pub chunked: bool,
+    /// When the request started.
+    pub started: SystemTime,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// `X` aborted, `+` kept alive, `-` closed (`%X`).
+    pub conn_status: char,
+    /// Requests served on this connection before this one (`%k`).
+    pub keepalives: u64,
+    /// ServerName (`%v`).
+    pub server_name: &'a str,
+}
+
+fn dash_or(out: &mut String, value: Option<&[u8]>) {
+    match value {
+        Some(v) if !v.is_empty() => escape_into(out, v),
+        _ => out.push('-'),
+    }
+}
+
+fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
+    let arg = f.arg.as_deref().unwrap_or("");
+    let head = e.head;
+    match f.letter {
+        'a' | 'h' => out.push_str(e.client_ip),
+        'A' => out.push_str(e.local_ip),
+        'b' if e.body_bytes == 0 => out.push('-'),
+        'b' | 'B' => {
+            let _ = write!(out, "{}", e.body_bytes);
+        }
+        'D' => {
+            let _ = write!(out, "{}", e.elapsed.as_micros());
+        }
+        'T' => {
+            let _ = match arg {
+                "ms" => write!(out, "{}", e.elapsed.as_millis()),
+                "us" => write!(out, "{}", e.elapsed.as_micros()),
+                _ => write!(out, "{}", e.elapsed.as_secs()),
+            };
+        }
+        'H' => dash_or(out, head.map(|h| h.version.as_str().as_bytes())),
+        'm' => dash_or(out, head.map(|h| h.method.as_bytes())),
+        'U' => dash_or(out, head.map(|h| h.path.as_slice())),
+        'q' => {
+            if let Some(h) = head.filter(|h| !h.query.is_empty()) {
+                out.push('?');
+                escape_into(out, h.query.as_bytes());
+            }
+        }
+        'r' => match head {
+            Some(h) => {
+                escape_into(out, h.method.as_bytes());
+                out.push(' ');
+                escape_into(out, h.target.as_bytes());
+                out.push(' ');
+                out.push_str(h.version.as_str());
+            }
+            None => dash_or(out, Some(e.raw_line)),
+        },
+        'i' => dash_or(out, head.and_then(|h| h.header(arg))),
+        'o' => {
+            let len = e.content_length.map(|n| n.to_string());
+            let value = if arg.eq_ignore_ascii_case("content-length") {
+                len.as_deref()
+            } else if arg.eq_ignore_ascii_case("transfer-encoding") && e.chunked {
+                Some("chunked")
+            } else {
+                e.headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(arg))
+                    .map(|(_, v)| v.as_str())
+            };
+            dash_or(out, value.map(str::as_bytes));
+        }
+        's' => {
+            let _ = write!(out, "{}", e.status);
+        }
+        'l' | 'u' => out.push('-'),
+        'k' => {
+            let _ = write!(out, "{}", e.keepalives);
+        }
+        'p' => {
+            let port = if arg == "remote" {
+                e.client_port
+            } else {
+                e.local_port
+            };
+            let _ = write!(out, "{port}");
+        }
+        'P' => {
+            let _ = match arg {
+                // SAFETY: gettid has no preconditions.
+                "tid" => write!(out, "{}", unsafe { libc::gettid() }),
+                "hextid" => write!(out, "{:x}", unsafe { libc::gettid() }),
+                _ => write!(out, "{}", std::process::id()),
+            };
+        }
+        'v' => out.push_str(e.server_name),
+        'V' => {
+            let host = head
+                .and_then(|h| h.host())
+                .map(strip_port)
+                .filter(|h| !h.is_empty());
+            match host {
+                Some(h) => escape_into(out, h),
+                None => out.push_str(e.server_name),
+            }
+        }
+        'X' => out.push(e.conn_status),
+        't' => time_field(out, arg, e.started),
+        _ => out.push('-'),
+    }
+}
+
+/// `host[:port]` without the port (IPv6 literals keep their brackets).
+fn strip_port(host: &[u8]) -> &[u8] {
+    match host.iter().rposition(|&b| b == b':') {
+        Some(i) if !host[i..].contains(&b']') => &host[..i],
+        _ => host,
+    }
+}
+
+/// Apache's `ap_escape_logitem`: `"` and `\` get a backslash; \b \n \r \t \v their C escapes;
+/// other bytes outside printable ASCII become `\xhh`. A client cannot forge a line or a field.
+pub fn escape_into(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        match b {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(char::from(b));
+            }
+            0x08 => out.push_str("\\b"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x0b => out.push_str("\\v"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+}
+
+/// The broken-down local time and its offset from UTC in seconds.
+fn local_time(t: SystemTime) -> (libc::tm, i64) {
+    let secs = t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as libc::time_t;
+    // SAFETY: localtime_r writes into the tm we own; a zeroed tm is a valid initial value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    unsafe { libc::localtime_r(&secs, &mut tm) };
+    let off = tm.tm_gmtoff;
+    (tm, off)
+}
+
+/// `%t` and `%{…}t`.
+fn time_field(out: &mut String, arg: &str, started: SystemTime) {
+    let arg = arg
+        .strip_prefix("begin:")
+        .or_else(|| arg.strip_prefix("end:"))
+        .unwrap_or(arg);
+    let since = started.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let _ = match arg {
+        "sec" => write!(out, "{}", since.as_secs()),
+        "msec" => write!(out, "{}", since.as_millis()),
+        "usec" => write!(out, "{}", since.as_micros()),
+        "msec_frac" => write!(out, "{:03}", since.subsec_millis()),
+        "usec_frac" => write!(out, "{:06}", since.subsec_micros()),
+        "" => {
+            let (tm, off) = local_time(started);
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let sign = if off < 0 { '-' } else { '+' };
+            let off = off.unsigned_abs() / 60;
+            write!(
+                out,
+                "[{:02}/{}/{}:{:02}:{:02}:{:02} {sign}{:02}{:02}]",
+                tm.tm_mday,
+                MONTHS[tm.tm_mon.clamp(0, 11) as usize],
+                tm.tm_year + 1900,
+                tm.tm_hour,
+                tm.tm_min,
+                tm.tm_sec,
+                off / 60,
+                off % 60
+            )
+        }
+        fmt => {
+            out.push_str(&strftime(fmt, started));
+            Ok(())
+        }
+    };
+}
+
+/// A strftime(3) format in local time (`%{%Y-%m-%d}t`).
+fn strftime(fmt: &str, t: SystemTime) -> String {
+    let Ok(cfmt) = std::ffi::CString::new(fmt) else {
+        return "-".to_owned();
+    };
+    let (tm, _) = local_time(t);
+    let mut buf = [0u8; 256];
+    // SAFETY: buf is writable for its length; the format is NUL-terminated; tm is initialised.
+    let n = unsafe { libc::strftime(buf.as_mut_ptr().cast(), buf.len(), cfmt.as_ptr(), &tm) };
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// One CustomLog as configured: where, and in which format.
+#[derive(Debug, Clone)]
+pub struct CustomLog {
+    /// The file or program.
+    pub target: LogTarget,
+    /// The format.
+    pub format: Arc<Format>,
+}
+
+/// The formats LogFormat defined, by nickname, over the predefined `common` and `combined`.
+pub struct Formats {
+    named: HashMap<String, Arc<Format>>,
+    /// The last LogFormat without a nickname (TransferLog's format); `common` by default.
+    pub default: Arc<Format>,
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        let common = Arc::new(Format::parse(COMMON).expect("built-in format"));
+        let combined = Arc::new(Format::parse(COMBINED).expect("built-in format"));
+        let named = HashMap::from([
+            ("common".to_owned(), common.clone()),
+            ("combined".to_owned(), combined),
+        ]);
+        Formats {
+            named,
+            default: common,
+        }
+    }
+}
+
+impl Formats {
+    /// Applies one LogFormat's arguments.
+    pub fn define(&mut self, args: &[String]) -> Result<(), String> {
+        let format = Arc::new(Format::parse(&args[0])?);
+        match args.get(1) {
+            Some(nick) => {
+                self.named.insert(nick.clone(), format);
+            }
+            None => self.default = format,
+        }
+        Ok(())
+    }
+
+    /// A CustomLog's format argument: a nickname (as Apache, looked up after the whole
+    /// configuration is read), else a format string.
+    pub fn resolve(&self, arg: &str) -> Result<Arc<Format>, String> {
+        if let Some(f) = self.named.get(arg) {
+            return Ok(f.clone());
+        }
+        if !arg.contains('%') {
+            // Apache would log the word itself on every line: a misspelt nickname, surely.
+            return Err(format!(
+                "CustomLog format '{arg}' is neither a LogFormat nickname nor a format (it has no %)"
+            ));
+        }
+        Format::parse(arg).map(Arc::new)
+    }
+}
+
+/// Checks a LogFormat line as it is read.
+pub fn check_log_format(args: &[String]) -> Result<(), String> {
+    Format::parse(&args[0]).map(|_| ())
+}
+
+/// Checks a CustomLog line as it is read (nicknames are resolved at the end).
+pub fn check_custom_log(args: &[String]) -> Result<(), String> {
+    if args.len() > 2 {
+        return Err(
+            "CustomLog: conditional logging (env= or expr=) is not supported; remove the third argument"
+                .to_owned(),
+        );
+    }
+    if args.len() < 2 {
+        return Err(
+            "CustomLog takes two arguments, a file name and a format or format nickname".to_owned(),
+        );
+    }
+    match args[1].contains('%') {
+        true => Format::parse(&args[1]).map(|_| ()),
+        false => Ok(()),
+    }
+}
+
+struct Opened {
+    file: File,
+    format: Arc<Format>,
+}
+
+static LOGS: OnceLock<Vec<Opened>> = OnceLock::new();
+
+/// Opens every access log. Called once in the master before any fork (not for `-t`).
+pub fn open(logs: &[CustomLog]) -> Result<(), String> {
+    let mut opened = Vec::with_capacity(logs.len());
+    for l in logs {
+        opened.push(Opened {
+            file: l.target.open("access log")?,
+            format: l.format.clone(),
+        });
+    }
+    let _ = LOGS.set(opened);
+    Ok(())
+}
+
+/// Whether any access log is open (so callers can skip building an entry).
+pub fn enabled() -> bool {
+    LOGS.get().is_some_and(|l| !l.is_empty())
+}
+
+/// Writes one request's line to every access log.
+pub fn log(entry: &Entry<'_>) {
+    let Some(logs) = LOGS.get() else { return };
+    for l in logs {
+        super::write_line(&l.file, &l.format.render(entry));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{parse_request_head, HeadParse, Limits};
+
+    fn head(raw: &[u8]) -> RequestHead {
+        match parse_request_head(raw, &Limits::default()) {
+            HeadParse::Complete { head, .. } => head,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn entry<'a>(h: Option<&'a RequestHead>, headers: &'a [(String, String)]) -> Entry<'a> {
+        Entry {
+            client_ip: "127.0.0.1",
+            client_port: 5555,
+            local_ip: "127.0.0.2",
+            local_port: 8080,
+            head: h,
+            raw_line: b"",
+            status: 200,
+            body_bytes: 1024,
+            headers,
+            content_length: Some(1024),
+            chunked: false,
+            started: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            elapsed: Duration::from_micros(1500),
+            conn_status: '+',
+            keepalives: 2,
+            server_name: "www.example",
+        }
+    }
+
+    fn render(fmt: &str, e: &Entry<'_>) -> String {
+        String::from_utf8(Format::parse(fmt).unwrap().render(e)).unwrap()
+    }
+
+    #[test]
+    fn combined_line_has_the_usual_shape() {
+        let h = head(b"GET /1k.txt?a=b HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/7.88.1\r\n\r\n");
+        let line = render(COMBINED, &entry(Some(&h), &[]));
+        let (before, after) = line.split_once(" [").unwrap();
+        assert_eq!(before, "127.0.0.1 - -");
+        let (time, rest) = after.split_once("] ").unwrap();
+        assert_eq!(time.len(), "14/Nov/2023:22:13:20 +0000".len(), "{time}");
+        assert_eq!(
+            rest,
+            "\"GET /1k.txt?a=b HTTP/1.1\" 200 1024 \"-\" \"curl/7.88.1\"\n"
+        );
+    }
+
+    #[test]
+    fn every_directive_renders() {
+        let h = head(b"POST /a%20b?q=1 HTTP/1.0\r\nHost: h.example:81\r\nX-Y: z\r\n\r\n");
+        let hdrs = vec![("Content-Type".to_owned(), "text/plain".to_owned())];
+        let e = entry(Some(&h), &hdrs);
+        assert_eq!(
+            render(
+                "%a %A %h %l %u %>s %s %b %B %D %T %{ms}T %{X-Y}i %{x-none}i",
+                &e
+            ),
+            "127.0.0.1 127.0.0.2 127.0.0.1 - - 200 200 1024 1024 1500 0 1 z -\n"
+        );
+        assert_eq!(
+            render(
+                "%{Content-Type}o|%{Content-Length}o|%U|%q|%H|%m|%v|%V|%p|%{remote}p|%X|%k|%%",
+                &e
+            ),
+            "text/plain|1024|/a b|?q=1|HTTP/1.0|POST|www.example|h.example|8080|5555|+|2|%\n"
+        );
+        assert_eq!(render("%P", &e).trim_end(), std::process::id().to_string());
+        assert_eq!(render("%{sec}t %{msec_frac}t", &e), "1700000000 000\n");
+        assert_eq!(render("a\\tb\\n", &e), "a\tb\n\n");
+    }
+
+    #[test]
+    fn zero_bytes_is_a_dash_for_b_and_zero_for_big_b() {
+        let mut e = entry(None, &[]);
+        e.body_bytes = 0;
+        assert_eq!(render("%b %B", &e), "- 0\n");
+    }
+
+    #[test]
+    fn unparsed_requests_log_the_raw_line_escaped() {
+        let mut e = entry(None, &[]);
+        e.raw_line = b"GET /\"x\x01\xff HTTP/9";
+        e.status = 400;
+        assert_eq!(
+            render("\"%r\" %>s %m %U", &e),
+            "\"GET /\\\"x\\x01\\xff HTTP/9\" 400 - -\n"
+        );
+        e.raw_line = b"";
+        assert_eq!(render("\"%r\"", &e), "\"-\"\n");
+    }
+
+    #[test]
+    fn values_are_escaped_like_apache() {
+        let mut s = String::new();
+        escape_into(&mut s, b"a\"b\\c\n\r\t\x08\x0b\x7f\xc3\xa9 d");
+        assert_eq!(s, "a\\\"b\\\\c\\n\\r\\t\\b\\v\\x7f\\xc3\\xa9 d");
+    }
+
+    #[test]
+    fn status_conditions() {
+        let h = head(b"GET / HTTP/1.1\r\nHost: x\r\nReferer: r\r\n\r\n");
+        let e = entry(Some(&h), &[]);
+        assert_eq!(
+            render("%200,304{Referer}i %!200{Referer}i %404{Referer}i", &e),
+            "r - -\n"
+        );
+    }
+
+    #[test]
+    fn bad_formats_are_refused() {
+        for (f, needle) in [
+            ("%Z", "Unrecognized LogFormat directive %Z"),
+            ("%{Referer", "Unterminated"),
+            ("%i", "needs a header name"),
+            ("abc %", "at the end"),
+            ("%99s", "invalid status"),
+        ] {
+            let e = Format::parse(f).unwrap_err();
+            assert!(e.contains(needle), "{f}: {e}");
+        }
+    }
+
+    #[test]
+    fn nicknames_resolve_and_typos_are_caught() {
+        let mut f = Formats::default();
+        assert!(f.resolve("combined").is_ok());
+        assert!(f.resolve("common").is_ok());
+        f.define(&["%h %>s".into(), "short".into()]).unwrap();
+        assert_eq!(
+            *f.resolve("short").unwrap(),
+            Format::parse("%h %>s").unwrap()
+        );
+        assert!(f.resolve("%h").is_ok());
+        let e = f.resolve("combind").unwrap_err();
+        assert!(e.contains("neither a LogFormat nickname"), "{e}");
+        f.define(&["%h".into()]).unwrap();
+        assert_eq!(*f.default, Format::parse("%h").unwrap());
+    }
+
+    #[test]
+    fn custom_log_checks() {
+        assert!(check_custom_log(&["x".into(), "combined".into()]).is_ok());
+        assert!(check_custom_log(&["x".into(), "%Q".into()]).is_err());
+        let e = check_custom_log(&["x".into(), "combined".into(), "env=x".into()]).unwrap_err();
+        assert!(e.contains("not supported"), "{e}");
+    }
+}

@@ -1,0 +1,434 @@
+//! A child's life, and `-X`: start ThreadsPerChild worker threads and one listener thread, then
+//! watch signals and the pipe of death on the main thread until it is time to stop.
+//!
+//! Threads start only here: after fork and `child_init` in a child, or in the master itself under
+//! `-X` (Apache's one sanctioned exception). They start with every signal blocked, so only the
+//! main thread runs the handlers; it is the control thread, and never serves.
+
+use crate::handoff::Handoff;
+use crate::listener::{self, Ended, Listener, Socket};
+use crate::master::RESTART_IGNORED;
+use crate::signals::{self, Role, Signals};
+use mapache_plugin_api::sdk::{host, log, Level, MpmContext, MpmExit};
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::unistd::{getppid, Pid};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Exit status of a child whose `child_init` failed (the ABI's rule; nothing else uses it).
+pub(crate) const EXIT_INIT_FAILED: i32 = 1;
+/// Exit status of a child that met an error it cannot serve through (logged before exiting).
+pub(crate) const EXIT_FATAL: i32 = 2;
+/// How long a stop waits for busy workers before the process exits under them: long enough for
+/// a response being written to finish, short enough that a stop stays a stop (idle keep-alive
+/// connections would otherwise hold it for KeepAliveTimeout).
+const STOP_GRACE: Duration = Duration::from_millis(500);
+
+/// What a freshly forked child received from the master besides the context.
+pub(crate) struct Inherited {
+    /// The master, to notice that it died before `PR_SET_PDEATHSIG` was set.
+    pub(crate) master_pid: Pid,
+    /// The master's signal mask from before the fork (every signal is blocked until then).
+    pub(crate) mask: SigSet,
+    /// Descriptors that belong to the master alone: its self-pipe, the pipe of death's write end.
+    pub(crate) close: Vec<RawFd>,
+    /// Read end of the pipe of death.
+    pub(crate) pod: RawFd,
+}
+
+/// The per-process part of the settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Crew {
+    /// Worker threads to start (ThreadsPerChild).
+    pub(crate) threads: u32,
+    /// Connections to accept before stopping (MaxConnectionsPerChild); 0 for no limit.
+    pub(crate) max_connections: u32,
+}
+
+/// Runs a forked child to its end; never returns into the core, not even by a panic.
+pub(crate) fn run_child(ctx: &MpmContext<'_>, slot: u32, crew: Crew, inherited: Inherited) -> ! {
+    let code = catch_unwind(AssertUnwindSafe(|| child_main(ctx, slot, crew, inherited)))
+        .unwrap_or(EXIT_FATAL);
+    // SAFETY: _exit skips atexit handlers and destructors that belong to the master's copy of the
+    // process, and ends every thread, busy workers included; the logs were flushed by child_exit.
+    unsafe { libc::_exit(code) }
+}
+
+fn child_main(ctx: &MpmContext<'_>, slot: u32, crew: Crew, inherited: Inherited) -> i32 {
+    for fd in &inherited.close {
+        // SAFETY: these descriptors are the master's; this process never uses them.
+        unsafe { libc::close(*fd) };
+    }
+    let signals = match Signals::install(Role::Child) {
+        Ok(s) => s,
+        Err(e) => {
+            log(
+                Level::Error,
+                &format!("child: cannot install signal handlers: {e}"),
+            );
+            return EXIT_FATAL;
+        }
+    };
+    if let Err(e) = signals::set_mask(&inherited.mask) {
+        log(
+            Level::Error,
+            &format!("child: cannot reset signal mask: {e}"),
+        );
+        return EXIT_FATAL;
+    }
+    if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM) {
+        log(Level::Warn, &format!("child: PR_SET_PDEATHSIG: {e}"));
+    }
+    if getppid() != inherited.master_pid {
+        // The master died before PR_SET_PDEATHSIG took effect.
+        return 0;
+    }
+    if !ctx.child_init(slot) {
+        ctx.child_exit();
+        return EXIT_INIT_FAILED;
+    }
+    let code = if signals::stop_requested() {
+        0
+    } else {
+        // SAFETY: the pipe of death's read end stays open for the whole life of the child.
+        let pod = unsafe { BorrowedFd::borrow_raw(inherited.pod) };
+        match serve(ctx, &signals, Some(pod), crew) {
+            Ok(()) => 0,
+            Err(msg) => {
+                log(Level::Error, &msg);
+                EXIT_FATAL
+            }
+        }
+    };
+    ctx.child_exit();
+    code
+}
+
+/// `-X`: serves in the master process itself, without forking, until TERM or INT.
+pub(crate) fn run_one_process(ctx: &MpmContext<'_>, threads: u32) -> MpmExit {
+    let signals = match Signals::install(Role::OneProcess) {
+        Ok(s) => s,
+        Err(e) => {
+            log(
+                Level::Emerg,
+                &format!("cannot install signal handlers: {e}"),
+            );
+            return MpmExit::Failed;
+        }
+    };
+    if !ctx.child_init(0) {
+        log(
+            Level::Emerg,
+            "Child failed to initialize: see the error log above; stopping",
+        );
+        return MpmExit::Failed;
+    }
+    // MaxConnectionsPerChild does not apply: there is no one to start a replacement.
+    let crew = Crew {
+        threads,
+        max_connections: 0,
+    };
+    let exit = match serve(ctx, &signals, None, crew) {
+        Ok(()) => {
+            log(Level::Notice, "caught SIGTERM, shutting down");
+            MpmExit::Stop
+        }
+        Err(msg) => {
+            log(Level::Emerg, &msg);
+            MpmExit::Failed
+        }
+    };
+    ctx.child_exit();
+    exit
+}
+
+/// What the listener and worker threads share with the control thread. Owned by all of them
+/// (`Arc`): after a stop with busy workers the control thread returns without joining them.
+struct Shared {
+    handoff: Handoff,
+    /// Worker threads still running.
+    workers_alive: AtomicUsize,
+    /// Why the listener ended, once it has.
+    listener_ended: Mutex<Option<Ended>>,
+}
+
+impl Shared {
+    fn take_listener_end(&self) -> Option<Ended> {
+        self.listener_ended
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+/// Counts a worker thread out when it ends, however it ends, and tells the control thread.
+struct WorkerAlive(Arc<Shared>);
+
+impl Drop for WorkerAlive {
+    fn drop(&mut self) {
+        self.0.workers_alive.fetch_sub(1, SeqCst);
+        signals::wake();
+    }
+}
+
+/// How far a stop has gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stopping {
+    /// No more accepting; workers finish their connections, however long that takes.
+    Graceful,
+    /// No more accepting; busy workers are abandoned at the deadline.
+    Now(Instant),
+}
+
+/// Starts the threads and runs the control loop until every worker has ended or a stop's grace
+/// has run out. `Err` carries a message for the error log: the threads could not start, or the
+/// listener failed (the child then exits so the master replaces it).
+fn serve(
+    ctx: &MpmContext<'_>,
+    signals: &Signals,
+    mut pod: Option<BorrowedFd<'_>>,
+    crew: Crew,
+) -> Result<(), String> {
+    let shared = Arc::new(Shared {
+        handoff: Handoff::new(),
+        workers_alive: AtomicUsize::new(0),
+        listener_ended: Mutex::new(None),
+    });
+    let (stop_read, stop_write) = listener::stop_pipe()
+        .map_err(|e| format!("cannot create the listener's stop pipe: {e}"))?;
+    let sockets: Vec<Socket> = ctx
+        .listeners()
+        .iter()
+        .map(|l| Socket {
+            fd: l.fd,
+            addr: l.addr.to_owned(),
+        })
+        .collect();
+    let started = start_threads(&shared, sockets, stop_read, crew);
+    if let Err(msg) = started {
+        // Threads already running see the handoff close; the process exits under any that do not.
+        shared.handoff.close();
+        return Err(msg);
+    }
+
+    let mut failure = None;
+    let mut stopping: Option<Stopping> = None;
+    loop {
+        let timeout = match stopping {
+            Some(Stopping::Now(deadline)) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                // Rounded up, so the loop does not spin through the last fraction of a ms.
+                let ms = left.as_micros().div_ceil(1000).min(u128::from(u16::MAX)) as u16;
+                PollTimeout::from(ms)
+            }
+            _ => PollTimeout::NONE,
+        };
+        let pod_ready = wait(signals.wake_fd(), pod, timeout)?;
+        signals::drain(signals.wake_fd());
+
+        let mut wanted = None;
+        if signals::stop_requested() {
+            wanted = Some(Stopping::Now(Instant::now() + STOP_GRACE));
+        } else if signals::graceful_stop_requested() {
+            wanted = Some(Stopping::Graceful);
+        }
+        if signals::take_restart_request() {
+            log(Level::Notice, RESTART_IGNORED);
+        }
+        if let (Some(fd), true) = (pod, pod_ready) {
+            match read_pod(fd) {
+                None => {}
+                Some(PodNews::Asked) => {
+                    pod = None;
+                    wanted = wanted.or(Some(Stopping::Graceful));
+                }
+                Some(PodNews::MasterGone) => {
+                    pod = None;
+                    wanted = Some(Stopping::Now(Instant::now() + STOP_GRACE));
+                }
+                Some(PodNews::Failed(msg)) => {
+                    pod = None;
+                    failure = Some(msg);
+                    wanted = wanted.or(Some(Stopping::Graceful));
+                }
+            }
+        }
+        match shared.take_listener_end() {
+            None | Some(Ended::Stopped) => {}
+            Some(Ended::MaxConnections) => wanted = wanted.or(Some(Stopping::Graceful)),
+            Some(Ended::Failed(msg)) => {
+                failure = Some(msg);
+                wanted = wanted.or(Some(Stopping::Graceful));
+            }
+        }
+
+        if let Some(w) = wanted {
+            let first = stopping.is_none();
+            stopping = Some(match (stopping, w) {
+                // A stop already under way only ever gets more urgent.
+                (Some(Stopping::Now(d)), _) => Stopping::Now(d),
+                _ => w,
+            });
+            if first {
+                // Stop accepting: the listener ends at once, idle workers too.
+                shared.handoff.close();
+                let _ = nix::unistd::write(&stop_write, b"!");
+            }
+        }
+
+        if shared.workers_alive.load(SeqCst) == 0 {
+            if stopping.is_none() {
+                failure.get_or_insert_with(|| "every worker thread ended".to_owned());
+            }
+            break;
+        }
+        if let Some(Stopping::Now(deadline)) = stopping {
+            if Instant::now() >= deadline {
+                log(
+                    Level::Debug,
+                    &format!(
+                        "{} workers still busy after {} ms; exiting under them",
+                        shared.workers_alive.load(SeqCst),
+                        STOP_GRACE.as_millis()
+                    ),
+                );
+                break;
+            }
+        }
+    }
+    match failure {
+        Some(msg) => Err(msg),
+        None => Ok(()),
+    }
+}
+
+/// Starts the worker threads and the listener thread, with every signal blocked on them.
+fn start_threads(
+    shared: &Arc<Shared>,
+    sockets: Vec<Socket>,
+    stop_read: OwnedFd,
+    crew: Crew,
+) -> Result<(), String> {
+    // The host table lives as long as the process, unlike the context borrowed by `run`: threads
+    // abandoned by a stop under `-X` may still be serving when `run` has returned.
+    let serve_connection = host().serve_connection;
+    let mask = signals::block_all().map_err(|e| format!("cannot block signals: {e}"))?;
+    let result = (|| {
+        for n in 0..crew.threads {
+            let mine = shared.clone();
+            shared.workers_alive.fetch_add(1, SeqCst);
+            let spawned = std::thread::Builder::new()
+                .name(format!("worker-{n}"))
+                .spawn(move || {
+                    let alive = WorkerAlive(mine);
+                    while let Some(fd) = alive.0.handoff.next() {
+                        serve_connection(fd);
+                    }
+                });
+            if let Err(e) = spawned {
+                shared.workers_alive.fetch_sub(1, SeqCst);
+                return Err(format!("unable to create worker thread: {e}"));
+            }
+        }
+        let mine = shared.clone();
+        std::thread::Builder::new()
+            .name("listener".to_owned())
+            .spawn(move || {
+                let ended = Listener {
+                    sockets,
+                    stop: stop_read.as_fd(),
+                    handoff: &mine.handoff,
+                    max_connections: crew.max_connections,
+                }
+                .run();
+                *mine
+                    .listener_ended
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(ended);
+                signals::wake();
+            })
+            .map(|_| ())
+            .map_err(|e| format!("unable to create listener thread: {e}"))
+    })();
+    // The control thread takes signals again, whatever happened.
+    let _ = signals::set_mask(&mask);
+    result
+}
+
+/// Sleeps in poll on the self-pipe (and the pipe of death) until something happens or `timeout`.
+/// Returns whether the pipe of death is readable.
+fn wait(
+    wake: BorrowedFd<'_>,
+    pod: Option<BorrowedFd<'_>>,
+    timeout: PollTimeout,
+) -> Result<bool, String> {
+    let mut fds = vec![PollFd::new(wake, PollFlags::POLLIN)];
+    if let Some(pod) = pod {
+        fds.push(PollFd::new(pod, PollFlags::POLLIN));
+    }
+    match poll(&mut fds, timeout) {
+        Ok(_) | Err(Errno::EINTR) => {}
+        Err(e) => return Err(format!("poll: {e}")),
+    }
+    Ok(fds
+        .get(1)
+        .is_some_and(|p| p.revents().is_none_or(|r| !r.is_empty())))
+}
+
+/// What the pipe of death said.
+#[derive(Debug, PartialEq, Eq)]
+enum PodNews {
+    /// A byte: the master asks one child (whichever reads it) to stop gracefully.
+    Asked,
+    /// End of file: the master is gone.
+    MasterGone,
+    /// Reading failed.
+    Failed(String),
+}
+
+/// Reads the pipe of death after poll said it is readable; `None` when another child took the
+/// byte first.
+fn read_pod(pod: BorrowedFd<'_>) -> Option<PodNews> {
+    let mut byte = [0u8; 1];
+    match nix::unistd::read(pod, &mut byte) {
+        Ok(0) => Some(PodNews::MasterGone),
+        Ok(_) => Some(PodNews::Asked),
+        Err(Errno::EAGAIN | Errno::EINTR) => None,
+        Err(e) => Some(PodNews::Failed(format!("reading the pipe of death: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::fcntl::OFlag;
+    use nix::unistd::pipe2;
+
+    #[test]
+    fn the_pipe_of_death_is_read() {
+        let (r, w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).unwrap();
+        assert_eq!(read_pod(r.as_fd()), None);
+        nix::unistd::write(&w, b"!").unwrap();
+        assert_eq!(read_pod(r.as_fd()), Some(PodNews::Asked));
+        // The byte was consumed: another child polling the same pipe would not stop as well.
+        assert_eq!(read_pod(r.as_fd()), None);
+        drop(w);
+        assert_eq!(read_pod(r.as_fd()), Some(PodNews::MasterGone));
+    }
+
+    #[test]
+    fn wait_reports_a_readable_pipe_of_death() {
+        let (wake_r, _wake_w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).unwrap();
+        let (pod_r, pod_w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).unwrap();
+        let zero = PollTimeout::from(0u16);
+        assert_eq!(wait(wake_r.as_fd(), Some(pod_r.as_fd()), zero), Ok(false));
+        drop(pod_w);
+        assert_eq!(wait(wake_r.as_fd(), Some(pod_r.as_fd()), zero), Ok(true));
+        assert_eq!(wait(wake_r.as_fd(), None, zero), Ok(false));
+    }
+}

@@ -1,0 +1,69 @@
+//! # mpm_worker
+//!
+//! mapache's worker multi-processing module, after Apache httpd's: a hybrid of processes and
+//! threads. A single-threaded master forks StartServers child processes; each child runs
+//! ThreadsPerChild worker threads and one listener thread. The listener accepts a connection only
+//! when a worker is idle and hands it to that worker, which has the core serve it whole
+//! (`serve_connection`, keep-alive included). A crash takes one child's connections down, not the
+//! server: the master logs it and forks a replacement.
+//!
+//! Not here yet: spare-thread maintenance across children (MinSpareThreads/MaxSpareThreads are
+//! read and corrected but not acted on: it needs a scoreboard), restarts (HUP and USR1 are logged
+//! and ignored by the master).
+//!
+//! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
+
+mod child;
+mod handoff;
+mod listener;
+mod master;
+mod settings;
+mod signals;
+
+use mapache_plugin_api::mapache_module;
+use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
+use settings::Settings;
+
+/// The module's value: the corrected settings, read once in the master before any fork.
+pub struct Worker {
+    settings: Settings,
+}
+
+impl MpmModule for Worker {
+    fn init(config: &Config<'_>) -> Result<Self, String> {
+        let (settings, notes) = Settings::read(|name| config.number::<u32>(name))?;
+        for (level, msg) in notes {
+            log(level, &msg);
+        }
+        Ok(Worker { settings })
+    }
+
+    fn run(&self, ctx: &MpmContext<'_>) -> MpmExit {
+        if ctx.one_process() {
+            child::run_one_process(ctx, self.settings.threads_per_child)
+        } else {
+            master::run(ctx, &self.settings)
+        }
+    }
+}
+
+mapache_module! {
+    symbol: mpm_worker_module,
+    name: "mpm_worker",
+    mpm: Worker,
+    flags: mapache_plugin_api::abi::MAPACHE_MPM_THREADED | mapache_plugin_api::abi::MAPACHE_MPM_FORKED,
+    directives: [
+        ("StartServers", TAKE1, SERVER, "Number of child processes launched at server startup"),
+        ("ServerLimit", TAKE1, SERVER, "Maximum number of child processes for this run of Apache"),
+        ("ThreadsPerChild", TAKE1, SERVER, "Number of threads each child creates"),
+        ("ThreadLimit", TAKE1, SERVER,
+            "Maximum number of worker threads per child process for this run of Apache - Upper limit for ThreadsPerChild"),
+        ("MinSpareThreads", TAKE1, SERVER, "Minimum number of idle threads, to handle request spikes"),
+        ("MaxSpareThreads", TAKE1, SERVER, "Maximum number of idle threads"),
+        ("MaxRequestWorkers", TAKE1, SERVER, "Maximum number of threads alive at the same time"),
+        ("MaxClients", TAKE1, SERVER, "Deprecated name of MaxRequestWorkers"),
+        ("MaxConnectionsPerChild", TAKE1, SERVER,
+            "Maximum number of connections a particular child serves before dying."),
+        ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
+    ],
+}

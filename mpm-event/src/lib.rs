@@ -1,0 +1,83 @@
+//! # mpm_event
+//!
+//! mapache's event multi-processing module, after Apache httpd's: a single-threaded master forks
+//! StartServers child processes (the same master as mpm_prefork's). Each child runs a listener
+//! thread and ThreadsPerChild worker threads. The listener polls the listening sockets and every
+//! connection that waits, with one epoll; it reads request heads itself and hands a connection to
+//! a worker only once a head is complete, so slow clients and idle keep-alive connections hold no
+//! thread (unlike Apache's event MPM, which reads heads on its workers: see `listener`).
+//!
+//! The process side (master loop, signals, crash replacement, `-X`) is mpm_prefork's design;
+//! what is new is `listener` (the epoll loop), `pool` (the worker threads), `table` (the
+//! connections and their keep-alive list), `timers` (deadlines without a thread each) and
+//! `admission` (when a child stops accepting).
+//!
+//! Not here yet: spare-thread maintenance (MinSpareThreads/MaxSpareThreads are read and
+//! corrected, StartServers children are kept alive), restarts (HUP and USR1 are logged and
+//! ignored), a scoreboard.
+//!
+//! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
+
+mod admission;
+mod child;
+mod listener;
+mod master;
+mod pool;
+mod settings;
+mod signals;
+mod table;
+mod timers;
+
+use mapache_plugin_api::abi::{MAPACHE_MPM_ASYNC, MAPACHE_MPM_FORKED, MAPACHE_MPM_THREADED};
+use mapache_plugin_api::mapache_module;
+use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
+use settings::Settings;
+
+/// The module's value: the corrected settings, read once in the master before any fork.
+pub struct Event {
+    settings: Settings,
+}
+
+impl MpmModule for Event {
+    fn init(config: &Config<'_>) -> Result<Self, String> {
+        let (settings, notes) = Settings::read(
+            |name| config.number::<u32>(name),
+            |name| config.number::<f64>(name),
+        )?;
+        for (level, msg) in notes {
+            log(level, &msg);
+        }
+        Ok(Event { settings })
+    }
+
+    fn run(&self, ctx: &MpmContext<'_>) -> MpmExit {
+        if ctx.one_process() {
+            child::run_one_process(ctx, &self.settings)
+        } else {
+            master::run(ctx, &self.settings)
+        }
+    }
+}
+
+mapache_module! {
+    symbol: mpm_event_module,
+    name: "mpm_event",
+    mpm: Event,
+    flags: MAPACHE_MPM_THREADED | MAPACHE_MPM_FORKED | MAPACHE_MPM_ASYNC,
+    directives: [
+        ("StartServers", TAKE1, SERVER, "Number of child processes launched at server startup"),
+        ("ServerLimit", TAKE1, SERVER, "Maximum number of child processes for this run of Apache"),
+        ("ThreadsPerChild", TAKE1, SERVER, "Number of threads each child creates"),
+        ("ThreadLimit", TAKE1, SERVER,
+            "Maximum number of worker threads per child process for this run of Apache - Upper limit for ThreadsPerChild"),
+        ("MinSpareThreads", TAKE1, SERVER, "Minimum number of idle threads, to handle request spikes"),
+        ("MaxSpareThreads", TAKE1, SERVER, "Maximum number of idle threads"),
+        ("MaxRequestWorkers", TAKE1, SERVER, "Maximum number of threads alive at the same time"),
+        ("MaxClients", TAKE1, SERVER, "Deprecated name of MaxRequestWorkers"),
+        ("MaxConnectionsPerChild", TAKE1, SERVER,
+            "Maximum number of connections a particular child serves before dying."),
+        ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
+        ("AsyncRequestWorkerFactor", TAKE1, SERVER,
+            "How many additional connects will be accepted per idle worker thread"),
+    ],
+}

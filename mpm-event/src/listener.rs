@@ -1,0 +1,802 @@
+//! The listener thread of a child: one epoll over the listening sockets and every connection that
+//! waits, so that waiting costs a table entry and a timer, never a thread.
+//!
+//! A connection lives here while it waits to be readable (a request head arriving, or an idle
+//! keep-alive connection) or writable (queued output). The listener reads what arrives, 16 KiB at
+//! a time into one buffer, and feeds it to the core; only when the core has a complete request
+//! head does the connection go to a worker thread, and it comes back when the worker is done with
+//! it. Slow clients therefore hold no worker (Puma's reactor, nginx), unlike Apache's event MPM,
+//! which still reads request heads on its workers.
+//!
+//! Every connection descriptor is registered with `EPOLLONESHOT`: one event disarms it, so a
+//! connection handed to a worker produces no events until the listener re-arms it. The epoll
+//! token carries the table key and its generation, so an event or a worker result about a
+//! connection that is gone is told apart from one about a new connection in the same place.
+//!
+//! The listener never blocks but in `epoll_wait`. What may block goes to a worker: serving
+//! requests, answering an expired wait (a 408 may have to be written), and any close the core
+//! may linger on (`conn_close` may block for a lingering close). Only a connection whose client
+//! has finished (end of stream, or a reset) is closed by the listener itself: there is nothing
+//! left to read, so nothing to linger on. That is the common end of a keep-alive connection.
+
+use crate::admission::{self, Load};
+use crate::master::RESTART_IGNORED;
+use crate::pool::{Done, Pool, Task};
+use crate::signals;
+use crate::table::Table;
+use crate::timers::Timers;
+use mapache_plugin_api::sdk::{log, Conn, ConnState, Level, Listener, MpmContext};
+use nix::errno::Errno;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::socket::{accept4, SockFlag};
+use std::os::fd::{BorrowedFd, RawFd};
+use std::time::{Duration, Instant};
+
+/// Bytes read from a connection per readable event.
+const READ_CHUNK: usize = 16 * 1024;
+/// Connections accepted from one listening socket per wake-up, so that a burst is spread over
+/// the children.
+const ACCEPT_BATCH: usize = 8;
+/// Idle keep-alive connections closed per loop turn when shedding.
+const SHED_BATCH: usize = 64;
+/// Keep-alive connections idle for less than this are not shed: such a client is usually about
+/// to send its next request, and closing it would only make it connect again.
+const SHED_MIN_IDLE: Duration = Duration::from_secs(1);
+/// Events taken per `epoll_wait`.
+const EVENTS: usize = 256;
+/// How long accepting pauses after the process ran out of descriptors or memory.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+/// Interval between two reports of the same accept failure.
+const ACCEPT_FAILURE_REPORT: Duration = Duration::from_secs(10);
+/// Stands for a deadline too far away to represent.
+const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Longest sleep in `epoll_wait`; signals and results wake it earlier.
+const MAX_WAIT_MS: u16 = 1000;
+
+/// Token of the signal self-pipe.
+const WAKE: u64 = 0;
+/// Token of the workers' eventfd.
+const DONE: u64 = 1;
+/// Token of the pipe of death.
+const POD: u64 = 2;
+/// Token of listening socket 0; socket `i` is `LISTENER + i`. Connection tokens are at least
+/// `1 << 32` (their generation is never 0).
+const LISTENER: u64 = 16;
+
+fn conn_token(key: usize, gen: u32) -> u64 {
+    (u64::from(gen) << 32) | key as u64
+}
+
+fn read_flags() -> EpollFlags {
+    EpollFlags::EPOLLIN | EpollFlags::EPOLLRDHUP | EpollFlags::EPOLLONESHOT
+}
+
+fn write_flags() -> EpollFlags {
+    EpollFlags::EPOLLOUT | EpollFlags::EPOLLONESHOT
+}
+
+fn borrow(fd: RawFd) -> BorrowedFd<'static> {
+    // SAFETY: used only for descriptors that stay open while the listener uses them: the core's
+    // listeners, and sockets of connections in the table (closed only after leaving it).
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
+/// Why the listener loop ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// A stop signal: end now.
+    Stopped,
+    /// The pipe of death reached end of file: the master is gone.
+    MasterGone,
+    /// A graceful stop finished: no connection is left.
+    Drained,
+    /// An error that the loop cannot go on after.
+    Failed(String),
+}
+
+/// What the listener does with a child's limits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Options {
+    /// Stop accepting and finish after this many connections (`MaxConnectionsPerChild`); 0 for
+    /// no limit.
+    pub(crate) max_connections: u32,
+    /// `AsyncRequestWorkerFactor`.
+    pub(crate) factor: f64,
+    /// Other children accept on the same listening sockets.
+    pub(crate) shared: bool,
+}
+
+/// Where a connection in the table is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Parked until readable.
+    Reading,
+    /// Parked until writable.
+    Writing,
+    /// With a worker thread (queued or being served).
+    Busy,
+}
+
+/// The listener's record of one connection.
+struct Parked {
+    fd: RawFd,
+    /// `None` while a worker has it.
+    conn: Option<Conn>,
+    phase: Phase,
+    /// Bytes were fed since the connection was last parked: a request head is arriving.
+    fed: bool,
+    /// At least one request was served on it.
+    served: bool,
+    /// The client has finished: end of stream or an error was read. Closing it cannot linger.
+    finished: bool,
+    /// Sequence of its armed deadline; 0 when none is armed.
+    timer: u32,
+    /// When it last entered the keep-alive list.
+    idle_since: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    busy: usize,
+    writing: usize,
+}
+
+impl Counts {
+    fn leave(&mut self, phase: Phase) {
+        match phase {
+            Phase::Busy => self.busy -= 1,
+            Phase::Writing => self.writing -= 1,
+            Phase::Reading => {}
+        }
+    }
+
+    fn enter(&mut self, phase: Phase) {
+        match phase {
+            Phase::Busy => self.busy += 1,
+            Phase::Writing => self.writing += 1,
+            Phase::Reading => {}
+        }
+    }
+}
+
+fn timer_is_live(table: &Table<Parked>, key: usize, seq: u32) -> bool {
+    table
+        .at(key)
+        .is_some_and(|s| s.value.timer == seq && s.value.phase != Phase::Busy)
+}
+
+/// One child's listener: the epoll, the connection table, the deadlines, the worker pool.
+pub(crate) struct ListenerLoop<'a> {
+    ctx: &'a MpmContext<'a>,
+    epoll: Epoll,
+    listeners: Vec<Listener<'a>>,
+    wake: BorrowedFd<'a>,
+    pod: Option<BorrowedFd<'a>>,
+    pool: Pool,
+    opts: Options,
+    table: Table<Parked>,
+    timers: Timers,
+    next_timer: u32,
+    counts: Counts,
+    /// The listening sockets are in the epoll.
+    accepting: bool,
+    /// Accepting is paused until then (out of descriptors).
+    paused_until: Option<Instant>,
+    last_accept_failure: Option<Instant>,
+    accepted: u64,
+    /// A graceful stop is under way: no more accepts, no more keep-alive.
+    draining: bool,
+    /// Other processes accept on the same sockets: take turns with them.
+    rotate: bool,
+    buf: Box<[u8]>,
+    done: Vec<Done>,
+    events: Vec<EpollEvent>,
+}
+
+impl<'a> ListenerLoop<'a> {
+    /// Sets up the epoll with the self-pipe, the workers' wake-up and the pipe of death (the
+    /// listening sockets are added when accepting starts).
+    pub(crate) fn new(
+        ctx: &'a MpmContext<'a>,
+        pool: Pool,
+        wake: BorrowedFd<'a>,
+        pod: Option<BorrowedFd<'a>>,
+        opts: Options,
+    ) -> Result<ListenerLoop<'a>, String> {
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)
+            .map_err(|e| format!("epoll_create: {e}"))?;
+        let add = |fd: BorrowedFd<'_>, token: u64| {
+            epoll
+                .add(fd, EpollEvent::new(EpollFlags::EPOLLIN, token))
+                .map_err(|e| format!("epoll_ctl: {e}"))
+        };
+        add(wake, WAKE)?;
+        add(pool.wake_fd(), DONE)?;
+        if let Some(pod) = pod {
+            add(pod, POD)?;
+        }
+        Ok(ListenerLoop {
+            ctx,
+            listeners: ctx.listeners(),
+            epoll,
+            wake,
+            pod,
+            done: Vec::with_capacity(pool.size() * 2),
+            pool,
+            opts,
+            table: Table::new(),
+            timers: Timers::new(),
+            next_timer: 1,
+            counts: Counts::default(),
+            accepting: false,
+            paused_until: None,
+            last_accept_failure: None,
+            accepted: 0,
+            draining: false,
+            rotate: opts.shared,
+            buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
+            events: vec![EpollEvent::empty(); EVENTS],
+        })
+    }
+
+    /// Runs until a stop, the end of a graceful stop, or a failure.
+    pub(crate) fn run(&mut self) -> Ended {
+        loop {
+            if signals::stop_requested() {
+                return Ended::Stopped;
+            }
+            if signals::graceful_stop_requested() {
+                self.drain();
+            }
+            if signals::take_restart_request() {
+                log(Level::Notice, RESTART_IGNORED);
+            }
+            self.shed_keepalive();
+            let now = Instant::now();
+            if let Err(e) = self.update_accepting(now) {
+                return Ended::Failed(e);
+            }
+            if self.draining && self.table.is_empty() {
+                return Ended::Drained;
+            }
+            let timeout = self.wait_timeout(now);
+            let n = match self.epoll.wait(&mut self.events, timeout) {
+                Ok(n) => n,
+                Err(Errno::EINTR) => 0,
+                Err(e) => return Ended::Failed(format!("epoll_wait: {e}")),
+            };
+            for i in 0..n {
+                let event = self.events[i];
+                match event.data() {
+                    WAKE => signals::drain(self.wake),
+                    DONE => self.collect_done(),
+                    POD => match self.read_pod() {
+                        Some(true) => self.drain(),
+                        Some(false) => return Ended::MasterGone,
+                        None => {}
+                    },
+                    t if t < 1 << 32 => {
+                        if let Err(e) = self.accept_from((t - LISTENER) as usize) {
+                            return Ended::Failed(e);
+                        }
+                    }
+                    t => self.on_event((t & 0xffff_ffff) as usize, (t >> 32) as u32),
+                }
+            }
+            self.expire_due(Instant::now());
+        }
+    }
+
+    /// Ends the loop: closes the connections the listener holds (on workers when they may
+    /// block), lets the workers finish what they have until `deadline`, then drops what is left.
+    pub(crate) fn finish(mut self, deadline: Instant) {
+        for key in self.table.keys() {
+            let parked = self
+                .table
+                .at(key)
+                .is_some_and(|s| s.value.phase != Phase::Busy);
+            if parked {
+                self.close(key);
+            }
+        }
+        let pool = self.pool;
+        pool.finish(deadline);
+    }
+
+    /// Starts a graceful stop: accept no more (the listening sockets leave the epoll at the top
+    /// of the loop), let the pipe of death's next byte go to another child, close the idle
+    /// keep-alive connections, and close every connection once its current request is served.
+    fn drain(&mut self) {
+        if self.draining {
+            return;
+        }
+        self.draining = true;
+        if let Some(pod) = self.pod {
+            let _ = self.epoll.delete(pod);
+        }
+        while let Some(key) = self.table.keepalive_oldest() {
+            self.close(key);
+        }
+    }
+
+    fn load(&self) -> Load {
+        Load {
+            threads: self.pool.size(),
+            idle: self.pool.idle(),
+            demand: self.counts.busy + self.counts.writing + self.table.keepalive_len(),
+        }
+    }
+
+    /// Adds the listening sockets to the epoll or takes them out, as admission says. Each child
+    /// adds the shared sockets with `EPOLLEXCLUSIVE`, so a new connection wakes one child rather
+    /// than all, and a connection still queued when a child exits stays for the others.
+    fn update_accepting(&mut self, now: Instant) -> Result<(), String> {
+        let paused = self.paused_until.is_some_and(|t| now < t);
+        let want = !self.draining
+            && !paused
+            && !admission::above_limit(self.load(), self.opts.factor, !self.accepting);
+        if want == self.accepting {
+            return Ok(());
+        }
+        for (i, l) in self.listeners.iter().enumerate() {
+            let fd = borrow(l.fd);
+            let done = if want {
+                let flags = EpollFlags::EPOLLIN | EpollFlags::EPOLLEXCLUSIVE;
+                self.epoll
+                    .add(fd, EpollEvent::new(flags, LISTENER + i as u64))
+            } else {
+                self.epoll.delete(fd)
+            };
+            done.map_err(|e| format!("epoll_ctl on listener {}: {e}", l.addr))?;
+        }
+        self.accepting = want;
+        if want {
+            self.paused_until = None;
+        }
+        Ok(())
+    }
+
+    /// How long `epoll_wait` may sleep: until the nearest deadline, the end of an accept pause,
+    /// or [`MAX_WAIT_MS`].
+    fn wait_timeout(&mut self, now: Instant) -> EpollTimeout {
+        let table = &self.table;
+        let mut until = self.timers.next(|k, s| timer_is_live(table, k, s));
+        if !self.accepting {
+            if let Some(p) = self.paused_until {
+                until = Some(until.map_or(p, |u| u.min(p)));
+            }
+        }
+        let ms = match until {
+            None => MAX_WAIT_MS,
+            Some(at) => {
+                let left = at.saturating_duration_since(now);
+                // Rounded up, so the loop does not spin through the last fraction of a ms.
+                left.as_micros().div_ceil(1000).min(u128::from(MAX_WAIT_MS)) as u16
+            }
+        };
+        EpollTimeout::from(ms)
+    }
+
+    /// Accepts up to [`ACCEPT_BATCH`] connections from listening socket `i`, then moves this
+    /// child to the back of the socket's queue of waiters.
+    ///
+    /// With `EPOLLEXCLUSIVE`, Linux hands each new connection to the first epoll in the socket's
+    /// wait queue, whether or not its thread is waiting: without a turn, the child that
+    /// registered first would take nearly every connection while the others idle. Removing the
+    /// socket and adding it again after a batch puts this child last, so connections go round the
+    /// children. A connection still queued is not lost: the socket is ready again at once.
+    fn accept_from(&mut self, i: usize) -> Result<(), String> {
+        let Some(listener) = self.listeners.get(i).copied() else {
+            return Ok(());
+        };
+        let before = self.accepted;
+        let ended = self.accept_batch(listener);
+        if self.rotate && self.accepting && self.accepted != before {
+            let fd = borrow(listener.fd);
+            let flags = EpollFlags::EPOLLIN | EpollFlags::EPOLLEXCLUSIVE;
+            self.epoll
+                .delete(fd)
+                .and_then(|()| {
+                    self.epoll
+                        .add(fd, EpollEvent::new(flags, LISTENER + i as u64))
+                })
+                .map_err(|e| format!("epoll_ctl on listener {}: {e}", listener.addr))?;
+        }
+        ended
+    }
+
+    fn accept_batch(&mut self, listener: Listener<'a>) -> Result<(), String> {
+        for _ in 0..ACCEPT_BATCH {
+            if self.draining {
+                break;
+            }
+            match accept4(
+                listener.fd,
+                SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+            ) {
+                Ok(fd) => {
+                    self.open(fd);
+                    self.accepted += 1;
+                    let max = u64::from(self.opts.max_connections);
+                    if max != 0 && self.accepted >= max {
+                        self.drain();
+                    }
+                }
+                Err(Errno::EAGAIN) => break,
+                Err(e) if accept_error_is_transient(e) => {}
+                Err(e) if accept_error_is_exhaustion(e) => {
+                    let now = Instant::now();
+                    self.paused_until = Some(now + ACCEPT_PAUSE);
+                    if self
+                        .last_accept_failure
+                        .is_none_or(|t| now.duration_since(t) >= ACCEPT_FAILURE_REPORT)
+                    {
+                        self.last_accept_failure = Some(now);
+                        log(
+                            Level::Error,
+                            &format!(
+                                "accept on {}: {e} (client socket); no new connections for {} ms",
+                                listener.addr,
+                                ACCEPT_PAUSE.as_millis()
+                            ),
+                        );
+                    }
+                    break;
+                }
+                Err(e) => return Err(format!("accept on {}: {e}", listener.addr)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a new connection: hands it to the core and parks it until readable.
+    fn open(&mut self, fd: RawFd) {
+        let conn = self.ctx.conn_open(fd);
+        let fd = conn.fd();
+        let (key, gen) = self.table.insert(Parked {
+            fd,
+            conn: Some(conn),
+            phase: Phase::Reading,
+            fed: false,
+            served: false,
+            finished: false,
+            timer: 0,
+            idle_since: Instant::now(),
+        });
+        let event = EpollEvent::new(read_flags(), conn_token(key, gen));
+        if let Err(e) = self.epoll.add(borrow(fd), event) {
+            log(
+                Level::Error,
+                &format!("epoll_ctl on a new connection: {e}; closing it"),
+            );
+            self.close(key);
+            return;
+        }
+        self.arm_timer(key);
+    }
+
+    /// An event on connection `key` of generation `gen`.
+    fn on_event(&mut self, key: usize, gen: u32) {
+        let Some(p) = self.table.get_mut(key, gen) else {
+            // The connection is gone (closed, or handed over to expire): a stale event.
+            return;
+        };
+        match p.phase {
+            Phase::Reading => self.on_readable(key),
+            Phase::Writing => self.on_writable(key),
+            Phase::Busy => {}
+        }
+    }
+
+    fn on_readable(&mut self, key: usize) {
+        let Some(slot) = self.table.at_mut(key) else {
+            return;
+        };
+        let p = &mut slot.value;
+        let Some(conn) = p.conn.as_mut() else {
+            return;
+        };
+        // SAFETY: reads into the listener's own buffer, within its length, from the
+        // connection's socket, which is open while it is in the table.
+        let n = unsafe { libc::read(p.fd, self.buf.as_mut_ptr().cast(), self.buf.len()) };
+        let state = if n > 0 {
+            p.fed = true;
+            conn.feed(&self.buf[..n as usize])
+        } else if n == 0 {
+            p.finished = true;
+            conn.feed(&[])
+        } else {
+            match Errno::last() {
+                Errno::EAGAIN | Errno::EINTR => {
+                    self.rearm(key, read_flags());
+                    return;
+                }
+                // Reset by the peer, or worse: nothing more will come.
+                _ => {
+                    p.finished = true;
+                    ConnState::Close
+                }
+            }
+        };
+        if n > 0 {
+            self.table.unlink(key);
+        }
+        self.advance(key, state);
+    }
+
+    fn on_writable(&mut self, key: usize) {
+        let Some(conn) = self.table.at_mut(key).and_then(|s| s.value.conn.as_mut()) else {
+            return;
+        };
+        let state = conn.write();
+        self.advance(key, state);
+    }
+
+    /// Acts on what the core says connection `key` (held by the listener) waits for next.
+    fn advance(&mut self, key: usize, state: ConnState) {
+        match state {
+            ConnState::NeedRead => self.park(key, Phase::Reading),
+            ConnState::NeedWrite => self.park(key, Phase::Writing),
+            ConnState::Ready => self.hand_to_worker(key),
+            ConnState::Close => self.close(key),
+        }
+    }
+
+    /// Parks connection `key` until readable or writable, with a deadline.
+    fn park(&mut self, key: usize, phase: Phase) {
+        let draining = self.draining;
+        let Some(slot) = self.table.at_mut(key) else {
+            return;
+        };
+        let gen = slot.gen;
+        let p = &mut slot.value;
+        let keepalive = phase == Phase::Reading && p.served && !p.fed;
+        if keepalive && draining {
+            self.close(key);
+            return;
+        }
+        self.counts.leave(p.phase);
+        self.counts.enter(phase);
+        p.phase = phase;
+        let fd = p.fd;
+        if keepalive {
+            p.idle_since = Instant::now();
+            self.table.keepalive_push(key);
+        }
+        let flags = match phase {
+            Phase::Writing => write_flags(),
+            _ => read_flags(),
+        };
+        if let Err(e) = self.epoll.modify(
+            borrow(fd),
+            &mut EpollEvent::new(flags, conn_token(key, gen)),
+        ) {
+            log(
+                Level::Error,
+                &format!("epoll_ctl: {e}; closing a connection"),
+            );
+            self.close(key);
+            return;
+        }
+        self.arm_timer(key);
+    }
+
+    /// Re-arms the epoll registration of connection `key` without touching its deadline.
+    fn rearm(&mut self, key: usize, flags: EpollFlags) {
+        let Some(slot) = self.table.at(key) else {
+            return;
+        };
+        let token = conn_token(key, slot.gen);
+        if let Err(e) = self
+            .epoll
+            .modify(borrow(slot.value.fd), &mut EpollEvent::new(flags, token))
+        {
+            log(
+                Level::Error,
+                &format!("epoll_ctl: {e}; closing a connection"),
+            );
+            self.close(key);
+        }
+    }
+
+    /// Sets connection `key`'s deadline from the core's `timeout_ms`.
+    fn arm_timer(&mut self, key: usize) {
+        let seq = self.next_timer;
+        self.next_timer = self.next_timer.checked_add(1).unwrap_or(1);
+        let Some(slot) = self.table.at_mut(key) else {
+            return;
+        };
+        let Some(conn) = slot.value.conn.as_ref() else {
+            return;
+        };
+        let now = Instant::now();
+        // A wait too long to represent is as good as none.
+        let at = now
+            .checked_add(Duration::from_millis(conn.timeout_ms()))
+            .unwrap_or(now + FOREVER);
+        slot.value.timer = seq;
+        let live = self.table.len() - self.counts.busy;
+        let table = &self.table;
+        self.timers
+            .arm(at, key, seq, live, |k, s| timer_is_live(table, k, s));
+    }
+
+    /// Hands connection `key` (a complete request head is buffered) to a worker.
+    fn hand_to_worker(&mut self, key: usize) {
+        self.table.unlink(key);
+        let Some(slot) = self.table.at_mut(key) else {
+            return;
+        };
+        let gen = slot.gen;
+        let p = &mut slot.value;
+        let Some(conn) = p.conn.take() else {
+            return;
+        };
+        self.counts.leave(p.phase);
+        self.counts.enter(Phase::Busy);
+        p.phase = Phase::Busy;
+        p.timer = 0;
+        self.pool.submit(Task::Process { key, gen, conn });
+    }
+
+    /// Closes connection `key`: here when its client has finished, on a worker otherwise.
+    fn close(&mut self, key: usize) {
+        let Some(p) = self.table.remove(key) else {
+            return;
+        };
+        self.counts.leave(p.phase);
+        let Some(conn) = p.conn else {
+            return;
+        };
+        if p.finished {
+            drop(conn);
+        } else {
+            self.pool.submit(Task::Close(conn));
+        }
+    }
+
+    /// Acts on the deadlines that passed: re-arms those the core extended (it may allow more
+    /// time as data arrives), expires the others.
+    fn expire_due(&mut self, now: Instant) {
+        loop {
+            let table = &self.table;
+            let Some(key) = self.timers.pop_due(now, |k, s| timer_is_live(table, k, s)) else {
+                break;
+            };
+            let left = self
+                .table
+                .at(key)
+                .and_then(|s| s.value.conn.as_ref())
+                .map_or(0, Conn::timeout_ms);
+            if left > 0 {
+                self.arm_timer(key);
+                continue;
+            }
+            let Some(p) = self.table.remove(key) else {
+                continue;
+            };
+            self.counts.leave(p.phase);
+            if let Some(conn) = p.conn {
+                self.pool.submit(Task::Expire(conn));
+            }
+        }
+    }
+
+    /// Closes idle keep-alive connections, oldest first, while every worker is busy and
+    /// requests wait for one.
+    fn shed_keepalive(&mut self) {
+        if !admission::shed_keepalive(self.pool.idle(), self.pool.queued()) {
+            return;
+        }
+        let now = Instant::now();
+        for _ in 0..SHED_BATCH {
+            let Some(key) = self.table.keepalive_oldest() else {
+                break;
+            };
+            let idle_since = self.table.at(key).map_or(now, |s| s.value.idle_since);
+            if now.duration_since(idle_since) < SHED_MIN_IDLE {
+                break;
+            }
+            self.close(key);
+        }
+    }
+
+    /// Takes the workers' results.
+    fn collect_done(&mut self) {
+        let mut done = std::mem::take(&mut self.done);
+        self.pool.take_done(&mut done);
+        for d in done.drain(..) {
+            match d {
+                Done::Parked {
+                    key,
+                    gen,
+                    conn,
+                    state,
+                } => {
+                    let Some(p) = self.table.get_mut(key, gen) else {
+                        // Cannot happen: the listener keeps busy entries until they come back.
+                        self.pool.submit(Task::Close(conn));
+                        continue;
+                    };
+                    p.conn = Some(conn);
+                    p.fed = false;
+                    p.served = true;
+                    self.advance(key, state);
+                }
+                Done::Closed { key, gen } => {
+                    if self.table.get_mut(key, gen).is_some() {
+                        if let Some(p) = self.table.remove(key) {
+                            self.counts.leave(p.phase);
+                        }
+                    }
+                }
+                Done::Freed => {}
+            }
+        }
+        self.done = done;
+    }
+
+    /// Reads the pipe of death after epoll said it is readable: `Some(true)` when this child is
+    /// asked to stop gracefully, `Some(false)` when the master is gone, `None` when another
+    /// child took the byte first.
+    fn read_pod(&self) -> Option<bool> {
+        let pod = self.pod?;
+        let mut byte = [0u8; 1];
+        match nix::unistd::read(pod, &mut byte) {
+            Ok(0) => Some(false),
+            Ok(_) => Some(true),
+            Err(_) => None,
+        }
+    }
+}
+
+/// Errors of accept(2) after which the next connection can be accepted: another child took the
+/// connection, the client gave up, or Linux passed on a network error of the new socket.
+fn accept_error_is_transient(e: Errno) -> bool {
+    matches!(
+        e,
+        Errno::EINTR
+            | Errno::ECONNABORTED
+            | Errno::EPROTO
+            | Errno::EPERM
+            | Errno::ENETDOWN
+            | Errno::ENOPROTOOPT
+            | Errno::EHOSTDOWN
+            | Errno::ENONET
+            | Errno::EHOSTUNREACH
+            | Errno::EOPNOTSUPP
+            | Errno::ENETUNREACH
+    )
+}
+
+/// Errors of accept(2) that say the process or the system is out of descriptors or memory:
+/// accepting pauses rather than spins, and resumes by itself.
+fn accept_error_is_exhaustion(e: Errno) -> bool {
+    matches!(
+        e,
+        Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_tokens_never_collide_with_fixed_ones() {
+        assert!(conn_token(0, 1) >= 1 << 32);
+        let t = conn_token(12345, 77);
+        assert_eq!(((t & 0xffff_ffff) as usize, (t >> 32) as u32), (12345, 77));
+        const { assert!(LISTENER + 1000 < 1 << 32) };
+    }
+
+    #[test]
+    fn accept_errors_are_sorted() {
+        assert!(accept_error_is_transient(Errno::ECONNABORTED));
+        assert!(!accept_error_is_transient(Errno::EMFILE));
+        assert!(accept_error_is_exhaustion(Errno::EMFILE));
+        assert!(accept_error_is_exhaustion(Errno::ENFILE));
+        assert!(!accept_error_is_exhaustion(Errno::EBADF));
+        assert!(!accept_error_is_transient(Errno::EBADF));
+    }
+}

@@ -88,7 +88,9 @@
 #define MAPACHE_MPM_FAILED 2
 
 // Connection state: nothing to do until the socket is readable; read, then call `conn_feed`.
-// An MPM may park the connection in its poller (keep-alive, or a partial request head).
+// An MPM may park the connection in its poller (keep-alive, a partial request head, or a
+// lingering close after a closing response, where the core drops what arrives until the client
+// is done and then answers `MAPACHE_CONN_CLOSE`).
 #define MAPACHE_CONN_NEED_READ 1
 
 // Connection state: at least one complete request head is buffered; call `conn_process`,
@@ -294,8 +296,10 @@ typedef struct MapacheHost {
   // Tells the core that the current wait expired. Answers 408 when a request was partly read.
   // Returns `MAPACHE_CONN_CLOSE`.
   int32_t (*conn_expire)(struct MapacheConn *conn);
-  // Closes the connection (with a lingering close when needed) and frees it. `conn` is invalid
-  // afterwards.
+  // Closes the connection and frees it; `conn` is invalid afterwards. When a lingering close is
+  // still under way (after `conn_expire` answered 408, or when an MPM closes a connection that
+  // was lingering) this blocks until the client is done, at most 2 s without data and 30 s in
+  // all: call it on a worker thread, never on an event loop.
   void (*conn_close)(struct MapacheConn *conn);
   // Flushes logs and runs nothing else: call once in a child before it exits normally.
   void (*child_exit)(void);

@@ -84,7 +84,9 @@ pub const MAPACHE_MPM_RESTART: i32 = 1;
 pub const MAPACHE_MPM_FAILED: i32 = 2;
 
 /// Connection state: nothing to do until the socket is readable; read, then call `conn_feed`.
-/// An MPM may park the connection in its poller (keep-alive, or a partial request head).
+/// An MPM may park the connection in its poller (keep-alive, a partial request head, or a
+/// lingering close after a closing response, where the core drops what arrives until the client
+/// is done and then answers `MAPACHE_CONN_CLOSE`).
 pub const MAPACHE_CONN_NEED_READ: i32 = 1;
 /// Connection state: at least one complete request head is buffered; call `conn_process`,
 /// usually on a worker thread.
@@ -330,8 +332,10 @@ pub struct MapacheHost {
     /// Tells the core that the current wait expired. Answers 408 when a request was partly read.
     /// Returns `MAPACHE_CONN_CLOSE`.
     pub conn_expire: extern "C" fn(conn: *mut MapacheConn) -> i32,
-    /// Closes the connection (with a lingering close when needed) and frees it. `conn` is invalid
-    /// afterwards.
+    /// Closes the connection and frees it; `conn` is invalid afterwards. When a lingering close is
+    /// still under way (after `conn_expire` answered 408, or when an MPM closes a connection that
+    /// was lingering) this blocks until the client is done, at most 2 s without data and 30 s in
+    /// all: call it on a worker thread, never on an event loop.
     pub conn_close: extern "C" fn(conn: *mut MapacheConn),
     /// Flushes logs and runs nothing else: call once in a child before it exits normally.
     pub child_exit: extern "C" fn(),

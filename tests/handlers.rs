@@ -4,10 +4,10 @@
 
 use mapache_tests::*;
 
-fn server(root: &Root) -> Server {
+fn server(mpm: &str, root: &Root) -> Server {
     let body = format!(
         "{}StartServers 1\nTestGreeting hello\n<Location /panic>\nSetHandler test-panic\n</Location>\n<Location /echo>\nSetHandler test-echo\n</Location>\n<Location /stream>\nSetHandler test-stream\n</Location>\n<Location /greet>\nSetHandler test-greeting\n</Location>\n<Location /greet/fr>\nTestGreeting bonjour\n</Location>\n<Location /teapot>\nSetHandler test-teapot\n</Location>\n<Location /nobody>\nSetHandler no-such-handler\n</Location>\n",
-        standard_modules()
+        modules_for(mpm)
     );
     root.config(&body);
     root.write("htdocs/a.txt", b"file");
@@ -16,8 +16,14 @@ fn server(root: &Root) -> Server {
 
 #[test]
 fn panicking_handler_answers_500_and_the_server_goes_on() {
+    for mpm in mpms() {
+        panicking_handler_answers_500_and_the_server_goes_on_on(mpm);
+    }
+}
+
+fn panicking_handler_answers_500_and_the_server_goes_on_on(mpm: &str) {
     let root = Root::new();
-    let s = server(&root);
+    let s = server(mpm, &root);
     for _ in 0..3 {
         assert_eq!(s.get("/panic").status, 500);
         assert_eq!(s.get("/a.txt").status, 200);
@@ -32,8 +38,14 @@ fn panicking_handler_answers_500_and_the_server_goes_on() {
 
 #[test]
 fn module_directive_follows_sections() {
+    for mpm in mpms() {
+        module_directive_follows_sections_on(mpm);
+    }
+}
+
+fn module_directive_follows_sections_on(mpm: &str) {
     let root = Root::new();
-    let s = server(&root);
+    let s = server(mpm, &root);
     assert_eq!(s.get("/greet").body, b"hello\n");
     assert_eq!(s.get("/greet/fr").body, b"bonjour\n");
     assert_eq!(
@@ -45,8 +57,14 @@ fn module_directive_follows_sections() {
 
 #[test]
 fn request_bodies_content_length_and_chunked() {
+    for mpm in mpms() {
+        request_bodies_content_length_and_chunked_on(mpm);
+    }
+}
+
+fn request_bodies_content_length_and_chunked_on(mpm: &str) {
     let root = Root::new();
-    let s = server(&root);
+    let s = server(mpm, &root);
     let raw = s.exchange(b"POST /echo/x?q=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello");
     let r = &parse_responses(&raw, false)[0];
     assert_eq!(r.body, b"POST /echo/x?q=1 HTTP/1.1 5\nhello");
@@ -61,8 +79,14 @@ fn request_bodies_content_length_and_chunked() {
 
 #[test]
 fn expect_continue_is_answered_when_the_handler_reads() {
+    for mpm in mpms() {
+        expect_continue_is_answered_when_the_handler_reads_on(mpm);
+    }
+}
+
+fn expect_continue_is_answered_when_the_handler_reads_on(mpm: &str) {
     let root = Root::new();
-    let s = server(&root);
+    let s = server(mpm, &root);
     use std::io::{Read, Write};
     let mut c = s.connect();
     c.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n").unwrap();
@@ -78,8 +102,14 @@ fn expect_continue_is_answered_when_the_handler_reads() {
 
 #[test]
 fn streamed_body_without_length_is_chunked() {
+    for mpm in mpms() {
+        streamed_body_without_length_is_chunked_on(mpm);
+    }
+}
+
+fn streamed_body_without_length_is_chunked_on(mpm: &str) {
     let root = Root::new();
-    let s = server(&root);
+    let s = server(mpm, &root);
     let r = s.get("/stream?8");
     assert_eq!(r.status, 200);
     assert_eq!(r.header("Transfer-Encoding"), Some("chunked"));
@@ -95,8 +125,14 @@ fn streamed_body_without_length_is_chunked() {
 
 #[test]
 fn handler_status_and_missing_handler() {
+    for mpm in mpms() {
+        handler_status_and_missing_handler_on(mpm);
+    }
+}
+
+fn handler_status_and_missing_handler_on(mpm: &str) {
     let root = Root::new();
-    let s = server(&root);
+    let s = server(mpm, &root);
     let r = s.get("/teapot");
     assert_eq!(r.status, 418);
     assert!(String::from_utf8_lossy(&r.body).contains("418"));
@@ -110,8 +146,14 @@ fn handler_status_and_missing_handler() {
 
 #[test]
 fn framing_errors_get_400_and_close() {
+    for mpm in mpms() {
+        framing_errors_get_400_and_close_on(mpm);
+    }
+}
+
+fn framing_errors_get_400_and_close_on(mpm: &str) {
     let root = Root::new();
-    let s = server(&root);
+    let s = server(mpm, &root);
     let raw = s.exchange(b"GET /a.txt HTTP/1.1\r\n\r\n");
     assert!(
         raw.starts_with(b"HTTP/1.1 400 "),

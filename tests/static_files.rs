@@ -2,8 +2,8 @@
 
 use mapache_tests::*;
 
-fn server_with(root: &Root, extra: &str) -> Server {
-    root.config(&format!("{}StartServers 2\n{extra}", standard_modules()));
+fn server_with(mpm: &str, root: &Root, extra: &str) -> Server {
+    root.config(&format!("{}StartServers 2\n{extra}", modules_for(mpm)));
     Server::start(root, &[])
 }
 
@@ -13,11 +13,17 @@ fn pattern(len: usize) -> Vec<u8> {
 
 #[test]
 fn files_are_served_byte_exact() {
+    for mpm in mpms() {
+        files_are_served_byte_exact_on(mpm);
+    }
+}
+
+fn files_are_served_byte_exact_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/1k.txt", pattern(1024));
     root.write("htdocs/big.bin", pattern(3 * 1024 * 1024 + 7));
     root.write("htdocs/empty.html", b"");
-    let s = server_with(&root, "");
+    let s = server_with(mpm, &root, "");
     for (path, len) in [
         ("/1k.txt", 1024),
         ("/big.bin", 3 * 1024 * 1024 + 7),
@@ -48,9 +54,15 @@ fn files_are_served_byte_exact() {
 
 #[test]
 fn head_has_get_headers_and_no_body() {
+    for mpm in mpms() {
+        head_has_get_headers_and_no_body_on(mpm);
+    }
+}
+
+fn head_has_get_headers_and_no_body_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/a.txt", pattern(500));
-    let s = server_with(&root, "");
+    let s = server_with(mpm, &root, "");
     let raw = s.exchange(b"HEAD /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     let text = String::from_utf8_lossy(&raw);
     assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
@@ -63,8 +75,14 @@ fn head_has_get_headers_and_no_body() {
 
 #[test]
 fn missing_file_is_404_with_html_body() {
+    for mpm in mpms() {
+        missing_file_is_404_with_html_body_on(mpm);
+    }
+}
+
+fn missing_file_is_404_with_html_body_on(mpm: &str) {
     let root = Root::new();
-    let s = server_with(&root, "");
+    let s = server_with(mpm, &root, "");
     let r = s.get("/nope.html");
     assert_eq!(r.status, 404);
     assert!(String::from_utf8_lossy(&r.body).contains("<title>404 Not Found</title>"));
@@ -76,11 +94,18 @@ fn missing_file_is_404_with_html_body() {
 
 #[test]
 fn directory_index_and_slash_redirect() {
+    for mpm in mpms() {
+        directory_index_and_slash_redirect_on(mpm);
+    }
+}
+
+fn directory_index_and_slash_redirect_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/docs/index.html", b"<p>docs</p>");
     root.write("htdocs/other/home.htm", b"home");
     root.write("htdocs/noindex/file.txt", b"x");
     let s = server_with(
+        mpm,
         &root,
         "<Location /other>\nDirectoryIndex index.html home.htm\n</Location>\n",
     );
@@ -98,6 +123,12 @@ fn directory_index_and_slash_redirect() {
 
 #[test]
 fn nothing_outside_the_document_root_is_served() {
+    for mpm in mpms() {
+        nothing_outside_the_document_root_is_served_on(mpm);
+    }
+}
+
+fn nothing_outside_the_document_root_is_served_on(mpm: &str) {
     let root = Root::new();
     root.write("secret.txt", b"secret");
     root.write("htdocs/ok.txt", b"ok");
@@ -107,7 +138,7 @@ fn nothing_outside_the_document_root_is_served() {
         root.path().join("htdocs/link.txt"),
     )
     .unwrap();
-    let s = server_with(&root, "");
+    let s = server_with(mpm, &root, "");
     for target in [
         "/../secret.txt",
         "/%2e%2e/secret.txt",
@@ -139,10 +170,16 @@ fn nothing_outside_the_document_root_is_served() {
 
 #[test]
 fn keep_alive_and_pipelining_on_one_connection() {
+    for mpm in mpms() {
+        keep_alive_and_pipelining_on_one_connection_on(mpm);
+    }
+}
+
+fn keep_alive_and_pipelining_on_one_connection_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/a.txt", b"AAAA");
     root.write("htdocs/b.txt", b"BB");
-    let s = server_with(&root, "");
+    let s = server_with(mpm, &root, "");
     let raw = s.exchange(
         b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /b.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
     );
@@ -176,9 +213,15 @@ fn keep_alive_and_pipelining_on_one_connection() {
 
 #[test]
 fn http10_closes_by_default() {
+    for mpm in mpms() {
+        http10_closes_by_default_on(mpm);
+    }
+}
+
+fn http10_closes_by_default_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/a.txt", b"A");
-    let s = server_with(&root, "");
+    let s = server_with(mpm, &root, "");
     let raw = s.exchange(b"GET /a.txt HTTP/1.0\r\n\r\nGET /a.txt HTTP/1.0\r\n\r\n");
     assert_eq!(
         parse_responses(&raw, false).len(),
@@ -190,9 +233,15 @@ fn http10_closes_by_default() {
 
 #[test]
 fn post_to_a_file_is_refused_and_its_body_consumed() {
+    for mpm in mpms() {
+        post_to_a_file_is_refused_and_its_body_consumed_on(mpm);
+    }
+}
+
+fn post_to_a_file_is_refused_and_its_body_consumed_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/a.txt", b"A");
-    let s = server_with(&root, "");
+    let s = server_with(mpm, &root, "");
     let raw = s.exchange(
         b"POST /a.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello worldGET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
     );
@@ -208,6 +257,12 @@ fn post_to_a_file_is_refused_and_its_body_consumed() {
 
 #[test]
 fn relative_document_root_resolves_against_the_core_server_root() {
+    for mpm in mpms() {
+        relative_document_root_resolves_against_the_core_server_root_on(mpm);
+    }
+}
+
+fn relative_document_root_resolves_against_the_core_server_root_on(mpm: &str) {
     // No ServerRoot line: the root comes from -d, and modules must see the same one.
     let root = Root::new();
     root.write("site/hello.txt", b"relative works");
@@ -215,7 +270,7 @@ fn relative_document_root_resolves_against_the_core_server_root() {
         "conf/httpd.conf",
         format!(
             "Listen 127.0.0.1:0\nPidFile logs/mapache.pid\nDocumentRoot site\n{}StartServers 1\n",
-            standard_modules()
+            modules_for(mpm)
         ),
     );
     let s = Server::start(&root, &["-d", root.path().to_str().unwrap()]);
@@ -230,6 +285,12 @@ fn relative_document_root_resolves_against_the_core_server_root() {
 
 #[test]
 fn ipv6_listener_serves() {
+    for mpm in mpms() {
+        ipv6_listener_serves_on(mpm);
+    }
+}
+
+fn ipv6_listener_serves_on(mpm: &str) {
     if std::net::TcpListener::bind("[::1]:0").is_err() {
         eprintln!("no IPv6 loopback on this machine; skipping");
         return;
@@ -238,7 +299,7 @@ fn ipv6_listener_serves() {
     root.write("htdocs/a.txt", b"six");
     root.config(&format!(
         "Listen [::1]:0\n{}StartServers 1\n",
-        standard_modules()
+        modules_for(mpm)
     ));
     let s = Server::start(&root, &[]);
     // The first listener logged is 127.0.0.1; find the IPv6 one too.
@@ -267,11 +328,17 @@ fn ipv6_listener_serves() {
 
 #[test]
 fn error_log_file_and_keep_alive_limits() {
+    for mpm in mpms() {
+        error_log_file_and_keep_alive_limits_on(mpm);
+    }
+}
+
+fn error_log_file_and_keep_alive_limits_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/a.txt", b"A");
     root.config(&format!(
         "ErrorLog logs/error_log\nMaxKeepAliveRequests 2\n{}StartServers 1\n",
-        standard_modules()
+        modules_for(mpm)
     ));
     // The address is read from the error log file instead of standard error.
     use std::io::{Read, Write};
@@ -317,9 +384,15 @@ fn error_log_file_and_keep_alive_limits() {
 
 #[test]
 fn keep_alive_off_closes_after_each_response() {
+    for mpm in mpms() {
+        keep_alive_off_closes_after_each_response_on(mpm);
+    }
+}
+
+fn keep_alive_off_closes_after_each_response_on(mpm: &str) {
     let root = Root::new();
     root.write("htdocs/a.txt", b"A");
-    let s = server_with(&root, "KeepAlive Off\n");
+    let s = server_with(mpm, &root, "KeepAlive Off\n");
     let raw =
         s.exchange(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n");
     let rs = parse_responses(&raw, false);

@@ -29,14 +29,14 @@ fn m_lists_loaded_modules_with_versions_and_abi() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with(" mpm_prefork_module (shared) [mpm_prefork 0.1.0, ABI 1.0]")),
+            .any(|l| l.starts_with(" mpm_prefork_module (shared) [mpm_prefork 0.1.0, ABI 1.1]")),
         "{}",
         out.stdout
     );
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with(" static_module (shared) [static 0.1.0, ABI 1.0]")),
+            .any(|l| l.starts_with(" static_module (shared) [static 0.1.0, ABI 1.1]")),
         "{}",
         out.stdout
     );
@@ -60,7 +60,7 @@ fn v_and_capital_v() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("Module ABI:     1.0"), "{}", out.stdout);
+    assert!(out.stdout.contains("Module ABI:     1.1"), "{}", out.stdout);
 }
 
 #[test]

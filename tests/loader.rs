@@ -111,7 +111,7 @@ fn newer_minor_is_refused() {
     assert_error(
         &root,
         &body,
-        &["needs module ABI 1.7 but this mapache provides 1.0"],
+        &["needs module ABI 1.8 but this mapache provides 1.1"],
     );
 }
 
@@ -299,4 +299,49 @@ fn include_define_and_ifmodule_work_together() {
     let body = format!("Define WHO mapache\n{}Include conf/extra/*.conf\n<IfDefine !NOPE>\n<Location /g>\nSetHandler test-greeting\n</Location>\n</IfDefine>\n", standard_modules());
     let (code, err) = check(&root, &body);
     assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn a_module_built_against_an_older_minor_loads_and_serves() {
+    for mpm in mpms() {
+        let root = Root::new();
+        root.config(&format!(
+            "{}LoadModule old_minor_module {}\nStartServers 1\n<Location /old>\nSetHandler old-abi\nOldGreeting hi\n</Location>\n",
+            modules_for(mpm),
+            module("libabi_variants.so").display()
+        ));
+        let out = run(&[
+            "-M",
+            "-f",
+            root.path().join("conf/httpd.conf").to_str().unwrap(),
+        ]);
+        assert!(
+            out.stdout
+                .contains(" old_minor_module (shared) [old_minor 9.9.9, ABI 1.0]"),
+            "{}{}",
+            out.stdout,
+            out.stderr
+        );
+        let s = Server::start(&root, &[]);
+        let r = s.get("/old");
+        assert_eq!(
+            (r.status, r.body.as_slice()),
+            (200, b"built against ABI 1.0\n".as_slice()),
+            "{mpm}"
+        );
+    }
+}
+
+#[test]
+fn module_value_checks_report_the_line_inside_sections() {
+    let root = Root::new();
+    let body = format!(
+        "{}<Location /g>\nSetHandler test-greeting\nTestGreeting \"  \"\n</Location>\n",
+        standard_modules()
+    );
+    assert_error(
+        &root,
+        &body,
+        &["line 10 of", "TestGreeting must not be empty"],
+    );
 }

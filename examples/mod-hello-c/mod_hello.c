@@ -100,4 +100,5 @@ const MapacheModule hello_module = {
     hello_handle,
     0,    /* mpm_flags */
     NULL, /* mpm_run */
+    NULL, /* check_directive (ABI 1.1) */
 };

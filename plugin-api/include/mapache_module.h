@@ -16,7 +16,9 @@
 #define MAPACHE_ABI_MAJOR 1
 
 // ABI minor version. Minors only append; a module with a newer minor than the core is refused.
-#define MAPACHE_ABI_MINOR 0
+//
+// History: 1.0 is the first ABI; 1.1 appended [`MapacheModule::check_directive`].
+#define MAPACHE_ABI_MINOR 1
 
 // Return value: success.
 #define MAPACHE_OK 0
@@ -380,6 +382,17 @@ typedef struct MapacheModule {
   // until the server stops or restarts; `run` is valid for the whole call. Returns one of
   // `MAPACHE_MPM_*`. Null for handlers.
   int32_t (*mpm_run)(const struct MapacheRunInfo *run);
+  // Checks one occurrence of one of the module's directives while the configuration is read,
+  // wherever it appears (sections included), so `-t` reports a bad value with its file and
+  // line. Runs in the master before `init`, single-threaded. `name` is the directive as declared,
+  // `args`/`nargs` its arguments; all borrowed for the call. On a bad value write a one-line,
+  // NUL-terminated message (without file and line: the core adds them) into `err` (`err_cap`
+  // bytes, owned by the core) and return `MAPACHE_ERROR`; otherwise `MAPACHE_OK`. May be null.
+  int32_t (*check_directive)(struct MapacheStr name,
+                             const struct MapacheStr *args,
+                             size_t nargs,
+                             char *err,
+                             size_t err_cap);
 } MapacheModule;
 
 #endif  /* MAPACHE_MODULE_H */

@@ -28,7 +28,9 @@ pub const MAPACHE_MODULE_MAGIC: u32 = 0x4D41_5043;
 /// ABI major version. A module with a different major is refused.
 pub const MAPACHE_ABI_MAJOR: u16 = 1;
 /// ABI minor version. Minors only append; a module with a newer minor than the core is refused.
-pub const MAPACHE_ABI_MINOR: u16 = 0;
+///
+/// History: 1.0 is the first ABI; 1.1 appended [`MapacheModule::check_directive`].
+pub const MAPACHE_ABI_MINOR: u16 = 1;
 
 /// Return value: success.
 pub const MAPACHE_OK: i32 = 0;
@@ -399,6 +401,23 @@ pub struct MapacheModule {
     /// until the server stops or restarts; `run` is valid for the whole call. Returns one of
     /// `MAPACHE_MPM_*`. Null for handlers.
     pub mpm_run: Option<extern "C" fn(run: *const MapacheRunInfo) -> i32>,
+
+    // ---- appended in ABI 1.1 ----
+    /// Checks one occurrence of one of the module's directives while the configuration is read,
+    /// wherever it appears (sections included), so `-t` reports a bad value with its file and
+    /// line. Runs in the master before `init`, single-threaded. `name` is the directive as declared,
+    /// `args`/`nargs` its arguments; all borrowed for the call. On a bad value write a one-line,
+    /// NUL-terminated message (without file and line: the core adds them) into `err` (`err_cap`
+    /// bytes, owned by the core) and return `MAPACHE_ERROR`; otherwise `MAPACHE_OK`. May be null.
+    pub check_directive: Option<
+        extern "C" fn(
+            name: MapacheStr,
+            args: *const MapacheStr,
+            nargs: usize,
+            err: *mut c_char,
+            err_cap: usize,
+        ) -> i32,
+    >,
 }
 
 // SAFETY: descriptors and directive tables are immutable statics whose pointers refer to static,

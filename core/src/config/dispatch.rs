@@ -31,7 +31,7 @@ pub struct Dispatcher {
 /// What a directive name refers to.
 enum Owner<'a> {
     Core(&'static core_directives::CoreDirective),
-    Module(&'a DirectiveSpec),
+    Module(&'a LoadedModule, &'a DirectiveSpec),
 }
 
 impl Dispatcher {
@@ -67,11 +67,12 @@ impl Dispatcher {
         if let Some(c) = core_directives::find(name) {
             return Some(Owner::Core(c));
         }
-        self.modules
-            .iter()
-            .flat_map(|m| m.directives.iter())
-            .find(|d| d.name.eq_ignore_ascii_case(name))
-            .map(Owner::Module)
+        self.modules.iter().find_map(|m| {
+            m.directives
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(name))
+                .map(|d| Owner::Module(m, d))
+        })
     }
 
     fn load_module(&mut self, d: &Directive) -> Result<(), String> {
@@ -104,6 +105,43 @@ impl Dispatcher {
         }
         self.modules.push(module);
         Ok(())
+    }
+}
+
+/// Runs a module's own value check (ABI 1.1 `check_directive`) for one occurrence.
+fn module_check(module: &LoadedModule, name: &str, args: &[String]) -> Result<(), String> {
+    let Some(check) = module.desc.check_directive else {
+        return Ok(());
+    };
+    let abi_args: Vec<abi::MapacheStr> = args
+        .iter()
+        .map(|a| abi::MapacheStr {
+            ptr: a.as_ptr(),
+            len: a.len(),
+        })
+        .collect();
+    let mut err = [0u8; 1024];
+    let name_abi = abi::MapacheStr {
+        ptr: name.as_ptr(),
+        len: name.len(),
+    };
+    if check(
+        name_abi,
+        abi_args.as_ptr(),
+        abi_args.len(),
+        err.as_mut_ptr().cast(),
+        err.len(),
+    ) == abi::MAPACHE_OK
+    {
+        return Ok(());
+    }
+    let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
+    match String::from_utf8_lossy(&err[..end]) {
+        m if m.is_empty() => Err(format!(
+            "{name}: invalid value (module {} gave no reason)",
+            module.symbol
+        )),
+        m => Err(m.into_owned()),
     }
 }
 
@@ -146,7 +184,7 @@ impl Sink for Dispatcher {
             Some(Owner::Core(c)) => {
                 (c.args, c.contexts, c.help.to_owned(), Some(c.check), c.name.to_owned(), c.server_relative)
             }
-            Some(Owner::Module(m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone(), false),
+            Some(Owner::Module(_, m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone(), false),
             None => {
                 return Err(format!(
                     "Invalid command '{}', perhaps misspelled or defined by a module not included in the server configuration",
@@ -175,6 +213,9 @@ impl Sink for Dispatcher {
         }
         if let Some(check) = check {
             check(&d.args)?;
+        }
+        if let Some(Owner::Module(module, spec)) = self.find(&d.name) {
+            module_check(module, &spec.name, &d.args)?;
         }
         if display == "LoadModule" {
             return self.load_module(d);

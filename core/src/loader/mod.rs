@@ -12,8 +12,12 @@ use mapache_plugin_api::abi::{
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
 
-/// Descriptor size required for each minor of the current major (index = minor).
-const MODULE_SIZE_BY_MINOR: [usize; 1] = [std::mem::size_of::<MapacheModule>()];
+/// Descriptor size required for each minor of the current major (index = minor): each minor's
+/// struct ends where the next one's appended fields begin.
+const MODULE_SIZE_BY_MINOR: [usize; 2] = [
+    std::mem::offset_of!(MapacheModule, check_directive),
+    std::mem::size_of::<MapacheModule>(),
+];
 
 /// One directive a module declares.
 #[derive(Debug, Clone)]

@@ -2,11 +2,12 @@
 //! module exports calls one of these, which catch panics so none ever crosses the ABI.
 
 use super::config::Config;
-use super::host::{log, set_host, Level};
+use super::host::from_abi;
+use super::host::{as_module, log, set_host, Level};
 use super::mpm::{MpmContext, MpmExit};
 use super::request::Request;
 use super::{HandlerModule, MpmModule};
-use crate::abi::{self, MapacheConfig, MapacheHost, MapacheRequest, MapacheRunInfo};
+use crate::abi::{self, MapacheConfig, MapacheHost, MapacheRequest, MapacheRunInfo, MapacheStr};
 use core::ffi::c_char;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -41,13 +42,15 @@ pub const fn cstr(s: &'static str) -> *const c_char {
 /// value is leaked on purpose, because a request on another thread may still borrow it.
 pub struct Instance<T> {
     ptr: AtomicPtr<T>,
+    name: &'static str,
 }
 
 impl<T> Instance<T> {
-    /// An empty slot.
-    pub const fn new() -> Self {
+    /// An empty slot for the module called `name`.
+    pub const fn new(name: &'static str) -> Self {
         Instance {
             ptr: AtomicPtr::new(core::ptr::null_mut()),
+            name,
         }
     }
 
@@ -59,12 +62,6 @@ impl<T> Instance<T> {
     fn get(&self) -> Option<&T> {
         // SAFETY: pointers stored here come from Box::into_raw and are never freed.
         unsafe { self.ptr.load(Ordering::Acquire).as_ref() }
-    }
-}
-
-impl<T> Default for Instance<T> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -116,6 +113,16 @@ pub unsafe fn init<T: ModuleInit>(
 ) -> i32 {
     set_host(host, name);
     install_panic_hook();
+    as_module(slot.name, || init_inner(slot, name, config, err, err_cap))
+}
+
+fn init_inner<T: ModuleInit>(
+    slot: &Instance<T>,
+    name: &'static str,
+    config: *const MapacheConfig,
+    err: *mut c_char,
+    err_cap: usize,
+) -> i32 {
     // SAFETY: the core passes a live server configuration.
     let cfg = unsafe { Config::from_raw(config) };
     match catch_unwind(AssertUnwindSafe(|| T::module_init(&cfg))) {
@@ -140,10 +147,60 @@ pub unsafe fn init<T: ModuleInit>(
 
 /// What `init` needs from either kind of module.
 pub trait ModuleInit: Sized + Send + Sync + 'static {
+    /// Checks one directive occurrence.
+    fn module_check_directive(name: &str, args: &[&str]) -> Result<(), String>;
     /// Builds the module's value from its configuration.
     fn module_init(config: &Config<'_>) -> Result<Self, String>;
     /// Per-child setup.
     fn module_child_init(&self) -> Result<(), String>;
+}
+
+/// Entry `check_directive`: arguments that are not UTF-8 are refused; a panic is an error.
+///
+/// # Safety
+/// `name`, `args` (`nargs` entries) and `err` (`err_cap` bytes) must be valid for the call.
+pub unsafe fn check_directive<T: ModuleInit>(
+    name: MapacheStr,
+    args: *const MapacheStr,
+    nargs: usize,
+    err: *mut c_char,
+    err_cap: usize,
+) -> i32 {
+    let name = core::str::from_utf8(from_abi(name)).unwrap_or("");
+    let raw = if args.is_null() || nargs == 0 {
+        &[][..]
+    } else {
+        core::slice::from_raw_parts(args, nargs)
+    };
+    let mut texts = Vec::with_capacity(raw.len());
+    for a in raw {
+        match core::str::from_utf8(from_abi(*a)) {
+            Ok(t) => texts.push(t),
+            Err(_) => {
+                write_err(
+                    err,
+                    err_cap,
+                    &format!("{name}: argument is not valid UTF-8"),
+                );
+                return abi::MAPACHE_ERROR;
+            }
+        }
+    }
+    match catch_unwind(AssertUnwindSafe(|| T::module_check_directive(name, &texts))) {
+        Ok(Ok(())) => abi::MAPACHE_OK,
+        Ok(Err(msg)) => {
+            write_err(err, err_cap, &msg);
+            abi::MAPACHE_ERROR
+        }
+        Err(p) => {
+            write_err(
+                err,
+                err_cap,
+                &format!("{name}: check panicked: {}", panic_message(&*p)),
+            );
+            abi::MAPACHE_ERROR
+        }
+    }
 }
 
 /// Entry `child_init`.
@@ -172,16 +229,18 @@ pub unsafe fn handle<T: HandlerModule>(
     let Some(m) = slot.get() else { return 500 };
     // SAFETY: the core passes the live request of this call.
     let mut r = unsafe { Request::from_raw(req) };
-    match catch_unwind(AssertUnwindSafe(|| m.0.handle(&mut r))) {
-        Ok(outcome) => outcome.to_raw(),
-        Err(_) => {
-            r.log(
-                Level::Error,
-                "handler panicked; answering 500 Internal Server Error",
-            );
-            500
+    as_module(slot.name, || {
+        match catch_unwind(AssertUnwindSafe(|| m.0.handle(&mut r))) {
+            Ok(outcome) => outcome.to_raw(),
+            Err(_) => {
+                r.log(
+                    Level::Error,
+                    "handler panicked; answering 500 Internal Server Error",
+                );
+                500
+            }
         }
-    }
+    })
 }
 
 /// Entry `mpm_run`: a panic becomes [`MpmExit::Failed`].
@@ -194,13 +253,15 @@ pub unsafe fn mpm_run<T: MpmModule>(slot: &Instance<Mpm<T>>, run: *const Mapache
     };
     // SAFETY: the core passes the live run info of this call.
     let ctx = unsafe { MpmContext::from_raw(run) };
-    match catch_unwind(AssertUnwindSafe(|| m.0.run(&ctx))) {
-        Ok(exit) => exit.to_raw(),
-        Err(_) => {
-            log(Level::Emerg, "MPM panicked; stopping the server");
-            MpmExit::Failed.to_raw()
+    as_module(slot.name, || {
+        match catch_unwind(AssertUnwindSafe(|| m.0.run(&ctx))) {
+            Ok(exit) => exit.to_raw(),
+            Err(_) => {
+                log(Level::Emerg, "MPM panicked; stopping the server");
+                MpmExit::Failed.to_raw()
+            }
         }
-    }
+    })
 }
 
 /// Wraps a [`HandlerModule`] so the macro can treat both kinds alike.
@@ -209,6 +270,9 @@ pub struct Handler<T>(pub T);
 pub struct Mpm<T>(pub T);
 
 impl<T: HandlerModule> ModuleInit for Handler<T> {
+    fn module_check_directive(name: &str, args: &[&str]) -> Result<(), String> {
+        T::check_directive(name, args)
+    }
     fn module_init(config: &Config<'_>) -> Result<Self, String> {
         T::init(config).map(Handler)
     }
@@ -218,6 +282,9 @@ impl<T: HandlerModule> ModuleInit for Handler<T> {
 }
 
 impl<T: MpmModule> ModuleInit for Mpm<T> {
+    fn module_check_directive(name: &str, args: &[&str]) -> Result<(), String> {
+        T::check_directive(name, args)
+    }
     fn module_init(config: &Config<'_>) -> Result<Self, String> {
         T::init(config).map(Mpm)
     }

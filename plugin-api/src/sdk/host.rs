@@ -61,9 +61,38 @@ pub fn host() -> &'static MapacheHost {
     unsafe { &*p }
 }
 
+/// Whether the core's host table has the function at byte `offset`, for modules that use a host
+/// function appended in a later minor than the one they require:
+/// `host_provides(core::mem::offset_of!(MapacheHost, conn_write))`.
+pub fn host_provides(offset: usize) -> bool {
+    provides(host().struct_size, offset)
+}
+
+/// [`host_provides`] for a table of `struct_size` bytes.
+pub(crate) fn provides(struct_size: u32, offset: usize) -> bool {
+    offset + core::mem::size_of::<usize>() <= struct_size as usize
+}
+
+std::thread_local! {
+    /// The module whose entry point this thread is running. Modules linked into one binary
+    /// (static modules) share this crate's statics, so the name cannot be a single global.
+    static CURRENT: core::cell::Cell<Option<&'static str>> = const { core::cell::Cell::new(None) };
+}
+
+/// Runs `f` as module `name` (for log lines), restoring the previous module afterwards.
+pub(crate) fn as_module<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
+    let previous = CURRENT.with(|c| c.replace(Some(name)));
+    let result = f();
+    CURRENT.with(|c| c.set(previous));
+    result
+}
+
 /// This module's name, as declared in its descriptor.
 pub(crate) fn module_name() -> &'static str {
-    MODULE_NAME.get().copied().unwrap_or("module")
+    CURRENT
+        .with(|c| c.get())
+        .or_else(|| MODULE_NAME.get().copied())
+        .unwrap_or("module")
 }
 
 /// Writes one line to the error log under this module's name.
@@ -105,4 +134,22 @@ pub(crate) unsafe fn from_abi<'a>(s: MapacheStr) -> &'a [u8] {
 /// As [`from_abi`].
 pub(crate) unsafe fn str_from_abi<'a>(s: MapacheStr) -> &'a str {
     core::str::from_utf8(from_abi(s)).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::MapacheHost;
+    use core::mem::offset_of;
+
+    #[test]
+    fn a_smaller_host_table_lacks_the_appended_functions() {
+        // A core of an older minor hands over a table whose size ends before later functions.
+        let older = offset_of!(MapacheHost, conn_write) as u32;
+        assert!(provides(older, offset_of!(MapacheHost, log)));
+        assert!(provides(older, offset_of!(MapacheHost, child_exit)));
+        assert!(!provides(older, offset_of!(MapacheHost, conn_write)));
+        let current = core::mem::size_of::<MapacheHost>() as u32;
+        assert!(provides(current, offset_of!(MapacheHost, conn_write)));
+    }
 }

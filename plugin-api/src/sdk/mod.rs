@@ -8,7 +8,7 @@ mod mpm;
 mod request;
 
 pub use config::{Config, DirectiveValue};
-pub use host::{host, log, Level};
+pub use host::{host, host_provides, log, Level};
 pub use mpm::{Conn, ConnState, Listener, MpmContext, MpmExit};
 pub use request::{Outcome, Request};
 
@@ -18,6 +18,13 @@ pub use request::{Outcome, Request};
 /// inherited by every child; [`HandlerModule::handle`] is then called concurrently from worker
 /// threads, so the type must be `Sync`.
 pub trait HandlerModule: Sized + Send + Sync + 'static {
+    /// Checks one occurrence of one of this module's directives as the file is read, wherever it
+    /// appears, so `-t` reports a bad value with its file and line (which the core adds). Runs in
+    /// the master before `init`.
+    fn check_directive(_name: &str, _args: &[&str]) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Reads the module's directives from the server scope. Runs in the master before fork, once;
     /// must not start threads. An `Err` stops the server with that message.
     fn init(config: &Config<'_>) -> Result<Self, String>;
@@ -33,6 +40,11 @@ pub trait HandlerModule: Sized + Send + Sync + 'static {
 
 /// A multi-processing module: owns the master loop, the children and the threads.
 pub trait MpmModule: Sized + Send + Sync + 'static {
+    /// As [`HandlerModule::check_directive`].
+    fn check_directive(_name: &str, _args: &[&str]) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Reads the MPM's directives. Runs in the master before fork; must not start threads.
     fn init(config: &Config<'_>) -> Result<Self, String>;
 
@@ -76,7 +88,7 @@ macro_rules! mapache_module {
         directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ] $(,)?
     ) => {
         static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::Handler<$ty>> =
-            $crate::__private::Instance::new();
+            $crate::__private::Instance::new($name);
         $crate::mapache_module!(@common $sym, $name, $crate::__private::Handler<$ty>,
             [ $( ($dname, $dargs, $dctx, $dhelp) ),* ],
             $crate::abi::MAPACHE_KIND_HANDLER, 0, Some(__mapache_handle), None);
@@ -94,7 +106,7 @@ macro_rules! mapache_module {
         directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ] $(,)?
     ) => {
         static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::Mpm<$ty>> =
-            $crate::__private::Instance::new();
+            $crate::__private::Instance::new($name);
         $crate::mapache_module!(@common $sym, $name, $crate::__private::Mpm<$ty>,
             [ $( ($dname, $dargs, $dctx, $dhelp) ),* ],
             $crate::abi::MAPACHE_KIND_MPM, $flags, None, Some(__mapache_mpm_run));
@@ -127,6 +139,17 @@ macro_rules! mapache_module {
             unsafe { $crate::__private::init::<$ty>(&__MAPACHE_INSTANCE, $name, host, config, err, err_cap) }
         }
 
+        extern "C" fn __mapache_check_directive(
+            name: $crate::abi::MapacheStr,
+            args: *const $crate::abi::MapacheStr,
+            nargs: usize,
+            err: *mut ::core::ffi::c_char,
+            err_cap: usize,
+        ) -> i32 {
+            // SAFETY: the core passes strings and a buffer valid for the call.
+            unsafe { $crate::__private::check_directive::<$ty>(name, args, nargs, err, err_cap) }
+        }
+
         extern "C" fn __mapache_child_init() -> i32 {
             $crate::__private::child_init::<$ty>(&__MAPACHE_INSTANCE)
         }
@@ -148,6 +171,7 @@ macro_rules! mapache_module {
             handle: $handle,
             mpm_flags: $flags,
             mpm_run: $run,
+            check_directive: Some(__mapache_check_directive),
         };
     };
 }

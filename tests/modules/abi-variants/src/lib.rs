@@ -4,6 +4,7 @@
 
 use mapache_plugin_api::abi::*;
 use std::ffi::c_char;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 const NAME: *const c_char = c"variant".as_ptr();
 const VERSION: *const c_char = c"9.9.9".as_ptr();
@@ -28,6 +29,7 @@ const fn variant(magic: u32, major: u16, minor: u16, size: u32, kind: u32) -> Ma
         handle: None,
         mpm_flags: MAPACHE_MPM_FORKED,
         mpm_run: Some(never_run),
+        check_directive: None,
     }
 }
 
@@ -78,3 +80,80 @@ pub static fake_mpm_module: MapacheModule = variant(
     SIZE,
     MAPACHE_KIND_MPM,
 );
+
+/// The size of a descriptor built against ABI 1.0: everything before the fields 1.1 appended.
+const SIZE_1_0: u32 = std::mem::offset_of!(MapacheModule, check_directive) as u32;
+
+/// One directive, so a core that wrongly read `check_directive` past the declared size would call
+/// `garbage_check` (and abort) when the configuration uses it.
+static OLD_DIRECTIVES: [MapacheDirective; 1] = [MapacheDirective {
+    name: c"OldGreeting".as_ptr(),
+    args: MAPACHE_TAKE1,
+    contexts: MAPACHE_CTX_ANY,
+    help: c"a directive of a module built against ABI 1.0".as_ptr(),
+}];
+
+static OLD_HOST: AtomicPtr<MapacheHost> = AtomicPtr::new(std::ptr::null_mut());
+
+extern "C" fn old_init(
+    host: *const MapacheHost,
+    _: *const MapacheConfig,
+    _: *mut c_char,
+    _: usize,
+) -> i32 {
+    OLD_HOST.store(host as *mut MapacheHost, Ordering::Release);
+    MAPACHE_OK
+}
+
+extern "C" fn old_handle(req: *mut MapacheRequest) -> i32 {
+    // SAFETY: set in init; the core keeps the table alive for the process.
+    let host = unsafe { &*OLD_HOST.load(Ordering::Acquire) };
+    let handler = (host.req_handler)(req);
+    // SAFETY: the core's string is valid during the call.
+    if unsafe { std::slice::from_raw_parts(handler.ptr, handler.len) } != b"old-abi" {
+        return MAPACHE_DECLINED;
+    }
+    let body = b"built against ABI 1.0\n";
+    (host.resp_set_content_length)(req, body.len() as u64);
+    (host.resp_write)(
+        req,
+        MapacheStr {
+            ptr: body.as_ptr(),
+            len: body.len(),
+        },
+    );
+    MAPACHE_OK
+}
+
+/// A handler as a module built against ABI 1.0 exports it: minor 0, and a struct that ends where
+/// 1.1's appended fields begin. The core must load it and treat the missing fields as absent.
+/// (Declared as the current struct so Rust can name it; only `SIZE_1_0` bytes are meaningful.)
+#[no_mangle]
+pub static old_minor_module: MapacheModule = MapacheModule {
+    magic: MAPACHE_MODULE_MAGIC,
+    abi_major: MAPACHE_ABI_MAJOR,
+    abi_minor: 0,
+    struct_size: SIZE_1_0,
+    kind: MAPACHE_KIND_HANDLER,
+    name: c"old_minor".as_ptr(),
+    version: VERSION,
+    directives: OLD_DIRECTIVES.as_ptr(),
+    directive_count: OLD_DIRECTIVES.len(),
+    init: Some(old_init),
+    child_init: None,
+    handle: Some(old_handle),
+    mpm_flags: 0,
+    mpm_run: None,
+    // Garbage past the declared size: the core must not read it.
+    check_directive: Some(garbage_check),
+};
+
+extern "C" fn garbage_check(
+    _: MapacheStr,
+    _: *const MapacheStr,
+    _: usize,
+    _: *mut c_char,
+    _: usize,
+) -> i32 {
+    std::process::abort()
+}

@@ -9,6 +9,13 @@ use mapache_plugin_api::{mapache_module, sdk::*};
 struct TestHandlers;
 
 impl HandlerModule for TestHandlers {
+    fn check_directive(name: &str, args: &[&str]) -> Result<(), String> {
+        if name == "TestGreeting" && args.first().is_some_and(|g| g.trim().is_empty()) {
+            return Err("TestGreeting must not be empty".to_owned());
+        }
+        Ok(())
+    }
+
     fn init(config: &Config<'_>) -> Result<Self, String> {
         if config.flag("TestFailInit") == Some(true) {
             return Err("TestFailInit is On, so this module refuses to start".to_owned());

@@ -34,9 +34,11 @@ fn m_lists_loaded_modules_with_versions_and_abi() {
         out.stdout
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with(" static_module (shared) [static 0.1.0, ABI 1.1]")),
+        lines.iter().any(|l| l.starts_with(if static_build() {
+            " static_module (static) [static 0.1.0, ABI 1.1]"
+        } else {
+            " static_module (shared) [static 0.1.0, ABI 1.1]"
+        })),
         "{}",
         out.stdout
     );
@@ -120,4 +122,31 @@ fn h_prints_usage_and_bad_flags_fail() {
     let out = run(&["-Z"]);
     assert_eq!(out.code, Some(1));
     assert!(out.stderr.contains("illegal option -- Z"), "{}", out.stderr);
+}
+
+#[test]
+fn linked_in_modules_are_listed_and_refuse_loadmodule() {
+    if !static_build() {
+        eprintln!("not a static-modules build; this runs in the suite's second pass");
+        return;
+    }
+    let out = run(&["-l"]);
+    assert!(out.stdout.contains("\n  mod_static.c"), "{}", out.stdout);
+    let root = Root::new();
+    let c = root
+        .config(&format!(
+            "{}LoadModule static_module {}\n",
+            standard_modules(),
+            module("libmod_static.so").display()
+        ))
+        .display()
+        .to_string();
+    let out = run(&["-t", "-f", &c]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("module static_module is built-in and can't be loaded"),
+        "{}",
+        out.stderr
+    );
 }

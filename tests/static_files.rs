@@ -275,6 +275,27 @@ fn relative_document_root_resolves_against_the_core_server_root_on(mpm: &str) {
     );
     let s = Server::start(&root, &["-d", root.path().to_str().unwrap()]);
     let r = s.get("/hello.txt");
+    assert_eq!(r.status, 200, "{}", s.log_text());
+    // Modules see the effective ServerRoot and the DocumentRoot made absolute.
+    drop(s);
+    root.write(
+        "conf/httpd.conf",
+        format!(
+            "Listen 127.0.0.1:0\nPidFile logs/mapache.pid\nDocumentRoot site\n{}StartServers 1\n<Location /cfg>\nSetHandler test-config\n</Location>\n",
+            modules_for(mpm)
+        ),
+    );
+    let s = Server::start(&root, &["-d", root.path().to_str().unwrap()]);
+    let canonical = root.path().display().to_string();
+    assert_eq!(
+        String::from_utf8_lossy(&s.get("/cfg?ServerRoot").body).trim(),
+        canonical
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&s.get("/cfg?DocumentRoot").body).trim(),
+        format!("{canonical}/site")
+    );
+    let r = s.get("/hello.txt");
     assert_eq!(
         (r.status, r.body.as_slice()),
         (200, b"relative works".as_slice()),

@@ -47,6 +47,9 @@ pub fn run() -> i32 {
             for (_, file) in BUILT_IN {
                 println!("  {file}");
             }
+            for (_, file, _) in crate::loader::linked() {
+                println!("  {file}");
+            }
             return 0;
         }
         _ => {}
@@ -113,7 +116,7 @@ fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
         None => cwd,
     };
     let mut reader = Reader::new(root.clone(), &args.defines);
-    let mut dispatcher = Dispatcher::new(root);
+    let mut dispatcher = Dispatcher::new(root)?;
     for d in &args.pre_directives {
         reader
             .read_str(d, "-C directive", &mut dispatcher)
@@ -140,8 +143,11 @@ fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
 
 fn install(loaded: Loaded, settings: CoreSettings) -> &'static crate::server::Server {
     let Dispatcher { store, modules, .. } = loaded.dispatcher;
-    let (mut mpms, handlers): (Vec<_>, Vec<_>) =
+    let (mut mpms, mut handlers): (Vec<_>, Vec<_>) =
         modules.into_iter().partition(LoadedModule::is_mpm);
+    // Handlers are offered requests in LoadModule order; modules linked into the binary come
+    // after the loaded ones, so the default handler (mod-static) stays last, as when loaded last.
+    handlers.sort_by_key(|m| m.origin == Origin::Static);
     crate::server::install(crate::server::Server {
         store,
         settings,
@@ -293,6 +299,7 @@ fn print_loaded(modules: &[LoadedModule]) {
     for m in modules {
         let how = match m.origin {
             Origin::Shared(_) => "shared",
+            Origin::Static => "static",
         };
         println!(
             " {} ({how}) [{} {}, ABI {}]",

@@ -22,9 +22,32 @@ pub fn build_dir() -> PathBuf {
     dir
 }
 
-/// The server binary.
+/// The server binary: `MAPACHE_BIN` when set (the suite runs a second time against the build
+/// with `--features static-modules`), else the workspace's debug build.
 pub fn mapache_bin() -> PathBuf {
-    build_dir().join("mapache")
+    match std::env::var_os("MAPACHE_BIN") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            if p.is_absolute() {
+                p
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
+            }
+        }
+        None => build_dir().join("mapache"),
+    }
+}
+
+/// Whether the binary under test has mod-static linked in (feature `static-modules`).
+pub fn static_build() -> bool {
+    static STATIC: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *STATIC.get_or_init(|| {
+        let out = Command::new(mapache_bin())
+            .arg("-l")
+            .output()
+            .expect("run mapache -l");
+        String::from_utf8_lossy(&out.stdout).contains("mod_static.c")
+    })
 }
 
 /// A module file by its file name, e.g. `libmod_static.so`.
@@ -44,12 +67,20 @@ pub fn standard_modules() -> String {
 }
 
 /// The usual LoadModule lines with the MPM named `prefork`, `worker` or `event`.
+/// In a static build mod-static is built in, so its line is a comment (line numbers stay put).
 pub fn modules_for(mpm: &str) -> String {
+    let static_line = if static_build() {
+        "# static_module is built into this mapache".to_owned()
+    } else {
+        format!(
+            "LoadModule static_module {}",
+            module("libmod_static.so").display()
+        )
+    };
     format!(
-        "LoadModule mpm_{mpm}_module {}\nLoadModule test_handlers_module {}\nLoadModule static_module {}\n",
+        "LoadModule mpm_{mpm}_module {}\nLoadModule test_handlers_module {}\n{static_line}\n",
         module(&format!("libmpm_{mpm}.so")).display(),
         module("libtest_handlers.so").display(),
-        module("libmod_static.so").display()
     )
 }
 

@@ -35,14 +35,35 @@ enum Owner<'a> {
 }
 
 impl Dispatcher {
-    /// Starts with nothing loaded.
-    pub fn new(server_root: PathBuf) -> Self {
-        Dispatcher {
-            store: Store::default(),
-            modules: Vec::new(),
+    /// Starts with the modules linked into the binary and nothing loaded. The effective
+    /// ServerRoot (from `-d` or the current directory) is recorded first, so modules asking for
+    /// ServerRoot see it even when no line sets it; a ServerRoot line later overrides it.
+    pub fn new(server_root: PathBuf) -> Result<Self, String> {
+        let mut store = Store::default();
+        let root = server_root.to_string_lossy().into_owned();
+        store.server.push(Occurrence::new(
+            "ServerRoot",
+            &[root],
+            std::sync::Arc::from("(command line)"),
+            0,
+        ));
+        let mut modules = Vec::new();
+        for (symbol, _, desc) in loader::linked() {
+            // SAFETY: a descriptor linked into this binary is a static of the right type.
+            modules.push(unsafe { loader::from_descriptor(symbol, loader::Origin::Static, desc) }?);
+        }
+        Ok(Dispatcher {
+            store,
+            modules,
             server_root,
             section: None,
-        }
+        })
+    }
+
+    /// Whether `symbol` is built into the binary (the core's own or a linked-in module).
+    fn is_built_in(symbol: &str) -> bool {
+        BUILT_IN.iter().any(|(s, _)| *s == symbol)
+            || loader::linked().iter().any(|(s, _, _)| *s == symbol)
     }
 
     /// After the whole configuration: records the default DocumentRoot (`htdocs` under the final
@@ -77,10 +98,8 @@ impl Dispatcher {
 
     fn load_module(&mut self, d: &Directive) -> Result<(), String> {
         let symbol = &d.args[0];
-        if self.modules.iter().any(|m| &m.symbol == symbol)
-            || BUILT_IN.iter().any(|(s, _)| s == symbol)
-        {
-            let what = if BUILT_IN.iter().any(|(s, _)| s == symbol) {
+        if self.modules.iter().any(|m| &m.symbol == symbol) || Self::is_built_in(symbol) {
+            let what = if Self::is_built_in(symbol) {
                 "is built-in and can't be loaded"
             } else {
                 "is already loaded, skipping"

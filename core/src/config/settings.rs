@@ -244,7 +244,7 @@ mod tests {
 
     fn read(text: &str) -> Result<Dispatcher, String> {
         let root = std::env::temp_dir();
-        let mut d = Dispatcher::new(root.clone());
+        let mut d = Dispatcher::new(root.clone()).expect("a dispatcher without linked modules");
         Reader::new(root, &[])
             .read_str(text, "t.conf", &mut d)
             .map_err(|e| e.to_string())?;

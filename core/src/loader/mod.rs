@@ -37,6 +37,8 @@ pub struct DirectiveSpec {
 pub enum Origin {
     /// Loaded by LoadModule from this file.
     Shared(PathBuf),
+    /// Linked into the binary (feature `static-modules`).
+    Static,
 }
 
 /// A module that passed every check, with its descriptor copied out.
@@ -76,6 +78,19 @@ struct Preamble {
     struct_size: u32,
 }
 
+/// Modules linked into the binary by the `static-modules` feature: (symbol, source name as `-l`
+/// lists it, descriptor).
+pub fn linked() -> Vec<(&'static str, &'static str, &'static MapacheModule)> {
+    #[cfg(feature = "static-modules")]
+    {
+        vec![("static_module", "mod_static.c", &mod_static::static_module)]
+    }
+    #[cfg(not(feature = "static-modules"))]
+    {
+        Vec::new()
+    }
+}
+
 /// Resolves a module path against ServerRoot, as Apache does.
 pub fn resolve(server_root: &Path, file: &str) -> PathBuf {
     let p = Path::new(file);
@@ -107,6 +122,31 @@ pub fn load(symbol: &str, path: &Path) -> Result<LoadedModule, String> {
     };
     // Never unloaded (see the module comment).
     std::mem::forget(lib);
+    // SAFETY: the symbol is the module's descriptor (checked from its preamble on).
+    unsafe {
+        from_descriptor(
+            symbol,
+            Origin::Shared(path.to_path_buf()),
+            ptr as *const MapacheModule,
+        )
+    }
+}
+
+/// Checks and copies a descriptor that is already in memory: from a loaded file, or linked into
+/// the binary (feature `static-modules`). The same checks apply to both.
+///
+/// # Safety
+/// `ptr` must point to at least the preamble of a descriptor (or of whatever the admin named),
+/// readable for the descriptor's declared size.
+pub unsafe fn from_descriptor(
+    symbol: &str,
+    origin: Origin,
+    ptr: *const MapacheModule,
+) -> Result<LoadedModule, String> {
+    let shown = match &origin {
+        Origin::Shared(p) => p.display().to_string(),
+        Origin::Static => "the mapache binary".to_owned(),
+    };
     if ptr.is_null() {
         return Err(format!(
             "Can't locate API module structure `{symbol}' in file {shown}: symbol is null"
@@ -114,13 +154,13 @@ pub fn load(symbol: &str, path: &Path) -> Result<LoadedModule, String> {
     }
     // SAFETY: every descriptor starts with the preamble; the symbol is at least that large unless
     // it is not a descriptor at all, which the magic check then reports.
-    let pre = unsafe { std::ptr::read_unaligned(ptr) };
-    check_preamble(symbol, &shown.to_string(), &pre)?;
+    let pre = unsafe { std::ptr::read_unaligned(ptr as *const Preamble) };
+    check_preamble(symbol, &shown, &pre)?;
 
     let size = (pre.struct_size as usize).min(std::mem::size_of::<MapacheModule>());
     // SAFETY: an all-zero MapacheModule is valid (null pointers, None functions); we copy only the
     // bytes the module declared, which check_preamble proved cover its minor's fields.
-    let desc = unsafe {
+    let desc = {
         let mut d: MapacheModule = std::mem::zeroed();
         std::ptr::copy_nonoverlapping(
             ptr as *const u8,
@@ -143,10 +183,10 @@ pub fn load(symbol: &str, path: &Path) -> Result<LoadedModule, String> {
             "MPM module {symbol} in {shown} has no mpm_run entry point"
         ));
     }
-    let directives = read_directives(symbol, &shown.to_string(), &desc)?;
+    let directives = read_directives(symbol, &shown, &desc)?;
     Ok(LoadedModule {
         symbol: symbol.to_owned(),
-        origin: Origin::Shared(path.to_path_buf()),
+        origin,
         desc,
         name,
         version,

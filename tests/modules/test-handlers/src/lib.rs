@@ -1,7 +1,8 @@
 //! Handlers the integration tests drive through the real core, selected with SetHandler:
 //! `test-panic` panics, `test-echo` answers with the request body and a summary, `test-stream`
 //! writes a body of unknown length in pieces, `test-greeting` answers with the `TestGreeting`
-//! directive in effect, `test-teapot` returns a status for the core to answer, `test-fail-init`
+//! directive in effect, `test-teapot` returns a status for the core to answer, `test-config` answers with the
+//! value in effect of the directive named in its query string, `test-fail-init`
 //! is configured by `TestFailInit On`, which makes `init` fail.
 
 use mapache_plugin_api::{mapache_module, sdk::*};
@@ -49,6 +50,13 @@ impl HandlerModule for TestHandlers {
                 Outcome::Done
             }
             "test-teapot" => Outcome::Status(418),
+            "test-config" => {
+                // The value in effect of the directive named by the query, as modules see it.
+                let value = req.config().last(req.query()).map(|v| v.args().join(" "));
+                let body = value.unwrap_or_else(|| "(unset)".to_owned()) + "\n";
+                let _ = req.write(body.as_bytes());
+                Outcome::Done
+            }
             _ => Outcome::Declined,
         }
     }

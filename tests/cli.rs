@@ -150,3 +150,17 @@ fn linked_in_modules_are_listed_and_refuse_loadmodule() {
         out.stderr
     );
 }
+
+#[test]
+fn capital_v_without_a_configuration_still_reports_the_build() {
+    let out = run(&["-V", "-f", "/nonexistent/httpd.conf"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("Module ABI:     1.1"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "Server MPM:     (none: Could not open configuration file /nonexistent/httpd.conf"
+        ),
+        "{}",
+        out.stdout
+    );
+}

@@ -62,7 +62,7 @@ pub fn usage(program: &str) -> String {
          \x20 -L                 : list available configuration directives\n\
          \x20 -t                 : run syntax check for config files\n\
          \x20 -M                 : list loaded modules\n\
-         \x20 -X                 : debug mode (only one worker, do not detach)\n",
+         \x20 -X                 : debug mode (one process, no children; mapache never detaches)\n",
         pad = " ".repeat(program.len())
     )
 }

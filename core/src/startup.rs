@@ -56,6 +56,13 @@ pub fn run() -> i32 {
     }
     let loaded = match load_config(&args) {
         Ok(l) => l,
+        Err(e) if args.action == crate::cli::Action::Settings => {
+            // The MPM is a module named by the configuration; without one, -V still reports
+            // the build and says why no MPM is shown.
+            print_settings(&[]);
+            println!("Server MPM:     (none: {e})");
+            return 0;
+        }
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
             return 1;

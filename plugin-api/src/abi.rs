@@ -393,7 +393,11 @@ pub struct MapacheModule {
     /// Handler modules: answers one request. Runs in a child, on a worker thread, concurrently
     /// with other calls in threaded MPMs. `req` is valid only during the call. Returns
     /// `MAPACHE_OK` when it produced the response, `MAPACHE_DECLINED` to let the next handler try,
-    /// or an HTTP status (400..=599) for the core to answer with its own error page. Null for MPMs.
+    /// an HTTP status from 300 to 599 for the core to answer with its own short page for that
+    /// status (keeping the headers the handler set, except those that described a body:
+    /// Content-Type, Content-Encoding, Content-Language, ETag, Last-Modified, Accept-Ranges), or
+    /// `MAPACHE_ERROR` when it failed (the core answers 500 and logs it). Any other value is
+    /// logged as a bug and answered with 500. Null for MPMs.
     pub handle: Option<extern "C" fn(req: *mut MapacheRequest) -> i32>,
     /// MPMs: `MAPACHE_MPM_*` bits. 0 for handlers.
     pub mpm_flags: u32,

@@ -8,7 +8,7 @@ use crate::config::store::View;
 use crate::http::{BodyFraming, RequestHead};
 use crate::logs::error_log;
 use crate::server;
-use mapache_plugin_api::abi::{MapacheRequest, MAPACHE_DECLINED, MAPACHE_OK};
+use mapache_plugin_api::abi::{MapacheRequest, MAPACHE_DECLINED, MAPACHE_ERROR, MAPACHE_OK};
 use std::os::unix::ffi::OsStrExt;
 
 /// Serves one framed request on `conn`.
@@ -72,16 +72,18 @@ fn run_handlers(req: &mut RequestCtx<'_>) -> Option<u16> {
         match handle(raw) {
             MAPACHE_DECLINED => continue,
             MAPACHE_OK => return None,
-            code @ 100..=599 => return Some(code as u16),
+            code @ 300..=599 => return Some(code as u16),
             other => {
+                let why = if other == MAPACHE_ERROR {
+                    "failed (MAPACHE_ERROR)".to_owned()
+                } else {
+                    format!("returned {other}, which is neither a status from 300 to 599 nor MAPACHE_OK/DECLINED/ERROR")
+                };
                 error_log::log(
                     "core",
                     error_log::ERROR,
                     Some(&req.conn.peer),
-                    &format!(
-                        "handler of {} returned {other}, which is not a status; answering 500",
-                        module.symbol
-                    ),
+                    &format!("handler of {} {why}; answering 500", module.symbol),
                 );
                 return Some(500);
             }

@@ -41,6 +41,48 @@ pub struct Args {
     pub one_process: bool,
     /// What to do.
     pub action: Action,
+    /// `-k`: signal the running master (or start one), with Apache's meaning.
+    pub signal: Option<KCommand>,
+}
+
+/// `-k start|stop|restart|graceful|graceful-stop`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KCommand {
+    /// Start unless a master is already running; mapache stays in the foreground as a plain run.
+    Start,
+    /// SIGTERM to the master.
+    Stop,
+    /// SIGHUP to the master, or start one.
+    Restart,
+    /// SIGUSR1 to the master, or start one.
+    Graceful,
+    /// SIGWINCH to the master.
+    GracefulStop,
+}
+
+impl KCommand {
+    /// Parses `-k`'s argument.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "start" => KCommand::Start,
+            "stop" => KCommand::Stop,
+            "restart" => KCommand::Restart,
+            "graceful" => KCommand::Graceful,
+            "graceful-stop" => KCommand::GracefulStop,
+            _ => return None,
+        })
+    }
+
+    /// The argument as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            KCommand::Start => "start",
+            KCommand::Stop => "stop",
+            KCommand::Restart => "restart",
+            KCommand::Graceful => "graceful",
+            KCommand::GracefulStop => "graceful-stop",
+        }
+    }
 }
 
 /// Usage text for `-h` and after a bad flag.
@@ -48,6 +90,7 @@ pub fn usage(program: &str) -> String {
     format!(
         "Usage: {program} [-D name] [-d directory] [-f file]\n\
          {pad} [-C \"directive\"] [-c \"directive\"]\n\
+         {pad} [-k start|restart|graceful|graceful-stop|stop]\n\
          {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-M] [-X]\n\
          Options:\n\
          \x20 -D name            : define a name for use in <IfDefine name> directives\n\
@@ -55,6 +98,8 @@ pub fn usage(program: &str) -> String {
          \x20 -f file            : specify an alternate ServerConfigFile\n\
          \x20 -C \"directive\"     : process directive before reading config files\n\
          \x20 -c \"directive\"     : process directive after reading config files\n\
+         \x20 -k action          : signal the master named by PidFile: start (in the foreground), \
+         stop, restart, graceful, graceful-stop\n\
          \x20 -v                 : show version number\n\
          \x20 -V                 : show compile settings\n\
          \x20 -h                 : list available command line options (this page)\n\
@@ -78,6 +123,7 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Args,
         post_directives: Vec::new(),
         one_process: false,
         action: Action::Run,
+        signal: None,
     };
     let mut p = lexopt::Parser::from_args(argv);
     let text = |v: std::ffi::OsString, flag: char| {
@@ -101,6 +147,14 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Args,
             Short('c') => args
                 .post_directives
                 .push(text(p.value().map_err(|e| e.to_string())?, 'c')?),
+            Short('k') => {
+                let v = text(p.value().map_err(|e| e.to_string())?, 'k')?;
+                args.signal = Some(KCommand::parse(&v).ok_or_else(|| {
+                    format!(
+                        "-k: unknown action '{v}': use start, restart, graceful, graceful-stop or stop"
+                    )
+                })?);
+            }
             Short('X') => args.one_process = true,
             Short('t') => args.action = Action::Test,
             Short('l') => args.action = Action::ListCompiled,
@@ -146,6 +200,20 @@ mod tests {
         assert_eq!(a.server_root.unwrap(), PathBuf::from("/srv"));
         assert_eq!(a.action, Action::Test);
         assert_eq!(a.pre_directives, vec!["Listen 1"]);
+    }
+
+    #[test]
+    fn dash_k_actions() {
+        assert_eq!(
+            p(&["-k", "graceful-stop"]).unwrap().signal,
+            Some(KCommand::GracefulStop)
+        );
+        assert_eq!(p(&["-kstop"]).unwrap().signal, Some(KCommand::Stop));
+        assert_eq!(p(&[]).unwrap().signal, None);
+        assert!(p(&["-k", "reload"])
+            .unwrap_err()
+            .contains("unknown action 'reload'"));
+        assert!(p(&["-k"]).is_err());
     }
 
     #[test]

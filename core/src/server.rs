@@ -131,7 +131,8 @@ pub(crate) mod testing {
         static ONCE: Once = Once::new();
         ONCE.call_once(|| {
             let root = std::env::temp_dir();
-            let mut dispatcher = Dispatcher::new(root.clone()).expect("a dispatcher without linked modules");
+            let mut dispatcher =
+                Dispatcher::new(root.clone()).expect("a dispatcher without linked modules");
             Reader::new(root.clone(), &[])
                 .read_str(CONFIG, "test", &mut dispatcher)
                 .expect("test configuration");

@@ -10,7 +10,7 @@ use mapache_plugin_api::abi::{
     self, MapacheConfig, MapacheListener, MapacheRunInfo, MapacheStr, MAPACHE_ABI_MAJOR,
     MAPACHE_ABI_MINOR, MAPACHE_MODULE_MAGIC,
 };
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const PROGRAM: &str = "mapache";
 
@@ -54,6 +54,13 @@ pub fn run() -> i32 {
         }
         _ => {}
     }
+    // Sockets passed by systemd (or by our own re-exec) are taken before anything can start a
+    // program that would inherit them.
+    let activation = if args.action == crate::cli::Action::Run {
+        crate::control::systemd::take_listen_fds()
+    } else {
+        Default::default()
+    };
     let loaded = match load_config(&args) {
         Ok(l) => l,
         Err(e) if args.action == crate::cli::Action::Settings => {
@@ -93,6 +100,11 @@ pub fn run() -> i32 {
         }
     };
     if args.action == crate::cli::Action::Run {
+        // -k (and a plain run, checked like -k start) after the whole configuration was read.
+        match crate::control::dash_k::handle(PROGRAM, args.signal, &settings.pid_file) {
+            crate::control::dash_k::Next::Exit(code) => return code,
+            crate::control::dash_k::Next::Start => {}
+        }
         if let Err(e) = error_log::open(settings.error_log.as_ref(), settings.log_levels.clone()) {
             eprintln!("{PROGRAM}: {e}");
             return 1;
@@ -111,7 +123,18 @@ pub fn run() -> i32 {
         eprintln!("Syntax OK");
         return 0;
     }
-    serve(srv, &args)
+    for why in &activation.refused {
+        error_log::log("core", error_log::WARN, None, why);
+    }
+    if srv.settings.run_as.is_some() && !crate::control::privileges::running_as_root() {
+        error_log::log(
+            "core",
+            error_log::INFO,
+            None,
+            "not started as root: User and Group are ignored, children keep this user",
+        );
+    }
+    serve(srv, &args, activation)
 }
 
 fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
@@ -184,7 +207,33 @@ fn init_modules(srv: &'static crate::server::Server) -> Result<(), String> {
     Ok(())
 }
 
-fn serve(srv: &'static crate::server::Server, args: &crate::cli::Args) -> i32 {
+/// Blocks TERM, INT, HUP and USR1 in the master; the MPM unblocks those it handles.
+fn block_control_signals() {
+    use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
+    let mut set = SigSet::empty();
+    for sig in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+    ] {
+        set.add(sig);
+    }
+    if let Err(e) = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None) {
+        error_log::log(
+            "core",
+            error_log::WARN,
+            None,
+            &format!("could not block control signals: {e}"),
+        );
+    }
+}
+
+fn serve(
+    srv: &'static crate::server::Server,
+    args: &crate::cli::Args,
+    activation: crate::control::systemd::Activation,
+) -> i32 {
     let s = &srv.settings;
     if s.listen.is_empty() {
         eprintln!(
@@ -192,7 +241,7 @@ fn serve(srv: &'static crate::server::Server, args: &crate::cli::Args) -> i32 {
         );
         return 1;
     }
-    let bound = match crate::listen::bind_all(&s.listen, s.backlog) {
+    let (bound, notes) = match crate::listen::open_all(&s.listen, s.backlog, activation.sockets) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
@@ -200,9 +249,28 @@ fn serve(srv: &'static crate::server::Server, args: &crate::cli::Args) -> i32 {
             return 1;
         }
     };
-    if let Err(e) = write_pid_file(&s.pid_file) {
-        eprintln!("{PROGRAM}: {e}");
-        return 1;
+    // From the moment the pid file and READY=1 announce us, a stop or restart signal must not
+    // meet the default action (death without cleanup): hold them pending until the MPM has
+    // installed its handlers and unblocks them (the mpm_run contract in the ABI).
+    block_control_signals();
+    match crate::control::pidfile::write(&s.pid_file) {
+        Ok(Some(old)) if old != std::process::id() as i32 => error_log::log(
+            "core",
+            error_log::WARN,
+            None,
+            &format!(
+                "pid file {} overwritten -- Unclean shutdown of previous {PROGRAM} run?",
+                s.pid_file.display()
+            ),
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+    }
+    for n in &notes {
+        error_log::log("core", error_log::NOTICE, None, n);
     }
     for l in &bound {
         error_log::log(
@@ -245,11 +313,18 @@ fn serve(srv: &'static crate::server::Server, args: &crate::cli::Args) -> i32 {
     let Some(run) = srv.mpm.desc.mpm_run else {
         return 1;
     };
+    crate::control::privileges::set_master();
+    sd_notify(&crate::control::systemd::ready_message());
     let result = run(&info);
-    let _ = std::fs::remove_file(&s.pid_file);
+    sd_notify(&if result == abi::MAPACHE_MPM_RESTART {
+        crate::control::systemd::reloading_message()
+    } else {
+        "STOPPING=1".to_owned()
+    });
+    crate::control::pidfile::remove(&s.pid_file);
     match result {
         abi::MAPACHE_MPM_EXIT => 0,
-        abi::MAPACHE_MPM_RESTART => reexec(),
+        abi::MAPACHE_MPM_RESTART => reexec(&bound),
         _ => {
             error_log::log(
                 "core",
@@ -262,9 +337,41 @@ fn serve(srv: &'static crate::server::Server, args: &crate::cli::Args) -> i32 {
     }
 }
 
+/// Tells the service manager about a state change; a failure is worth a line, not a stop.
+fn sd_notify(state: &str) {
+    if let Err(e) = crate::control::systemd::notify(state) {
+        error_log::log(
+            "core",
+            error_log::WARN,
+            None,
+            &format!("could not notify the service manager (NOTIFY_SOCKET): {e}"),
+        );
+    }
+}
+
+/// The command line for a re-exec: the same, less `-k` (the new process simply starts; the pid
+/// file it would check names itself).
+fn reexec_args() -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut skip_next = false;
+    for a in std::env::args_os().skip(1) {
+        if skip_next {
+            skip_next = false;
+        } else if a == "-k" {
+            skip_next = true;
+        } else if !a.as_encoded_bytes().starts_with(b"-k") {
+            out.push(a);
+        }
+    }
+    out
+}
+
 /// A restart re-executes the binary in place (same PID), so new module files and a new binary
-/// are picked up; the listeners are bound again.
-fn reexec() -> i32 {
+/// are picked up. The listeners stay open across it: they are passed to the new process by the
+/// systemd protocol (fds 3…, `LISTEN_FDS`), which matches them to its Listen lines again.
+fn reexec(bound: &[crate::listen::BoundListener]) -> i32 {
+    use crate::control::systemd::REEXEC_NAME;
+    use crate::listen::ListenerOrigin;
     use std::os::unix::process::CommandExt;
     error_log::log(
         "core",
@@ -272,10 +379,23 @@ fn reexec() -> i32 {
         None,
         "restarting: re-executing the server",
     );
+    let passed: Vec<(&str, i32)> = bound
+        .iter()
+        .map(|l| match &l.origin {
+            ListenerOrigin::Bound => (REEXEC_NAME, l.fd),
+            ListenerOrigin::Inherited(name) => (name.as_str(), l.fd),
+        })
+        .collect();
+    if let Err(e) = crate::control::systemd::pass_on_exec(&passed) {
+        error_log::log(
+            "core",
+            error_log::WARN,
+            None,
+            &format!("could not pass the listeners on; the new process binds them again: {e}"),
+        );
+    }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from(PROGRAM));
-    let err = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
-        .exec();
+    let err = std::process::Command::new(exe).args(reexec_args()).exec();
     error_log::log(
         "core",
         error_log::EMERG,
@@ -283,15 +403,6 @@ fn reexec() -> i32 {
         &format!("restart failed: could not re-execute the server: {err}"),
     );
     1
-}
-
-fn write_pid_file(path: &Path) -> Result<(), String> {
-    std::fs::write(path, format!("{}\n", std::process::id())).map_err(|e| {
-        format!(
-            "could not create PidFile {}: {e}; check that its directory exists and is writable",
-            path.display()
-        )
-    })
 }
 
 fn mpm_short_name(m: &LoadedModule) -> &str {
@@ -386,4 +497,32 @@ fn print_settings(modules: &[LoadedModule]) {
     println!("Server compiled with....");
     println!(" -D SERVER_CONFIG_FILE=\"conf/httpd.conf\"");
     println!(" -D DEFAULT_PIDLOG=\"logs/mapache.pid\"");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::sys::signal::{pthread_sigmask, SigSet, SigmaskHow, Signal};
+
+    #[test]
+    fn control_signals_are_held_pending_until_the_mpm_unblocks_them() {
+        let mut before = SigSet::empty();
+        pthread_sigmask(SigmaskHow::SIG_SETMASK, None, Some(&mut before)).unwrap();
+        block_control_signals();
+        let mut now = SigSet::empty();
+        pthread_sigmask(SigmaskHow::SIG_SETMASK, None, Some(&mut now)).unwrap();
+        pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&before), None).unwrap();
+        for sig in [
+            Signal::SIGTERM,
+            Signal::SIGINT,
+            Signal::SIGHUP,
+            Signal::SIGUSR1,
+        ] {
+            assert!(now.contains(sig), "{sig:?} is not blocked");
+        }
+        assert!(
+            !now.contains(Signal::SIGCHLD),
+            "SIGCHLD must stay deliverable"
+        );
+    }
 }

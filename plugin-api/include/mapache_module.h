@@ -383,7 +383,9 @@ typedef struct MapacheModule {
   // MPMs: `MAPACHE_MPM_*` bits. 0 for handlers.
   uint32_t mpm_flags;
   // MPMs: the master loop. Runs in the master process and owns it (forking, reaping, signals)
-  // until the server stops or restarts; `run` is valid for the whole call. Returns one of
+  // until the server stops or restarts; `run` is valid for the whole call. It is called with
+  // SIGTERM, SIGINT, SIGHUP and SIGUSR1 blocked (signals sent once the server announced itself
+  // wait pending): install handlers, then unblock the signals you handle. Returns one of
   // `MAPACHE_MPM_*`. Null for handlers.
   int32_t (*mpm_run)(const struct MapacheRunInfo *run);
   // Checks one occurrence of one of the module's directives while the configuration is read,

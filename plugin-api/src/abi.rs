@@ -402,7 +402,9 @@ pub struct MapacheModule {
     /// MPMs: `MAPACHE_MPM_*` bits. 0 for handlers.
     pub mpm_flags: u32,
     /// MPMs: the master loop. Runs in the master process and owns it (forking, reaping, signals)
-    /// until the server stops or restarts; `run` is valid for the whole call. Returns one of
+    /// until the server stops or restarts; `run` is valid for the whole call. It is called with
+    /// SIGTERM, SIGINT, SIGHUP and SIGUSR1 blocked (signals sent once the server announced itself
+    /// wait pending): install handlers, then unblock the signals you handle. Returns one of
     /// `MAPACHE_MPM_*`. Null for handlers.
     pub mpm_run: Option<extern "C" fn(run: *const MapacheRunInfo) -> i32>,
 

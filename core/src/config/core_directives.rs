@@ -66,6 +66,14 @@ fn check_log_level(args: &[String]) -> Result<(), String> {
     crate::logs::error_log::LogLevels::parse(args).map(|_| ())
 }
 
+fn check_user(args: &[String]) -> Result<(), String> {
+    crate::control::privileges::user(&args[0]).map(|_| ())
+}
+
+fn check_group(args: &[String]) -> Result<(), String> {
+    crate::control::privileges::group(&args[0]).map(|_| ())
+}
+
 fn check_tokens(args: &[String]) -> Result<(), String> {
     crate::config::settings::ServerTokens::parse(&args[0]).map(|_| ())
 }
@@ -127,6 +135,22 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         help: "A file for logging the server process ID",
         check: any,
         server_relative: true,
+    },
+    CoreDirective {
+        name: "User",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Effective user id for this server (a name or #uid); applied in children when started as root",
+        check: check_user,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "Group",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Effective group id for this server (a name or #gid); applied in children when started as root",
+        check: check_group,
+        server_relative: false,
     },
     CoreDirective {
         name: "ErrorLog",

@@ -95,6 +95,51 @@ pub struct CoreSettings {
     pub server_name: String,
     /// The Server header value.
     pub server_header: String,
+    /// User and Group: whom children serve as when started as root (None: neither is set).
+    pub run_as: Option<crate::control::privileges::RunAs>,
+}
+
+/// User and Group resolved to ids. Without Group, the user's primary group; Group alone keeps
+/// the user.
+fn run_as(store: &Store) -> Result<Option<crate::control::privileges::RunAs>, String> {
+    use crate::control::privileges::{self, RunAs};
+    let located = |o: &super::store::Occurrence, e: String| {
+        format!("Syntax error on line {} of {}: {e}", o.line, o.file)
+    };
+    let group = match store.server_last("Group") {
+        Some(o) => Some(privileges::group(o.arg0()).map_err(|e| located(o, e))?),
+        None => None,
+    };
+    match store.server_last("User") {
+        Some(o) => {
+            let (uid, primary, user_name) =
+                privileges::user(o.arg0()).map_err(|e| located(o, e))?;
+            let gid = match group {
+                Some(g) => g,
+                None if primary != libc::gid_t::MAX => primary,
+                None => {
+                    return Err(located(
+                        o,
+                        format!(
+                            "User {} has no passwd entry to take a group from: set Group too",
+                            o.arg0()
+                        ),
+                    ))
+                }
+            };
+            Ok(Some(RunAs {
+                uid,
+                gid,
+                user_name,
+            }))
+        }
+        None => Ok(group.map(|gid| RunAs {
+            // SAFETY: geteuid cannot fail.
+            uid: unsafe { libc::geteuid() },
+            gid,
+            user_name: None,
+        })),
+    }
 }
 
 /// LimitRequestBody in effect for a request's scope (0 = unlimited).
@@ -231,6 +276,7 @@ impl CoreSettings {
                 .and_then(|o| ServerTokens::parse(o.arg0()).ok())
                 .unwrap_or(ServerTokens::Full)
                 .header(),
+            run_as: run_as(store)?,
         })
     }
 }
@@ -315,6 +361,26 @@ mod tests {
         assert!(matches!(s.error_log, Some(LogTarget::Pipe(_))));
         let e = settings("CustomLog logs/a nosuch\n").unwrap_err();
         assert!(e.contains("Syntax error on line 1 of t.conf"), "{e}");
+    }
+
+    #[test]
+    fn user_and_group() {
+        assert_eq!(settings("").unwrap().run_as, None);
+        let r = settings("User root\n").unwrap().run_as.unwrap();
+        assert_eq!((r.uid, r.gid), (0, 0));
+        let r = settings("User #0\nGroup #5\n").unwrap().run_as.unwrap();
+        assert_eq!((r.uid, r.gid), (0, 5));
+        let e = settings("\nUser no-such-user-here\n")
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "Syntax error on line 2 of t.conf: bad user name no-such-user-here"
+        );
+        let e = settings("Group no-such-group-here\n")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(e.contains("line 1 of t.conf: bad group name"), "{e}");
     }
 
     #[test]

@@ -18,6 +18,18 @@ fn conn_mut<'a>(c: *mut MapacheConn) -> &'a mut Connection {
 
 pub(super) extern "C" fn child_init(slot: u32) -> i32 {
     let srv = server::get();
+    // User and Group first, as Apache's drop_privileges hook: no handler code runs as root.
+    if let Some(run_as) = &srv.settings.run_as {
+        if let Err(e) = crate::control::privileges::drop_to(run_as) {
+            error_log::log(
+                "core",
+                error_log::EMERG,
+                None,
+                &format!("child slot {slot}: {e}; this child cannot serve"),
+            );
+            return MAPACHE_ERROR;
+        }
+    }
     for m in &srv.handlers {
         if let Some(init) = m.desc.child_init {
             if init() != MAPACHE_OK {

@@ -1,4 +1,6 @@
 //! Listeners: `Listen [addr:]port` parsed and bound by the core (socket2), then handed to the MPM.
+//! Sockets inherited through the systemd protocol (socket activation, or our own re-exec) are
+//! matched to Listen lines by address and used instead of binding.
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -33,6 +35,101 @@ pub struct BoundListener {
     pub fd: RawFd,
     /// The address it is bound to, with the real port.
     pub addr: String,
+    /// Where it came from: bound here, or inherited (and under which name).
+    pub origin: ListenerOrigin,
+}
+
+/// Where a listener came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListenerOrigin {
+    /// Bound by this process for a Listen line.
+    Bound,
+    /// Inherited through `LISTEN_FDS`, with its `LISTEN_FDNAMES` name.
+    Inherited(String),
+}
+
+/// Whether an inherited socket bound to `addr` serves the Listen line `l`: same port (any port
+/// for `:0`, which lets the choice be made elsewhere), same address (any for a bare port).
+pub fn serves(l: &ListenAddr, addr: &SocketAddr) -> bool {
+    (l.port == 0 || l.port == addr.port()) && l.ip.is_none_or(|ip| ip == addr.ip())
+}
+
+fn shown(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
+        SocketAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+/// The listeners for `addrs`: an inherited socket where one serves the line, else a new one bound.
+/// Inherited sockets no line names are kept when systemd passed them (with a notice: the unit
+/// decides what we listen on), and closed when our own re-exec passed them (the new
+/// configuration dropped that Listen line). Returns the listeners and notices for the error log.
+pub fn open_all(
+    addrs: &[ListenAddr],
+    backlog: i32,
+    inherited: Vec<crate::control::systemd::Inherited>,
+) -> Result<(Vec<BoundListener>, Vec<String>), String> {
+    use crate::control::systemd::REEXEC_NAME;
+    let mut pool: Vec<Option<crate::control::systemd::Inherited>> =
+        inherited.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for a in addrs {
+        let found = pool
+            .iter_mut()
+            .find(|s| s.as_ref().is_some_and(|s| serves(a, &s.addr)))
+            .and_then(Option::take);
+        match found {
+            Some(s) => {
+                if s.name != REEXEC_NAME {
+                    notes.push(format!(
+                        "socket activation: descriptor {} ({}) serves Listen {}",
+                        s.fd,
+                        shown(s.addr),
+                        display(a)
+                    ));
+                }
+                out.push(BoundListener {
+                    fd: s.fd,
+                    addr: shown(s.addr),
+                    origin: ListenerOrigin::Inherited(s.name),
+                });
+            }
+            None => out.extend(bind_all(std::slice::from_ref(a), backlog)?),
+        }
+    }
+    for s in pool.into_iter().flatten() {
+        if s.name == REEXEC_NAME {
+            notes.push(format!(
+                "closing listener {}: no Listen line names it any more",
+                shown(s.addr)
+            ));
+            // SAFETY: inherited, unused, ours to close.
+            unsafe { libc::close(s.fd) };
+        } else {
+            notes.push(format!(
+                "socket activation: descriptor {} ({}) matches no Listen line; serving it anyway",
+                s.fd,
+                shown(s.addr)
+            ));
+            out.push(BoundListener {
+                fd: s.fd,
+                addr: shown(s.addr),
+                origin: ListenerOrigin::Inherited(s.name),
+            });
+        }
+    }
+    Ok((out, notes))
+}
+
+/// A Listen line as written by the user.
+fn display(a: &ListenAddr) -> String {
+    match a.ip {
+        Some(IpAddr::V6(ip)) => format!("[{ip}]:{}", a.port),
+        Some(ip) => format!("{ip}:{}", a.port),
+        None => format!("{}", a.port),
+    }
 }
 
 fn bind_one(addr: SocketAddr, backlog: i32, v6only: bool) -> std::io::Result<(Socket, SocketAddr)> {
@@ -68,19 +165,16 @@ pub fn bind_all(addrs: &[ListenAddr], backlog: i32) -> Result<Vec<BoundListener>
                 )
             }),
         };
-        let shown = match a.ip {
+        let wanted = match a.ip {
             Some(IpAddr::V6(ip)) => format!("[{ip}]:{}", a.port),
             Some(ip) => format!("{ip}:{}", a.port),
             None => format!("*:{}", a.port),
         };
-        let (sock, real) = result.map_err(|e| format!("could not bind to address {shown}: {e}; no listening sockets available, shutting down"))?;
-        let addr = match real {
-            SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
-            SocketAddr::V4(v4) => v4.to_string(),
-        };
+        let (sock, real) = result.map_err(|e| format!("could not bind to address {wanted}: {e}; no listening sockets available, shutting down"))?;
         out.push(BoundListener {
             fd: sock.into_raw_fd(),
-            addr,
+            addr: shown(real),
+            origin: ListenerOrigin::Bound,
         });
     }
     Ok(out)
@@ -118,5 +212,70 @@ mod tests {
         );
         // SAFETY: we own the descriptor.
         unsafe { libc::close(l[0].fd) };
+    }
+
+    #[test]
+    fn inherited_sockets_replace_matching_binds() {
+        use crate::control::systemd::{Inherited, REEXEC_NAME};
+        let held = bind_all(&[parse_listen("127.0.0.1:0").unwrap()], 16).unwrap();
+        let addr: SocketAddr = held[0].addr.parse().unwrap();
+        let spare = bind_all(&[parse_listen("127.0.0.1:0").unwrap()], 16).unwrap();
+        let spare_addr: SocketAddr = spare[0].addr.parse().unwrap();
+        let inherited = vec![
+            Inherited {
+                fd: held[0].fd,
+                addr,
+                name: "web.socket".into(),
+            },
+            Inherited {
+                fd: spare[0].fd,
+                addr: spare_addr,
+                name: REEXEC_NAME.into(),
+            },
+        ];
+        let wanted = [
+            parse_listen(&format!("127.0.0.1:{}", addr.port())).unwrap(),
+            parse_listen("[::1]:0").unwrap(),
+        ];
+        // [::1] may be missing on the machine: then only the first line is asked for.
+        let wanted = if std::net::TcpListener::bind("[::1]:0").is_ok() {
+            &wanted[..]
+        } else {
+            &wanted[..1]
+        };
+        let (got, notes) = open_all(wanted, 16, inherited).unwrap();
+        assert_eq!(
+            got[0].fd, held[0].fd,
+            "the inherited socket serves the line"
+        );
+        assert_eq!(
+            got[0].origin,
+            ListenerOrigin::Inherited("web.socket".into())
+        );
+        if wanted.len() == 2 {
+            assert_eq!(got[1].origin, ListenerOrigin::Bound);
+        }
+        assert_eq!(
+            got.len(),
+            wanted.len(),
+            "the spare re-exec socket is closed, not served"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("no Listen line names it")),
+            "{notes:?}"
+        );
+        for l in &got {
+            // SAFETY: ours.
+            unsafe { libc::close(l.fd) };
+        }
+    }
+
+    #[test]
+    fn serving_rules() {
+        let sa: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert!(serves(&parse_listen("8080").unwrap(), &sa));
+        assert!(serves(&parse_listen("127.0.0.1:0").unwrap(), &sa));
+        assert!(!serves(&parse_listen("127.0.0.2:8080").unwrap(), &sa));
+        assert!(!serves(&parse_listen("8081").unwrap(), &sa));
     }
 }

@@ -1,0 +1,460 @@
+//! Process control from outside: `-k` through the pid file, systemd socket activation and
+//! sd_notify, User/Group in children.
+
+use mapache_tests::*;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn conf(root: &Root) -> String {
+    root.config(&modules_for("prefork")).display().to_string()
+}
+
+fn pid_file(root: &Root) -> PathBuf {
+    root.path().join("logs/mapache.pid")
+}
+
+/// Whether `pid` has exited (gone, or a zombie not yet reaped by its parent).
+fn exited(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// A server started with a command of the test's making (environment, inherited descriptors),
+/// standard output and error collected together. Dropping it stops its process group.
+struct Proc {
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proc {
+    fn spawn(mut cmd: Command) -> Proc {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let mut child = cmd.spawn().expect("start mapache");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        for stream in [
+            Box::new(out) as Box<dyn std::io::Read + Send>,
+            Box::new(err),
+        ] {
+            let sink = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    sink.lock().unwrap().push(line);
+                }
+            });
+        }
+        Proc { child, log }
+    }
+
+    fn text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    fn wait_log(&self, needle: &str, secs: u64) -> bool {
+        wait_until(secs, || self.text().contains(needle))
+    }
+
+    /// Every address it logged as `listening on`, once it has said it is ready.
+    fn listening(&self) -> Vec<SocketAddr> {
+        assert!(
+            self.wait_log("resuming normal operations", 10),
+            "server did not start; log:\n{}",
+            self.text()
+        );
+        self.text()
+            .lines()
+            .filter_map(|l| l.split("listening on ").nth(1))
+            .map(|a| a.trim().parse().expect("listen address"))
+            .collect()
+    }
+
+    fn get(&self, addr: SocketAddr, path: &str) -> Response {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        parse_responses(&out, false)
+            .into_iter()
+            .next()
+            .expect("a response")
+    }
+
+    fn wait_exit(&mut self, secs: u64) -> Option<i32> {
+        let mut status = None;
+        let done = wait_until(secs, || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        });
+        assert!(done, "server did not exit; log:\n{}", self.text());
+        status.and_then(|s| s.code())
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let pgid = self.child.id() as i32;
+        if self.child.try_wait().ok().flatten().is_none() {
+            // SAFETY: signalling our own process group.
+            unsafe { libc::kill(-pgid, libc::SIGTERM) };
+            wait_until(5, || self.child.try_wait().ok().flatten().is_some());
+        }
+        // SAFETY: as above.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn k_stop_stops_the_master_through_the_pid_file() {
+    for mpm in mpms() {
+        let root = Root::new();
+        let conf = root.config(&modules_for(mpm)).display().to_string();
+        let server = Server::start(&root, &[]);
+        mpm_running(server.pid());
+        assert_eq!(
+            std::fs::read_to_string(pid_file(&root)).unwrap().trim(),
+            server.pid().to_string()
+        );
+        let out = run(&["-f", &conf, "-k", "stop"]);
+        assert_eq!(out.code, Some(0), "{mpm}: {}{}", out.stdout, out.stderr);
+        assert!(
+            wait_until(10, || exited(server.pid())),
+            "{mpm}: master still running after -k stop; log:\n{}",
+            server.log_text()
+        );
+        assert!(
+            !pid_file(&root).exists(),
+            "{mpm}: pid file left behind; log:\n{}",
+            server.log_text()
+        );
+        // Nothing runs any more: Apache's words, status 1.
+        let out = run(&["-f", &conf, "-k", "stop"]);
+        assert_eq!(out.stdout.trim(), "mapache (no pid file) not running");
+        assert_eq!(out.code, Some(1));
+    }
+}
+
+#[test]
+fn k_start_refuses_a_second_master_and_graceful_and_restart_reach_the_first() {
+    let root = Root::new();
+    let conf = conf(&root);
+    let server = Server::start(&root, &["-k", "start"]);
+    mpm_running(server.pid());
+    let out = run(&["-f", &conf, "-k", "start"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(
+        out.stdout.trim(),
+        format!("mapache (pid {}) already running", server.pid())
+    );
+    // A plain run is checked the same way, as Apache does.
+    let out = run(&["-f", &conf]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stdout.contains("already running"), "{}", out.stdout);
+
+    for (cmd, signal) in [("graceful", "SIGUSR1"), ("restart", "SIGHUP")] {
+        let before = server.log_text().len();
+        let out = run(&["-f", &conf, "-k", cmd]);
+        assert_eq!(out.code, Some(0), "-k {cmd}: {}{}", out.stdout, out.stderr);
+        // The MPM logs the signal (today: that restarts are not supported yet).
+        assert!(
+            wait_until(5, || {
+                let log = server.log_text()[before..].to_ascii_lowercase();
+                log.contains("restart")
+                    || log.contains("graceful")
+                    || log.contains(&signal.to_ascii_lowercase())
+            }),
+            "-k {cmd}: no log line from the master; log:\n{}",
+            server.log_text()
+        );
+        assert!(!exited(server.pid()), "-k {cmd} killed the master");
+        assert_eq!(server.get("/nothing-here").status, 404, "-k {cmd}");
+    }
+}
+
+#[test]
+fn stale_pid_files_are_handled() {
+    let root = Root::new();
+    let conf = conf(&root);
+    let pid_file = pid_file(&root);
+    // A pid no process has.
+    std::fs::write(&pid_file, "999999999\n").unwrap();
+    let out = run(&["-f", &conf, "-k", "stop"]);
+    assert_eq!(out.code, Some(1));
+    assert_eq!(out.stdout.trim(), "mapache (pid 999999999?) not running");
+    assert!(!pid_file.exists(), "-k stop removes a stale pid file");
+
+    // A live process that is not mapache is never signalled.
+    let mut sleeper = Command::new("sleep").arg("30").spawn().expect("sleep");
+    std::fs::write(&pid_file, format!("{}\n", sleeper.id())).unwrap();
+    let out = run(&["-f", &conf, "-k", "graceful-stop"]);
+    let alive = sleeper.try_wait().unwrap().is_none();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert_eq!(out.code, Some(1));
+    assert_eq!(
+        out.stdout.trim(),
+        format!("mapache (pid {}?) not running", sleeper.id())
+    );
+    assert!(alive, "the unrelated process was signalled");
+
+    // -k start over a stale file starts, with Apache's warning, and the file names the new master.
+    std::fs::write(&pid_file, "999999999\n").unwrap();
+    let server = Server::start(&root, &["-k", "start"]);
+    assert_eq!(
+        std::fs::read_to_string(&pid_file).unwrap().trim(),
+        server.pid().to_string()
+    );
+    assert!(
+        server.wait_log(
+            "overwritten -- Unclean shutdown of previous mapache run?",
+            5
+        ),
+        "{}",
+        server.log_text()
+    );
+}
+
+#[test]
+fn k_graceful_without_a_server_starts_one_and_a_syntax_error_aborts_k() {
+    let root = Root::new();
+    let conf = conf(&root);
+    let mut cmd = Command::new(mapache_bin());
+    cmd.args(["-f", &conf, "-k", "graceful"]);
+    let server = Proc::spawn(cmd);
+    assert!(
+        server.wait_log("mapache not running, trying to start", 10),
+        "{}",
+        server.text()
+    );
+    let addr = server.listening()[0];
+    assert_eq!(server.get(addr, "/nothing-here").status, 404);
+    drop(server);
+
+    let bad = root.config(&format!("{}\nNoSuchDirective 1\n", modules_for("prefork")));
+    let out = run(&["-f", &bad.display().to_string(), "-k", "stop"]);
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("Syntax error on line"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let out = run(&["-f", &conf, "-k", "reload"]);
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("unknown action 'reload'"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Socket activation: the test binds the socket, as systemd would, and passes it at fd 3 with
+/// LISTEN_FDS=1. LISTEN_PID must be the server's own pid, which is only known after fork:
+/// setting it in a pre_exec hook would need setenv (not async-signal-safe, and std builds the
+/// environment before fork anyway), so the command goes through `sh -c 'LISTEN_PID=$$ exec …'`:
+/// `$$` is the shell's pid, which exec hands on to mapache. The only pre_exec work is dup2, which
+/// is async-signal-safe.
+#[test]
+fn socket_activation_serves_the_passed_socket_instead_of_binding() {
+    let root = Root::new();
+    root.write("htdocs/hello.txt", "activated\n");
+    let conf = conf(&root);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    let mut cmd = Command::new("/bin/sh");
+    cmd.args(["-c", "LISTEN_PID=$$ exec \"$0\" \"$@\""])
+        .arg(mapache_bin())
+        .args(["-f", &conf])
+        .env("LISTEN_FDS", "1")
+        .env("LISTEN_FDNAMES", "test.socket");
+    // SAFETY: only async-signal-safe calls (dup2, fcntl) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if fd == 3 {
+                // dup2 onto itself would keep close-on-exec.
+                if libc::fcntl(3, libc::F_SETFD, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let server = Proc::spawn(cmd);
+    let listening = server.listening();
+    assert_eq!(
+        listening,
+        vec![addr],
+        "the Listen 127.0.0.1:0 line is served by the passed socket, nothing else bound; log:\n{}",
+        server.text()
+    );
+    assert!(
+        server.text().contains("socket activation: descriptor 3"),
+        "{}",
+        server.text()
+    );
+    let resp = server.get(addr, "/hello.txt");
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.body, b"activated\n");
+}
+
+/// Waits until the master has forked a child: its MPM runs and has its signal handlers. The
+/// "listening on" line comes just before the MPM starts, and a signal in between meets the
+/// default action (the master dies without removing its pid file).
+fn mpm_running(pid: u32) {
+    assert!(
+        wait_until(10, || !children_of(pid).is_empty()),
+        "the MPM forked no child"
+    );
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|s| s.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn sd_notify_says_ready_then_stopping() {
+    use std::os::unix::net::UnixDatagram;
+    let root = Root::new();
+    let conf = conf(&root);
+    let sock_path = root.path().join("notify.sock");
+    let rx = UnixDatagram::bind(&sock_path).unwrap();
+    rx.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut cmd = Command::new(mapache_bin());
+    cmd.args(["-f", &conf]).env("NOTIFY_SOCKET", &sock_path);
+    let mut server = Proc::spawn(cmd);
+    let pid = server.child.id();
+    let mut buf = [0u8; 512];
+    let n = rx.recv(&mut buf).expect("READY=1 within 10 s");
+    let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(msg.starts_with("READY=1\n"), "{msg}");
+    assert!(msg.contains(&format!("MAINPID={pid}")), "{msg}");
+    // Ready means serving.
+    let addr = server.listening()[0];
+    assert_eq!(server.get(addr, "/nothing-here").status, 404);
+    // SAFETY: our own child.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let n = rx.recv(&mut buf).expect("STOPPING=1 within 10 s");
+    assert_eq!(&buf[..n], b"STOPPING=1");
+    assert_eq!(server.wait_exit(10), Some(0));
+    let _ = std::fs::remove_file(&sock_path);
+}
+
+fn id_line(status: &str, key: &str) -> String {
+    status
+        .lines()
+        .find(|l| l.starts_with(key))
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn chmod(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn user_and_group_apply_in_children() {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: User/Group only take effect when started as root");
+        return;
+    }
+    let root = Root::new();
+    // nobody must reach the documents: the temp root is 0700.
+    chmod(root.path(), 0o755);
+    chmod(&root.path().join("htdocs"), 0o755);
+    chmod(&root.write("htdocs/public.txt", "for all\n"), 0o644);
+    chmod(&root.write("htdocs/secret.txt", "root only\n"), 0o600);
+    root.config(&format!(
+        "{}User nobody\nGroup nogroup\nStartServers 1\n",
+        modules_for("prefork")
+    ));
+    let server = Server::start(&root, &[]);
+    assert_eq!(server.get("/public.txt").status, 200);
+    assert_eq!(
+        server.get("/secret.txt").status,
+        403,
+        "{}",
+        server.log_text()
+    );
+    let children = children_of(server.pid());
+    assert!(!children.is_empty());
+    for c in children {
+        let status = std::fs::read_to_string(format!("/proc/{c}/status")).unwrap_or_default();
+        if status.is_empty() {
+            continue; // exited meanwhile
+        }
+        assert_eq!(id_line(&status, "Uid:"), "Uid:\t65534\t65534\t65534\t65534");
+        assert_eq!(id_line(&status, "Gid:"), "Gid:\t65534\t65534\t65534\t65534");
+        assert_eq!(id_line(&status, "Groups:").trim_end(), "Groups:\t65534");
+    }
+    // The master keeps root (it re-execs and removes the pid file).
+    let master = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    assert!(id_line(&master, "Uid:").starts_with("Uid:\t0\t"));
+
+    // An unknown user is a configuration error with file and line.
+    let conf = root.config(&format!(
+        "{}User no-such-user-here\n",
+        modules_for("prefork")
+    ));
+    let out = run(&["-t", "-f", &conf.display().to_string()]);
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("Syntax error on line")
+            && out.stderr.contains("bad user name no-such-user-here"),
+        "{}",
+        out.stderr
+    );
+}

@@ -34,25 +34,70 @@ impl Validators {
             .filter(|d| *d <= LAST_HTTP_DATE)
             .map(|d| UNIX_EPOCH + Duration::from_secs(d.as_secs()));
         Validators {
-            opaque: format!("\"{:x}-{:x}\"", size, since_epoch.as_micros()),
+            opaque: opaque_tag(size, since_epoch.as_micros()),
             weak,
             last_modified,
         }
     }
 
     /// The `ETag` header value.
-    pub fn etag(&self) -> String {
+    pub fn etag(&self) -> std::borrow::Cow<'_, str> {
         if self.weak {
-            format!("W/{}", self.opaque)
+            std::borrow::Cow::Owned(format!("W/{}", self.opaque))
         } else {
-            self.opaque.clone()
+            std::borrow::Cow::Borrowed(&self.opaque)
         }
     }
 
     /// The `Last-Modified` header value.
     pub fn last_modified_header(&self) -> Option<String> {
-        self.last_modified.map(httpdate::fmt_http_date)
+        self.last_modified.map(http_date)
     }
+}
+
+/// `"size-mtime"` in hex, written without the formatting machinery (it runs per request).
+fn opaque_tag(size: u64, micros: u128) -> String {
+    fn hex(out: &mut String, mut n: u128) {
+        let mut digits = [0u8; 32];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b"0123456789abcdef"[(n & 0xf) as usize];
+            n >>= 4;
+            if n == 0 {
+                break;
+            }
+        }
+        // Hex digits are ASCII.
+        out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
+    }
+    let mut tag = String::with_capacity(40);
+    tag.push('"');
+    hex(&mut tag, u128::from(size));
+    tag.push('-');
+    hex(&mut tag, micros);
+    tag.push('"');
+    tag
+}
+
+/// An HTTP date; the last one made on this thread is reused, since the files served are few and
+/// their times repeat.
+fn http_date(t: SystemTime) -> String {
+    use std::cell::RefCell;
+    thread_local! {
+        static LAST: RefCell<Option<(SystemTime, String)>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((at, text)) if *at == t => text.clone(),
+            _ => {
+                let text = httpdate::fmt_http_date(t);
+                *last = Some((t, text.clone()));
+                text
+            }
+        }
+    })
 }
 
 /// The precondition fields of a request. A list field that came several times is given joined

@@ -32,6 +32,7 @@ use locate::{canonical_root, find_index, locate, Kind, Links, Located, Refusal};
 use mapache_plugin_api::{mapache_module, sdk::*};
 use options::OptionSet;
 use range::{Multipart, Selection};
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
@@ -91,8 +92,8 @@ impl HandlerModule for Static {
 /// What a request path turned out to name.
 enum Resource {
     File(Located),
-    /// A directory without an index file, under `Options Indexes`.
-    Listing(Located),
+    /// A directory without an index file, under `Options Indexes` (with the canonical root).
+    Listing(PathBuf, Located),
 }
 
 impl Static {
@@ -109,17 +110,30 @@ impl Static {
         } else {
             Links::Contained
         };
-        let root = canonical_root(&settings.document_root)?;
-        let target = locate(&root, url_path, links)?;
+        // A regular file reached without links opens in one step; the rest is judged on
+        // canonical paths.
+        let (root, target) = match locate::locate_fast(&settings.document_root, url_path) {
+            Some(found) => (None, found?),
+            None => {
+                let root = canonical_root(&settings.document_root)?;
+                let target = locate(&root, url_path, links)?;
+                (Some(root), target)
+            }
+        };
         let resource = if target.kind == Kind::Directory {
             if !url_path.ends_with(b"/") {
                 let location = redirect::build_location(req.uri(), url_path, req.query());
                 return Ok(redirect::redirect(req, &location));
             }
-            match find_index(&root, &target, &settings.directory_index, links)? {
+            let root = match root {
+                Some(root) => root,
+                None => canonical_root(&settings.document_root)?,
+            };
+            let names = settings.directory_index();
+            match find_index(&root, &target, &names, links)? {
                 Some(index) => Resource::File(index),
-                None if settings.options.indexes() => Resource::Listing(target),
-                None => return Err(no_index(&target, &settings.directory_index)),
+                None if settings.options.indexes() => Resource::Listing(root, target),
+                None => return Err(no_index(&target, &names)),
             }
         } else if target.kind == Kind::File {
             Resource::File(target)
@@ -136,8 +150,8 @@ impl Static {
             return Ok(Outcome::Status(405));
         }
         match resource {
-            Resource::File(file) => self.serve_file(req, &file, &settings),
-            Resource::Listing(dir) => list(req, &root, &dir, url_path, links),
+            Resource::File(file) => self.serve_file(req, file, &settings),
+            Resource::Listing(root, dir) => list(req, &root, &dir, url_path, links),
         }
     }
 
@@ -146,14 +160,24 @@ impl Static {
     fn serve_file(
         &self,
         req: &mut Request<'_>,
-        target: &Located,
+        mut target: Located,
         settings: &Settings,
     ) -> Result<Outcome, Refusal> {
-        let file = File::open(&target.path).map_err(|e| Refusal::from_io(e, &target.path))?;
-        // The open file, not the path, says what is served: it may have changed since `locate`.
-        let meta = file
-            .metadata()
-            .map_err(|e| Refusal::from_io(e, &target.path))?;
+        let (file, meta) = match target.opened.take() {
+            Some(opened) => opened,
+            None => {
+                let file = std::rc::Rc::new(
+                    File::open(&target.path).map_err(|e| Refusal::from_io(e, &target.path))?,
+                );
+                // The open file, not the path, says what is served: it may have changed since
+                // `locate`.
+                let meta = file
+                    .metadata()
+                    .map_err(|e| Refusal::from_io(e, &target.path))?;
+                (file, meta)
+            }
+        };
+        let target = &target;
         if !meta.is_file() {
             return Err(Refusal::forbidden(format!(
                 "not a regular file: {}",
@@ -405,23 +429,29 @@ impl<'a> RequestFields<'a> {
 // ---- settings ------------------------------------------------------------------------------
 
 /// The directives mod-static reads, as they apply to one request.
-struct Settings {
+struct Settings<'a> {
     /// Absolute, or relative to the working directory when `ServerRoot` itself is relative.
-    document_root: PathBuf,
-    /// File names tried in order in a directory.
-    directory_index: Vec<PathBuf>,
+    document_root: Cow<'a, Path>,
+    /// The configuration, for what only directories need (see [`Settings::directory_index`]).
+    config: Config<'a>,
     options: OptionSet,
     charset: DefaultCharset,
 }
 
-impl Settings {
+impl<'a> Settings<'a> {
+    /// File names tried in order in a directory (made only for directories).
+    fn directory_index(&self) -> Vec<PathBuf> {
+        index_names(
+            self.config
+                .last("DirectoryIndex")
+                .map(|v| (0..v.len()).filter_map(|i| v.arg_bytes(i)).collect()),
+        )
+    }
+
     /// Reads the settings of `config`. Values that do not parse are skipped and handed to
     /// `problem`: at server level `init` has refused them already, so only section values (which
     /// `init` cannot see) get here.
-    fn read(config: &Config<'_>, problem: &mut dyn FnMut(String)) -> Self {
-        let index_args = config
-            .last("DirectoryIndex")
-            .map(|v| (0..v.len()).filter_map(|i| v.arg_bytes(i)).collect());
+    fn read(config: &Config<'a>, problem: &mut dyn FnMut(String)) -> Self {
         let options = OptionSet::from_lines(directive_lines(config, "Options"), &mut *problem);
         let charset = match config.value("AddDefaultCharset").map(DefaultCharset::parse) {
             None => DefaultCharset::Off,
@@ -431,12 +461,16 @@ impl Settings {
                 DefaultCharset::Off
             }
         };
+        let root_arg = config.last("DocumentRoot").and_then(|v| v.arg_bytes(0));
+        // ServerRoot only matters to a relative DocumentRoot (rare: the core records it
+        // absolute), so it is not looked up for every request.
+        let server_root_arg = match root_arg {
+            Some(r) if r.starts_with(b"/") => None,
+            _ => config.last("ServerRoot").and_then(|v| v.arg_bytes(0)),
+        };
         Settings {
-            document_root: document_root(
-                config.last("ServerRoot").and_then(|v| v.arg_bytes(0)),
-                config.last("DocumentRoot").and_then(|v| v.arg_bytes(0)),
-            ),
-            directory_index: index_names(index_args),
+            document_root: document_root(server_root_arg, root_arg),
+            config: *config,
             options,
             charset,
         }
@@ -454,10 +488,16 @@ fn server_root(server_root: Option<&[u8]>) -> PathBuf {
 }
 
 /// `DocumentRoot` made absolute against `ServerRoot` when it is relative.
-fn document_root(server_root_arg: Option<&[u8]>, document_root: Option<&[u8]>) -> PathBuf {
+fn document_root<'a>(
+    server_root_arg: Option<&[u8]>,
+    document_root: Option<&'a [u8]>,
+) -> Cow<'a, Path> {
     let document_root = document_root.map_or(Path::new(DEFAULT_DOCUMENT_ROOT), os_path);
-    // `join` keeps an absolute DocumentRoot as it is.
-    server_root(server_root_arg).join(document_root)
+    // The core records an absolute DocumentRoot: used as it is, without a copy.
+    if document_root.is_absolute() {
+        return Cow::Borrowed(document_root);
+    }
+    Cow::Owned(server_root(server_root_arg).join(document_root))
 }
 
 /// The names of the `DirectoryIndex` in effect; `DirectoryIndex disabled` (Apache) means none.
@@ -478,8 +518,10 @@ fn index_names(args: Option<Vec<&[u8]>>) -> Vec<PathBuf> {
 /// The arguments of every occurrence of `name`, least specific first. An argument that is not
 /// UTF-8 reads as U+FFFD, so it fails checks rather than vanishing.
 fn directive_lines<'a>(config: &Config<'a>, name: &str) -> Vec<Vec<&'a str>> {
-    config
-        .all(name)
+    // count/get rather than `all`, which copies the name: this runs per request, and usually
+    // finds nothing (no allocation then).
+    (0..config.count(name))
+        .filter_map(|i| config.get(name, i))
         .map(|v| {
             (0..v.len())
                 .map(|i| v.arg(i).unwrap_or("\u{fffd}"))

@@ -3,11 +3,16 @@
 
 use crate::escape::shown;
 use mapache_plugin_api::sdk::{Level, Outcome, Request};
+use std::cell::RefCell;
 use std::ffi::OsStr;
-use std::fs::{self, Metadata};
+use std::fs::{self, File, Metadata};
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 /// Why a request is refused, and what the error log should say about it.
 #[derive(Debug)]
@@ -89,6 +94,9 @@ pub struct Located {
     /// followed out of it. What is opened.
     pub path: PathBuf,
     pub kind: Kind,
+    /// The file already opened, with its metadata (the fast path of [`locate_fast`]; shared
+    /// with the thread's cache of open files).
+    pub opened: Option<(Rc<File>, Metadata)>,
 }
 
 /// The canonical DocumentRoot, the base every served path must stay under.
@@ -180,6 +188,231 @@ pub fn locate_path(root: &Path, requested: PathBuf, links: Links) -> Result<Loca
         requested,
         kind: Kind::of(&meta),
         path,
+        opened: None,
+    })
+}
+
+/// How long an open DocumentRoot descriptor is reused: a DocumentRoot symlink swapped at deploy
+/// time is followed within this delay.
+const ROOT_FD_TTL: Duration = Duration::from_secs(1);
+/// DocumentRoots kept open per thread (sections may name several).
+const ROOT_FDS: usize = 4;
+
+/// An open DocumentRoot directory (`O_PATH`), the base of `openat2`.
+struct RootFd {
+    path: PathBuf,
+    fd: OwnedFd,
+    opened: Instant,
+}
+
+thread_local! {
+    static ROOT_FDS_OPEN: RefCell<Vec<RootFd>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a descriptor of `document_root`, opened at most [`ROOT_FD_TTL`] ago; `None`
+/// when it cannot be opened (the slow path then reports why).
+fn with_root_fd<T>(document_root: &Path, f: impl FnOnce(i32) -> T) -> Option<T> {
+    ROOT_FDS_OPEN.with(|cell| {
+        let mut roots = cell.borrow_mut();
+        let now = Instant::now();
+        roots.retain(|r| now.duration_since(r.opened) < ROOT_FD_TTL);
+        let i = match roots.iter().position(|r| r.path == document_root) {
+            Some(i) => i,
+            None => {
+                let c = std::ffi::CString::new(document_root.as_os_str().as_bytes()).ok()?;
+                // SAFETY: a valid C string; the descriptor returned is ours.
+                let fd = unsafe {
+                    libc::open(
+                        c.as_ptr(),
+                        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                    )
+                };
+                if fd < 0 {
+                    return None;
+                }
+                if roots.len() == ROOT_FDS {
+                    roots.remove(0);
+                }
+                roots.push(RootFd {
+                    path: document_root.to_path_buf(),
+                    // SAFETY: just opened, owned by nobody else.
+                    fd: unsafe { OwnedFd::from_raw_fd(fd) },
+                    opened: now,
+                });
+                roots.len() - 1
+            }
+        };
+        Some(f(roots[i].fd.as_raw_fd()))
+    })
+}
+
+/// Opens `rel` beneath the directory `dir` with `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`:
+/// the kernel refuses `..`, absolute paths and any symbolic link on the way, so what opens is
+/// inside the DocumentRoot by construction. `None` when the kernel refused for one of those
+/// reasons (or lacks openat2): the caller takes the canonicalizing path, which judges links.
+fn open_beneath(dir: i32, rel: &[u8]) -> Option<io::Result<File>> {
+    with_c_path(rel, |cpath| open_beneath_c(dir, cpath))?
+}
+
+/// Runs `f` with `rel` NUL-terminated (on the stack when short, so the fast path does not
+/// allocate); `None` when `rel` holds a NUL.
+fn with_c_path<T>(rel: &[u8], f: impl FnOnce(*const libc::c_char) -> T) -> Option<T> {
+    if rel.contains(&0) {
+        return None;
+    }
+    let mut stack = [0u8; 256];
+    let heap;
+    let cpath: &[u8] = if rel.len() < stack.len() {
+        stack[..rel.len()].copy_from_slice(rel);
+        &stack[..=rel.len()]
+    } else {
+        let mut v = Vec::with_capacity(rel.len() + 1);
+        v.extend_from_slice(rel);
+        v.push(0);
+        heap = v;
+        &heap
+    };
+    Some(f(cpath.as_ptr().cast()))
+}
+
+fn open_beneath_c(dir: i32, cpath: *const libc::c_char) -> Option<io::Result<File>> {
+    // SAFETY: open_how is plain data; zero is the documented default for every field.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    // Non-blocking and no controlling terminal: a FIFO or device is opened without waiting and
+    // then refused after fstat, never read.
+    how.flags = (libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK) as u64;
+    how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+    // SAFETY: a NUL-terminated path, an initialized open_how of the size passed.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir,
+            cpath,
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    if fd >= 0 {
+        // SAFETY: just opened, owned by nobody else.
+        return Some(Ok(unsafe { File::from_raw_fd(fd as i32) }));
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        // Missing, or a file used as a directory: the same answer the slow path would give.
+        Some(libc::ENOENT) | Some(libc::ENOTDIR) | Some(libc::EACCES) => Some(Err(e)),
+        // ELOOP (a link), EXDEV (would leave the root), ENOSYS, EPERM (filtered), ...
+        _ => None,
+    }
+}
+
+/// The fast path of [`locate`] for a regular file: one `openat2` beneath the DocumentRoot and one
+/// `fstat`, instead of canonicalizing the root and the path (a `readlink` per component).
+/// `None` when the slow path must decide: a symbolic link on the way, a directory, anything
+/// else than a regular file, or no openat2.
+pub fn locate_fast(document_root: &Path, url_path: &[u8]) -> Option<Result<Located, Refusal>> {
+    let rel_start = url_path.iter().position(|&b| b != b'/')?;
+    let rel = &url_path[rel_start..];
+    // Directories (and their index files) take the slow path; so do the refusals `locate`
+    // words, and anything with a `.` or empty segment.
+    if rel.ends_with(b"/")
+        || rel
+            .split(|&b| b == b'/')
+            .any(|s| s.is_empty() || s == b"." || s == b".." || is_ht_name(s))
+    {
+        return None;
+    }
+    let opened = with_root_fd(document_root, |dir| cached_or_open(document_root, dir, rel))??;
+    let requested = document_root.join(OsStr::from_bytes(rel));
+    let (file, meta) = match opened {
+        Ok(found) => found,
+        Err(e) => return Some(Err(Refusal::from_io(e, &requested))),
+    };
+    if !meta.is_file() {
+        return None;
+    }
+    Some(Ok(Located {
+        path: requested.clone(),
+        requested,
+        kind: Kind::File,
+        opened: Some((file, meta)),
+    }))
+}
+
+/// Open files kept per thread (nginx's open_file_cache, small and short-lived): reusing one
+/// costs a `fstatat` instead of `openat2`, `fstat` and `close`.
+const OPEN_FILES: usize = 8;
+/// How long an open file is reused at most.
+const OPEN_FILE_TTL: Duration = Duration::from_secs(1);
+/// Larger files are not kept: opening is a small part of sending them, and a deleted file kept
+/// open holds its disk space.
+const OPEN_FILE_MAX: u64 = 64 * 1024;
+
+struct OpenFile {
+    root: PathBuf,
+    rel: Vec<u8>,
+    file: Rc<File>,
+    meta: Metadata,
+    opened: Instant,
+}
+
+thread_local! {
+    static OPEN_FILES_KEPT: RefCell<Vec<OpenFile>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `st` (an lstat of the path now) is the file `meta` describes, unchanged: same inode,
+/// size, modification and change times. The path may have been replaced, or the file written.
+// The casts are no-ops on x86_64 Linux, not on every target libc's stat has.
+#[allow(clippy::unnecessary_cast)]
+fn unchanged(st: &libc::stat, meta: &Metadata) -> bool {
+    st.st_dev as u64 == meta.dev()
+        && st.st_ino as u64 == meta.ino()
+        && st.st_size as i64 == meta.size() as i64
+        && st.st_mtime as i64 == meta.mtime()
+        && st.st_mtime_nsec as i64 == meta.mtime_nsec()
+        && st.st_ctime as i64 == meta.ctime()
+        && st.st_ctime_nsec as i64 == meta.ctime_nsec()
+}
+
+/// The regular file `rel` beneath `dir` (the open `root`), from the thread's open files when the
+/// path still names the same unchanged file, else opened with [`open_beneath`]. A kept file was
+/// checked to be inside the root when opened; the same inode found again is that file.
+fn cached_or_open(root: &Path, dir: i32, rel: &[u8]) -> Option<io::Result<(Rc<File>, Metadata)>> {
+    OPEN_FILES_KEPT.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        let now = Instant::now();
+        kept.retain(|f| now.duration_since(f.opened) < OPEN_FILE_TTL);
+        if let Some(i) = kept.iter().position(|f| f.rel == rel && f.root == root) {
+            // SAFETY: stat is plain data, filled by fstatat.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            let found = with_c_path(rel, |cpath| {
+                // SAFETY: a NUL-terminated path and a writable stat.
+                unsafe { libc::fstatat(dir, cpath, &mut st, libc::AT_SYMLINK_NOFOLLOW) == 0 }
+            })
+            .unwrap_or(false);
+            if found && unchanged(&st, &kept[i].meta) {
+                return Some(Ok((kept[i].file.clone(), kept[i].meta.clone())));
+            }
+            kept.remove(i);
+        }
+        let file = match open_beneath(dir, rel)? {
+            Ok(file) => file,
+            Err(e) => return Some(Err(e)),
+        };
+        let meta = file.metadata().ok()?;
+        let file = Rc::new(file);
+        if meta.is_file() && meta.len() <= OPEN_FILE_MAX {
+            if kept.len() == OPEN_FILES {
+                kept.remove(0);
+            }
+            kept.push(OpenFile {
+                root: root.to_path_buf(),
+                rel: rel.to_vec(),
+                file: file.clone(),
+                meta: meta.clone(),
+                opened: now,
+            });
+        }
+        Some(Ok((file, meta)))
     })
 }
 

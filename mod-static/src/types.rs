@@ -6,6 +6,7 @@
 //! Apache's mod_mime looks at every extension, which serves `upload.php.txt`-style names with the
 //! type of an inner extension. Extensions compare case-insensitively.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -86,11 +87,26 @@ fn is_media_type(ty: &str) -> bool {
 
 /// The type of `path`: the last `AddType` naming its extension (`add_types` holds each line's
 /// arguments, least specific first), else `table`'s, else `application/octet-stream`.
-pub fn content_type(table: &TypeTable, add_types: &[Vec<&str>], path: &Path) -> String {
+pub fn content_type<'t>(
+    table: &'t TypeTable,
+    add_types: &[Vec<&str>],
+    path: &Path,
+) -> Cow<'t, str> {
     let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
-        return DEFAULT_CONTENT_TYPE.to_owned();
+        return Cow::Borrowed(DEFAULT_CONTENT_TYPE);
     };
-    let ext = ext.to_ascii_lowercase();
+    // Lower-cased on the stack for the usual short extension: this runs per request.
+    let mut stack = [0u8; 16];
+    let lowered;
+    let ext: &str = if ext.len() <= stack.len() {
+        stack[..ext.len()].copy_from_slice(ext.as_bytes());
+        stack[..ext.len()].make_ascii_lowercase();
+        // ASCII case changes keep UTF-8 valid.
+        std::str::from_utf8(&stack[..ext.len()]).unwrap_or(ext)
+    } else {
+        lowered = ext.to_ascii_lowercase();
+        &lowered
+    };
     let added = add_types
         .iter()
         .rev()
@@ -103,11 +119,8 @@ pub fn content_type(table: &TypeTable, add_types: &[Vec<&str>], path: &Path) -> 
         });
     match added {
         // Apache lower-cases AddType's type; so do we.
-        Some(ty) => ty.to_ascii_lowercase(),
-        None => table
-            .lookup(&ext)
-            .unwrap_or(DEFAULT_CONTENT_TYPE)
-            .to_owned(),
+        Some(ty) => Cow::Owned(ty.to_ascii_lowercase()),
+        None => Cow::Borrowed(table.lookup(ext).unwrap_or(DEFAULT_CONTENT_TYPE)),
     }
 }
 
@@ -142,7 +155,7 @@ impl DefaultCharset {
     }
 
     /// `ty` with `; charset=…` appended when it is text/plain or text/html without a charset.
-    pub fn apply(&self, ty: String) -> String {
+    pub fn apply<'t>(&self, ty: Cow<'t, str>) -> Cow<'t, str> {
         let DefaultCharset::Charset(charset) = self else {
             return ty;
         };
@@ -156,7 +169,7 @@ impl DefaultCharset {
                 .is_some_and(|n| n.eq_ignore_ascii_case("charset="))
         });
         if is_text && !has_charset {
-            format!("{ty}; charset={charset}")
+            Cow::Owned(format!("{ty}; charset={charset}"))
         } else {
             ty
         }
@@ -171,7 +184,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn ty(table: &TypeTable, add: &[Vec<&str>], p: &str) -> String {
-        content_type(table, add, Path::new(p))
+        content_type(table, add, Path::new(p)).into_owned()
     }
 
     #[test]

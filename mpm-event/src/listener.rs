@@ -63,11 +63,11 @@ const POD: u64 = 2;
 /// `1 << 32` (their generation is never 0).
 const LISTENER: u64 = 16;
 
-fn conn_token(key: usize, gen: u32) -> u64 {
+pub(crate) fn conn_token(key: usize, gen: u32) -> u64 {
     (u64::from(gen) << 32) | key as u64
 }
 
-fn read_flags() -> EpollFlags {
+pub(crate) fn read_flags() -> EpollFlags {
     EpollFlags::EPOLLIN | EpollFlags::EPOLLRDHUP | EpollFlags::EPOLLONESHOT
 }
 
@@ -212,6 +212,7 @@ impl<'a> ListenerLoop<'a> {
         };
         add(wake, WAKE)?;
         add(pool.wake_fd(), DONE)?;
+        pool.set_epoll(std::os::fd::AsRawFd::as_raw_fd(&epoll.0));
         if let Some(pod) = pod {
             add(pod, POD)?;
         }
@@ -251,6 +252,8 @@ impl<'a> ListenerLoop<'a> {
             if signals::take_restart_request() {
                 log(Level::Notice, RESTART_IGNORED);
             }
+            // Results of workers that did not wake us (re-armed connections): their timers.
+            self.collect_done();
             self.shed_keepalive();
             let now = Instant::now();
             if let Err(e) = self.update_accepting(now) {
@@ -484,7 +487,17 @@ impl<'a> ListenerLoop<'a> {
         match p.phase {
             Phase::Reading => self.on_readable(key),
             Phase::Writing => self.on_writable(key),
-            Phase::Busy => {}
+            Phase::Busy => {
+                // A worker re-armed it and its result is waiting (see `Pool::set_epoll`).
+                self.collect_done();
+                if self
+                    .table
+                    .get_mut(key, gen)
+                    .is_some_and(|p| p.phase == Phase::Reading)
+                {
+                    self.on_readable(key);
+                }
+            }
         }
     }
 
@@ -544,6 +557,11 @@ impl<'a> ListenerLoop<'a> {
 
     /// Parks connection `key` until readable or writable, with a deadline.
     fn park(&mut self, key: usize, phase: Phase) {
+        self.park_armed(key, phase, false);
+    }
+
+    /// As `park`; `armed` when a worker has re-armed the descriptor already.
+    fn park_armed(&mut self, key: usize, phase: Phase, armed: bool) {
         let draining = self.draining;
         let Some(slot) = self.table.at_mut(key) else {
             return;
@@ -567,6 +585,10 @@ impl<'a> ListenerLoop<'a> {
             Phase::Writing => write_flags(),
             _ => read_flags(),
         };
+        if armed {
+            self.arm_timer(key);
+            return;
+        }
         if let Err(e) = self.epoll.modify(
             borrow(fd),
             &mut EpollEvent::new(flags, conn_token(key, gen)),
@@ -712,6 +734,7 @@ impl<'a> ListenerLoop<'a> {
                     gen,
                     conn,
                     state,
+                    armed,
                 } => {
                     let Some(p) = self.table.get_mut(key, gen) else {
                         // Cannot happen: the listener keeps busy entries until they come back.
@@ -721,7 +744,11 @@ impl<'a> ListenerLoop<'a> {
                     p.conn = Some(conn);
                     p.fed = false;
                     p.served = true;
-                    self.advance(key, state);
+                    if armed {
+                        self.park_armed(key, Phase::Reading, true);
+                    } else {
+                        self.advance(key, state);
+                    }
                 }
                 Done::Closed { key, gen } => {
                     if self.table.get_mut(key, gen).is_some() {

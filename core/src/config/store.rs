@@ -45,6 +45,12 @@ impl Occurrence {
     }
 
     /// The first argument, or "".
+    /// Whether this is directive `name`, compared ASCII case-insensitively: lookups happen per
+    /// request, so the name is not lowercased into a new string each time.
+    pub fn is_named(&self, name: impl AsRef<[u8]>) -> bool {
+        self.name.as_bytes().eq_ignore_ascii_case(name.as_ref())
+    }
+
     pub fn arg0(&self) -> &str {
         self.args.first().map(String::as_str).unwrap_or("")
     }
@@ -94,14 +100,12 @@ pub fn prefix_matches(prefix: &[u8], path: &[u8]) -> bool {
 impl Store {
     /// The last server-level occurrence of `name`.
     pub fn server_last(&self, name: &str) -> Option<&Occurrence> {
-        let name = name.to_ascii_lowercase();
-        self.server.iter().rev().find(|o| o.name == name)
+        self.server.iter().rev().find(|o| o.is_named(name))
     }
 
     /// Every server-level occurrence of `name`.
-    pub fn server_all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Occurrence> + 'a {
-        let name = name.to_ascii_lowercase();
-        self.server.iter().filter(move |o| o.name == name)
+    pub fn server_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Occurrence> + 'a {
+        self.server.iter().filter(move |o| o.is_named(name))
     }
 
     /// Sections that apply to a request: Directory sections (shortest path first) for the file it
@@ -133,11 +137,12 @@ pub struct View {
 
 impl View {
     /// Every occurrence of `name` (lower-case) visible in this view, least specific first.
-    pub fn occurrences<'a>(
+    pub fn occurrences<'a, N: AsRef<[u8]> + ?Sized>(
         &'a self,
         store: &'a Store,
-        name: &'a str,
+        name: &'a N,
     ) -> impl Iterator<Item = &'a Occurrence> + 'a {
+        let name = name.as_ref();
         store
             .server
             .iter()
@@ -146,11 +151,15 @@ impl View {
                     .iter()
                     .flat_map(|&i| store.sections[i].directives.iter()),
             )
-            .filter(move |o| o.name == name)
+            .filter(move |o| o.is_named(name))
     }
 
     /// The occurrence in effect.
-    pub fn last<'a>(&'a self, store: &'a Store, name: &'a str) -> Option<&'a Occurrence> {
+    pub fn last<'a, N: AsRef<[u8]> + ?Sized>(
+        &'a self,
+        store: &'a Store,
+        name: &'a N,
+    ) -> Option<&'a Occurrence> {
         self.occurrences(store, name).last()
     }
 }

@@ -1,6 +1,6 @@
 //! Configuration queries: a `MapacheConfig` handle is a [`View`] over the server's store.
 
-use super::{abi_str, arg_text};
+use super::{abi_str, arg_bytes};
 use crate::config::store::View;
 use crate::server;
 use mapache_plugin_api::abi::{MapacheConfig, MapacheDirectiveValue, MapacheStr};
@@ -13,8 +13,8 @@ fn view<'a>(config: *const MapacheConfig) -> Option<&'a View> {
 pub(super) extern "C" fn config_count(config: *const MapacheConfig, name: MapacheStr) -> usize {
     let Some(v) = view(config) else { return 0 };
     // SAFETY: valid for the call.
-    let name = unsafe { arg_text(name) }.to_ascii_lowercase();
-    v.occurrences(&server::get().store, &name).count()
+    let name = unsafe { arg_bytes(name) };
+    v.occurrences(&server::get().store, name).count()
 }
 
 pub(super) extern "C" fn config_get(
@@ -28,8 +28,8 @@ pub(super) extern "C" fn config_get(
         return 0;
     }
     // SAFETY: valid for the call.
-    let name = unsafe { arg_text(name) }.to_ascii_lowercase();
-    let found = v.occurrences(&server::get().store, &name).nth(index);
+    let name = unsafe { arg_bytes(name) };
+    let found = v.occurrences(&server::get().store, name).nth(index);
     match found {
         Some(o) => {
             // SAFETY: `out` is the module's writable struct; the values point into the store,

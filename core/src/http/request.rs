@@ -102,8 +102,8 @@ pub enum BodyFraming {
 /// A parsed and validated request head.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestHead {
-    /// The method, one of [`KNOWN_METHODS`].
-    pub method: String,
+    /// The method, one of [`KNOWN_METHODS`] (the table's own string: no copy per request).
+    pub method: &'static str,
     /// The request target exactly as sent (for `%r` in the access log).
     pub target: String,
     /// The request's protocol version.
@@ -199,6 +199,9 @@ pub enum HeadParse {
     Error(HttpError),
 }
 
+/// Header fields parsed without allocating the field array: more than most clients send.
+const STACK_FIELDS: usize = 32;
+
 /// Parse the request head at the start of `buf`.
 ///
 /// Call again with the grown buffer after [`HeadParse::Partial`]; a buffer of
@@ -212,8 +215,16 @@ pub fn parse_request_head(buf: &[u8], limits: &Limits) -> HeadParse {
     // Sized by the field lines actually present: the scan already enforces
     // `limits.fields`, and a large configured limit should not cost an
     // allocation of that size on every call.
-    let mut fields = vec![httparse::EMPTY_HEADER; scan.field_lines];
-    let mut req = httparse::Request::new(&mut fields);
+    // On the stack for the usual head (see `STACK_FIELDS`).
+    let mut stack = [httparse::EMPTY_HEADER; STACK_FIELDS];
+    let mut heap;
+    let fields: &mut [httparse::Header<'_>] = if scan.field_lines <= STACK_FIELDS {
+        &mut stack[..scan.field_lines]
+    } else {
+        heap = vec![httparse::EMPTY_HEADER; scan.field_lines];
+        &mut heap
+    };
+    let mut req = httparse::Request::new(fields);
     match req.parse(seen) {
         Ok(httparse::Status::Complete(consumed)) => match build_head(&req) {
             Ok(head) => HeadParse::Complete { head, consumed },
@@ -494,7 +505,7 @@ fn build_head(req: &httparse::Request<'_, '_>) -> Result<RequestHead, HttpError>
         0 => Version::Http10,
         _ => Version::Http11,
     };
-    if !KNOWN_METHODS.contains(&method) {
+    let Some(&known) = KNOWN_METHODS.iter().find(|m| **m == method) else {
         return Err(HttpError::new(
             501,
             format!(
@@ -502,7 +513,7 @@ fn build_head(req: &httparse::Request<'_, '_>) -> Result<RequestHead, HttpError>
                 printable(method.as_bytes(), 20)
             ),
         ));
-    }
+    };
     let target = target::parse_target(raw_target, method)?;
     let headers: Vec<(String, Vec<u8>)> = req
         .headers
@@ -517,7 +528,7 @@ fn build_head(req: &httparse::Request<'_, '_>) -> Result<RequestHead, HttpError>
     let expect_continue = expects_continue(&headers, version)?;
 
     Ok(RequestHead {
-        method: method.to_string(),
+        method: known,
         target: raw_target.to_string(),
         version,
         path: target.path,

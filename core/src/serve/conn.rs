@@ -105,6 +105,12 @@ pub struct Connection {
     /// Output that would block is queued instead of waited for (connections from `conn_open`).
     queue_output: bool,
     out: OutQueue,
+    /// The response head being written, kept between requests so it is not allocated anew.
+    pub(super) head_buf: Vec<u8>,
+    /// The response header list of the last request, emptied, for the next one.
+    pub(super) header_list: Vec<(String, String)>,
+    /// Header name and value strings of earlier responses, for reuse.
+    pub(super) header_strings: Vec<(String, String)>,
 }
 
 impl Connection {
@@ -145,6 +151,9 @@ impl Connection {
             eof: false,
             queue_output: false,
             out: OutQueue::default(),
+            head_buf: Vec::with_capacity(512),
+            header_list: Vec::new(),
+            header_strings: Vec::new(),
         }
     }
 
@@ -491,14 +500,30 @@ impl Connection {
     /// socket (each stall bounded by Timeout); a queuing one queues what the socket does not
     /// take, up to [`super::output::MAX_QUEUED_BYTES`], and waits only past that.
     pub fn send(&mut self, parts: &[&[u8]]) -> std::io::Result<()> {
+        self.send_more(parts, false)
+    }
+
+    /// As [`Connection::send`]; `more` says the caller sends more right after (a file), so a
+    /// short head can wait for it and share its packet (`MSG_MORE`).
+    pub fn send_more(&mut self, parts: &[&[u8]], more: bool) -> std::io::Result<()> {
         let timeout = Self::settings().timeout;
         if !self.queue_output {
-            return io::write_all(self.fd(), parts, timeout);
+            return io::write_all_more(self.fd(), parts, timeout, more);
+        }
+        let mut written = 0;
+        if self.out.is_empty() {
+            // The usual case: the socket takes it all, nothing to queue.
+            let total: usize = parts.iter().map(|s| s.len()).sum();
+            written = io::try_send(self.fd(), parts, more)?.unwrap_or(0);
+            if written == total {
+                return Ok(());
+            }
         }
         let mut rest: Vec<&[u8]> = parts.to_vec();
+        io::advance(&mut rest, written);
         loop {
             if self.out.flush(self.fd())? {
-                io::write_now(self.fd(), &mut rest)?;
+                io::write_now_more(self.fd(), &mut rest, more)?;
             }
             let n: usize = rest.iter().map(|s| s.len()).sum();
             if n == 0 {
@@ -556,14 +581,31 @@ impl Connection {
     pub fn serve_blocking(mut self) -> u64 {
         let mut chunk = vec![0u8; 16384];
         let mut state = self.frame();
+        // Right after a response the client has rarely sent its next request yet: wait first
+        // rather than try a read that fails with EAGAIN (one syscall less per request).
+        let mut answered = false;
         loop {
             state = match state {
-                State::Ready => self.process(),
+                State::Ready => {
+                    let s = self.process();
+                    answered = true;
+                    s
+                }
                 State::Close => break,
                 State::NeedWrite => match io::wait(self.fd(), libc::POLLOUT, self.time_left()) {
                     Ok(()) => self.write_queued(),
                     Err(_) => self.expire(),
                 },
+                State::NeedRead if std::mem::take(&mut answered) => {
+                    match io::wait(self.fd(), libc::POLLIN, self.time_left()) {
+                        Ok(()) => State::NeedRead,
+                        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => self.expire(),
+                        Err(_) => {
+                            self.aborted = true;
+                            State::Close
+                        }
+                    }
+                }
                 State::NeedRead => match io::read(self.fd(), &mut chunk, self.time_left()) {
                     Ok(n) => self.feed(&chunk[..n]),
                     Err(e) if e.kind() == std::io::ErrorKind::TimedOut => self.expire(),

@@ -14,10 +14,20 @@ use std::os::unix::ffi::OsStrExt;
 /// Serves one framed request on `conn`.
 pub fn serve(conn: &mut Connection, head: RequestHead) {
     let srv = server::get();
-    let mut fs_path = srv.settings.document_root.as_os_str().as_bytes().to_vec();
-    fs_path.extend_from_slice(&head.path);
+    // The file path only matters to <Directory> sections: not built without any.
+    let fs_path = if srv.store.sections.is_empty() {
+        Vec::new()
+    } else {
+        let mut p = srv.settings.document_root.as_os_str().as_bytes().to_vec();
+        p.extend_from_slice(&head.path);
+        p
+    };
     let view = View {
-        sections: srv.store.matching_sections(&head.path, &fs_path),
+        sections: if srv.store.sections.is_empty() {
+            Vec::new()
+        } else {
+            srv.store.matching_sections(&head.path, &fs_path)
+        },
     };
     let handler = view
         .last(&srv.store, "sethandler")
@@ -33,6 +43,7 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
     };
     req.finish(outcome);
     req.log_access();
+    req.recycle();
 }
 
 /// What the core answers itself, before any handler: a declared body over LimitRequestBody

@@ -67,21 +67,41 @@ pub fn read(fd: RawFd, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
 
 /// One writev(2) of (the first [`MAX_IOV`] of) `bufs`; `Ok(None)` when it would block.
 pub fn try_writev(fd: RawFd, bufs: &[&[u8]]) -> io::Result<Option<usize>> {
-    let iov: Vec<libc::iovec> = bufs
-        .iter()
-        .filter(|s| !s.is_empty())
-        .take(MAX_IOV)
-        .map(|s| libc::iovec {
+    try_send(fd, bufs, false)
+}
+
+/// As [`try_writev`]; with `more`, a sendmsg(2) with `MSG_MORE`: the caller sends more at once
+/// (a file with sendfile), so the kernel holds a partial segment for it and the head and a small
+/// body leave in one packet despite TCP_NODELAY.
+pub fn try_send(fd: RawFd, bufs: &[&[u8]], more: bool) -> io::Result<Option<usize>> {
+    // On the stack: this runs for every response.
+    let mut iov = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; MAX_IOV];
+    let mut count = 0;
+    for s in bufs.iter().filter(|s| !s.is_empty()).take(MAX_IOV) {
+        iov[count] = libc::iovec {
             iov_base: s.as_ptr() as *mut _,
             iov_len: s.len(),
-        })
-        .collect();
-    if iov.is_empty() {
+        };
+        count += 1;
+    }
+    if count == 0 {
         return Ok(Some(0));
     }
     loop {
-        // SAFETY: every iovec points into a live slice.
-        let n = unsafe { libc::writev(fd, iov.as_ptr(), iov.len() as i32) };
+        let n = if more {
+            // SAFETY: msghdr is plain data; zeroed is "no address, no control data".
+            let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+            msg.msg_iov = iov.as_mut_ptr();
+            msg.msg_iovlen = count as _;
+            // SAFETY: every iovec points into a live slice.
+            unsafe { libc::sendmsg(fd, &msg, libc::MSG_MORE | libc::MSG_NOSIGNAL) }
+        } else {
+            // SAFETY: every iovec points into a live slice.
+            unsafe { libc::writev(fd, iov.as_ptr(), count as i32) }
+        };
         if n >= 0 {
             return Ok(Some(n as usize));
         }
@@ -89,6 +109,10 @@ pub fn try_writev(fd: RawFd, bufs: &[&[u8]]) -> io::Result<Option<usize>> {
         match e.kind() {
             io::ErrorKind::Interrupted => continue,
             io::ErrorKind::WouldBlock => return Ok(None),
+            // Not a socket (tests use pipes at times): no flags then.
+            _ if more && e.raw_os_error() == Some(libc::ENOTSOCK) => {
+                return try_send(fd, bufs, false)
+            }
             _ => return Err(e),
         }
     }
@@ -111,10 +135,15 @@ pub fn advance(slices: &mut Vec<&[u8]>, mut n: usize) {
 /// Writes as much of `slices` as the socket takes now and drops what was written; returns the
 /// number of bytes written. Stops when the socket would block.
 pub fn write_now(fd: RawFd, slices: &mut Vec<&[u8]>) -> io::Result<usize> {
+    write_now_more(fd, slices, false)
+}
+
+/// As [`write_now`], with `MSG_MORE` when `more` (see [`try_send`]).
+pub fn write_now_more(fd: RawFd, slices: &mut Vec<&[u8]>, more: bool) -> io::Result<usize> {
     let mut total = 0;
     slices.retain(|s| !s.is_empty());
     while !slices.is_empty() {
-        match try_writev(fd, slices)? {
+        match try_send(fd, slices, more)? {
             Some(n) => {
                 total += n;
                 advance(slices, n);
@@ -127,9 +156,21 @@ pub fn write_now(fd: RawFd, slices: &mut Vec<&[u8]>) -> io::Result<usize> {
 
 /// Writes all of `bufs` (gathered with writev), each stall bounded by `timeout`.
 pub fn write_all(fd: RawFd, bufs: &[&[u8]], timeout: Duration) -> io::Result<()> {
+    write_all_more(fd, bufs, timeout, false)
+}
+
+/// As [`write_all`], with `MSG_MORE` when `more` (see [`try_send`]).
+pub fn write_all_more(fd: RawFd, bufs: &[&[u8]], timeout: Duration, more: bool) -> io::Result<()> {
+    // The usual case, everything taken at once, needs no list of what is left.
+    let total: usize = bufs.iter().map(|b| b.len()).sum();
+    let first = try_send(fd, bufs, more)?;
+    if first == Some(total) {
+        return Ok(());
+    }
     let mut slices: Vec<&[u8]> = bufs.to_vec();
+    advance(&mut slices, first.unwrap_or(0));
     loop {
-        write_now(fd, &mut slices)?;
+        write_now_more(fd, &mut slices, more)?;
         if slices.is_empty() {
             return Ok(());
         }

@@ -13,6 +13,10 @@ use std::time::{Instant, SystemTime};
 const BUFFER_LIMIT: usize = 64 * 1024;
 /// An unread request body is discarded up to this size to keep the connection; past it, we close.
 const DRAIN_LIMIT: u64 = 1024 * 1024;
+/// Response header strings a connection keeps for reuse.
+const HEADER_STRINGS_KEPT: usize = 16;
+/// File ranges up to this size go out with a copy instead of sendfile (see `send_small_file`).
+const SMALL_FILE: usize = 16 * 1024;
 
 /// The request body could not be read; the reason was logged and the connection will close.
 /// When the response head is not sent yet, the core answers with the status the failure calls
@@ -62,6 +66,8 @@ pub struct RequestCtx<'c> {
     /// Body bytes produced (for HEAD: that would have been sent).
     pub body_bytes: u64,
     client_gone: bool,
+    /// Set while the head (and buffered bytes) go out right before a file: sent with MSG_MORE.
+    file_follows: bool,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -75,6 +81,8 @@ impl<'c> RequestCtx<'c> {
         body_limit: u64,
     ) -> Self {
         let body = BodyDecoder::new(head.framing).with_limit(body_limit);
+        // The connection's list from the last response, reused.
+        let headers = std::mem::take(&mut conn.header_list);
         RequestCtx {
             conn,
             head,
@@ -89,12 +97,13 @@ impl<'c> RequestCtx<'c> {
             clock: Instant::now(),
             sent_body: 0,
             status: 200,
-            headers: Vec::new(),
+            headers,
             content_length: None,
             framing: None,
             out: Vec::new(),
             body_bytes: 0,
             client_gone: false,
+            file_follows: false,
         }
     }
 
@@ -208,7 +217,12 @@ impl<'c> RequestCtx<'c> {
         if !add {
             self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         }
-        self.headers.push((name.to_owned(), value.to_owned()));
+        let (mut n, mut v) = self.conn.header_strings.pop().unwrap_or_default();
+        n.clear();
+        n.push_str(name);
+        v.clear();
+        v.push_str(value);
+        self.headers.push((n, v));
         true
     }
 
@@ -244,7 +258,9 @@ impl<'c> RequestCtx<'c> {
         }
         self.framing = Some(framing);
         let s = &server::get().settings;
-        let mut head = Vec::with_capacity(256);
+        // The connection's buffer, reused from response to response.
+        let mut head = std::mem::take(&mut self.conn.head_buf);
+        head.clear();
         let rh = ResponseHead {
             status: self.status,
             version: self.head.version,
@@ -254,16 +270,26 @@ impl<'c> RequestCtx<'c> {
             server: &s.server_header,
         };
         http::date::with_date(|date| http::write_response_head(&mut head, &rh, date));
-        let mut parts: Vec<&[u8]> = vec![&head];
-        parts.extend_from_slice(body);
-        self.push(&parts)
+        // On the stack for the usual head + one or two body pieces.
+        let sent = if body.len() < 4 {
+            let mut parts: [&[u8]; 4] = [&[]; 4];
+            parts[0] = &head;
+            parts[1..=body.len()].copy_from_slice(body);
+            self.push(&parts[..=body.len()])
+        } else {
+            let mut parts: Vec<&[u8]> = vec![&head];
+            parts.extend_from_slice(body);
+            self.push(&parts)
+        };
+        self.conn.head_buf = head;
+        sent
     }
 
     fn push(&mut self, parts: &[&[u8]]) -> bool {
         if self.client_gone {
             return false;
         }
-        if let Err(e) = self.conn.send(parts) {
+        if let Err(e) = self.conn.send_more(parts, self.file_follows) {
             self.gone(&format!("error writing the response: {e}"));
             return false;
         }
@@ -338,14 +364,24 @@ impl<'c> RequestCtx<'c> {
         if self.is_head() || self.no_body_status() {
             return !self.client_gone;
         }
+        if len > 0 && len <= SMALL_FILE as u64 && !self.client_gone {
+            if let Some(sent) = self.send_small_file(file, offset, len as usize) {
+                return sent;
+            }
+        }
+        // What goes out before the file waits for it (MSG_MORE), so a small response is one
+        // packet; only when the file surely follows (len > 0 calls sendfile).
+        self.file_follows = len > 0;
         if !self.head_sent() {
             let framing = self.streaming_framing();
             let buffered = std::mem::take(&mut self.out);
             if !self.send_head(framing, &[]) || !self.send_body(&buffered) {
+                self.file_follows = false;
                 return false;
             }
         }
         if self.client_gone {
+            self.file_follows = false;
             return false;
         }
         let chunked = matches!(self.framing, Some(ResponseFraming::Chunked));
@@ -353,15 +389,65 @@ impl<'c> RequestCtx<'c> {
             let mut size = Vec::with_capacity(12);
             http::write_chunk_header(&mut size, len as usize);
             if !self.push(&[&size]) {
+                self.file_follows = false;
                 return false;
             }
         }
+        self.file_follows = false;
         if let Err(e) = self.conn.send_file(file, offset, len) {
             self.gone(&format!("error sending a file: {e}"));
             return false;
         }
         self.sent_body += len;
         !chunked || self.push(&[http::response::CHUNK_DATA_END])
+    }
+
+    /// A small file range is read and written with the head in one writev: cheaper than a
+    /// sendfile(2) (a splice set up for a few pages) plus a write for the head. `None` when it
+    /// does not apply (chunked framing, a file shorter than announced: sendfile reports it).
+    fn send_small_file(&mut self, file: i32, offset: u64, len: usize) -> Option<bool> {
+        let chunked = match self.framing {
+            Some(f) => f == ResponseFraming::Chunked,
+            None => self.streaming_framing() == ResponseFraming::Chunked,
+        };
+        if chunked {
+            return None;
+        }
+        // Not zeroed first: pread fills it, and only what it filled is read.
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); SMALL_FILE];
+        let mut got = 0;
+        while got < len {
+            // SAFETY: `buf[got..len]` is writable; the module keeps `file` open for the call.
+            let n = unsafe {
+                libc::pread(
+                    file,
+                    buf[got..len].as_mut_ptr().cast(),
+                    len - got,
+                    (offset + got as u64) as libc::off_t,
+                )
+            };
+            if n <= 0 {
+                if n < 0
+                    && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+                {
+                    continue;
+                }
+                return None;
+            }
+            got += n as usize;
+        }
+        // SAFETY: pread initialized the first `len` bytes.
+        let data: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), len) };
+        if self.head_sent() {
+            return Some(self.send_body(data));
+        }
+        let framing = self.streaming_framing();
+        let buffered = std::mem::take(&mut self.out);
+        let sent = self.send_head(framing, &[&buffered, data]);
+        if sent {
+            self.sent_body += (buffered.len() + len) as u64;
+        }
+        Some(sent)
     }
 
     /// Completes the response after the handler returned `Ok` or a status to answer with. A
@@ -411,6 +497,16 @@ impl<'c> RequestCtx<'c> {
                 }
             }
         }
+    }
+
+    /// Gives the response header list and its strings back to the connection for the next
+    /// response (their allocations, not their contents, are reused).
+    pub fn recycle(&mut self) {
+        let pool = &mut self.conn.header_strings;
+        pool.append(&mut self.headers);
+        // A handler that set many headers once does not keep them all for the connection's life.
+        pool.truncate(HEADER_STRINGS_KEPT);
+        self.conn.header_list = std::mem::take(&mut self.headers);
     }
 
     /// Writes the access log line for this request.

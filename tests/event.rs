@@ -449,3 +449,30 @@ fn inconsistent_limits_are_corrected_with_apaches_warning() {
     );
     assert_eq!(s.get("/a.txt").status, 200);
 }
+
+#[test]
+fn a_single_worker_child_keeps_accepting_while_a_slow_reader_waits() {
+    use std::io::Write;
+    let root = Root::new();
+    root.write("htdocs/big.bin", vec![7u8; 8 * 1024 * 1024]);
+    root.write("htdocs/small.txt", b"small");
+    root.config(&format!(
+        "{}StartServers 1\nServerLimit 1\nThreadsPerChild 1\nThreadLimit 1\nMaxRequestWorkers 1\n",
+        modules_for("event")
+    ));
+    let s = Server::start(&root, &[]);
+    // A client that asks for 8 MiB and reads nothing: its connection waits to write.
+    let mut slow = s.connect();
+    slow.write_all(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The only worker is free again, so a second client is accepted and served.
+    let r = s.get("/small.txt");
+    assert_eq!(
+        (r.status, r.body.as_slice()),
+        (200, b"small".as_slice()),
+        "{}",
+        s.log_text()
+    );
+    drop(slow);
+}

@@ -24,12 +24,18 @@ pub(crate) struct Load {
 }
 
 /// True when the child should not accept now. `paused` is whether it is not accepting already:
-/// one idle worker less is counted then, so the decision does not flip at every event.
+/// one idle worker less is counted then, so the decision does not flip at every event; but never
+/// the last one, or a child with a single idle worker would stay paused for as long as any
+/// connection it holds waits (ThreadsPerChild 1 with one slow reader never accepted again).
 pub(crate) fn above_limit(load: Load, factor: f64, paused: bool) -> bool {
     if load.idle == 0 {
         return true;
     }
-    let idle = load.idle - usize::from(paused);
+    let idle = if paused && load.idle > 1 {
+        load.idle - 1
+    } else {
+        load.idle
+    };
     let limit = load.threads as f64 + idle as f64 * factor;
     load.demand as f64 >= limit
 }
@@ -72,8 +78,18 @@ mod tests {
     fn a_paused_child_needs_one_more_idle_worker_to_resume() {
         assert!(!above_limit(load(25, 10, 42), 2.0, true));
         assert!(above_limit(load(25, 10, 43), 2.0, true));
+        // With a single idle worker there is no margin to give up: the plain limit applies.
         assert!(!above_limit(load(2, 1, 1), 2.0, true));
-        assert!(above_limit(load(2, 1, 2), 2.0, true));
+        assert!(!above_limit(load(2, 1, 3), 2.0, true));
+        assert!(above_limit(load(2, 1, 4), 2.0, true));
+    }
+
+    #[test]
+    fn a_single_worker_child_resumes_while_one_connection_waits_to_write() {
+        // ThreadsPerChild 1, the worker idle again, one connection parked for writability.
+        assert!(!above_limit(load(1, 1, 1), 2.0, true));
+        assert!(!above_limit(load(1, 1, 1), 2.0, false));
+        assert!(above_limit(load(1, 0, 1), 2.0, false));
     }
 
     #[test]

@@ -99,6 +99,27 @@ fn install_panic_hook() {
     }));
 }
 
+/// Runs module code whose failure the core prints: `Ok` is `MAPACHE_OK`; an `Err` message or a
+/// panic (as "`panicked`: message") goes into the core's buffer as `MAPACHE_ERROR`.
+fn report(
+    err: *mut c_char,
+    err_cap: usize,
+    panicked: &str,
+    f: impl FnOnce() -> Result<(), String>,
+) -> i32 {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => abi::MAPACHE_OK,
+        Ok(Err(msg)) => {
+            write_err(err, err_cap, &msg);
+            abi::MAPACHE_ERROR
+        }
+        Err(p) => {
+            write_err(err, err_cap, &format!("{panicked}: {}", panic_message(&*p)));
+            abi::MAPACHE_ERROR
+        }
+    }
+}
+
 /// Entry `init` for handler and MPM modules alike.
 ///
 /// # Safety
@@ -125,24 +146,12 @@ fn init_inner<T: ModuleInit>(
 ) -> i32 {
     // SAFETY: the core passes a live server configuration.
     let cfg = unsafe { Config::from_raw(config) };
-    match catch_unwind(AssertUnwindSafe(|| T::module_init(&cfg))) {
-        Ok(Ok(v)) => {
-            slot.set(v);
-            abi::MAPACHE_OK
-        }
-        Ok(Err(msg)) => {
-            write_err(err, err_cap, &msg);
-            abi::MAPACHE_ERROR
-        }
-        Err(p) => {
-            write_err(
-                err,
-                err_cap,
-                &format!("module {name} panicked in init: {}", panic_message(&*p)),
-            );
-            abi::MAPACHE_ERROR
-        }
-    }
+    report(
+        err,
+        err_cap,
+        &format!("module {name} panicked in init"),
+        || T::module_init(&cfg).map(|v| slot.set(v)),
+    )
 }
 
 /// What `init` needs from either kind of module.
@@ -186,21 +195,9 @@ pub unsafe fn check_directive<T: ModuleInit>(
             }
         }
     }
-    match catch_unwind(AssertUnwindSafe(|| T::module_check_directive(name, &texts))) {
-        Ok(Ok(())) => abi::MAPACHE_OK,
-        Ok(Err(msg)) => {
-            write_err(err, err_cap, &msg);
-            abi::MAPACHE_ERROR
-        }
-        Err(p) => {
-            write_err(
-                err,
-                err_cap,
-                &format!("{name}: check panicked: {}", panic_message(&*p)),
-            );
-            abi::MAPACHE_ERROR
-        }
-    }
+    report(err, err_cap, &format!("{name}: check panicked"), || {
+        T::module_check_directive(name, &texts)
+    })
 }
 
 /// Entry `child_init`.

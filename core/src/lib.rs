@@ -11,6 +11,7 @@ pub mod http;
 pub mod listen;
 pub mod loader;
 pub mod logs;
+pub mod scoreboard;
 pub mod serve;
 pub mod server;
 pub mod startup;

@@ -41,6 +41,12 @@ pub fn get() -> &'static Server {
         .expect("server state used before it was installed")
 }
 
+/// The server state, if installed (for callers that may run before, such as scoreboard readers
+/// in tests).
+pub fn try_get() -> Option<&'static Server> {
+    SERVER.get()
+}
+
 /// A server for the core's own unit tests: no MPM, no module file, one in-process handler, small
 /// limits and timeouts. Installed once per test binary; every test shares it.
 #[cfg(test)]

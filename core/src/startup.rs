@@ -54,10 +54,14 @@ pub fn run() -> i32 {
         }
         _ => {}
     }
-    // Sockets passed by systemd (or by our own re-exec) are taken before anything can start a
-    // program that would inherit them.
-    let activation = if args.action == crate::cli::Action::Run {
-        crate::control::systemd::take_listen_fds()
+    // Sockets passed by systemd (or by our own re-exec), and what a restart carries over (the
+    // generation, the scoreboard), are taken before anything can start a program that would
+    // inherit them.
+    let (activation, carried) = if args.action == crate::cli::Action::Run {
+        (
+            crate::control::systemd::take_listen_fds(),
+            crate::scoreboard::take_inherited(),
+        )
     } else {
         Default::default()
     };
@@ -123,7 +127,7 @@ pub fn run() -> i32 {
         eprintln!("Syntax OK");
         return 0;
     }
-    for why in &activation.refused {
+    for why in activation.refused.iter().chain(&carried) {
         error_log::log("core", error_log::WARN, None, why);
     }
     if srv.settings.run_as.is_some() && !crate::control::privileges::running_as_root() {
@@ -207,8 +211,9 @@ fn init_modules(srv: &'static crate::server::Server) -> Result<(), String> {
     Ok(())
 }
 
-/// Blocks TERM, INT, HUP and USR1 in the master; the MPM unblocks those it handles.
-fn block_control_signals() {
+/// Blocks TERM, INT, HUP, USR1 and WINCH in the master; the MPM unblocks those it handles. Also
+/// before a re-exec: what arrives meanwhile stays pending for the new process's MPM.
+pub(crate) fn block_control_signals() {
     use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
     let mut set = SigSet::empty();
     for sig in [
@@ -216,6 +221,7 @@ fn block_control_signals() {
         Signal::SIGINT,
         Signal::SIGHUP,
         Signal::SIGUSR1,
+        Signal::SIGWINCH,
     ] {
         set.add(sig);
     }
@@ -241,14 +247,26 @@ fn serve(
         );
         return 1;
     }
-    let (bound, notes) = match crate::listen::open_all(&s.listen, s.backlog, activation.sockets) {
-        Ok(b) => b,
+    // A restarted server was serving fine: a Listen line it cannot bind now (the address is
+    // gone, or taken) costs that line, not the whole server (Apache stops there).
+    let restarted = crate::scoreboard::generation() > 0;
+    let opened = match crate::listen::open_all(&s.listen, s.backlog, activation.sockets, restarted)
+    {
+        Ok(o) => o,
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
             error_log::log("core", error_log::EMERG, None, &e);
             return 1;
         }
     };
+    for e in &opened.skipped {
+        error_log::log(
+            "core",
+            error_log::ERROR,
+            None,
+            &format!("{e}; the restarted server goes on without this Listen line"),
+        );
+    }
     // From the moment the pid file and READY=1 announce us, a stop or restart signal must not
     // meet the default action (death without cleanup): hold them pending until the MPM has
     // installed its handlers and unblocks them (the mpm_run contract in the ABI).
@@ -269,10 +287,12 @@ fn serve(
             return 1;
         }
     }
-    for n in &notes {
+    for n in &opened.notes {
         error_log::log("core", error_log::NOTICE, None, n);
     }
-    for l in &bound {
+    // Kept where listeners_close and a re-exec find them.
+    let bound = crate::listen::hand_over(opened.listeners);
+    for l in bound {
         error_log::log(
             "core",
             error_log::NOTICE,
@@ -316,15 +336,17 @@ fn serve(
     crate::control::privileges::set_master();
     sd_notify(&crate::control::systemd::ready_message());
     let result = run(&info);
-    sd_notify(&if result == abi::MAPACHE_MPM_RESTART {
-        crate::control::systemd::reloading_message()
-    } else {
-        "STOPPING=1".to_owned()
-    });
+    let graceful = result == abi::MAPACHE_MPM_GRACEFUL;
+    if graceful || result == abi::MAPACHE_MPM_RESTART {
+        // Same PID after the exec: the pid file stays (removing it would let `-k` say that no
+        // server runs while one does).
+        sd_notify(&crate::control::systemd::reloading_message());
+        return crate::control::reexec::reexec(graceful);
+    }
+    sd_notify("STOPPING=1");
     crate::control::pidfile::remove(&s.pid_file);
     match result {
         abi::MAPACHE_MPM_EXIT => 0,
-        abi::MAPACHE_MPM_RESTART => reexec(&bound),
         _ => {
             error_log::log(
                 "core",
@@ -349,63 +371,8 @@ fn sd_notify(state: &str) {
     }
 }
 
-/// The command line for a re-exec: the same, less `-k` (the new process simply starts; the pid
-/// file it would check names itself).
-fn reexec_args() -> Vec<std::ffi::OsString> {
-    let mut out = Vec::new();
-    let mut skip_next = false;
-    for a in std::env::args_os().skip(1) {
-        if skip_next {
-            skip_next = false;
-        } else if a == "-k" {
-            skip_next = true;
-        } else if !a.as_encoded_bytes().starts_with(b"-k") {
-            out.push(a);
-        }
-    }
-    out
-}
-
-/// A restart re-executes the binary in place (same PID), so new module files and a new binary
-/// are picked up. The listeners stay open across it: they are passed to the new process by the
-/// systemd protocol (fds 3…, `LISTEN_FDS`), which matches them to its Listen lines again.
-fn reexec(bound: &[crate::listen::BoundListener]) -> i32 {
-    use crate::control::systemd::REEXEC_NAME;
-    use crate::listen::ListenerOrigin;
-    use std::os::unix::process::CommandExt;
-    error_log::log(
-        "core",
-        error_log::NOTICE,
-        None,
-        "restarting: re-executing the server",
-    );
-    let passed: Vec<(&str, i32)> = bound
-        .iter()
-        .map(|l| match &l.origin {
-            ListenerOrigin::Bound => (REEXEC_NAME, l.fd),
-            ListenerOrigin::Inherited(name) => (name.as_str(), l.fd),
-        })
-        .collect();
-    if let Err(e) = crate::control::systemd::pass_on_exec(&passed) {
-        error_log::log(
-            "core",
-            error_log::WARN,
-            None,
-            &format!("could not pass the listeners on; the new process binds them again: {e}"),
-        );
-    }
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from(PROGRAM));
-    let err = std::process::Command::new(exe).args(reexec_args()).exec();
-    error_log::log(
-        "core",
-        error_log::EMERG,
-        None,
-        &format!("restart failed: could not re-execute the server: {err}"),
-    );
-    1
-}
-
-fn mpm_short_name(m: &LoadedModule) -> &str {
+/// The MPM's name as `-V` and status pages show it: `prefork` for `mpm_prefork`.
+pub(crate) fn mpm_short_name(m: &LoadedModule) -> &str {
     m.name.strip_prefix("mpm_").unwrap_or(&m.name)
 }
 
@@ -517,6 +484,7 @@ mod tests {
             Signal::SIGINT,
             Signal::SIGHUP,
             Signal::SIGUSR1,
+            Signal::SIGWINCH,
         ] {
             assert!(now.contains(sig), "{sig:?} is not blocked");
         }

@@ -17,8 +17,12 @@
 
 // ABI minor version. Minors only append; a module with a newer minor than the core is refused.
 //
-// History: 1.0 is the first ABI; 1.1 appended [`MapacheModule::check_directive`].
-#define MAPACHE_ABI_MINOR 1
+// History: 1.0 is the first ABI; 1.1 appended [`MapacheModule::check_directive`]; 1.2 appended
+// the scoreboard and process-control functions to [`MapacheHost`] (from
+// [`MapacheHost::score_open`] on), the snapshot structs ([`MapacheScoreGlobal`],
+// [`MapacheScoreProcess`], [`MapacheScoreWorker`]), the worker states and
+// [`MAPACHE_MPM_GRACEFUL`].
+#define MAPACHE_ABI_MINOR 2
 
 // Return value: success.
 #define MAPACHE_OK 0
@@ -83,11 +87,60 @@
 // Return value of [`MapacheModule::mpm_run`]: the server was stopped; the core exits 0.
 #define MAPACHE_MPM_EXIT 0
 
-// Return value of [`MapacheModule::mpm_run`]: a restart was requested; the core reloads.
+// Return value of [`MapacheModule::mpm_run`]: a full restart (`-k restart`, SIGHUP). The MPM has
+// stopped every child; the core re-executes the server in place (same PID, listeners kept open)
+// with a fresh scoreboard and the generation counted up.
 #define MAPACHE_MPM_RESTART 1
 
 // Return value of [`MapacheModule::mpm_run`]: the MPM failed; the core exits 1.
 #define MAPACHE_MPM_FAILED 2
+
+// Return value of [`MapacheModule::mpm_run`] (ABI 1.2): a graceful restart (`-k graceful`,
+// SIGUSR1). The MPM leaves its children running: they stop accepting, finish the connections
+// they hold and exit. The core re-executes the server in place (same PID) with the listeners and
+// the scoreboard, so the new master finds the old children in the scoreboard's process records
+// (their generation is lower than its own), reaps them, and may stop them after a deadline.
+#define MAPACHE_MPM_GRACEFUL 3
+
+// Worker state (ABI 1.2), Apache's scoreboard letter `.`: the slot is not in use.
+#define MAPACHE_WORKER_DEAD 46
+
+// Worker state `S`: the thread or process is starting.
+#define MAPACHE_WORKER_STARTING 83
+
+// Worker state `_`: idle, waiting for a connection (or, in an event MPM, for work).
+#define MAPACHE_WORKER_READY 95
+
+// Worker state `R`: reading a request.
+#define MAPACHE_WORKER_READ 82
+
+// Worker state `W`: running a handler and sending the reply.
+#define MAPACHE_WORKER_WRITE 87
+
+// Worker state `K`: waiting for the next request on a kept-alive connection.
+#define MAPACHE_WORKER_KEEPALIVE 75
+
+// Worker state `L`: writing the access log.
+#define MAPACHE_WORKER_LOG 76
+
+// Worker state `D`: DNS lookup (mapache does none; kept for Apache's alphabet).
+#define MAPACHE_WORKER_DNS 68
+
+// Worker state `C`: closing the connection (lingering close).
+#define MAPACHE_WORKER_CLOSING 67
+
+// Worker state `G`: gracefully finishing: the process stops accepting and exits when its
+// connections are done.
+#define MAPACHE_WORKER_GRACEFUL 71
+
+// Worker state `I`: idle worker being cleaned up (its process is stopping spare capacity).
+#define MAPACHE_WORKER_IDLE_KILL 73
+
+// Length of [`MapacheScoreWorker::client`], NUL padding included.
+#define MAPACHE_SCORE_CLIENT_LEN 48
+
+// Length of [`MapacheScoreWorker::request`], NUL padding included. Longer request lines are cut.
+#define MAPACHE_SCORE_REQUEST_LEN 128
 
 // Connection state: nothing to do until the socket is readable; read, then call `conn_feed`.
 // An MPM may park the connection in its poller (keep-alive, a partial request head, or a
@@ -179,6 +232,86 @@ typedef struct MapacheDirectiveValue {
   // Its line number (1-based).
   uint32_t line;
 } MapacheDirectiveValue;
+
+// A copy of the scoreboard's global record (ABI 1.2), filled by [`MapacheHost::score_global`].
+//
+// Times are microseconds since the Unix epoch (wall clock).
+typedef struct MapacheScoreGlobal {
+  // Set by the caller to `sizeof(MapacheScoreGlobal)` as it knows it; the core writes only the
+  // fields inside that size.
+  uint32_t struct_size;
+  // Number of process records (ServerLimit as the MPM asked for it).
+  uint32_t server_limit;
+  // Number of worker records per process (ThreadLimit; 1 for prefork).
+  uint32_t thread_limit;
+  // Configuration generation: 0 at first start, counted up by every restart, graceful or full.
+  uint32_t generation;
+  // When the server was started (survives restarts).
+  uint64_t start_time_us;
+  // When the server was last started or restarted.
+  uint64_t restart_time_us;
+  // The MPM's short name (`prefork`, `worker`, `event`), NUL-padded.
+  uint8_t mpm_name[16];
+  // When the server binary was built, as `mapache -V` prints it, NUL-padded.
+  uint8_t server_built[32];
+} MapacheScoreGlobal;
+
+// A copy of one process record of the scoreboard (ABI 1.2), filled by
+// [`MapacheHost::score_process`]. Written by the core: `pid`, `generation` and `started_us` in
+// the master when the MPM reports a fork; the rest by the child itself.
+typedef struct MapacheScoreProcess {
+  // Set by the caller to `sizeof(MapacheScoreProcess)`; the core writes only inside it.
+  uint32_t struct_size;
+  // The child's process id; 0 when the slot is free.
+  int32_t pid;
+  // The generation the child was started in.
+  uint32_t generation;
+  // 1 when the child stops gracefully (accepts no more, finishes what it holds).
+  uint32_t quiescing;
+  // When the child was forked.
+  uint64_t started_us;
+  // Connections the child holds (event MPM; 0 for the others).
+  uint32_t connections;
+  // Of those, waiting to write a reply to a slow reader.
+  uint32_t conns_writing;
+  // Of those, idle between requests (keep-alive).
+  uint32_t conns_keepalive;
+  // Of those, in a lingering close.
+  uint32_t conns_closing;
+} MapacheScoreProcess;
+
+// A copy of one worker record of the scoreboard (ABI 1.2), filled by
+// [`MapacheHost::score_worker`]. Each record has one writer (the thread bound to it), so the
+// copy is consistent: the core retries while the writer is in the middle of an update.
+typedef struct MapacheScoreWorker {
+  // Set by the caller to `sizeof(MapacheScoreWorker)`; the core writes only inside it.
+  uint32_t struct_size;
+  // One of the `MAPACHE_WORKER_*` letters.
+  uint8_t status;
+  // Padding; 0.
+  uint8_t reserved[3];
+  // Requests served by this slot since the scoreboard was made.
+  uint64_t access_count;
+  // Response bytes (head and body) sent by this slot since the scoreboard was made.
+  uint64_t bytes_served;
+  // Requests served on the slot's current (or last) connection.
+  uint64_t conn_count;
+  // Bytes sent on the slot's current (or last) connection.
+  uint64_t conn_bytes;
+  // Time spent serving requests, in microseconds, summed over the slot's life.
+  uint64_t duration_us;
+  // When the current (or last) request started; 0 before the first.
+  uint64_t last_request_us;
+  // When the last request ended; smaller than `last_request_us` while one is in progress.
+  uint64_t last_done_us;
+  // The heartbeat: when the slot last made progress (a request started, bytes read or
+  // written). A busy slot whose heartbeat is old is stuck.
+  uint64_t last_active_us;
+  // The client's address of the current (or last) request, NUL-padded.
+  uint8_t client[MAPACHE_SCORE_CLIENT_LEN];
+  // The current (or last) request line, NUL-padded, cut to fit.
+  uint8_t request[MAPACHE_SCORE_REQUEST_LEN];
+} MapacheScoreWorker;
 
 // The function table the core hands every module in `init`.
 //
@@ -310,6 +443,57 @@ typedef struct MapacheHost {
   // (all written; wait for the next request), `MAPACHE_CONN_READY` (all written and a pipelined
   // request is buffered: call `conn_process`) or `MAPACHE_CONN_CLOSE`.
   int32_t (*conn_write)(struct MapacheConn *conn);
+  // Creates the scoreboard, shared memory for `server_limit` process records of
+  // `thread_limit` worker records each. Master only, in `mpm_run` before the first fork; call
+  // it once per run. After a graceful restart the core reuses the scoreboard it inherited when
+  // the limits are the same, so the old generation's children stay visible (and keep
+  // updating their records); otherwise it makes a new one and copies the live process records
+  // into it. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` (logged) when the memory cannot be had.
+  int32_t (*score_open)(uint32_t server_limit, uint32_t thread_limit);
+  // Records, in the master right after `fork` returned there, that child `pid` runs in
+  // process slot `slot` in the current generation. Its worker records are reset to `S`.
+  void (*score_child_started)(uint32_t slot, int32_t pid);
+  // Records, in the master after reaping a child, that process slot `slot` is free again.
+  // Its worker records turn to `.`; their counters are kept.
+  void (*score_child_exited)(uint32_t slot);
+  // Binds the calling thread of a child to worker record `thread` (below the thread limit) of
+  // the child's slot (given to `child_init`), and sets it to `_`. From then on the core keeps the
+  // record current while the thread serves. `child_init` binds the calling thread to record 0,
+  // which is all a single-threaded child needs. A later bind of the same record takes it over
+  // (the thread that held it writes nothing more), so a record never has two writers; a
+  // `thread` at or past the thread limit unbinds the calling thread.
+  void (*worker_bind)(uint32_t thread);
+  // Sets the calling thread's worker record to one of the `MAPACHE_WORKER_*` states. The core
+  // sets `R`, `W`, `K`, `L` and `C` itself while it serves, and `_` when a connection (or, for
+  // `conn_process`, a burst of requests) is done; an MPM sets `S`, `G`, `I` and `.`.
+  void (*worker_status)(uint8_t status);
+  // Publishes the calling child's connection counts in its process record (event MPMs).
+  void (*score_conns)(uint32_t total, uint32_t writing, uint32_t keepalive, uint32_t closing);
+  // Copies the global record into `out` (its `struct_size` set by the caller). Any process,
+  // any thread. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when there is no scoreboard (before
+  // `score_open`, or in a process that has none).
+  int32_t (*score_global)(struct MapacheScoreGlobal *out);
+  // Copies process record `slot` into `out`. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
+  // there is no scoreboard or `slot` is out of range.
+  int32_t (*score_process)(uint32_t slot, struct MapacheScoreProcess *out);
+  // Copies worker record `thread` of process slot `slot` into `out`. Returns `MAPACHE_OK`, or
+  // `MAPACHE_ERROR` when there is no scoreboard or an index is out of range.
+  int32_t (*score_worker)(uint32_t slot, uint32_t thread, struct MapacheScoreWorker *out);
+  // Tells the core that this child stops gracefully: its process record turns quiescing, every
+  // response from now on carries `Connection: close`, and a connection ends after the request
+  // in progress (or, when idle, after its next request or its KeepAliveTimeout). The MPM stops
+  // accepting itself. Async-signal-safe (it stores flags), so a signal handler may call it.
+  void (*child_stopping)(void);
+  // Closes this process's copies of the listening sockets: call it in a child that will not
+  // accept again, so that once every process has let go a socket closes (graceful stop). Any
+  // `MapacheListener::fd` is invalid afterwards in the calling process.
+  void (*listeners_close)(void);
+  // Checks the configuration files as a restart would read them, with the binary and module
+  // files now on disk, without changing anything in the running server (it runs `mapache -t`
+  // with the server's command line and waits for it). Master only, single-threaded. Returns
+  // `MAPACHE_OK`, or `MAPACHE_ERROR` with the one-line reason written to `err` (NUL-terminated,
+  // cut to `err_cap`).
+  int32_t (*config_check)(char *err, size_t err_cap);
 } MapacheHost;
 
 // A listening socket bound by the core and handed to the MPM.
@@ -384,8 +568,9 @@ typedef struct MapacheModule {
   uint32_t mpm_flags;
   // MPMs: the master loop. Runs in the master process and owns it (forking, reaping, signals)
   // until the server stops or restarts; `run` is valid for the whole call. It is called with
-  // SIGTERM, SIGINT, SIGHUP and SIGUSR1 blocked (signals sent once the server announced itself
-  // wait pending): install handlers, then unblock the signals you handle. Returns one of
+  // SIGTERM, SIGINT, SIGHUP, SIGUSR1 and (since 1.2) SIGWINCH blocked (signals sent once the
+  // server announced itself, or during a restart's re-exec, wait pending): install handlers,
+  // then unblock the signals you handle. Returns one of
   // `MAPACHE_MPM_*`. Null for handlers.
   int32_t (*mpm_run)(const struct MapacheRunInfo *run);
   // Checks one occurrence of one of the module's directives while the configuration is read,

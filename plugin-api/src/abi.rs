@@ -29,8 +29,12 @@ pub const MAPACHE_MODULE_MAGIC: u32 = 0x4D41_5043;
 pub const MAPACHE_ABI_MAJOR: u16 = 1;
 /// ABI minor version. Minors only append; a module with a newer minor than the core is refused.
 ///
-/// History: 1.0 is the first ABI; 1.1 appended [`MapacheModule::check_directive`].
-pub const MAPACHE_ABI_MINOR: u16 = 1;
+/// History: 1.0 is the first ABI; 1.1 appended [`MapacheModule::check_directive`]; 1.2 appended
+/// the scoreboard and process-control functions to [`MapacheHost`] (from
+/// [`MapacheHost::score_open`] on), the snapshot structs ([`MapacheScoreGlobal`],
+/// [`MapacheScoreProcess`], [`MapacheScoreWorker`]), the worker states and
+/// [`MAPACHE_MPM_GRACEFUL`].
+pub const MAPACHE_ABI_MINOR: u16 = 2;
 
 /// Return value: success.
 pub const MAPACHE_OK: i32 = 0;
@@ -80,10 +84,47 @@ pub const MAPACHE_RUN_ONE_PROCESS: u32 = 1;
 
 /// Return value of [`MapacheModule::mpm_run`]: the server was stopped; the core exits 0.
 pub const MAPACHE_MPM_EXIT: i32 = 0;
-/// Return value of [`MapacheModule::mpm_run`]: a restart was requested; the core reloads.
+/// Return value of [`MapacheModule::mpm_run`]: a full restart (`-k restart`, SIGHUP). The MPM has
+/// stopped every child; the core re-executes the server in place (same PID, listeners kept open)
+/// with a fresh scoreboard and the generation counted up.
 pub const MAPACHE_MPM_RESTART: i32 = 1;
 /// Return value of [`MapacheModule::mpm_run`]: the MPM failed; the core exits 1.
 pub const MAPACHE_MPM_FAILED: i32 = 2;
+/// Return value of [`MapacheModule::mpm_run`] (ABI 1.2): a graceful restart (`-k graceful`,
+/// SIGUSR1). The MPM leaves its children running: they stop accepting, finish the connections
+/// they hold and exit. The core re-executes the server in place (same PID) with the listeners and
+/// the scoreboard, so the new master finds the old children in the scoreboard's process records
+/// (their generation is lower than its own), reaps them, and may stop them after a deadline.
+pub const MAPACHE_MPM_GRACEFUL: i32 = 3;
+
+/// Worker state (ABI 1.2), Apache's scoreboard letter `.`: the slot is not in use.
+pub const MAPACHE_WORKER_DEAD: u8 = b'.';
+/// Worker state `S`: the thread or process is starting.
+pub const MAPACHE_WORKER_STARTING: u8 = b'S';
+/// Worker state `_`: idle, waiting for a connection (or, in an event MPM, for work).
+pub const MAPACHE_WORKER_READY: u8 = b'_';
+/// Worker state `R`: reading a request.
+pub const MAPACHE_WORKER_READ: u8 = b'R';
+/// Worker state `W`: running a handler and sending the reply.
+pub const MAPACHE_WORKER_WRITE: u8 = b'W';
+/// Worker state `K`: waiting for the next request on a kept-alive connection.
+pub const MAPACHE_WORKER_KEEPALIVE: u8 = b'K';
+/// Worker state `L`: writing the access log.
+pub const MAPACHE_WORKER_LOG: u8 = b'L';
+/// Worker state `D`: DNS lookup (mapache does none; kept for Apache's alphabet).
+pub const MAPACHE_WORKER_DNS: u8 = b'D';
+/// Worker state `C`: closing the connection (lingering close).
+pub const MAPACHE_WORKER_CLOSING: u8 = b'C';
+/// Worker state `G`: gracefully finishing: the process stops accepting and exits when its
+/// connections are done.
+pub const MAPACHE_WORKER_GRACEFUL: u8 = b'G';
+/// Worker state `I`: idle worker being cleaned up (its process is stopping spare capacity).
+pub const MAPACHE_WORKER_IDLE_KILL: u8 = b'I';
+
+/// Length of [`MapacheScoreWorker::client`], NUL padding included.
+pub const MAPACHE_SCORE_CLIENT_LEN: usize = 48;
+/// Length of [`MapacheScoreWorker::request`], NUL padding included. Longer request lines are cut.
+pub const MAPACHE_SCORE_REQUEST_LEN: usize = 128;
 
 /// Connection state: nothing to do until the socket is readable; read, then call `conn_feed`.
 /// An MPM may park the connection in its poller (keep-alive, a partial request head, or a
@@ -151,7 +192,7 @@ pub struct MapacheConn {
 
 /// One entry of a module's directive table.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct MapacheDirective {
     /// Directive name, NUL-terminated, static. Matched case-insensitively.
     pub name: *const c_char,
@@ -203,6 +244,112 @@ pub struct MapacheRunInfo {
     pub listener_count: usize,
     /// The server configuration scope (the MPM's own directives are read from it).
     pub config: *const MapacheConfig,
+}
+
+/// A copy of the scoreboard's global record (ABI 1.2), filled by [`MapacheHost::score_global`].
+///
+/// Times are microseconds since the Unix epoch (wall clock).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MapacheScoreGlobal {
+    /// Set by the caller to `sizeof(MapacheScoreGlobal)` as it knows it; the core writes only the
+    /// fields inside that size.
+    pub struct_size: u32,
+    /// Number of process records (ServerLimit as the MPM asked for it).
+    pub server_limit: u32,
+    /// Number of worker records per process (ThreadLimit; 1 for prefork).
+    pub thread_limit: u32,
+    /// Configuration generation: 0 at first start, counted up by every restart, graceful or full.
+    pub generation: u32,
+    /// When the server was started (survives restarts).
+    pub start_time_us: u64,
+    /// When the server was last started or restarted.
+    pub restart_time_us: u64,
+    /// The MPM's short name (`prefork`, `worker`, `event`), NUL-padded.
+    pub mpm_name: [u8; 16],
+    /// When the server binary was built, as `mapache -V` prints it, NUL-padded.
+    pub server_built: [u8; 32],
+}
+
+/// A copy of one process record of the scoreboard (ABI 1.2), filled by
+/// [`MapacheHost::score_process`]. Written by the core: `pid`, `generation` and `started_us` in
+/// the master when the MPM reports a fork; the rest by the child itself.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MapacheScoreProcess {
+    /// Set by the caller to `sizeof(MapacheScoreProcess)`; the core writes only inside it.
+    pub struct_size: u32,
+    /// The child's process id; 0 when the slot is free.
+    pub pid: i32,
+    /// The generation the child was started in.
+    pub generation: u32,
+    /// 1 when the child stops gracefully (accepts no more, finishes what it holds).
+    pub quiescing: u32,
+    /// When the child was forked.
+    pub started_us: u64,
+    /// Connections the child holds (event MPM; 0 for the others).
+    pub connections: u32,
+    /// Of those, waiting to write a reply to a slow reader.
+    pub conns_writing: u32,
+    /// Of those, idle between requests (keep-alive).
+    pub conns_keepalive: u32,
+    /// Of those, in a lingering close.
+    pub conns_closing: u32,
+}
+
+/// A copy of one worker record of the scoreboard (ABI 1.2), filled by
+/// [`MapacheHost::score_worker`]. Each record has one writer (the thread bound to it), so the
+/// copy is consistent: the core retries while the writer is in the middle of an update.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheScoreWorker {
+    /// Set by the caller to `sizeof(MapacheScoreWorker)`; the core writes only inside it.
+    pub struct_size: u32,
+    /// One of the `MAPACHE_WORKER_*` letters.
+    pub status: u8,
+    /// Padding; 0.
+    pub reserved: [u8; 3],
+    /// Requests served by this slot since the scoreboard was made.
+    pub access_count: u64,
+    /// Response bytes (head and body) sent by this slot since the scoreboard was made.
+    pub bytes_served: u64,
+    /// Requests served on the slot's current (or last) connection.
+    pub conn_count: u64,
+    /// Bytes sent on the slot's current (or last) connection.
+    pub conn_bytes: u64,
+    /// Time spent serving requests, in microseconds, summed over the slot's life.
+    pub duration_us: u64,
+    /// When the current (or last) request started; 0 before the first.
+    pub last_request_us: u64,
+    /// When the last request ended; smaller than `last_request_us` while one is in progress.
+    pub last_done_us: u64,
+    /// The heartbeat: when the slot last made progress (a request started, bytes read or
+    /// written). A busy slot whose heartbeat is old is stuck.
+    pub last_active_us: u64,
+    /// The client's address of the current (or last) request, NUL-padded.
+    pub client: [u8; MAPACHE_SCORE_CLIENT_LEN],
+    /// The current (or last) request line, NUL-padded, cut to fit.
+    pub request: [u8; MAPACHE_SCORE_REQUEST_LEN],
+}
+
+impl Default for MapacheScoreWorker {
+    fn default() -> Self {
+        MapacheScoreWorker {
+            struct_size: core::mem::size_of::<MapacheScoreWorker>() as u32,
+            status: MAPACHE_WORKER_DEAD,
+            reserved: [0; 3],
+            access_count: 0,
+            bytes_served: 0,
+            conn_count: 0,
+            conn_bytes: 0,
+            duration_us: 0,
+            last_request_us: 0,
+            last_done_us: 0,
+            last_active_us: 0,
+            client: [0; MAPACHE_SCORE_CLIENT_LEN],
+            request: [0; MAPACHE_SCORE_REQUEST_LEN],
+        }
+    }
 }
 
 /// The function table the core hands every module in `init`.
@@ -346,6 +493,61 @@ pub struct MapacheHost {
     /// (all written; wait for the next request), `MAPACHE_CONN_READY` (all written and a pipelined
     /// request is buffered: call `conn_process`) or `MAPACHE_CONN_CLOSE`.
     pub conn_write: extern "C" fn(conn: *mut MapacheConn) -> i32,
+
+    // ---- ABI 1.2: the scoreboard ----
+    /// Creates the scoreboard, shared memory for `server_limit` process records of
+    /// `thread_limit` worker records each. Master only, in `mpm_run` before the first fork; call
+    /// it once per run. After a graceful restart the core reuses the scoreboard it inherited when
+    /// the limits are the same, so the old generation's children stay visible (and keep
+    /// updating their records); otherwise it makes a new one and copies the live process records
+    /// into it. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` (logged) when the memory cannot be had.
+    pub score_open: extern "C" fn(server_limit: u32, thread_limit: u32) -> i32,
+    /// Records, in the master right after `fork` returned there, that child `pid` runs in
+    /// process slot `slot` in the current generation. Its worker records are reset to `S`.
+    pub score_child_started: extern "C" fn(slot: u32, pid: i32),
+    /// Records, in the master after reaping a child, that process slot `slot` is free again.
+    /// Its worker records turn to `.`; their counters are kept.
+    pub score_child_exited: extern "C" fn(slot: u32),
+    /// Binds the calling thread of a child to worker record `thread` (below the thread limit) of
+    /// the child's slot (given to `child_init`), and sets it to `_`. From then on the core keeps the
+    /// record current while the thread serves. `child_init` binds the calling thread to record 0,
+    /// which is all a single-threaded child needs. A later bind of the same record takes it over
+    /// (the thread that held it writes nothing more), so a record never has two writers; a
+    /// `thread` at or past the thread limit unbinds the calling thread.
+    pub worker_bind: extern "C" fn(thread: u32),
+    /// Sets the calling thread's worker record to one of the `MAPACHE_WORKER_*` states. The core
+    /// sets `R`, `W`, `K`, `L` and `C` itself while it serves, and `_` when a connection (or, for
+    /// `conn_process`, a burst of requests) is done; an MPM sets `S`, `G`, `I` and `.`.
+    pub worker_status: extern "C" fn(status: u8),
+    /// Publishes the calling child's connection counts in its process record (event MPMs).
+    pub score_conns: extern "C" fn(total: u32, writing: u32, keepalive: u32, closing: u32),
+    /// Copies the global record into `out` (its `struct_size` set by the caller). Any process,
+    /// any thread. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when there is no scoreboard (before
+    /// `score_open`, or in a process that has none).
+    pub score_global: extern "C" fn(out: *mut MapacheScoreGlobal) -> i32,
+    /// Copies process record `slot` into `out`. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
+    /// there is no scoreboard or `slot` is out of range.
+    pub score_process: extern "C" fn(slot: u32, out: *mut MapacheScoreProcess) -> i32,
+    /// Copies worker record `thread` of process slot `slot` into `out`. Returns `MAPACHE_OK`, or
+    /// `MAPACHE_ERROR` when there is no scoreboard or an index is out of range.
+    pub score_worker: extern "C" fn(slot: u32, thread: u32, out: *mut MapacheScoreWorker) -> i32,
+
+    // ---- ABI 1.2: process control ----
+    /// Tells the core that this child stops gracefully: its process record turns quiescing, every
+    /// response from now on carries `Connection: close`, and a connection ends after the request
+    /// in progress (or, when idle, after its next request or its KeepAliveTimeout). The MPM stops
+    /// accepting itself. Async-signal-safe (it stores flags), so a signal handler may call it.
+    pub child_stopping: extern "C" fn(),
+    /// Closes this process's copies of the listening sockets: call it in a child that will not
+    /// accept again, so that once every process has let go a socket closes (graceful stop). Any
+    /// `MapacheListener::fd` is invalid afterwards in the calling process.
+    pub listeners_close: extern "C" fn(),
+    /// Checks the configuration files as a restart would read them, with the binary and module
+    /// files now on disk, without changing anything in the running server (it runs `mapache -t`
+    /// with the server's command line and waits for it). Master only, single-threaded. Returns
+    /// `MAPACHE_OK`, or `MAPACHE_ERROR` with the one-line reason written to `err` (NUL-terminated,
+    /// cut to `err_cap`).
+    pub config_check: extern "C" fn(err: *mut c_char, err_cap: usize) -> i32,
 }
 
 /// The descriptor every module exports under the symbol named in LoadModule.
@@ -403,8 +605,9 @@ pub struct MapacheModule {
     pub mpm_flags: u32,
     /// MPMs: the master loop. Runs in the master process and owns it (forking, reaping, signals)
     /// until the server stops or restarts; `run` is valid for the whole call. It is called with
-    /// SIGTERM, SIGINT, SIGHUP and SIGUSR1 blocked (signals sent once the server announced itself
-    /// wait pending): install handlers, then unblock the signals you handle. Returns one of
+    /// SIGTERM, SIGINT, SIGHUP, SIGUSR1 and (since 1.2) SIGWINCH blocked (signals sent once the
+    /// server announced itself, or during a restart's re-exec, wait pending): install handlers,
+    /// then unblock the signals you handle. Returns one of
     /// `MAPACHE_MPM_*`. Null for handlers.
     pub mpm_run: Option<extern "C" fn(run: *const MapacheRunInfo) -> i32>,
 

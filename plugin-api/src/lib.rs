@@ -7,9 +7,13 @@
 //! `LoadModule`. The core hands it a [`abi::MapacheHost`] function table in `init`; the module links
 //! no symbol of the core. C authors use `include/mapache_module.h`, generated from [`abi`].
 //!
-//! This crate depends on nothing, and the core, the MPMs and the handler modules depend on it.
+//! This crate depends on nothing, and the core, the MPMs and the handler modules depend on it. The
+//! optional feature `mpm-kit` adds [`mpm_kit`], the process management the bundled MPMs share; it
+//! brings in `nix` and `libc`.
 
 pub mod abi;
+#[cfg(feature = "mpm-kit")]
+pub mod mpm_kit;
 pub mod sdk;
 
 #[doc(hidden)]

@@ -104,13 +104,21 @@ fn check_listener(fd: RawFd) -> Result<SocketAddr, String> {
 }
 
 /// Prepares `fds` (name, descriptor) to be inherited by `exec` of ourselves, in the protocol's
-/// places 3, 4, …, and sets the variables (our pid stays the same through exec). Descriptors
-/// already at those numbers are overwritten: call it just before exec.
-pub fn pass_on_exec(fds: &[(&str, RawFd)]) -> std::io::Result<()> {
-    // First move every socket above the target range, so no dup2 below overwrites one not yet moved.
-    let floor = LISTEN_FDS_START + fds.len() as RawFd;
-    let mut high = Vec::with_capacity(fds.len());
-    for (_, fd) in fds {
+/// places 3, 4, …, and sets the variables (our pid stays the same through exec); `extra`
+/// descriptors (ours, not listeners) follow in the next places, outside `LISTEN_FDS`. Returns the
+/// first descriptor number after them: nothing from there on is meant for the new process.
+/// Descriptors already at those numbers are overwritten: call it just before exec.
+pub fn pass_on_exec(fds: &[(&str, RawFd)], extra: &[RawFd]) -> std::io::Result<RawFd> {
+    let all: Vec<RawFd> = fds
+        .iter()
+        .map(|(_, fd)| *fd)
+        .chain(extra.iter().copied())
+        .collect();
+    // First move every descriptor above the target range, so no dup2 below overwrites one not
+    // yet moved.
+    let floor = LISTEN_FDS_START + all.len() as RawFd;
+    let mut high = Vec::with_capacity(all.len());
+    for fd in &all {
         // SAFETY: duplicating a descriptor we own.
         let h = unsafe { libc::fcntl(*fd, libc::F_DUPFD_CLOEXEC, floor) };
         if h < 0 {
@@ -130,7 +138,7 @@ pub fn pass_on_exec(fds: &[(&str, RawFd)]) -> std::io::Result<()> {
     std::env::set_var("LISTEN_PID", std::process::id().to_string());
     std::env::set_var("LISTEN_FDS", fds.len().to_string());
     std::env::set_var("LISTEN_FDNAMES", names.join(":"));
-    Ok(())
+    Ok(floor)
 }
 
 /// Sends `state` (e.g. `READY=1`) to the service manager when `NOTIFY_SOCKET` is set; a no-op

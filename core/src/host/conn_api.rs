@@ -2,7 +2,8 @@
 
 use super::arg_bytes;
 use crate::logs::error_log;
-use crate::serve::conn::Connection;
+use crate::scoreboard::{self, worker};
+use crate::serve::conn::{Connection, State};
 use crate::server;
 use mapache_plugin_api::abi::{MapacheConn, MapacheStr, MAPACHE_ERROR, MAPACHE_OK};
 
@@ -43,6 +44,8 @@ pub(super) extern "C" fn child_init(slot: u32) -> i32 {
             }
         }
     }
+    // The slot is this process's from now on; the calling thread writes its worker record 0.
+    scoreboard::child_init(slot);
     MAPACHE_OK
 }
 
@@ -52,7 +55,18 @@ pub(super) extern "C" fn child_exit() {
 }
 
 pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {
-    Connection::new(fd).serve_blocking()
+    let served = Connection::new(fd).serve_blocking();
+    worker::idle();
+    served
+}
+
+/// The calling thread gives the connection back to the MPM unless it goes on with it at once
+/// (`Ready`: `conn_process` follows): its worker record turns idle.
+fn handing_back(state: State) -> i32 {
+    if state != State::Ready {
+        worker::idle();
+    }
+    state.to_raw()
 }
 
 pub(super) extern "C" fn conn_open(fd: i32) -> *mut MapacheConn {
@@ -66,15 +80,15 @@ pub(super) extern "C" fn conn_fd(c: *const MapacheConn) -> i32 {
 pub(super) extern "C" fn conn_feed(c: *mut MapacheConn, data: MapacheStr) -> i32 {
     // SAFETY: valid for the call; copied.
     let data = unsafe { arg_bytes(data) };
-    conn_mut(c).feed(data).to_raw()
+    handing_back(conn_mut(c).feed(data))
 }
 
 pub(super) extern "C" fn conn_process(c: *mut MapacheConn) -> i32 {
-    conn_mut(c).process().to_raw()
+    handing_back(conn_mut(c).process())
 }
 
 pub(super) extern "C" fn conn_write(c: *mut MapacheConn) -> i32 {
-    conn_mut(c).write_queued().to_raw()
+    handing_back(conn_mut(c).write_queued())
 }
 
 pub(super) extern "C" fn conn_timeout_ms(c: *const MapacheConn) -> u64 {
@@ -82,7 +96,7 @@ pub(super) extern "C" fn conn_timeout_ms(c: *const MapacheConn) -> u64 {
 }
 
 pub(super) extern "C" fn conn_expire(c: *mut MapacheConn) -> i32 {
-    conn_mut(c).expire().to_raw()
+    handing_back(conn_mut(c).expire())
 }
 
 pub(super) extern "C" fn conn_close(c: *mut MapacheConn) {
@@ -91,5 +105,7 @@ pub(super) extern "C" fn conn_close(c: *mut MapacheConn) {
     }
     // SAFETY: the handle came from Box::into_raw in conn_open and is not used again.
     let boxed = unsafe { Box::from_raw(c as *mut Connection) };
+    // Closing may finish a lingering close (`C`) on this thread.
     boxed.close();
+    worker::idle();
 }

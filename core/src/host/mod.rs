@@ -6,7 +6,9 @@
 
 mod config_api;
 mod conn_api;
+mod control_api;
 mod request_api;
+mod score_api;
 
 use mapache_plugin_api::abi::{MapacheHost, MapacheStr, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR};
 
@@ -88,4 +90,16 @@ pub static HOST: MapacheHost = MapacheHost {
     conn_close: conn_api::conn_close,
     child_exit: conn_api::child_exit,
     conn_write: conn_api::conn_write,
+    score_open: score_api::score_open,
+    score_child_started: score_api::score_child_started,
+    score_child_exited: score_api::score_child_exited,
+    worker_bind: score_api::worker_bind,
+    worker_status: score_api::worker_status,
+    score_conns: score_api::score_conns,
+    score_global: score_api::score_global,
+    score_process: score_api::score_process,
+    score_worker: score_api::score_worker,
+    child_stopping: control_api::child_stopping,
+    listeners_close: control_api::listeners_close,
+    config_check: control_api::config_check,
 };

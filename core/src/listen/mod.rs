@@ -5,6 +5,8 @@
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{IntoRawFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 /// One Listen line, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,20 +63,34 @@ fn shown(addr: SocketAddr) -> String {
     }
 }
 
+/// What [`open_all`] opened.
+#[derive(Debug, Default)]
+pub struct Opened {
+    /// The listeners, in Listen order (then unnamed inherited ones).
+    pub listeners: Vec<BoundListener>,
+    /// Notices for the error log.
+    pub notes: Vec<String>,
+    /// Listen lines skipped because they could not be bound (only with `keep_going`), one
+    /// error line each.
+    pub skipped: Vec<String>,
+}
+
 /// The listeners for `addrs`: an inherited socket where one serves the line, else a new one bound.
 /// Inherited sockets no line names are kept when systemd passed them (with a notice: the unit
 /// decides what we listen on), and closed when our own re-exec passed them (the new
-/// configuration dropped that Listen line). Returns the listeners and notices for the error log.
+/// configuration dropped that Listen line). An address that cannot be bound stops everything,
+/// unless `keep_going` (a restarted server that was serving fine): then it is skipped, as long as
+/// one listener is left.
 pub fn open_all(
     addrs: &[ListenAddr],
     backlog: i32,
     inherited: Vec<crate::control::systemd::Inherited>,
-) -> Result<(Vec<BoundListener>, Vec<String>), String> {
+    keep_going: bool,
+) -> Result<Opened, String> {
     use crate::control::systemd::REEXEC_NAME;
     let mut pool: Vec<Option<crate::control::systemd::Inherited>> =
         inherited.into_iter().map(Some).collect();
-    let mut out = Vec::new();
-    let mut notes = Vec::new();
+    let mut out = Opened::default();
     for a in addrs {
         let found = pool
             .iter_mut()
@@ -83,44 +99,110 @@ pub fn open_all(
         match found {
             Some(s) => {
                 if s.name != REEXEC_NAME {
-                    notes.push(format!(
+                    out.notes.push(format!(
                         "socket activation: descriptor {} ({}) serves Listen {}",
                         s.fd,
                         shown(s.addr),
                         display(a)
                     ));
                 }
-                out.push(BoundListener {
+                out.listeners.push(BoundListener {
                     fd: s.fd,
                     addr: shown(s.addr),
                     origin: ListenerOrigin::Inherited(s.name),
                 });
             }
-            None => out.extend(bind_all(std::slice::from_ref(a), backlog)?),
+            None => match bind_line(a, backlog) {
+                Ok(l) => out.listeners.push(l),
+                Err(e) if keep_going => out.skipped.push(e),
+                Err(e) => {
+                    return Err(format!(
+                        "{e}; no listening sockets available, shutting down"
+                    ))
+                }
+            },
         }
     }
     for s in pool.into_iter().flatten() {
         if s.name == REEXEC_NAME {
-            notes.push(format!(
+            out.notes.push(format!(
                 "closing listener {}: no Listen line names it any more",
                 shown(s.addr)
             ));
             // SAFETY: inherited, unused, ours to close.
             unsafe { libc::close(s.fd) };
         } else {
-            notes.push(format!(
+            out.notes.push(format!(
                 "socket activation: descriptor {} ({}) matches no Listen line; serving it anyway",
                 s.fd,
                 shown(s.addr)
             ));
-            out.push(BoundListener {
+            out.listeners.push(BoundListener {
                 fd: s.fd,
                 addr: shown(s.addr),
                 origin: ListenerOrigin::Inherited(s.name),
             });
         }
     }
-    Ok((out, notes))
+    if out.listeners.is_empty() {
+        if let Some(first) = out.skipped.first() {
+            return Err(format!(
+                "{first}; no listening sockets available, shutting down"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The listeners handed to the MPM, kept where `listeners_close` and a re-exec find them.
+struct HandedOver {
+    list: Vec<BoundListener>,
+    closed: AtomicBool,
+}
+
+impl HandedOver {
+    /// Closes every listener once; later calls do nothing.
+    fn close(&self) {
+        if !self.closed.swap(true, Ordering::SeqCst) {
+            for l in &self.list {
+                // SAFETY: ours since they were bound or inherited; nothing uses them afterwards
+                // (the ABI's contract for listeners_close).
+                unsafe { libc::close(l.fd) };
+            }
+        }
+    }
+
+    /// The listeners, none once closed.
+    fn open(&self) -> &[BoundListener] {
+        if self.closed.load(Ordering::SeqCst) {
+            &[]
+        } else {
+            &self.list
+        }
+    }
+}
+
+static HANDED: OnceLock<HandedOver> = OnceLock::new();
+
+/// Keeps the listeners for the life of the process (once per process: a restart re-executes).
+pub fn hand_over(list: Vec<BoundListener>) -> &'static [BoundListener] {
+    let _ = HANDED.set(HandedOver {
+        list,
+        closed: AtomicBool::new(false),
+    });
+    handed()
+}
+
+/// The listeners handed to the MPM and still open in this process.
+pub fn handed() -> &'static [BoundListener] {
+    HANDED.get().map_or(&[], HandedOver::open)
+}
+
+/// Closes this process's copies of the listeners (idempotent).
+pub fn close_handed() {
+    if let Some(h) = HANDED.get() {
+        h.close();
+    }
 }
 
 /// A Listen line as written by the user.
@@ -148,36 +230,43 @@ fn bind_one(addr: SocketAddr, backlog: i32, v6only: bool) -> std::io::Result<(So
 /// Binds every Listen line. A bare port binds `[::]` in dual-stack mode, or `0.0.0.0` where the
 /// machine has no IPv6. Errors use Apache's words.
 pub fn bind_all(addrs: &[ListenAddr], backlog: i32) -> Result<Vec<BoundListener>, String> {
-    let mut out = Vec::new();
-    for a in addrs {
-        let result = match a.ip {
-            Some(ip) => bind_one(SocketAddr::new(ip, a.port), backlog, true),
-            None => bind_one(
-                SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), a.port),
+    addrs
+        .iter()
+        .map(|a| {
+            bind_line(a, backlog)
+                .map_err(|e| format!("{e}; no listening sockets available, shutting down"))
+        })
+        .collect()
+}
+
+/// Binds one Listen line; the error is Apache's `could not bind to address …`.
+fn bind_line(a: &ListenAddr, backlog: i32) -> Result<BoundListener, String> {
+    let result = match a.ip {
+        Some(ip) => bind_one(SocketAddr::new(ip, a.port), backlog, true),
+        None => bind_one(
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), a.port),
+            backlog,
+            false,
+        )
+        .or_else(|_| {
+            bind_one(
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), a.port),
                 backlog,
                 false,
             )
-            .or_else(|_| {
-                bind_one(
-                    SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), a.port),
-                    backlog,
-                    false,
-                )
-            }),
-        };
-        let wanted = match a.ip {
-            Some(IpAddr::V6(ip)) => format!("[{ip}]:{}", a.port),
-            Some(ip) => format!("{ip}:{}", a.port),
-            None => format!("*:{}", a.port),
-        };
-        let (sock, real) = result.map_err(|e| format!("could not bind to address {wanted}: {e}; no listening sockets available, shutting down"))?;
-        out.push(BoundListener {
-            fd: sock.into_raw_fd(),
-            addr: shown(real),
-            origin: ListenerOrigin::Bound,
-        });
-    }
-    Ok(out)
+        }),
+    };
+    let wanted = match a.ip {
+        Some(IpAddr::V6(ip)) => format!("[{ip}]:{}", a.port),
+        Some(ip) => format!("{ip}:{}", a.port),
+        None => format!("*:{}", a.port),
+    };
+    let (sock, real) = result.map_err(|e| format!("could not bind to address {wanted}: {e}"))?;
+    Ok(BoundListener {
+        fd: sock.into_raw_fd(),
+        addr: shown(real),
+        origin: ListenerOrigin::Bound,
+    })
 }
 
 #[cfg(test)]
@@ -243,7 +332,11 @@ mod tests {
         } else {
             &wanted[..1]
         };
-        let (got, notes) = open_all(wanted, 16, inherited).unwrap();
+        let Opened {
+            listeners: got,
+            notes,
+            ..
+        } = open_all(wanted, 16, inherited, false).unwrap();
         assert_eq!(
             got[0].fd, held[0].fd,
             "the inherited socket serves the line"
@@ -277,5 +370,42 @@ mod tests {
         assert!(serves(&parse_listen("127.0.0.1:0").unwrap(), &sa));
         assert!(!serves(&parse_listen("127.0.0.2:8080").unwrap(), &sa));
         assert!(!serves(&parse_listen("8081").unwrap(), &sa));
+    }
+
+    #[test]
+    fn a_restarted_server_skips_an_address_it_cannot_bind() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let busy = parse_listen(&taken.local_addr().unwrap().to_string()).unwrap();
+        let free = parse_listen("127.0.0.1:0").unwrap();
+        let err = open_all(&[busy.clone(), free.clone()], 16, Vec::new(), false).unwrap_err();
+        assert!(err.contains("could not bind to address"), "{err}");
+        let got = open_all(&[busy.clone(), free], 16, Vec::new(), true).unwrap();
+        assert_eq!(got.listeners.len(), 1);
+        assert_eq!(got.skipped.len(), 1);
+        assert!(got.skipped[0].starts_with("could not bind to address 127.0.0.1:"));
+        for l in &got.listeners {
+            // SAFETY: ours.
+            unsafe { libc::close(l.fd) };
+        }
+        let err = open_all(&[busy], 16, Vec::new(), true).unwrap_err();
+        assert!(err.contains("no listening sockets available"), "{err}");
+    }
+
+    #[test]
+    fn handed_over_listeners_close_once() {
+        let l = bind_all(&[parse_listen("127.0.0.1:0").unwrap()], 16).unwrap();
+        let addr: SocketAddr = l[0].addr.parse().unwrap();
+        let h = HandedOver {
+            list: l,
+            closed: AtomicBool::new(false),
+        };
+        assert_eq!(h.open().len(), 1);
+        h.close();
+        assert!(h.open().is_empty());
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "nothing listens on {addr} any more"
+        );
+        h.close();
     }
 }

@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 
 /// Descriptor size required for each minor of the current major (index = minor): each minor's
 /// struct ends where the next one's appended fields begin.
-const MODULE_SIZE_BY_MINOR: [usize; 2] = [
+const MODULE_SIZE_BY_MINOR: [usize; 3] = [
     std::mem::offset_of!(MapacheModule, check_directive),
+    std::mem::size_of::<MapacheModule>(),
+    // 1.2 appended to the host table only.
     std::mem::size_of::<MapacheModule>(),
 ];
 

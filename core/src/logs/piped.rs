@@ -50,7 +50,9 @@ impl Command {
             c
         };
         // The program must not read the terminal or the server's standard input; its own output
-        // goes where the server's does.
+        // goes where the server's does. After a restart the master holds its control signals
+        // blocked: the program must not inherit that.
+        crate::control::start_unblocked(&mut cmd);
         let mut child = cmd.stdin(Stdio::piped()).spawn()?;
         let stdin = child
             .stdin

@@ -16,9 +16,11 @@ use super::{dispatch, io};
 use crate::config::settings::CoreSettings;
 use crate::http::{self, HeadParse, HttpError, RequestHead};
 use crate::logs::error_log;
+use crate::scoreboard::worker;
 use crate::server;
 use mapache_plugin_api::abi::{
     MAPACHE_CONN_CLOSE, MAPACHE_CONN_NEED_READ, MAPACHE_CONN_NEED_WRITE, MAPACHE_CONN_READY,
+    MAPACHE_WORKER_CLOSING, MAPACHE_WORKER_KEEPALIVE, MAPACHE_WORKER_READ,
 };
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
@@ -96,6 +98,8 @@ pub struct Connection {
     last_input: Instant,
     /// Requests answered on this connection.
     pub served: u64,
+    /// Response bytes handed to the socket (or queued for it) on this connection.
+    pub bytes_out: u64,
     /// Set when the connection must close after the current response.
     pub must_close: bool,
     /// Set when the client went away (a write failed): close without lingering.
@@ -146,6 +150,7 @@ impl Connection {
             idle_since: now,
             last_input: now,
             served: 0,
+            bytes_out: 0,
             must_close: false,
             aborted: false,
             eof: false,
@@ -214,6 +219,7 @@ impl Connection {
                 if data.is_empty() {
                     return self.state();
                 }
+                worker::set_status(MAPACHE_WORKER_READ);
                 let now = Instant::now();
                 self.last_input = now;
                 if self.head_started.is_none() {
@@ -271,28 +277,41 @@ impl Connection {
     /// timeout), logs it, and marks the connection to close.
     fn answer_bare(&mut self, status: u16) {
         let started = std::time::SystemTime::now();
+        let start_us = worker::micros(started);
         let clock = Instant::now();
+        worker::request_started(
+            start_us,
+            self.peer_ip.as_bytes(),
+            &[raw_request_line(&self.buf)],
+        );
+        let bytes_before = self.bytes_out;
         self.close_after_response();
         let sent = super::request::write_bare_error(self, status);
-        if crate::logs::access_log::enabled() {
-            // The request line as received, for `%r`.
-            let line = self.buf.split(|&b| b == b'\n').next().unwrap_or(&[]);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let line = &line[..line.len().min(8190)];
+        let elapsed = clock.elapsed();
+        let logging = crate::logs::access_log::enabled();
+        worker::request_done(&worker::Done {
+            start_us,
+            elapsed,
+            bytes: self.bytes_out - bytes_before,
+            conn_requests: self.served + 1,
+            conn_bytes: self.bytes_out,
+            logging,
+        });
+        if logging {
             crate::logs::access_log::log(&crate::logs::access_log::Entry {
                 client_ip: &self.peer_ip,
                 client_port: self.peer_port,
                 local_ip: &self.local_ip,
                 local_port: self.local_port,
                 head: None,
-                raw_line: line,
+                raw_line: raw_request_line(&self.buf),
                 status,
                 body_bytes: sent,
                 headers: &[],
                 content_length: Some(sent),
                 chunked: false,
                 started,
-                elapsed: clock.elapsed(),
+                elapsed,
                 conn_status: if self.aborted { 'X' } else { '-' },
                 keepalives: self.served,
                 server_name: &Self::settings().server_name,
@@ -327,9 +346,11 @@ impl Connection {
         // A pipelined request's head clock starts now; an idle one's at its first byte.
         if self.buf.is_empty() {
             self.head_started = None;
+            worker::set_status(MAPACHE_WORKER_KEEPALIVE);
         } else {
             self.head_started = Some(now);
             self.head_bytes = self.buf.len() as u64;
+            worker::set_status(MAPACHE_WORKER_READ);
         }
         self.frame()
     }
@@ -345,6 +366,7 @@ impl Connection {
         }
         // SAFETY: our own socket.
         unsafe { libc::shutdown(self.fd(), libc::SHUT_WR) };
+        worker::set_status(MAPACHE_WORKER_CLOSING);
         let now = Instant::now();
         self.phase = Phase::Lingering {
             since: now,
@@ -358,7 +380,11 @@ impl Connection {
         if self.phase != Phase::Writing {
             return self.state();
         }
-        match self.out.flush(self.fd()) {
+        let flushed = self.out.flush(self.fd());
+        if flushed.is_ok() {
+            worker::heartbeat();
+        }
+        match flushed {
             Ok(false) => State::NeedWrite,
             Ok(true) => self.next_request(),
             Err(e) => {
@@ -455,6 +481,9 @@ impl Connection {
     /// `expire` answered 408) finishes its lingering here, blocking within the same bounds.
     pub fn close(mut self) {
         let mut scratch = [0u8; 4096];
+        if matches!(self.phase, Phase::Lingering { .. }) {
+            worker::set_status(MAPACHE_WORKER_CLOSING);
+        }
         while matches!(self.phase, Phase::Lingering { .. }) {
             let n = match io::read(self.fd(), &mut scratch, self.time_left()) {
                 Ok(n) => n,
@@ -491,6 +520,7 @@ impl Connection {
         if n == 0 {
             self.eof = true;
         }
+        worker::heartbeat();
         self.last_input = Instant::now();
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n)
@@ -506,6 +536,20 @@ impl Connection {
     /// As [`Connection::send`]; `more` says the caller sends more right after (a file), so a
     /// short head can wait for it and share its packet (`MSG_MORE`).
     pub fn send_more(&mut self, parts: &[&[u8]], more: bool) -> std::io::Result<()> {
+        let total: usize = parts.iter().map(|s| s.len()).sum();
+        self.send_parts(parts, total, more)?;
+        self.sent(total as u64);
+        Ok(())
+    }
+
+    /// Counts bytes handed to the socket (or its queue): the progress a heartbeat reports.
+    fn sent(&mut self, n: u64) {
+        self.bytes_out += n;
+        worker::heartbeat();
+    }
+
+    /// [`Connection::send_more`] without the counting; `total` is the bytes in `parts`.
+    fn send_parts(&mut self, parts: &[&[u8]], total: usize, more: bool) -> std::io::Result<()> {
         let timeout = Self::settings().timeout;
         if !self.queue_output {
             return io::write_all_more(self.fd(), parts, timeout, more);
@@ -513,7 +557,6 @@ impl Connection {
         let mut written = 0;
         if self.out.is_empty() {
             // The usual case: the socket takes it all, nothing to queue.
-            let total: usize = parts.iter().map(|s| s.len()).sum();
             written = io::try_send(self.fd(), parts, more)?.unwrap_or(0);
             if written == total {
                 return Ok(());
@@ -541,7 +584,19 @@ impl Connection {
     /// queued range holds a duplicate of the descriptor and is never copied.
     ///
     /// [`send`]: Connection::send
-    pub fn send_file(&mut self, file: RawFd, mut offset: u64, mut len: u64) -> std::io::Result<()> {
+    pub fn send_file(&mut self, file: RawFd, offset: u64, len: u64) -> std::io::Result<()> {
+        self.send_file_range(file, offset, len)?;
+        self.sent(len);
+        Ok(())
+    }
+
+    /// [`Connection::send_file`] without the counting.
+    fn send_file_range(
+        &mut self,
+        file: RawFd,
+        mut offset: u64,
+        mut len: u64,
+    ) -> std::io::Result<()> {
         let timeout = Self::settings().timeout;
         if !self.queue_output {
             return io::sendfile_all(self.fd(), file, offset, len, timeout);
@@ -579,6 +634,8 @@ impl Connection {
     /// Serves the whole connection on this thread (prefork, worker): the same state machine,
     /// driven by blocking waits.
     pub fn serve_blocking(mut self) -> u64 {
+        // Apache's `R` covers the wait for a new connection's first request too.
+        worker::set_status(MAPACHE_WORKER_READ);
         let mut chunk = vec![0u8; 16384];
         let mut state = self.frame();
         // Right after a response the client has rarely sent its next request yet: wait first
@@ -620,6 +677,13 @@ impl Connection {
         self.close();
         served
     }
+}
+
+/// The first line of what a client sent, as received (for a request that could not be parsed).
+fn raw_request_line(buf: &[u8]) -> &[u8] {
+    let line = buf.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    &line[..line.len().min(8190)]
 }
 
 #[cfg(test)]
@@ -962,6 +1026,173 @@ mod tests {
             vec![404, 200, 404]
         );
         assert_eq!(r[1].1, 2);
+    }
+
+    /// Waits (at most 5 s) until `cond` holds.
+    fn wait_for(what: &str, cond: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !cond() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Reads one response with a Content-Length body.
+    fn read_response(client: &mut UnixStream) -> String {
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while !got.ends_with(b"\r\n\r\n") {
+            assert_eq!(
+                client.read(&mut byte).unwrap(),
+                1,
+                "the response ended early"
+            );
+            got.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&got).into_owned();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; len];
+        client.read_exact(&mut body).unwrap();
+        head + &String::from_utf8_lossy(&body)
+    }
+
+    fn leaked_record() -> &'static crate::scoreboard::records::WorkerRecord {
+        let board = Box::leak(Box::new(
+            crate::scoreboard::shm::Board::create(1, 1).unwrap(),
+        ));
+        board.worker(0, 0).unwrap()
+    }
+
+    fn text(field: &[u8]) -> &str {
+        mapache_plugin_api::sdk::score::field_text(field)
+    }
+
+    #[test]
+    fn the_worker_record_follows_a_blocking_connection() {
+        let rec = leaked_record();
+        let (c, mut client) = pair(false);
+        let server = std::thread::spawn(move || {
+            worker::bind(rec);
+            let n = c.serve_blocking();
+            worker::idle();
+            n
+        });
+        let status = || rec.snapshot().status;
+        wait_for("R before the first request", || status() == b'R');
+        client
+            .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+            .unwrap();
+        let first = read_response(&mut client);
+        wait_for("K between requests", || status() == b'K');
+        let w = rec.snapshot();
+        assert_eq!((w.access_count, w.conn_count), (1, 1));
+        assert_eq!(w.bytes_served, first.len() as u64);
+        assert_eq!(text(&w.request), "POST /echo HTTP/1.1");
+        assert_eq!(text(&w.client), "-", "a socket pair has no address");
+        assert!(w.last_done_us >= w.last_request_us && w.last_request_us > 0);
+
+        client
+            .write_all(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut second = Vec::new();
+        client.read_to_end(&mut second).unwrap();
+        wait_for("C while lingering", || status() == b'C');
+        drop(client);
+        assert_eq!(server.join().unwrap(), 2);
+        let w = rec.snapshot();
+        assert_eq!(w.status, b'_');
+        assert_eq!((w.access_count, w.conn_count), (2, 2));
+        assert_eq!(w.bytes_served, (first.len() + second.len()) as u64);
+        assert_eq!(w.conn_bytes, w.bytes_served);
+        assert_eq!(text(&w.request), "GET /nothing HTTP/1.1");
+        assert!(w.last_active_us > 0);
+    }
+
+    #[test]
+    fn the_worker_record_counts_event_driven_requests_and_bad_ones() {
+        let rec = leaked_record();
+        worker::bind(rec);
+        let (mut c, mut client) = pair(true);
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let s = c.feed(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.0\r\n\r\n");
+        assert_eq!(rec.snapshot().status, b'R', "a head arrived");
+        drive(&mut c, s);
+        c.close();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        let w = rec.snapshot();
+        assert_eq!((w.access_count, w.conn_count), (2, 2));
+        assert_eq!(w.bytes_served, got.len() as u64);
+        assert_eq!(text(&w.request), "GET /b HTTP/1.0");
+
+        // A request that cannot be parsed counts too, with its line as received.
+        let (mut c, mut client) = pair(true);
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let s = c.feed(b"GET /x HTTP/1.1 junk\r\n\r\n");
+        drive(&mut c, s);
+        c.close();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        let w = rec.snapshot();
+        assert_eq!((w.access_count, w.conn_count), (3, 1));
+        assert_eq!(text(&w.request), "GET /x HTTP/1.1 junk");
+        assert_eq!(w.conn_bytes, got.len() as u64);
+        worker::unbind();
+    }
+
+    /// The stopping flag is process-wide: this test runs itself again in a process of its own.
+    #[test]
+    fn a_stopping_process_closes_each_connection_after_its_next_response() {
+        const NAME: &str =
+            "serve::conn::tests::a_stopping_process_closes_each_connection_after_its_next_response";
+        if std::env::var_os("MAPACHE_TEST_STOPPING").is_none() {
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
+                .env("MAPACHE_TEST_STOPPING", "1")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return;
+        }
+        // A kept-alive connection idle when the stop comes is not cut: its next request is
+        // answered, with Connection: close, and nothing after it.
+        let (c, mut client) = pair(false);
+        let server = std::thread::spawn(move || c.serve_blocking());
+        client
+            .write_all(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let first = read_response(&mut client);
+        assert!(!first.contains("Connection: close"), "{first}");
+        crate::scoreboard::child_stopping();
+        client
+            .write_all(b"GET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).unwrap();
+        let rest = String::from_utf8_lossy(&rest);
+        assert_eq!(rest.matches("HTTP/1.1 ").count(), 1, "{rest}");
+        assert!(rest.contains("\r\nConnection: close\r\n"), "{rest}");
+        drop(client);
+        assert_eq!(server.join().unwrap(), 2);
+
+        // The event path the same.
+        let (mut c, mut client) = pair(true);
+        let s = c.feed(b"GET /d HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(c.process(), State::NeedRead, "lingering after the response");
+        let got = read_response(&mut client);
+        assert!(got.contains("\r\nConnection: close\r\n"), "{got}");
+        drop(client);
+        drive(&mut c, s);
+        c.close();
     }
 
     mod split_anywhere {

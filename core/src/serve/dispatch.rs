@@ -42,7 +42,7 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
         None => run_handlers(&mut req),
     };
     req.finish(outcome);
-    req.log_access();
+    req.end();
     req.recycle();
 }
 

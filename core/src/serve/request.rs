@@ -5,6 +5,7 @@ use super::conn::Connection;
 use crate::config::store::View;
 use crate::http::{self, BodyDecoder, RequestHead, ResponseFraming, ResponseHead, Version};
 use crate::logs::{access_log, error_log};
+use crate::scoreboard::worker;
 use crate::server;
 use std::time::{Instant, SystemTime};
 
@@ -52,7 +53,11 @@ pub struct RequestCtx<'c> {
     body_failure: Option<Option<u16>>,
     /// When the request started, for the access log.
     started: SystemTime,
+    /// The same, in µs since the epoch, for the scoreboard.
+    start_us: u64,
     clock: Instant,
+    /// The connection's `bytes_out` when the request started.
+    bytes_before: u64,
     /// Body bytes put on the wire (or queued), for `%b`.
     sent_body: u64,
     /// Response status (default 200).
@@ -83,6 +88,20 @@ impl<'c> RequestCtx<'c> {
         let body = BodyDecoder::new(head.framing).with_limit(body_limit);
         // The connection's list from the last response, reused.
         let headers = std::mem::take(&mut conn.header_list);
+        let started = SystemTime::now();
+        let start_us = worker::micros(started);
+        worker::request_started(
+            start_us,
+            conn.peer_ip.as_bytes(),
+            &[
+                head.method.as_bytes(),
+                b" ",
+                head.target.as_bytes(),
+                b" ",
+                head.version.as_str().as_bytes(),
+            ],
+        );
+        let bytes_before = conn.bytes_out;
         RequestCtx {
             conn,
             head,
@@ -93,8 +112,10 @@ impl<'c> RequestCtx<'c> {
             sent_continue: false,
             body_clock: None,
             body_failure: None,
-            started: SystemTime::now(),
+            started,
+            start_us,
             clock: Instant::now(),
+            bytes_before,
             sent_body: 0,
             status: 200,
             headers,
@@ -236,8 +257,12 @@ impl<'c> RequestCtx<'c> {
     /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
     fn keep_alive(&mut self) -> bool {
         let s = &server::get().settings;
-        let mut ka =
-            !self.conn.must_close && s.keep_alive && self.head.keep_alive && !self.head.close_after;
+        // A process that stops gracefully answers what it was asked, then closes.
+        let mut ka = !self.conn.must_close
+            && s.keep_alive
+            && self.head.keep_alive
+            && !self.head.close_after
+            && !worker::stopping();
         if s.max_keep_alive_requests > 0 && self.conn.served + 1 >= s.max_keep_alive_requests {
             ka = false;
         }
@@ -509,9 +534,19 @@ impl<'c> RequestCtx<'c> {
         self.conn.header_list = std::mem::take(&mut self.headers);
     }
 
-    /// Writes the access log line for this request.
-    pub fn log_access(&self) {
-        if !access_log::enabled() {
+    /// Ends the request: counts it in the scoreboard, then writes its access log line.
+    pub fn end(&self) {
+        let elapsed = self.clock.elapsed();
+        let logging = access_log::enabled();
+        worker::request_done(&worker::Done {
+            start_us: self.start_us,
+            elapsed,
+            bytes: self.conn.bytes_out - self.bytes_before,
+            conn_requests: self.conn.served + 1,
+            conn_bytes: self.conn.bytes_out,
+            logging,
+        });
+        if !logging {
             return;
         }
         let (content_length, chunked) = match self.framing {
@@ -539,7 +574,7 @@ impl<'c> RequestCtx<'c> {
             content_length,
             chunked,
             started: self.started,
-            elapsed: self.clock.elapsed(),
+            elapsed,
             conn_status,
             keepalives: self.conn.served,
             server_name: &server::get().settings.server_name,

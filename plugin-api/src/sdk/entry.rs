@@ -29,6 +29,34 @@ pub mod ctx {
 }
 
 /// A `&'static str` ending in NUL as a C string pointer.
+/// The directive table of [`mapache_module!`](crate::mapache_module): the module's own entries,
+/// then `extra` (a shared table such as the MPM toolkit's), in a fixed-size array built at
+/// compile time. `N` must be the sum of both lengths.
+pub const fn concat_directives<const N: usize>(
+    own: &[crate::abi::MapacheDirective],
+    extra: &[crate::abi::MapacheDirective],
+) -> [crate::abi::MapacheDirective; N] {
+    assert!(own.len() + extra.len() == N, "directive table length");
+    let blank = crate::abi::MapacheDirective {
+        name: core::ptr::null(),
+        args: 0,
+        contexts: 0,
+        help: core::ptr::null(),
+    };
+    let mut out = [blank; N];
+    let mut i = 0;
+    while i < own.len() {
+        out[i] = own[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < extra.len() {
+        out[own.len() + j] = extra[j];
+        j += 1;
+    }
+    out
+}
+
 pub const fn cstr(s: &'static str) -> *const c_char {
     let b = s.as_bytes();
     assert!(

@@ -6,6 +6,7 @@ pub mod entry;
 mod host;
 mod mpm;
 mod request;
+pub mod score;
 
 pub use config::{Config, DirectiveValue};
 pub use host::{host, host_provides, log, Level};
@@ -76,7 +77,8 @@ pub trait MpmModule: Sized + Send + Sync + 'static {
 ///     directives: [("HelloGreeting", TAKE1, ANY, "the greeting to answer with")],
 /// }
 /// ```
-/// For an MPM write `mpm: Type, flags: MAPACHE_MPM_FORKED` instead of `handler: Type`. Argument
+/// For an MPM write `mpm: Type, flags: MAPACHE_MPM_FORKED` instead of `handler: Type`. A shared
+/// table can follow the list: `directives: [...] + mpm_kit::LIFECYCLE_DIRECTIVES`. Argument
 /// kinds are the `MAPACHE_` constants without the prefix (`TAKE1`, `FLAG`, `ITERATE`…), contexts
 /// are `SERVER`, `SECTION` or `ANY`.
 #[macro_export]
@@ -85,12 +87,13 @@ macro_rules! mapache_module {
         symbol: $sym:ident,
         name: $name:literal,
         handler: $ty:ty,
-        directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ] $(,)?
+        directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ]
+            $(+ $extra:expr)? $(,)?
     ) => {
         static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::Handler<$ty>> =
             $crate::__private::Instance::new($name);
         $crate::mapache_module!(@common $sym, $name, $crate::__private::Handler<$ty>,
-            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ],
+            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
             $crate::abi::MAPACHE_KIND_HANDLER, 0, Some(__mapache_handle), None);
 
         extern "C" fn __mapache_handle(req: *mut $crate::abi::MapacheRequest) -> i32 {
@@ -103,12 +106,13 @@ macro_rules! mapache_module {
         name: $name:literal,
         mpm: $ty:ty,
         flags: $flags:expr,
-        directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ] $(,)?
+        directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ]
+            $(+ $extra:expr)? $(,)?
     ) => {
         static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::Mpm<$ty>> =
             $crate::__private::Instance::new($name);
         $crate::mapache_module!(@common $sym, $name, $crate::__private::Mpm<$ty>,
-            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ],
+            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
             $crate::abi::MAPACHE_KIND_MPM, $flags, None, Some(__mapache_mpm_run));
 
         extern "C" fn __mapache_mpm_run(run: *const $crate::abi::MapacheRunInfo) -> i32 {
@@ -116,11 +120,11 @@ macro_rules! mapache_module {
             unsafe { $crate::__private::mpm_run::<$ty>(&__MAPACHE_INSTANCE, run) }
         }
     };
+    (@extra) => { &[] };
+    (@extra $extra:expr) => { $extra };
     (@common $sym:ident, $name:literal, $ty:ty, [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* ],
-     $kind:expr, $flags:expr, $handle:expr, $run:expr) => {
-
-
-        static __MAPACHE_DIRECTIVES: &[$crate::abi::MapacheDirective] = &[
+     [ $($extra:expr)? ], $kind:expr, $flags:expr, $handle:expr, $run:expr) => {
+        const __MAPACHE_OWN_DIRECTIVES: &[$crate::abi::MapacheDirective] = &[
             $( $crate::abi::MapacheDirective {
                 name: $crate::__private::cstr(concat!($dname, "\0")),
                 args: $crate::__private::args::$dargs,
@@ -128,6 +132,11 @@ macro_rules! mapache_module {
                 help: $crate::__private::cstr(concat!($dhelp, "\0")),
             } ),*
         ];
+        const __MAPACHE_EXTRA_DIRECTIVES: &[$crate::abi::MapacheDirective] =
+            $crate::mapache_module!(@extra $($extra)?);
+        static __MAPACHE_DIRECTIVES: [$crate::abi::MapacheDirective;
+            __MAPACHE_OWN_DIRECTIVES.len() + __MAPACHE_EXTRA_DIRECTIVES.len()] =
+            $crate::__private::concat_directives(__MAPACHE_OWN_DIRECTIVES, __MAPACHE_EXTRA_DIRECTIVES);
 
         extern "C" fn __mapache_init(
             host: *const $crate::abi::MapacheHost,

@@ -9,10 +9,13 @@ use crate::abi::{self, MapacheConn, MapacheRunInfo};
 pub enum MpmExit {
     /// Stopped; the core exits 0.
     Stop,
-    /// A restart was requested; the core reloads the configuration.
+    /// A full restart: every child was stopped; the core re-executes the server in place.
     Restart,
     /// The MPM failed; the core exits 1.
     Failed,
+    /// A graceful restart: the children were left to finish; the core re-executes the server
+    /// with the listeners and the scoreboard (ABI 1.2).
+    Graceful,
 }
 
 impl MpmExit {
@@ -22,6 +25,7 @@ impl MpmExit {
             MpmExit::Stop => abi::MAPACHE_MPM_EXIT,
             MpmExit::Restart => abi::MAPACHE_MPM_RESTART,
             MpmExit::Failed => abi::MAPACHE_MPM_FAILED,
+            MpmExit::Graceful => abi::MAPACHE_MPM_GRACEFUL,
         }
     }
 }
@@ -88,6 +92,63 @@ impl<'a> MpmContext<'a> {
     /// Serves a whole connection, blocking; takes ownership of `fd`. Returns requests served.
     pub fn serve_connection(&self, fd: i32) -> u64 {
         (host().serve_connection)(fd)
+    }
+
+    /// Creates the scoreboard (see [`abi::MapacheHost::score_open`]); master only, before
+    /// forking. `false` when the core could not (it logged why).
+    pub fn score_open(&self, server_limit: u32, thread_limit: u32) -> bool {
+        (host().score_open)(server_limit, thread_limit) == abi::MAPACHE_OK
+    }
+
+    /// Records a forked child in the scoreboard (master, right after `fork`).
+    pub fn score_child_started(&self, slot: u32, pid: i32) {
+        (host().score_child_started)(slot, pid)
+    }
+
+    /// Frees a reaped child's scoreboard slot (master).
+    pub fn score_child_exited(&self, slot: u32) {
+        (host().score_child_exited)(slot)
+    }
+
+    /// Binds the calling thread to worker record `thread` of this child's slot.
+    pub fn worker_bind(&self, thread: u32) {
+        (host().worker_bind)(thread)
+    }
+
+    /// Sets the calling thread's worker state (a `MAPACHE_WORKER_*` letter).
+    pub fn worker_status(&self, status: u8) {
+        (host().worker_status)(status)
+    }
+
+    /// Publishes this child's connection counts (event MPMs).
+    pub fn score_conns(&self, total: u32, writing: u32, keepalive: u32, closing: u32) {
+        (host().score_conns)(total, writing, keepalive, closing)
+    }
+
+    /// Tells the core that this child stops gracefully (see
+    /// [`abi::MapacheHost::child_stopping`]). Async-signal-safe.
+    pub fn child_stopping(&self) {
+        (host().child_stopping)()
+    }
+
+    /// Closes this process's copies of the listeners; [`MpmContext::listeners`] is stale after.
+    pub fn listeners_close(&self) {
+        (host().listeners_close)()
+    }
+
+    /// Checks the configuration a restart would read; `Err` carries the one-line reason.
+    pub fn config_check(&self) -> Result<(), String> {
+        let mut err = [0u8; 1024];
+        if (host().config_check)(err.as_mut_ptr().cast(), err.len()) == abi::MAPACHE_OK {
+            return Ok(());
+        }
+        let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
+        let msg = String::from_utf8_lossy(&err[..end]).into_owned();
+        Err(if msg.is_empty() {
+            "no reason given".to_owned()
+        } else {
+            msg
+        })
     }
 
     /// Starts a connection for step-by-step serving; takes ownership of `fd`.

@@ -1,0 +1,114 @@
+//! The first steps of every forked child, the same in every MPM: let go of the master's
+//! descriptors, install the child's signal handlers, arm PR_SET_PDEATHSIG, and run the core's
+//! `child_init`. Then the MPM's own loop takes over; [`finish`] ends the process.
+
+use super::exit::{EXIT_FATAL, EXIT_INIT_FAILED};
+use super::master::ChildStart;
+use super::signals::{self, Role, Signals};
+use crate::sdk::{log, Level, MpmContext};
+use nix::sys::signal::Signal;
+use nix::unistd::getppid;
+use std::os::fd::BorrowedFd;
+
+/// A child past its prologue: its signals and the pipe of death.
+pub struct Started {
+    /// The child's signal handlers (dropping them would restore the master's).
+    pub signals: Signals,
+    /// Read end of the pipe of death (non-blocking, shared with the other children).
+    pub pod: BorrowedFd<'static>,
+}
+
+/// Runs the prologue; `Err(status)` means the child must exit with that status now (after
+/// `child_init` failed, status 1, the ABI's rule).
+pub fn start(ctx: &MpmContext<'_>, start: &ChildStart, role: Role) -> Result<Started, i32> {
+    for fd in &start.close {
+        // SAFETY: these descriptors are the master's; this process never uses them.
+        unsafe { libc::close(*fd) };
+    }
+    let signals = match Signals::install(role) {
+        Ok(s) => s,
+        Err(e) => {
+            log(
+                Level::Error,
+                &format!("child: cannot install signal handlers: {e}"),
+            );
+            return Err(EXIT_FATAL);
+        }
+    };
+    if let Err(e) = signals::set_mask(&start.mask) {
+        log(
+            Level::Error,
+            &format!("child: cannot reset signal mask: {e}"),
+        );
+        return Err(EXIT_FATAL);
+    }
+    if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM) {
+        log(Level::Warn, &format!("child: PR_SET_PDEATHSIG: {e}"));
+    }
+    if getppid() != start.master_pid {
+        // The master died before PR_SET_PDEATHSIG took effect.
+        return Err(0);
+    }
+    if !ctx.child_init(start.slot) {
+        ctx.child_exit();
+        return Err(EXIT_INIT_FAILED);
+    }
+    // SAFETY: the pipe of death's read end stays open for the whole life of the child.
+    let pod = unsafe { BorrowedFd::borrow_raw(start.pod) };
+    Ok(Started { signals, pod })
+}
+
+/// Ends a child process with `code`, without running the master's atexit handlers or
+/// destructors (the logs write each line as it happens, so nothing is lost).
+pub fn finish(ctx: &MpmContext<'_>, code: i32) -> ! {
+    ctx.child_exit();
+    // SAFETY: _exit skips atexit handlers and destructors that belong to the master's copy of the
+    // process.
+    unsafe { libc::_exit(code) }
+}
+
+/// Runs `body` as a child's whole life and exits with its status; a panic exits with status 2.
+pub fn run(body: impl FnOnce() -> i32) -> ! {
+    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(EXIT_FATAL);
+    // SAFETY: as in `finish`.
+    unsafe { libc::_exit(code) }
+}
+
+/// What a byte or end of file on the pipe of death means; `None` when another child took the
+/// byte first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodMessage {
+    /// A byte: maintenance asks one idle child to stop gracefully.
+    Stop,
+    /// End of file: the master is gone or was replaced by a graceful restart; stop gracefully.
+    MasterGone,
+}
+
+/// Reads the pipe of death after poll said it is readable.
+pub fn read_pod(pod: BorrowedFd<'_>) -> Result<Option<PodMessage>, String> {
+    let mut byte = [0u8; 1];
+    match nix::unistd::read(pod, &mut byte) {
+        Ok(0) => Ok(Some(PodMessage::MasterGone)),
+        Ok(_) => Ok(Some(PodMessage::Stop)),
+        Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => Ok(None),
+        Err(e) => Err(format!("reading the pipe of death: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nix::fcntl::OFlag;
+    use nix::unistd::pipe2;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn the_pipe_of_death_speaks_three_ways() {
+        let (r, w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).unwrap();
+        assert_eq!(read_pod(r.as_fd()), Ok(None));
+        nix::unistd::write(&w, b"!").unwrap();
+        assert_eq!(read_pod(r.as_fd()), Ok(Some(PodMessage::Stop)));
+        drop(w);
+        assert_eq!(read_pod(r.as_fd()), Ok(Some(PodMessage::MasterGone)));
+    }
+}

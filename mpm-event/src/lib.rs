@@ -1,41 +1,37 @@
 //! # mpm_event
 //!
 //! mapache's event multi-processing module, after Apache httpd's: a single-threaded master forks
-//! StartServers child processes (the same master as mpm_prefork's). Each child runs a listener
+//! StartServers child processes (the shared master of `mapache_plugin_api::mpm_kit`). Each child runs a listener
 //! thread and ThreadsPerChild worker threads. The listener polls the listening sockets and every
 //! connection that waits, with one epoll; it reads request heads itself and hands a connection to
 //! a worker only once a head is complete, so slow clients and idle keep-alive connections hold no
 //! thread (unlike Apache's event MPM, which reads heads on its workers: see `listener`).
 //!
-//! The process side (master loop, signals, crash replacement, `-X`) is mpm_prefork's design;
-//! what is new is `listener` (the epoll loop), `pool` (the worker threads), `table` (the
-//! connections and their keep-alive list), `timers` (deadlines without a thread each) and
-//! `admission` (when a child stops accepting).
-//!
-//! Not here yet: spare-thread maintenance (MinSpareThreads/MaxSpareThreads are read and
-//! corrected, StartServers children are kept alive), restarts (HUP and USR1 are logged and
-//! ignored), a scoreboard.
+//! The process side (master loop, signals, spare-thread maintenance, restarts) is the kit's;
+//! what is this crate's is `child` (a child's life and `-X`), `listener` (the epoll loop), `pool`
+//! (the worker threads), `table` (the connections and their keep-alive list), `timers`
+//! (deadlines without a thread each) and `admission` (when a child stops accepting).
 //!
 //! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
 
 mod admission;
 mod child;
 mod listener;
-mod master;
 mod pool;
 mod settings;
-mod signals;
 mod table;
 mod timers;
 
 use mapache_plugin_api::abi::{MAPACHE_MPM_ASYNC, MAPACHE_MPM_FORKED, MAPACHE_MPM_THREADED};
 use mapache_plugin_api::mapache_module;
+use mapache_plugin_api::mpm_kit::{self, Lifecycle, Plan};
 use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
 use settings::Settings;
 
 /// The module's value: the corrected settings, read once in the master before any fork.
 pub struct Event {
     settings: Settings,
+    lifecycle: Lifecycle,
 }
 
 impl MpmModule for Event {
@@ -47,15 +43,32 @@ impl MpmModule for Event {
         for (level, msg) in notes {
             log(level, &msg);
         }
-        Ok(Event { settings })
+        let lifecycle = Lifecycle::read(|name| config.value(name).map(str::to_owned))?;
+        Ok(Event {
+            settings,
+            lifecycle,
+        })
     }
 
     fn run(&self, ctx: &MpmContext<'_>) -> MpmExit {
+        let s = &self.settings;
         if ctx.one_process() {
-            child::run_one_process(ctx, &self.settings)
-        } else {
-            master::run(ctx, &self.settings)
+            return child::run_one_process(ctx, s);
         }
+        let plan = Plan {
+            name: "mpm_event",
+            server_limit: s.server_limit,
+            thread_limit: s.thread_limit,
+            threads_per_child: s.threads_per_child,
+            start_servers: s.start_servers,
+            max_children: s.max_children,
+            min_spare: s.min_spare_threads,
+            max_spare: s.max_spare_threads,
+            max_connections_per_child: s.max_connections_per_child,
+            lifecycle: self.lifecycle.clone(),
+            summary: s.to_string(),
+        };
+        mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start, s))
     }
 }
 
@@ -79,5 +92,5 @@ mapache_module! {
         ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
         ("AsyncRequestWorkerFactor", TAKE1, SERVER,
             "How many additional connects will be accepted per idle worker thread"),
-    ],
+    ] + mpm_kit::LIFECYCLE_DIRECTIVES,
 }

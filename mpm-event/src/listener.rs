@@ -20,11 +20,11 @@
 //! left to read, so nothing to linger on. That is the common end of a keep-alive connection.
 
 use crate::admission::{self, Load};
-use crate::master::RESTART_IGNORED;
 use crate::pool::{Done, Pool, Task};
-use crate::signals;
 use crate::table::Table;
 use crate::timers::Timers;
+use mapache_plugin_api::mpm_kit::child::read_pod;
+use mapache_plugin_api::mpm_kit::signals::{self, Request};
 use mapache_plugin_api::sdk::{log, Conn, ConnState, Level, Listener, MpmContext};
 use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -86,8 +86,6 @@ fn borrow(fd: RawFd) -> BorrowedFd<'static> {
 pub(crate) enum Ended {
     /// A stop signal: end now.
     Stopped,
-    /// The pipe of death reached end of file: the master is gone.
-    MasterGone,
     /// A graceful stop finished: no connection is left.
     Drained,
     /// An error that the loop cannot go on after.
@@ -188,6 +186,8 @@ pub(crate) struct ListenerLoop<'a> {
     draining: bool,
     /// Other processes accept on the same sockets: take turns with them.
     rotate: bool,
+    /// Connection counts last published in the scoreboard: total, writing, keep-alive.
+    published: (u32, u32, u32),
     buf: Box<[u8]>,
     done: Vec<Done>,
     events: Vec<EpollEvent>,
@@ -235,6 +235,7 @@ impl<'a> ListenerLoop<'a> {
             accepted: 0,
             draining: false,
             rotate: opts.shared,
+            published: (0, 0, 0),
             buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
             events: vec![EpollEvent::empty(); EVENTS],
         })
@@ -246,12 +247,24 @@ impl<'a> ListenerLoop<'a> {
             if signals::stop_requested() {
                 return Ended::Stopped;
             }
-            if signals::graceful_stop_requested() {
+            if signals::graceful_requested() {
                 self.drain();
             }
-            if signals::take_restart_request() {
-                log(Level::Notice, RESTART_IGNORED);
+            if self.pod.is_none() {
+                // `-X`: there is no master to carry out a restart.
+                match signals::take_request() {
+                    Some(Request::GracefulStop) => self.drain(),
+                    Some(_) => {
+                        log(
+                            Level::Notice,
+                            "restarts are not possible with -X (one process); stopping instead",
+                        );
+                        self.drain();
+                    }
+                    None => {}
+                }
             }
+            self.publish_counts();
             // Results of workers that did not wake us (re-armed connections): their timers.
             self.collect_done();
             self.shed_keepalive();
@@ -273,10 +286,16 @@ impl<'a> ListenerLoop<'a> {
                 match event.data() {
                     WAKE => signals::drain(self.wake),
                     DONE => self.collect_done(),
-                    POD => match self.read_pod() {
-                        Some(true) => self.drain(),
-                        Some(false) => return Ended::MasterGone,
-                        None => {}
+                    // A byte asks this child to stop; end of file means the master is gone or was
+                    // replaced by a graceful restart. Either way: finish what is in hand. (A
+                    // master that died also sends SIGTERM through PR_SET_PDEATHSIG.)
+                    POD => match self.pod.map(read_pod) {
+                        Some(Ok(Some(_))) => self.drain(),
+                        Some(Err(e)) => {
+                            log(Level::Error, &e);
+                            self.drain();
+                        }
+                        _ => {}
                     },
                     t if t < 1 << 32 => {
                         if let Err(e) = self.accept_from((t - LISTENER) as usize) {
@@ -306,19 +325,40 @@ impl<'a> ListenerLoop<'a> {
         pool.finish(deadline);
     }
 
-    /// Starts a graceful stop: accept no more (the listening sockets leave the epoll at the top
-    /// of the loop), let the pipe of death's next byte go to another child, close the idle
-    /// keep-alive connections, and close every connection once its current request is served.
+    /// Starts a graceful stop: accept no more (the listening sockets leave the epoll and this
+    /// process lets go of them), let the pipe of death's next byte go to another child, and have
+    /// the core close every connection after its current request. Idle keep-alive connections
+    /// are not cut: their next request is served (with `Connection: close`) or they time out,
+    /// so a client that sends just as the restart happens never sees its request dropped.
     fn drain(&mut self) {
         if self.draining {
             return;
         }
         self.draining = true;
-        if let Some(pod) = self.pod {
+        self.ctx.child_stopping();
+        if let Some(pod) = self.pod.take() {
             let _ = self.epoll.delete(pod);
         }
-        while let Some(key) = self.table.keepalive_oldest() {
-            self.close(key);
+        if self.accepting {
+            for l in &self.listeners {
+                let _ = self.epoll.delete(borrow(l.fd));
+            }
+            self.accepting = false;
+        }
+        self.listeners.clear();
+        self.ctx.listeners_close();
+    }
+
+    /// Publishes the connection counts in this child's scoreboard record when they changed.
+    fn publish_counts(&mut self) {
+        let now = (
+            self.table.len() as u32,
+            self.counts.writing as u32,
+            self.table.keepalive_len() as u32,
+        );
+        if now != self.published {
+            self.published = now;
+            self.ctx.score_conns(now.0, now.1, now.2, 0);
         }
     }
 
@@ -427,6 +467,11 @@ impl<'a> ListenerLoop<'a> {
                 }
                 Err(Errno::EAGAIN) => break,
                 Err(e) if accept_error_is_transient(e) => {}
+                // The socket was shut down: a graceful stop (see mpm_kit's master).
+                Err(Errno::EINVAL) => {
+                    self.drain();
+                    break;
+                }
                 Err(e) if accept_error_is_exhaustion(e) => {
                     let now = Instant::now();
                     self.paused_until = Some(now + ACCEPT_PAUSE);
@@ -562,17 +607,15 @@ impl<'a> ListenerLoop<'a> {
 
     /// As `park`; `armed` when a worker has re-armed the descriptor already.
     fn park_armed(&mut self, key: usize, phase: Phase, armed: bool) {
-        let draining = self.draining;
         let Some(slot) = self.table.at_mut(key) else {
             return;
         };
         let gen = slot.gen;
         let p = &mut slot.value;
+        // Also while draining: the response just sent promised keep-alive (it was decided
+        // before the core learnt of the stop), so the client may be sending its next request
+        // right now; that one is answered with `Connection: close`, or the wait times out.
         let keepalive = phase == Phase::Reading && p.served && !p.fed;
-        if keepalive && draining {
-            self.close(key);
-            return;
-        }
         self.counts.leave(p.phase);
         self.counts.enter(phase);
         p.phase = phase;
@@ -761,19 +804,6 @@ impl<'a> ListenerLoop<'a> {
             }
         }
         self.done = done;
-    }
-
-    /// Reads the pipe of death after epoll said it is readable: `Some(true)` when this child is
-    /// asked to stop gracefully, `Some(false)` when the master is gone, `None` when another
-    /// child took the byte first.
-    fn read_pod(&self) -> Option<bool> {
-        let pod = self.pod?;
-        let mut byte = [0u8; 1];
-        match nix::unistd::read(pod, &mut byte) {
-            Ok(0) => Some(false),
-            Ok(_) => Some(true),
-            Err(_) => None,
-        }
     }
 }
 

@@ -1,102 +1,48 @@
 //! A child's life, and `-X`: accept connections one at a time and hand each to the core, which
 //! serves it whole, until told to stop.
 
-use crate::master::RESTART_IGNORED;
-use crate::signals::{self, Role, Signals};
+use mapache_plugin_api::mpm_kit::child::{self, read_pod, PodMessage};
+use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
+use mapache_plugin_api::mpm_kit::signals::{self, Request, Role, Signals};
+use mapache_plugin_api::mpm_kit::ChildStart;
 use mapache_plugin_api::sdk::{log, Level, Listener, MpmContext, MpmExit};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{SigSet, Signal};
 use nix::sys::socket::{accept4, SockFlag};
-use nix::unistd::{getppid, Pid};
 use std::os::fd::{BorrowedFd, RawFd};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Exit status of a child whose `child_init` failed (the ABI's rule; nothing else uses it).
-pub(crate) const EXIT_INIT_FAILED: i32 = 1;
-/// Exit status of a child that met an error it cannot serve through (logged before exiting).
-pub(crate) const EXIT_FATAL: i32 = 2;
-
-/// What a freshly forked child received from the master besides the context.
-pub(crate) struct Inherited {
-    /// The master, to notice that it died before `PR_SET_PDEATHSIG` was set.
-    pub(crate) master_pid: Pid,
-    /// The master's signal mask from before the fork (every signal is blocked until then).
-    pub(crate) mask: SigSet,
-    /// Descriptors that belong to the master alone: its self-pipe, the pipe of death's write end.
-    pub(crate) close: Vec<RawFd>,
-    /// Read end of the pipe of death.
-    pub(crate) pod: RawFd,
-}
-
-/// Runs a forked child to its end; never returns into the core, not even by a panic.
-pub(crate) fn run_child(
-    ctx: &MpmContext<'_>,
-    slot: u32,
-    max_connections: u32,
-    inherited: Inherited,
-) -> ! {
-    let code = catch_unwind(AssertUnwindSafe(|| {
-        child_main(ctx, slot, max_connections, inherited)
-    }))
-    .unwrap_or(EXIT_FATAL);
-    // SAFETY: _exit skips atexit handlers and destructors that belong to the master's copy of the
-    // process; the logs were flushed by child_exit.
-    unsafe { libc::_exit(code) }
-}
-
-fn child_main(ctx: &MpmContext<'_>, slot: u32, max_connections: u32, inherited: Inherited) -> i32 {
-    for fd in &inherited.close {
-        // SAFETY: these descriptors are the master's; this process never uses them.
-        unsafe { libc::close(*fd) };
-    }
-    let signals = match Signals::install(Role::Child) {
-        Ok(s) => s,
-        Err(e) => {
-            log(
-                Level::Error,
-                &format!("child: cannot install signal handlers: {e}"),
-            );
-            return EXIT_FATAL;
-        }
-    };
-    if let Err(e) = signals::set_mask(&inherited.mask) {
-        log(
-            Level::Error,
-            &format!("child: cannot reset signal mask: {e}"),
-        );
-        return EXIT_FATAL;
-    }
-    if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM) {
-        log(Level::Warn, &format!("child: PR_SET_PDEATHSIG: {e}"));
-    }
-    if getppid() != inherited.master_pid {
-        // The master died before PR_SET_PDEATHSIG took effect.
-        return 0;
-    }
-    if !ctx.child_init(slot) {
+/// A forked child's life: the common prologue, then accept and serve one connection at a time
+/// until told to stop, the master is gone, or MaxConnectionsPerChild is reached.
+pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart) -> ! {
+    child::run(|| {
+        let started = match child::start(
+            ctx,
+            &start,
+            Role::Child {
+                exit_while_serving: true,
+            },
+        ) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        let acceptor = Acceptor {
+            listeners: ctx.listeners(),
+            wake: started.signals.wake_fd(),
+            pod: Some(started.pod),
+            max_connections: start.max_connections,
+        };
+        let code = match acceptor.run(|fd| {
+            ctx.serve_connection(fd);
+        }) {
+            Ended::Failed(msg) => {
+                log(Level::Error, &msg);
+                EXIT_FATAL
+            }
+            _ => 0,
+        };
         ctx.child_exit();
-        return EXIT_INIT_FAILED;
-    }
-    // SAFETY: the pipe of death's read end stays open for the whole life of the child.
-    let pod = unsafe { BorrowedFd::borrow_raw(inherited.pod) };
-    let acceptor = Acceptor {
-        listeners: ctx.listeners(),
-        wake: signals.wake_fd(),
-        pod: Some(pod),
-        max_connections,
-    };
-    let code = match acceptor.run(|fd| {
-        ctx.serve_connection(fd);
-    }) {
-        Ended::Failed(msg) => {
-            log(Level::Error, &msg);
-            EXIT_FATAL
-        }
-        _ => 0,
-    };
-    ctx.child_exit();
-    code
+        code
+    })
 }
 
 /// `-X`: serves in the master process itself, without forking, until TERM or INT.
@@ -129,6 +75,17 @@ pub(crate) fn run_one_process(ctx: &MpmContext<'_>) -> MpmExit {
         ctx.serve_connection(fd);
     });
     let exit = match ended {
+        Ended::Restart(Request::GracefulStop) => {
+            log(Level::Notice, "caught SIGWINCH, shutting down gracefully");
+            MpmExit::Stop
+        }
+        Ended::Restart(_) => {
+            log(
+                Level::Notice,
+                "restarts are not possible with -X (one process); stopping instead",
+            );
+            MpmExit::Stop
+        }
         Ended::Failed(msg) => {
             log(Level::Emerg, &msg);
             MpmExit::Failed
@@ -147,8 +104,11 @@ pub(crate) fn run_one_process(ctx: &MpmContext<'_>) -> MpmExit {
 pub(crate) enum Ended {
     /// A stop signal.
     Stopped,
-    /// The master asked this child to stop (a byte on the pipe of death).
+    /// A graceful stop: USR1, or the master asked this child to stop (a byte on the pipe of
+    /// death).
     Asked,
+    /// `-X` only: a restart signal, which one process cannot carry out.
+    Restart(Request),
     /// The pipe of death reached end of file: the master is gone.
     MasterGone,
     /// MaxConnectionsPerChild connections were served.
@@ -181,8 +141,13 @@ impl Acceptor<'_> {
             if signals::stop_requested() {
                 return Ended::Stopped;
             }
-            if signals::take_restart_request() {
-                log(Level::Notice, RESTART_IGNORED);
+            if signals::graceful_requested() {
+                return Ended::Asked;
+            }
+            if self.pod.is_none() {
+                if let Some(req) = signals::take_request() {
+                    return Ended::Restart(req);
+                }
             }
 
             let mut fds = Vec::with_capacity(first_listener + self.listeners.len());
@@ -211,8 +176,11 @@ impl Acceptor<'_> {
                 continue;
             }
             if let (Some(pod), true) = (self.pod, ready.get(1).copied().unwrap_or(false)) {
-                if let Some(ended) = read_pod(pod) {
-                    return ended;
+                match read_pod(pod) {
+                    Ok(Some(PodMessage::Stop)) => return Ended::Asked,
+                    Ok(Some(PodMessage::MasterGone)) => return Ended::MasterGone,
+                    Ok(None) => {}
+                    Err(msg) => return Ended::Failed(msg),
                 }
             }
 
@@ -241,21 +209,11 @@ impl Acceptor<'_> {
                     }
                 }
                 Err(e) if accept_error_is_transient(e) => {}
+                // The socket was shut down: a graceful stop (see mpm_kit's master).
+                Err(Errno::EINVAL) => return Ended::Asked,
                 Err(e) => return Ended::Failed(format!("accept on {}: {e}", listener.addr)),
             }
         }
-    }
-}
-
-/// Reads the pipe of death after poll said it is readable; `None` when another child took the
-/// byte first.
-fn read_pod(pod: BorrowedFd<'_>) -> Option<Ended> {
-    let mut byte = [0u8; 1];
-    match nix::unistd::read(pod, &mut byte) {
-        Ok(0) => Some(Ended::MasterGone),
-        Ok(_) => Some(Ended::Asked),
-        Err(Errno::EAGAIN | Errno::EINTR) => None,
-        Err(e) => Some(Ended::Failed(format!("reading the pipe of death: {e}"))),
     }
 }
 
@@ -404,7 +362,7 @@ mod tests {
         };
         assert_eq!(acceptor.run(answer), Ended::Asked);
         // The byte was consumed: another child polling the same pipe would not stop as well.
-        assert_eq!(read_pod(pod_r.as_fd()), None);
+        assert_eq!(read_pod(pod_r.as_fd()), Ok(None));
     }
 
     #[test]

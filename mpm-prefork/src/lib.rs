@@ -5,23 +5,23 @@
 //! listeners and hands it to the core's `serve_connection`. A crash takes one connection down, not
 //! the server. The master reaps and replaces children, and stops them on SIGTERM or SIGINT.
 //!
-//! Not here yet: spare-server maintenance (MinSpareServers/MaxSpareServers are read and corrected
-//! but not acted on), restarts (HUP and USR1 are logged and ignored), a scoreboard.
+//! The master, the signals and the spare-server maintenance are the shared ones of
+//! `mapache_plugin_api::mpm_kit`; this crate holds what a prefork child does and its settings.
 //!
 //! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
 
 mod child;
-mod master;
 mod settings;
-mod signals;
 
 use mapache_plugin_api::mapache_module;
+use mapache_plugin_api::mpm_kit::{self, Lifecycle, Plan};
 use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
 use settings::Settings;
 
 /// The module's value: the corrected settings, read once in the master before any fork.
 pub struct Prefork {
     settings: Settings,
+    lifecycle: Lifecycle,
 }
 
 impl MpmModule for Prefork {
@@ -30,15 +30,33 @@ impl MpmModule for Prefork {
         for (level, msg) in notes {
             log(level, &msg);
         }
-        Ok(Prefork { settings })
+        let lifecycle = Lifecycle::read(|name| config.value(name).map(str::to_owned))?;
+        Ok(Prefork {
+            settings,
+            lifecycle,
+        })
     }
 
     fn run(&self, ctx: &MpmContext<'_>) -> MpmExit {
         if ctx.one_process() {
-            child::run_one_process(ctx)
-        } else {
-            master::run(ctx, &self.settings)
+            return child::run_one_process(ctx);
         }
+        let s = &self.settings;
+        // Prefork's workers are its children: one worker record each.
+        let plan = Plan {
+            name: "mpm_prefork",
+            server_limit: s.server_limit,
+            thread_limit: 1,
+            threads_per_child: 1,
+            start_servers: s.start_servers,
+            max_children: s.max_request_workers,
+            min_spare: s.min_spare_servers,
+            max_spare: s.max_spare_servers,
+            max_connections_per_child: s.max_connections_per_child,
+            lifecycle: self.lifecycle.clone(),
+            summary: s.to_string(),
+        };
+        mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start))
     }
 }
 
@@ -57,5 +75,5 @@ mapache_module! {
         ("MaxConnectionsPerChild", TAKE1, SERVER,
             "Maximum number of connections a particular child serves before dying."),
         ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
-    ],
+    ] + mpm_kit::LIFECYCLE_DIRECTIVES,
 }

@@ -4,14 +4,12 @@
 //! Nothing here touches the host: values come in through a lookup function (`Config::number` in
 //! the module) and the log lines go out as [`Note`]s, so `init` logs them and tests read them.
 
+use mapache_plugin_api::mpm_kit::lifecycle::{aliased, Note};
 use mapache_plugin_api::sdk::Level;
 use std::fmt;
 
 /// Apache's compile-time `MAX_SERVER_LIMIT` for prefork: the highest ServerLimit accepted.
 pub(crate) const MAX_SERVER_LIMIT: u32 = 200_000;
-
-/// A log line produced while reading the settings.
-pub(crate) type Note = (Level, String);
 
 /// The effective prefork settings, after corrections.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,24 +141,6 @@ impl Settings {
 
         self
     }
-}
-
-/// Reads a directive that also has a deprecated name; the current name wins when both are set.
-fn aliased(
-    number: &impl Fn(&str) -> Result<Option<u32>, String>,
-    name: &str,
-    old_name: &str,
-    notes: &mut Vec<Note>,
-) -> Result<Option<u32>, String> {
-    let current = number(name)?;
-    let old = number(old_name)?;
-    if old.is_some() {
-        notes.push((
-            Level::Info,
-            format!("{old_name} is deprecated, use {name} instead."),
-        ));
-    }
-    Ok(current.or(old))
 }
 
 impl fmt::Display for Settings {

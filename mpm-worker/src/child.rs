@@ -7,39 +7,24 @@
 
 use crate::handoff::Handoff;
 use crate::listener::{self, Ended, Listener, Socket};
-use crate::master::RESTART_IGNORED;
-use crate::signals::{self, Role, Signals};
-use mapache_plugin_api::sdk::{host, log, Level, MpmContext, MpmExit};
+use mapache_plugin_api::abi::{MapacheHost, MAPACHE_WORKER_DEAD};
+use mapache_plugin_api::mpm_kit::child::{self, read_pod, PodMessage};
+use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
+use mapache_plugin_api::mpm_kit::signals::{self, Request, Role, Signals};
+use mapache_plugin_api::mpm_kit::ChildStart;
+use mapache_plugin_api::sdk::{host, host_provides, log, Level, MpmContext, MpmExit};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{SigSet, Signal};
-use nix::unistd::{getppid, Pid};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::mem::offset_of;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Exit status of a child whose `child_init` failed (the ABI's rule; nothing else uses it).
-pub(crate) const EXIT_INIT_FAILED: i32 = 1;
-/// Exit status of a child that met an error it cannot serve through (logged before exiting).
-pub(crate) const EXIT_FATAL: i32 = 2;
 /// How long a stop waits for busy workers before the process exits under them: long enough for
 /// a response being written to finish, short enough that a stop stays a stop (idle keep-alive
 /// connections would otherwise hold it for KeepAliveTimeout).
 const STOP_GRACE: Duration = Duration::from_millis(500);
-
-/// What a freshly forked child received from the master besides the context.
-pub(crate) struct Inherited {
-    /// The master, to notice that it died before `PR_SET_PDEATHSIG` was set.
-    pub(crate) master_pid: Pid,
-    /// The master's signal mask from before the fork (every signal is blocked until then).
-    pub(crate) mask: SigSet,
-    /// Descriptors that belong to the master alone: its self-pipe, the pipe of death's write end.
-    pub(crate) close: Vec<RawFd>,
-    /// Read end of the pipe of death.
-    pub(crate) pod: RawFd,
-}
 
 /// The per-process part of the settings.
 #[derive(Clone, Copy, Debug)]
@@ -50,63 +35,37 @@ pub(crate) struct Crew {
     pub(crate) max_connections: u32,
 }
 
-/// Runs a forked child to its end; never returns into the core, not even by a panic.
-pub(crate) fn run_child(ctx: &MpmContext<'_>, slot: u32, crew: Crew, inherited: Inherited) -> ! {
-    let code = catch_unwind(AssertUnwindSafe(|| child_main(ctx, slot, crew, inherited)))
-        .unwrap_or(EXIT_FATAL);
-    // SAFETY: _exit skips atexit handlers and destructors that belong to the master's copy of the
-    // process, and ends every thread, busy workers included; the logs were flushed by child_exit.
-    unsafe { libc::_exit(code) }
-}
-
-fn child_main(ctx: &MpmContext<'_>, slot: u32, crew: Crew, inherited: Inherited) -> i32 {
-    for fd in &inherited.close {
-        // SAFETY: these descriptors are the master's; this process never uses them.
-        unsafe { libc::close(*fd) };
-    }
-    let signals = match Signals::install(Role::Child) {
-        Ok(s) => s,
-        Err(e) => {
-            log(
-                Level::Error,
-                &format!("child: cannot install signal handlers: {e}"),
-            );
-            return EXIT_FATAL;
-        }
-    };
-    if let Err(e) = signals::set_mask(&inherited.mask) {
-        log(
-            Level::Error,
-            &format!("child: cannot reset signal mask: {e}"),
-        );
-        return EXIT_FATAL;
-    }
-    if let Err(e) = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM) {
-        log(Level::Warn, &format!("child: PR_SET_PDEATHSIG: {e}"));
-    }
-    if getppid() != inherited.master_pid {
-        // The master died before PR_SET_PDEATHSIG took effect.
-        return 0;
-    }
-    if !ctx.child_init(slot) {
-        ctx.child_exit();
-        return EXIT_INIT_FAILED;
-    }
-    let code = if signals::stop_requested() {
-        0
-    } else {
-        // SAFETY: the pipe of death's read end stays open for the whole life of the child.
-        let pod = unsafe { BorrowedFd::borrow_raw(inherited.pod) };
-        match serve(ctx, &signals, Some(pod), crew) {
-            Ok(()) => 0,
-            Err(msg) => {
-                log(Level::Error, &msg);
-                EXIT_FATAL
+/// A forked child's life: the common prologue, then the threads until it is time to stop.
+pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart, threads: u32) -> ! {
+    child::run(|| {
+        let started = match child::start(
+            ctx,
+            &start,
+            Role::Child {
+                exit_while_serving: false,
+            },
+        ) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        let crew = Crew {
+            threads,
+            max_connections: start.max_connections,
+        };
+        let code = if signals::stop_requested() {
+            0
+        } else {
+            match serve(ctx, &started.signals, Some(started.pod), crew) {
+                Ok(()) => 0,
+                Err(msg) => {
+                    log(Level::Error, &msg);
+                    EXIT_FATAL
+                }
             }
-        }
-    };
-    ctx.child_exit();
-    code
+        };
+        ctx.child_exit();
+        code
+    })
 }
 
 /// `-X`: serves in the master process itself, without forking, until TERM or INT.
@@ -135,7 +94,7 @@ pub(crate) fn run_one_process(ctx: &MpmContext<'_>, threads: u32) -> MpmExit {
     };
     let exit = match serve(ctx, &signals, None, crew) {
         Ok(()) => {
-            log(Level::Notice, "caught SIGTERM, shutting down");
+            log(Level::Notice, "shutting down");
             MpmExit::Stop
         }
         Err(msg) => {
@@ -234,24 +193,34 @@ fn serve(
         let mut wanted = None;
         if signals::stop_requested() {
             wanted = Some(Stopping::Now(Instant::now() + STOP_GRACE));
-        } else if signals::graceful_stop_requested() {
+        } else if signals::graceful_requested() {
             wanted = Some(Stopping::Graceful);
         }
-        if signals::take_restart_request() {
-            log(Level::Notice, RESTART_IGNORED);
+        if pod.is_none() && stopping.is_none() {
+            // `-X`: there is no master to carry out a restart.
+            match signals::take_request() {
+                Some(Request::GracefulStop) => wanted = wanted.or(Some(Stopping::Graceful)),
+                Some(_) => {
+                    log(
+                        Level::Notice,
+                        "restarts are not possible with -X (one process); stopping instead",
+                    );
+                    wanted = wanted.or(Some(Stopping::Graceful));
+                }
+                None => {}
+            }
         }
         if let (Some(fd), true) = (pod, pod_ready) {
+            // A byte asks this child to stop; end of file means the master is gone or was
+            // replaced by a graceful restart. Either way: finish what is in hand. (A master that
+            // died also sends SIGTERM through PR_SET_PDEATHSIG, which stops the child now.)
             match read_pod(fd) {
-                None => {}
-                Some(PodNews::Asked) => {
+                Ok(None) => {}
+                Ok(Some(PodMessage::Stop | PodMessage::MasterGone)) => {
                     pod = None;
                     wanted = wanted.or(Some(Stopping::Graceful));
                 }
-                Some(PodNews::MasterGone) => {
-                    pod = None;
-                    wanted = Some(Stopping::Now(Instant::now() + STOP_GRACE));
-                }
-                Some(PodNews::Failed(msg)) => {
+                Err(msg) => {
                     pod = None;
                     failure = Some(msg);
                     wanted = wanted.or(Some(Stopping::Graceful));
@@ -275,7 +244,10 @@ fn serve(
                 _ => w,
             });
             if first {
-                // Stop accepting: the listener ends at once, idle workers too.
+                // Stop accepting: the listener ends at once (and closes this process's copies of
+                // the listening sockets), idle workers too; responses from now on close their
+                // connections.
+                ctx.child_stopping();
                 shared.handoff.close();
                 let _ = nix::unistd::write(&stop_write, b"!");
             }
@@ -317,6 +289,7 @@ fn start_threads(
     // The host table lives as long as the process, unlike the context borrowed by `run`: threads
     // abandoned by a stop under `-X` may still be serving when `run` has returned.
     let serve_connection = host().serve_connection;
+    let scoreboard = host_provides(offset_of!(MapacheHost, worker_status));
     let mask = signals::block_all().map_err(|e| format!("cannot block signals: {e}"))?;
     let result = (|| {
         for n in 0..crew.threads {
@@ -326,8 +299,14 @@ fn start_threads(
                 .name(format!("worker-{n}"))
                 .spawn(move || {
                     let alive = WorkerAlive(mine);
+                    if scoreboard {
+                        (host().worker_bind)(n);
+                    }
                     while let Some(fd) = alive.0.handoff.next() {
                         serve_connection(fd);
+                    }
+                    if scoreboard {
+                        (host().worker_status)(MAPACHE_WORKER_DEAD);
                     }
                 });
             if let Err(e) = spawned {
@@ -346,6 +325,10 @@ fn start_threads(
                     max_connections: crew.max_connections,
                 }
                 .run();
+                if host_provides(offset_of!(MapacheHost, listeners_close)) {
+                    // This thread was the process's only user of the listening sockets.
+                    (host().listeners_close)();
+                }
                 *mine
                     .listener_ended
                     .lock()
@@ -380,46 +363,11 @@ fn wait(
         .is_some_and(|p| p.revents().is_none_or(|r| !r.is_empty())))
 }
 
-/// What the pipe of death said.
-#[derive(Debug, PartialEq, Eq)]
-enum PodNews {
-    /// A byte: the master asks one child (whichever reads it) to stop gracefully.
-    Asked,
-    /// End of file: the master is gone.
-    MasterGone,
-    /// Reading failed.
-    Failed(String),
-}
-
-/// Reads the pipe of death after poll said it is readable; `None` when another child took the
-/// byte first.
-fn read_pod(pod: BorrowedFd<'_>) -> Option<PodNews> {
-    let mut byte = [0u8; 1];
-    match nix::unistd::read(pod, &mut byte) {
-        Ok(0) => Some(PodNews::MasterGone),
-        Ok(_) => Some(PodNews::Asked),
-        Err(Errno::EAGAIN | Errno::EINTR) => None,
-        Err(e) => Some(PodNews::Failed(format!("reading the pipe of death: {e}"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use nix::fcntl::OFlag;
     use nix::unistd::pipe2;
-
-    #[test]
-    fn the_pipe_of_death_is_read() {
-        let (r, w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).unwrap();
-        assert_eq!(read_pod(r.as_fd()), None);
-        nix::unistd::write(&w, b"!").unwrap();
-        assert_eq!(read_pod(r.as_fd()), Some(PodNews::Asked));
-        // The byte was consumed: another child polling the same pipe would not stop as well.
-        assert_eq!(read_pod(r.as_fd()), None);
-        drop(w);
-        assert_eq!(read_pod(r.as_fd()), Some(PodNews::MasterGone));
-    }
 
     #[test]
     fn wait_reports_a_readable_pipe_of_death() {

@@ -7,26 +7,25 @@
 //! (`serve_connection`, keep-alive included). A crash takes one child's connections down, not the
 //! server: the master logs it and forks a replacement.
 //!
-//! Not here yet: spare-thread maintenance across children (MinSpareThreads/MaxSpareThreads are
-//! read and corrected but not acted on: it needs a scoreboard), restarts (HUP and USR1 are logged
-//! and ignored by the master).
+//! The master, the signals and spare-thread maintenance are the shared ones of
+//! `mapache_plugin_api::mpm_kit`; this crate holds what a worker child does and its settings.
 //!
 //! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
 
 mod child;
 mod handoff;
 mod listener;
-mod master;
 mod settings;
-mod signals;
 
 use mapache_plugin_api::mapache_module;
+use mapache_plugin_api::mpm_kit::{self, Lifecycle, Plan};
 use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
 use settings::Settings;
 
 /// The module's value: the corrected settings, read once in the master before any fork.
 pub struct Worker {
     settings: Settings,
+    lifecycle: Lifecycle,
 }
 
 impl MpmModule for Worker {
@@ -35,15 +34,33 @@ impl MpmModule for Worker {
         for (level, msg) in notes {
             log(level, &msg);
         }
-        Ok(Worker { settings })
+        let lifecycle = Lifecycle::read(|name| config.value(name).map(str::to_owned))?;
+        Ok(Worker {
+            settings,
+            lifecycle,
+        })
     }
 
     fn run(&self, ctx: &MpmContext<'_>) -> MpmExit {
+        let s = &self.settings;
         if ctx.one_process() {
-            child::run_one_process(ctx, self.settings.threads_per_child)
-        } else {
-            master::run(ctx, &self.settings)
+            return child::run_one_process(ctx, s.threads_per_child);
         }
+        let plan = Plan {
+            name: "mpm_worker",
+            server_limit: s.server_limit,
+            thread_limit: s.thread_limit,
+            threads_per_child: s.threads_per_child,
+            start_servers: s.start_servers,
+            max_children: s.daemons_limit(),
+            min_spare: s.min_spare_threads,
+            max_spare: s.max_spare_threads,
+            max_connections_per_child: s.max_connections_per_child,
+            lifecycle: self.lifecycle.clone(),
+            summary: s.to_string(),
+        };
+        let threads = s.threads_per_child;
+        mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start, threads))
     }
 }
 
@@ -65,5 +82,5 @@ mapache_module! {
         ("MaxConnectionsPerChild", TAKE1, SERVER,
             "Maximum number of connections a particular child serves before dying."),
         ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
-    ],
+    ] + mpm_kit::LIFECYCLE_DIRECTIVES,
 }

@@ -96,6 +96,8 @@ impl Listener<'_> {
                     }
                 }
                 Err(e) if accept_error_is_transient(e) => {}
+                // The socket was shut down: a graceful stop (see mpm_kit's master).
+                Err(Errno::EINVAL) => return Ended::Stopped,
                 Err(e) => return Ended::Failed(format!("accept on {}: {e}", socket.addr)),
             }
         }

@@ -4,6 +4,7 @@
 //! Nothing here touches the host: values come in through a lookup function (`Config::number` in
 //! the module) and the log lines go out as [`Note`]s, so `init` logs them and tests read them.
 
+use mapache_plugin_api::mpm_kit::lifecycle::{aliased, Note};
 use mapache_plugin_api::sdk::Level;
 use std::fmt;
 
@@ -11,9 +12,6 @@ use std::fmt;
 pub(crate) const MAX_SERVER_LIMIT: u32 = 20_000;
 /// Apache's compile-time `MAX_THREAD_LIMIT` for worker: the highest ThreadLimit accepted.
 pub(crate) const MAX_THREAD_LIMIT: u32 = 20_000;
-
-/// A log line produced while reading the settings.
-pub(crate) type Note = (Level, String);
 
 /// The effective worker settings, after corrections.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,24 +211,6 @@ impl Settings {
 
         self
     }
-}
-
-/// Reads a directive that also has a deprecated name; the current name wins when both are set.
-fn aliased(
-    number: &impl Fn(&str) -> Result<Option<u32>, String>,
-    name: &str,
-    old_name: &str,
-    notes: &mut Vec<Note>,
-) -> Result<Option<u32>, String> {
-    let current = number(name)?;
-    let old = number(old_name)?;
-    if old.is_some() {
-        notes.push((
-            Level::Info,
-            format!("{old_name} is deprecated, use {name} instead."),
-        ));
-    }
-    Ok(current.or(old))
 }
 
 impl fmt::Display for Settings {

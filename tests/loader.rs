@@ -111,7 +111,7 @@ fn newer_minor_is_refused() {
     assert_error(
         &root,
         &body,
-        &["needs module ABI 1.8 but this mapache provides 1.1"],
+        &["needs module ABI 1.9 but this mapache provides 1.2"],
     );
 }
 

@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn conf(root: &Root) -> String {
     root.config(&modules_for("prefork")).display().to_string()
@@ -16,28 +16,6 @@ fn conf(root: &Root) -> String {
 
 fn pid_file(root: &Root) -> PathBuf {
     root.path().join("logs/mapache.pid")
-}
-
-/// Whether `pid` has exited (gone, or a zombie not yet reaped by its parent).
-fn exited(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the command name in parentheses.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
-}
-
-fn wait_until(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
 }
 
 /// A server started with a command of the test's making (environment, inherited descriptors),
@@ -76,7 +54,7 @@ impl Proc {
     }
 
     fn wait_log(&self, needle: &str, secs: u64) -> bool {
-        wait_until(secs, || self.text().contains(needle))
+        wait_until(Duration::from_secs(secs), || self.text().contains(needle))
     }
 
     /// Every address it logged as `listening on`, once it has said it is ready.
@@ -112,7 +90,7 @@ impl Proc {
 
     fn wait_exit(&mut self, secs: u64) -> Option<i32> {
         let mut status = None;
-        let done = wait_until(secs, || {
+        let done = wait_until(Duration::from_secs(secs), || {
             status = self.child.try_wait().unwrap();
             status.is_some()
         });
@@ -127,7 +105,9 @@ impl Drop for Proc {
         if self.child.try_wait().ok().flatten().is_none() {
             // SAFETY: signalling our own process group.
             unsafe { libc::kill(-pgid, libc::SIGTERM) };
-            wait_until(5, || self.child.try_wait().ok().flatten().is_some());
+            wait_until(Duration::from_secs(5), || {
+                self.child.try_wait().ok().flatten().is_some()
+            });
         }
         // SAFETY: as above.
         unsafe { libc::kill(-pgid, libc::SIGKILL) };
@@ -150,8 +130,13 @@ fn k_stop_stops_the_master_through_the_pid_file() {
         let out = run(&["-f", &conf, "-k", "stop"]);
         assert_eq!(out.code, Some(0), "{mpm}: {}{}", out.stdout, out.stderr);
         assert!(
-            wait_until(10, || exited(server.pid())),
+            wait_until(Duration::from_secs(10), || exited(server.pid())),
             "{mpm}: master still running after -k stop; log:\n{}",
+            server.log_text()
+        );
+        assert!(
+            server.wait_log("caught SIGTERM, shutting down", 2),
+            "{mpm}: {}",
             server.log_text()
         );
         assert!(
@@ -167,7 +152,7 @@ fn k_stop_stops_the_master_through_the_pid_file() {
 }
 
 #[test]
-fn k_start_refuses_a_second_master_and_graceful_and_restart_reach_the_first() {
+fn k_start_refuses_a_second_master_and_k_graceful_and_k_restart_keep_the_pid() {
     let root = Root::new();
     let conf = conf(&root);
     let server = Server::start(&root, &["-k", "start"]);
@@ -183,22 +168,39 @@ fn k_start_refuses_a_second_master_and_graceful_and_restart_reach_the_first() {
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(out.stdout.contains("already running"), "{}", out.stdout);
 
-    for (cmd, signal) in [("graceful", "SIGUSR1"), ("restart", "SIGHUP")] {
-        let before = server.log_text().len();
+    // -k graceful (USR1) and -k restart (HUP) really restart: a new generation is logged, the
+    // children are replaced, and the master keeps its PID (it re-executes itself in place).
+    for (gen, cmd, line) in [
+        (1, "graceful", "Graceful restart requested, doing restart"),
+        (2, "restart", "SIGHUP received.  Attempting to restart"),
+    ] {
+        let old = children_of(server.pid());
+        let mark = server.log_mark();
         let out = run(&["-f", &conf, "-k", cmd]);
         assert_eq!(out.code, Some(0), "-k {cmd}: {}{}", out.stdout, out.stderr);
-        // The MPM logs the signal (today: that restarts are not supported yet).
         assert!(
-            wait_until(5, || {
-                let log = server.log_text()[before..].to_ascii_lowercase();
-                log.contains("restart")
-                    || log.contains("graceful")
-                    || log.contains(&signal.to_ascii_lowercase())
-            }),
-            "-k {cmd}: no log line from the master; log:\n{}",
+            server.wait_log_since(mark, line, 10).is_some(),
+            "-k {cmd}: no '{line}'; log:\n{}",
             server.log_text()
         );
-        assert!(!exited(server.pid()), "-k {cmd} killed the master");
+        assert!(
+            server.wait_generation(gen, 15),
+            "-k {cmd}: no 'generation {gen}' line; log:\n{}",
+            server.log_text()
+        );
+        assert!(
+            wait_until(Duration::from_secs(10), || old.iter().all(|&c| exited(c))),
+            "-k {cmd}: children of the previous generation still run: {old:?} of {:?}",
+            children_of(server.pid())
+        );
+        assert!(!exited(server.pid()), "-k {cmd} ended the master");
+        assert_eq!(
+            std::fs::read_to_string(pid_file(&root))
+                .unwrap_or_default()
+                .trim(),
+            server.pid().to_string(),
+            "-k {cmd}: the pid file no longer names the master"
+        );
         assert_eq!(server.get("/nothing-here").status, 404, "-k {cmd}");
     }
 }
@@ -330,6 +332,33 @@ fn socket_activation_serves_the_passed_socket_instead_of_binding() {
     let resp = server.get(addr, "/hello.txt");
     assert_eq!(resp.status, 200);
     assert_eq!(resp.body, b"activated\n");
+
+    // A graceful restart re-executes the master, which must keep serving the passed socket
+    // (there is no LISTEN_FDS for the new image unless the master hands it on).
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGUSR1) };
+    assert!(
+        server.wait_log("generation 1", 15),
+        "no new generation; log:\n{}",
+        server.text()
+    );
+    let resp = server.get(addr, "/hello.txt");
+    assert_eq!(
+        resp.status,
+        200,
+        "after the restart; log:\n{}",
+        server.text()
+    );
+    assert_eq!(resp.body, b"activated\n");
+    assert!(
+        server
+            .text()
+            .lines()
+            .filter_map(|l| l.split("listening on ").nth(1))
+            .all(|a| a.trim().parse::<SocketAddr>().ok() == Some(addr)),
+        "something other than the passed socket was bound; log:\n{}",
+        server.text()
+    );
 }
 
 /// Waits until the master has forked a child: its MPM runs and has its signal handlers. The
@@ -337,34 +366,13 @@ fn socket_activation_serves_the_passed_socket_instead_of_binding() {
 /// default action (the master dies without removing its pid file).
 fn mpm_running(pid: u32) {
     assert!(
-        wait_until(10, || !children_of(pid).is_empty()),
+        wait_until(Duration::from_secs(10), || !children_of(pid).is_empty()),
         "the MPM forked no child"
     );
 }
 
-/// The processes whose parent is `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
-            continue;
-        };
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|s| s.parse::<u32>().ok());
-        if ppid == Some(pid) {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
-fn sd_notify_says_ready_then_stopping() {
+fn sd_notify_says_ready_reloading_ready_then_stopping() {
     use std::os::unix::net::UnixDatagram;
     let root = Root::new();
     let conf = conf(&root);
@@ -383,6 +391,44 @@ fn sd_notify_says_ready_then_stopping() {
     // Ready means serving.
     let addr = server.listening()[0];
     assert_eq!(server.get(addr, "/nothing-here").status, 404);
+    mpm_running(pid);
+
+    // A graceful restart says RELOADING=1, then READY=1 again from the same main PID (the
+    // master re-executes itself in place, which is what keeps systemd's MAINPID).
+    // SAFETY: our own child.
+    unsafe { libc::kill(pid as i32, libc::SIGUSR1) };
+    let mut seen = Vec::new();
+    let mut ready_again = None;
+    while ready_again.is_none() && seen.len() < 10 {
+        let n = match rx.recv(&mut buf) {
+            Ok(n) => n,
+            Err(e) => panic!(
+                "no READY=1 after USR1 ({e}); messages {seen:?}; log:\n{}",
+                server.text()
+            ),
+        };
+        let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if msg.lines().any(|l| l == "READY=1") {
+            ready_again = Some(msg.clone());
+        }
+        seen.push(msg);
+    }
+    let reloading = seen
+        .iter()
+        .position(|m| m.lines().any(|l| l == "RELOADING=1"));
+    let ready = seen.len() - 1;
+    assert!(
+        reloading.is_some_and(|r| r < ready),
+        "RELOADING=1 must come before READY=1: {seen:?}"
+    );
+    let ready_again = ready_again.unwrap_or_default();
+    assert!(
+        ready_again.contains(&format!("MAINPID={pid}")),
+        "{ready_again:?}"
+    );
+    assert!(!exited(pid), "the master's PID changed across the restart");
+    assert_eq!(server.get(addr, "/nothing-here").status, 404);
+
     // SAFETY: our own child.
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
     let n = rx.recv(&mut buf).expect("STOPPING=1 within 10 s");

@@ -199,7 +199,9 @@ fn max_connections_per_child_recycles_children() {
     let root = Root::new();
     config(
         &root,
-        "StartServers 1\nThreadsPerChild 2\nMaxConnectionsPerChild 3\n",
+        // One child at most: spare maintenance (MinSpareThreads 75 by default) would otherwise
+        // start more.
+        "StartServers 1\nThreadsPerChild 2\nMaxRequestWorkers 2\nMaxConnectionsPerChild 3\n",
     );
     root.write("htdocs/a.txt", b"a");
     let s = Server::start(&root, &[]);

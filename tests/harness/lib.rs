@@ -3,9 +3,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod load;
+pub use load::{read_response, Load, LoadReport, LoadSpec};
 
 /// Where cargo put the workspace's build output (debug profile).
 pub fn build_dir() -> PathBuf {
@@ -91,6 +94,131 @@ pub fn mpms() -> Vec<&'static str> {
         .into_iter()
         .filter(|m| build_dir().join(format!("libmpm_{m}.so")).exists())
         .collect()
+}
+
+/// Polls `f` every 20 ms until it holds or `timeout` has passed; whether it held.
+pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The processes whose parent is `pid` (read from every `/proc/N/stat`, so children of any
+/// thread of `pid` count).
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // The fields after the command name (in parentheses, which may hold spaces): state, ppid.
+        let mut rest = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r)
+            .unwrap_or("")
+            .split_whitespace();
+        let state = rest.next().unwrap_or("");
+        let ppid = rest.next().and_then(|s| s.parse::<u32>().ok());
+        // A zombie has exited; it only waits for its parent to reap it.
+        if ppid == Some(pid) && state != "Z" {
+            out.push(p);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Whether `pid` has exited (gone, or a zombie not yet reaped by its parent).
+pub fn exited(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+/// The processes of process group `pgid` that have not exited (zombies left out). Servers run in
+/// their own group, whose id is the master's PID.
+pub fn group_members(pgid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // After the command name: state, ppid, pgrp.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r)
+            .unwrap_or("")
+            .split_whitespace()
+            .take(3)
+            .collect();
+        if fields.len() == 3 && fields[0] != "Z" && fields[2].parse::<u32>().ok() == Some(pgid) {
+            out.push(p);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Sends `sig` to process `pid` (a server's child, found with [`children_of`]).
+pub fn signal_pid(pid: u32, sig: i32) {
+    // SAFETY: kill(2) only; the tests signal processes of servers they started.
+    unsafe { libc::kill(pid as i32, sig) };
+}
+
+/// Runs `f` once per built MPM, all at once, each on a thread named after its MPM (panics say
+/// which), so a test takes as long as its slowest MPM rather than their sum. Fails, naming
+/// them, when any failed.
+pub fn on_each_mpm(f: impl Fn(&'static str) + Sync) {
+    on_each_of(&mpms(), f)
+}
+
+/// [`on_each_mpm`] over the MPMs named (those not built are skipped).
+pub fn on_each_of(list: &[&'static str], f: impl Fn(&'static str) + Sync) {
+    let built = mpms();
+    let f = &f;
+    let failed: Vec<&str> = std::thread::scope(|scope| {
+        let runs: Vec<_> = list
+            .iter()
+            .filter(|m| built.contains(m))
+            .map(|&m| {
+                let run = std::thread::Builder::new()
+                    .name(m.to_owned())
+                    .spawn_scoped(scope, move || f(m))
+                    .expect("spawn a test thread");
+                (m, run)
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|(m, run)| run.join().is_err().then_some(m))
+            .collect()
+    });
+    assert!(
+        failed.is_empty(),
+        "failed with {failed:?} (each one's panic is printed above)"
+    );
 }
 
 /// A temporary ServerRoot with `htdocs/` and `logs/`.
@@ -250,6 +378,94 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
         false
+    }
+
+    /// The error-log lines so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// How many lines the log has now: a mark for [`Server::log_since`].
+    pub fn log_mark(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+
+    /// The lines logged since `mark`.
+    pub fn log_since(&self, mark: usize) -> Vec<String> {
+        self.log.lock().unwrap().get(mark..).unwrap_or(&[]).to_vec()
+    }
+
+    /// How many lines contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
+    /// Waits up to `secs` for a line containing `needle` logged after `mark`; returns it.
+    pub fn wait_log_since(&self, mark: usize, needle: &str, secs: u64) -> Option<String> {
+        let mut found = None;
+        wait_until(Duration::from_secs(secs), || {
+            found = self
+                .log_since(mark)
+                .into_iter()
+                .find(|l| l.contains(needle));
+            found.is_some()
+        });
+        found
+    }
+
+    /// Waits up to `secs` for the MPM's line announcing generation `n` (`generation 0` at the
+    /// first start, one more per restart).
+    pub fn wait_generation(&self, n: u32, secs: u64) -> bool {
+        let word = format!("generation {n}");
+        wait_until(Duration::from_secs(secs), || {
+            self.log.lock().unwrap().iter().any(|l| {
+                // "generation 1" must not match "generation 12".
+                l.match_indices(&word)
+                    .any(|(i, _)| !l[i + word.len()..].starts_with(|c: char| c.is_ascii_digit()))
+            })
+        })
+    }
+
+    /// The master's child processes now.
+    pub fn children(&self) -> Vec<u32> {
+        children_of(self.pid())
+    }
+
+    /// Waits up to 10 s until the master has forked at least one child: its MPM runs, with its
+    /// signal handlers in place. Returns the children.
+    pub fn wait_ready(&self) -> Vec<u32> {
+        let mut kids = Vec::new();
+        wait_until(Duration::from_secs(10), || {
+            kids = self.children();
+            !kids.is_empty()
+        });
+        assert!(
+            !kids.is_empty(),
+            "the MPM forked no child; log:\n{}",
+            self.log_text()
+        );
+        kids
+    }
+
+    /// Sends `sig` to the master.
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.pid() as i32, sig) };
+    }
+
+    /// Waits up to `timeout` for the master to exit; its status, or `None` if it still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let mut status = None;
+        wait_until(timeout, || {
+            status = self.child.try_wait().ok().flatten();
+            status.is_some()
+        });
+        status
     }
 
     /// A new connection with a 10 s read timeout.

@@ -2,12 +2,22 @@
 //! `test-panic` panics, `test-echo` answers with the request body and a summary, `test-stream`
 //! writes a body of unknown length in pieces, `test-greeting` answers with the `TestGreeting`
 //! directive in effect, `test-teapot` returns a status for the core to answer, `test-config` answers with the
-//! value in effect of the directive named in its query string, `test-fail-init`
-//! is configured by `TestFailInit On`, which makes `init` fail.
+//! value in effect of the directive named in its query string, `test-pid` answers with the
+//! process id of the child serving it, `test-hang` sleeps for the seconds in its query string
+//! without reading or writing (for the stuck-request watchdog), `test-hog` allocates and touches
+//! the MiB in its query string and leaks them (for the memory ceiling). `TestFailInit On` makes
+//! `init` fail; `TestFailChildInit On` makes `child_init` fail in every child.
 
 use mapache_plugin_api::{mapache_module, sdk::*};
 
-struct TestHandlers;
+struct TestHandlers {
+    fail_child_init: bool,
+}
+
+/// The longest `test-hang` sleeps, whatever its query says, so a forgotten request ends.
+const MAX_HANG_SECS: u64 = 120;
+/// The most `test-hog` allocates in one request.
+const MAX_HOG_MIB: usize = 1024;
 
 impl HandlerModule for TestHandlers {
     fn check_directive(name: &str, args: &[&str]) -> Result<(), String> {
@@ -21,7 +31,16 @@ impl HandlerModule for TestHandlers {
         if config.flag("TestFailInit") == Some(true) {
             return Err("TestFailInit is On, so this module refuses to start".to_owned());
         }
-        Ok(TestHandlers)
+        Ok(TestHandlers {
+            fail_child_init: config.flag("TestFailChildInit") == Some(true),
+        })
+    }
+
+    fn child_init(&self) -> Result<(), String> {
+        if self.fail_child_init {
+            return Err("TestFailChildInit is On, so this child refuses to start".to_owned());
+        }
+        Ok(())
     }
 
     fn handle(&self, req: &mut Request<'_>) -> Outcome {
@@ -54,6 +73,35 @@ impl HandlerModule for TestHandlers {
                 // The value in effect of the directive named by the query, as modules see it.
                 let value = req.config().last(req.query()).map(|v| v.args().join(" "));
                 let body = value.unwrap_or_else(|| "(unset)".to_owned()) + "\n";
+                let _ = req.write(body.as_bytes());
+                Outcome::Done
+            }
+            "test-pid" => {
+                let body = format!("{}\n", std::process::id());
+                req.set_header("Content-Type", "text/plain");
+                req.set_content_length(body.len() as u64);
+                let _ = req.write(body.as_bytes());
+                Outcome::Done
+            }
+            "test-hang" => {
+                // Nothing read, nothing written: no progress the watchdog could see.
+                let secs: u64 = req.query().parse().unwrap_or(5);
+                std::thread::sleep(std::time::Duration::from_secs(secs.min(MAX_HANG_SECS)));
+                let _ = req.write(b"woke up\n");
+                Outcome::Done
+            }
+            "test-hog" => {
+                let mib: usize = req.query().parse().unwrap_or(64);
+                // Leaked on purpose: the memory ceiling must see it after the request.
+                let hog: &'static mut [u8] = vec![0u8; mib.min(MAX_HOG_MIB) << 20].leak();
+                // Touch every page so it counts in the resident size.
+                for page in hog.chunks_mut(4096) {
+                    page[0] = 1;
+                }
+                std::hint::black_box(hog);
+                let body = format!("{}\n", std::process::id());
+                req.set_header("Content-Type", "text/plain");
+                req.set_content_length(body.len() as u64);
                 let _ = req.write(body.as_bytes());
                 Outcome::Done
             }
@@ -93,5 +141,6 @@ mapache_module! {
     directives: [
         ("TestGreeting", TAKE1, ANY, "the greeting test-greeting answers with"),
         ("TestFailInit", FLAG, SERVER, "On makes the module's init fail"),
+        ("TestFailChildInit", FLAG, SERVER, "On makes the module's child_init fail in every child"),
     ],
 }

@@ -6,7 +6,7 @@ use crate::pool::Pool;
 use crate::settings::Settings;
 use mapache_plugin_api::mpm_kit::child;
 use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
-use mapache_plugin_api::mpm_kit::signals::{Role, Signals};
+use mapache_plugin_api::mpm_kit::signals::Role;
 use mapache_plugin_api::mpm_kit::ChildStart;
 use mapache_plugin_api::sdk::{log, Level, MpmContext, MpmExit};
 use std::os::fd::BorrowedFd;
@@ -22,16 +22,13 @@ const ONE_PROCESS_STOP_GRACE: Duration = Duration::from_secs(3);
 /// process's first thread until told to stop.
 pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart, settings: &Settings) -> ! {
     child::run(|| {
-        let started = match child::start(
+        let started = child::start(
             ctx,
             &start,
             Role::Child {
                 exit_while_serving: false,
             },
-        ) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+        )?;
         let opts = Options {
             max_connections: start.max_connections,
             factor: settings.async_request_worker_factor,
@@ -48,14 +45,14 @@ pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart, settings: &Sett
             Err(msg) => {
                 log(Level::Error, &msg);
                 ctx.child_exit();
-                return EXIT_FATAL;
+                return Ok(EXIT_FATAL);
             }
         };
         match listener.run() {
             Ended::Drained => {
                 listener.finish(Instant::now() + DRAIN_CLOSE_GRACE);
                 ctx.child_exit();
-                0
+                Ok(0)
             }
             // Stopped now, as Apache's children are on TERM: the connections in hand are
             // dropped with the process, and nothing is closed one by one.
@@ -83,23 +80,10 @@ fn start<'a>(
 /// `-X`: the listener and the workers run in the master process itself, without forking, until
 /// TERM or INT.
 pub(crate) fn run_one_process(ctx: &MpmContext<'_>, settings: &Settings) -> MpmExit {
-    let signals = match Signals::install(Role::OneProcess) {
+    let signals = match child::start_one_process(ctx) {
         Ok(s) => s,
-        Err(e) => {
-            log(
-                Level::Emerg,
-                &format!("cannot install signal handlers: {e}"),
-            );
-            return MpmExit::Failed;
-        }
+        Err(exit) => return exit,
     };
-    if !ctx.child_init(0) {
-        log(
-            Level::Emerg,
-            "Child failed to initialize: see the error log above; stopping",
-        );
-        return MpmExit::Failed;
-    }
     // MaxConnectionsPerChild does not apply: there is no one to start a replacement.
     let opts = Options {
         max_connections: 0,

@@ -3,7 +3,7 @@
 
 use mapache_plugin_api::mpm_kit::child::{self, read_pod, PodMessage};
 use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
-use mapache_plugin_api::mpm_kit::signals::{self, Request, Role, Signals};
+use mapache_plugin_api::mpm_kit::signals::{self, Request, Role};
 use mapache_plugin_api::mpm_kit::ChildStart;
 use mapache_plugin_api::sdk::{log, Level, Listener, MpmContext, MpmExit};
 use nix::errno::Errno;
@@ -15,16 +15,13 @@ use std::os::fd::{BorrowedFd, RawFd};
 /// until told to stop, the master is gone, or MaxConnectionsPerChild is reached.
 pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart) -> ! {
     child::run(|| {
-        let started = match child::start(
+        let started = child::start(
             ctx,
             &start,
             Role::Child {
                 exit_while_serving: true,
             },
-        ) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+        )?;
         let acceptor = Acceptor {
             listeners: ctx.listeners(),
             wake: started.signals.wake_fd(),
@@ -41,29 +38,16 @@ pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart) -> ! {
             _ => 0,
         };
         ctx.child_exit();
-        code
+        Ok(code)
     })
 }
 
 /// `-X`: serves in the master process itself, without forking, until TERM or INT.
 pub(crate) fn run_one_process(ctx: &MpmContext<'_>) -> MpmExit {
-    let signals = match Signals::install(Role::OneProcess) {
+    let signals = match child::start_one_process(ctx) {
         Ok(s) => s,
-        Err(e) => {
-            log(
-                Level::Emerg,
-                &format!("cannot install signal handlers: {e}"),
-            );
-            return MpmExit::Failed;
-        }
+        Err(exit) => return exit,
     };
-    if !ctx.child_init(0) {
-        log(
-            Level::Emerg,
-            "Child failed to initialize: see the error log above; stopping",
-        );
-        return MpmExit::Failed;
-    }
     // MaxConnectionsPerChild does not apply: there is no one to fork a replacement.
     let acceptor = Acceptor {
         listeners: ctx.listeners(),

@@ -38,16 +38,13 @@ pub(crate) struct Crew {
 /// A forked child's life: the common prologue, then the threads until it is time to stop.
 pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart, threads: u32) -> ! {
     child::run(|| {
-        let started = match child::start(
+        let started = child::start(
             ctx,
             &start,
             Role::Child {
                 exit_while_serving: false,
             },
-        ) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+        )?;
         let crew = Crew {
             threads,
             max_connections: start.max_connections,
@@ -64,29 +61,16 @@ pub(crate) fn run_child(ctx: &MpmContext<'_>, start: ChildStart, threads: u32) -
             }
         };
         ctx.child_exit();
-        code
+        Ok(code)
     })
 }
 
 /// `-X`: serves in the master process itself, without forking, until TERM or INT.
 pub(crate) fn run_one_process(ctx: &MpmContext<'_>, threads: u32) -> MpmExit {
-    let signals = match Signals::install(Role::OneProcess) {
+    let signals = match child::start_one_process(ctx) {
         Ok(s) => s,
-        Err(e) => {
-            log(
-                Level::Emerg,
-                &format!("cannot install signal handlers: {e}"),
-            );
-            return MpmExit::Failed;
-        }
+        Err(exit) => return exit,
     };
-    if !ctx.child_init(0) {
-        log(
-            Level::Emerg,
-            "Child failed to initialize: see the error log above; stopping",
-        );
-        return MpmExit::Failed;
-    }
     // MaxConnectionsPerChild does not apply: there is no one to start a replacement.
     let crew = Crew {
         threads,

@@ -58,6 +58,26 @@ pub fn start(ctx: &MpmContext<'_>, start: &ChildStart, role: Role) -> Result<Sta
     Ok(Started { signals, pod })
 }
 
+/// `-X`: prepares the master itself to serve: the one-process signal handlers and the core's
+/// `child_init` for slot 0. `Err` means the server cannot run (the reason was logged).
+pub fn start_one_process(ctx: &MpmContext<'_>) -> Result<Signals, crate::sdk::MpmExit> {
+    let signals = Signals::install(Role::OneProcess).map_err(|e| {
+        log(
+            Level::Emerg,
+            &format!("cannot install signal handlers: {e}"),
+        );
+        crate::sdk::MpmExit::Failed
+    })?;
+    if !ctx.child_init(0) {
+        log(
+            Level::Emerg,
+            "Child failed to initialize: see the error log above; stopping",
+        );
+        return Err(crate::sdk::MpmExit::Failed);
+    }
+    Ok(signals)
+}
+
 /// Ends a child process with `code`, without running the master's atexit handlers or
 /// destructors (the logs write each line as it happens, so nothing is lost).
 pub fn finish(ctx: &MpmContext<'_>, code: i32) -> ! {
@@ -67,9 +87,12 @@ pub fn finish(ctx: &MpmContext<'_>, code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Runs `body` as a child's whole life and exits with its status; a panic exits with status 2.
-pub fn run(body: impl FnOnce() -> i32) -> ! {
-    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or(EXIT_FATAL);
+/// Runs `body` as a child's whole life and exits with its status, `Ok` or `Err` alike (`Err`
+/// carries the status of a child that could not start, so `?` works on [`start`]); a panic
+/// exits with status 2.
+pub fn run(body: impl FnOnce() -> Result<i32, i32>) -> ! {
+    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .map_or(EXIT_FATAL, |r| r.unwrap_or_else(|code| code));
     // SAFETY: as in `finish`.
     unsafe { libc::_exit(code) }
 }

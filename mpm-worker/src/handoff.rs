@@ -26,6 +26,11 @@ struct State {
     idle: usize,
     /// Accepted connections not yet taken by a worker; never more than the reservations made.
     queue: VecDeque<RawFd>,
+    /// Reservations made and not yet followed by a push or a release: that many waiting workers
+    /// must stay, even when closing, for connections the listener may be accepting right now.
+    claimed: usize,
+    /// Workers inside [`Handoff::next`].
+    waiting: usize,
     /// No more connections come: workers exit once the queue is empty.
     closing: bool,
 }
@@ -52,6 +57,7 @@ impl Handoff {
             }
             if s.idle > 0 {
                 s.idle -= 1;
+                s.claimed += 1;
                 return true;
             }
             s = self.for_listener.wait(s).unwrap_or_else(|e| e.into_inner());
@@ -63,8 +69,19 @@ impl Handoff {
     ///
     /// [`reserve_idle`]: Handoff::reserve_idle
     pub(crate) fn push(&self, fd: RawFd) {
-        self.lock().queue.push_back(fd);
+        let mut s = self.lock();
+        s.claimed = s.claimed.saturating_sub(1);
+        s.queue.push_back(fd);
+        drop(s);
         self.for_workers.notify_one();
+    }
+
+    /// Listener: gives back a reservation it will not use (it stops accepting).
+    pub(crate) fn release(&self) {
+        let mut s = self.lock();
+        s.claimed = s.claimed.saturating_sub(1);
+        drop(s);
+        self.for_workers.notify_all();
     }
 
     /// Worker: announces itself idle and waits for a connection. `None` once closing with no
@@ -72,14 +89,19 @@ impl Handoff {
     pub(crate) fn next(&self) -> Option<RawFd> {
         let mut s = self.lock();
         s.idle += 1;
+        s.waiting += 1;
         self.for_listener.notify_one();
         loop {
             if let Some(fd) = s.queue.pop_front() {
+                s.waiting -= 1;
                 return Some(fd);
             }
-            if s.closing {
+            // While closing, a worker leaves only if enough others stay for the connections
+            // the listener reserved workers for and may still be accepting.
+            if s.closing && s.waiting > s.claimed {
                 // Its idle token may have been claimed by a reservation that will never be used.
                 s.idle = s.idle.saturating_sub(1);
+                s.waiting -= 1;
                 return None;
             }
             s = self.for_workers.wait(s).unwrap_or_else(|e| e.into_inner());
@@ -185,6 +207,33 @@ mod tests {
     }
 
     #[test]
+    fn a_reserved_worker_stays_through_a_close_until_push_or_release() {
+        for push in [true, false] {
+            let h = Arc::new(Handoff::new());
+            let worker = {
+                let h = h.clone();
+                thread::spawn(move || h.next())
+            };
+            // The listener claims the idle worker, then the child starts stopping while the
+            // listener is still accepting.
+            assert!(h.reserve_idle());
+            h.close();
+            thread::sleep(Duration::from_millis(50));
+            assert!(
+                !worker.is_finished(),
+                "the claimed worker left before the push"
+            );
+            if push {
+                h.push(42);
+                assert_eq!(worker.join().unwrap(), Some(42));
+            } else {
+                h.release();
+                assert_eq!(worker.join().unwrap(), None);
+            }
+        }
+    }
+
+    #[test]
     fn queued_connections_are_still_served_after_close() {
         let h = Arc::new(Handoff::new());
         let worker = {
@@ -212,6 +261,7 @@ mod tests {
         };
         assert!(h.reserve_idle());
         h.close();
+        h.release();
         assert_eq!(worker.join().unwrap(), None);
         assert_eq!(h.idle(), 0);
     }

@@ -42,18 +42,27 @@ pub(crate) struct Listener<'a> {
 impl Listener<'_> {
     /// Accepts until a reason to stop; each connection goes to an idle worker.
     pub(crate) fn run(&self) -> Ended {
-        let mut accepted: u32 = 0;
         let mut reserved = false;
+        let ended = self.accept_loop(&mut reserved);
+        if reserved {
+            // The worker held for a connection that never came may leave.
+            self.handoff.release();
+        }
+        ended
+    }
+
+    fn accept_loop(&self, reserved: &mut bool) -> Ended {
+        let mut accepted: u32 = 0;
         // Where the search for a ready socket starts, so that a busy one does not starve others.
         let mut next = 0;
         loop {
             // Only accept when a worker is free: otherwise the connection stays in the backlog,
             // where a child with an idle worker can take it.
-            if !reserved {
+            if !*reserved {
                 if !self.handoff.reserve_idle() {
                     return Ended::Stopped;
                 }
-                reserved = true;
+                *reserved = true;
             }
 
             let mut fds = Vec::with_capacity(1 + self.sockets.len());
@@ -89,7 +98,7 @@ impl Listener<'_> {
             match accept4(socket.fd, SockFlag::SOCK_CLOEXEC) {
                 Ok(fd) => {
                     self.handoff.push(fd);
-                    reserved = false;
+                    *reserved = false;
                     accepted = accepted.saturating_add(1);
                     if self.max_connections != 0 && accepted >= self.max_connections {
                         return Ended::MaxConnections;

@@ -254,6 +254,10 @@ typedef struct MapacheScoreGlobal {
   uint8_t mpm_name[16];
   // When the server binary was built, as `mapache -V` prints it, NUL-padded.
   uint8_t server_built[32];
+  // The MPM's `MAPACHE_MPM_*` flags (threaded, forked, async).
+  uint32_t mpm_flags;
+  // Padding; 0.
+  uint32_t reserved;
 } MapacheScoreGlobal;
 
 // A copy of one process record of the scoreboard (ABI 1.2), filled by
@@ -451,7 +455,9 @@ typedef struct MapacheHost {
   // into it. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` (logged) when the memory cannot be had.
   int32_t (*score_open)(uint32_t server_limit, uint32_t thread_limit);
   // Records, in the master right after `fork` returned there, that child `pid` runs in
-  // process slot `slot` in the current generation. Its worker records are reset to `S`.
+  // process slot `slot` in the current generation. Its first worker record turns `S`; the
+  // others stay `.` until a thread binds them (`worker_bind`), so records past the threads a
+  // child runs never look like starting workers.
   void (*score_child_started)(uint32_t slot, int32_t pid);
   // Records, in the master after reaping a child, that process slot `slot` is free again.
   // Its worker records turn to `.`; their counters are kept.

@@ -269,6 +269,10 @@ pub struct MapacheScoreGlobal {
     pub mpm_name: [u8; 16],
     /// When the server binary was built, as `mapache -V` prints it, NUL-padded.
     pub server_built: [u8; 32],
+    /// The MPM's `MAPACHE_MPM_*` flags (threaded, forked, async).
+    pub mpm_flags: u32,
+    /// Padding; 0.
+    pub reserved: u32,
 }
 
 /// A copy of one process record of the scoreboard (ABI 1.2), filled by
@@ -503,7 +507,9 @@ pub struct MapacheHost {
     /// into it. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` (logged) when the memory cannot be had.
     pub score_open: extern "C" fn(server_limit: u32, thread_limit: u32) -> i32,
     /// Records, in the master right after `fork` returned there, that child `pid` runs in
-    /// process slot `slot` in the current generation. Its worker records are reset to `S`.
+    /// process slot `slot` in the current generation. Its first worker record turns `S`; the
+    /// others stay `.` until a thread binds them (`worker_bind`), so records past the threads a
+    /// child runs never look like starting workers.
     pub score_child_started: extern "C" fn(slot: u32, pid: i32),
     /// Records, in the master after reaping a child, that process slot `slot` is free again.
     /// Its worker records turn to `.`; their counters are kept.

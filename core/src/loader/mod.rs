@@ -85,7 +85,10 @@ struct Preamble {
 pub fn linked() -> Vec<(&'static str, &'static str, &'static MapacheModule)> {
     #[cfg(feature = "static-modules")]
     {
-        vec![("static_module", "mod_static.c", &mod_static::static_module)]
+        vec![
+            ("static_module", "mod_static.c", &mod_static::static_module),
+            ("status_module", "mod_status.c", &mod_status::status_module),
+        ]
     }
     #[cfg(not(feature = "static-modules"))]
     {

@@ -345,6 +345,7 @@ fn fill_names(g: &mut MapacheScoreGlobal) {
     }
     if let Some(srv) = crate::server::try_get() {
         put(&mut g.mpm_name, crate::startup::mpm_short_name(&srv.mpm));
+        g.mpm_flags = srv.mpm.desc.mpm_flags;
     }
     put(&mut g.server_built, env!("MAPACHE_BUILT"));
 }
@@ -389,16 +390,16 @@ impl Board {
         p.quiescing.store(0, Ordering::Relaxed);
         // The child publishes its counts from its loop, after child_init: it has not yet.
         p.set_conns(0, 0, 0, 0);
-        for thread in 0..self.dims().1 {
-            if let Some(w) = self.worker(slot, thread) {
-                // Only where the child has not bound a thread already: it may run before we do.
-                let _ = w.status.compare_exchange(
-                    MAPACHE_WORKER_DEAD,
-                    MAPACHE_WORKER_STARTING,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
-            }
+        // Record 0 only: the others are `.` until a thread binds them, and a record past the
+        // threads the child runs must not read as starting. Only if the child has not bound it
+        // already: it may run before we do.
+        if let Some(w) = self.worker(slot, 0) {
+            let _ = w.status.compare_exchange(
+                MAPACHE_WORKER_DEAD,
+                MAPACHE_WORKER_STARTING,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
         }
         true
     }

@@ -1,6 +1,7 @@
 //! Escaping for the three places a file name or request path ends up: URLs (percent-encoding),
 //! HTML text, and error-log lines.
 
+pub use mapache_plugin_api::sdk::html_escape;
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -45,22 +46,6 @@ pub fn percent_decode(bytes: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// Text made safe inside HTML elements and double-quoted attributes.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// A path for the error log: the request path is client-chosen and decoded, so control bytes

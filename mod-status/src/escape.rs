@@ -1,6 +1,7 @@
 //! Making what clients sent safe to show: the client address and request line in the scoreboard
 //! are whatever a client wrote, cut to fit.
 
+pub use mapache_plugin_api::sdk::html_escape as html;
 use std::fmt::Write as _;
 
 /// A NUL-padded scoreboard field as printable ASCII: bytes outside it (controls, non-ASCII, a
@@ -16,22 +17,6 @@ pub fn field(bytes: &[u8]) -> String {
             _ => {
                 let _ = write!(out, "\\x{b:02x}");
             }
-        }
-    }
-    out
-}
-
-/// Text made safe inside HTML elements and double-quoted attributes.
-pub fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
         }
     }
     out

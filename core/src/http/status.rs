@@ -1,6 +1,8 @@
 //! Status codes: reason phrases (RFC 9110 §15) and the short HTML pages
 //! Apache sends with an error.
 
+use mapache_plugin_api::sdk::html_escape;
+
 /// The standard reason phrase for `status`; `"Unknown"` for codes without one.
 pub fn reason_phrase(status: u16) -> &'static str {
     match status {
@@ -141,22 +143,6 @@ pub fn error_page(status: u16, detail: &str) -> String {
          </body></html>\n",
         html_escape(detail)
     )
-}
-
-/// Escape text for HTML element content and attribute values.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

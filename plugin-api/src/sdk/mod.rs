@@ -7,11 +7,13 @@ mod host;
 mod mpm;
 mod request;
 pub mod score;
+mod text;
 
 pub use config::{Config, DirectiveValue};
 pub use host::{host, host_provides, log, Level};
 pub use mpm::{Conn, ConnState, Listener, MpmContext, MpmExit};
 pub use request::{Outcome, Request};
+pub use text::html_escape;
 
 /// A handler module: answers requests.
 ///

@@ -3,6 +3,7 @@
 //! them to the MPM, whose children serve connections through the core's HTTP engine and the
 //! handler modules. `main.rs` only calls [`startup::run`].
 
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod control;

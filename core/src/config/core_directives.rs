@@ -265,6 +265,14 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         server_relative: false,
     },
     CoreDirective {
+        name: "Require",
+        args: ITERATE,
+        contexts: ANY,
+        help: "specifies authorization directives which one must pass (or not) for a request to succeed",
+        check: crate::access::check_line,
+        server_relative: false,
+    },
+    CoreDirective {
         name: "LogFormat",
         args: TAKE12,
         contexts: SERVER,

@@ -5,6 +5,7 @@
 use super::core_directives;
 use super::store::{Occurrence, Section, SectionKind, Store};
 use super::{Directive, Sink};
+use crate::access;
 use crate::loader::{self, DirectiveSpec, LoadedModule};
 use crate::logs::error_log;
 use mapache_plugin_api::abi;
@@ -15,6 +16,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("core_module", "core.c"),
     ("so_module", "mod_so.c"),
     ("http_module", "http_core.c"),
+    // Require (core/src/access): Apache configurations test for these, e.g.
+    // `<IfModule mod_authz_core.c>`, and must not lose their Require lines.
+    ("authz_core_module", "mod_authz_core.c"),
+    ("authz_host_module", "mod_authz_host.c"),
 ];
 
 /// Collects the configuration while it is read.
@@ -26,6 +31,8 @@ pub struct Dispatcher {
     /// The current ServerRoot (module paths resolve against it).
     pub server_root: PathBuf,
     section: Option<usize>,
+    /// `<RequireAll>`/`<RequireAny>`/`<RequireNone>` open in the current scope.
+    authz: access::Builder,
 }
 
 /// What a directive name refers to.
@@ -57,6 +64,7 @@ impl Dispatcher {
             modules,
             server_root,
             section: None,
+            authz: access::Builder::default(),
         })
     }
 
@@ -190,6 +198,14 @@ pub fn check_arity(name: &str, kind: u32, help: &str, n: usize) -> Result<(), St
     })
 }
 
+/// Where Require lines read now go: the open section's requirement or the server's.
+fn require_scope(store: &mut Store, section: Option<usize>) -> &mut Option<access::Requirement> {
+    match section {
+        Some(i) => &mut store.sections[i].require,
+        None => &mut store.server_require,
+    }
+}
+
 fn section_name(kind: SectionKind) -> &'static str {
     match kind {
         SectionKind::Location => "Location",
@@ -224,6 +240,10 @@ impl Sink for Dispatcher {
             }
             _ => {}
         }
+        // Inside a Require container only Require lines stand (Apache's OR_AUTHCFG override).
+        if self.authz.open_tag().is_some() && display != "Require" {
+            return Err(format!("{display} not allowed here"));
+        }
         check_arity(&display, args_kind, &help, d.args.len())?;
         if args_kind == abi::MAPACHE_FLAG
             && !["on", "off"].contains(&d.args[0].to_ascii_lowercase().as_str())
@@ -238,6 +258,10 @@ impl Sink for Dispatcher {
         }
         if display == "LoadModule" {
             return self.load_module(d);
+        }
+        if display == "Require" {
+            self.authz
+                .require(&d.args, require_scope(&mut self.store, self.section))?;
         }
         if display == "ServerRoot" {
             let root = PathBuf::from(&d.args[0]);
@@ -267,6 +291,9 @@ impl Sink for Dispatcher {
     }
 
     fn section_start(&mut self, d: &Directive) -> Result<(), String> {
+        if self.authz.open(&d.name, &d.args)? {
+            return Ok(());
+        }
         let kind = if d.name.eq_ignore_ascii_case("Location") {
             SectionKind::Location
         } else if d.name.eq_ignore_ascii_case("Directory") {
@@ -277,6 +304,12 @@ impl Sink for Dispatcher {
                 d.name
             ));
         };
+        if let Some(container) = self.authz.open_tag() {
+            return Err(format!(
+                "<{}> cannot occur within {container} section",
+                section_name(kind)
+            ));
+        }
         if let Some(i) = self.section {
             return Err(format!(
                 "<{}> cannot occur within <{}> section",
@@ -298,12 +331,19 @@ impl Sink for Dispatcher {
             kind,
             path,
             directives: Vec::new(),
+            require: None,
         });
         self.section = Some(self.store.sections.len() - 1);
         Ok(())
     }
 
     fn section_end(&mut self, _d: &Directive) -> Result<(), String> {
+        // The reader closes sections innermost first: an open Require container is innermost.
+        if self.authz.open_tag().is_some() {
+            return self
+                .authz
+                .close(require_scope(&mut self.store, self.section));
+        }
         self.section = None;
         Ok(())
     }

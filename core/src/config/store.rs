@@ -74,6 +74,8 @@ pub struct Section {
     pub path: String,
     /// Directives inside it, in order.
     pub directives: Vec<Occurrence>,
+    /// Its Require lines, parsed as they were read (None: it has none).
+    pub require: Option<crate::access::Requirement>,
 }
 
 /// Everything the configuration said.
@@ -83,6 +85,8 @@ pub struct Store {
     pub server: Vec<Occurrence>,
     /// Sections in file order.
     pub sections: Vec<Section>,
+    /// Server-level Require lines, parsed as they were read (None: there are none).
+    pub server_require: Option<crate::access::Requirement>,
 }
 
 /// Whether `path` lies under `prefix` on a segment boundary: `/a` matches `/a`, `/a/`, `/a/b` but
@@ -188,6 +192,7 @@ mod tests {
             kind: SectionKind::Location,
             path: "/s".into(),
             directives: vec![Occurrence::new("sethandler", &["b".into()], f.clone(), 3)],
+            require: None,
         });
         let v = View {
             sections: s.matching_sections(b"/s/x", b"/srv/s/x"),

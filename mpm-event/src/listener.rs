@@ -416,9 +416,8 @@ impl<'a> ListenerLoop<'a> {
     /// takes a batch anyway, as nginx would have at once. Paused for lack of descriptors, it
     /// does not.
     fn take_starving(&mut self, now: Instant) -> Result<(), String> {
-        let paused_by_load = !self.accepting
-            && !self.draining
-            && self.paused_until.is_none_or(|t| now >= t);
+        let paused_by_load =
+            !self.accepting && !self.draining && self.paused_until.is_none_or(|t| now >= t);
         if !paused_by_load {
             self.backlog_since = None;
             return Ok(());
@@ -856,7 +855,10 @@ impl<'a> ListenerLoop<'a> {
 
 /// Whether connections wait in the backlog of listening socket `fd`, without accepting them.
 fn backlog_waits(fd: RawFd) -> bool {
-    let mut p = [nix::poll::PollFd::new(borrow(fd), nix::poll::PollFlags::POLLIN)];
+    let mut p = [nix::poll::PollFd::new(
+        borrow(fd),
+        nix::poll::PollFlags::POLLIN,
+    )];
     nix::poll::poll(&mut p, nix::poll::PollTimeout::ZERO).is_ok_and(|n| n > 0)
 }
 

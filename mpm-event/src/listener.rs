@@ -23,7 +23,7 @@ use crate::admission::{self, Load};
 use crate::pool::{Done, Pool, Task};
 use crate::table::Table;
 use crate::timers::Timers;
-use mapache_plugin_api::mpm_kit::child::read_pod;
+use mapache_plugin_api::mpm_kit::child::{accept_error_is_transient, read_pod};
 use mapache_plugin_api::mpm_kit::signals::{self, Request};
 use mapache_plugin_api::sdk::{log, Conn, ConnState, Level, Listener, MpmContext};
 use nix::errno::Errno;
@@ -860,25 +860,6 @@ fn backlog_waits(fd: RawFd) -> bool {
         nix::poll::PollFlags::POLLIN,
     )];
     nix::poll::poll(&mut p, nix::poll::PollTimeout::ZERO).is_ok_and(|n| n > 0)
-}
-
-/// Errors of accept(2) after which the next connection can be accepted: another child took the
-/// connection, the client gave up, or Linux passed on a network error of the new socket.
-fn accept_error_is_transient(e: Errno) -> bool {
-    matches!(
-        e,
-        Errno::EINTR
-            | Errno::ECONNABORTED
-            | Errno::EPROTO
-            | Errno::EPERM
-            | Errno::ENETDOWN
-            | Errno::ENOPROTOOPT
-            | Errno::EHOSTDOWN
-            | Errno::ENONET
-            | Errno::EHOSTUNREACH
-            | Errno::EOPNOTSUPP
-            | Errno::ENETUNREACH
-    )
 }
 
 /// Errors of accept(2) that say the process or the system is out of descriptors or memory:

@@ -5,7 +5,7 @@
 //! the module) and the log lines go out as [`Note`]s, so `init` logs them and tests read them.
 
 use mapache_plugin_api::mpm_kit::lifecycle::{aliased, Note};
-use mapache_plugin_api::sdk::Level;
+use mapache_plugin_api::mpm_kit::limits;
 use std::fmt;
 
 /// Apache's compile-time `MAX_SERVER_LIMIT` for event: the highest ServerLimit accepted.
@@ -99,102 +99,29 @@ impl Settings {
 
     /// Brings contradictory values in line, as Apache's event does, with its warnings.
     fn corrected(mut self, notes: &mut Vec<Note>) -> Settings {
-        let mut warn = |msg: String| notes.push((Level::Warn, msg));
-
-        if self.server_limit > MAX_SERVER_LIMIT {
-            warn(format!(
-                "WARNING: ServerLimit of {} exceeds compile-time limit of {MAX_SERVER_LIMIT} \
-                 servers, decreasing to {MAX_SERVER_LIMIT}.",
-                self.server_limit
-            ));
-            self.server_limit = MAX_SERVER_LIMIT;
-        } else if self.server_limit < 1 {
-            warn(format!(
-                "WARNING: ServerLimit of {} not allowed, increasing to 1.",
-                self.server_limit
-            ));
-            self.server_limit = 1;
-        }
-
-        if self.thread_limit > MAX_THREAD_LIMIT {
-            warn(format!(
-                "WARNING: ThreadLimit of {} exceeds compile-time limit of {MAX_THREAD_LIMIT} \
-                 threads, decreasing to {MAX_THREAD_LIMIT}.",
-                self.thread_limit
-            ));
-            self.thread_limit = MAX_THREAD_LIMIT;
-        } else if self.thread_limit < 1 {
-            warn(format!(
-                "WARNING: ThreadLimit of {} not allowed, increasing to 1.",
-                self.thread_limit
-            ));
-            self.thread_limit = 1;
-        }
-
-        if self.threads_per_child > self.thread_limit {
-            warn(format!(
-                "WARNING: ThreadsPerChild of {} exceeds ThreadLimit of {} threads, decreasing \
-                 to {}. To increase, please see the ThreadLimit directive.",
-                self.threads_per_child, self.thread_limit, self.thread_limit
-            ));
-            self.threads_per_child = self.thread_limit;
-        } else if self.threads_per_child < 1 {
-            warn(format!(
-                "WARNING: ThreadsPerChild of {} not allowed, increasing to 1.",
-                self.threads_per_child
-            ));
-            self.threads_per_child = 1;
-        }
-
-        if self.max_request_workers < self.threads_per_child {
-            warn(format!(
-                "WARNING: MaxRequestWorkers of {} is less than ThreadsPerChild of {}, \
-                 increasing to {}. MaxRequestWorkers must be at least as large as the number of \
-                 threads in a single server.",
-                self.max_request_workers, self.threads_per_child, self.threads_per_child
-            ));
-            self.max_request_workers = self.threads_per_child;
-        }
-
-        self.max_children = self.max_request_workers / self.threads_per_child;
-        let multiple = self.max_children * self.threads_per_child;
-        if multiple != self.max_request_workers {
-            warn(format!(
-                "WARNING: MaxRequestWorkers of {} is not an integer multiple of ThreadsPerChild \
-                 of {}, decreasing to nearest multiple {multiple}, for a maximum of {} servers.",
-                self.max_request_workers, self.threads_per_child, self.max_children
-            ));
-            self.max_request_workers = multiple;
-        }
-
-        if self.max_children > self.server_limit {
-            let capped = self.server_limit * self.threads_per_child;
-            warn(format!(
-                "WARNING: MaxRequestWorkers of {} would require {} servers and would exceed \
-                 ServerLimit of {}, decreasing to {capped}. To increase, please see the \
-                 ServerLimit directive.",
-                self.max_request_workers, self.max_children, self.server_limit
-            ));
-            self.max_children = self.server_limit;
-            self.max_request_workers = capped;
-        }
-
-        if self.start_servers < 1 {
-            warn(format!(
-                "WARNING: StartServers of {} not allowed, increasing to 1.",
-                self.start_servers
-            ));
-            self.start_servers = 1;
-        }
-
-        if self.min_spare_threads < 1 {
-            warn(format!(
-                "WARNING: MinSpareThreads of {} not allowed, increasing to 1 to avoid almost \
-                 certain server failure. Please read the documentation.",
-                self.min_spare_threads
-            ));
-            self.min_spare_threads = 1;
-        }
+        limits::cap(
+            &mut self.server_limit,
+            "ServerLimit",
+            MAX_SERVER_LIMIT,
+            "servers",
+            notes,
+        );
+        limits::cap(
+            &mut self.thread_limit,
+            "ThreadLimit",
+            MAX_THREAD_LIMIT,
+            "threads",
+            notes,
+        );
+        self.max_children = limits::fit_threads(
+            &mut self.threads_per_child,
+            self.thread_limit,
+            &mut self.max_request_workers,
+            self.server_limit,
+            notes,
+        );
+        limits::at_least_one(&mut self.start_servers, "StartServers", notes);
+        limits::min_spare_at_least_one(&mut self.min_spare_threads, "MinSpareThreads", notes);
 
         // Apache corrects these two silently when it starts: more children than may be alive are
         // not started, and MaxSpareThreads leaves room for a whole child above MinSpareThreads,
@@ -234,6 +161,7 @@ impl fmt::Display for Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mapache_plugin_api::sdk::Level;
     use std::collections::HashMap;
 
     /// Reads settings from `name value` pairs; a value that is not a number gives the same kind of

@@ -1,7 +1,7 @@
 //! A child's life, and `-X`: accept connections one at a time and hand each to the core, which
 //! serves it whole, until told to stop.
 
-use mapache_plugin_api::mpm_kit::child::{self, read_pod, PodMessage};
+use mapache_plugin_api::mpm_kit::child::{self, accept_error_is_transient, read_pod, PodMessage};
 use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
 use mapache_plugin_api::mpm_kit::signals::{self, Request, Role};
 use mapache_plugin_api::mpm_kit::ChildStart;
@@ -199,26 +199,6 @@ impl Acceptor<'_> {
             }
         }
     }
-}
-
-/// Errors of accept(2) after which the next connection can be accepted: another child took the
-/// connection, the client gave up, or Linux passed on a network error of the new socket.
-fn accept_error_is_transient(e: Errno) -> bool {
-    matches!(
-        e,
-        Errno::EAGAIN
-            | Errno::EINTR
-            | Errno::ECONNABORTED
-            | Errno::EPROTO
-            | Errno::EPERM
-            | Errno::ENETDOWN
-            | Errno::ENOPROTOOPT
-            | Errno::EHOSTDOWN
-            | Errno::ENONET
-            | Errno::EHOSTUNREACH
-            | Errno::EOPNOTSUPP
-            | Errno::ENETUNREACH
-    )
 }
 
 #[cfg(test)]

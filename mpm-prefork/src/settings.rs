@@ -5,6 +5,7 @@
 //! the module) and the log lines go out as [`Note`]s, so `init` logs them and tests read them.
 
 use mapache_plugin_api::mpm_kit::lifecycle::{aliased, Note};
+use mapache_plugin_api::mpm_kit::limits;
 use mapache_plugin_api::sdk::Level;
 use std::fmt;
 
@@ -71,22 +72,14 @@ impl Settings {
 
     /// Brings contradictory values in line, as Apache's prefork does, with a warning for each.
     fn corrected(mut self, notes: &mut Vec<Note>) -> Settings {
+        limits::cap(
+            &mut self.server_limit,
+            "ServerLimit",
+            MAX_SERVER_LIMIT,
+            "servers",
+            notes,
+        );
         let mut warn = |msg: String| notes.push((Level::Warn, msg));
-
-        if self.server_limit > MAX_SERVER_LIMIT {
-            warn(format!(
-                "WARNING: ServerLimit of {} exceeds compile-time limit of {MAX_SERVER_LIMIT} \
-                 servers, decreasing to {MAX_SERVER_LIMIT}.",
-                self.server_limit
-            ));
-            self.server_limit = MAX_SERVER_LIMIT;
-        } else if self.server_limit < 1 {
-            warn(format!(
-                "WARNING: ServerLimit of {} not allowed, increasing to 1.",
-                self.server_limit
-            ));
-            self.server_limit = 1;
-        }
 
         if self.max_request_workers > self.server_limit {
             warn(format!(

@@ -2,6 +2,7 @@
 //! stop pipe, accepts one connection and hands it to that worker.
 
 use crate::handoff::Handoff;
+use mapache_plugin_api::mpm_kit::child::accept_error_is_transient;
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{accept4, SockFlag};
@@ -117,26 +118,6 @@ impl Listener<'_> {
 /// exec): `(read end, write end)`.
 pub(crate) fn stop_pipe() -> nix::Result<(OwnedFd, OwnedFd)> {
     nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)
-}
-
-/// Errors of accept(2) after which the next connection can be accepted: another child took the
-/// connection, the client gave up, or Linux passed on a network error of the new socket.
-fn accept_error_is_transient(e: Errno) -> bool {
-    matches!(
-        e,
-        Errno::EAGAIN
-            | Errno::EINTR
-            | Errno::ECONNABORTED
-            | Errno::EPROTO
-            | Errno::EPERM
-            | Errno::ENETDOWN
-            | Errno::ENOPROTOOPT
-            | Errno::EHOSTDOWN
-            | Errno::ENONET
-            | Errno::EHOSTUNREACH
-            | Errno::EOPNOTSUPP
-            | Errno::ENETUNREACH
-    )
 }
 
 #[cfg(test)]

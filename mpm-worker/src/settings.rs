@@ -5,6 +5,7 @@
 //! the module) and the log lines go out as [`Note`]s, so `init` logs them and tests read them.
 
 use mapache_plugin_api::mpm_kit::lifecycle::{aliased, Note};
+use mapache_plugin_api::mpm_kit::limits;
 use mapache_plugin_api::sdk::Level;
 use std::fmt;
 
@@ -89,123 +90,55 @@ impl Settings {
     /// Brings contradictory values in line, in the order Apache's worker does, with its warning
     /// for each.
     fn corrected(mut self, notes: &mut Vec<Note>) -> Settings {
-        let mut warn = |msg: String| notes.push((Level::Warn, msg));
-
-        if self.server_limit > MAX_SERVER_LIMIT {
-            warn(format!(
-                "WARNING: ServerLimit of {} exceeds compile-time limit of {MAX_SERVER_LIMIT} \
-                 servers, decreasing to {MAX_SERVER_LIMIT}.",
-                self.server_limit
-            ));
-            self.server_limit = MAX_SERVER_LIMIT;
-        } else if self.server_limit < 1 {
-            warn(format!(
-                "WARNING: ServerLimit of {} not allowed, increasing to 1.",
-                self.server_limit
-            ));
-            self.server_limit = 1;
-        }
-
-        if self.thread_limit > MAX_THREAD_LIMIT {
-            warn(format!(
-                "WARNING: ThreadLimit of {} exceeds compile-time limit of {MAX_THREAD_LIMIT} \
-                 threads, decreasing to {MAX_THREAD_LIMIT}.",
-                self.thread_limit
-            ));
-            self.thread_limit = MAX_THREAD_LIMIT;
-        } else if self.thread_limit < 1 {
-            warn(format!(
-                "WARNING: ThreadLimit of {} not allowed, increasing to 1.",
-                self.thread_limit
-            ));
-            self.thread_limit = 1;
-        }
-
-        if self.threads_per_child > self.thread_limit {
-            warn(format!(
-                "WARNING: ThreadsPerChild of {} exceeds ThreadLimit of {} threads, decreasing \
-                 to {}. To increase, please see the ThreadLimit directive.",
-                self.threads_per_child, self.thread_limit, self.thread_limit
-            ));
-            self.threads_per_child = self.thread_limit;
-        } else if self.threads_per_child < 1 {
-            warn(format!(
-                "WARNING: ThreadsPerChild of {} not allowed, increasing to 1.",
-                self.threads_per_child
-            ));
-            self.threads_per_child = 1;
-        }
-
-        let per_child = self.threads_per_child;
-        if self.max_request_workers < per_child {
-            warn(format!(
-                "WARNING: MaxRequestWorkers of {} is less than ThreadsPerChild of {per_child}, \
-                 increasing to {per_child}. MaxRequestWorkers must be at least as large as the \
-                 number of threads in a single server.",
-                self.max_request_workers
-            ));
-            self.max_request_workers = per_child;
-        }
-
-        let mut daemons = self.max_request_workers / per_child;
-        if self.max_request_workers % per_child != 0 {
-            let rounded = daemons * per_child;
-            warn(format!(
-                "WARNING: MaxRequestWorkers of {} is not an integer multiple of ThreadsPerChild \
-                 of {per_child}, decreasing to nearest multiple {rounded}, for a maximum of \
-                 {daemons} servers.",
-                self.max_request_workers
-            ));
-            self.max_request_workers = rounded;
-        }
-
-        if daemons > self.server_limit {
-            // At most MAX_SERVER_LIMIT × MAX_THREAD_LIMIT = 4e8: no overflow.
-            let capped = self.server_limit * per_child;
-            warn(format!(
-                "WARNING: MaxRequestWorkers of {} would require {daemons} servers and would \
-                 exceed ServerLimit of {}, decreasing to {capped}. To increase, please see the \
-                 ServerLimit directive.",
-                self.max_request_workers, self.server_limit
-            ));
-            self.max_request_workers = capped;
-            daemons = self.server_limit;
-        }
+        limits::cap(
+            &mut self.server_limit,
+            "ServerLimit",
+            MAX_SERVER_LIMIT,
+            "servers",
+            notes,
+        );
+        limits::cap(
+            &mut self.thread_limit,
+            "ThreadLimit",
+            MAX_THREAD_LIMIT,
+            "threads",
+            notes,
+        );
+        let daemons = limits::fit_threads(
+            &mut self.threads_per_child,
+            self.thread_limit,
+            &mut self.max_request_workers,
+            self.server_limit,
+            notes,
+        );
 
         if self.start_servers < 1 {
-            warn(format!(
-                "WARNING: StartServers of {} not allowed, increasing to 1.",
-                self.start_servers
-            ));
-            self.start_servers = 1;
+            limits::at_least_one(&mut self.start_servers, "StartServers", notes);
         } else if self.start_servers > daemons {
             // Apache lowers this one silently; saying so costs nothing.
-            warn(format!(
+            let msg = format!(
                 "WARNING: StartServers of {} exceeds the {daemons} servers MaxRequestWorkers \
                  allows, decreasing StartServers to {daemons}.",
                 self.start_servers
-            ));
+            );
+            notes.push((Level::Warn, msg));
             self.start_servers = daemons;
         }
 
-        if self.min_spare_threads < 1 {
-            warn(format!(
-                "WARNING: MinSpareThreads of {} not allowed, increasing to 1 to avoid almost \
-                 certain server failure. Please read the documentation.",
-                self.min_spare_threads
-            ));
-            self.min_spare_threads = 1;
-        }
+        limits::min_spare_at_least_one(&mut self.min_spare_threads, "MinSpareThreads", notes);
 
         // Fewer tolerated idle threads than wanted ones plus one child's worth would make the
         // maintenance start and stop a child every second.
-        let least_max_spare = self.min_spare_threads.saturating_add(per_child);
+        let least_max_spare = self
+            .min_spare_threads
+            .saturating_add(self.threads_per_child);
         if self.max_spare_threads < least_max_spare {
-            warn(format!(
+            let msg = format!(
                 "WARNING: MaxSpareThreads of {} is lower than MinSpareThreads + ThreadsPerChild, \
                  increasing MaxSpareThreads to {least_max_spare}.",
                 self.max_spare_threads
-            ));
+            );
+            notes.push((Level::Warn, msg));
             self.max_spare_threads = least_max_spare;
         }
 

@@ -118,6 +118,28 @@ pub fn read_pod(pod: BorrowedFd<'_>) -> Result<Option<PodMessage>, String> {
     }
 }
 
+/// Errors of accept(2) after which the next connection can be accepted: nothing was waiting
+/// (another child took it), the client gave up, or Linux passed on a network error of the new
+/// socket. Running out of descriptors is not among them.
+pub fn accept_error_is_transient(e: nix::errno::Errno) -> bool {
+    use nix::errno::Errno;
+    matches!(
+        e,
+        Errno::EAGAIN
+            | Errno::EINTR
+            | Errno::ECONNABORTED
+            | Errno::EPROTO
+            | Errno::EPERM
+            | Errno::ENETDOWN
+            | Errno::ENOPROTOOPT
+            | Errno::EHOSTDOWN
+            | Errno::ENONET
+            | Errno::EHOSTUNREACH
+            | Errno::EOPNOTSUPP
+            | Errno::ENETUNREACH
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

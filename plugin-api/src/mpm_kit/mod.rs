@@ -7,6 +7,7 @@
 //! - [`signals`]: async-signal-safe handlers and the flags they set, per process role.
 //! - [`maintenance`]: the spare-worker policy and the crash backoff, as pure arithmetic.
 //! - [`lifecycle`]: the directives every bundled MPM shares ([`LIFECYCLE_DIRECTIVES`]).
+//! - [`limits`]: Apache's corrections of contradictory limits, shared by the MPMs' settings.
 //! - [`exit`]: how a child ended, in Apache's words, and the start-up verdict.
 //!
 //! What differs between MPMs is how a child accepts and serves; the master takes it as a
@@ -15,6 +16,7 @@
 pub mod child;
 pub mod exit;
 pub mod lifecycle;
+pub mod limits;
 pub mod maintenance;
 pub mod master;
 pub mod signals;

@@ -3,31 +3,6 @@
 use mapache_tests::*;
 use std::time::{Duration, Instant};
 
-fn children_of(pid: u32) -> Vec<i32> {
-    let path = format!("/proc/{pid}/task/{pid}/children");
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-fn wait_children(pid: u32, n: usize) -> Vec<i32> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let c = children_of(pid);
-        if c.len() == n || Instant::now() > deadline {
-            return c;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks existence.
-    unsafe { libc::kill(pid, 0) == 0 }
-}
-
 #[test]
 fn start_servers_children_serve() {
     let root = Root::new();
@@ -38,37 +13,6 @@ fn start_servers_children_serve() {
     for _ in 0..20 {
         assert_eq!(s.get("/a.txt").status, 200);
     }
-}
-
-#[test]
-fn a_crashed_child_is_logged_and_replaced() {
-    let root = Root::new();
-    root.config(&format!("{}StartServers 2\n", standard_modules()));
-    root.write("htdocs/a.txt", b"a");
-    let s = Server::start(&root, &[]);
-    let before = wait_children(s.pid(), 2);
-    assert_eq!(before.len(), 2);
-    let victim = before[0];
-    // SAFETY: signalling a child of our own server.
-    unsafe { libc::kill(victim, libc::SIGSEGV) };
-    assert!(
-        s.wait_log(
-            &format!("child pid {victim} exit signal Segmentation fault (11)"),
-            5
-        ),
-        "{}",
-        s.log_text()
-    );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let now = children_of(s.pid());
-        if now.len() == 2 && !now.contains(&victim) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "child not replaced: {now:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(s.get("/a.txt").status, 200);
 }
 
 #[test]
@@ -86,7 +30,7 @@ fn term_stops_master_and_children() {
     assert_eq!(s.stop(10), Some(0));
     std::thread::sleep(Duration::from_millis(200));
     for k in kids {
-        assert!(!alive(k), "child {k} survived the master");
+        assert!(exited(k), "child {k} survived the master");
     }
     assert!(!pid_file.exists(), "PidFile not removed on stop");
 }

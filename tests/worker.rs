@@ -7,35 +7,15 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-fn children_of(pid: u32) -> Vec<i32> {
-    let path = format!("/proc/{pid}/task/{pid}/children");
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-fn wait_children(pid: u32, n: usize) -> Vec<i32> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let c = children_of(pid);
-        if c.len() == n || Instant::now() > deadline {
-            return c;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Threads of a process (its tasks).
-fn thread_count(pid: i32) -> usize {
+fn thread_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/task"))
         .map(|d| d.count())
         .unwrap_or(0)
 }
 
 /// Waits until process `pid` runs `n` threads; returns the last count seen.
-fn wait_threads(pid: i32, n: usize) -> usize {
+fn wait_threads(pid: u32, n: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let c = thread_count(pid);
@@ -44,11 +24,6 @@ fn wait_threads(pid: i32, n: usize) -> usize {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks existence.
-    unsafe { libc::kill(pid, 0) == 0 }
 }
 
 fn config(root: &Root, extra: &str) {
@@ -87,11 +62,7 @@ fn children_run_a_listener_and_threads_per_child_workers() {
         // The control (main) thread, the listener and 4 workers.
         assert_eq!(wait_threads(*k, 6), 6, "threads of child {k}");
     }
-    assert_eq!(
-        thread_count(s.pid() as i32),
-        1,
-        "the master stays single-threaded"
-    );
+    assert_eq!(thread_count(s.pid()), 1, "the master stays single-threaded");
     for _ in 0..20 {
         let r = s.get("/a.txt");
         assert_eq!(r.status, 200);
@@ -164,37 +135,6 @@ fn an_idle_keep_alive_connection_holds_its_worker_until_it_times_out() {
 }
 
 #[test]
-fn a_crashed_child_is_logged_and_replaced() {
-    let root = Root::new();
-    config(&root, "StartServers 2\nThreadsPerChild 2\n");
-    root.write("htdocs/a.txt", b"a");
-    let s = Server::start(&root, &[]);
-    let before = wait_children(s.pid(), 2);
-    assert_eq!(before.len(), 2);
-    let victim = before[0];
-    // SAFETY: signalling a child of our own server.
-    unsafe { libc::kill(victim, libc::SIGSEGV) };
-    assert!(
-        s.wait_log(
-            &format!("child pid {victim} exit signal Segmentation fault (11)"),
-            5
-        ),
-        "{}",
-        s.log_text()
-    );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let now = children_of(s.pid());
-        if now.len() == 2 && !now.contains(&victim) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "child not replaced: {now:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(s.get("/a.txt").status, 200);
-}
-
-#[test]
 fn max_connections_per_child_recycles_children() {
     let root = Root::new();
     config(
@@ -224,8 +164,7 @@ fn usr1_stops_a_child_gracefully_and_it_is_replaced() {
     let s = Server::start(&root, &[]);
     let first = wait_children(s.pid(), 1);
     assert_eq!(first.len(), 1);
-    // SAFETY: signalling a child of our own server.
-    unsafe { libc::kill(first[0], libc::SIGUSR1) };
+    signal_pid(first[0], libc::SIGUSR1);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let now = children_of(s.pid());
@@ -266,7 +205,7 @@ fn term_stops_master_and_children() {
     );
     std::thread::sleep(Duration::from_millis(200));
     for k in kids {
-        assert!(!alive(k), "child {k} survived the master");
+        assert!(exited(k), "child {k} survived the master");
     }
     assert!(!pid_file.exists(), "PidFile not removed on stop");
 }
@@ -303,7 +242,7 @@ fn one_process_mode_serves_with_threads_and_without_children() {
     assert_eq!(s.get("/a.txt").status, 200);
     assert!(children_of(s.pid()).is_empty());
     // The control thread, the listener and 3 workers, all in the one process.
-    assert_eq!(wait_threads(s.pid() as i32, 5), 5);
+    assert_eq!(wait_threads(s.pid(), 5), 5);
     // An idle keep-alive connection does not hold up the stop either.
     let mut idle = s.connect();
     idle.write_all(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")

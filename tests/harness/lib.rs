@@ -141,6 +141,16 @@ pub fn children_of(pid: u32) -> Vec<u32> {
     out
 }
 
+/// The children of `pid` once there are `n` of them, or whatever there are after 10 s.
+pub fn wait_children(pid: u32, n: usize) -> Vec<u32> {
+    let mut now = Vec::new();
+    wait_until(Duration::from_secs(10), || {
+        now = children_of(pid);
+        now.len() == n
+    });
+    now
+}
+
 /// Whether `pid` has exited (gone, or a zombie not yet reaped by its parent).
 pub fn exited(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

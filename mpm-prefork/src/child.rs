@@ -1,13 +1,14 @@
 //! A child's life, and `-X`: accept connections one at a time and hand each to the core, which
 //! serves it whole, until told to stop.
 
-use mapache_plugin_api::mpm_kit::child::{self, accept_error_is_transient, read_pod, PodMessage};
+use mapache_plugin_api::mpm_kit::child::{
+    self, accept_error_is_transient, poll_listeners, read_pod, PodMessage,
+};
 use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
 use mapache_plugin_api::mpm_kit::signals::{self, Request, Role};
 use mapache_plugin_api::mpm_kit::ChildStart;
 use mapache_plugin_api::sdk::{log, Level, Listener, MpmContext, MpmExit};
 use nix::errno::Errno;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{accept4, SockFlag};
 use std::os::fd::{BorrowedFd, RawFd};
 
@@ -120,7 +121,9 @@ impl Acceptor<'_> {
         let mut served: u32 = 0;
         // Where the search for a ready listener starts, so that a busy one does not starve others.
         let mut next = 0;
-        let first_listener = if self.pod.is_some() { 2 } else { 1 };
+        let mut control = vec![self.wake];
+        control.extend(self.pod);
+        let fds: Vec<RawFd> = self.listeners.iter().map(|l| l.fd).collect();
         loop {
             if signals::stop_requested() {
                 return Ended::Stopped;
@@ -134,32 +137,16 @@ impl Acceptor<'_> {
                 }
             }
 
-            let mut fds = Vec::with_capacity(first_listener + self.listeners.len());
-            fds.push(PollFd::new(self.wake, PollFlags::POLLIN));
-            if let Some(pod) = self.pod {
-                fds.push(PollFd::new(pod, PollFlags::POLLIN));
-            }
-            for l in &self.listeners {
-                // SAFETY: the core keeps its listeners open for the whole run, in every child.
-                let fd = unsafe { BorrowedFd::borrow_raw(l.fd) };
-                fds.push(PollFd::new(fd, PollFlags::POLLIN));
-            }
-            match poll(&mut fds, PollTimeout::NONE) {
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(e) => return Ended::Failed(format!("poll: {e}")),
-            }
-            // Flags nix does not know (revents None) still mean something happened.
-            let ready: Vec<bool> = fds
-                .iter()
-                .map(|p| p.revents().is_none_or(|r| !r.is_empty()))
-                .collect();
-            drop(fds);
+            let polled = match poll_listeners(&control, &fds, &mut next) {
+                Ok(p) => p,
+                Err(msg) => return Ended::Failed(msg),
+            };
 
-            if ready[0] {
+            if polled.control[0] {
                 signals::drain(self.wake);
                 continue;
             }
-            if let (Some(pod), true) = (self.pod, ready.get(1).copied().unwrap_or(false)) {
+            if let (Some(pod), true) = (self.pod, polled.control[1]) {
                 match read_pod(pod) {
                     Ok(Some(PodMessage::Stop)) => return Ended::Asked,
                     Ok(Some(PodMessage::MasterGone)) => return Ended::MasterGone,
@@ -167,15 +154,9 @@ impl Acceptor<'_> {
                     Err(msg) => return Ended::Failed(msg),
                 }
             }
-
-            let count = self.listeners.len();
-            let Some(i) = (0..count)
-                .map(|k| (next + k) % count)
-                .find(|&i| ready[first_listener + i])
-            else {
+            let Some(i) = polled.listener else {
                 continue;
             };
-            next = (i + 1) % count;
             let listener = &self.listeners[i];
             match accept4(listener.fd, SockFlag::SOCK_CLOEXEC) {
                 Ok(fd) => {

@@ -2,9 +2,8 @@
 //! stop pipe, accepts one connection and hands it to that worker.
 
 use crate::handoff::Handoff;
-use mapache_plugin_api::mpm_kit::child::accept_error_is_transient;
+use mapache_plugin_api::mpm_kit::child::{accept_error_is_transient, poll_listeners};
 use nix::errno::Errno;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{accept4, SockFlag};
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
@@ -56,6 +55,7 @@ impl Listener<'_> {
         let mut accepted: u32 = 0;
         // Where the search for a ready socket starts, so that a busy one does not starve others.
         let mut next = 0;
+        let fds: Vec<RawFd> = self.sockets.iter().map(|s| s.fd).collect();
         loop {
             // Only accept when a worker is free: otherwise the connection stays in the backlog,
             // where a child with an idle worker can take it.
@@ -66,35 +66,16 @@ impl Listener<'_> {
                 *reserved = true;
             }
 
-            let mut fds = Vec::with_capacity(1 + self.sockets.len());
-            fds.push(PollFd::new(self.stop, PollFlags::POLLIN));
-            for s in &self.sockets {
-                // SAFETY: the core keeps its listeners open for the whole run, in every process.
-                let fd = unsafe { BorrowedFd::borrow_raw(s.fd) };
-                fds.push(PollFd::new(fd, PollFlags::POLLIN));
-            }
-            match poll(&mut fds, PollTimeout::NONE) {
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(e) => return Ended::Failed(format!("poll: {e}")),
-            }
-            // Flags nix does not know (revents None) still mean something happened.
-            let ready: Vec<bool> = fds
-                .iter()
-                .map(|p| p.revents().is_none_or(|r| !r.is_empty()))
-                .collect();
-            drop(fds);
-            if ready[0] {
+            let polled = match poll_listeners(&[self.stop], &fds, &mut next) {
+                Ok(p) => p,
+                Err(msg) => return Ended::Failed(msg),
+            };
+            if polled.control[0] {
                 return Ended::Stopped;
             }
-
-            let count = self.sockets.len();
-            let Some(i) = (0..count)
-                .map(|k| (next + k) % count)
-                .find(|&i| ready[1 + i])
-            else {
+            let Some(i) = polled.listener else {
                 continue;
             };
-            next = (i + 1) % count;
             let socket = &self.sockets[i];
             match accept4(socket.fd, SockFlag::SOCK_CLOEXEC) {
                 Ok(fd) => {

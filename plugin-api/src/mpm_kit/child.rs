@@ -118,6 +118,53 @@ pub fn read_pod(pod: BorrowedFd<'_>) -> Result<Option<PodMessage>, String> {
     }
 }
 
+/// What one [`poll_listeners`] found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Polled {
+    /// Which of the control descriptors (in the order given) are readable.
+    pub control: [bool; 2],
+    /// A listening socket with a connection waiting, by index, taken round-robin.
+    pub listener: Option<usize>,
+}
+
+/// Sleeps in poll(2) on up to two control descriptors (a self-pipe, a stop pipe, the pipe of
+/// death) and the listening sockets until one is readable (or a signal interrupts it). The ready
+/// listener is looked for from `*next` on, which then moves past it, so that a busy socket does
+/// not starve the others. The listening sockets are the core's and stay open for the whole run.
+pub fn poll_listeners(
+    control: &[BorrowedFd<'_>],
+    listeners: &[std::os::fd::RawFd],
+    next: &mut usize,
+) -> Result<Polled, String> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    assert!(control.len() <= 2, "at most two control descriptors");
+    let mut fds = Vec::with_capacity(control.len() + listeners.len());
+    fds.extend(control.iter().map(|fd| PollFd::new(*fd, PollFlags::POLLIN)));
+    for fd in listeners {
+        // SAFETY: the core keeps its listeners open for the whole run, in every process.
+        let fd = unsafe { BorrowedFd::borrow_raw(*fd) };
+        fds.push(PollFd::new(fd, PollFlags::POLLIN));
+    }
+    match poll(&mut fds, PollTimeout::NONE) {
+        Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+        Err(e) => return Err(format!("poll: {e}")),
+    }
+    // Flags nix does not know (revents None) still mean something happened.
+    let ready = |i: usize| fds[i].revents().is_none_or(|r| !r.is_empty());
+    let mut out = Polled::default();
+    for (i, c) in out.control.iter_mut().enumerate().take(control.len()) {
+        *c = ready(i);
+    }
+    let count = listeners.len();
+    out.listener = (0..count)
+        .map(|k| (*next + k) % count)
+        .find(|&i| ready(control.len() + i));
+    if let Some(i) = out.listener {
+        *next = (i + 1) % count;
+    }
+    Ok(out)
+}
+
 /// Errors of accept(2) after which the next connection can be accepted: nothing was waiting
 /// (another child took it), the client gave up, or Linux passed on a network error of the new
 /// socket. Running out of descriptors is not among them.
@@ -145,7 +192,34 @@ mod tests {
     use super::*;
     use nix::fcntl::OFlag;
     use nix::unistd::pipe2;
-    use std::os::fd::AsFd;
+    use std::os::fd::{AsFd, AsRawFd};
+
+    #[test]
+    fn listeners_are_taken_round_robin_and_control_first() {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let _ca = std::net::TcpStream::connect(a.local_addr().unwrap()).unwrap();
+        let _cb = std::net::TcpStream::connect(b.local_addr().unwrap()).unwrap();
+        let fds = [a.as_raw_fd(), b.as_raw_fd()];
+        let (r, w) = pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK).unwrap();
+        let mut next = 0;
+        let first = poll_listeners(&[r.as_fd()], &fds, &mut next).unwrap();
+        assert_eq!(
+            first,
+            Polled {
+                control: [false, false],
+                listener: Some(0)
+            }
+        );
+        let second = poll_listeners(&[r.as_fd()], &fds, &mut next).unwrap();
+        assert_eq!(second.listener, Some(1), "the other socket's turn");
+        nix::unistd::write(&w, b"!").unwrap();
+        assert!(
+            poll_listeners(&[r.as_fd()], &fds, &mut next)
+                .unwrap()
+                .control[0]
+        );
+    }
 
     #[test]
     fn the_pipe_of_death_speaks_three_ways() {

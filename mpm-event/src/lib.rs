@@ -43,7 +43,7 @@ impl MpmModule for Event {
         for (level, msg) in notes {
             log(level, &msg);
         }
-        let lifecycle = Lifecycle::read(|name| config.value(name).map(str::to_owned))?;
+        let lifecycle = Lifecycle::from_config(config)?;
         Ok(Event {
             settings,
             lifecycle,

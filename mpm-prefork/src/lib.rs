@@ -30,7 +30,7 @@ impl MpmModule for Prefork {
         for (level, msg) in notes {
             log(level, &msg);
         }
-        let lifecycle = Lifecycle::read(|name| config.value(name).map(str::to_owned))?;
+        let lifecycle = Lifecycle::from_config(config)?;
         Ok(Prefork {
             settings,
             lifecycle,

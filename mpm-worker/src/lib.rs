@@ -34,7 +34,7 @@ impl MpmModule for Worker {
         for (level, msg) in notes {
             log(level, &msg);
         }
-        let lifecycle = Lifecycle::read(|name| config.value(name).map(str::to_owned))?;
+        let lifecycle = Lifecycle::from_config(config)?;
         Ok(Worker {
             settings,
             lifecycle,

@@ -79,6 +79,11 @@ const fn directive(name: &'static str, help: &'static str) -> MapacheDirective {
 }
 
 impl Lifecycle {
+    /// Reads the lifecycle directives from the server configuration.
+    pub fn from_config(config: &crate::sdk::Config<'_>) -> Result<Lifecycle, String> {
+        Lifecycle::read(|name| config.value(name).map(str::to_owned))
+    }
+
     /// Reads the lifecycle directives through `value` (the directive's argument, if present).
     pub fn read(value: impl Fn(&str) -> Option<String>) -> Result<Lifecycle, String> {
         let d = Lifecycle::default();

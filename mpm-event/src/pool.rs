@@ -3,13 +3,12 @@
 //! a result list and an eventfd wake-up. They also do what may block that the listener must not:
 //! answering an expired wait (a 408 may have to be written) and closes that may linger.
 
-use mapache_plugin_api::abi::{MapacheHost, MAPACHE_WORKER_DEAD};
+use mapache_plugin_api::abi::MAPACHE_WORKER_DEAD;
 use mapache_plugin_api::mpm_kit::signals;
-use mapache_plugin_api::sdk::{host, host_provides};
+use mapache_plugin_api::sdk::score;
 use mapache_plugin_api::sdk::{log, Conn, ConnState, Level};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use std::collections::VecDeque;
-use std::mem::offset_of;
 use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
@@ -113,9 +112,9 @@ impl Pool {
             match std::thread::Builder::new()
                 .name(format!("worker-{i}"))
                 .spawn(move || {
-                    bind_worker(i as u32);
+                    score::bind_worker(i as u32);
                     work(&s);
-                    worker_status(MAPACHE_WORKER_DEAD);
+                    score::set_worker_status(MAPACHE_WORKER_DEAD);
                 }) {
                 Ok(t) => threads.push(t),
                 Err(e) => {
@@ -211,20 +210,6 @@ impl Pool {
 }
 
 /// A worker thread's loop.
-/// Binds the calling worker thread to its scoreboard record (ABI 1.2 cores only).
-fn bind_worker(index: u32) {
-    if host_provides(offset_of!(MapacheHost, worker_bind)) {
-        (host().worker_bind)(index);
-    }
-}
-
-/// Sets the calling worker thread's scoreboard state (ABI 1.2 cores only).
-fn worker_status(status: u8) {
-    if host_provides(offset_of!(MapacheHost, worker_status)) {
-        (host().worker_status)(status);
-    }
-}
-
 fn work(shared: &Shared) {
     loop {
         let task = {

@@ -7,15 +7,14 @@
 
 use crate::handoff::Handoff;
 use crate::listener::{self, Ended, Listener, Socket};
-use mapache_plugin_api::abi::{MapacheHost, MAPACHE_WORKER_DEAD};
+use mapache_plugin_api::abi::MAPACHE_WORKER_DEAD;
 use mapache_plugin_api::mpm_kit::child::{self, read_pod, PodMessage};
 use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
 use mapache_plugin_api::mpm_kit::signals::{self, Request, Role, Signals};
 use mapache_plugin_api::mpm_kit::ChildStart;
-use mapache_plugin_api::sdk::{host, host_provides, log, Level, MpmContext, MpmExit};
+use mapache_plugin_api::sdk::{host, log, score, Level, MpmContext, MpmExit};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use std::mem::offset_of;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -273,7 +272,6 @@ fn start_threads(
     // The host table lives as long as the process, unlike the context borrowed by `run`: threads
     // abandoned by a stop under `-X` may still be serving when `run` has returned.
     let serve_connection = host().serve_connection;
-    let scoreboard = host_provides(offset_of!(MapacheHost, worker_status));
     let mask = signals::block_all().map_err(|e| format!("cannot block signals: {e}"))?;
     let result = (|| {
         for n in 0..crew.threads {
@@ -283,15 +281,11 @@ fn start_threads(
                 .name(format!("worker-{n}"))
                 .spawn(move || {
                     let alive = WorkerAlive(mine);
-                    if scoreboard {
-                        (host().worker_bind)(n);
-                    }
+                    score::bind_worker(n);
                     while let Some(fd) = alive.0.handoff.next() {
                         serve_connection(fd);
                     }
-                    if scoreboard {
-                        (host().worker_status)(MAPACHE_WORKER_DEAD);
-                    }
+                    score::set_worker_status(MAPACHE_WORKER_DEAD);
                 });
             if let Err(e) = spawned {
                 shared.workers_alive.fetch_sub(1, SeqCst);
@@ -309,10 +303,8 @@ fn start_threads(
                     max_connections: crew.max_connections,
                 }
                 .run();
-                if host_provides(offset_of!(MapacheHost, listeners_close)) {
-                    // This thread was the process's only user of the listening sockets.
-                    (host().listeners_close)();
-                }
+                // This thread was the process's only user of the listening sockets.
+                (host().listeners_close)();
                 *mine
                     .listener_ended
                     .lock()

@@ -11,9 +11,6 @@
 //! Threaded children start their workers with every signal blocked, so handlers run on the
 //! thread that polls the self-pipe.
 
-use crate::abi::MapacheHost;
-use crate::sdk::host_provides;
-use core::mem::offset_of;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::signal::{
@@ -200,9 +197,7 @@ impl Signals {
         );
         EXIT_ON_SECOND_STOP.store(role != Role::Master, SeqCst);
         let stopping = match role {
-            Role::Child { .. } if host_provides(offset_of!(MapacheHost, child_stopping)) => {
-                crate::sdk::host().child_stopping as usize
-            }
+            Role::Child { .. } => crate::sdk::host().child_stopping as usize,
             _ => 0,
         };
         CHILD_STOPPING.store(stopping, SeqCst);

@@ -110,16 +110,6 @@ impl<'a> MpmContext<'a> {
         (host().score_child_exited)(slot)
     }
 
-    /// Binds the calling thread to worker record `thread` of this child's slot.
-    pub fn worker_bind(&self, thread: u32) {
-        (host().worker_bind)(thread)
-    }
-
-    /// Sets the calling thread's worker state (a `MAPACHE_WORKER_*` letter).
-    pub fn worker_status(&self, status: u8) {
-        (host().worker_status)(status)
-    }
-
     /// Publishes this child's connection counts (event MPMs).
     pub fn score_conns(&self, total: u32, writing: u32, keepalive: u32, closing: u32) {
         (host().score_conns)(total, writing, keepalive, closing)

@@ -1,6 +1,7 @@
 //! The scoreboard as modules read it (ABI 1.2): consistent copies of the global record, the
 //! process records and the worker records, for status pages (handler modules) and maintenance
-//! (MPMs). Writing is the core's and the MPM's business, through [`MpmContext`](super::MpmContext).
+//! (MPMs). Writing is the core's and the MPM's business: [`MpmContext`](super::MpmContext) for the
+//! master and a child's main thread, [`bind_worker`] and [`set_worker_status`] for worker threads.
 
 use super::host::{host, host_provides};
 use crate::abi::{self, MapacheHost, MapacheScoreGlobal, MapacheScoreProcess, MapacheScoreWorker};
@@ -42,6 +43,18 @@ pub fn worker(slot: u32, thread: u32) -> Option<MapacheScoreWorker> {
     }
     let mut out = MapacheScoreWorker::default();
     ((host().score_worker)(slot, thread, &mut out) == abi::MAPACHE_OK).then_some(out)
+}
+
+/// Binds the calling worker thread to record `thread` of its child's slot (see
+/// [`MapacheHost::worker_bind`]); threads have no `MpmContext`, so this is a free function.
+pub fn bind_worker(thread: u32) {
+    (host().worker_bind)(thread)
+}
+
+/// Sets the calling thread's worker state, a `MAPACHE_WORKER_*` letter (see
+/// [`MapacheHost::worker_status`]).
+pub fn set_worker_status(status: u8) {
+    (host().worker_status)(status)
 }
 
 /// The text of a NUL-padded field of a worker record (client, request line).

@@ -1,4 +1,4 @@
-//! The event MPM: a listener thread per child reads request heads and parks idle connections, so
+//! The event MPM: a listener loop per child reads request heads and parks idle connections, so
 //! slow clients hold no worker thread; children are replaced when they crash and stop on TERM.
 
 use mapache_tests::*;
@@ -460,6 +460,115 @@ fn a_paused_child_takes_connections_no_other_child_can() {
         "no answer in {:?} while three keep-alive connections were held: {}",
         started.elapsed(),
         String::from_utf8_lossy(&answer)
+    );
+    drop(held);
+}
+
+/// The configuration for the tests of serving in place: one child with `threads` threads, and
+/// `/hang` answered by a handler that sleeps for the seconds in its query.
+fn one_child_with_hang(root: &Root, threads: u32) {
+    config(
+        root,
+        &format!(
+            "StartServers 1\nServerLimit 1\nThreadsPerChild {threads}\nThreadLimit {threads}\n\
+             MaxRequestWorkers {threads}\n<Location /hang>\nSetHandler test-hang\n</Location>\n"
+        ),
+    );
+}
+
+/// Sends a request for `/hang?secs` on a new connection and returns it, unanswered.
+fn start_hang(s: &Server, secs: u32) -> TcpStream {
+    let mut c = s.connect();
+    c.write_all(format!("GET /hang?{secs} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes())
+        .unwrap();
+    c
+}
+
+/// True when `c` has nothing to read yet (its request is still being served).
+fn unanswered(c: &TcpStream) -> bool {
+    c.set_nonblocking(true).unwrap();
+    let mut b = [0u8; 1];
+    let quiet = matches!(c.peek(&mut b), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+    c.set_nonblocking(false).unwrap();
+    quiet
+}
+
+/// The thread that polls serves what it finds; a handler that blocks there must not hold up the
+/// child's other connections: the watch hands polling to another thread. Here a kept-alive
+/// connection and a new one are both answered while the hanging request is still unanswered.
+#[test]
+fn a_handler_that_blocks_does_not_hold_up_other_connections() {
+    let root = Root::new();
+    one_child_with_hang(&root, 4);
+    let s = Server::start(&root, &[]);
+    let mut kept = s.connect();
+    kept.write_all(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut kept).status, 200);
+    let hang = start_hang(&s, 8);
+    std::thread::sleep(Duration::from_millis(200));
+    kept.write_all(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let r = read_response(&mut kept);
+    assert_eq!((r.status, r.body.as_slice()), (200, BODY.as_bytes()));
+    let r = s.get("/a.txt");
+    assert_eq!((r.status, r.body.as_slice()), (200, BODY.as_bytes()));
+    assert!(
+        unanswered(&hang),
+        "the hanging request was answered already: the test proves nothing"
+    );
+    drop(hang);
+}
+
+/// Requests whose handlers take long run side by side on the child's threads, not one after
+/// another on the thread that polled: four 2-second requests on four threads end in about
+/// 2 s, where one after another would take 8.
+#[test]
+fn slow_handlers_run_side_by_side() {
+    let root = Root::new();
+    one_child_with_hang(&root, 4);
+    let s = Server::start(&root, &[]);
+    let started = Instant::now();
+    let conns: Vec<TcpStream> = (0..4).map(|_| start_hang(&s, 2)).collect();
+    for mut c in conns {
+        let r = read_response(&mut c);
+        assert_eq!(
+            (r.status, r.body.as_slice()),
+            (200, b"woke up\n".as_slice())
+        );
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(6),
+        "four 2 s requests on four threads took {took:?}"
+    );
+}
+
+/// TERM ends a child even when every one of its threads is held by a handler (nobody polls the
+/// signal's wake-up then: the watch acts on it), without the master's SIGKILL.
+#[test]
+fn term_ends_a_child_whose_threads_are_all_held() {
+    let root = Root::new();
+    one_child_with_hang(&root, 2);
+    let mut s = Server::start(&root, &[]);
+    let kids = wait_children(s.pid(), 1);
+    let held: Vec<TcpStream> = (0..2).map(|_| start_hang(&s, 20)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(held.iter().all(unanswered));
+    s.signal(libc::SIGTERM);
+    let status = s.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|st| st.code() == Some(0)),
+        "master did not stop cleanly within 10 s: {status:?}; log:\n{}",
+        s.log_text()
+    );
+    for k in kids {
+        assert!(exited(k), "child {k} survived");
+    }
+    assert!(
+        !s.log_text().contains("SIGKILL"),
+        "the child had to be killed:\n{}",
+        s.log_text()
     );
     drop(held);
 }

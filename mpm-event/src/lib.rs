@@ -1,16 +1,19 @@
 //! # mpm_event
 //!
 //! mapache's event multi-processing module, after Apache httpd's: a single-threaded master forks
-//! StartServers child processes (the shared master of `mapache_plugin_api::mpm_kit`). Each child runs a listener
-//! thread and ThreadsPerChild worker threads. The listener polls the listening sockets and every
-//! connection that waits, with one epoll; it reads request heads itself and hands a connection to
-//! a worker only once a head is complete, so slow clients and idle keep-alive connections hold no
-//! thread (unlike Apache's event MPM, which reads heads on its workers: see `listener`).
+//! StartServers child processes (the shared master of `mapache_plugin_api::mpm_kit`). Each child
+//! runs ThreadsPerChild threads that take turns running its listener loop: one epoll over the
+//! listening sockets and every connection that waits. The loop reads request heads itself, so
+//! slow clients and idle keep-alive connections hold no thread (unlike Apache's event MPM, which
+//! reads heads on its workers); the thread that polled then serves the complete requests it found
+//! in place, with no hand-off, while the process's first thread watches that it is not held up
+//! by a handler that blocks.
 //!
 //! The process side (master loop, signals, spare-thread maintenance, restarts) is the kit's;
-//! what is this crate's is `child` (a child's life and `-X`), `listener` (the epoll loop), `pool`
-//! (the worker threads), `table` (the connections and their keep-alive list), `timers`
-//! (deadlines without a thread each) and `admission` (when a child stops accepting).
+//! what is this crate's is `child` (a child's life and `-X`), `listener` (the epoll loop),
+//! `reactor` (which thread runs the loop, and the watch), `pool` (the threads and their queues),
+//! `table` (the connections and their keep-alive list), `timers` (deadlines without a thread
+//! each) and `admission` (when a child stops accepting).
 //!
 //! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
 
@@ -18,6 +21,7 @@ mod admission;
 mod child;
 mod listener;
 mod pool;
+mod reactor;
 mod settings;
 mod table;
 mod timers;

@@ -1,26 +1,29 @@
-//! The listener thread of a child: one epoll over the listening sockets and every connection that
-//! waits, so that waiting costs a table entry and a timer, never a thread.
+//! The listener loop of a child: one epoll over the listening sockets and every connection that
+//! waits, so that waiting costs a table entry and a timer, never a thread. The loop is run by
+//! one of the child's threads at a time, the leader (see `reactor`), one turn at a time
+//! ([`ListenerLoop::poll_once`]).
 //!
 //! A connection lives here while it waits to be readable (a request head arriving, or an idle
-//! keep-alive connection) or writable (queued output). The listener reads what arrives, 16 KiB at
-//! a time into one buffer, and feeds it to the core; only when the core has a complete request
-//! head does the connection go to a worker thread, and it comes back when the worker is done with
-//! it. Slow clients therefore hold no worker (Puma's reactor, nginx), unlike Apache's event MPM,
-//! which still reads request heads on its workers.
+//! keep-alive connection) or writable (queued output). The loop reads what arrives, 16 KiB at a
+//! time into one buffer, and feeds it to the core; only when the core has a complete request head
+//! is the connection queued for serving (the leader serves it after the poll, in place), and it
+//! comes back when served. Slow clients therefore hold no thread (Puma's reactor, nginx), unlike
+//! Apache's event MPM, which still reads request heads on its workers.
 //!
 //! Every connection descriptor is registered with `EPOLLONESHOT`: one event disarms it, so a
-//! connection handed to a worker produces no events until the listener re-arms it. The epoll
-//! token carries the table key and its generation, so an event or a worker result about a
-//! connection that is gone is told apart from one about a new connection in the same place.
+//! connection being served produces no events until it is re-armed. The epoll token carries the
+//! table key and its generation, so an event or a result about a connection that is gone is told
+//! apart from one about a new connection in the same place.
 //!
-//! The listener never blocks but in `epoll_wait`. What may block goes to a worker: serving
-//! requests, answering an expired wait (a 408 may have to be written), and any close the core
-//! may linger on (`conn_close` may block for a lingering close). Only a connection whose client
-//! has finished (end of stream, or a reset) is closed by the listener itself: there is nothing
-//! left to read, so nothing to linger on. That is the common end of a keep-alive connection.
+//! A turn never blocks but in `epoll_wait`. What may block is done off the loop: serving requests
+//! (after the turn), answering an expired wait (a 408 may have to be written) and any close the
+//! core may linger on (`conn_close` may block for a lingering close), which go to a worker. Only
+//! a connection whose client has finished (end of stream, or a reset) is closed in the loop
+//! itself: there is nothing left to read, so nothing to linger on. That is the common end of a
+//! keep-alive connection.
 
 use crate::admission::{self, Load};
-use crate::pool::{Done, Pool, Task};
+use crate::pool::{Done, Job, Pool, Task};
 use crate::table::Table;
 use crate::timers::Timers;
 use mapache_plugin_api::mpm_kit::child::{accept_error_is_transient, read_pod};
@@ -58,7 +61,7 @@ const MAX_WAIT_MS: u16 = 1000;
 
 /// Token of the signal self-pipe.
 const WAKE: u64 = 0;
-/// Token of the workers' eventfd.
+/// Token of the pool's eventfd (results handed back).
 const DONE: u64 = 1;
 /// Token of the pipe of death.
 const POD: u64 = 2;
@@ -114,14 +117,14 @@ enum Phase {
     Reading,
     /// Parked until writable.
     Writing,
-    /// With a worker thread (queued or being served).
+    /// Queued for serving or being served.
     Busy,
 }
 
 /// The listener's record of one connection.
 struct Parked {
     fd: RawFd,
-    /// `None` while a worker has it.
+    /// `None` while it is queued or served.
     conn: Option<Conn>,
     phase: Phase,
     /// Bytes were fed since the connection was last parked: a request head is arriving.
@@ -166,7 +169,7 @@ fn timer_is_live(table: &Table<Parked>, key: usize, seq: u32) -> bool {
         .is_some_and(|s| s.value.timer == seq && s.value.phase != Phase::Busy)
 }
 
-/// One child's listener: the epoll, the connection table, the deadlines, the worker pool.
+/// One child's listener loop: the epoll, the connection table, the deadlines, the thread pool.
 pub(crate) struct ListenerLoop<'a> {
     ctx: &'a MpmContext<'a>,
     epoll: Epoll,
@@ -200,7 +203,7 @@ pub(crate) struct ListenerLoop<'a> {
 }
 
 impl<'a> ListenerLoop<'a> {
-    /// Sets up the epoll with the self-pipe, the workers' wake-up and the pipe of death (the
+    /// Sets up the epoll with the self-pipe, the pool's wake-up and the pipe of death (the
     /// listening sockets are added when accepting starts).
     pub(crate) fn new(
         ctx: &'a MpmContext<'a>,
@@ -248,11 +251,14 @@ impl<'a> ListenerLoop<'a> {
         })
     }
 
-    /// Runs until a stop, the end of a graceful stop, or a failure.
-    pub(crate) fn run(&mut self) -> Ended {
-        loop {
+    /// One turn of the loop: housekeeping, one `epoll_wait` (without sleeping when connections
+    /// wait to be served), and what it found; connections whose request head is complete are
+    /// queued in the pool for serving. `Some` when the loop is over: a stop, the end of a
+    /// graceful stop, or a failure.
+    pub(crate) fn poll_once(&mut self) -> Option<Ended> {
+        {
             if signals::stop_requested() {
-                return Ended::Stopped;
+                return Some(Ended::Stopped);
             }
             if signals::graceful_requested() {
                 self.drain();
@@ -272,24 +278,28 @@ impl<'a> ListenerLoop<'a> {
                 }
             }
             self.publish_counts();
-            // Results of workers that did not wake us (re-armed connections): their timers.
+            // Results that did not wake us (re-armed connections, the leader's own): apply them.
             self.collect_done();
             self.shed_keepalive();
             let now = Instant::now();
             if let Err(e) = self.update_accepting(now) {
-                return Ended::Failed(e);
+                return Some(Ended::Failed(e));
             }
             if self.draining && self.table.is_empty() {
-                return Ended::Drained;
+                return Some(Ended::Drained);
             }
             if let Err(e) = self.take_starving(now) {
-                return Ended::Failed(e);
+                return Some(Ended::Failed(e));
             }
-            let timeout = self.wait_timeout(now);
+            let timeout = if self.pool.jobs_waiting() > 0 {
+                EpollTimeout::ZERO
+            } else {
+                self.wait_timeout(now)
+            };
             let n = match self.epoll.wait(&mut self.events, timeout) {
                 Ok(n) => n,
                 Err(Errno::EINTR) => 0,
-                Err(e) => return Ended::Failed(format!("epoll_wait: {e}")),
+                Err(e) => return Some(Ended::Failed(format!("epoll_wait: {e}"))),
             };
             for i in 0..n {
                 let event = self.events[i];
@@ -309,7 +319,7 @@ impl<'a> ListenerLoop<'a> {
                     },
                     t if t < 1 << 32 => {
                         if let Err(e) = self.accept_from((t - LISTENER) as usize) {
-                            return Ended::Failed(e);
+                            return Some(Ended::Failed(e));
                         }
                     }
                     t => self.on_event((t & 0xffff_ffff) as usize, (t >> 32) as u32),
@@ -317,10 +327,11 @@ impl<'a> ListenerLoop<'a> {
             }
             self.expire_due(Instant::now());
         }
+        None
     }
 
     /// Ends the loop: closes the connections the listener holds (on workers when they may
-    /// block), lets the workers finish what they have until `deadline`, then drops what is left.
+    /// block), lets the threads finish what they have until `deadline`, then drops what is left.
     pub(crate) fn finish(mut self, deadline: Instant) {
         for key in self.table.keys() {
             let parked = self
@@ -331,8 +342,7 @@ impl<'a> ListenerLoop<'a> {
                 self.close(key);
             }
         }
-        let pool = self.pool;
-        pool.finish(deadline);
+        self.pool.finish(deadline);
     }
 
     /// Starts a graceful stop: accept no more (the listening sockets leave the epoll and this
@@ -579,7 +589,7 @@ impl<'a> ListenerLoop<'a> {
             Phase::Reading => self.on_readable(key),
             Phase::Writing => self.on_writable(key),
             Phase::Busy => {
-                // A worker re-armed it and its result is waiting (see `Pool::set_epoll`).
+                // Its server re-armed it and the result is waiting (see `Pool::set_epoll`).
                 self.collect_done();
                 if self
                     .table
@@ -641,7 +651,7 @@ impl<'a> ListenerLoop<'a> {
         match state {
             ConnState::NeedRead => self.park(key, Phase::Reading),
             ConnState::NeedWrite => self.park(key, Phase::Writing),
-            ConnState::Ready => self.hand_to_worker(key),
+            ConnState::Ready => self.queue_for_serving(key),
             ConnState::Close => self.close(key),
         }
     }
@@ -651,7 +661,7 @@ impl<'a> ListenerLoop<'a> {
         self.park_armed(key, phase, false);
     }
 
-    /// As `park`; `armed` when a worker has re-armed the descriptor already.
+    /// As `park`; `armed` when its server has re-armed the descriptor already.
     fn park_armed(&mut self, key: usize, phase: Phase, armed: bool) {
         let Some(slot) = self.table.at_mut(key) else {
             return;
@@ -732,8 +742,9 @@ impl<'a> ListenerLoop<'a> {
             .arm(at, key, seq, live, |k, s| timer_is_live(table, k, s));
     }
 
-    /// Hands connection `key` (a complete request head is buffered) to a worker.
-    fn hand_to_worker(&mut self, key: usize) {
+    /// Queues connection `key` (a complete request head is buffered) for serving: by the leader
+    /// after this poll, or by a worker the reactor's watch wakes.
+    fn queue_for_serving(&mut self, key: usize) {
         self.table.unlink(key);
         let Some(slot) = self.table.at_mut(key) else {
             return;
@@ -747,7 +758,7 @@ impl<'a> ListenerLoop<'a> {
         self.counts.enter(Phase::Busy);
         p.phase = Phase::Busy;
         p.timer = 0;
-        self.pool.submit(Task::Process { key, gen, conn });
+        self.pool.queue_job(Job { key, gen, conn });
     }
 
     /// Closes connection `key`: here when its client has finished, on a worker otherwise.
@@ -812,7 +823,7 @@ impl<'a> ListenerLoop<'a> {
         }
     }
 
-    /// Takes the workers' results.
+    /// Takes the results handed back (served connections, finished closes).
     fn collect_done(&mut self) {
         let mut done = std::mem::take(&mut self.done);
         self.pool.take_done(&mut done);

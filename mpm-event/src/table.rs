@@ -22,7 +22,7 @@ pub(crate) struct Slot<T> {
     in_keepalive: bool,
 }
 
-/// The connections one listener thread knows, and the keep-alive list among them.
+/// The connections one listener loop knows, and the keep-alive list among them.
 #[derive(Debug)]
 pub(crate) struct Table<T> {
     slots: Slab<Slot<T>>,

@@ -84,10 +84,20 @@ struct DoneList {
 struct Queue {
     /// Connections to serve, oldest first.
     jobs: VecDeque<Job>,
+    /// Connections taken from `jobs` so far.
+    taken: u64,
     /// Work that wakes a thread: leading first, then expiries and closes.
     tasks: VecDeque<Task>,
     /// Set at shutdown: threads exit once both queues are empty.
     quit: bool,
+}
+
+impl Queue {
+    fn pop_job(&mut self) -> Option<Job> {
+        let job = self.jobs.pop_front();
+        self.taken += u64::from(job.is_some());
+        job
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,6 +126,7 @@ impl Pool {
             shared: Arc::new(Shared {
                 queue: Mutex::new(Queue {
                     jobs: VecDeque::with_capacity(size * 2),
+                    taken: 0,
                     tasks: VecDeque::with_capacity(size * 2),
                     quit: false,
                 }),
@@ -222,12 +233,20 @@ impl Pool {
 
     /// The oldest connection waiting to be served, for the leader.
     pub(crate) fn take_job(&self) -> Option<Job> {
-        lock(&self.shared.queue).jobs.pop_front()
+        lock(&self.shared.queue).pop_job()
     }
 
     /// Connections waiting to be served.
     pub(crate) fn jobs_waiting(&self) -> usize {
         lock(&self.shared.queue).jobs.len()
+    }
+
+    /// Connections waiting to be served, and how many were taken so far: a connection that
+    /// waited at one look is still waiting at the next if fewer than that many were taken
+    /// meanwhile.
+    pub(crate) fn jobs_progress(&self) -> (usize, u64) {
+        let q = lock(&self.shared.queue);
+        (q.jobs.len(), q.taken)
     }
 
     /// Wakes up to `n` sleeping threads to help with the queued connections.
@@ -406,7 +425,7 @@ impl Pool {
             if let Some(t) = q.tasks.pop_front() {
                 return Some(Work::Task(t));
             }
-            if let Some(j) = q.jobs.pop_front() {
+            if let Some(j) = q.pop_job() {
                 return Some(Work::Job(j));
             }
             if q.quit {

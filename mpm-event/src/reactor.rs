@@ -150,7 +150,7 @@ impl Reactor {
     pub(crate) fn watch(&self) -> (Ended, Option<ListenerLoop<'static>>) {
         self.pool.submit(crate::pool::Task::Lead(self.pool.term()));
         let mut last_serving = u64::MAX;
-        let mut last_waiting = 0;
+        let mut last_jobs = (0, 0);
         let mut quiet = 0;
         let mut state = lock(&self.watch.state);
         loop {
@@ -188,8 +188,10 @@ impl Reactor {
             if current && serving & 1 == 1 && serving == last_serving {
                 self.pool.depose();
             }
-            let waiting = self.pool.jobs_waiting();
-            if waiting > 0 && last_waiting > 0 {
+            let jobs = self.pool.jobs_progress();
+            let waiting = jobs.0;
+            if jobs.1 - last_jobs.1 < last_jobs.0 as u64 {
+                // A connection queued at the last look is still queued.
                 self.pool.help(waiting);
             }
             quiet = if serving == last_serving {
@@ -202,7 +204,7 @@ impl Reactor {
                 self.watch.parked.store(true, Ordering::SeqCst);
             }
             last_serving = serving;
-            last_waiting = waiting;
+            last_jobs = jobs;
         }
     }
 }

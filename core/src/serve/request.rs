@@ -18,6 +18,13 @@ const DRAIN_LIMIT: u64 = 1024 * 1024;
 const HEADER_STRINGS_KEPT: usize = 16;
 /// File ranges up to this size go out with a copy instead of sendfile (see `send_small_file`).
 const SMALL_FILE: usize = 16 * 1024;
+/// The head waits for the file (MSG_MORE) only when the file fits one segment of the largest
+/// size TCP hands the device (64 KiB with TSO/GSO, and on loopback): then the response is one
+/// packet. A longer file takes several segments anyway, and its head is better sent at once:
+/// the client parses it while the body is pushed. Measured on loopback with wrk, 50
+/// connections, mpm_event: 32 KiB files 42k -> 52k req/s with the head held; 100 KiB files
+/// 21k -> 25k req/s (45 -> 35 us of server CPU per request) with the head sent first.
+const COALESCE_MAX: u64 = 64 * 1024;
 
 /// The request body could not be read; the reason was logged and the connection will close.
 /// When the response head is not sent yet, the core answers with the status the failure calls
@@ -394,9 +401,9 @@ impl<'c> RequestCtx<'c> {
                 return sent;
             }
         }
-        // What goes out before the file waits for it (MSG_MORE), so a small response is one
-        // packet; only when the file surely follows (len > 0 calls sendfile).
-        self.file_follows = len > 0;
+        // What goes out before the file waits for it (MSG_MORE), so a response that fits one
+        // segment is one packet; only when the file surely follows (len > 0 calls sendfile).
+        self.file_follows = len > 0 && len <= COALESCE_MAX;
         if !self.head_sent() {
             let framing = self.streaming_framing();
             let buffered = std::mem::take(&mut self.out);

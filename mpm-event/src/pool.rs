@@ -435,3 +435,69 @@ impl Pool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn woken(pool: &Pool) -> bool {
+        let mut p = [nix::poll::PollFd::new(
+            pool.wake_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        nix::poll::poll(&mut p, nix::poll::PollTimeout::ZERO).is_ok_and(|n| n > 0)
+    }
+
+    fn taken(pool: &Pool) -> usize {
+        let mut done = Vec::new();
+        pool.take_done(&mut done);
+        done.len()
+    }
+
+    #[test]
+    fn the_leader_hands_back_quietly_others_wake_the_listener() {
+        let pool = Pool::new(2).unwrap();
+        let term = pool.term();
+        pool.hand_back(Done::Closed { key: 1, gen: 1 }, Some(term));
+        assert!(!woken(&pool), "the leader looks at its results itself");
+        assert_eq!(taken(&pool), 1);
+        pool.hand_back(Done::Closed { key: 2, gen: 1 }, None);
+        assert!(woken(&pool), "a worker's result wakes the listener");
+        assert_eq!(taken(&pool), 1);
+        assert!(!woken(&pool), "taking the results resets the wake-up");
+    }
+
+    #[test]
+    fn deposing_wakes_the_new_leader_for_results_handed_back_quietly() {
+        let pool = Pool::new(2).unwrap();
+        let old = pool.term();
+        pool.hand_back(Done::Closed { key: 1, gen: 1 }, Some(old));
+        assert!(!woken(&pool));
+        pool.depose();
+        assert_ne!(pool.term(), old);
+        assert!(
+            woken(&pool),
+            "the quiet result must not wait for another event"
+        );
+        assert_eq!(taken(&pool), 1);
+        // After the change the old leader's results are no longer quiet.
+        pool.hand_back(Done::Closed { key: 2, gen: 1 }, Some(old));
+        assert!(woken(&pool));
+        // Deposing with no result waiting wakes nobody.
+        assert_eq!(taken(&pool), 1);
+        pool.depose();
+        assert!(!woken(&pool));
+    }
+
+    #[test]
+    fn the_newest_term_leads_first_and_leading_is_not_counted_as_work() {
+        let pool = Pool::new(1).unwrap();
+        pool.submit(Task::Lead(pool.term()));
+        pool.depose();
+        let first = pool.next();
+        assert!(matches!(first, Some(Work::Task(Task::Lead(t))) if t == pool.term()));
+        assert_eq!(pool.shared.outstanding.load(Ordering::SeqCst), 0);
+        assert!(pool.take_job().is_none());
+        assert_eq!(pool.jobs_progress(), (0, 0), "an empty take is not counted");
+    }
+}

@@ -117,6 +117,9 @@ pub struct Connection {
     pub(super) header_list: Vec<(String, String)>,
     /// Header name and value strings of earlier responses, for reuse.
     pub(super) header_strings: Vec<(String, String)>,
+    /// The socket's `SO_RCVTIMEO` once the blocking driver made it blocking (see
+    /// `io::read_blocking`); `None` while it is non-blocking.
+    rcv_timeout: Option<Duration>,
 }
 
 impl Connection {
@@ -165,6 +168,7 @@ impl Connection {
             head_buf: Vec::with_capacity(512),
             header_list: Vec::new(),
             header_strings: Vec::new(),
+            rcv_timeout: None,
         }
     }
 
@@ -643,40 +647,37 @@ impl Connection {
         // Apache's `R` covers the wait for a new connection's first request too.
         worker::set_status(MAPACHE_WORKER_READ);
         let mut chunk = vec![0u8; 16384];
+        // Waits for a request are one blocking read each (see `io::read_blocking`); every
+        // other attempt stays non-blocking (`MSG_DONTWAIT`), and sendfile is bounded by
+        // Timeout through SO_SNDTIMEO.
+        let blocking = io::set_blocking(self.fd(), Self::settings().timeout).is_ok();
         let mut state = self.frame();
-        // Right after a response the client has rarely sent its next request yet: wait first
-        // rather than try a read that fails with EAGAIN (one syscall less per request).
-        let mut answered = false;
         loop {
             state = match state {
-                State::Ready => {
-                    let s = self.process();
-                    answered = true;
-                    s
-                }
+                State::Ready => self.process(),
                 State::Close => break,
                 State::NeedWrite => match io::wait(self.fd(), libc::POLLOUT, self.time_left()) {
                     Ok(()) => self.write_queued(),
                     Err(_) => self.expire(),
                 },
-                State::NeedRead if std::mem::take(&mut answered) => {
-                    match io::wait(self.fd(), libc::POLLIN, self.time_left()) {
-                        Ok(()) => State::NeedRead,
+                State::NeedRead => {
+                    let read = if blocking {
+                        let left = self.time_left();
+                        io::read_blocking(self.fd(), &mut chunk, left, &mut self.rcv_timeout)
+                    } else {
+                        io::read(self.fd(), &mut chunk, self.time_left())
+                    };
+                    match read {
+                        Ok(n) => self.feed(&chunk[..n]),
                         Err(e) if e.kind() == std::io::ErrorKind::TimedOut => self.expire(),
+                        // A signal: wait again for what is left of the deadline.
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => State::NeedRead,
                         Err(_) => {
                             self.aborted = true;
                             State::Close
                         }
                     }
                 }
-                State::NeedRead => match io::read(self.fd(), &mut chunk, self.time_left()) {
-                    Ok(n) => self.feed(&chunk[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => self.expire(),
-                    Err(_) => {
-                        self.aborted = true;
-                        State::Close
-                    }
-                },
             };
         }
         let served = self.served;

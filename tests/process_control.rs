@@ -178,16 +178,7 @@ fn k_start_refuses_a_second_master_and_k_graceful_and_k_restart_keep_the_pid() {
         let mark = server.log_mark();
         let out = run(&["-f", &conf, "-k", cmd]);
         assert_eq!(out.code, Some(0), "-k {cmd}: {}{}", out.stdout, out.stderr);
-        assert!(
-            server.wait_log_since(mark, line, 10).is_some(),
-            "-k {cmd}: no '{line}'; log:\n{}",
-            server.log_text()
-        );
-        assert!(
-            server.wait_generation(gen, 15),
-            "-k {cmd}: no 'generation {gen}' line; log:\n{}",
-            server.log_text()
-        );
+        server.expect_restart(Some((mark, line)), gen, &format!("-k {cmd}"));
         assert!(
             wait_until(Duration::from_secs(10), || old.iter().all(|&c| exited(c))),
             "-k {cmd}: children of the previous generation still run: {old:?} of {:?}",

@@ -142,17 +142,10 @@ fn three_graceful_restarts_under_load_fail_no_request() {
             let before = server.children();
             let mark = server.log_mark();
             server.signal(libc::SIGUSR1);
-            assert!(
-                server
-                    .wait_log_since(mark, "Graceful restart requested, doing restart", 10)
-                    .is_some(),
-                "{mpm}: restart {gen} not logged; log:\n{}",
-                server.log_text()
-            );
-            assert!(
-                server.wait_generation(gen, 15),
-                "{mpm}: no 'generation {gen}' line; log:\n{}",
-                server.log_text()
+            server.expect_restart(
+                Some((mark, "Graceful restart requested, doing restart")),
+                gen,
+                &format!("{mpm}: restart {gen}"),
             );
             // New connections meet the new configuration.
             let want = format!("generation-{gen}\n");
@@ -289,17 +282,10 @@ fn a_broken_config_at_restart_is_refused_and_the_server_keeps_serving() {
         configure(&root, mpm, two_children(mpm), "TestGreeting after\n");
         let mark = server.log_mark();
         server.signal(libc::SIGHUP);
-        assert!(
-            server
-                .wait_log_since(mark, "SIGHUP received.  Attempting to restart", 10)
-                .is_some(),
-            "{mpm}: {}",
-            server.log_text()
-        );
-        assert!(
-            server.wait_generation(1, 15),
-            "{mpm}: {}",
-            server.log_text()
+        server.expect_restart(
+            Some((mark, "SIGHUP received.  Attempting to restart")),
+            1,
+            mpm,
         );
         assert!(
             wait_until(Duration::from_secs(10), || children
@@ -387,11 +373,7 @@ fn a_changed_module_file_is_picked_up_by_a_graceful_restart() {
 
         install(second, &installed);
         server.signal(libc::SIGUSR1);
-        assert!(
-            server.wait_generation(1, 15),
-            "{mpm}: {}",
-            server.log_text()
-        );
+        server.expect_restart(None, 1, mpm);
         assert!(
             wait_until(Duration::from_secs(10), || server.get("/c").body == new),
             "{mpm}: still {:?}; log:\n{}",
@@ -630,11 +612,7 @@ fn graceful_restart_timeout_ends_an_old_generation_that_lingers() {
         std::thread::sleep(Duration::from_millis(500));
         let mark = server.log_mark();
         server.signal(libc::SIGUSR1);
-        assert!(
-            server.wait_generation(1, 15),
-            "{mpm}: {}",
-            server.log_text()
-        );
+        server.expect_restart(None, 1, mpm);
         assert!(
             server
                 .wait_log_since(mark, "GracefulRestartTimeout", 10)

@@ -256,77 +256,75 @@ impl<'a> ListenerLoop<'a> {
     /// queued in the pool for serving. `Some` when the loop is over: a stop, the end of a
     /// graceful stop, or a failure.
     pub(crate) fn poll_once(&mut self) -> Option<Ended> {
-        {
-            if signals::stop_requested() {
-                return Some(Ended::Stopped);
+        if signals::stop_requested() {
+            return Some(Ended::Stopped);
+        }
+        if signals::graceful_requested() {
+            self.drain();
+        }
+        if self.pod.is_none() {
+            // `-X`: there is no master to carry out a restart.
+            match signals::take_request() {
+                Some(Request::GracefulStop) => self.drain(),
+                Some(_) => {
+                    log(
+                        Level::Notice,
+                        "restarts are not possible with -X (one process); stopping instead",
+                    );
+                    self.drain();
+                }
+                None => {}
             }
-            if signals::graceful_requested() {
-                self.drain();
-            }
-            if self.pod.is_none() {
-                // `-X`: there is no master to carry out a restart.
-                match signals::take_request() {
-                    Some(Request::GracefulStop) => self.drain(),
-                    Some(_) => {
-                        log(
-                            Level::Notice,
-                            "restarts are not possible with -X (one process); stopping instead",
-                        );
+        }
+        self.publish_counts();
+        // Results that did not wake us (re-armed connections, the leader's own): apply them.
+        self.collect_done();
+        self.shed_keepalive();
+        let now = Instant::now();
+        if let Err(e) = self.update_accepting(now) {
+            return Some(Ended::Failed(e));
+        }
+        if self.draining && self.table.is_empty() {
+            return Some(Ended::Drained);
+        }
+        if let Err(e) = self.take_starving(now) {
+            return Some(Ended::Failed(e));
+        }
+        let timeout = if self.pool.jobs_waiting() > 0 {
+            EpollTimeout::ZERO
+        } else {
+            self.wait_timeout(now)
+        };
+        let n = match self.epoll.wait(&mut self.events, timeout) {
+            Ok(n) => n,
+            Err(Errno::EINTR) => 0,
+            Err(e) => return Some(Ended::Failed(format!("epoll_wait: {e}"))),
+        };
+        for i in 0..n {
+            let event = self.events[i];
+            match event.data() {
+                WAKE => signals::drain(self.wake),
+                DONE => self.collect_done(),
+                // A byte asks this child to stop; end of file means the master is gone or was
+                // replaced by a graceful restart. Either way: finish what is in hand. (A
+                // master that died also sends SIGTERM through PR_SET_PDEATHSIG.)
+                POD => match self.pod.map(read_pod) {
+                    Some(Ok(Some(_))) => self.drain(),
+                    Some(Err(e)) => {
+                        log(Level::Error, &e);
                         self.drain();
                     }
-                    None => {}
-                }
-            }
-            self.publish_counts();
-            // Results that did not wake us (re-armed connections, the leader's own): apply them.
-            self.collect_done();
-            self.shed_keepalive();
-            let now = Instant::now();
-            if let Err(e) = self.update_accepting(now) {
-                return Some(Ended::Failed(e));
-            }
-            if self.draining && self.table.is_empty() {
-                return Some(Ended::Drained);
-            }
-            if let Err(e) = self.take_starving(now) {
-                return Some(Ended::Failed(e));
-            }
-            let timeout = if self.pool.jobs_waiting() > 0 {
-                EpollTimeout::ZERO
-            } else {
-                self.wait_timeout(now)
-            };
-            let n = match self.epoll.wait(&mut self.events, timeout) {
-                Ok(n) => n,
-                Err(Errno::EINTR) => 0,
-                Err(e) => return Some(Ended::Failed(format!("epoll_wait: {e}"))),
-            };
-            for i in 0..n {
-                let event = self.events[i];
-                match event.data() {
-                    WAKE => signals::drain(self.wake),
-                    DONE => self.collect_done(),
-                    // A byte asks this child to stop; end of file means the master is gone or was
-                    // replaced by a graceful restart. Either way: finish what is in hand. (A
-                    // master that died also sends SIGTERM through PR_SET_PDEATHSIG.)
-                    POD => match self.pod.map(read_pod) {
-                        Some(Ok(Some(_))) => self.drain(),
-                        Some(Err(e)) => {
-                            log(Level::Error, &e);
-                            self.drain();
-                        }
-                        _ => {}
-                    },
-                    t if t < 1 << 32 => {
-                        if let Err(e) = self.accept_from((t - LISTENER) as usize) {
-                            return Some(Ended::Failed(e));
-                        }
+                    _ => {}
+                },
+                t if t < 1 << 32 => {
+                    if let Err(e) = self.accept_from((t - LISTENER) as usize) {
+                        return Some(Ended::Failed(e));
                     }
-                    t => self.on_event((t & 0xffff_ffff) as usize, (t >> 32) as u32),
                 }
+                t => self.on_event((t & 0xffff_ffff) as usize, (t >> 32) as u32),
             }
-            self.expire_due(Instant::now());
         }
+        self.expire_due(Instant::now());
         None
     }
 

@@ -238,7 +238,7 @@ impl Pool {
 
     /// Connections waiting to be served.
     pub(crate) fn jobs_waiting(&self) -> usize {
-        lock(&self.shared.queue).jobs.len()
+        self.jobs_progress().0
     }
 
     /// Connections waiting to be served, and how many were taken so far: a connection that

@@ -110,35 +110,38 @@ pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// A process's state letter, parent and process group, from `/proc/<pid>/stat`: the fields
+/// right after the command name (in parentheses, which may hold spaces).
+fn proc_stat(pid: u32) -> Option<(char, u32, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut rest = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    let pgrp = rest.next()?.parse().ok()?;
+    Some((state, ppid, pgrp))
+}
+
+/// The processes that have not exited (zombies left out) whose parent and process group pass
+/// `keep`, sorted.
+fn live_processes(keep: impl Fn(u32, u32) -> bool) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut out: Vec<u32> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|&p| {
+            proc_stat(p).is_some_and(|(state, ppid, pgrp)| state != 'Z' && keep(ppid, pgrp))
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// The processes whose parent is `pid` (read from every `/proc/N/stat`, so children of any
 /// thread of `pid` count).
 pub fn children_of(pid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in dir.flatten() {
-        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
-            continue;
-        };
-        // The fields after the command name (in parentheses, which may hold spaces): state, ppid.
-        let mut rest = stat
-            .rsplit_once(')')
-            .map(|(_, r)| r)
-            .unwrap_or("")
-            .split_whitespace();
-        let state = rest.next().unwrap_or("");
-        let ppid = rest.next().and_then(|s| s.parse::<u32>().ok());
-        // A zombie has exited; it only waits for its parent to reap it.
-        if ppid == Some(pid) && state != "Z" {
-            out.push(p);
-        }
-    }
-    out.sort_unstable();
-    out
+    live_processes(|ppid, _| ppid == pid)
 }
 
 /// The children of `pid` once there are `n` of them, or whatever there are after 10 s.
@@ -153,43 +156,13 @@ pub fn wait_children(pid: u32, n: usize) -> Vec<u32> {
 
 /// Whether `pid` has exited (gone, or a zombie not yet reaped by its parent).
 pub fn exited(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the command name in parentheses.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
+    proc_stat(pid).is_none_or(|(state, _, _)| state == 'Z')
 }
 
 /// The processes of process group `pgid` that have not exited (zombies left out). Servers run in
 /// their own group, whose id is the master's PID.
 pub fn group_members(pgid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for e in dir.flatten() {
-        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
-            continue;
-        };
-        // After the command name: state, ppid, pgrp.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, r)| r)
-            .unwrap_or("")
-            .split_whitespace()
-            .take(3)
-            .collect();
-        if fields.len() == 3 && fields[0] != "Z" && fields[2].parse::<u32>().ok() == Some(pgid) {
-            out.push(p);
-        }
-    }
-    out.sort_unstable();
-    out
+    live_processes(|_, pgrp| pgrp == pgid)
 }
 
 /// Sends `sig` to process `pid` (a server's child, found with [`children_of`]).
@@ -439,6 +412,24 @@ impl Server {
                     .any(|(i, _)| !l[i + word.len()..].starts_with(|c: char| c.is_ascii_digit()))
             })
         })
+    }
+
+    /// Waits until the log shows a restart: the line `announced.1` after log mark `announced.0`
+    /// (10 s at most), when given, then "generation `gen`" (15 s at most). Panics naming `what`,
+    /// with the log, when either is missing.
+    pub fn expect_restart(&self, announced: Option<(usize, &str)>, gen: u32, what: &str) {
+        if let Some((mark, line)) = announced {
+            assert!(
+                self.wait_log_since(mark, line, 10).is_some(),
+                "{what}: no '{line}'; log:\n{}",
+                self.log_text()
+            );
+        }
+        assert!(
+            self.wait_generation(gen, 15),
+            "{what}: no 'generation {gen}' line; log:\n{}",
+            self.log_text()
+        );
     }
 
     /// The master's child processes now.

@@ -381,12 +381,7 @@ fn process_table(o: &mut String, r: &Report) {
     }
     o.push_str("</tr>\n");
     for p in live(r) {
-        let t = r
-            .sum
-            .threads
-            .get(p.slot as usize)
-            .copied()
-            .unwrap_or_default();
+        let t = r.sum.threads_of(p.slot);
         let rec = &p.record;
         let stopping = rec.quiescing != 0;
         let old = if rec.generation != current {

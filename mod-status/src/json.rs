@@ -177,12 +177,7 @@ pub fn render(r: &Report) -> String {
 }
 
 fn process(r: &Report, p: &Process, is_async: bool) -> ProcessOut {
-    let threads = r
-        .sum
-        .threads
-        .get(p.slot as usize)
-        .copied()
-        .unwrap_or_default();
+    let threads = r.sum.threads_of(p.slot);
     let rec = &p.record;
     ProcessOut {
         slot: p.slot,

@@ -172,6 +172,11 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The worker counts of process slot `slot` (zero for a slot that does not serve).
+    pub fn threads_of(&self, slot: u32) -> Threads {
+        self.threads.get(slot as usize).copied().unwrap_or_default()
+    }
+
     /// Counts as Apache 2.4's mod_status does: busy is any state but idle, open, starting,
     /// idle-cleanup and graceful, which has its own count; idle workers count for the current
     /// generation only; stopping processes count for neither.

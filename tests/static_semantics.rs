@@ -653,12 +653,14 @@ fn follow_symlinks_decides_links_out_of_the_document_root() {
         std::os::unix::fs::symlink(root.path().join("outside/dir"), d.join("outdir")).unwrap();
         std::os::unix::fs::symlink(root.path().join("htdocs/in.txt"), d.join("in.txt")).unwrap();
     }
+    // FollowSymLinks decides in <Directory> only, as in Apache; in <Location> it changes nothing.
     let s = start(
         &root,
         "prefork",
-        "Options Indexes\n<Location /follow>\nOptions +FollowSymLinks\n</Location>\n",
+        "Options +Indexes\n<Directory htdocs/follow>\nOptions +FollowSymLinks\n</Directory>\n\
+         <Location /strict>\nOptions +FollowSymLinks\n</Location>\n",
     );
-    // Inside links always work.
+    // Links inside the root work by default.
     assert_eq!(s.get("/strict/in.txt").body, b"inside");
     assert_eq!(s.get("/follow/in.txt").body, b"inside");
     // Out of the root: refused by default, followed with FollowSymLinks.

@@ -16,3 +16,4 @@ pub mod scoreboard;
 pub mod serve;
 pub mod server;
 pub mod startup;
+pub mod storage;

@@ -19,7 +19,6 @@ mod conditional;
 mod escape;
 mod listing;
 mod locate;
-mod options;
 mod range;
 mod redirect;
 #[cfg(test)]
@@ -28,13 +27,14 @@ mod types;
 
 use conditional::{Preconditions, Validators, Verdict};
 use escape::shown;
-use locate::{canonical_root, find_index, locate, Kind, Links, Located, Refusal};
+use locate::{find_index, Refusal};
+use mapache_plugin_api::sdk::options::OptionSet;
 use mapache_plugin_api::{mapache_module, sdk::*};
-use options::OptionSet;
 use range::{Multipart, Selection};
 use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -60,7 +60,7 @@ impl HandlerModule for Static {
         let types = load_types(config)?;
         // Like Apache (AH00112): a missing DocumentRoot is worth a warning, not a refusal to
         // start, since sections may name another one.
-        let root = Settings::read(config, &mut |_| {}).document_root;
+        let root = configured_document_root(config);
         if !root.is_dir() {
             log(
                 Level::Warn,
@@ -90,58 +90,37 @@ impl HandlerModule for Static {
 }
 
 /// What a request path turned out to name.
-enum Resource {
-    File(Located),
-    /// A directory without an index file, under `Options Indexes` (with the canonical root).
-    Listing(PathBuf, Located),
+enum Resource<'a> {
+    File(MappedFile<'a>),
+    /// A directory without an index file, under `Options Indexes`.
+    Listing(MappedFile<'a>),
 }
 
 impl Static {
     /// Settings → locate → directory → method → the file or the listing.
     fn respond(&self, req: &mut Request<'_>, url_path: &[u8]) -> Result<Outcome, Refusal> {
-        // Read per request: sections may set other values, and lookups are cheap. The canonical
-        // root is not cached either, so a DocumentRoot symlink swapped at deploy time is followed.
+        // Read per request: sections may set other values, and lookups are cheap.
         let config = req.config();
         let settings = Settings::read(&config, &mut |problem| {
             req.log(Level::Debug, &format!("ignored: {problem}"))
         });
-        let links = if settings.options.follow_symlinks() {
-            Links::Follow
-        } else {
-            Links::Contained
-        };
-        // A regular file reached without links opens in one step; the rest is judged on
-        // canonical paths.
-        let (root, target) = match locate::locate_fast(&settings.document_root, url_path) {
-            Some(found) => (None, found?),
-            None => {
-                let root = canonical_root(&settings.document_root)?;
-                let target = locate(&root, url_path, links)?;
-                (Some(root), target)
-            }
-        };
-        let resource = if target.kind == Kind::Directory {
+        locate::refuse_ht_request(url_path, || String::from_utf8_lossy(url_path).into_owned())?;
+        // The core mapped the path before any handler ran (links as Options allow, access
+        // checked on the real directory): this is its answer again, with the file it opened.
+        let target = locate::servable(req.map(url_path).map_err(Refusal::logged)?)?;
+        let resource = if target.kind == FileKind::Directory {
             if !url_path.ends_with(b"/") {
                 let location = redirect::build_location(req.uri(), url_path, req.query());
                 return Ok(redirect::redirect(req, &location));
             }
-            let root = match root {
-                Some(root) => root,
-                None => canonical_root(&settings.document_root)?,
-            };
             let names = settings.directory_index();
-            match find_index(&root, &target, &names, links)? {
+            match find_index(req, url_path, &names)? {
                 Some(index) => Resource::File(index),
-                None if settings.options.indexes() => Resource::Listing(root, target),
+                None if settings.options.indexes() => Resource::Listing(target),
                 None => return Err(no_index(&target, &names)),
             }
-        } else if target.kind == Kind::File {
-            Resource::File(target)
         } else {
-            return Err(Refusal::forbidden(format!(
-                "not a regular file or directory: {}",
-                shown(&target.path)
-            )));
+            Resource::File(target)
         };
         if !matches!(req.method(), "GET" | "HEAD" | "OPTIONS") {
             // Set before returning: the core's 405 page must carry it (RFC 9110 15.5.6). The core
@@ -150,8 +129,8 @@ impl Static {
             return Ok(Outcome::Status(405));
         }
         match resource {
-            Resource::File(file) => self.serve_file(req, file, &settings),
-            Resource::Listing(root, dir) => list(req, &root, &dir, url_path, links),
+            Resource::File(file) => self.serve_file(req, &file, &settings),
+            Resource::Listing(dir) => list(req, &dir, url_path),
         }
     }
 
@@ -160,28 +139,23 @@ impl Static {
     fn serve_file(
         &self,
         req: &mut Request<'_>,
-        mut target: Located,
+        target: &MappedFile<'_>,
         settings: &Settings,
     ) -> Result<Outcome, Refusal> {
-        let (file, meta) = match target.opened.take() {
-            Some(opened) => opened,
-            None => {
-                let file = std::rc::Rc::new(
-                    File::open(&target.path).map_err(|e| Refusal::from_io(e, &target.path))?,
-                );
-                // The open file, not the path, says what is served: it may have changed since
-                // `locate`.
-                let meta = file
-                    .metadata()
-                    .map_err(|e| Refusal::from_io(e, &target.path))?;
-                (file, meta)
-            }
+        let Some(file) = target.file() else {
+            return Err(Refusal::forbidden(format!(
+                "not opened: {}",
+                shown(target.path)
+            )));
         };
-        let target = &target;
+        // The open file, not the path, says what is served.
+        let meta = file
+            .metadata()
+            .map_err(|e| Refusal::from_io(e, target.path))?;
         if !meta.is_file() {
             return Err(Refusal::forbidden(format!(
                 "not a regular file: {}",
-                shown(&target.path)
+                shown(target.path)
             )));
         }
         let size = meta.len();
@@ -208,7 +182,7 @@ impl Static {
         let content_type = settings.charset.apply(types::content_type(
             &self.types,
             &directive_lines(&req.config(), "AddType"),
-            &target.requested,
+            target.requested,
         ));
         // Range handling is defined for GET only (RFC 9110 14.2): HEAD gets the head of a plain
         // GET, 200 and the whole length.
@@ -226,7 +200,7 @@ impl Static {
             Selection::Full => {
                 req.set_header("Content-Type", &content_type);
                 req.set_content_length(size);
-                send(req, &file, target, 0, size);
+                send(req, file, target, 0, size);
             }
             Selection::Unsatisfiable => {
                 // The core keeps this header on its 416 page (RFC 9110 15.5.17).
@@ -239,7 +213,7 @@ impl Static {
                 req.set_header("Content-Type", &content_type);
                 req.set_header("Content-Range", &r.content_range(size));
                 req.set_content_length(r.len());
-                send(req, &file, target, r.first, r.len());
+                send(req, file, target, r.first, r.len());
             }
             Selection::Partial(ranges) => {
                 let body = Multipart::new(&ranges, size, &content_type, range::new_boundary());
@@ -249,7 +223,7 @@ impl Static {
                 req.set_content_length(body.content_length());
                 for (head, r) in body.parts() {
                     if !write(req, target, head.as_bytes())
-                        || !send(req, &file, target, r.first, r.len())
+                        || !send(req, file, target, r.first, r.len())
                     {
                         return Ok(Outcome::Done);
                     }
@@ -277,7 +251,7 @@ fn set_validators(req: &mut Request<'_>, v: &Validators) {
 
 /// Sends `len` bytes of `file` from `first` as body (nothing for HEAD); false once the client is
 /// gone, which is logged at debug level: there is nothing else to do about it.
-fn send(req: &mut Request<'_>, file: &File, target: &Located, first: u64, len: u64) -> bool {
+fn send(req: &mut Request<'_>, file: &File, target: &MappedFile<'_>, first: u64, len: u64) -> bool {
     if req.method() == "HEAD" || len == 0 {
         return true;
     }
@@ -285,19 +259,19 @@ fn send(req: &mut Request<'_>, file: &File, target: &Located, first: u64, len: u
     if let Err(e) = &sent {
         req.log(
             Level::Debug,
-            &format!("sending {} failed: {e}", shown(&target.path)),
+            &format!("sending {} failed: {e}", shown(target.path)),
         );
     }
     sent.is_ok()
 }
 
 /// Writes body bytes, as [`send`] does file bytes.
-fn write(req: &mut Request<'_>, target: &Located, bytes: &[u8]) -> bool {
+fn write(req: &mut Request<'_>, target: &MappedFile<'_>, bytes: &[u8]) -> bool {
     let written = req.write(bytes);
     if let Err(e) = &written {
         req.log(
             Level::Debug,
-            &format!("sending {} failed: {e}", shown(&target.path)),
+            &format!("sending {} failed: {e}", shown(target.path)),
         );
     }
     written.is_ok()
@@ -305,18 +279,23 @@ fn write(req: &mut Request<'_>, target: &Located, bytes: &[u8]) -> bool {
 
 /// The listing of a directory without an index file (`Options Indexes`). Generated each time, so
 /// it carries no validators and ignores conditionals and ranges.
-fn list(
-    req: &mut Request<'_>,
-    root: &Path,
-    dir: &Located,
-    url_path: &[u8],
-    links: Links,
-) -> Result<Outcome, Refusal> {
+fn list(req: &mut Request<'_>, dir: &MappedFile<'_>, url_path: &[u8]) -> Result<Outcome, Refusal> {
     if req.method() == "OPTIONS" {
         return Ok(options_response(req));
     }
-    let entries = listing::read_entries(&dir.path, root, links)
-        .map_err(|e| Refusal::from_io(e, &dir.path))?;
+    // The directory the core opened, not its path, which may have changed since.
+    let opened = dir
+        .file()
+        .map(|f| PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd())))
+        .unwrap_or_else(|| dir.path.to_path_buf());
+    // A link is listed when a request for it would be served.
+    let entries = listing::read_entries(&opened, &mut |name| {
+        let mut path = url_path.to_vec();
+        path.extend_from_slice(name);
+        req.map(&path)
+            .is_ok_and(|m| matches!(m.kind, FileKind::File | FileKind::Directory))
+    })
+    .map_err(|e| Refusal::from_io(e, dir.path))?;
     let page = listing::render(url_path, &entries);
     req.set_header("Content-Type", "text/html; charset=UTF-8");
     req.set_content_length(page.len() as u64);
@@ -326,11 +305,11 @@ fn list(
     Ok(Outcome::Done)
 }
 
-fn no_index(dir: &Located, names: &[PathBuf]) -> Refusal {
+fn no_index(dir: &MappedFile<'_>, names: &[PathBuf]) -> Refusal {
     let tried: Vec<_> = names.iter().map(|n| shown(n)).collect();
     Refusal::forbidden(format!(
         "cannot serve directory {}: no matching DirectoryIndex ({}) found, and directory listing is forbidden by Options directive",
-        shown(&dir.path),
+        shown(dir.path),
         if tried.is_empty() { "disabled".to_owned() } else { tried.join(",") }
     ))
 }
@@ -430,8 +409,6 @@ impl<'a> RequestFields<'a> {
 
 /// The directives mod-static reads, as they apply to one request.
 struct Settings<'a> {
-    /// Absolute, or relative to the working directory when `ServerRoot` itself is relative.
-    document_root: Cow<'a, Path>,
     /// The configuration, for what only directories need (see [`Settings::directory_index`]).
     config: Config<'a>,
     options: OptionSet,
@@ -452,6 +429,7 @@ impl<'a> Settings<'a> {
     /// `problem`: at server level `init` has refused them already, so only section values (which
     /// `init` cannot see) get here.
     fn read(config: &Config<'a>, problem: &mut dyn FnMut(String)) -> Self {
+        // The core checked every Options line as the file was read.
         let options = OptionSet::from_lines(directive_lines(config, "Options"), &mut *problem);
         let charset = match config.value("AddDefaultCharset").map(DefaultCharset::parse) {
             None => DefaultCharset::Off,
@@ -461,20 +439,19 @@ impl<'a> Settings<'a> {
                 DefaultCharset::Off
             }
         };
-        let root_arg = config.last("DocumentRoot").and_then(|v| v.arg_bytes(0));
-        // ServerRoot only matters to a relative DocumentRoot (rare: the core records it
-        // absolute), so it is not looked up for every request.
-        let server_root_arg = match root_arg {
-            Some(r) if r.starts_with(b"/") => None,
-            _ => config.last("ServerRoot").and_then(|v| v.arg_bytes(0)),
-        };
         Settings {
-            document_root: document_root(server_root_arg, root_arg),
             config: *config,
             options,
             charset,
         }
     }
+}
+
+/// `DocumentRoot` as the core recorded it (absolute), for the start-up warning.
+fn configured_document_root<'a>(config: &Config<'a>) -> Cow<'a, Path> {
+    let root_arg = config.last("DocumentRoot").and_then(|v| v.arg_bytes(0));
+    let server_root_arg = config.last("ServerRoot").and_then(|v| v.arg_bytes(0));
+    document_root(server_root_arg, root_arg)
 }
 
 fn os_path(bytes: &[u8]) -> &Path {
@@ -539,15 +516,9 @@ fn at_line(v: &DirectiveValue<'_>, message: &str) -> String {
     )
 }
 
-/// Refuses bad `Options`, `AddType` and `AddDefaultCharset` values at server level, with file and
+/// Refuses bad `AddType` and `AddDefaultCharset` values at server level, with file and
 /// line, so `mapache -t` catches them. (Values inside sections are only seen per request.)
 fn check_server_scope(config: &Config<'_>) -> Result<(), String> {
-    for v in config.all("Options") {
-        let args: Vec<&str> = (0..v.len())
-            .map(|i| v.arg(i).unwrap_or("\u{fffd}"))
-            .collect();
-        options::parse(&args).map_err(|e| at_line(&v, &e))?;
-    }
     for v in config.all("AddType") {
         let args: Vec<&str> = (0..v.len())
             .map(|i| v.arg(i).unwrap_or("\u{fffd}"))
@@ -586,7 +557,8 @@ fn load_types(config: &Config<'_>) -> Result<TypeTable, String> {
 
 // ---- directives and descriptor -------------------------------------------------------------
 //
-// DocumentRoot, ServerRoot and DirectoryIndex are the core's; these four are mod-static's.
+// DocumentRoot, ServerRoot, DirectoryIndex and Options are the core's; these three are
+// mod-static's.
 // Arity and context are checked by the core as the file is read; values by `init` (server
 // level) and per request (sections).
 
@@ -598,7 +570,6 @@ mapache_module! {
         ("TypesConfig", TAKE1, SERVER, "the MIME types config file"),
         ("AddType", ITERATE, ANY, "a mime type followed by one or more file extensions"),
         ("AddDefaultCharset", TAKE1, ANY, "The name of the default charset to add to any Content-Type without one or 'Off' to disable"),
-        ("Options", ITERATE, ANY, "Set a number of attributes for a given directory"),
     ],
 }
 

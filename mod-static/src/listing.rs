@@ -1,10 +1,10 @@
 //! `Options Indexes`: an HTML listing of a directory that has no index file. Directories come
 //! first (with a trailing slash), then files, each group sorted by name; `.ht*` entries, entries
-//! that cannot be served (sockets, FIFOs, dangling links) and, unless `FollowSymLinks`, links
-//! leading out of DocumentRoot are left out.
+//! that cannot be served (sockets, FIFOs, dangling links) and links a request could not follow
+//! are left out.
 
 use crate::escape::{html_escape, is_unreserved, percent_encode};
-use crate::locate::{is_ht_name, Kind, Links};
+use crate::locate::is_ht_name;
 use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
@@ -20,8 +20,9 @@ pub struct Entry {
     pub modified: Option<SystemTime>,
 }
 
-/// The entries of `dir` (canonical) worth listing, sorted. `root` is the canonical DocumentRoot.
-pub fn read_entries(dir: &Path, root: &Path, links: Links) -> io::Result<Vec<Entry>> {
+/// The entries of `dir` worth listing, sorted. A symbolic link is listed only when
+/// `link_ok(name)` says a request for it would be served.
+pub fn read_entries(dir: &Path, link_ok: &mut dyn FnMut(&[u8]) -> bool) -> io::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
@@ -29,25 +30,20 @@ pub fn read_entries(dir: &Path, root: &Path, links: Links) -> io::Result<Vec<Ent
         if is_ht_name(name.as_bytes()) {
             continue;
         }
-        let path = entry.path();
-        // Through links, as a request for the entry would see it.
-        let Ok(meta) = fs::metadata(&path) else {
-            continue;
-        };
-        let kind = Kind::of(&meta);
-        if kind == Kind::Other {
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        if is_link && !link_ok(name.as_bytes()) {
             continue;
         }
-        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-        if is_link && links == Links::Contained {
-            let inside = fs::canonicalize(&path).is_ok_and(|p| p.starts_with(root));
-            if !inside {
-                continue;
-            }
+        // Through links, as a request for the entry would see it.
+        let Ok(meta) = fs::metadata(entry.path()) else {
+            continue;
+        };
+        if !meta.is_file() && !meta.is_dir() {
+            continue;
         }
         entries.push(Entry {
             name: name.as_bytes().to_vec(),
-            is_dir: kind == Kind::Directory,
+            is_dir: meta.is_dir(),
             size: meta.len(),
             modified: meta.modified().ok(),
         });
@@ -119,7 +115,7 @@ mod tests {
         symlink("nowhere", root.join("dangling")).unwrap();
         let _sock = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
 
-        let contained = read_entries(&root, &root, Links::Contained).unwrap();
+        let contained = read_entries(&root, &mut |name| name != b"link-out").unwrap();
         assert_eq!(
             names(&contained),
             ["empty/", "sub/", ".hidden", "B.txt", "a.txt", "link-in"]
@@ -128,12 +124,12 @@ mod tests {
         assert_eq!((b.size, b.is_dir), (2, false));
         assert!(b.modified.is_some());
 
-        let followed = read_entries(&root, &root, Links::Follow).unwrap();
+        let followed = read_entries(&root, &mut |_| true).unwrap();
         assert_eq!(
             names(&followed),
             ["empty/", "sub/", ".hidden", "B.txt", "a.txt", "link-in", "link-out"]
         );
-        assert!(read_entries(&root.join("missing"), &root, Links::Follow).is_err());
+        assert!(read_entries(&root.join("missing"), &mut |_| true).is_err());
     }
 
     #[test]

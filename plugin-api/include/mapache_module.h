@@ -21,8 +21,9 @@
 // the scoreboard and process-control functions to [`MapacheHost`] (from
 // [`MapacheHost::score_open`] on), the snapshot structs ([`MapacheScoreGlobal`],
 // [`MapacheScoreProcess`], [`MapacheScoreWorker`]), the worker states and
-// [`MAPACHE_MPM_GRACEFUL`].
-#define MAPACHE_ABI_MINOR 2
+// [`MAPACHE_MPM_GRACEFUL`]; 1.3 appended [`MapacheHost::req_map`] (the core's mapping of a
+// URL path onto the file system, with [`MapacheFile`] and the `MAPACHE_FILE_*` kinds).
+#define MAPACHE_ABI_MINOR 3
 
 // Return value: success.
 #define MAPACHE_OK 0
@@ -184,6 +185,18 @@
 // Log level `debug`.
 #define MAPACHE_LOG_DEBUG 7
 
+// [`MapacheFile::kind`] (ABI 1.3): nothing exists at the path; [`MapacheFile::error`] says why.
+#define MAPACHE_FILE_NONE 0
+
+// [`MapacheFile::kind`]: a regular file.
+#define MAPACHE_FILE_REGULAR 1
+
+// [`MapacheFile::kind`]: a directory.
+#define MAPACHE_FILE_DIRECTORY 2
+
+// [`MapacheFile::kind`]: anything else (FIFO, socket, device): never to be read.
+#define MAPACHE_FILE_OTHER 3
+
 // Opaque handle to a configuration scope: the server scope, or the merged view that applies to one
 // request. Owned by the core; valid until the module's process exits or the configuration is
 // reloaded, whichever comes first.
@@ -316,6 +329,32 @@ typedef struct MapacheScoreWorker {
   // The current (or last) request line, NUL-padded, cut to fit.
   uint8_t request[MAPACHE_SCORE_REQUEST_LEN];
 } MapacheScoreWorker;
+
+// What a URL path names on disk (ABI 1.3), as the core mapped it with [`MapacheHost::req_map`]:
+// under DocumentRoot, through the symbolic links `Options` allows, checked against the
+// `<Directory>` sections of the directory the file really is in.
+//
+// The module sets `struct_size` to the size it knows; the core fills only the fields inside it.
+// Everything the core fills is owned by the core and valid until `handle` returns.
+typedef struct MapacheFile {
+  // `sizeof(MapacheFile)` as the module knows it; set by the module before the call.
+  uint32_t struct_size;
+  // One of the `MAPACHE_FILE_*` kinds.
+  uint32_t kind;
+  // The file, opened by the core (`O_RDONLY | O_NONBLOCK | O_CLOEXEC`) in the same step that
+  // resolved its path, so what is read is what was checked; -1 when `kind` is
+  // `MAPACHE_FILE_NONE`. Owned by the core: never close it; `dup` it to keep it longer.
+  int32_t fd;
+  // For `MAPACHE_FILE_NONE`: the `errno` of the failed lookup (`ENOENT`, `ENOTDIR`, `EACCES`,
+  // ...); 0 otherwise.
+  int32_t error;
+  // The real path: absolute, without symbolic links, `.` or `..` (for a missing file, the real
+  // path of the deepest directory that exists, then the rest as asked).
+  struct MapacheStr path;
+  // DocumentRoot as configured joined with the URL path, without empty or dot segments: the
+  // name that was asked for (the one a content type follows).
+  struct MapacheStr requested;
+} MapacheFile;
 
 // The function table the core hands every module in `init`.
 //
@@ -500,6 +539,17 @@ typedef struct MapacheHost {
   // `MAPACHE_OK`, or `MAPACHE_ERROR` with the one-line reason written to `err` (NUL-terminated,
   // cut to `err_cap`).
   int32_t (*config_check)(char *err, size_t err_cap);
+  // Maps `url_path` (decoded, starting with `/`; `.` and `..` segments are resolved and cannot
+  // climb above `/`) onto the file system under DocumentRoot, as the core mapped the request's
+  // own path before any handler ran (Apache's map_to_storage): each symbolic link on the way is
+  // followed only as `Options` (FollowSymLinks, SymLinksIfOwnerMatch) allows in the
+  // `<Directory>` the link is in, and the client is checked against the `Require` lines in
+  // effect for the real path, as for a request of its own. Use it for the request path and for
+  // names looked up on the request's behalf (a DirectoryIndex file). Returns `MAPACHE_OK` with
+  // `out` filled (a missing file is `MAPACHE_FILE_NONE`, not an error), or 403 when the path
+  // may not be served: the core has logged why, and the handler should answer with that status.
+  // `MAPACHE_ERROR` for a bad argument (`out` null or too small, a path without `/`).
+  int32_t (*req_map)(struct MapacheRequest *req, struct MapacheStr url_path, struct MapacheFile *out);
 } MapacheHost;
 
 // A listening socket bound by the core and handed to the MPM.

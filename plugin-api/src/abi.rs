@@ -33,8 +33,9 @@ pub const MAPACHE_ABI_MAJOR: u16 = 1;
 /// the scoreboard and process-control functions to [`MapacheHost`] (from
 /// [`MapacheHost::score_open`] on), the snapshot structs ([`MapacheScoreGlobal`],
 /// [`MapacheScoreProcess`], [`MapacheScoreWorker`]), the worker states and
-/// [`MAPACHE_MPM_GRACEFUL`].
-pub const MAPACHE_ABI_MINOR: u16 = 2;
+/// [`MAPACHE_MPM_GRACEFUL`]; 1.3 appended [`MapacheHost::req_map`] (the core's mapping of a
+/// URL path onto the file system, with [`MapacheFile`] and the `MAPACHE_FILE_*` kinds).
+pub const MAPACHE_ABI_MINOR: u16 = 3;
 
 /// Return value: success.
 pub const MAPACHE_OK: i32 = 0;
@@ -356,6 +357,43 @@ impl Default for MapacheScoreWorker {
     }
 }
 
+/// [`MapacheFile::kind`] (ABI 1.3): nothing exists at the path; [`MapacheFile::error`] says why.
+pub const MAPACHE_FILE_NONE: u32 = 0;
+/// [`MapacheFile::kind`]: a regular file.
+pub const MAPACHE_FILE_REGULAR: u32 = 1;
+/// [`MapacheFile::kind`]: a directory.
+pub const MAPACHE_FILE_DIRECTORY: u32 = 2;
+/// [`MapacheFile::kind`]: anything else (FIFO, socket, device): never to be read.
+pub const MAPACHE_FILE_OTHER: u32 = 3;
+
+/// What a URL path names on disk (ABI 1.3), as the core mapped it with [`MapacheHost::req_map`]:
+/// under DocumentRoot, through the symbolic links `Options` allows, checked against the
+/// `<Directory>` sections of the directory the file really is in.
+///
+/// The module sets `struct_size` to the size it knows; the core fills only the fields inside it.
+/// Everything the core fills is owned by the core and valid until `handle` returns.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct MapacheFile {
+    /// `sizeof(MapacheFile)` as the module knows it; set by the module before the call.
+    pub struct_size: u32,
+    /// One of the `MAPACHE_FILE_*` kinds.
+    pub kind: u32,
+    /// The file, opened by the core (`O_RDONLY | O_NONBLOCK | O_CLOEXEC`) in the same step that
+    /// resolved its path, so what is read is what was checked; -1 when `kind` is
+    /// `MAPACHE_FILE_NONE`. Owned by the core: never close it; `dup` it to keep it longer.
+    pub fd: i32,
+    /// For `MAPACHE_FILE_NONE`: the `errno` of the failed lookup (`ENOENT`, `ENOTDIR`, `EACCES`,
+    /// ...); 0 otherwise.
+    pub error: i32,
+    /// The real path: absolute, without symbolic links, `.` or `..` (for a missing file, the real
+    /// path of the deepest directory that exists, then the rest as asked).
+    pub path: MapacheStr,
+    /// DocumentRoot as configured joined with the URL path, without empty or dot segments: the
+    /// name that was asked for (the one a content type follows).
+    pub requested: MapacheStr,
+}
+
 /// The function table the core hands every module in `init`.
 ///
 /// The table is owned by the core and lives for the whole process. Fields beyond `struct_size` do
@@ -554,6 +592,20 @@ pub struct MapacheHost {
     /// `MAPACHE_OK`, or `MAPACHE_ERROR` with the one-line reason written to `err` (NUL-terminated,
     /// cut to `err_cap`).
     pub config_check: extern "C" fn(err: *mut c_char, err_cap: usize) -> i32,
+
+    // ---- ABI 1.3: the file a URL path maps to, for handlers: only during `handle` ----
+    /// Maps `url_path` (decoded, starting with `/`; `.` and `..` segments are resolved and cannot
+    /// climb above `/`) onto the file system under DocumentRoot, as the core mapped the request's
+    /// own path before any handler ran (Apache's map_to_storage): each symbolic link on the way is
+    /// followed only as `Options` (FollowSymLinks, SymLinksIfOwnerMatch) allows in the
+    /// `<Directory>` the link is in, and the client is checked against the `Require` lines in
+    /// effect for the real path, as for a request of its own. Use it for the request path and for
+    /// names looked up on the request's behalf (a DirectoryIndex file). Returns `MAPACHE_OK` with
+    /// `out` filled (a missing file is `MAPACHE_FILE_NONE`, not an error), or 403 when the path
+    /// may not be served: the core has logged why, and the handler should answer with that status.
+    /// `MAPACHE_ERROR` for a bad argument (`out` null or too small, a path without `/`).
+    pub req_map:
+        extern "C" fn(req: *mut MapacheRequest, url_path: MapacheStr, out: *mut MapacheFile) -> i32,
 }
 
 /// The descriptor every module exports under the symbol named in LoadModule.

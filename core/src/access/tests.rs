@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::config::dispatch::Dispatcher;
+use crate::config::store::FilePaths;
 use crate::config::Reader;
 
 fn read(text: &str) -> Result<Store, String> {
@@ -24,8 +25,13 @@ fn client(ip: &str) -> Client {
 
 /// Whether `ip` may fetch `url` (with `<Directory>` sections matched under /srv/htdocs).
 fn allows(store: &Store, url: &str, ip: &str) -> bool {
+    let file = format!("/srv/htdocs{url}");
+    let paths = FilePaths {
+        requested: file.as_bytes(),
+        real: file.as_bytes(),
+    };
     let view = View {
-        sections: store.matching_sections(url.as_bytes(), format!("/srv/htdocs{url}").as_bytes()),
+        sections: store.matching_sections(url.as_bytes(), Some(paths)),
     };
     in_effect(store, &view).is_none_or(|r| r.allows(&client(ip)))
 }
@@ -231,7 +237,13 @@ fn the_most_specific_scope_with_require_lines_wins() {
     );
     assert!(allows(s, "/public/closed", "10.2.0.1"));
     let outside = View {
-        sections: s.matching_sections(b"/x", b"/elsewhere/x"),
+        sections: s.matching_sections(
+            b"/x",
+            Some(FilePaths {
+                requested: b"/elsewhere/x",
+                real: b"/elsewhere/x",
+            }),
+        ),
     };
     assert!(
         !in_effect(s, &outside).unwrap().allows(&client("10.1.0.1")),
@@ -247,4 +259,40 @@ fn apache_configurations_find_the_authz_modules_built_in() {
     )
     .unwrap();
     assert_eq!(s.server_require.unwrap().any.len(), 2);
+}
+
+#[test]
+fn sections_match_whatever_the_spelling_of_their_path() {
+    for section in [
+        "<Location //admin>",
+        "<Location /admin/./>",
+        "<Directory /srv/htdocs//admin/>",
+        "<Directory /srv/./htdocs/admin>",
+        "<Directory /srv/htdocs/x/../admin>",
+    ] {
+        let tag = &section[1..section.find(' ').unwrap()];
+        let s = read(&format!("{section}\nRequire all denied\n</{tag}>\n")).unwrap();
+        assert!(!allows(&s, "/admin/x", "192.0.2.1"), "{section}");
+        assert!(allows(&s, "/public/x", "192.0.2.1"), "{section}");
+    }
+}
+
+#[test]
+fn the_real_directory_of_a_file_overrides_the_name_it_was_asked_by() {
+    let s = read(
+        "Require all denied\n<Directory /srv/htdocs/public>\nRequire all granted\n</Directory>\n\
+         <Directory /srv/htdocs/private>\nRequire all denied\n</Directory>\n",
+    )
+    .unwrap();
+    // /public/link is a link to /private: the private directory decides.
+    let view = View {
+        sections: s.matching_sections(
+            b"/public/link/f",
+            Some(FilePaths {
+                requested: b"/srv/htdocs/public/link/f",
+                real: b"/srv/htdocs/private/f",
+            }),
+        ),
+    };
+    assert!(!in_effect(&s, &view).unwrap().allows(&client("192.0.2.1")));
 }

@@ -74,6 +74,11 @@ fn check_group(args: &[String]) -> Result<(), String> {
     crate::control::privileges::group(&args[0]).map(|_| ())
 }
 
+fn check_options(args: &[String]) -> Result<(), String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    mapache_plugin_api::sdk::options::parse(&words).map(|_| ())
+}
+
 fn check_tokens(args: &[String]) -> Result<(), String> {
     crate::config::settings::ServerTokens::parse(&args[0]).map(|_| ())
 }
@@ -175,6 +180,14 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         help: "Root directory of the document tree",
         check: any,
         server_relative: true,
+    },
+    CoreDirective {
+        name: "Options",
+        args: ITERATE,
+        contexts: ANY,
+        help: "Set a number of attributes for a given directory",
+        check: check_options,
+        server_relative: false,
     },
     CoreDirective {
         name: "DirectoryIndex",

@@ -324,12 +324,34 @@ impl Sink for Dispatcher {
             ));
         }
         let mut path = d.args[0].clone();
-        if kind == SectionKind::Directory && !path.starts_with('/') {
-            path = self.server_root.join(&path).to_string_lossy().into_owned();
+        let mut real = None;
+        if kind == SectionKind::Location && path.starts_with('/') {
+            // Request paths arrive with `//` collapsed and dot segments resolved: the section
+            // is compared in the same form (its trailing slash still counts, as in Apache).
+            let mut normalized = crate::storage::path::normalize(path.as_bytes());
+            if path.ends_with('/') && normalized != b"/" {
+                normalized.push(b'/');
+            }
+            path = String::from_utf8_lossy(&normalized).into_owned();
+        }
+        if kind == SectionKind::Directory {
+            if !path.starts_with('/') {
+                path = self.server_root.join(&path).to_string_lossy().into_owned();
+            }
+            // One spelling (`/srv/www/`, `/srv//www` and `/srv/./www` are one directory), and
+            // the real directory when a link leads to it: requests are matched by where their
+            // file really is.
+            let normalized = crate::storage::path::normalize(path.as_bytes());
+            path = String::from_utf8_lossy(&normalized).into_owned();
+            real = std::fs::canonicalize(&path)
+                .ok()
+                .map(|p| std::os::unix::ffi::OsStringExt::into_vec(p.into_os_string()))
+                .filter(|r| *r != normalized);
         }
         self.store.sections.push(Section {
             kind,
             path,
+            real,
             directives: Vec::new(),
             require: None,
         });

@@ -6,6 +6,8 @@ use crate::logs::access_log::{CustomLog, Formats};
 use crate::logs::error_log::LogLevels;
 use crate::logs::LogTarget;
 use crate::serve::read_timeout::RequestReadTimeout;
+use mapache_plugin_api::sdk::options::{Links, OptionSet};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -77,7 +79,7 @@ pub struct CoreSettings {
     pub access_logs: Vec<CustomLog>,
     /// LogLevel.
     pub log_levels: LogLevels,
-    /// DocumentRoot, absolute (default `htdocs` under ServerRoot).
+    /// DocumentRoot, absolute and normalized (default `htdocs` under ServerRoot).
     pub document_root: PathBuf,
     /// Timeout (60 s).
     pub timeout: Duration,
@@ -143,6 +145,21 @@ fn run_as(store: &Store) -> Result<Option<crate::control::privileges::RunAs>, St
 }
 
 /// LimitRequestBody in effect for a request's scope (0 = unlimited).
+/// The symbolic links followed in the real directory `dir`: `Options` at server level and in
+/// the `<Directory>` sections for `dir` (as in Apache, `<Location>` does not decide on links).
+pub fn links_in(store: &Store, dir: &[u8]) -> Links {
+    let view = View {
+        sections: store.directory_sections(dir),
+    };
+    // Values were checked as the file was read.
+    OptionSet::from_lines(
+        view.occurrences(store, "options")
+            .map(|o| o.args.iter().map(String::as_str).collect()),
+        |_| {},
+    )
+    .links()
+}
+
 pub fn limit_request_body(store: &Store, view: &View) -> u64 {
     view.last(store, "limitrequestbody")
         .and_then(|o| o.arg0().parse::<u64>().ok())
@@ -248,13 +265,19 @@ impl CoreSettings {
             }),
             access_logs: access_logs(store)?,
             log_levels,
-            document_root: absolute(
-                server_root,
-                store
-                    .server_last("DocumentRoot")
-                    .map(|o| o.arg0())
-                    .unwrap_or("htdocs"),
-            ),
+            document_root: PathBuf::from(std::ffi::OsString::from_vec(
+                crate::storage::path::normalize(
+                    absolute(
+                        server_root,
+                        store
+                            .server_last("DocumentRoot")
+                            .map(|o| o.arg0())
+                            .unwrap_or("htdocs"),
+                    )
+                    .as_os_str()
+                    .as_bytes(),
+                ),
+            )),
             timeout: Duration::from_secs(num("Timeout", 60)),
             keep_alive: store
                 .server_last("KeepAlive")
@@ -317,7 +340,7 @@ mod tests {
         let d = read("LimitRequestBody 100\n<Location /up>\nLimitRequestBody 0\n</Location>\n")
             .unwrap();
         let view = |p: &[u8]| View {
-            sections: d.store.matching_sections(p, b"/nowhere"),
+            sections: d.store.matching_sections(p, None),
         };
         assert_eq!(limit_request_body(&d.store, &view(b"/x")), 100);
         assert_eq!(limit_request_body(&d.store, &view(b"/up/file")), 0);

@@ -70,8 +70,12 @@ pub enum SectionKind {
 pub struct Section {
     /// Its kind.
     pub kind: SectionKind,
-    /// The path it matches (a prefix on segment boundaries).
+    /// The path it matches (a prefix on segment boundaries); for `<Directory>`, absolute and
+    /// normalized (no empty or dot segment, no trailing `/`).
     pub path: String,
+    /// For `<Directory>`: the real path of `path` when it differs (a link on the way), as found
+    /// when the configuration was read. A file matches the section under either.
+    pub real: Option<Vec<u8>>,
     /// Directives inside it, in order.
     pub directives: Vec<Occurrence>,
     /// Its Require lines, parsed as they were read (None: it has none).
@@ -113,21 +117,64 @@ impl Store {
     }
 
     /// Sections that apply to a request: Directory sections (shortest path first) for the file it
-    /// maps to, then Location sections in file order, as Apache merges them.
-    pub fn matching_sections(&self, url_path: &[u8], fs_path: &[u8]) -> Vec<usize> {
-        let mut dirs: Vec<usize> = (0..self.sections.len())
-            .filter(|&i| {
-                let s = &self.sections[i];
-                s.kind == SectionKind::Directory
-                    && prefix_matches(s.path.trim_end_matches('/').as_bytes(), fs_path)
-            })
-            .collect();
-        dirs.sort_by_key(|&i| self.sections[i].path.len());
-        dirs.extend((0..self.sections.len()).filter(|&i| {
+    /// maps to, then Location sections in file order, as Apache merges them. `file` is the
+    /// mapped file, as asked for (DocumentRoot joined with the path) and as it really is (links
+    /// resolved); both normalized. A `<Directory>` matching the real path ranks after (overrides)
+    /// one matching only the name asked for: the directory a file really is in decides.
+    pub fn matching_sections(&self, url_path: &[u8], file: Option<FilePaths<'_>>) -> Vec<usize> {
+        let mut dirs: Vec<(bool, usize, usize)> = Vec::new();
+        if let Some(file) = file {
+            for (i, s) in self.sections.iter().enumerate() {
+                if s.kind != SectionKind::Directory {
+                    continue;
+                }
+                let by_real = s.matches_dir(file.real);
+                if by_real || s.matches_dir(file.requested) {
+                    dirs.push((by_real, s.path.len(), i));
+                }
+            }
+        }
+        dirs.sort();
+        let mut sections: Vec<usize> = dirs.into_iter().map(|(_, _, i)| i).collect();
+        sections.extend((0..self.sections.len()).filter(|&i| {
             let s = &self.sections[i];
             s.kind == SectionKind::Location && prefix_matches(s.path.as_bytes(), url_path)
         }));
-        dirs
+        sections
+    }
+
+    /// The `<Directory>` sections for the real directory `dir` (normalized), shortest first:
+    /// what decides on a link found there.
+    pub fn directory_sections(&self, dir: &[u8]) -> Vec<usize> {
+        let mut dirs: Vec<(usize, usize)> = (0..self.sections.len())
+            .filter(|&i| {
+                self.sections[i].kind == SectionKind::Directory && self.sections[i].matches_dir(dir)
+            })
+            .map(|i| (self.sections[i].path.len(), i))
+            .collect();
+        dirs.sort();
+        dirs.into_iter().map(|(_, i)| i).collect()
+    }
+}
+
+/// A mapped file's two paths, for matching `<Directory>` sections.
+#[derive(Debug, Clone, Copy)]
+pub struct FilePaths<'a> {
+    /// DocumentRoot joined with the URL path, normalized.
+    pub requested: &'a [u8],
+    /// The real path.
+    pub real: &'a [u8],
+}
+
+impl Section {
+    /// Whether a `<Directory>` section covers the normalized path `p`, under its path as written
+    /// or its real path.
+    fn matches_dir(&self, p: &[u8]) -> bool {
+        crate::storage::path::is_under(p, self.path.as_bytes())
+            || self
+                .real
+                .as_deref()
+                .is_some_and(|r| crate::storage::path::is_under(p, r))
     }
 }
 
@@ -191,15 +238,16 @@ mod tests {
         s.sections.push(Section {
             kind: SectionKind::Location,
             path: "/s".into(),
+            real: None,
             directives: vec![Occurrence::new("sethandler", &["b".into()], f.clone(), 3)],
             require: None,
         });
         let v = View {
-            sections: s.matching_sections(b"/s/x", b"/srv/s/x"),
+            sections: s.matching_sections(b"/s/x", None),
         };
         assert_eq!(v.last(&s, "sethandler").unwrap().arg0(), "b");
         let v = View {
-            sections: s.matching_sections(b"/other", b"/srv/other"),
+            sections: s.matching_sections(b"/other", None),
         };
         assert_eq!(v.last(&s, "sethandler").unwrap().arg0(), "a");
         assert_eq!(v.occurrences(&s, "sethandler").count(), 1);

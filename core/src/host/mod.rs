@@ -102,4 +102,5 @@ pub static HOST: MapacheHost = MapacheHost {
     child_stopping: control_api::child_stopping,
     listeners_close: control_api::listeners_close,
     config_check: control_api::config_check,
+    req_map: request_api::req_map,
 };

@@ -5,9 +5,12 @@ use super::{abi_str, arg_bytes, arg_text};
 use crate::config::store::View;
 use crate::logs::error_log;
 use crate::serve::request::RequestCtx;
+use crate::storage::Kind;
 use mapache_plugin_api::abi::{
-    MapacheConfig, MapacheRequest, MapacheStr, MAPACHE_ERROR, MAPACHE_OK,
+    MapacheConfig, MapacheFile, MapacheRequest, MapacheStr, MAPACHE_ERROR, MAPACHE_FILE_DIRECTORY,
+    MAPACHE_FILE_NONE, MAPACHE_FILE_OTHER, MAPACHE_FILE_REGULAR, MAPACHE_OK,
 };
+use std::os::fd::AsRawFd;
 
 fn req<'a>(r: *const MapacheRequest) -> &'a RequestCtx<'a> {
     // SAFETY: the core passes a pointer to a live RequestCtx into `handle`, and modules may use
@@ -192,4 +195,43 @@ pub(super) extern "C" fn resp_sendfile(
     length: u64,
 ) -> i32 {
     status(req_mut(r).sendfile(fd, offset, length))
+}
+
+pub(super) extern "C" fn req_map(
+    r: *mut MapacheRequest,
+    url_path: MapacheStr,
+    out: *mut MapacheFile,
+) -> i32 {
+    // The module's struct must hold every field of 1.3; later minors may append more.
+    // SAFETY: `out`, when not null, is the module's writable struct of at least `struct_size`.
+    if out.is_null() || (unsafe { (*out).struct_size } as usize) < size_of::<MapacheFile>() {
+        return MAPACHE_ERROR;
+    }
+    // SAFETY: valid for the call.
+    let url = unsafe { arg_bytes(url_path) };
+    if !url.starts_with(b"/") {
+        return MAPACHE_ERROR;
+    }
+    let req = req_mut(r);
+    let i = match crate::serve::dispatch::map_path(req, url) {
+        Ok(i) => i,
+        Err(status) => return i32::from(status),
+    };
+    let m = &req.mapped[i];
+    let (kind, error) = match m.kind {
+        Kind::None(errno) => (MAPACHE_FILE_NONE, errno),
+        Kind::File => (MAPACHE_FILE_REGULAR, 0),
+        Kind::Directory => (MAPACHE_FILE_DIRECTORY, 0),
+        Kind::Other => (MAPACHE_FILE_OTHER, 0),
+    };
+    let fd = m.file.as_ref().map_or(-1, |f| f.as_raw_fd());
+    // SAFETY: checked above; the strings live in `req.mapped` until the request ends.
+    unsafe {
+        (*out).kind = kind;
+        (*out).fd = fd;
+        (*out).error = error;
+        (*out).path = abi_str(&m.real);
+        (*out).requested = abi_str(&m.requested);
+    }
+    MAPACHE_OK
 }

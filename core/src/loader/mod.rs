@@ -14,10 +14,11 @@ use std::path::{Path, PathBuf};
 
 /// Descriptor size required for each minor of the current major (index = minor): each minor's
 /// struct ends where the next one's appended fields begin.
-const MODULE_SIZE_BY_MINOR: [usize; 3] = [
+const MODULE_SIZE_BY_MINOR: [usize; MAPACHE_ABI_MINOR as usize + 1] = [
     std::mem::offset_of!(MapacheModule, check_directive),
     std::mem::size_of::<MapacheModule>(),
-    // 1.2 appended to the host table only.
+    // 1.2 and 1.3 appended to the host table only.
+    std::mem::size_of::<MapacheModule>(),
     std::mem::size_of::<MapacheModule>(),
 ];
 

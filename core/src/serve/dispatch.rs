@@ -5,29 +5,47 @@
 use super::conn::Connection;
 use super::request::RequestCtx;
 use crate::access;
-use crate::config::store::View;
+use crate::config::settings;
+use crate::config::store::{FilePaths, View};
 use crate::http::{BodyFraming, RequestHead};
 use crate::logs::error_log;
 use crate::server;
+use crate::storage;
 use mapache_plugin_api::abi::{MapacheRequest, MAPACHE_DECLINED, MAPACHE_ERROR, MAPACHE_OK};
 use std::os::unix::ffi::OsStrExt;
 
-/// Serves one framed request on `conn`.
+/// Serves one framed request on `conn`: map the path onto the file system, find the
+/// configuration that applies to the file and the path, then the core's own answers (a refused
+/// link or client, a body too large, `OPTIONS *`), else the handlers.
 pub fn serve(conn: &mut Connection, head: RequestHead) {
     let srv = server::get();
-    // The file path only matters to <Directory> sections: not built without any.
-    let fs_path = if srv.store.sections.is_empty() {
-        Vec::new()
-    } else {
-        let mut p = srv.settings.document_root.as_os_str().as_bytes().to_vec();
-        p.extend_from_slice(&head.path);
-        p
+    let root = srv.settings.document_root.as_os_str().as_bytes();
+    // Not a path (`OPTIONS *`): nothing on disk.
+    let mapping = head
+        .path
+        .starts_with(b"/")
+        .then(|| storage::map(root, &head.path, &|dir| settings::links_in(&srv.store, dir)));
+    let requested = match &mapping {
+        Some(Err(_)) => storage::requested(root, &head.path),
+        _ => Vec::new(),
+    };
+    let paths = match &mapping {
+        Some(Ok(m)) => Some(FilePaths {
+            requested: &m.requested,
+            real: &m.real,
+        }),
+        // A refused link: the sections of the name asked for still apply to the 403.
+        Some(Err(_)) => Some(FilePaths {
+            requested: &requested,
+            real: &requested,
+        }),
+        None => None,
     };
     let view = View {
         sections: if srv.store.sections.is_empty() {
             Vec::new()
         } else {
-            srv.store.matching_sections(&head.path, &fs_path)
+            srv.store.matching_sections(&head.path, paths)
         },
     };
     let handler = view
@@ -36,9 +54,17 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
         .filter(|h| !h.eq_ignore_ascii_case("none"))
         .unwrap_or("")
         .to_owned();
-    let limit = crate::config::settings::limit_request_body(&srv.store, &view);
+    let limit = settings::limit_request_body(&srv.store, &view);
     let mut req = RequestCtx::new(conn, head, view, handler, limit);
-    let outcome = match core_answer(&mut req, limit) {
+    let refused = match mapping {
+        Some(Ok(mapped)) => {
+            req.mapped.push(mapped);
+            None
+        }
+        Some(Err(refused)) => Some(refused),
+        None => None,
+    };
+    let outcome = match core_answer(&mut req, limit, refused) {
         Some(answer) => answer,
         None => run_handlers(&mut req),
     };
@@ -47,11 +73,25 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
     req.recycle();
 }
 
-/// What the core answers itself, before any handler: a client the Require lines in effect
-/// refuse (403), a declared body over LimitRequestBody (413, closing: the body is not read) and
-/// `OPTIONS *` (the server's own options).
-fn core_answer(req: &mut RequestCtx<'_>, limit: u64) -> Option<Option<u16>> {
-    if denied(req) {
+/// What the core answers itself, before any handler: a path through a link `Options` forbid
+/// (403), a client the Require lines in effect refuse (403), a declared body over
+/// LimitRequestBody (413, closing: the body is not read) and `OPTIONS *` (the server's own
+/// options).
+fn core_answer(
+    req: &mut RequestCtx<'_>,
+    limit: u64,
+    refused: Option<storage::Refused>,
+) -> Option<Option<u16>> {
+    if let Some(refused) = refused {
+        error_log::log(
+            "core",
+            error_log::ERROR,
+            Some(&req.conn.peer),
+            &storage::refusal_message(&refused),
+        );
+        return Some(Some(403));
+    }
+    if denied(req, &req.view) {
         return Some(Some(403));
     }
     if let BodyFraming::Length(n) = req.head.framing {
@@ -76,28 +116,68 @@ fn core_answer(req: &mut RequestCtx<'_>, limit: u64) -> Option<Option<u16>> {
     None
 }
 
-/// Whether the Require lines in effect for the request's scope refuse its client; logs the
-/// refusal as Apache's mod_authz_core does (under its name, so `LogLevel authz_core:…` applies).
-fn denied(req: &RequestCtx<'_>) -> bool {
+/// Maps `url_path` for a handler (`req_map`): the request's own mapping when it is the same
+/// path, else a new one, checked as a request for it would be (links, then Require). The index
+/// into `req.mapped`, or the status to answer with (the reason is logged).
+pub fn map_path(req: &mut RequestCtx<'_>, url_path: &[u8]) -> Result<usize, u16> {
+    let normalized = storage::path::normalize(url_path);
+    if let Some(i) = req.mapped.iter().position(|m| m.url_path == normalized) {
+        return Ok(i);
+    }
     let srv = server::get();
-    let Some(requirement) = access::in_effect(&srv.store, &req.view) else {
+    let root = srv.settings.document_root.as_os_str().as_bytes();
+    let mapped = match storage::map(root, &normalized, &|dir| {
+        settings::links_in(&srv.store, dir)
+    }) {
+        Ok(m) => m,
+        Err(refused) => {
+            error_log::log(
+                "core",
+                error_log::ERROR,
+                Some(&req.conn.peer),
+                &storage::refusal_message(&refused),
+            );
+            return Err(403);
+        }
+    };
+    let view = View {
+        sections: srv.store.matching_sections(
+            &normalized,
+            Some(FilePaths {
+                requested: &mapped.requested,
+                real: &mapped.real,
+            }),
+        ),
+    };
+    req.mapped.push(mapped);
+    if denied(req, &view) {
+        req.mapped.pop();
+        return Err(403);
+    }
+    Ok(req.mapped.len() - 1)
+}
+
+/// Whether the Require lines in effect for `view` refuse the request's client; logs the
+/// refusal as Apache's mod_authz_core does (under its name, so `LogLevel authz_core:…` applies),
+/// naming the file asked for (the last mapped), or the URI when there is none (`*`).
+fn denied(req: &RequestCtx<'_>, view: &View) -> bool {
+    let srv = server::get();
+    let Some(requirement) = access::in_effect(&srv.store, view) else {
         return false;
     };
     // A peer the socket could not name is refused: the rules cannot be shown to allow it.
     let allowed = req.conn.client.is_some_and(|c| requirement.allows(&c));
     if !allowed {
-        // Apache names the file the request maps to, or the URI when there is none (`*`).
-        let path = String::from_utf8_lossy(&req.head.path);
-        let what = if path.starts_with('/') {
-            format!(
-                "{}{path}",
-                srv.settings
-                    .document_root
-                    .to_string_lossy()
-                    .trim_end_matches('/')
-            )
-        } else {
-            format!("uri {path}")
+        let what = match req.mapped.last() {
+            Some(m) => String::from_utf8_lossy(&m.requested).into_owned(),
+            None if req.head.path.starts_with(b"/") => {
+                String::from_utf8_lossy(&storage::requested(
+                    srv.settings.document_root.as_os_str().as_bytes(),
+                    &req.head.path,
+                ))
+                .into_owned()
+            }
+            None => format!("uri {}", String::from_utf8_lossy(&req.head.path)),
         };
         error_log::log(
             "authz_core",

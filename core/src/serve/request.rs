@@ -51,6 +51,9 @@ pub struct RequestCtx<'c> {
     pub view: View,
     /// The handler name from SetHandler ("" when none).
     pub handler: String,
+    /// What the request path (first) and paths looked up for handlers map to on disk; the
+    /// files stay open until the request ends.
+    pub mapped: Vec<crate::storage::Mapped>,
     body: BodyDecoder,
     body_started: bool,
     sent_continue: bool,
@@ -114,6 +117,7 @@ impl<'c> RequestCtx<'c> {
             head,
             view,
             handler,
+            mapped: Vec::new(),
             body,
             body_started: false,
             sent_continue: false,

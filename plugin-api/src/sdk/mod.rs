@@ -5,6 +5,7 @@ mod config;
 pub mod entry;
 mod host;
 mod mpm;
+pub mod options;
 mod request;
 pub mod score;
 mod text;
@@ -12,7 +13,7 @@ mod text;
 pub use config::{Config, DirectiveValue};
 pub use host::{host, host_provides, log, Level};
 pub use mpm::{Conn, ConnState, Listener, MpmContext, MpmExit};
-pub use request::{Outcome, Request};
+pub use request::{FileKind, MappedFile, Outcome, Request};
 pub use text::html_escape;
 
 /// A handler module: answers requests.

@@ -3,7 +3,11 @@
 use super::config::Config;
 use super::host::{from_abi, host, module_name, str_from_abi, to_abi, Level};
 use crate::abi::{self, MapacheRequest, MapacheStr};
-use std::os::fd::AsRawFd;
+use std::fs::File;
+use std::mem::ManuallyDrop;
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 /// What a handler did with a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +28,44 @@ impl Outcome {
             Outcome::Declined => abi::MAPACHE_DECLINED,
             Outcome::Status(s) => i32::from(s),
         }
+    }
+}
+
+/// What a URL path names on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// Nothing (see [`MappedFile::error`]).
+    None,
+    /// A regular file.
+    File,
+    /// A directory.
+    Directory,
+    /// A FIFO, socket or device: never to be read.
+    Other,
+}
+
+/// A URL path mapped onto the file system by the core ([`Request::map`]), borrowed for the
+/// duration of `handle`.
+#[derive(Debug)]
+pub struct MappedFile<'a> {
+    /// What is there.
+    pub kind: FileKind,
+    /// For [`FileKind::None`], why: the lookup's OS error (`NotFound`, `NotADirectory`,
+    /// `PermissionDenied`...).
+    pub error: Option<std::io::Error>,
+    /// The real path (absolute, no symbolic link).
+    pub path: &'a Path,
+    /// DocumentRoot joined with the URL path: the name that was asked for.
+    pub requested: &'a Path,
+    /// The open file, owned by the core: never dropped here.
+    file: Option<ManuallyDrop<File>>,
+}
+
+impl MappedFile<'_> {
+    /// The file or directory the core opened in the step that resolved its path (`None` for
+    /// [`FileKind::None`]). Read and send this one, never the path: the path may have changed.
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_deref()
     }
 }
 
@@ -178,5 +220,42 @@ impl<'a> Request<'a> {
             abi::MAPACHE_OK => Ok(()),
             _ => Err(std::io::Error::other("client connection lost")),
         }
+    }
+
+    /// Maps `url_path` (decoded, starting with `/`) onto the file system under DocumentRoot, as
+    /// the core mapped the request's own path: symbolic links only as `Options` allows, and the
+    /// client checked against the `Require` lines of the real directory. `Err(status)` (403) when
+    /// the path may not be served; the core has logged why.
+    pub fn map(&mut self, url_path: &[u8]) -> Result<MappedFile<'a>, u16> {
+        let mut out = abi::MapacheFile {
+            struct_size: core::mem::size_of::<abi::MapacheFile>() as u32,
+            kind: abi::MAPACHE_FILE_NONE,
+            fd: -1,
+            error: 0,
+            path: empty(),
+            requested: empty(),
+        };
+        match (host().req_map)(self.raw, to_abi(url_path), &mut out) {
+            abi::MAPACHE_OK => {}
+            status @ 300..=599 => return Err(status as u16),
+            _ => return Err(500),
+        }
+        let kind = match out.kind {
+            abi::MAPACHE_FILE_REGULAR => FileKind::File,
+            abi::MAPACHE_FILE_DIRECTORY => FileKind::Directory,
+            abi::MAPACHE_FILE_OTHER => FileKind::Other,
+            _ => FileKind::None,
+        };
+        // SAFETY: the core keeps the strings until `handle` returns.
+        let (path, requested) = unsafe { (from_abi(out.path), from_abi(out.requested)) };
+        Ok(MappedFile {
+            kind,
+            error: (kind == FileKind::None).then(|| std::io::Error::from_raw_os_error(out.error)),
+            path: Path::new(std::ffi::OsStr::from_bytes(path)),
+            requested: Path::new(std::ffi::OsStr::from_bytes(requested)),
+            // SAFETY: an open descriptor the core owns until `handle` returns; ManuallyDrop
+            // never closes it.
+            file: (out.fd >= 0).then(|| ManuallyDrop::new(unsafe { File::from_raw_fd(out.fd) })),
+        })
     }
 }

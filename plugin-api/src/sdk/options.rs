@@ -1,45 +1,80 @@
 //! `Options`, with Apache's syntax and merging: `Options Indexes FollowSymLinks` replaces the
 //! inherited set, `Options +Indexes -FollowSymLinks` adjusts it, `None` and `All` as in Apache.
+//! The grammar is shared by the core, which follows symbolic links as `FollowSymLinks` and
+//! `SymLinksIfOwnerMatch` say when it maps a path onto the file system, and by modules that act
+//! on other options (mod-static on `Indexes`).
 //!
-//! mod-static acts on `Indexes` and `FollowSymLinks`. Apache's other names (`ExecCGI`,
-//! `Includes`, `IncludesNOEXEC`, `MultiViews`, `SymLinksIfOwnerMatch`) are accepted so existing
-//! configurations load, and change nothing here (`SymLinksIfOwnerMatch` does not follow links out
-//! of DocumentRoot: the stricter reading).
+//! One difference from Apache, on purpose: before any `Options` line Apache follows every link
+//! (`FollowSymLinks`). mapache then follows only links that stay inside DocumentRoot
+//! ([`Links::Inside`]); the first `Options` line that replaces the set, or adds or removes
+//! `FollowSymLinks` or `SymLinksIfOwnerMatch`, says what is followed from then on, as in Apache.
 
 /// The options in effect, one bit each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OptionSet(u8);
+pub struct OptionSet(u16);
 
-const INDEXES: u8 = 1;
-const FOLLOW_SYMLINKS: u8 = 1 << 1;
-const SYMLINKS_IF_OWNER_MATCH: u8 = 1 << 2;
-const EXEC_CGI: u8 = 1 << 3;
-const INCLUDES: u8 = 1 << 4;
-const INCLUDES_EXEC: u8 = 1 << 5;
-const MULTIVIEWS: u8 = 1 << 6;
+const INDEXES: u16 = 1;
+const FOLLOW_SYMLINKS: u16 = 1 << 1;
+const SYMLINKS_IF_OWNER_MATCH: u16 = 1 << 2;
+const EXEC_CGI: u16 = 1 << 3;
+const INCLUDES: u16 = 1 << 4;
+const INCLUDES_EXEC: u16 = 1 << 5;
+const MULTIVIEWS: u16 = 1 << 6;
+/// Not an Apache option: the state before any `Options` line (see the module doc).
+const LINKS_INSIDE: u16 = 1 << 7;
+/// The options that say which links are followed.
+const LINK_OPTIONS: u16 = FOLLOW_SYMLINKS | SYMLINKS_IF_OWNER_MATCH;
 /// Apache's `All`: everything but `MultiViews` and `SymLinksIfOwnerMatch`.
-const ALL: u8 = INDEXES | FOLLOW_SYMLINKS | EXEC_CGI | INCLUDES | INCLUDES_EXEC;
+const ALL: u16 = INDEXES | FOLLOW_SYMLINKS | EXEC_CGI | INCLUDES | INCLUDES_EXEC;
+
+/// Which symbolic links a path may go through, as the options in effect in the directory that
+/// holds the link say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Links {
+    /// None (`Options None`, or a set without FollowSymLinks and SymLinksIfOwnerMatch): a link
+    /// is refused with 403.
+    None,
+    /// Links whose target stays inside DocumentRoot (mapache's default, before any `Options`).
+    Inside,
+    /// `SymLinksIfOwnerMatch`: a link owned by the owner of its target.
+    IfOwnerMatch,
+    /// `FollowSymLinks`: every link, also out of DocumentRoot.
+    Follow,
+}
 
 impl OptionSet {
-    /// Before any `Options` line. Apache's default is `FollowSymLinks`; ours is empty on purpose,
-    /// so a link out of DocumentRoot is refused unless the configuration asks for it.
-    pub const DEFAULT: OptionSet = OptionSet(0);
+    /// Before any `Options` line: no listing, links followed while they stay inside DocumentRoot.
+    pub const DEFAULT: OptionSet = OptionSet(LINKS_INSIDE);
 
     /// `Options Indexes`: list a directory that has no index file.
     pub fn indexes(self) -> bool {
         self.0 & INDEXES != 0
     }
 
-    /// `Options FollowSymLinks`: follow links whose target leaves DocumentRoot.
-    pub fn follow_symlinks(self) -> bool {
-        self.0 & FOLLOW_SYMLINKS != 0
+    /// Which symbolic links are followed.
+    pub fn links(self) -> Links {
+        if self.0 & FOLLOW_SYMLINKS != 0 {
+            Links::Follow
+        } else if self.0 & SYMLINKS_IF_OWNER_MATCH != 0 {
+            Links::IfOwnerMatch
+        } else if self.0 & LINKS_INSIDE != 0 {
+            Links::Inside
+        } else {
+            Links::None
+        }
     }
 
     /// The set after one more `Options` line.
     pub fn apply(self, change: Change) -> OptionSet {
         match change {
             Change::Replace(bits) => OptionSet(bits),
-            Change::Adjust { add, remove } => OptionSet((self.0 | add) & !remove),
+            Change::Adjust { add, remove } => {
+                let mut bits = (self.0 | add) & !remove;
+                if (add | remove) & LINK_OPTIONS != 0 {
+                    bits &= !LINKS_INSIDE;
+                }
+                OptionSet(bits)
+            }
         }
     }
 
@@ -65,13 +100,18 @@ impl OptionSet {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
     /// No `+`/`-`: the line is the whole set.
-    Replace(u8),
+    Replace(u16),
     /// Every word with `+`/`-`: added to or removed from the inherited set.
-    Adjust { add: u8, remove: u8 },
+    Adjust {
+        /// Options turned on.
+        add: u16,
+        /// Options turned off.
+        remove: u16,
+    },
 }
 
-fn option_bits(name: &str) -> Option<u8> {
-    const NAMES: [(&str, u8); 9] = [
+fn option_bits(name: &str) -> Option<u16> {
+    const NAMES: [(&str, u16); 9] = [
         ("None", 0),
         ("All", ALL),
         ("Indexes", INDEXES),
@@ -90,8 +130,8 @@ fn option_bits(name: &str) -> Option<u8> {
 
 /// Parses the arguments of one `Options` line; errors in Apache's words.
 pub fn parse(args: &[&str]) -> Result<Change, String> {
-    let mut replace = 0u8;
-    let (mut add, mut remove) = (0u8, 0u8);
+    let mut replace = 0u16;
+    let (mut add, mut remove) = (0u16, 0u16);
     let (mut signed, mut plain) = (false, false);
     for word in args {
         let (sign, name) = match word.as_bytes().first() {
@@ -139,26 +179,52 @@ mod tests {
     }
 
     #[test]
-    fn default_follows_no_link_and_lists_nothing() {
+    fn default_follows_links_inside_and_lists_nothing() {
         let d = OptionSet::DEFAULT;
-        assert!(!d.indexes() && !d.follow_symlinks());
+        assert!(!d.indexes());
+        assert_eq!(d.links(), Links::Inside);
         assert_eq!(set(&[]), d);
+    }
+
+    #[test]
+    fn which_links_are_followed() {
+        assert_eq!(set(&[&["None"]]).links(), Links::None);
+        assert_eq!(set(&[&["Indexes"]]).links(), Links::None);
+        // Adjusting something else keeps the default.
+        assert_eq!(set(&[&["+Indexes"]]).links(), Links::Inside);
+        assert_eq!(set(&[&["-FollowSymLinks"]]).links(), Links::None);
+        assert_eq!(set(&[&["-SymLinksIfOwnerMatch"]]).links(), Links::None);
+        assert_eq!(
+            set(&[&["+SymLinksIfOwnerMatch"]]).links(),
+            Links::IfOwnerMatch
+        );
+        assert_eq!(
+            set(&[&["SymLinksIfOwnerMatch"]]).links(),
+            Links::IfOwnerMatch
+        );
+        assert_eq!(set(&[&["FollowSymLinks"]]).links(), Links::Follow);
+        assert_eq!(set(&[&["All"]]).links(), Links::Follow);
+        assert_eq!(
+            set(&[&["FollowSymLinks", "SymLinksIfOwnerMatch"]]).links(),
+            Links::Follow
+        );
+        assert_eq!(set(&[&["All"], &["-FollowSymLinks"]]).links(), Links::None);
     }
 
     #[test]
     fn replacing_and_adjusting() {
         let s = set(&[&["Indexes", "FollowSymLinks"]]);
-        assert!(s.indexes() && s.follow_symlinks());
+        assert!(s.indexes() && (s.links() == Links::Follow));
         let s = set(&[&["Indexes", "FollowSymLinks"], &["Indexes"]]);
-        assert!(s.indexes() && !s.follow_symlinks());
+        assert!(s.indexes() && (s.links() != Links::Follow));
         let s = set(&[&["Indexes"], &["+FollowSymLinks"]]);
-        assert!(s.indexes() && s.follow_symlinks());
+        assert!(s.indexes() && (s.links() == Links::Follow));
         let s = set(&[&["All"], &["-Indexes"]]);
-        assert!(!s.indexes() && s.follow_symlinks());
+        assert!(!s.indexes() && (s.links() == Links::Follow));
         let s = set(&[&["All"], &["None"]]);
-        assert!(!s.indexes() && !s.follow_symlinks());
+        assert!(!s.indexes() && (s.links() != Links::Follow));
         let s = set(&[&["+All"]]);
-        assert!(s.indexes() && s.follow_symlinks());
+        assert!(s.indexes() && (s.links() == Links::Follow));
         // The later word wins within one line.
         let s = set(&[&["+Indexes", "-Indexes"]]);
         assert!(!s.indexes());
@@ -172,9 +238,9 @@ mod tests {
             "Includes",
             "IncludesNoExec",
         ]]);
-        assert!(s.indexes() && !s.follow_symlinks());
+        assert!(s.indexes() && (s.links() != Links::Follow));
         let s = set(&[&["SymLinksIfOwnerMatch"]]);
-        assert!(!s.follow_symlinks());
+        assert!((s.links() != Links::Follow));
     }
 
     #[test]
@@ -200,7 +266,7 @@ mod tests {
             vec![vec!["Indexes"], vec!["Bogus"], vec!["+FollowSymLinks"]],
             |e| errors.push(e),
         );
-        assert!(s.indexes() && s.follow_symlinks());
+        assert!(s.indexes() && (s.links() == Links::Follow));
         assert_eq!(errors, ["Illegal option Bogus"]);
     }
 }

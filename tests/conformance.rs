@@ -281,8 +281,15 @@ fn table(etag: &str) -> Vec<Row> {
             vec![bad(&[400])]),
         row("head/empty-header-name-400", Yes, get_with("/a.txt", ": v\r\n"),
             vec![bad(&[400])]),
-        row("head/http12-505", Yes, "GET /a.txt HTTP/1.2\r\nHost: t\r\n\r\n",
-            vec![bad(&[505])]),
+        // A later minor version of HTTP/1 is served as HTTP/1.1 (RFC 9110 §2.5; nginx and
+        // Apache too): the status line says HTTP/1.1 (`universal`), keep-alive by default.
+        row("head/http12-served-as-http11", No, "GET /a.txt HTTP/1.2\r\nHost: t\r\n\r\n",
+            vec![st(&[200]).no_token("Connection", "close").body(&a)]),
+        row("head/http19-post-served-as-http11", No,
+            "POST /echo HTTP/1.9\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello",
+            vec![st(&[200]).body(echo(b"hello"))]),
+        row("head/http12-without-host-400", Yes, "GET /a.txt HTTP/1.2\r\n\r\n",
+            vec![bad(&[400])]),
         row("head/http20-505", Yes, "GET /a.txt HTTP/2.0\r\nHost: t\r\n\r\n",
             vec![bad(&[505])]),
         row("head/http30-505", Yes, "GET /a.txt HTTP/3.0\r\nHost: t\r\n\r\n",

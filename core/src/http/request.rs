@@ -108,8 +108,11 @@ pub struct RequestHead {
     pub method: &'static str,
     /// The request target exactly as sent (for `%r` in the access log).
     pub target: String,
-    /// The request's protocol version.
+    /// The request's protocol version: how it is served.
     pub version: Version,
+    /// The protocol as sent (`HTTP/1.0` to `HTTP/1.9`), for logs: a later minor version
+    /// than 1.1 is served as HTTP/1.1 (RFC 9110 §2.5), but Apache logs it as sent (`%H`).
+    pub protocol: &'static str,
     /// The path, percent-decoded once, `.`/`..` resolved, `//` collapsed;
     /// starts with `/`. May be non-UTF-8. `b"*"` for `OPTIONS *`.
     pub path: Vec<u8>,
@@ -203,6 +206,12 @@ pub enum HeadParse {
 
 /// Header fields parsed without allocating the field array: more than most clients send.
 const STACK_FIELDS: usize = 32;
+
+/// The protocol tokens a request may carry and be served: `HTTP/1.0` to `HTTP/1.9`.
+const HTTP1_PROTOCOLS: [&str; 10] = [
+    "HTTP/1.0", "HTTP/1.1", "HTTP/1.2", "HTTP/1.3", "HTTP/1.4", "HTTP/1.5", "HTTP/1.6", "HTTP/1.7",
+    "HTTP/1.8", "HTTP/1.9",
+];
 
 /// Parse the request head at the start of `buf`, from scratch.
 ///
@@ -359,7 +368,9 @@ impl HeadParser {
                 match req.parse(prefix) {
                     Err(httparse::Error::Version) => match classify_version(prefix, false) {
                         VersionVerdict::Error(e) => e,
-                        VersionVerdict::Wait => request_line_too_long(limits),
+                        VersionVerdict::Wait | VersionVerdict::Later(_) => {
+                            request_line_too_long(limits)
+                        }
                     },
                     Err(e) => syntax_error(e, prefix),
                     Ok(_) => request_line_too_long(limits),
@@ -468,6 +479,7 @@ fn check_request_line(line: &[u8]) -> Result<(), HttpError> {
     match req.parse(line) {
         Ok(_) => Ok(()),
         Err(httparse::Error::Version) => match classify_version(line, true) {
+            VersionVerdict::Later(_) => Ok(()),
             VersionVerdict::Error(e) => Err(e),
             VersionVerdict::Wait => Err(HttpError::new(400, "invalid protocol version")),
         },
@@ -487,11 +499,14 @@ fn check_field_line(line: &[u8]) -> Result<(), HttpError> {
 enum VersionVerdict {
     /// What is there could still become a well-formed version: read more.
     Wait,
+    /// `HTTP/1.x` with x from 2 to 9: served as HTTP/1.1 (RFC 9110 §2.5); the minor digit.
+    Later(u8),
     Error(HttpError),
 }
 
-/// httparse only knows `HTTP/1.0` and `HTTP/1.1`. Tell a version we do not
-/// speak (`HTTP/2.0`, `HTTP/1.2` → 505, as nginx does) from garbage (→ 400).
+/// httparse only knows `HTTP/1.0` and `HTTP/1.1`. Tell a later minor version
+/// of HTTP/1 (served as HTTP/1.1, as nginx and Apache do) from a major version
+/// we do not speak (`HTTP/2.0` → 505, as nginx does) and from garbage (→ 400).
 /// `line` is the request line, complete or cut at its size limit.
 fn classify_version(line: &[u8], complete: bool) -> VersionVerdict {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
@@ -499,7 +514,8 @@ fn classify_version(line: &[u8], complete: bool) -> VersionVerdict {
     // httparse accepted "method SP target SP" before it judged the version.
     let token = line.splitn(3, |&b| b == b' ').nth(2).unwrap_or(b"");
     match (version_shape(token), complete) {
-        (VersionShape::WellFormed, true) => VersionVerdict::Error(HttpError::new(
+        (VersionShape::WellFormed { major: 1, minor }, true) => VersionVerdict::Later(minor),
+        (VersionShape::WellFormed { .. }, true) => VersionVerdict::Error(HttpError::new(
             505,
             format!("unsupported protocol version {}", printable(token, 20)),
         )),
@@ -512,14 +528,14 @@ fn classify_version(line: &[u8], complete: bool) -> VersionVerdict {
             400,
             format!("incomplete protocol version {}", printable(token, 20)),
         )),
-        (VersionShape::WellFormed | VersionShape::Prefix, false) => VersionVerdict::Wait,
+        (VersionShape::WellFormed { .. } | VersionShape::Prefix, false) => VersionVerdict::Wait,
     }
 }
 
 #[derive(Debug, PartialEq, Eq)]
 enum VersionShape {
-    /// `HTTP/` DIGIT+ `.` DIGIT+ (more digits than RFC 9112's one each, like nginx).
-    WellFormed,
+    /// `HTTP/` DIGIT `.` DIGIT (RFC 9112 §2.3).
+    WellFormed { major: u8, minor: u8 },
     /// A proper prefix of a well-formed version.
     Prefix,
     /// Not a version; the index of the first byte that cannot belong.
@@ -527,30 +543,23 @@ enum VersionShape {
 }
 
 fn version_shape(token: &[u8]) -> VersionShape {
-    const NAME: &[u8] = b"HTTP/";
-    #[derive(PartialEq)]
-    enum Expect {
-        Name(usize),
-        FirstMajor,
-        Major,
-        FirstMinor,
-        Minor,
-    }
-    let mut expect = Expect::Name(0);
+    const SHAPE: &[u8] = b"HTTP/0.0";
     for (i, &b) in token.iter().enumerate() {
-        expect = match expect {
-            Expect::Name(n) if b == NAME[n] && n + 1 == NAME.len() => Expect::FirstMajor,
-            Expect::Name(n) if b == NAME[n] => Expect::Name(n + 1),
-            Expect::FirstMajor | Expect::Major if b.is_ascii_digit() => Expect::Major,
-            Expect::Major if b == b'.' => Expect::FirstMinor,
-            Expect::FirstMinor | Expect::Minor if b.is_ascii_digit() => Expect::Minor,
-            _ => return VersionShape::Invalid(i),
+        let fits = match SHAPE.get(i) {
+            Some(b'0') => b.is_ascii_digit(),
+            Some(&expected) => b == expected,
+            None => false,
         };
+        if !fits {
+            return VersionShape::Invalid(i);
+        }
     }
-    if expect == Expect::Minor {
-        VersionShape::WellFormed
-    } else {
-        VersionShape::Prefix
+    if token.len() < SHAPE.len() {
+        return VersionShape::Prefix;
+    }
+    VersionShape::WellFormed {
+        major: token[5] - b'0',
+        minor: token[7] - b'0',
     }
 }
 
@@ -613,14 +622,32 @@ fn describe_bad_field(lines: &[u8]) -> String {
 /// Everything httparse leaves to us, once the head is complete: `line` is the
 /// request line (judged already, LF included), `fields` the parsed field lines.
 fn build_head(line: &[u8], fields: &[httparse::Header<'_>]) -> Result<RequestHead, HttpError> {
+    // httparse parses HTTP/1.0 and HTTP/1.1 only: a later minor version is
+    // parsed as HTTP/1.1 from a copy, and remembered as sent.
+    let later = match classify_version(line, true) {
+        VersionVerdict::Later(minor) if minor > 1 => Some(minor),
+        _ => None,
+    };
+    let copy;
+    let line = match later {
+        Some(_) => {
+            let mut patched = line.to_vec();
+            let minor_at = line.len() - 1 - usize::from(line.ends_with(b"\r\n")) - 1;
+            patched[minor_at] = b'1';
+            copy = patched;
+            &copy[..]
+        }
+        None => line,
+    };
     let mut req = httparse::Request::new(&mut []);
     let _ = req.parse(line);
     let (Some(method), Some(raw_target), Some(minor)) = (req.method, req.path, req.version) else {
         return Err(HttpError::new(400, "incomplete request line"));
     };
-    let version = match minor {
-        0 => Version::Http10,
-        _ => Version::Http11,
+    let (version, protocol) = match (minor, later) {
+        (0, _) => (Version::Http10, HTTP1_PROTOCOLS[0]),
+        (_, Some(later)) => (Version::Http11, HTTP1_PROTOCOLS[usize::from(later)]),
+        (_, None) => (Version::Http11, HTTP1_PROTOCOLS[1]),
     };
     let Some(&known) = KNOWN_METHODS.iter().find(|m| **m == method) else {
         return Err(HttpError::new(
@@ -647,6 +674,7 @@ fn build_head(line: &[u8], fields: &[httparse::Header<'_>]) -> Result<RequestHea
         method: known,
         target: raw_target.to_string(),
         version,
+        protocol,
         path: target.path,
         query: target.query,
         authority: target.authority,
@@ -1123,11 +1151,30 @@ mod tests {
     }
 
     #[test]
-    fn other_versions_505() {
+    fn other_major_versions_505() {
         assert_eq!(status(b"GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
-        assert_eq!(status(b"GET / HTTP/1.2\r\nHost: a\r\n\r\n"), 505);
+        assert_eq!(status(b"GET / HTTP/3.0\r\nHost: a\r\n\r\n"), 505);
         assert_eq!(status(b"GET / HTTP/0.9\r\n\r\n"), 505);
-        assert_eq!(status(b"GET / HTTP/10.10\r\n\r\n"), 505);
+    }
+
+    #[test]
+    fn later_http1_minor_served_as_http11() {
+        for minor in 2..=9 {
+            let req = format!("GET /x HTTP/1.{minor}\r\nHost: a\r\n\r\n");
+            let (h, n) = ok(req.as_bytes());
+            assert_eq!((h.version, n), (Version::Http11, req.len()));
+            assert_eq!(h.protocol, format!("HTTP/1.{minor}"));
+            assert_eq!((h.method, h.path.as_slice()), ("GET", &b"/x"[..]));
+            assert!(h.keep_alive);
+        }
+        // Bare LF, and what HTTP/1.1 requires (Host) still applies.
+        assert_eq!(ok(b"PUT /y HTTP/1.2\nHost: a\n\n").0.path, b"/y");
+        assert_eq!(status(b"GET / HTTP/1.2\r\n\r\n"), 400);
+        assert_eq!(ok(b"GET / HTTP/1.0\r\n\r\n").0.protocol, "HTTP/1.0");
+        assert_eq!(
+            ok(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").0.protocol,
+            "HTTP/1.1"
+        );
     }
 
     #[test]
@@ -1137,6 +1184,10 @@ mod tests {
         assert_eq!(status(b"GET / HTTP/1.1x\r\n\r\n"), 400);
         assert_eq!(status(b"GET / http/1.1\r\n\r\n"), 400);
         assert_eq!(status(b"GET / HTTP/2.x\r\n\r\n"), 400);
+        // More than one digit (nginx reads 1.10 as 1.10, Apache refuses it).
+        assert_eq!(status(b"GET / HTTP/1.10\r\nHost: a\r\n\r\n"), 400);
+        assert_eq!(status(b"GET / HTTP/01.1\r\nHost: a\r\n\r\n"), 400);
+        assert_eq!(status(b"GET / HTTP/10.10\r\n\r\n"), 400);
     }
 
     #[test]
@@ -1507,9 +1558,18 @@ mod tests {
         assert_eq!(version_shape(b""), Prefix);
         assert_eq!(version_shape(b"HT"), Prefix);
         assert_eq!(version_shape(b"HTTP/"), Prefix);
-        assert_eq!(version_shape(b"HTTP/12"), Prefix);
         assert_eq!(version_shape(b"HTTP/1."), Prefix);
-        assert_eq!(version_shape(b"HTTP/1.23"), WellFormed);
+        assert_eq!(
+            version_shape(b"HTTP/1.2"),
+            WellFormed { major: 1, minor: 2 }
+        );
+        assert_eq!(
+            version_shape(b"HTTP/2.0"),
+            WellFormed { major: 2, minor: 0 }
+        );
+        // One digit each (RFC 9112 §2.3).
+        assert_eq!(version_shape(b"HTTP/12"), Invalid(6));
+        assert_eq!(version_shape(b"HTTP/1.23"), Invalid(8));
         assert_eq!(version_shape(b"HTTP/.1"), Invalid(5));
         assert_eq!(version_shape(b"HTTPS"), Invalid(4));
         assert_eq!(version_shape(b"HTTP/1.1 "), Invalid(8));

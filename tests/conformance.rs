@@ -468,6 +468,22 @@ fn table(etag: &str) -> Vec<Row> {
             h11("POST", "/echo", "Transfer-Encoding: chunked\r\n")
                 + &format!("96\r\n{}\r\n0\r\n\r\n", "b".repeat(150)),
             vec![bad(&[413])]).needs(LIMIT_REQUEST_BODY),
+        // A chunk whose declared size takes the body past the limit is refused when its size
+        // line ends, without waiting for data that will not come (within CONN_DEADLINE, well
+        // under the 20 s body timeout).
+        row("body/limit-request-body-huge-chunk-413-at-once", Yes,
+            h11("POST", "/echo", "Transfer-Encoding: chunked\r\n") + "ffffffffffffffff\r\n",
+            vec![bad(&[413])]).needs(LIMIT_REQUEST_BODY),
+        row("body/limit-request-body-chunk-101-413-at-once", Yes,
+            h11("POST", "/echo", "Transfer-Encoding: chunked\r\n") + "65\r\n",
+            vec![bad(&[413])]).needs(LIMIT_REQUEST_BODY),
+        row("body/limit-request-body-chunks-total-413-at-once", Yes,
+            h11("POST", "/echo", "Transfer-Encoding: chunked\r\n")
+                + &format!("32\r\n{}\r\n33\r\n", "b".repeat(50)),
+            vec![bad(&[413])]).needs(LIMIT_REQUEST_BODY),
+        row("body/chunk-size-overflow-at-once", Yes,
+            h11("POST", "/echo", "Transfer-Encoding: chunked\r\n") + "10000000000000000\r\n",
+            vec![bad(&[400, 413])]),
         row("body/limit-request-body-expect-413-without-100", Any,
             h11("POST", "/echo", "Content-Length: 101\r\nExpect: 100-continue\r\n"),
             vec![bad(&[413])]).needs(LIMIT_REQUEST_BODY),

@@ -686,7 +686,9 @@ fn build_head(line: &[u8], fields: &[httparse::Header<'_>]) -> Result<RequestHea
     })
 }
 
-/// HTTP/1.1 needs exactly one Host; HTTP/1.0 at most one. Its value must be a host.
+/// HTTP/1.1 needs exactly one Host; HTTP/1.0 at most one. Its value must be a
+/// host, which HTTP/1.1 may not leave empty (nginx and Apache answer 400; an
+/// empty Host on HTTP/1.0 names no host, like none, and Apache serves it).
 fn check_host(headers: &[(String, Vec<u8>)], version: Version) -> Result<(), HttpError> {
     let mut hosts = values(headers, "host");
     match (hosts.next(), hosts.next()) {
@@ -694,6 +696,7 @@ fn check_host(headers: &[(String, Vec<u8>)], version: Version) -> Result<(), Htt
         (None, None) if version == Version::Http11 => {
             Err(HttpError::new(400, "HTTP/1.1 request without Host"))
         }
+        (Some(b""), None) if version == Version::Http10 => Ok(()),
         (Some(h), None) if !target::valid_host(h) => Err(HttpError::new(
             400,
             format!("malformed Host {}", printable(h, 40)),
@@ -709,10 +712,13 @@ fn body_framing(
     version: Version,
 ) -> Result<(BodyFraming, bool), HttpError> {
     let length = content_length(headers)?;
+    // Empty members are refused rather than skipped (as RFC 9110 §5.6.1 would allow): a
+    // proxy in front may not read `chunked,` as chunked; nginx and Apache answer 400 too.
     let codings: Vec<&[u8]> = values(headers, "transfer-encoding")
-        .flat_map(list_items)
+        .flat_map(|v| v.split(|&b| b == b','))
+        .map(|c| c.trim_ascii())
         .collect();
-    if values(headers, "transfer-encoding").next().is_none() {
+    if codings.is_empty() {
         return Ok((length.map_or(BodyFraming::None, BodyFraming::Length), false));
     }
     if version == Version::Http10 {
@@ -720,6 +726,12 @@ fn body_framing(
         return Err(HttpError::new(
             400,
             "Transfer-Encoding in an HTTP/1.0 request",
+        ));
+    }
+    if codings.iter().any(|c| c.is_empty()) {
+        return Err(HttpError::new(
+            400,
+            "empty member in Transfer-Encoding (a stray comma or an empty field)",
         ));
     }
     let is_chunked = |c: &&[u8]| c.eq_ignore_ascii_case(b"chunked");
@@ -743,26 +755,24 @@ fn body_framing(
     Ok((BodyFraming::Chunked, length.is_some()))
 }
 
-/// The Content-Length, if any. Repeats (fields or list members) must agree.
+/// The Content-Length, if any: one field with one value. A repeat, even of the
+/// same value (which RFC 9112 §6.3 would let us accept), is refused, as nginx
+/// and Apache do: a proxy in front may have read it differently.
 fn content_length(headers: &[(String, Vec<u8>)]) -> Result<Option<u64>, HttpError> {
-    let mut found = None;
-    for value in values(headers, "content-length") {
-        for item in value.split(|&b| b == b',') {
-            let n = parse_decimal(item.trim_ascii()).ok_or_else(|| {
-                HttpError::new(
-                    400,
-                    format!("invalid Content-Length {}", printable(value, 30)),
-                )
-            })?;
-            match found {
-                Some(prev) if prev != n => {
-                    return Err(HttpError::new(400, "conflicting Content-Length values"))
-                }
-                _ => found = Some(n),
-            }
-        }
+    let mut fields = values(headers, "content-length");
+    let Some(value) = fields.next() else {
+        return Ok(None);
+    };
+    if fields.next().is_some() || value.contains(&b',') {
+        return Err(HttpError::new(400, "more than one Content-Length value"));
     }
-    Ok(found)
+    let n = parse_decimal(value).ok_or_else(|| {
+        HttpError::new(
+            400,
+            format!("invalid Content-Length {}", printable(value, 30)),
+        )
+    })?;
+    Ok(Some(n))
 }
 
 /// Digits only (no sign, no space), at least one, fitting a u64.
@@ -1229,7 +1239,25 @@ mod tests {
         assert_eq!(status(b"GET / HTTP/1.1\r\nHost: ..\r\n\r\n"), 400);
         ok(b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
         ok(b"GET / HTTP/1.1\r\nHost: www.example.org:80\r\n\r\n");
-        ok(b"GET / HTTP/1.1\r\nHost:\r\n\r\n"); // empty Host is allowed (RFC 9110 §7.2)
+        ok(b"GET / HTTP/1.1\r\nHost: a.\r\n\r\n");
+    }
+
+    #[test]
+    fn hosts_nginx_and_apache_refuse_400() {
+        for host in ["", "   ", ".", ":80", ".:80", "%41", "a%2eb"] {
+            let req = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            assert_eq!(status(req.as_bytes()), 400, "Host: {host:?}");
+        }
+        assert_eq!(status(b"GET / HTTP/1.0\r\nHost: .\r\n\r\n"), 400);
+        for authority in ["%41", ":80", "."] {
+            let req = format!("GET http://{authority}/ HTTP/1.1\r\nHost: a\r\n\r\n");
+            assert_eq!(status(req.as_bytes()), 400, "authority {authority:?}");
+        }
+        // HTTP/1.0 needs no Host: an empty one names none, and Apache serves it.
+        assert_eq!(
+            ok(b"GET / HTTP/1.0\r\nHost:\r\n\r\n").0.host(),
+            Some(&b""[..])
+        );
     }
 
     #[test]
@@ -1349,10 +1377,14 @@ mod tests {
     }
 
     #[test]
-    fn repeated_equal_content_length_ok() {
-        let (h, _) =
-            ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n");
-        assert_eq!(h.framing, BodyFraming::Length(5));
+    fn repeated_content_length_400_even_when_equal() {
+        for req in [
+            &b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"[..],
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n",
+            b"POST / HTTP/1.0\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
+        ] {
+            assert_eq!(status(req), 400, "{:?}", String::from_utf8_lossy(req));
+        }
     }
 
     #[test]
@@ -1410,8 +1442,23 @@ mod tests {
             ),
             400
         );
-        let (h, _) = ok(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , chunked ,\r\n\r\n");
+        let (h, _) = ok(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\t chunked \t\r\n\r\n");
         assert_eq!(h.framing, BodyFraming::Chunked);
+    }
+
+    #[test]
+    fn empty_transfer_coding_members_400() {
+        for te in [
+            "Transfer-Encoding: chunked,\r\n",
+            "Transfer-Encoding: , chunked\r\n",
+            "Transfer-Encoding: chunked, ,\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding:\r\n",
+            "Transfer-Encoding:\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: gzip,,chunked\r\n",
+        ] {
+            let req = format!("POST / HTTP/1.1\r\nHost: a\r\n{te}\r\n");
+            assert_eq!(status(req.as_bytes()), 400, "{te:?}");
+        }
     }
 
     #[test]

@@ -64,9 +64,11 @@ impl BodyDecoder {
         }
     }
 
-    /// Refuses a body longer than `limit` bytes (0 = no limit) with a 413 error, raised at the
-    /// first byte past the limit, so the outcome never depends on how the input was split: a
-    /// framing error before that byte is reported instead, one after it never is.
+    /// Refuses a body longer than `limit` bytes (0 = no limit) with a 413 error, raised as soon
+    /// as the framing declares it: before any byte of a Content-Length body, at the end of the
+    /// chunk-size line whose chunk would pass the limit. So the outcome never depends on how the
+    /// input was split: a framing error before that point is reported instead, one after it
+    /// never is.
     pub fn with_limit(mut self, limit: u64) -> Self {
         self.limit = limit;
         self
@@ -200,7 +202,7 @@ enum ChunkedState {
 /// Why chunked decoding stopped.
 enum ChunkedError {
     Framing(HttpError),
-    /// The data passed the body limit.
+    /// A chunk would take the data past the body limit.
     TooLarge,
 }
 
@@ -245,31 +247,27 @@ impl Chunked {
         let mut produced = 0;
         while self.state != ChunkedState::Done {
             if self.state == ChunkedState::Data {
-                // Data moves in bulk; everything else goes byte by byte.
-                let room = match limit {
-                    0 => u64::MAX,
-                    l => l - self.data_bytes,
-                };
-                if room == 0 && consumed < input.len() {
-                    return Err(ChunkedError::TooLarge);
-                }
-                let n = sink.take(self.size.min(room), &input[consumed..], produced);
+                // Data moves in bulk (its size was held to the limit); the rest byte by byte.
+                let n = sink.take(self.size, &input[consumed..], produced);
                 consumed += n;
                 produced += n;
                 self.size -= n as u64;
                 self.data_bytes += n as u64;
-                if self.size == 0 {
-                    self.state = ChunkedState::DataCr;
-                } else if room == n as u64 && consumed < input.len() {
-                    return Err(ChunkedError::TooLarge); // the next byte is past the limit
-                } else {
+                if self.size > 0 {
                     break; // input used up or output full
                 }
+                self.state = ChunkedState::DataCr;
                 continue;
             }
             let Some(&b) = input.get(consumed) else { break };
             consumed += 1;
             self.step(b).map_err(ChunkedError::Framing)?;
+            // A size line just ended: refuse a chunk that would take the body past the limit
+            // now, not after its data arrived (or never did).
+            if self.state == ChunkedState::Data && limit > 0 && self.size > limit - self.data_bytes
+            {
+                return Err(ChunkedError::TooLarge);
+            }
         }
         Ok(Decoded {
             consumed,
@@ -363,7 +361,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limit_is_judged_at_the_first_byte_past_it() {
+    fn limit_is_judged_where_the_framing_declares_it() {
         let limited = || BodyDecoder::new(BodyFraming::Chunked).with_limit(10);
         let mut out = [0u8; 64];
         // Exactly the limit, in two chunks: fine.
@@ -402,6 +400,42 @@ mod tests {
             .decode(b"b\r\n01234567890\r\n0\r\n\r\n", &mut out)
             .unwrap();
         assert!(r.done);
+    }
+
+    #[test]
+    fn chunk_over_the_limit_is_refused_at_its_size_line() {
+        let limited = || BodyDecoder::new(BodyFraming::Chunked).with_limit(100);
+        let mut out = [0u8; 256];
+        // A chunk far above the limit, or just above it: 413 once its size line ends, before
+        // any data (none will come).
+        for input in [&b"ffffffffffffffff\r\n"[..], b"65\r\n", b"65;ext=1\n"] {
+            let e = limited().decode(input, &mut out).unwrap_err();
+            assert_eq!(e.status, 413, "{:?}", String::from_utf8_lossy(input));
+            // Not before its line ends: a framing error in the line still comes first.
+            let mut d = limited();
+            assert!(d.decode(&input[..input.len() - 1], &mut out).is_ok());
+        }
+        // The running total: 50 bytes, then a chunk of 51 declared.
+        let mut input = b"32\r\n".to_vec();
+        input.extend_from_slice(&[b'x'; 50]);
+        input.extend_from_slice(b"\r\n33\r\n");
+        let mut d = limited();
+        let split = input.len() - 4;
+        let r = d.decode(&input[..split], &mut out).unwrap();
+        assert_eq!(r.produced, 50);
+        assert_eq!(d.decode(&input[split..], &mut out).unwrap_err().status, 413);
+        // Up to the limit exactly is fine.
+        let mut exact = b"32\r\n".to_vec();
+        exact.extend_from_slice(&[b'x'; 50]);
+        exact.extend_from_slice(b"\r\n32\r\n");
+        exact.extend_from_slice(&[b'y'; 50]);
+        exact.extend_from_slice(b"\r\n0\r\n\r\n");
+        assert!(limited().decode(&exact, &mut out).unwrap().done);
+        // A size that overflows u64 is refused at its digit, limit or not.
+        let e = limited()
+            .decode(b"10000000000000000", &mut out)
+            .unwrap_err();
+        assert_eq!(e.status, 400);
     }
 
     /// Decode everything in one call with a roomy output buffer.

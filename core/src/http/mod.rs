@@ -3,7 +3,7 @@
 //! Each file has one job, in the order a request travels:
 //!
 //! - [`request`]: parse and validate a request head (limits, version, method,
-//!   Host, body framing, keep-alive).
+//!   Host, body framing, keep-alive), resuming where it stopped as the head arrives.
 //! - [`target`]: turn the request target into a decoded, dot-free path and a
 //!   raw query.
 //! - [`body`]: decode a request body (Content-Length or chunked), never reading
@@ -24,6 +24,6 @@ pub mod target;
 
 pub use body::{BodyDecoder, Decoded};
 pub use request::{
-    parse_request_head, BodyFraming, HeadParse, HttpError, Limits, RequestHead, Version,
+    parse_request_head, BodyFraming, HeadParse, HeadParser, HttpError, Limits, RequestHead, Version,
 };
 pub use response::{write_chunk_header, write_response_head, ResponseFraming, ResponseHead};

@@ -5,11 +5,13 @@
 //! request target, Host, body framing and connection semantics (RFC 9112, with
 //! Apache's limits and habits).
 //!
-//! An error is judged at the first offending byte: `scan_limits` finds the
-//! first byte at which a size limit is broken, and httparse only sees the bytes
-//! before it. So the answer to a request never depends on how its bytes were
-//! split across reads, and an incomplete head never grows past
-//! [`Limits::max_head_len`].
+//! A [`HeadParser`] keeps its place between reads: each byte is searched for
+//! a line end once and each line is judged once, when its line end arrives
+//! (or when it passes its size limit), so a head trickling in costs what it
+//! costs at once. An error is judged at the first offending line, and a line
+//! over its limit by its bytes up to the limit: the answer to a request never
+//! depends on how its bytes were split across reads, and an incomplete head
+//! never grows past [`Limits::max_head_len`].
 //!
 //! Line ends: CRLF, or a bare LF (RFC 9112 §2.2 lets a recipient accept it;
 //! httparse does, and so do we). A bare CR is an error.
@@ -106,8 +108,11 @@ pub struct RequestHead {
     pub method: &'static str,
     /// The request target exactly as sent (for `%r` in the access log).
     pub target: String,
-    /// The request's protocol version.
+    /// The request's protocol version: how it is served.
     pub version: Version,
+    /// The protocol as sent (`HTTP/1.0` to `HTTP/1.9`), for logs: a later minor version
+    /// than 1.1 is served as HTTP/1.1 (RFC 9110 §2.5), but Apache logs it as sent (`%H`).
+    pub protocol: &'static str,
     /// The path, percent-decoded once, `.`/`..` resolved, `//` collapsed;
     /// starts with `/`. May be non-UTF-8. `b"*"` for `OPTIONS *`.
     pub path: Vec<u8>,
@@ -202,187 +207,315 @@ pub enum HeadParse {
 /// Header fields parsed without allocating the field array: more than most clients send.
 const STACK_FIELDS: usize = 32;
 
-/// Parse the request head at the start of `buf`.
+/// The protocol tokens a request may carry and be served: `HTTP/1.0` to `HTTP/1.9`.
+const HTTP1_PROTOCOLS: [&str; 10] = [
+    "HTTP/1.0", "HTTP/1.1", "HTTP/1.2", "HTTP/1.3", "HTTP/1.4", "HTTP/1.5", "HTTP/1.6", "HTTP/1.7",
+    "HTTP/1.8", "HTTP/1.9",
+];
+
+/// Parse the request head at the start of `buf`, from scratch.
 ///
-/// Call again with the grown buffer after [`HeadParse::Partial`]; a buffer of
-/// [`Limits::max_head_len`] bytes always gets an answer. Pure: no I/O, no clock.
+/// For a head that arrives in pieces, keep a [`HeadParser`] instead: this
+/// function looks at the whole buffer again on every call. Pure: no I/O, no clock.
 pub fn parse_request_head(buf: &[u8], limits: &Limits) -> HeadParse {
-    let scan = scan_limits(buf, limits);
-    let seen = match &scan.violation {
-        Some(v) => &buf[..v.at],
-        None => buf,
-    };
-    // Sized by the field lines actually present: the scan already enforces
-    // `limits.fields`, and a large configured limit should not cost an
-    // allocation of that size on every call.
-    // On the stack for the usual head (see `STACK_FIELDS`).
-    let mut stack = [httparse::EMPTY_HEADER; STACK_FIELDS];
-    let mut heap;
-    let fields: &mut [httparse::Header<'_>] = if scan.field_lines <= STACK_FIELDS {
-        &mut stack[..scan.field_lines]
-    } else {
-        heap = vec![httparse::EMPTY_HEADER; scan.field_lines];
-        &mut heap
-    };
-    let mut req = httparse::Request::new(fields);
-    match req.parse(seen) {
-        Ok(httparse::Status::Complete(consumed)) => match build_head(&req) {
-            Ok(head) => HeadParse::Complete { head, consumed },
-            Err(e) => HeadParse::Error(e),
-        },
-        Ok(httparse::Status::Partial) => match scan.violation {
-            Some(v) => HeadParse::Error(v.error),
-            None => HeadParse::Partial,
-        },
-        Err(httparse::Error::Version) => match classify_version(seen, scan.request_line_start) {
-            VersionVerdict::Wait => match scan.violation {
-                Some(v) => HeadParse::Error(v.error),
-                None => HeadParse::Partial,
-            },
-            VersionVerdict::Error(e) => HeadParse::Error(e),
-        },
-        Err(e) => HeadParse::Error(syntax_error(e, seen, scan.request_line_start)),
-    }
+    HeadParser::new().parse(buf, limits)
 }
 
-/// The first byte at which a size limit is broken, and what to answer.
-#[derive(Debug)]
-struct Violation {
-    at: usize,
-    error: HttpError,
-}
-
-/// The line layout of a head, as far as it is in the buffer.
-#[derive(Debug)]
-struct Scan {
-    /// Where the request line starts, after leading empty lines.
-    request_line_start: usize,
-    /// Field lines begun before the violation (or in the whole head).
-    field_lines: usize,
-    violation: Option<Violation>,
-}
-
-/// Walk the head line by line, judging sizes only (httparse judges syntax).
+/// A request head parser that keeps its place between reads, so a head
+/// arriving in many pieces costs no more than one arriving at once: each byte
+/// is searched for a line end once, and each line is judged once, when its
+/// line end arrives (Apache reads a head line by line too). Only when the head
+/// is complete are its fields taken apart, once.
 ///
-/// Every check looks at bytes up to the offending one, never beyond, so a
-/// prefix of the buffer finds the same violation as soon as it contains that byte.
-fn scan_limits(buf: &[u8], limits: &Limits) -> Scan {
-    let mut pos = 0;
-    let mut empty_lines = 0;
-    loop {
-        let len = match (buf.get(pos), buf.get(pos + 1)) {
-            (Some(b'\n'), _) => 1,
-            (Some(b'\r'), Some(b'\n')) => 2,
-            _ => break,
+/// Feed it the same buffer each time, grown at its end, with the same limits;
+/// after an answer other than [`HeadParse::Partial`], or when the buffer is
+/// changed otherwise, start again with [`HeadParser::reset`].
+///
+/// An error is judged at the first offending line, and within it at the first
+/// offending byte: a line over its size limit is judged by the bytes up to the
+/// limit. So the answer never depends on how the head was split across reads,
+/// and an incomplete head never grows past [`Limits::max_head_len`].
+#[derive(Debug, Clone, Default)]
+pub struct HeadParser {
+    /// Where the line being read starts.
+    line_start: usize,
+    /// How far the search for that line's LF got: bytes before this are not searched again.
+    searched: usize,
+    /// Whether the start of the current field line has been counted (see `count_field_line`).
+    line_counted: bool,
+    /// Empty lines seen before the request line.
+    empty_lines: usize,
+    /// The request line, LF included, once it is complete and valid.
+    request_line: Option<(usize, usize)>,
+    /// Field lines begun so far.
+    field_lines: usize,
+    /// Bytes looked at so far (searched, or handed to httparse): the parser's work.
+    examined: u64,
+}
+
+impl HeadParser {
+    /// A parser at the start of a head.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forget the head parsed so far: the next call starts at the beginning of the buffer.
+    pub fn reset(&mut self) {
+        *self = HeadParser {
+            examined: self.examined,
+            ..HeadParser::default()
         };
-        if empty_lines == MAX_LEADING_EMPTY_LINES {
-            let error = HttpError::new(
-                400,
-                format!("more than {MAX_LEADING_EMPTY_LINES} empty lines before the request line"),
-            );
-            return Scan {
-                request_line_start: pos,
-                field_lines: 0,
-                violation: Some(Violation { at: pos, error }),
-            };
-        }
-        empty_lines += 1;
-        pos += len;
     }
-    let request_line_start = pos;
-    let mut scan = Scan {
-        request_line_start,
-        field_lines: 0,
-        violation: None,
-    };
 
-    let (next, too_long) = measure_line(buf, pos, limits.request_line);
-    if too_long {
-        let error = HttpError::new(
-            414,
-            format!("request line longer than {} bytes", limits.request_line),
+    /// How many bytes the parser has looked at since it was made: each byte of
+    /// a head is looked at about three times, however it was split.
+    pub fn bytes_examined(&self) -> u64 {
+        self.examined
+    }
+
+    /// Go on parsing the head at the start of `buf`, from where the last call stopped.
+    ///
+    /// After [`HeadParse::Partial`], read more and call again with the grown
+    /// buffer; a buffer of [`Limits::max_head_len`] bytes always gets an answer.
+    /// Pure: no I/O, no clock.
+    pub fn parse(&mut self, buf: &[u8], limits: &Limits) -> HeadParse {
+        debug_assert!(
+            buf.len() >= self.searched,
+            "the buffer shrank under the parser"
         );
-        scan.violation = Some(Violation {
-            at: pos + limits.request_line,
-            error,
-        });
-        return scan;
-    }
-    let Some(mut pos) = next else { return scan };
-
-    loop {
-        match (buf.get(pos), buf.get(pos + 1)) {
-            // The empty line ending the head, or not enough bytes to tell yet.
-            (None, _) | (Some(b'\n'), _) | (Some(b'\r'), Some(b'\n')) | (Some(b'\r'), None) => {
-                return scan
+        loop {
+            let start = self.line_start;
+            if self.request_line.is_some() && !self.line_counted {
+                match count_field_line(buf, start, self.field_lines, limits) {
+                    FieldStart::Wait => return HeadParse::Partial,
+                    FieldStart::EndOfHead => {}
+                    FieldStart::Field => self.field_lines += 1,
+                    FieldStart::TooMany(e) => return HeadParse::Error(e),
+                }
+                self.line_counted = true;
             }
-            _ => {}
+            let from = self.searched.max(start);
+            let lf = buf[from..].iter().position(|&b| b == b'\n');
+            self.examined += lf.map_or(buf.len() - from, |i| i + 1) as u64;
+            let Some(lf) = lf.map(|i| from + i) else {
+                self.searched = buf.len();
+                return self.unfinished_line(buf, limits);
+            };
+            self.searched = lf + 1;
+            self.line_start = lf + 1;
+            self.line_counted = false;
+            let line = &buf[start..=lf];
+            let content = content_len(line);
+            match self.request_line {
+                None if content == 0 => {
+                    if self.empty_lines == MAX_LEADING_EMPTY_LINES {
+                        return HeadParse::Error(HttpError::new(
+                            400,
+                            format!(
+                                "more than {MAX_LEADING_EMPTY_LINES} empty lines before the request line"
+                            ),
+                        ));
+                    }
+                    self.empty_lines += 1;
+                }
+                None if content > limits.request_line => {
+                    return self.line_too_long(&buf[start..start + limits.request_line], limits)
+                }
+                None => {
+                    self.examined += line.len() as u64;
+                    if let Err(e) = check_request_line(line) {
+                        return HeadParse::Error(e);
+                    }
+                    self.request_line = Some((start, lf + 1));
+                }
+                Some(_) if content == 0 => return self.finish(buf, lf + 1),
+                Some(_) if content > limits.field_size => {
+                    return self.line_too_long(&buf[start..start + limits.field_size], limits)
+                }
+                Some(_) => {
+                    self.examined += line.len() as u64;
+                    if let Err(e) = check_field_line(line) {
+                        return HeadParse::Error(e);
+                    }
+                }
+            }
         }
-        if scan.field_lines == limits.fields {
-            let error = HttpError::new(400, format!("more than {} header fields", limits.fields));
-            scan.violation = Some(Violation { at: pos, error });
-            return scan;
+    }
+
+    /// The line being read has no LF yet: wait, unless it is over its limit already.
+    /// A trailing lone CR may be half of a CRLF, so it does not count yet.
+    fn unfinished_line(&mut self, buf: &[u8], limits: &Limits) -> HeadParse {
+        let start = self.line_start;
+        let rest = &buf[start..];
+        let len = rest.strip_suffix(b"\r").unwrap_or(rest).len();
+        let limit = match self.request_line {
+            None => limits.request_line,
+            Some(_) => limits.field_size,
+        };
+        if len > limit {
+            return self.line_too_long(&buf[start..start + limit], limits);
         }
-        scan.field_lines += 1;
-        let (next, too_long) = measure_line(buf, pos, limits.field_size);
-        if too_long {
-            // Only bytes before the violation, so the reason does not depend on the split.
-            let line = &buf[pos..pos + limits.field_size];
-            let name_len = line.iter().position(|&b| b == b':').unwrap_or(line.len());
-            let error = HttpError::new(
-                400,
-                format!(
-                    "header field {} longer than {} bytes",
-                    printable(&line[..name_len], 40),
-                    limits.field_size
-                ),
-            );
-            scan.violation = Some(Violation {
-                at: pos + limits.field_size,
-                error,
-            });
-            return scan;
-        }
-        match next {
-            Some(n) => pos = n,
-            None => return scan,
+        HeadParse::Partial
+    }
+
+    /// A line is longer than its limit; `prefix` is its first `limit` bytes. A
+    /// syntax error in them is what is wrong with the line; else its size is.
+    fn line_too_long(&mut self, prefix: &[u8], limits: &Limits) -> HeadParse {
+        self.examined += prefix.len() as u64;
+        let error = match self.request_line {
+            None => {
+                let mut req = httparse::Request::new(&mut []);
+                match req.parse(prefix) {
+                    Err(httparse::Error::Version) => match classify_version(prefix, false) {
+                        VersionVerdict::Error(e) => e,
+                        VersionVerdict::Wait | VersionVerdict::Later(_) => {
+                            request_line_too_long(limits)
+                        }
+                    },
+                    Err(e) => syntax_error(e, prefix),
+                    Ok(_) => request_line_too_long(limits),
+                }
+            }
+            Some(_) => match httparse::parse_headers(prefix, &mut [httparse::EMPTY_HEADER; 1]) {
+                Err(e) => syntax_error(e, prefix),
+                Ok(_) => {
+                    let name_len = prefix
+                        .iter()
+                        .position(|&b| b == b':')
+                        .unwrap_or(prefix.len());
+                    HttpError::new(
+                        400,
+                        format!(
+                            "header field {} longer than {} bytes",
+                            printable(&prefix[..name_len], 40),
+                            limits.field_size
+                        ),
+                    )
+                }
+            },
+        };
+        HeadParse::Error(error)
+    }
+
+    /// The empty line ending the head ends at `end`: take the head apart.
+    fn finish(&mut self, buf: &[u8], end: usize) -> HeadParse {
+        let Some((line_start, fields_start)) = self.request_line else {
+            return HeadParse::Partial;
+        };
+        let fields = &buf[fields_start..end];
+        self.examined += (fields_start - line_start + fields.len()) as u64;
+        // Sized by the field lines actually present (already held to `limits.fields`): a large
+        // configured limit should not cost an allocation of that size per request. On the
+        // stack for the usual head (see `STACK_FIELDS`).
+        let mut stack = [httparse::EMPTY_HEADER; STACK_FIELDS];
+        let mut heap;
+        let slots: &mut [httparse::Header<'_>] = if self.field_lines <= STACK_FIELDS {
+            &mut stack[..self.field_lines]
+        } else {
+            heap = vec![httparse::EMPTY_HEADER; self.field_lines];
+            &mut heap
+        };
+        let parsed = match httparse::parse_headers(fields, slots) {
+            Ok(httparse::Status::Complete((_, parsed))) => parsed,
+            // Every line was judged already; this is for the unexpected only.
+            Ok(httparse::Status::Partial) => {
+                return HeadParse::Error(HttpError::new(400, "malformed header section"))
+            }
+            Err(e) => return HeadParse::Error(syntax_error(e, fields)),
+        };
+        match build_head(&buf[line_start..fields_start], parsed) {
+            Ok(head) => HeadParse::Complete {
+                head,
+                consumed: end,
+            },
+            Err(e) => HeadParse::Error(e),
         }
     }
 }
 
-/// For the line starting at `start`: where the next line starts (None when
-/// its end is not in the buffer yet) and whether its content, line end
-/// excluded, is longer than `limit`. A trailing lone CR may be half of a CRLF,
-/// so it does not count yet.
-fn measure_line(buf: &[u8], start: usize, limit: usize) -> (Option<usize>, bool) {
-    let rest = &buf[start..];
-    let (content, next) = match rest.iter().position(|&b| b == b'\n') {
-        Some(lf) => (&rest[..lf], Some(start + lf + 1)),
-        None => (rest, None),
-    };
-    let content = content.strip_suffix(b"\r").unwrap_or(content);
-    (next, content.len() > limit)
+/// What the first bytes of a line after the request line say.
+enum FieldStart {
+    /// Not enough bytes to tell.
+    Wait,
+    /// The empty line ending the head.
+    EndOfHead,
+    /// One more field line.
+    Field,
+    /// One field line more than the limit.
+    TooMany(HttpError),
+}
+
+/// A field line is counted as soon as its first byte shows it is not the end
+/// of the head, so one too many is refused before it is read.
+fn count_field_line(buf: &[u8], start: usize, counted: usize, limits: &Limits) -> FieldStart {
+    match (buf.get(start), buf.get(start + 1)) {
+        (None, _) | (Some(b'\r'), None) => FieldStart::Wait,
+        (Some(b'\n'), _) | (Some(b'\r'), Some(b'\n')) => FieldStart::EndOfHead,
+        _ if counted == limits.fields => FieldStart::TooMany(HttpError::new(
+            400,
+            format!("more than {} header fields", limits.fields),
+        )),
+        _ => FieldStart::Field,
+    }
+}
+
+/// The length of a complete line without its LF and the CR before it.
+fn content_len(line: &[u8]) -> usize {
+    let without_lf = &line[..line.len() - 1];
+    without_lf.strip_suffix(b"\r").unwrap_or(without_lf).len()
+}
+
+fn request_line_too_long(limits: &Limits) -> HttpError {
+    HttpError::new(
+        414,
+        format!("request line longer than {} bytes", limits.request_line),
+    )
+}
+
+/// Judge a complete request line (its LF included). httparse judges the
+/// syntax; after the line it wants field lines, so a good line is `Partial`.
+fn check_request_line(line: &[u8]) -> Result<(), HttpError> {
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse(line) {
+        Ok(_) => Ok(()),
+        Err(httparse::Error::Version) => match classify_version(line, true) {
+            VersionVerdict::Later(_) => Ok(()),
+            VersionVerdict::Error(e) => Err(e),
+            VersionVerdict::Wait => Err(HttpError::new(400, "invalid protocol version")),
+        },
+        Err(e) => Err(syntax_error(e, line)),
+    }
+}
+
+/// Judge one complete field line (its LF included). httparse judges it; after
+/// the line it wants the next one, so a good line is `Partial`.
+fn check_field_line(line: &[u8]) -> Result<(), HttpError> {
+    match httparse::parse_headers(line, &mut [httparse::EMPTY_HEADER; 1]) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(syntax_error(e, line)),
+    }
 }
 
 enum VersionVerdict {
     /// What is there could still become a well-formed version: read more.
     Wait,
+    /// `HTTP/1.x` with x from 2 to 9: served as HTTP/1.1 (RFC 9110 §2.5); the minor digit.
+    Later(u8),
     Error(HttpError),
 }
 
-/// httparse only knows `HTTP/1.0` and `HTTP/1.1`. Tell a version we do not
-/// speak (`HTTP/2.0`, `HTTP/1.2` → 505, as nginx does) from garbage (→ 400).
-fn classify_version(seen: &[u8], line_start: usize) -> VersionVerdict {
-    let rest = &seen[line_start.min(seen.len())..];
-    let (line, complete) = match rest.iter().position(|&b| b == b'\n') {
-        Some(lf) => (&rest[..lf], true),
-        None => (rest, false),
-    };
+/// httparse only knows `HTTP/1.0` and `HTTP/1.1`. Tell a later minor version
+/// of HTTP/1 (served as HTTP/1.1, as nginx and Apache do) from a major version
+/// we do not speak (`HTTP/2.0` → 505, as nginx does) and from garbage (→ 400).
+/// `line` is the request line, complete or cut at its size limit.
+fn classify_version(line: &[u8], complete: bool) -> VersionVerdict {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     // httparse accepted "method SP target SP" before it judged the version.
     let token = line.splitn(3, |&b| b == b' ').nth(2).unwrap_or(b"");
     match (version_shape(token), complete) {
-        (VersionShape::WellFormed, true) => VersionVerdict::Error(HttpError::new(
+        (VersionShape::WellFormed { major: 1, minor }, true) => VersionVerdict::Later(minor),
+        (VersionShape::WellFormed { .. }, true) => VersionVerdict::Error(HttpError::new(
             505,
             format!("unsupported protocol version {}", printable(token, 20)),
         )),
@@ -395,14 +528,14 @@ fn classify_version(seen: &[u8], line_start: usize) -> VersionVerdict {
             400,
             format!("incomplete protocol version {}", printable(token, 20)),
         )),
-        (VersionShape::WellFormed | VersionShape::Prefix, false) => VersionVerdict::Wait,
+        (VersionShape::WellFormed { .. } | VersionShape::Prefix, false) => VersionVerdict::Wait,
     }
 }
 
 #[derive(Debug, PartialEq, Eq)]
 enum VersionShape {
-    /// `HTTP/` DIGIT+ `.` DIGIT+ (more digits than RFC 9112's one each, like nginx).
-    WellFormed,
+    /// `HTTP/` DIGIT `.` DIGIT (RFC 9112 §2.3).
+    WellFormed { major: u8, minor: u8 },
     /// A proper prefix of a well-formed version.
     Prefix,
     /// Not a version; the index of the first byte that cannot belong.
@@ -410,40 +543,35 @@ enum VersionShape {
 }
 
 fn version_shape(token: &[u8]) -> VersionShape {
-    const NAME: &[u8] = b"HTTP/";
-    #[derive(PartialEq)]
-    enum Expect {
-        Name(usize),
-        FirstMajor,
-        Major,
-        FirstMinor,
-        Minor,
-    }
-    let mut expect = Expect::Name(0);
+    const SHAPE: &[u8] = b"HTTP/0.0";
     for (i, &b) in token.iter().enumerate() {
-        expect = match expect {
-            Expect::Name(n) if b == NAME[n] && n + 1 == NAME.len() => Expect::FirstMajor,
-            Expect::Name(n) if b == NAME[n] => Expect::Name(n + 1),
-            Expect::FirstMajor | Expect::Major if b.is_ascii_digit() => Expect::Major,
-            Expect::Major if b == b'.' => Expect::FirstMinor,
-            Expect::FirstMinor | Expect::Minor if b.is_ascii_digit() => Expect::Minor,
-            _ => return VersionShape::Invalid(i),
+        let fits = match SHAPE.get(i) {
+            Some(b'0') => b.is_ascii_digit(),
+            Some(&expected) => b == expected,
+            None => false,
         };
+        if !fits {
+            return VersionShape::Invalid(i);
+        }
     }
-    if expect == Expect::Minor {
-        VersionShape::WellFormed
-    } else {
-        VersionShape::Prefix
+    if token.len() < SHAPE.len() {
+        return VersionShape::Prefix;
+    }
+    VersionShape::WellFormed {
+        major: token[5] - b'0',
+        minor: token[7] - b'0',
     }
 }
 
-/// Turn an httparse error into a 400 with a reason that names the culprit.
-fn syntax_error(e: httparse::Error, seen: &[u8], line_start: usize) -> HttpError {
+/// Turn an httparse error about `line` (a request line, or the field lines
+/// from the start of the offending one) into a 400 with a reason that names
+/// the culprit. Only bytes up to the offending one are looked at, like
+/// httparse, so the reason is the same however the head was split.
+fn syntax_error(e: httparse::Error, line: &[u8]) -> HttpError {
     let reason = match e {
         httparse::Error::Token => {
             // httparse stops at the first byte of the method that is not a
             // token byte; a space there (after at least one) ends the method.
-            let line = &seen[line_start.min(seen.len())..];
             match line.iter().position(|&b| !is_tchar(b)) {
                 Some(p) if p > 0 && line[p] == b' ' => {
                     "malformed request line (target or separators)".to_string()
@@ -452,7 +580,7 @@ fn syntax_error(e: httparse::Error, seen: &[u8], line_start: usize) -> HttpError
                 None => "invalid method".to_string(),
             }
         }
-        httparse::Error::HeaderName => describe_bad_field(seen, line_start),
+        httparse::Error::HeaderName => describe_bad_field(line),
         httparse::Error::HeaderValue => {
             "invalid header field value (control character such as NUL or CR)".to_string()
         }
@@ -464,14 +592,9 @@ fn syntax_error(e: httparse::Error, seen: &[u8], line_start: usize) -> HttpError
     HttpError::new(400, reason)
 }
 
-/// Say which RFC 9112 §5 rule the first bad field line breaks. Only bytes
-/// up to the offending one are looked at, like httparse, so the reason is the
-/// same however the head was split.
-fn describe_bad_field(seen: &[u8], line_start: usize) -> String {
-    let lines = seen[line_start.min(seen.len())..]
-        .split_inclusive(|&b| b == b'\n')
-        .skip(1);
-    for line in lines {
+/// Say which RFC 9112 §5 rule the first bad field line in `lines` breaks.
+fn describe_bad_field(lines: &[u8]) -> String {
+    for line in lines.split_inclusive(|&b| b == b'\n') {
         let Some(p) = line.iter().position(|&b| !is_tchar(b)) else {
             continue;
         };
@@ -496,14 +619,35 @@ fn describe_bad_field(seen: &[u8], line_start: usize) -> String {
     "invalid header field name".to_string()
 }
 
-/// Everything httparse leaves to us, once the head is complete.
-fn build_head(req: &httparse::Request<'_, '_>) -> Result<RequestHead, HttpError> {
+/// Everything httparse leaves to us, once the head is complete: `line` is the
+/// request line (judged already, LF included), `fields` the parsed field lines.
+fn build_head(line: &[u8], fields: &[httparse::Header<'_>]) -> Result<RequestHead, HttpError> {
+    // httparse parses HTTP/1.0 and HTTP/1.1 only: a later minor version is
+    // parsed as HTTP/1.1 from a copy, and remembered as sent.
+    let later = match classify_version(line, true) {
+        VersionVerdict::Later(minor) if minor > 1 => Some(minor),
+        _ => None,
+    };
+    let copy;
+    let line = match later {
+        Some(_) => {
+            let mut patched = line.to_vec();
+            let minor_at = line.len() - 1 - usize::from(line.ends_with(b"\r\n")) - 1;
+            patched[minor_at] = b'1';
+            copy = patched;
+            &copy[..]
+        }
+        None => line,
+    };
+    let mut req = httparse::Request::new(&mut []);
+    let _ = req.parse(line);
     let (Some(method), Some(raw_target), Some(minor)) = (req.method, req.path, req.version) else {
         return Err(HttpError::new(400, "incomplete request line"));
     };
-    let version = match minor {
-        0 => Version::Http10,
-        _ => Version::Http11,
+    let (version, protocol) = match (minor, later) {
+        (0, _) => (Version::Http10, HTTP1_PROTOCOLS[0]),
+        (_, Some(later)) => (Version::Http11, HTTP1_PROTOCOLS[usize::from(later)]),
+        (_, None) => (Version::Http11, HTTP1_PROTOCOLS[1]),
     };
     let Some(&known) = KNOWN_METHODS.iter().find(|m| **m == method) else {
         return Err(HttpError::new(
@@ -515,8 +659,7 @@ fn build_head(req: &httparse::Request<'_, '_>) -> Result<RequestHead, HttpError>
         ));
     };
     let target = target::parse_target(raw_target, method)?;
-    let headers: Vec<(String, Vec<u8>)> = req
-        .headers
+    let headers: Vec<(String, Vec<u8>)> = fields
         .iter()
         .map(|h| (h.name.to_string(), h.value.trim_ascii().to_vec()))
         .collect();
@@ -531,6 +674,7 @@ fn build_head(req: &httparse::Request<'_, '_>) -> Result<RequestHead, HttpError>
         method: known,
         target: raw_target.to_string(),
         version,
+        protocol,
         path: target.path,
         query: target.query,
         authority: target.authority,
@@ -542,7 +686,9 @@ fn build_head(req: &httparse::Request<'_, '_>) -> Result<RequestHead, HttpError>
     })
 }
 
-/// HTTP/1.1 needs exactly one Host; HTTP/1.0 at most one. Its value must be a host.
+/// HTTP/1.1 needs exactly one Host; HTTP/1.0 at most one. Its value must be a
+/// host, which HTTP/1.1 may not leave empty (nginx and Apache answer 400; an
+/// empty Host on HTTP/1.0 names no host, like none, and Apache serves it).
 fn check_host(headers: &[(String, Vec<u8>)], version: Version) -> Result<(), HttpError> {
     let mut hosts = values(headers, "host");
     match (hosts.next(), hosts.next()) {
@@ -550,6 +696,7 @@ fn check_host(headers: &[(String, Vec<u8>)], version: Version) -> Result<(), Htt
         (None, None) if version == Version::Http11 => {
             Err(HttpError::new(400, "HTTP/1.1 request without Host"))
         }
+        (Some(b""), None) if version == Version::Http10 => Ok(()),
         (Some(h), None) if !target::valid_host(h) => Err(HttpError::new(
             400,
             format!("malformed Host {}", printable(h, 40)),
@@ -565,10 +712,13 @@ fn body_framing(
     version: Version,
 ) -> Result<(BodyFraming, bool), HttpError> {
     let length = content_length(headers)?;
+    // Empty members are refused rather than skipped (as RFC 9110 §5.6.1 would allow): a
+    // proxy in front may not read `chunked,` as chunked; nginx and Apache answer 400 too.
     let codings: Vec<&[u8]> = values(headers, "transfer-encoding")
-        .flat_map(list_items)
+        .flat_map(|v| v.split(|&b| b == b','))
+        .map(|c| c.trim_ascii())
         .collect();
-    if values(headers, "transfer-encoding").next().is_none() {
+    if codings.is_empty() {
         return Ok((length.map_or(BodyFraming::None, BodyFraming::Length), false));
     }
     if version == Version::Http10 {
@@ -576,6 +726,12 @@ fn body_framing(
         return Err(HttpError::new(
             400,
             "Transfer-Encoding in an HTTP/1.0 request",
+        ));
+    }
+    if codings.iter().any(|c| c.is_empty()) {
+        return Err(HttpError::new(
+            400,
+            "empty member in Transfer-Encoding (a stray comma or an empty field)",
         ));
     }
     let is_chunked = |c: &&[u8]| c.eq_ignore_ascii_case(b"chunked");
@@ -599,26 +755,24 @@ fn body_framing(
     Ok((BodyFraming::Chunked, length.is_some()))
 }
 
-/// The Content-Length, if any. Repeats (fields or list members) must agree.
+/// The Content-Length, if any: one field with one value. A repeat, even of the
+/// same value (which RFC 9112 §6.3 would let us accept), is refused, as nginx
+/// and Apache do: a proxy in front may have read it differently.
 fn content_length(headers: &[(String, Vec<u8>)]) -> Result<Option<u64>, HttpError> {
-    let mut found = None;
-    for value in values(headers, "content-length") {
-        for item in value.split(|&b| b == b',') {
-            let n = parse_decimal(item.trim_ascii()).ok_or_else(|| {
-                HttpError::new(
-                    400,
-                    format!("invalid Content-Length {}", printable(value, 30)),
-                )
-            })?;
-            match found {
-                Some(prev) if prev != n => {
-                    return Err(HttpError::new(400, "conflicting Content-Length values"))
-                }
-                _ => found = Some(n),
-            }
-        }
+    let mut fields = values(headers, "content-length");
+    let Some(value) = fields.next() else {
+        return Ok(None);
+    };
+    if fields.next().is_some() || value.contains(&b',') {
+        return Err(HttpError::new(400, "more than one Content-Length value"));
     }
-    Ok(found)
+    let n = parse_decimal(value).ok_or_else(|| {
+        HttpError::new(
+            400,
+            format!("invalid Content-Length {}", printable(value, 30)),
+        )
+    })?;
+    Ok(Some(n))
 }
 
 /// Digits only (no sign, no space), at least one, fitting a u64.
@@ -746,6 +900,43 @@ mod tests {
         }
     }
 
+    /// A head of 100 fields of 8000 bytes (774 KiB, within the default limits).
+    fn big_head() -> Vec<u8> {
+        let mut head = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+        for i in 0..99 {
+            let name = format!("X-F{i:02}: ");
+            head.extend_from_slice(name.as_bytes());
+            head.resize(head.len() + 8000 - name.len() - 2, b'v');
+            head.extend_from_slice(b"\r\n");
+        }
+        head.extend_from_slice(b"\r\n");
+        head
+    }
+
+    #[test]
+    fn head_in_small_pieces_is_examined_a_bounded_number_of_times() {
+        let head = big_head();
+        for piece in [1024, 4096, 100, 7] {
+            let mut parser = HeadParser::new();
+            let mut verdict = HeadParse::Partial;
+            for end in (piece..head.len() + piece).step_by(piece) {
+                verdict = parser.parse(&head[..end.min(head.len())], &Limits::default());
+                if verdict != HeadParse::Partial {
+                    break;
+                }
+            }
+            assert!(
+                matches!(verdict, HeadParse::Complete { consumed, .. } if consumed == head.len()),
+                "{verdict:?}"
+            );
+            let per_byte = parser.bytes_examined() as f64 / head.len() as f64;
+            assert!(
+                per_byte <= 4.0,
+                "{piece}-byte pieces: each byte of the head examined {per_byte:.1} times"
+            );
+        }
+    }
+
     #[test]
     fn simple_get() {
         let (h, n) = ok(b"GET /a/b?x=1 HTTP/1.1\r\nHost: example.org\r\nAccept: */*\r\n\r\n");
@@ -821,7 +1012,7 @@ mod tests {
     #[test]
     fn bare_cr_400() {
         assert_eq!(status(b"GET / HTTP/1.1\rHost: a\r\n\r\n"), 400);
-        assert_eq!(status(b"GET / HTTP/1.1\r\nHost: a\r\n\rX"), 400);
+        assert_eq!(status(b"GET / HTTP/1.1\r\nHost: a\r\n\rX\r\n"), 400);
     }
 
     #[test]
@@ -970,11 +1161,30 @@ mod tests {
     }
 
     #[test]
-    fn other_versions_505() {
+    fn other_major_versions_505() {
         assert_eq!(status(b"GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
-        assert_eq!(status(b"GET / HTTP/1.2\r\nHost: a\r\n\r\n"), 505);
+        assert_eq!(status(b"GET / HTTP/3.0\r\nHost: a\r\n\r\n"), 505);
         assert_eq!(status(b"GET / HTTP/0.9\r\n\r\n"), 505);
-        assert_eq!(status(b"GET / HTTP/10.10\r\n\r\n"), 505);
+    }
+
+    #[test]
+    fn later_http1_minor_served_as_http11() {
+        for minor in 2..=9 {
+            let req = format!("GET /x HTTP/1.{minor}\r\nHost: a\r\n\r\n");
+            let (h, n) = ok(req.as_bytes());
+            assert_eq!((h.version, n), (Version::Http11, req.len()));
+            assert_eq!(h.protocol, format!("HTTP/1.{minor}"));
+            assert_eq!((h.method, h.path.as_slice()), ("GET", &b"/x"[..]));
+            assert!(h.keep_alive);
+        }
+        // Bare LF, and what HTTP/1.1 requires (Host) still applies.
+        assert_eq!(ok(b"PUT /y HTTP/1.2\nHost: a\n\n").0.path, b"/y");
+        assert_eq!(status(b"GET / HTTP/1.2\r\n\r\n"), 400);
+        assert_eq!(ok(b"GET / HTTP/1.0\r\n\r\n").0.protocol, "HTTP/1.0");
+        assert_eq!(
+            ok(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").0.protocol,
+            "HTTP/1.1"
+        );
     }
 
     #[test]
@@ -984,15 +1194,22 @@ mod tests {
         assert_eq!(status(b"GET / HTTP/1.1x\r\n\r\n"), 400);
         assert_eq!(status(b"GET / http/1.1\r\n\r\n"), 400);
         assert_eq!(status(b"GET / HTTP/2.x\r\n\r\n"), 400);
+        // More than one digit (nginx reads 1.10 as 1.10, Apache refuses it).
+        assert_eq!(status(b"GET / HTTP/1.10\r\nHost: a\r\n\r\n"), 400);
+        assert_eq!(status(b"GET / HTTP/01.1\r\nHost: a\r\n\r\n"), 400);
+        assert_eq!(status(b"GET / HTTP/10.10\r\n\r\n"), 400);
     }
 
     #[test]
-    fn version_undecided_waits() {
+    fn a_line_is_judged_when_its_end_arrives() {
         assert_eq!(parse(b"GET / HTTP/2"), HeadParse::Partial);
         assert_eq!(parse(b"GET / HTTP/2.0"), HeadParse::Partial);
         assert_eq!(parse(b"GET / HTTP/2.0\r"), HeadParse::Partial);
         assert_eq!(status(b"GET / HTTP/2.0\r\n"), 505);
-        assert_eq!(status(b"GET / HTTP/2.0 "), 400);
+        assert_eq!(parse(b"GET / HTTP/2.0 "), HeadParse::Partial);
+        assert_eq!(status(b"GET / HTTP/2.0 \r\n"), 400);
+        assert_eq!(parse(b"GET / HTTP/1.1\r\nHost : a"), HeadParse::Partial);
+        assert_eq!(status(b"GET / HTTP/1.1\r\nHost : a\r\n"), 400);
     }
 
     #[test]
@@ -1022,7 +1239,25 @@ mod tests {
         assert_eq!(status(b"GET / HTTP/1.1\r\nHost: ..\r\n\r\n"), 400);
         ok(b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n");
         ok(b"GET / HTTP/1.1\r\nHost: www.example.org:80\r\n\r\n");
-        ok(b"GET / HTTP/1.1\r\nHost:\r\n\r\n"); // empty Host is allowed (RFC 9110 §7.2)
+        ok(b"GET / HTTP/1.1\r\nHost: a.\r\n\r\n");
+    }
+
+    #[test]
+    fn hosts_nginx_and_apache_refuse_400() {
+        for host in ["", "   ", ".", ":80", ".:80", "%41", "a%2eb"] {
+            let req = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            assert_eq!(status(req.as_bytes()), 400, "Host: {host:?}");
+        }
+        assert_eq!(status(b"GET / HTTP/1.0\r\nHost: .\r\n\r\n"), 400);
+        for authority in ["%41", ":80", "."] {
+            let req = format!("GET http://{authority}/ HTTP/1.1\r\nHost: a\r\n\r\n");
+            assert_eq!(status(req.as_bytes()), 400, "authority {authority:?}");
+        }
+        // HTTP/1.0 needs no Host: an empty one names none, and Apache serves it.
+        assert_eq!(
+            ok(b"GET / HTTP/1.0\r\nHost:\r\n\r\n").0.host(),
+            Some(&b""[..])
+        );
     }
 
     #[test]
@@ -1142,10 +1377,14 @@ mod tests {
     }
 
     #[test]
-    fn repeated_equal_content_length_ok() {
-        let (h, _) =
-            ok(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5, 5\r\n\r\n");
-        assert_eq!(h.framing, BodyFraming::Length(5));
+    fn repeated_content_length_400_even_when_equal() {
+        for req in [
+            &b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"[..],
+            b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n",
+            b"POST / HTTP/1.0\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n",
+        ] {
+            assert_eq!(status(req), 400, "{:?}", String::from_utf8_lossy(req));
+        }
     }
 
     #[test]
@@ -1203,8 +1442,23 @@ mod tests {
             ),
             400
         );
-        let (h, _) = ok(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , chunked ,\r\n\r\n");
+        let (h, _) = ok(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\t chunked \t\r\n\r\n");
         assert_eq!(h.framing, BodyFraming::Chunked);
+    }
+
+    #[test]
+    fn empty_transfer_coding_members_400() {
+        for te in [
+            "Transfer-Encoding: chunked,\r\n",
+            "Transfer-Encoding: , chunked\r\n",
+            "Transfer-Encoding: chunked, ,\r\n",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding:\r\n",
+            "Transfer-Encoding:\r\nTransfer-Encoding: chunked\r\n",
+            "Transfer-Encoding: gzip,,chunked\r\n",
+        ] {
+            let req = format!("POST / HTTP/1.1\r\nHost: a\r\n{te}\r\n");
+            assert_eq!(status(req.as_bytes()), 400, "{te:?}");
+        }
     }
 
     #[test]
@@ -1351,9 +1605,18 @@ mod tests {
         assert_eq!(version_shape(b""), Prefix);
         assert_eq!(version_shape(b"HT"), Prefix);
         assert_eq!(version_shape(b"HTTP/"), Prefix);
-        assert_eq!(version_shape(b"HTTP/12"), Prefix);
         assert_eq!(version_shape(b"HTTP/1."), Prefix);
-        assert_eq!(version_shape(b"HTTP/1.23"), WellFormed);
+        assert_eq!(
+            version_shape(b"HTTP/1.2"),
+            WellFormed { major: 1, minor: 2 }
+        );
+        assert_eq!(
+            version_shape(b"HTTP/2.0"),
+            WellFormed { major: 2, minor: 0 }
+        );
+        // One digit each (RFC 9112 §2.3).
+        assert_eq!(version_shape(b"HTTP/12"), Invalid(6));
+        assert_eq!(version_shape(b"HTTP/1.23"), Invalid(8));
         assert_eq!(version_shape(b"HTTP/.1"), Invalid(5));
         assert_eq!(version_shape(b"HTTPS"), Invalid(4));
         assert_eq!(version_shape(b"HTTP/1.1 "), Invalid(8));
@@ -1370,11 +1633,12 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        /// Feed growing prefixes until the parser answers; that answer must be
-        /// what the whole buffer gets, whatever the split.
+        /// Feed one parser growing prefixes, a byte more each time, until it
+        /// answers; that answer must be what the whole buffer gets, whatever the split.
         fn incremental(buf: &[u8], limits: &Limits) -> HeadParse {
+            let mut parser = HeadParser::new();
             for k in 0..=buf.len() {
-                let r = parse_request_head(&buf[..k], limits);
+                let r = parser.parse(&buf[..k], limits);
                 if r != HeadParse::Partial {
                     return r;
                 }
@@ -1382,10 +1646,11 @@ mod tests {
             HeadParse::Partial
         }
 
-        /// Two reads: the split at `k`, then the rest.
+        /// Two reads into one parser: the split at `k`, then the rest.
         fn two_reads(buf: &[u8], k: usize, limits: &Limits) -> HeadParse {
-            match parse_request_head(&buf[..k], limits) {
-                HeadParse::Partial => parse_request_head(buf, limits),
+            let mut parser = HeadParser::new();
+            match parser.parse(&buf[..k], limits) {
+                HeadParse::Partial => parser.parse(buf, limits),
                 other => other,
             }
         }

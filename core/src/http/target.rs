@@ -185,9 +185,12 @@ fn is_ip_future(literal: &[u8]) -> bool {
 }
 
 /// Whether a Host value (or an absolute-form authority) is `host[:port]`
-/// with host a reg-name or an IP literal (RFC 3986 §3.2.2). Empty is allowed
-/// (RFC 9110 §7.2). `..` is refused: hosts end up in file paths (vhost
-/// directories, log names), as Apache's `fix_hostname` knows.
+/// with host a reg-name or an IP literal (RFC 3986 §3.2.2). Refused, as nginx
+/// and Apache refuse them: a host that is empty once one trailing dot is
+/// dropped (``, `.`, `:80`), and percent-escapes (`%41`), which no DNS name
+/// has and a proxy in front may decode or not. `..` is refused too: hosts end
+/// up in file paths (vhost directories, log names), as Apache's
+/// `fix_hostname` knows.
 pub fn valid_host(value: &[u8]) -> bool {
     let (host, port) = if value.first() == Some(&b'[') {
         let Some(close) = value.iter().position(|&b| b == b']') else {
@@ -214,9 +217,10 @@ pub fn valid_host(value: &[u8]) -> bool {
     let reg_name_ok = host.starts_with(b"[")
         || host
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b));
+            .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b));
+    let named = !host.strip_suffix(b".").unwrap_or(host).is_empty();
     let port_ok = port.is_none_or(|p| p.iter().all(u8::is_ascii_digit));
-    reg_name_ok && port_ok && !host.windows(2).any(|w| w == b"..")
+    reg_name_ok && named && port_ok && !host.windows(2).any(|w| w == b"..")
 }
 
 #[cfg(test)]
@@ -341,8 +345,9 @@ mod tests {
     #[test]
     fn hosts() {
         for ok in [
-            "",
             "a",
+            "a.",
+            ".a",
             "a.b-c_d~",
             "a:80",
             "a:",
@@ -355,7 +360,7 @@ mod tests {
         }
         for bad in [
             "a/b", "a b", "a:8x", "a:1:2", "[::1", "[]", "[::1]x", "[a/b]", "u@h", "..", "a..b",
-            "a\\b", "[::g]",
+            "a\\b", "[::g]", "", ".", ":80", ".:80", "%41", "a%2eb",
         ] {
             assert!(!valid_host(bad.as_bytes()), "{bad}");
         }

@@ -14,7 +14,7 @@
 use super::output::OutQueue;
 use super::{dispatch, io};
 use crate::config::settings::CoreSettings;
-use crate::http::{self, HeadParse, HttpError, RequestHead};
+use crate::http::{HeadParse, HeadParser, HttpError, RequestHead};
 use crate::logs::error_log;
 use crate::scoreboard::worker;
 use crate::server;
@@ -87,6 +87,8 @@ pub struct Connection {
     pub client: Option<crate::access::Client>,
     /// Received bytes not consumed yet (the next head, pipelined requests, body bytes).
     pub buf: Vec<u8>,
+    /// Where framing the head at the start of `buf` got: each read is parsed on from there.
+    head_parser: HeadParser,
     parsed: Option<Result<(RequestHead, usize), HttpError>>,
     phase: Phase,
     /// When the current request head began (the header stage's clock); `None` while a
@@ -152,6 +154,7 @@ impl Connection {
             client: peer_addr
                 .map(|p| crate::access::Client::new(p.ip(), local_addr.map(|l| l.ip()))),
             buf: Vec::with_capacity(4096),
+            head_parser: HeadParser::new(),
             parsed: None,
             phase: Phase::Reading,
             head_started: Some(now),
@@ -248,7 +251,7 @@ impl Connection {
         if self.parsed.is_some() || self.buf.is_empty() {
             return self.state();
         }
-        match http::parse_request_head(&self.buf, &Self::settings().limits) {
+        match self.head_parser.parse(&self.buf, &Self::settings().limits) {
             HeadParse::Partial => {}
             HeadParse::Complete { head, consumed } => self.parsed = Some(Ok((head, consumed))),
             HeadParse::Error(e) => self.parsed = Some(Err(e)),
@@ -272,6 +275,8 @@ impl Connection {
                 }
                 Some(Ok((head, consumed))) => {
                     self.buf.drain(..consumed);
+                    // The next head starts at the new start of the buffer.
+                    self.head_parser.reset();
                     dispatch::serve(self, head);
                     self.served += 1;
                     match self.after_response() {
@@ -369,6 +374,7 @@ impl Connection {
     /// sends, so that closing does not reset the connection under the response.
     fn begin_linger(&mut self) -> State {
         self.buf.clear();
+        self.head_parser.reset();
         self.parsed = None;
         if self.eof || self.aborted {
             self.phase = Phase::Done;

@@ -1,6 +1,6 @@
 /* ceiling: the fastest HTTP/1.1 answer this machine can give, to read the servers against.
  *
- * usage: ceiling PORT BODY_BYTES [PROCESSES]
+ * usage: ceiling PORT BODY_BYTES [PROCESSES [close]]
  *
  * PROCESSES processes (default 2), each with its own SO_REUSEPORT listener on 127.0.0.1:PORT and
  * one epoll loop. Every read from a connection is taken as one whole request (wrk neither
@@ -8,6 +8,8 @@
  * head and body in one write() up to 16 KiB, above that the head with MSG_MORE and the body
  * with sendfile() from an in-memory file, as a server sends a large static file. No parsing,
  * no file lookup, no logging, no keep-alive limit: only the sockets and the kernel's cost.
+ * With `close` every response says `Connection: close` and the connection is closed once it is
+ * written, as a server answers a client that asked for it (the bench's new-connection load).
  * The parent forks the workers and waits; SIGTERM to the parent stops them all.
  */
 #define _GNU_SOURCE
@@ -37,6 +39,8 @@ static size_t total_len;
 static int body_fd = -1;
 /* Bytes of the current response already written, per descriptor (0: nothing pending). */
 static size_t sent[MAX_FDS];
+/* `close` mode: one response per connection. */
+static int close_after;
 
 static int listener(int port) {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -95,7 +99,7 @@ static void serve(int port) {
             }
             if (evs[i].events & EPOLLOUT) {
                 int r = flush(fd);
-                if (r < 0) { sent[fd] = 0; close(fd); continue; }
+                if (r < 0 || (r == 1 && close_after)) { sent[fd] = 0; close(fd); continue; }
                 if (r == 1) {
                     struct epoll_event ce = {.events = EPOLLIN, .data.fd = fd};
                     epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ce);
@@ -110,7 +114,7 @@ static void serve(int port) {
                 continue;
             }
             int r = flush(fd);
-            if (r < 0) { sent[fd] = 0; close(fd); continue; }
+            if (r < 0 || (r == 1 && close_after)) { sent[fd] = 0; close(fd); continue; }
             if (r == 0) {
                 struct epoll_event ce = {.events = EPOLLOUT, .data.fd = fd};
                 epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ce);
@@ -121,16 +125,18 @@ static void serve(int port) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: ceiling PORT BODY_BYTES [PROCESSES]\n");
+        fprintf(stderr, "usage: ceiling PORT BODY_BYTES [PROCESSES [close]]\n");
         return 2;
     }
     int port = atoi(argv[1]);
     size_t body = (size_t)atol(argv[2]);
     int procs = argc > 3 ? atoi(argv[3]) : 2;
+    close_after = argc > 4 && strcmp(argv[4], "close") == 0;
     char head[256];
     int hl = snprintf(head, sizeof head,
                       "HTTP/1.1 200 OK\r\nServer: ceiling\r\nContent-Type: application/octet-stream\r\n"
-                      "Content-Length: %zu\r\n\r\n", body);
+                      "Content-Length: %zu\r\n%s\r\n", body,
+                      close_after ? "Connection: close\r\n" : "");
     total_len = (size_t)hl + body;
     if (body <= SMALL_BODY) {
         response_len = total_len;

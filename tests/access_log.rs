@@ -1,7 +1,7 @@
 //! Access logs against the real server: Combined Log Format lines with Apache's exact field
 //! shapes and escaping, LogFormat nicknames and custom formats, several CustomLogs, a piped
-//! `|program` log, nothing lost when the server is stopped with TERM, and goaccess reading the
-//! result.
+//! `|program` log, nothing lost when the server is stopped with TERM, failed writes reported
+//! (a full disk, a FIFO no one reads) and their recovery, and goaccess reading the result.
 
 use mapache_tests::*;
 use std::io::{Read, Write};
@@ -420,4 +420,152 @@ fn goaccess_reads_the_combined_log() {
     let compact: String = json.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(compact.contains("\"total_requests\":5"), "{json}");
     assert!(compact.contains("\"failed_requests\":0"), "{json}");
+}
+
+/// The pid in an error-log line's `[pid N]`.
+fn pid_of(line: &str) -> &str {
+    line.split("[pid ")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .unwrap_or_else(|| panic!("no [pid] in {line}"))
+}
+
+#[test]
+fn a_full_disk_is_reported_once_per_process_and_the_server_goes_on() {
+    each_mpm(|mpm| {
+        let root = Root::new();
+        let started = Instant::now();
+        // /dev/full: every write fails with ENOSPC, as on a full file system.
+        let s = start(
+            &root,
+            mpm,
+            "CustomLog /dev/full common\nCustomLog logs/access_log common",
+        );
+        let mut spec = LoadSpec::new(4, "/a.txt", b"file a");
+        spec.max_requests_per_client = 100;
+        spec.pause = Duration::ZERO;
+        let load = Load::start(s.addr, spec);
+        let needle = "(28)No space left on device: AH00646: Error writing to /dev/full";
+        assert!(s.wait_log(needle, 10), "{mpm}: {}", s.log_text());
+        let report = {
+            assert!(
+                wait_until(Duration::from_secs(30), || load.served() + load.failed()
+                    >= 400),
+                "{mpm}: load did not finish"
+            );
+            load.stop()
+        };
+        assert_eq!(
+            (report.served, report.failed),
+            (400, 0),
+            "{mpm}: {:?}",
+            report.failures
+        );
+        // The other log has every line: one failing log does not stop the others.
+        assert_eq!(
+            lines(&root.path().join("logs/access_log"), 400).len(),
+            400,
+            "{mpm}"
+        );
+        // Bounded: each process says it once, then at most once a minute (with the count).
+        let reports: Vec<String> = s
+            .log_lines()
+            .into_iter()
+            .filter(|l| l.contains(needle))
+            .collect();
+        let minutes = started.elapsed().as_secs() / 60;
+        let mut pids: Vec<&str> = reports.iter().map(|l| pid_of(l)).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        for pid in pids {
+            let mine: Vec<&String> = reports.iter().filter(|l| pid_of(l) == pid).collect();
+            let first = mine.iter().filter(|l| !l.contains("lost so far")).count();
+            assert_eq!(first, 1, "{mpm}: pid {pid}: {mine:#?}");
+            assert!(
+                mine.len() as u64 <= 1 + minutes,
+                "{mpm}: pid {pid} reported {} times in {minutes} minutes: {mine:#?}",
+                mine.len()
+            );
+        }
+        assert!(
+            reports.iter().all(|l| l.contains("[log_config:error]")),
+            "{mpm}: {reports:#?}"
+        );
+    });
+}
+
+/// One process for the whole test, so the process that lost lines is the one that writes again.
+fn one_process(mpm: &str) -> &'static str {
+    match mpm {
+        "prefork" => "MinSpareServers 1\nMaxSpareServers 1\nServerLimit 1\nMaxRequestWorkers 1\n",
+        _ => {
+            "ServerLimit 1\nThreadsPerChild 2\nThreadLimit 2\nMaxRequestWorkers 2\n\
+              MinSpareThreads 1\nMaxSpareThreads 4\n"
+        }
+    }
+}
+
+#[test]
+fn a_log_that_works_again_says_so_with_the_lines_lost() {
+    use std::os::unix::fs::OpenOptionsExt;
+    each_mpm(|mpm| {
+        let root = Root::new();
+        // A FIFO: writes fail with EPIPE while no one reads it, and work again once someone does.
+        let fifo = root.path().join("logs/fifo");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a NUL-terminated path we own.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let open_reader = || {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&fifo)
+                .unwrap()
+        };
+        let mut reader = open_reader();
+        let s = start(
+            &root,
+            mpm,
+            &format!("{}CustomLog logs/fifo \"%U%q\"", one_process(mpm)),
+        );
+        let get = |q: u32| {
+            let raw = request(
+                &s,
+                format!("GET /a.txt?{q} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            assert_eq!(parse_responses(&raw, false)[0].status, 200, "{mpm}");
+        };
+        let read_until = |reader: &mut std::fs::File, want: &str| {
+            let mut got = String::new();
+            let found = wait_until(Duration::from_secs(10), || {
+                let mut buf = [0u8; 4096];
+                if let Ok(n) = reader.read(&mut buf) {
+                    got.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+                got.contains(want)
+            });
+            assert!(found, "{mpm}: read {got:?}, not {want:?}");
+        };
+        get(1);
+        read_until(&mut reader, "/a.txt?1\n");
+        drop(reader);
+        for q in 2..5 {
+            get(q);
+        }
+        let failed = format!(
+            "(32)Broken pipe: AH00646: Error writing to {}",
+            fifo.display()
+        );
+        assert!(s.wait_log(&failed, 10), "{mpm}: {}", s.log_text());
+        let mut reader = open_reader();
+        get(5);
+        read_until(&mut reader, "/a.txt?5\n");
+        let again = format!(
+            "access log {} works again; 3 lines were lost",
+            fifo.display()
+        );
+        assert!(s.wait_log(&again, 10), "{mpm}: {}", s.log_text());
+        assert_eq!(s.log_count(&failed), 1, "{mpm}: {}", s.log_text());
+    });
 }

@@ -247,6 +247,11 @@ fn a_child_that_cannot_start_stops_the_server() {
             "{mpm}: exit {status:?}; log:\n{}",
             server.log_text()
         );
+        // The children's lines reach the log through a pipe the harness reads on its own
+        // thread: the master's exit does not mean they have been read yet.
+        wait_until(Duration::from_secs(5), || {
+            server.log_count("TestFailChildInit is On") >= 1
+        });
         let attempts = server.log_count("TestFailChildInit is On");
         assert!(
             (1..=2).contains(&attempts),

@@ -469,7 +469,13 @@ fn user_and_group_apply_in_children() {
     let children = children_of(server.pid());
     assert!(!children.is_empty());
     for c in children {
-        let status = std::fs::read_to_string(format!("/proc/{c}/status")).unwrap_or_default();
+        // A child forked a moment ago may not have dropped root yet (groups, then group, then
+        // user): wait for the user, the last.
+        let mut status = String::new();
+        wait_until(Duration::from_secs(10), || {
+            status = std::fs::read_to_string(format!("/proc/{c}/status")).unwrap_or_default();
+            status.is_empty() || id_line(&status, "Uid:") == "Uid:\t65534\t65534\t65534\t65534"
+        });
         if status.is_empty() {
             continue; // exited meanwhile
         }

@@ -7,7 +7,8 @@
 //! threads never interleave (O_APPEND files; pipes up to PIPE_BUF bytes a line). The files and
 //! programs are opened in the master before any fork.
 
-use super::LogTarget;
+use super::write_failures::{self, WriteFailures};
+use super::{error_log, LogTarget};
 use crate::http::RequestHead;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -483,6 +484,10 @@ pub fn check_custom_log(args: &[String]) -> Result<(), String> {
 struct Opened {
     file: File,
     format: Arc<Format>,
+    /// How the configuration named it, for the error log.
+    name: String,
+    /// This process's failed writes to it.
+    failures: WriteFailures,
 }
 
 static LOGS: OnceLock<Vec<Opened>> = OnceLock::new();
@@ -494,6 +499,8 @@ pub fn open(logs: &[CustomLog]) -> Result<(), String> {
         opened.push(Opened {
             file: l.target.open("access log")?,
             format: l.format.clone(),
+            name: l.target.to_string(),
+            failures: WriteFailures::new(),
         });
     }
     let _ = LOGS.set(opened);
@@ -505,11 +512,24 @@ pub fn enabled() -> bool {
     LOGS.get().is_some_and(|l| !l.is_empty())
 }
 
-/// Writes one request's line to every access log.
+/// Writes one request's line to every access log. A line that cannot be written is lost, and
+/// said so in the error log (rate-limited), as is the first line written again after that.
 pub fn log(entry: &Entry<'_>) {
     let Some(logs) = LOGS.get() else { return };
     for l in logs {
-        super::write_line(&l.file, &l.format.render(entry));
+        let report = match super::write_line(&l.file, &l.format.render(entry)) {
+            Ok(()) => l
+                .failures
+                .succeeded(&l.name)
+                .map(|m| (error_log::NOTICE, m)),
+            Err(e) => l
+                .failures
+                .failed(&l.name, &e, write_failures::now_secs())
+                .map(|m| (error_log::ERROR, m)),
+        };
+        if let Some((level, msg)) = report {
+            error_log::log("log_config", level, None, &msg);
+        }
     }
 }
 

@@ -147,7 +147,10 @@ pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
     );
     line.push('\n');
     match LOG.get().map(|l| &l.target) {
-        Some(Target::File(f)) => super::write_line(f, line.as_bytes()),
+        // Where the error log itself fails there is nowhere left to say so.
+        Some(Target::File(f)) => {
+            let _ = super::write_line(f, line.as_bytes());
+        }
         _ => {
             let _ = std::io::stderr().write_all(line.as_bytes());
         }

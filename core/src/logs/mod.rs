@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod error_log;
 mod piped;
+mod write_failures;
 
 use std::fs::{File, OpenOptions};
 use std::path::PathBuf;
@@ -48,11 +49,22 @@ impl LogTarget {
     }
 }
 
+impl std::fmt::Display for LogTarget {
+    /// The path, or `|program`: how the configuration named it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LogTarget::File(p) => write!(f, "{}", p.display()),
+            LogTarget::Pipe(cmd) => write!(f, "|{cmd}"),
+        }
+    }
+}
+
 /// Writes `line` with one write(2) (repeated only for a short write), so lines from concurrent
 /// processes and threads never interleave in an O_APPEND file or a pipe (up to PIPE_BUF).
-pub fn write_line(file: &File, line: &[u8]) {
+/// A write that fails (a full disk, a piped program gone) or writes nothing is an error.
+pub fn write_line(file: &File, line: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let _ = (&*file).write_all(line);
+    (&*file).write_all(line)
 }
 
 #[cfg(test)]
@@ -67,5 +79,7 @@ mod tests {
         );
         assert!(matches!(LogTarget::parse("|cat"), LogTarget::Pipe(_)));
         assert!(LogTarget::is_pipe("||/bin/logger -t x"));
+        assert_eq!(LogTarget::parse("|$ cat -u").to_string(), "|cat -u");
+        assert_eq!(LogTarget::parse("/var/log/x").to_string(), "/var/log/x");
     }
 }

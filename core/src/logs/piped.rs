@@ -104,8 +104,8 @@ mod tests {
         let out = std::env::temp_dir().join(format!("mapache-piped-{}", std::process::id()));
         let cmd = Command::parse(&format!("cat > '{}'", out.display()));
         let file = cmd.spawn().unwrap();
-        super::super::write_line(&file, b"one\n");
-        super::super::write_line(&file, b"two\n");
+        super::super::write_line(&file, b"one\n").unwrap();
+        super::super::write_line(&file, b"two\n").unwrap();
         drop(file);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {

@@ -253,9 +253,11 @@ fn log_formats_nicknames_and_several_logs() {
          CustomLog logs/inline \"%h %{Content-Length}o %D %T [%{%Y}t]\"\n\
          CustomLog logs/common common\n",
     );
-    request(&s, b"GET /a.txt?q=1 HTTP/1.1\r\nHost: Name.Example:81\r\nX-Test: yes\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    // HTTP/1.2 is served as HTTP/1.1 and logged as sent, as Apache does.
+    request(&s, b"GET /a.txt?q=1 HTTP/1.1\r\nHost: Name.Example:81\r\nX-Test: yes\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.2\r\nHost: t\r\nConnection: close\r\n\r\n");
     let port = s.addr.port();
-    let mine = lines(&root.path().join("logs/mine"), 2);
+    let mine = lines(&root.path().join("logs/mine"), 3);
+    assert!(mine[2].contains(" HTTP/1.2 "), "{}", mine[2]);
     assert_eq!(
         mine[0],
         format!("GET /a.txt?q=1 200 6 6 yes text/plain HTTP/1.1 www.example.test Name.Example {port} + 0 %")
@@ -263,7 +265,7 @@ fn log_formats_nicknames_and_several_logs() {
     assert!(
         mine[1].starts_with("GET /missing 404 ")
             && mine[1].ends_with(&format!(
-                " - text/html; charset=iso-8859-1 HTTP/1.1 www.example.test t {port} - 1 %"
+                " - text/html; charset=iso-8859-1 HTTP/1.1 www.example.test t {port} + 1 %"
             )),
         "{}",
         mine[1]
@@ -278,11 +280,16 @@ fn log_formats_nicknames_and_several_logs() {
         inline[0]
     );
     assert!(f[4].len() == 6 && f[4].starts_with("[2"), "{}", inline[0]);
-    let common = lines(&root.path().join("logs/common"), 2);
+    let common = lines(&root.path().join("logs/common"), 3);
     assert!(
         common[0].ends_with("\"GET /a.txt?q=1 HTTP/1.1\" 200 6"),
         "{}",
         common[0]
+    );
+    assert!(
+        common[2].ends_with("\"GET /a.txt HTTP/1.2\" 200 6"),
+        "{}",
+        common[2]
     );
 }
 

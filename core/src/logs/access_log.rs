@@ -231,7 +231,7 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
                 _ => write!(out, "{}", e.elapsed.as_secs()),
             };
         }
-        'H' => dash_or(out, head.map(|h| h.version.as_str().as_bytes())),
+        'H' => dash_or(out, head.map(|h| h.protocol.as_bytes())),
         'm' => dash_or(out, head.map(|h| h.method.as_bytes())),
         'U' => dash_or(out, head.map(|h| h.path.as_slice())),
         'q' => {
@@ -246,7 +246,7 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
                 out.push(' ');
                 escape_into(out, h.target.as_bytes());
                 out.push(' ');
-                out.push_str(h.version.as_str());
+                out.push_str(h.protocol);
             }
             None => dash_or(out, Some(e.raw_line)),
         },

@@ -14,7 +14,7 @@
 
 use super::exit::{ChildExit, StartupWatch};
 use super::lifecycle::Lifecycle;
-use super::maintenance::{Action, Backoff, Census, Spares};
+use super::maintenance::{self, Action, Backoff, Census, Spares};
 use super::signals::{self, Request, Role, Signals};
 use crate::abi;
 use crate::sdk::{log, score, Level, MpmContext, MpmExit};
@@ -148,6 +148,12 @@ pub fn run(ctx: &MpmContext<'_>, plan: &Plan, child: &dyn Fn(ChildStart)) -> Mpm
         startup: StartupWatch::new(Vec::new()),
         spares: Spares::new(plan.min_spare, plan.max_spare),
         backoff: Backoff::default(),
+        floor: maintenance::floor(
+            plan.min_spare,
+            plan.threads_per_child,
+            plan.start_servers,
+            plan.max_children,
+        ),
         hold_until: None,
         newest: None,
         owed: 0,
@@ -173,12 +179,15 @@ struct Master<'a> {
     startup: StartupWatch,
     spares: Spares,
     backoff: Backoff,
-    /// No child is started before this time (backoff after early deaths).
+    /// The fewest serving children the backoff may leave (see [`maintenance::floor`]).
+    floor: u32,
+    /// No child beyond the floor is started before this time (backoff after early crashes).
     hold_until: Option<Instant>,
     /// The most recently forked child, to end a backoff streak once it lives long enough.
     newest: Option<Pid>,
-    /// Children that ended on their own (crashed, or recycled after MaxConnectionsPerChild) and
-    /// are replaced as soon as the backoff allows, whatever the spare counts say.
+    /// Children that ended on their own (crashed, killed from outside, or recycled after
+    /// MaxConnectionsPerChild) and are replaced as soon as the backoff allows, whatever the spare
+    /// counts say.
     owed: u32,
     /// Stop requests written to the pipe of death and not yet matched by a clean exit: those
     /// exits are maintenance's doing and are not replaced.
@@ -232,10 +241,12 @@ impl Master<'_> {
                 self.stop_children();
                 return MpmExit::Failed;
             }
+            self.fill_floor();
             let now = Instant::now();
             if now >= next_tick {
                 self.startup.expire();
                 self.check_health(now);
+                self.fill_floor();
                 self.replace_owed();
                 self.maintain();
                 next_tick = now + TICK;
@@ -484,6 +495,7 @@ impl Master<'_> {
                 );
                 continue;
             };
+            let ready = self.was_ready(slot);
             let Some(child) = self.slots[slot].take() else {
                 continue;
             };
@@ -509,21 +521,25 @@ impl Master<'_> {
                 reaped.startup_failed = true;
             }
             if !child.stopping && !child.killed {
-                if exit.is_clean() && self.asked > 0 {
-                    self.asked -= 1;
-                } else {
-                    self.owed += 1;
-                }
+                self.account_for_end(exit.is_clean());
             }
-            if !exit.is_clean() && !child.killed {
+            if exit.is_crash() && !child.killed {
                 let lived = child.started.elapsed();
-                let hold = self.backoff.record_death(lived);
+                let hold = self.backoff.record_crash(lived, ready);
                 if !hold.is_zero() {
+                    let (what, next) = if self.backoff.holds_floor() {
+                        (
+                            ", before it was ready to serve,",
+                            "the next child".to_owned(),
+                        )
+                    } else {
+                        ("", format!("children beyond {} start", self.floor))
+                    };
                     log(
                         Level::Error,
                         &format!(
-                            "child pid {pid} died {:.1} s after it started, {} times in a row: \
-                             backoff, the next child starts in {} s",
+                            "child pid {pid} died {:.1} s after it started{what} {} times in a \
+                             row: backoff, {next} in {} s",
                             lived.as_secs_f64(),
                             self.backoff.streak(),
                             hold.as_secs()
@@ -534,6 +550,51 @@ impl Master<'_> {
             }
         }
         reaped
+    }
+
+    /// A child of the current generation ended on its own. A clean end is the answer to a stop
+    /// request of maintenance's when one is pending; any other is replaced.
+    fn account_for_end(&mut self, clean: bool) {
+        if clean && self.asked > 0 {
+            self.asked -= 1;
+        } else {
+            self.owed += 1;
+        }
+    }
+
+    /// Whether the child in `slot` got ready to serve: one of its worker records left `S` (the
+    /// core binds a child's first record once its `child_init` succeeded). Read before the slot
+    /// is freed; without a scoreboard, never.
+    fn was_ready(&self, slot: usize) -> bool {
+        self.board
+            && (0..self.plan.thread_limit)
+                .map_while(|t| score::worker(slot as u32, t))
+                .any(|w| {
+                    !matches!(
+                        w.status,
+                        abi::MAPACHE_WORKER_STARTING | abi::MAPACHE_WORKER_DEAD
+                    )
+                })
+    }
+
+    /// Starts children at once while fewer than the floor serve: the backoff only slows what
+    /// comes beyond it. Except while the first batch's verdict is pending, and during a hold
+    /// after children crashed before they were ready (a crash loop at start-up).
+    fn fill_floor(&mut self) {
+        if self.startup.holds_respawns() {
+            return;
+        }
+        let held = self.hold_until.is_some_and(|t| Instant::now() < t);
+        if held && self.backoff.holds_floor() {
+            return;
+        }
+        let serving = self.serving().count() as u32;
+        if serving >= self.floor {
+            return;
+        }
+        let started = self.spawn(self.floor - serving).len() as u32;
+        // They stand in for children owed.
+        self.owed = self.owed.saturating_sub(started);
     }
 
     /// Whether new children must wait: the first batch's verdict is pending, or a backoff runs.

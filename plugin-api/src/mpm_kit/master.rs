@@ -95,6 +95,10 @@ struct Child {
     /// Told to stop gracefully (old generation, memory ceiling, watchdog); not counted by
     /// maintenance.
     stopping: bool,
+    /// Stopped accepting on its own, as the scoreboard says (MaxConnectionsPerChild in a
+    /// threaded child, a byte on the pipe of death, a failure): finishing what it holds, and no
+    /// longer counted by maintenance either.
+    quiescing: bool,
     /// Stopped by the master (TERM or KILL): its death by those signals is not reported.
     killed: bool,
     /// Stop it (TERM) at this time: an old generation's deadline.
@@ -246,6 +250,7 @@ impl Master<'_> {
             if now >= next_tick {
                 self.startup.expire();
                 self.check_health(now);
+                self.note_quiescing();
                 self.fill_floor();
                 self.replace_owed();
                 self.maintain();
@@ -328,6 +333,7 @@ impl Master<'_> {
                 generation: p.generation,
                 started: now,
                 stopping: true,
+                quiescing: false,
                 killed: false,
                 deadline,
                 kill_at: None,
@@ -358,13 +364,14 @@ impl Master<'_> {
         self.slots.iter().flatten().count()
     }
 
-    /// Children of the current generation that maintenance counts (not told to stop).
+    /// Children of the current generation that maintenance counts (still accepting: neither
+    /// told to stop nor quiescing).
     fn serving(&self) -> impl Iterator<Item = (usize, &Child)> {
         self.slots
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-            .filter(|(_, c)| !c.stopping && c.generation == self.generation)
+            .filter(|(_, c)| !c.stopping && !c.quiescing && c.generation == self.generation)
     }
 
     /// Forks children into free slots until `target` of the current generation serve. Returns
@@ -396,6 +403,7 @@ impl Master<'_> {
                         generation: self.generation,
                         started: Instant::now(),
                         stopping: false,
+                        quiescing: false,
                         killed: false,
                         deadline: None,
                         kill_at: None,
@@ -520,7 +528,8 @@ impl Master<'_> {
             if self.startup.record(pid, exit) {
                 reaped.startup_failed = true;
             }
-            if !child.stopping && !child.killed {
+            // A quiescing child was accounted for when it began to quiesce.
+            if !child.stopping && !child.killed && !child.quiescing {
                 self.account_for_end(exit.is_clean());
             }
             if exit.is_crash() && !child.killed {
@@ -552,8 +561,9 @@ impl Master<'_> {
         reaped
     }
 
-    /// A child of the current generation ended on its own. A clean end is the answer to a stop
-    /// request of maintenance's when one is pending; any other is replaced.
+    /// A child of the current generation stopped accepting on its own (it ended, or began to
+    /// quiesce). A clean end is the answer to a stop request of maintenance's when one is
+    /// pending; any other is replaced.
     fn account_for_end(&mut self, clean: bool) {
         if clean && self.asked > 0 {
             self.asked -= 1;
@@ -575,6 +585,34 @@ impl Master<'_> {
                         abi::MAPACHE_WORKER_STARTING | abi::MAPACHE_WORKER_DEAD
                     )
                 })
+    }
+
+    /// Marks the children that the scoreboard shows quiescing on their own: they accept no
+    /// more, so maintenance and the floor stop counting them now rather than when they exit,
+    /// which may take as long as their connections last.
+    fn note_quiescing(&mut self) {
+        if !self.board {
+            return;
+        }
+        for slot in 0..self.slots.len() {
+            let Some(c) = &self.slots[slot] else {
+                continue;
+            };
+            if c.stopping || c.quiescing || c.killed || c.generation != self.generation {
+                continue;
+            }
+            let pid = c.pid;
+            let quiescing = score::process(slot as u32)
+                .is_some_and(|p| p.pid == pid.as_raw() && p.quiescing != 0);
+            if quiescing {
+                log(
+                    Level::Debug,
+                    &format!("child pid {pid} accepts no more and finishes what it holds"),
+                );
+                self.update(slot, |c| c.quiescing = true);
+                self.account_for_end(true);
+            }
+        }
     }
 
     /// Starts children at once while fewer than the floor serve: the backoff only slows what

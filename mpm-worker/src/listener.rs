@@ -1,8 +1,8 @@
-//! A child's listener thread: waits for an idle worker, then polls the core's listeners and its
-//! stop pipe, accepts one connection and hands it to that worker.
+//! A child's listener thread: waits for an idle worker, then sleeps on the core's listeners and
+//! its stop pipe, accepts one connection and hands it to that worker.
 
 use crate::handoff::Handoff;
-use mapache_plugin_api::mpm_kit::child::{accept_error_is_transient, poll_listeners};
+use mapache_plugin_api::mpm_kit::child::{accept_error_is_transient, AcceptPoll};
 use nix::errno::Errno;
 use nix::sys::socket::{accept4, SockFlag};
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
@@ -53,12 +53,16 @@ impl Listener<'_> {
 
     fn accept_loop(&self, reserved: &mut bool) -> Ended {
         let mut accepted: u32 = 0;
-        // Where the search for a ready socket starts, so that a busy one does not starve others.
-        let mut next = 0;
         let fds: Vec<RawFd> = self.sockets.iter().map(|s| s.fd).collect();
+        // An epoll of this child's own, where a new connection wakes one child's listener.
+        let mut poll = match AcceptPoll::new(&[self.stop], &fds) {
+            Ok(p) => p,
+            Err(msg) => return Ended::Failed(msg),
+        };
         loop {
             // Only accept when a worker is free: otherwise the connection stays in the backlog,
-            // where a child with an idle worker can take it.
+            // where a child with an idle worker can take it (only listeners that sleep in their
+            // epoll are woken for it).
             if !*reserved {
                 if !self.handoff.reserve_idle() {
                     return Ended::Stopped;
@@ -66,30 +70,31 @@ impl Listener<'_> {
                 *reserved = true;
             }
 
-            let polled = match poll_listeners(&[self.stop], &fds, &mut next) {
+            let polled = match poll.wait() {
                 Ok(p) => p,
                 Err(msg) => return Ended::Failed(msg),
             };
+            // Woken for that connection alone: take it before heeding a stop, or it would wait
+            // for the next connection to wake another child. Its worker is reserved and stays.
+            if let Some(i) = polled.listener {
+                let socket = &self.sockets[i];
+                match accept4(socket.fd, SockFlag::SOCK_CLOEXEC) {
+                    Ok(fd) => {
+                        self.handoff.push(fd);
+                        *reserved = false;
+                        accepted = accepted.saturating_add(1);
+                        if self.max_connections != 0 && accepted >= self.max_connections {
+                            return Ended::MaxConnections;
+                        }
+                    }
+                    Err(e) if accept_error_is_transient(e) => {}
+                    // The socket was shut down: a graceful stop (see mpm_kit's master).
+                    Err(Errno::EINVAL) => return Ended::Stopped,
+                    Err(e) => return Ended::Failed(format!("accept on {}: {e}", socket.addr)),
+                }
+            }
             if polled.control[0] {
                 return Ended::Stopped;
-            }
-            let Some(i) = polled.listener else {
-                continue;
-            };
-            let socket = &self.sockets[i];
-            match accept4(socket.fd, SockFlag::SOCK_CLOEXEC) {
-                Ok(fd) => {
-                    self.handoff.push(fd);
-                    *reserved = false;
-                    accepted = accepted.saturating_add(1);
-                    if self.max_connections != 0 && accepted >= self.max_connections {
-                        return Ended::MaxConnections;
-                    }
-                }
-                Err(e) if accept_error_is_transient(e) => {}
-                // The socket was shut down: a graceful stop (see mpm_kit's master).
-                Err(Errno::EINVAL) => return Ended::Stopped,
-                Err(e) => return Ended::Failed(format!("accept on {}: {e}", socket.addr)),
             }
         }
     }

@@ -100,7 +100,7 @@ fn settled_sleeps(children: &[u32]) -> Vec<u64> {
 
 #[test]
 fn a_new_connection_wakes_one_idle_child_not_all() {
-    // Prefork children, and the listener threads of the worker MPM's children, each sleep on
+    // Prefork children, and the idle worker threads of the worker MPM's children, each sleep on
     // the shared listening socket; a connection must wake one of them, not every one to race
     // for it (the thundering herd).
     const CHILDREN: usize = 8;

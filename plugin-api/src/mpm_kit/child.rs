@@ -128,7 +128,7 @@ pub struct Polled {
     pub listener: Option<usize>,
 }
 
-/// What a prefork child, or a threaded child's listener thread, sleeps on until there is a
+/// What a prefork child, or an idle worker thread of a threaded child, sleeps on until there is a
 /// connection to accept: up to two control descriptors (a self-pipe, a stop pipe, the pipe of
 /// death) and the core's listening sockets, in an epoll of its own.
 ///

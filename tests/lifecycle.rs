@@ -238,6 +238,45 @@ fn max_connections_per_child_with_jitter_recycles_children() {
 }
 
 #[test]
+fn a_child_recycled_while_it_holds_a_connection_is_replaced_at_once() {
+    // A threaded child past MaxConnectionsPerChild accepts no more but finishes its connections,
+    // which a kept-alive client may hold for KeepAliveTimeout: its replacement must not wait.
+    on_each_of(&["worker", "event"], |mpm| {
+        // MinSpareThreads 1: the recycled child's idle threads alone would satisfy it.
+        let sizes = "StartServers 1\nThreadsPerChild 4\nMinSpareThreads 1\nMaxSpareThreads 12\n\
+                     MaxRequestWorkers 32\n";
+        let (_root, server) = start(
+            mpm,
+            sizes,
+            "MaxConnectionsPerChild 2\nKeepAliveTimeout 30\n",
+        );
+        server.wait_ready();
+        let mut held = server.connect();
+        held.write_all(b"GET /pid HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+        let first = read_response(&mut held).expect("an answer on the kept-alive connection");
+        let recycled = pid_of(&first);
+        // The second connection is the child's last.
+        assert_eq!(pid_of(&server.get("/pid")), recycled, "{mpm}");
+        let started = std::time::Instant::now();
+        let next = server.get("/pid");
+        let took = started.elapsed();
+        eprintln!("FIGURE {mpm}: a new connection after the child's last: answered in {took:.2?}");
+        assert_eq!(next.status, 200, "{mpm}: {}", server.log_text());
+        assert_ne!(pid_of(&next), recycled, "{mpm}");
+        assert!(
+            took < Duration::from_secs(5),
+            "{mpm}: the new connection waited {took:?} (KeepAliveTimeout 30) for a child"
+        );
+        assert!(
+            !exited(recycled),
+            "{mpm}: the recycled child did not wait for its connection"
+        );
+        drop(held);
+    });
+}
+
+#[test]
 fn a_child_that_cannot_start_stops_the_server() {
     on_each_mpm(|mpm| {
         let (_root, mut server) = start(mpm, two_children(mpm), "TestFailChildInit On\n");

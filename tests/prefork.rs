@@ -1,4 +1,5 @@
-//! The prefork MPM: children serve, a dead child is logged and replaced, TERM stops everything.
+//! The prefork MPM: children serve, a dead child is logged and replaced, TERM stops everything,
+//! and a new connection wakes one idle child, not all of them.
 
 use mapache_tests::*;
 use std::time::{Duration, Instant};
@@ -65,4 +66,75 @@ fn term_to_the_whole_process_group_stops_without_the_kill_timeout() {
         "stop took {:?}",
         started.elapsed()
     );
+}
+
+/// How often each thread of `pid` went to sleep (voluntary context switches), summed; `None`
+/// once the process is gone.
+fn sleeps(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).ok()?;
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("voluntary_ctxt_switches:"))?;
+        total += line.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
+/// Each child's sleep count, once two readings 100 ms apart agree (the children are idle).
+fn settled_sleeps(children: &[u32]) -> Vec<u64> {
+    let read = || -> Vec<u64> { children.iter().map(|&c| sleeps(c).unwrap_or(0)).collect() };
+    let mut last = read();
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = read();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
+
+#[test]
+fn a_new_connection_wakes_one_idle_child_not_all() {
+    // Prefork children, and the idle worker threads of the worker MPM's children, each sleep on
+    // the shared listening socket; a connection must wake one of them, not every one to race
+    // for it (the thundering herd).
+    const CHILDREN: usize = 8;
+    const CONNECTIONS: usize = 3;
+    on_each_of(&["prefork", "worker"], |mpm| {
+        let sizes = match mpm {
+            "prefork" => "StartServers 8\nMinSpareServers 1\nMaxSpareServers 10\n".to_owned(),
+            _ => "StartServers 8\nThreadsPerChild 2\nMinSpareThreads 2\nMaxSpareThreads 20\n\
+                  MaxRequestWorkers 16\n"
+                .to_owned(),
+        };
+        let root = Root::new();
+        root.config(&format!("{}{sizes}", modules_for(mpm)));
+        root.write("htdocs/a.txt", b"a");
+        let s = Server::start(&root, &[]);
+        let children = wait_children(s.pid(), CHILDREN);
+        assert_eq!(children.len(), CHILDREN, "{mpm}: {}", s.log_text());
+        // The server serves; then the children settle where they wait for connections.
+        assert_eq!(s.get("/a.txt").status, 200, "{mpm}");
+        let before = settled_sleeps(&children);
+        for _ in 0..CONNECTIONS {
+            assert_eq!(s.get("/a.txt").status, 200, "{mpm}");
+        }
+        let after = settled_sleeps(&children);
+        let woken = before.iter().zip(&after).filter(|(b, a)| a > b).count();
+        eprintln!(
+            "FIGURE {mpm}: {CONNECTIONS} connections one after another woke {woken} of \
+             {CHILDREN} idle children"
+        );
+        assert!(
+            woken <= CONNECTIONS,
+            "{mpm}: {CONNECTIONS} connections woke {woken} of {CHILDREN} idle children: \
+             {before:?} -> {after:?}"
+        );
+        assert_eq!(s.children(), children, "{mpm}: the children changed");
+    });
 }

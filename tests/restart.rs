@@ -460,8 +460,179 @@ fn a_crashed_child_is_replaced_and_logged_and_early_crashes_back_off() {
             server.log_text()
         );
         assert!(!exited(server.pid()), "{mpm}: the master gave up");
+        // A child signalled last may not have died yet (a signal waits while a child starting
+        // up blocks it) and could take a connection down with it: let them all go first.
+        assert!(
+            wait_until(Duration::from_secs(5), || killed.iter().all(|&p| exited(p))),
+            "{mpm}: children {killed:?} survived SIGSEGV"
+        );
         // The backoff ends and a child serves again.
         assert_eq!(server.get("/pid").status, 200, "{mpm}");
+    });
+}
+
+/// Asks for /pid on a fresh connection every few milliseconds until told to stop, and
+/// records when each request was answered and which child answered it.
+struct Prober {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    answered: std::sync::Arc<std::sync::Mutex<Vec<(Instant, u32)>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Prober {
+    fn start(addr: std::net::SocketAddr) -> Prober {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let stop = Arc::new(AtomicBool::new(false));
+        let answered = Arc::new(Mutex::new(Vec::new()));
+        let thread = {
+            let (stop, answered) = (stop.clone(), answered.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let pid = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+                        .ok()
+                        .and_then(|mut s| {
+                            s.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+                            s.write_all(
+                                b"GET /pid HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                            )
+                            .ok()?;
+                            let r = read_response(&mut s).ok()?;
+                            (r.status == 200).then_some(())?;
+                            String::from_utf8_lossy(&r.body).trim().parse::<u32>().ok()
+                        });
+                    if let Some(pid) = pid {
+                        answered.lock().unwrap().push((Instant::now(), pid));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        };
+        Prober {
+            stop,
+            answered,
+            thread: Some(thread),
+        }
+    }
+
+    /// The child that answered last, if any answered since `since`.
+    fn last_answer_since(&self, since: Instant) -> Option<u32> {
+        let a = self.answered.lock().unwrap();
+        a.last().filter(|(t, _)| *t >= since).map(|(_, p)| *p)
+    }
+
+    /// The longest time within `from..to` without an answer.
+    fn longest_gap(&self, from: Instant, to: Instant) -> Duration {
+        let a = self.answered.lock().unwrap();
+        let mut times: Vec<Instant> = a
+            .iter()
+            .map(|(t, _)| *t)
+            .filter(|t| (from..=to).contains(t))
+            .collect();
+        times.insert(0, from);
+        times.push(to);
+        times
+            .windows(2)
+            .map(|w| w[1].duration_since(w[0]))
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Prober {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn a_burst_of_child_deaths_never_leaves_the_server_without_a_child() {
+    // A kill every 0.4 s for 4 s, twice: what the backoff against crash loops must survive.
+    const KILLS: u32 = 10;
+    const EVERY: Duration = Duration::from_millis(400);
+    const LONGEST_GAP: Duration = Duration::from_secs(2);
+    on_each_mpm(|mpm| {
+        let root = Root::new();
+        configure(&root, mpm, two_children(mpm), "");
+        let server = start_with_children(&root, 2);
+        let probe = Prober::start(server.addr);
+        // A simple generator is enough to pick a child.
+        let mut seed = u64::from(server.pid()) | 1;
+        let mut pick = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+
+        // Someone else kills children (kill -9 from a script, the OOM killer): not crashes of
+        // the children's making.
+        let began = Instant::now();
+        for _ in 0..KILLS {
+            let children = server.children();
+            if !children.is_empty() {
+                signal_pid(children[pick(children.len())], libc::SIGKILL);
+            }
+            std::thread::sleep(EVERY);
+        }
+        let ended = Instant::now();
+        let child_again = wait_until(Duration::from_secs(1), || !server.children().is_empty());
+        let gap = probe.longest_gap(began, ended);
+        eprintln!("FIGURE {mpm}: SIGKILL burst: longest time without an answer {gap:.2?}");
+        assert!(
+            child_again,
+            "{mpm}: no child 1 s after a burst of SIGKILLs; log:\n{}",
+            server.log_text()
+        );
+        assert!(
+            gap <= LONGEST_GAP,
+            "{mpm}: {gap:?} without an answer during a burst of SIGKILLs; log:\n{}",
+            server.log_text()
+        );
+        assert!(
+            wait_until(Duration::from_secs(2), || probe
+                .last_answer_since(ended)
+                .is_some()),
+            "{mpm}: no answer after the SIGKILL burst; log:\n{}",
+            server.log_text()
+        );
+
+        // Children crash one after another, each after serving a request (a request of death):
+        // the backoff may slow their replacement, but a child must stay.
+        let began = Instant::now();
+        for _ in 0..KILLS {
+            if let Some(pid) = probe.last_answer_since(began - EVERY) {
+                signal_pid(pid, libc::SIGSEGV);
+            }
+            std::thread::sleep(EVERY);
+        }
+        let ended = Instant::now();
+        let child_again = wait_until(Duration::from_secs(1), || !server.children().is_empty());
+        let gap = probe.longest_gap(began, ended);
+        eprintln!(
+            "FIGURE {mpm}: SIGSEGV burst: longest time without an answer {gap:.2?}, {} \
+             backoff lines",
+            server.log_count("backoff")
+        );
+        assert!(
+            server.log_text().contains("exit signal Segmentation fault"),
+            "{mpm}: no crash was logged; log:\n{}",
+            server.log_text()
+        );
+        assert!(
+            child_again,
+            "{mpm}: no child 1 s after a burst of crashes; log:\n{}",
+            server.log_text()
+        );
+        assert!(
+            gap <= LONGEST_GAP,
+            "{mpm}: {gap:?} without an answer during a burst of crashes; log:\n{}",
+            server.log_text()
+        );
+        assert!(!exited(server.pid()), "{mpm}: the master ended");
     });
 }
 

@@ -1,6 +1,6 @@
-//! The worker MPM: children with a listener thread and ThreadsPerChild workers serve, keep-alive
-//! connections each hold a worker, a dead child is logged and replaced, TERM stops everything,
-//! `-X` serves with threads in the one process.
+//! The worker MPM: children with ThreadsPerChild workers (which accept as well as serve) serve,
+//! keep-alive connections each hold a worker, a dead child is logged and replaced, TERM stops
+//! everything, `-X` serves with threads in the one process.
 
 use mapache_tests::*;
 use std::io::{Read, Write};
@@ -51,7 +51,7 @@ fn read_response(s: &mut TcpStream) -> Response {
 }
 
 #[test]
-fn children_run_a_listener_and_threads_per_child_workers() {
+fn children_run_threads_per_child_workers() {
     let root = Root::new();
     config(&root, "StartServers 2\nThreadsPerChild 4\n");
     root.write("htdocs/a.txt", b"hello worker");
@@ -59,8 +59,8 @@ fn children_run_a_listener_and_threads_per_child_workers() {
     let kids = wait_children(s.pid(), 2);
     assert_eq!(kids.len(), 2);
     for k in &kids {
-        // The control (main) thread, the listener and 4 workers.
-        assert_eq!(wait_threads(*k, 6), 6, "threads of child {k}");
+        // The control (main) thread and 4 workers.
+        assert_eq!(wait_threads(*k, 5), 5, "threads of child {k}");
     }
     assert_eq!(thread_count(s.pid()), 1, "the master stays single-threaded");
     for _ in 0..20 {
@@ -241,8 +241,8 @@ fn one_process_mode_serves_with_threads_and_without_children() {
     let s = Server::start(&root, &["-X"]);
     assert_eq!(s.get("/a.txt").status, 200);
     assert!(children_of(s.pid()).is_empty());
-    // The control thread, the listener and 3 workers, all in the one process.
-    assert_eq!(wait_threads(s.pid(), 5), 5);
+    // The control thread and 3 workers, all in the one process.
+    assert_eq!(wait_threads(s.pid(), 4), 4);
     // An idle keep-alive connection does not hold up the stop either.
     let mut idle = s.connect();
     idle.write_all(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")

@@ -2,7 +2,7 @@
 //! serves it whole, until told to stop.
 
 use mapache_plugin_api::mpm_kit::child::{
-    self, accept_error_is_transient, poll_listeners, read_pod, PodMessage,
+    self, accept_error_is_transient, read_pod, AcceptPoll, PodMessage,
 };
 use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
 use mapache_plugin_api::mpm_kit::signals::{self, Request, Role};
@@ -102,8 +102,8 @@ pub(crate) enum Ended {
     Failed(String),
 }
 
-/// The accept loop: poll the listeners, the self-pipe and the pipe of death; accept one
-/// connection, serve it, poll again.
+/// The accept loop: sleep on the listeners, the self-pipe and the pipe of death; accept one
+/// connection, serve it, sleep again.
 pub(crate) struct Acceptor<'a> {
     /// The core's listening sockets (non-blocking, shared with the other children).
     pub(crate) listeners: Vec<Listener<'a>>,
@@ -119,11 +119,14 @@ impl Acceptor<'_> {
     /// Accepts and serves until a reason to stop. `serve` owns the descriptor it is handed.
     pub(crate) fn run(&self, mut serve: impl FnMut(RawFd)) -> Ended {
         let mut served: u32 = 0;
-        // Where the search for a ready listener starts, so that a busy one does not starve others.
-        let mut next = 0;
         let mut control = vec![self.wake];
         control.extend(self.pod);
         let fds: Vec<RawFd> = self.listeners.iter().map(|l| l.fd).collect();
+        // Each child sleeps in an epoll of its own, where a new connection wakes one of them.
+        let mut poll = match AcceptPoll::new(&control, &fds) {
+            Ok(p) => p,
+            Err(msg) => return Ended::Failed(msg),
+        };
         loop {
             if signals::stop_requested() {
                 return Ended::Stopped;
@@ -137,14 +140,38 @@ impl Acceptor<'_> {
                 }
             }
 
-            let polled = match poll_listeners(&control, &fds, &mut next) {
+            let polled = match poll.wait() {
                 Ok(p) => p,
                 Err(msg) => return Ended::Failed(msg),
             };
 
+            // This child was woken for that connection alone: it takes it before it heeds
+            // anything else that woke it (a stop serves it first, a graceful one too).
+            if let Some(i) = polled.listener {
+                let listener = &self.listeners[i];
+                match accept4(listener.fd, SockFlag::SOCK_CLOEXEC) {
+                    Ok(fd) => {
+                        if !signals::begin_serving() {
+                            // SAFETY: the connection was just accepted and is ours to close.
+                            unsafe { libc::close(fd) };
+                            signals::end_serving();
+                            return Ended::Stopped;
+                        }
+                        serve(fd);
+                        signals::end_serving();
+                        served = served.saturating_add(1);
+                        if self.max_connections != 0 && served >= self.max_connections {
+                            return Ended::MaxConnections;
+                        }
+                    }
+                    Err(e) if accept_error_is_transient(e) => {}
+                    // The socket was shut down: a graceful stop (see mpm_kit's master).
+                    Err(Errno::EINVAL) => return Ended::Asked,
+                    Err(e) => return Ended::Failed(format!("accept on {}: {e}", listener.addr)),
+                }
+            }
             if polled.control[0] {
                 signals::drain(self.wake);
-                continue;
             }
             if let (Some(pod), true) = (self.pod, polled.control[1]) {
                 match read_pod(pod) {
@@ -153,30 +180,6 @@ impl Acceptor<'_> {
                     Ok(None) => {}
                     Err(msg) => return Ended::Failed(msg),
                 }
-            }
-            let Some(i) = polled.listener else {
-                continue;
-            };
-            let listener = &self.listeners[i];
-            match accept4(listener.fd, SockFlag::SOCK_CLOEXEC) {
-                Ok(fd) => {
-                    if !signals::begin_serving() {
-                        // SAFETY: the connection was just accepted and is ours to close.
-                        unsafe { libc::close(fd) };
-                        signals::end_serving();
-                        return Ended::Stopped;
-                    }
-                    serve(fd);
-                    signals::end_serving();
-                    served = served.saturating_add(1);
-                    if self.max_connections != 0 && served >= self.max_connections {
-                        return Ended::MaxConnections;
-                    }
-                }
-                Err(e) if accept_error_is_transient(e) => {}
-                // The socket was shut down: a graceful stop (see mpm_kit's master).
-                Err(Errno::EINVAL) => return Ended::Asked,
-                Err(e) => return Ended::Failed(format!("accept on {}: {e}", listener.addr)),
             }
         }
     }

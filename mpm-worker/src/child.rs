@@ -1,12 +1,12 @@
-//! A child's life, and `-X`: start ThreadsPerChild worker threads and one listener thread, then
-//! watch signals and the pipe of death on the main thread until it is time to stop.
+//! A child's life, and `-X`: start ThreadsPerChild worker threads, each accepting and serving
+//! connections (see `acceptor`), then watch signals and the pipe of death on the main thread until
+//! it is time to stop.
 //!
 //! Threads start only here: after fork and `child_init` in a child, or in the master itself under
 //! `-X` (Apache's one sanctioned exception). They start with every signal blocked, so only the
 //! main thread runs the handlers; it is the control thread, and never serves.
 
-use crate::handoff::Handoff;
-use crate::listener::{self, Ended, Listener, Socket};
+use crate::acceptor::{self, Acceptor, Ended, Socket};
 use mapache_plugin_api::abi::MAPACHE_WORKER_DEAD;
 use mapache_plugin_api::mpm_kit::child::{self, read_pod, PodMessage};
 use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
@@ -16,7 +16,7 @@ use mapache_plugin_api::sdk::{host, log, score, Level, MpmContext, MpmExit};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -89,22 +89,43 @@ pub(crate) fn run_one_process(ctx: &MpmContext<'_>, threads: u32) -> MpmExit {
     exit
 }
 
-/// What the listener and worker threads share with the control thread. Owned by all of them
-/// (`Arc`): after a stop with busy workers the control thread returns without joining them.
+/// What the worker threads share with the control thread. Owned by all of them (`Arc`): after a
+/// stop with busy workers the control thread returns without joining them.
 struct Shared {
-    handoff: Handoff,
+    /// The core's listening sockets.
+    sockets: Vec<Socket>,
+    /// The stop pipe: its read end is in every thread's epoll; the control thread, or the thread
+    /// that takes the child's last connection, writes to the other.
+    stop: (OwnedFd, OwnedFd),
+    /// Connections the threads accepted.
+    accepted: AtomicU32,
     /// Worker threads still running.
     workers_alive: AtomicUsize,
-    /// Why the listener ended, once it has.
-    listener_ended: Mutex<Option<Ended>>,
+    /// Worker threads still in their accept loop: the last one out lets go of the listening
+    /// sockets, which no thread may be sleeping on when they close.
+    accepting: AtomicUsize,
+    /// Why accepting ended, once a thread's accept loop ended for a reason of its own
+    /// (MaxConnectionsPerChild, a failure).
+    ended: Mutex<Option<Ended>>,
 }
 
 impl Shared {
-    fn take_listener_end(&self) -> Option<Ended> {
-        self.listener_ended
+    fn take_end(&self) -> Option<Ended> {
+        self.ended.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Records why accepting ended (the first reason stays) and tells the control thread.
+    fn end(&self, why: Ended) {
+        self.ended
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .take()
+            .get_or_insert(why);
+        signals::wake();
+    }
+
+    /// Every thread sleeping on the listeners leaves its accept loop.
+    fn stop_accepting(&self) {
+        let _ = nix::unistd::write(&self.stop.1, b"!");
     }
 }
 
@@ -118,6 +139,18 @@ impl Drop for WorkerAlive {
     }
 }
 
+/// Counts a worker thread out of accepting when its accept loop ends, however it ends; the last
+/// one closes this process's copies of the listening sockets.
+struct Accepting(Arc<Shared>);
+
+impl Drop for Accepting {
+    fn drop(&mut self) {
+        if self.0.accepting.fetch_sub(1, SeqCst) == 1 {
+            (host().listeners_close)();
+        }
+    }
+}
+
 /// How far a stop has gone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stopping {
@@ -128,21 +161,16 @@ enum Stopping {
 }
 
 /// Starts the threads and runs the control loop until every worker has ended or a stop's grace
-/// has run out. `Err` carries a message for the error log: the threads could not start, or the
-/// listener failed (the child then exits so the master replaces it).
+/// has run out. `Err` carries a message for the error log: the threads could not start, or
+/// accepting failed (the child then exits so the master replaces it).
 fn serve(
     ctx: &MpmContext<'_>,
     signals: &Signals,
     mut pod: Option<BorrowedFd<'_>>,
     crew: Crew,
 ) -> Result<(), String> {
-    let shared = Arc::new(Shared {
-        handoff: Handoff::new(),
-        workers_alive: AtomicUsize::new(0),
-        listener_ended: Mutex::new(None),
-    });
-    let (stop_read, stop_write) = listener::stop_pipe()
-        .map_err(|e| format!("cannot create the listener's stop pipe: {e}"))?;
+    let stop =
+        acceptor::stop_pipe().map_err(|e| format!("cannot create the workers' stop pipe: {e}"))?;
     let sockets: Vec<Socket> = ctx
         .listeners()
         .iter()
@@ -151,10 +179,18 @@ fn serve(
             addr: l.addr.to_owned(),
         })
         .collect();
-    let started = start_threads(&shared, sockets, stop_read, crew);
+    let shared = Arc::new(Shared {
+        sockets,
+        stop,
+        accepted: AtomicU32::new(0),
+        workers_alive: AtomicUsize::new(0),
+        accepting: AtomicUsize::new(0),
+        ended: Mutex::new(None),
+    });
+    let started = start_threads(&shared, crew);
     if let Err(msg) = started {
-        // Threads already running see the handoff close; the process exits under any that do not.
-        shared.handoff.close();
+        // Threads already running see the stop; the process exits under any that do not.
+        shared.stop_accepting();
         return Err(msg);
     }
 
@@ -210,7 +246,7 @@ fn serve(
                 }
             }
         }
-        match shared.take_listener_end() {
+        match shared.take_end() {
             None | Some(Ended::Stopped) => {}
             Some(Ended::MaxConnections) => wanted = wanted.or(Some(Stopping::Graceful)),
             Some(Ended::Failed(msg)) => {
@@ -227,12 +263,11 @@ fn serve(
                 _ => w,
             });
             if first {
-                // Stop accepting: the listener ends at once (and closes this process's copies of
-                // the listening sockets), idle workers too; responses from now on close their
-                // connections.
+                // Stop accepting: idle workers end at once (the last one out closes this
+                // process's copies of the listening sockets), busy ones after their connection;
+                // responses from now on close their connections.
                 ctx.child_stopping();
-                shared.handoff.close();
-                let _ = nix::unistd::write(&stop_write, b"!");
+                shared.stop_accepting();
             }
         }
 
@@ -262,17 +297,14 @@ fn serve(
     }
 }
 
-/// Starts the worker threads and the listener thread, with every signal blocked on them.
-fn start_threads(
-    shared: &Arc<Shared>,
-    sockets: Vec<Socket>,
-    stop_read: OwnedFd,
-    crew: Crew,
-) -> Result<(), String> {
+/// Starts the worker threads, with every signal blocked on them.
+fn start_threads(shared: &Arc<Shared>, crew: Crew) -> Result<(), String> {
     // The host table lives as long as the process, unlike the context borrowed by `run`: threads
     // abandoned by a stop under `-X` may still be serving when `run` has returned.
     let serve_connection = host().serve_connection;
     let mask = signals::block_all().map_err(|e| format!("cannot block signals: {e}"))?;
+    // Counted in before any starts: the first thread to finish must not find itself the last.
+    shared.accepting.store(crew.threads as usize, SeqCst);
     let result = (|| {
         for n in 0..crew.threads {
             let mine = shared.clone();
@@ -280,39 +312,43 @@ fn start_threads(
             let spawned = std::thread::Builder::new()
                 .name(format!("worker-{n}"))
                 .spawn(move || {
-                    let alive = WorkerAlive(mine);
+                    let alive = WorkerAlive(mine.clone());
+                    let accepting = Accepting(mine);
                     score::bind_worker(n);
-                    while let Some(fd) = alive.0.handoff.next() {
-                        serve_connection(fd);
+                    let shared = &*alive.0;
+                    let ended = Acceptor {
+                        sockets: &shared.sockets,
+                        stop: shared.stop.0.as_fd(),
+                        accepted: &shared.accepted,
+                        max_connections: crew.max_connections,
+                    }
+                    .run(
+                        |fd| {
+                            serve_connection(fd);
+                        },
+                        // The child's last connection: the others stop accepting now, and the
+                        // control thread stops the child gracefully while this one serves it.
+                        || {
+                            shared.stop_accepting();
+                            shared.end(Ended::MaxConnections);
+                        },
+                    );
+                    drop(accepting);
+                    if let Ended::Failed(_) = ended {
+                        shared.end(ended);
                     }
                     score::set_worker_status(MAPACHE_WORKER_DEAD);
                 });
             if let Err(e) = spawned {
                 shared.workers_alive.fetch_sub(1, SeqCst);
+                // This thread and those after it never accept.
+                for _ in n..crew.threads {
+                    drop(Accepting(shared.clone()));
+                }
                 return Err(format!("unable to create worker thread: {e}"));
             }
         }
-        let mine = shared.clone();
-        std::thread::Builder::new()
-            .name("listener".to_owned())
-            .spawn(move || {
-                let ended = Listener {
-                    sockets,
-                    stop: stop_read.as_fd(),
-                    handoff: &mine.handoff,
-                    max_connections: crew.max_connections,
-                }
-                .run();
-                // This thread was the process's only user of the listening sockets.
-                (host().listeners_close)();
-                *mine
-                    .listener_ended
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(ended);
-                signals::wake();
-            })
-            .map(|_| ())
-            .map_err(|e| format!("unable to create listener thread: {e}"))
+        Ok(())
     })();
     // The control thread takes signals again, whatever happened.
     let _ = signals::set_mask(&mask);

@@ -2,8 +2,8 @@
 //!
 //! mapache's worker multi-processing module, after Apache httpd's: a hybrid of processes and
 //! threads. A single-threaded master forks StartServers child processes; each child runs
-//! ThreadsPerChild worker threads and one listener thread. The listener accepts a connection only
-//! when a worker is idle and hands it to that worker, which has the core serve it whole
+//! ThreadsPerChild worker threads. A worker that is idle sleeps on the listeners; a new connection
+//! wakes one such worker, of any child, which accepts it and has the core serve it whole
 //! (`serve_connection`, keep-alive included). A crash takes one child's connections down, not the
 //! server: the master logs it and forks a replacement.
 //!
@@ -12,9 +12,8 @@
 //!
 //! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
 
+mod acceptor;
 mod child;
-mod handoff;
-mod listener;
 mod settings;
 
 use mapache_plugin_api::mapache_module;

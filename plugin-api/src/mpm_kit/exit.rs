@@ -42,6 +42,20 @@ impl ChildExit {
         self == ChildExit::Exited(0)
     }
 
+    /// An end of the child's own making: an error status, or a signal it brought on itself (a
+    /// fault, an abort, a resource limit). The signals people and supervisors stop processes
+    /// with (KILL, TERM, INT, HUP, QUIT; the OOM killer's KILL too) are not crashes: a child
+    /// killed from outside says nothing about the next one, so it is no reason to back off.
+    pub fn is_crash(self) -> bool {
+        match self {
+            ChildExit::Exited(status) => status != 0,
+            ChildExit::Signaled { signal, .. } => !matches!(
+                signal,
+                libc::SIGKILL | libc::SIGTERM | libc::SIGINT | libc::SIGHUP | libc::SIGQUIT
+            ),
+        }
+    }
+
     /// The error-log line for an end worth reporting, in Apache's words; `None` for a clean exit
     /// and for the signals the master sent itself (`sent_by_master`).
     pub fn describe(self, pid: Pid, sent_by_master: bool) -> Option<String> {
@@ -178,6 +192,35 @@ mod tests {
             assert_eq!(exit.describe(pid(1), true), None);
             assert!(exit.describe(pid(1), false).is_some());
         }
+    }
+
+    #[test]
+    fn crashes_are_told_from_kills_from_outside() {
+        let by = |signal| ChildExit::Signaled {
+            signal,
+            core_dumped: false,
+        };
+        for signal in [
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGABRT,
+            libc::SIGFPE,
+            libc::SIGILL,
+        ] {
+            assert!(by(signal).is_crash(), "{signal}");
+        }
+        for signal in [
+            libc::SIGKILL,
+            libc::SIGTERM,
+            libc::SIGINT,
+            libc::SIGHUP,
+            libc::SIGQUIT,
+        ] {
+            assert!(!by(signal).is_crash(), "{signal}");
+        }
+        assert!(ChildExit::Exited(EXIT_FATAL).is_crash());
+        assert!(ChildExit::Exited(EXIT_INIT_FAILED).is_crash());
+        assert!(!ChildExit::Exited(0).is_crash());
     }
 
     #[test]

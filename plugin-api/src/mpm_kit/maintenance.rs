@@ -86,13 +86,34 @@ impl Spares {
     }
 }
 
-/// Repeated early deaths of children: Odoo's exponential backoff (base 2, capped at 30 s) on top
-/// of Apache's immediate refill. The first early death is refilled at once; each further one in a
+/// The fewest children of the current generation the crash backoff may leave serving: as many
+/// as MinSpare asks for (MinSpareServers, or MinSpareThreads over ThreadsPerChild), no more than
+/// StartServers and the child limit, and never fewer than one. Below it, a child is started at
+/// once whatever the backoff says (see [`Backoff`]).
+pub fn floor(min_spare: u32, threads_per_child: u32, start_servers: u32, max_children: u32) -> u32 {
+    min_spare
+        .div_ceil(threads_per_child.max(1))
+        .min(start_servers)
+        .min(max_children)
+        .max(1)
+}
+
+/// Repeated early crashes of children: Odoo's exponential backoff (base 2, capped at 30 s) on top
+/// of Apache's immediate refill. The first early crash is refilled at once; each further one in a
 /// row doubles the wait before the next child: 1 s, 2 s, 4 s … 30 s. A child that lives past
 /// [`Backoff::EARLY`] ends the streak.
+///
+/// Only crashes count ([`ChildExit::is_crash`](super::exit::ChildExit::is_crash)): a child
+/// killed from outside is replaced at once. And the wait applies to children beyond the
+/// [`floor`], which is refilled at once: a server whose children crash now and then (a request
+/// that kills its child) keeps serving. Unless the children crash before they could serve: a
+/// module that kills every child as it starts gives nothing to keep, and refilling at once would
+/// only loop, so then the floor waits too ([`Backoff::holds_floor`]).
 #[derive(Debug, Default)]
 pub struct Backoff {
     streak: u32,
+    /// The last crash of the streak came before its child was ready to serve.
+    before_ready: bool,
 }
 
 impl Backoff {
@@ -101,13 +122,15 @@ impl Backoff {
     /// The longest wait.
     pub const CAP: std::time::Duration = std::time::Duration::from_secs(30);
 
-    /// Records an abnormal end after `lived`; returns how long to hold new children back.
-    pub fn record_death(&mut self, lived: std::time::Duration) -> std::time::Duration {
+    /// Records a crash after `lived`, of a child that was `ready` to serve or not yet; returns
+    /// how long to hold new children back.
+    pub fn record_crash(&mut self, lived: std::time::Duration, ready: bool) -> std::time::Duration {
         if lived >= Self::EARLY {
-            self.streak = 0;
+            self.record_survivor();
             return std::time::Duration::ZERO;
         }
         self.streak += 1;
+        self.before_ready = !ready;
         if self.streak < 2 {
             return std::time::Duration::ZERO;
         }
@@ -118,11 +141,18 @@ impl Backoff {
     /// A child lived past [`Backoff::EARLY`]: the streak is over.
     pub fn record_survivor(&mut self) {
         self.streak = 0;
+        self.before_ready = false;
     }
 
-    /// Early deaths in a row.
+    /// Early crashes in a row.
     pub fn streak(&self) -> u32 {
         self.streak
+    }
+
+    /// Whether the hold applies to the [`floor`] too: the streak's last crash came before its
+    /// child was ready, as in a crash loop at start-up.
+    pub fn holds_floor(&self) -> bool {
+        self.streak > 0 && self.before_ready
     }
 }
 
@@ -186,15 +216,54 @@ mod tests {
     }
 
     #[test]
-    fn early_deaths_back_off_exponentially_up_to_30s() {
+    fn early_crashes_back_off_exponentially_up_to_30s() {
         let mut b = Backoff::default();
         let quick = Duration::from_millis(300);
-        let waits: Vec<u64> = (0..9).map(|_| b.record_death(quick).as_secs()).collect();
+        let waits: Vec<u64> = (0..9)
+            .map(|_| b.record_crash(quick, true).as_secs())
+            .collect();
         assert_eq!(waits, [0, 1, 2, 4, 8, 16, 30, 30, 30]);
-        assert_eq!(b.record_death(Duration::from_secs(60)), Duration::ZERO);
+        assert_eq!(
+            b.record_crash(Duration::from_secs(60), true),
+            Duration::ZERO
+        );
         assert_eq!(b.streak(), 0);
-        b.record_death(quick);
+        b.record_crash(quick, true);
         b.record_survivor();
-        assert_eq!(b.record_death(quick), Duration::ZERO);
+        assert_eq!(b.record_crash(quick, true), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_floor_waits_only_for_children_that_crash_before_serving() {
+        let mut b = Backoff::default();
+        let quick = Duration::from_millis(300);
+        assert!(!b.holds_floor());
+        b.record_crash(quick, true);
+        b.record_crash(quick, true);
+        assert!(!b.holds_floor(), "serving children crashed: keep the floor");
+        b.record_crash(quick, false);
+        assert!(
+            b.holds_floor(),
+            "a child crashed as it started: a crash loop"
+        );
+        b.record_crash(quick, true);
+        assert!(!b.holds_floor());
+        b.record_crash(quick, false);
+        b.record_survivor();
+        assert!(!b.holds_floor());
+    }
+
+    #[test]
+    fn the_floor_follows_min_spare_within_start_servers() {
+        // Prefork: one worker per child.
+        assert_eq!(floor(5, 1, 5, 256), 5);
+        assert_eq!(floor(5, 1, 2, 256), 2);
+        // Threaded: MinSpareThreads 75 over 25 threads a child.
+        assert_eq!(floor(75, 25, 3, 16), 3);
+        assert_eq!(floor(76, 25, 8, 16), 4);
+        assert_eq!(floor(75, 25, 3, 2), 2);
+        // Never none.
+        assert_eq!(floor(0, 25, 3, 16), 1);
+        assert_eq!(floor(5, 1, 0, 256), 1);
     }
 }

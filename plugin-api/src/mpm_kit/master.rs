@@ -14,7 +14,7 @@
 
 use super::exit::{ChildExit, StartupWatch};
 use super::lifecycle::Lifecycle;
-use super::maintenance::{Action, Backoff, Census, Spares};
+use super::maintenance::{self, Action, Backoff, Census, Spares};
 use super::signals::{self, Request, Role, Signals};
 use crate::abi;
 use crate::sdk::{log, score, Level, MpmContext, MpmExit};
@@ -95,6 +95,10 @@ struct Child {
     /// Told to stop gracefully (old generation, memory ceiling, watchdog); not counted by
     /// maintenance.
     stopping: bool,
+    /// Stopped accepting on its own, as the scoreboard says (MaxConnectionsPerChild in a
+    /// threaded child, a byte on the pipe of death, a failure): finishing what it holds, and no
+    /// longer counted by maintenance either.
+    quiescing: bool,
     /// Stopped by the master (TERM or KILL): its death by those signals is not reported.
     killed: bool,
     /// Stop it (TERM) at this time: an old generation's deadline.
@@ -148,6 +152,12 @@ pub fn run(ctx: &MpmContext<'_>, plan: &Plan, child: &dyn Fn(ChildStart)) -> Mpm
         startup: StartupWatch::new(Vec::new()),
         spares: Spares::new(plan.min_spare, plan.max_spare),
         backoff: Backoff::default(),
+        floor: maintenance::floor(
+            plan.min_spare,
+            plan.threads_per_child,
+            plan.start_servers,
+            plan.max_children,
+        ),
         hold_until: None,
         newest: None,
         owed: 0,
@@ -173,12 +183,15 @@ struct Master<'a> {
     startup: StartupWatch,
     spares: Spares,
     backoff: Backoff,
-    /// No child is started before this time (backoff after early deaths).
+    /// The fewest serving children the backoff may leave (see [`maintenance::floor`]).
+    floor: u32,
+    /// No child beyond the floor is started before this time (backoff after early crashes).
     hold_until: Option<Instant>,
     /// The most recently forked child, to end a backoff streak once it lives long enough.
     newest: Option<Pid>,
-    /// Children that ended on their own (crashed, or recycled after MaxConnectionsPerChild) and
-    /// are replaced as soon as the backoff allows, whatever the spare counts say.
+    /// Children that ended on their own (crashed, killed from outside, or recycled after
+    /// MaxConnectionsPerChild) and are replaced as soon as the backoff allows, whatever the spare
+    /// counts say.
     owed: u32,
     /// Stop requests written to the pipe of death and not yet matched by a clean exit: those
     /// exits are maintenance's doing and are not replaced.
@@ -232,10 +245,13 @@ impl Master<'_> {
                 self.stop_children();
                 return MpmExit::Failed;
             }
+            self.fill_floor();
             let now = Instant::now();
             if now >= next_tick {
                 self.startup.expire();
                 self.check_health(now);
+                self.note_quiescing();
+                self.fill_floor();
                 self.replace_owed();
                 self.maintain();
                 next_tick = now + TICK;
@@ -317,6 +333,7 @@ impl Master<'_> {
                 generation: p.generation,
                 started: now,
                 stopping: true,
+                quiescing: false,
                 killed: false,
                 deadline,
                 kill_at: None,
@@ -347,13 +364,14 @@ impl Master<'_> {
         self.slots.iter().flatten().count()
     }
 
-    /// Children of the current generation that maintenance counts (not told to stop).
+    /// Children of the current generation that maintenance counts (still accepting: neither
+    /// told to stop nor quiescing).
     fn serving(&self) -> impl Iterator<Item = (usize, &Child)> {
         self.slots
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-            .filter(|(_, c)| !c.stopping && c.generation == self.generation)
+            .filter(|(_, c)| !c.stopping && !c.quiescing && c.generation == self.generation)
     }
 
     /// Forks children into free slots until `target` of the current generation serve. Returns
@@ -385,6 +403,7 @@ impl Master<'_> {
                         generation: self.generation,
                         started: Instant::now(),
                         stopping: false,
+                        quiescing: false,
                         killed: false,
                         deadline: None,
                         kill_at: None,
@@ -484,6 +503,7 @@ impl Master<'_> {
                 );
                 continue;
             };
+            let ready = self.was_ready(slot);
             let Some(child) = self.slots[slot].take() else {
                 continue;
             };
@@ -508,22 +528,27 @@ impl Master<'_> {
             if self.startup.record(pid, exit) {
                 reaped.startup_failed = true;
             }
-            if !child.stopping && !child.killed {
-                if exit.is_clean() && self.asked > 0 {
-                    self.asked -= 1;
-                } else {
-                    self.owed += 1;
-                }
+            // A quiescing child was accounted for when it began to quiesce.
+            if !child.stopping && !child.killed && !child.quiescing {
+                self.account_for_end(exit.is_clean());
             }
-            if !exit.is_clean() && !child.killed {
+            if exit.is_crash() && !child.killed {
                 let lived = child.started.elapsed();
-                let hold = self.backoff.record_death(lived);
+                let hold = self.backoff.record_crash(lived, ready);
                 if !hold.is_zero() {
+                    let (what, next) = if self.backoff.holds_floor() {
+                        (
+                            ", before it was ready to serve,",
+                            "the next child".to_owned(),
+                        )
+                    } else {
+                        ("", format!("children beyond {} start", self.floor))
+                    };
                     log(
                         Level::Error,
                         &format!(
-                            "child pid {pid} died {:.1} s after it started, {} times in a row: \
-                             backoff, the next child starts in {} s",
+                            "child pid {pid} died {:.1} s after it started{what} {} times in a \
+                             row: backoff, {next} in {} s",
                             lived.as_secs_f64(),
                             self.backoff.streak(),
                             hold.as_secs()
@@ -534,6 +559,80 @@ impl Master<'_> {
             }
         }
         reaped
+    }
+
+    /// A child of the current generation stopped accepting on its own (it ended, or began to
+    /// quiesce). A clean end is the answer to a stop request of maintenance's when one is
+    /// pending; any other is replaced.
+    fn account_for_end(&mut self, clean: bool) {
+        if clean && self.asked > 0 {
+            self.asked -= 1;
+        } else {
+            self.owed += 1;
+        }
+    }
+
+    /// Whether the child in `slot` got ready to serve: one of its worker records left `S` (the
+    /// core binds a child's first record once its `child_init` succeeded). Read before the slot
+    /// is freed; without a scoreboard, never.
+    fn was_ready(&self, slot: usize) -> bool {
+        self.board
+            && (0..self.plan.thread_limit)
+                .map_while(|t| score::worker(slot as u32, t))
+                .any(|w| {
+                    !matches!(
+                        w.status,
+                        abi::MAPACHE_WORKER_STARTING | abi::MAPACHE_WORKER_DEAD
+                    )
+                })
+    }
+
+    /// Marks the children that the scoreboard shows quiescing on their own: they accept no
+    /// more, so maintenance and the floor stop counting them now rather than when they exit,
+    /// which may take as long as their connections last.
+    fn note_quiescing(&mut self) {
+        if !self.board {
+            return;
+        }
+        for slot in 0..self.slots.len() {
+            let Some(c) = &self.slots[slot] else {
+                continue;
+            };
+            if c.stopping || c.quiescing || c.killed || c.generation != self.generation {
+                continue;
+            }
+            let pid = c.pid;
+            let quiescing = score::process(slot as u32)
+                .is_some_and(|p| p.pid == pid.as_raw() && p.quiescing != 0);
+            if quiescing {
+                log(
+                    Level::Debug,
+                    &format!("child pid {pid} accepts no more and finishes what it holds"),
+                );
+                self.update(slot, |c| c.quiescing = true);
+                self.account_for_end(true);
+            }
+        }
+    }
+
+    /// Starts children at once while fewer than the floor serve: the backoff only slows what
+    /// comes beyond it. Except while the first batch's verdict is pending, and during a hold
+    /// after children crashed before they were ready (a crash loop at start-up).
+    fn fill_floor(&mut self) {
+        if self.startup.holds_respawns() {
+            return;
+        }
+        let held = self.hold_until.is_some_and(|t| Instant::now() < t);
+        if held && self.backoff.holds_floor() {
+            return;
+        }
+        let serving = self.serving().count() as u32;
+        if serving >= self.floor {
+            return;
+        }
+        let started = self.spawn(self.floor - serving).len() as u32;
+        // They stand in for children owed.
+        self.owed = self.owed.saturating_sub(started);
     }
 
     /// Whether new children must wait: the first batch's verdict is pending, or a backoff runs.

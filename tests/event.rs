@@ -506,7 +506,7 @@ fn a_handler_that_blocks_does_not_hold_up_other_connections() {
         .unwrap();
     assert_eq!(read_response(&mut kept).status, 200);
     let hang = start_hang(&s, 8);
-    std::thread::sleep(Duration::from_millis(200));
+    assert!(s.wait_log("test-hang: holding", 10), "{}", s.log_text());
     kept.write_all(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")
         .unwrap();
     let r = read_response(&mut kept);

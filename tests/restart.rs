@@ -744,8 +744,10 @@ fn graceful_shutdown_timeout_bounds_a_graceful_stop() {
         let mut hung = server.connect();
         hung.write_all(b"GET /hang?60 HTTP/1.1\r\nHost: t\r\n\r\n")
             .unwrap();
-        // Let the request reach its handler.
-        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            server.wait_log("test-hang: holding", 10),
+            "{mpm}: the request never reached its handler"
+        );
         let started = Instant::now();
         server.signal(libc::SIGWINCH);
         let status = server.wait_exit(Duration::from_secs(15));
@@ -780,7 +782,10 @@ fn graceful_restart_timeout_ends_an_old_generation_that_lingers() {
         let mut hung = server.connect();
         hung.write_all(b"GET /hang?60 HTTP/1.1\r\nHost: t\r\n\r\n")
             .unwrap();
-        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            server.wait_log("test-hang: holding", 10),
+            "{mpm}: the request never reached its handler"
+        );
         let mark = server.log_mark();
         server.signal(libc::SIGUSR1);
         server.expect_restart(None, 1, mpm);

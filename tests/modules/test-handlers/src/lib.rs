@@ -86,6 +86,11 @@ impl HandlerModule for TestHandlers {
             "test-hang" => {
                 // Nothing read, nothing written: no progress the watchdog could see.
                 let secs: u64 = req.query().parse().unwrap_or(5);
+                // Tests wait for this line to know the request reached its handler.
+                req.log(
+                    Level::Warn,
+                    &format!("test-hang: holding the request for {secs} s"),
+                );
                 std::thread::sleep(std::time::Duration::from_secs(secs.min(MAX_HANG_SECS)));
                 let _ = req.write(b"woke up\n");
                 Outcome::Done

@@ -259,6 +259,9 @@ fn serve(
             return 1;
         }
     };
+    for l in &opened.listeners {
+        crate::listen::set_accepted_options(l.fd, s.timeout);
+    }
     for e in &opened.skipped {
         error_log::log(
             "core",

@@ -37,7 +37,7 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 use types::{DefaultCharset, TypeTable};
 
 /// `DocumentRoot` when the configuration names none, relative to `ServerRoot` (Apache's habit).
@@ -148,19 +148,17 @@ impl Static {
                 shown(target.path)
             )));
         };
-        // The open file, not the path, says what is served.
-        let meta = file
-            .metadata()
-            .map_err(|e| Refusal::from_io(e, target.path))?;
-        if !meta.is_file() {
+        // The open file, not the path, says what is served: the core took its size and time
+        // from it when it opened it.
+        if target.kind != FileKind::File {
             return Err(Refusal::forbidden(format!(
                 "not a regular file: {}",
                 shown(target.path)
             )));
         }
-        let size = meta.len();
+        let size = target.size;
         let now = SystemTime::now();
-        let validators = Validators::new(size, meta.modified().unwrap_or(UNIX_EPOCH), now);
+        let validators = Validators::new(size, target.modified, now);
         let fields = RequestFields::read(req);
         match conditional::evaluate(req.method(), &fields.preconditions(), &validators, now) {
             // The core's 412 page drops the validators; that is as Apache answers.

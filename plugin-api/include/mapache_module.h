@@ -354,6 +354,12 @@ typedef struct MapacheFile {
   // DocumentRoot as configured joined with the URL path, without empty or dot segments: the
   // name that was asked for (the one a content type follows).
   struct MapacheStr requested;
+  // The open file's size in bytes (its `fstat`, taken when it was opened); 0 for
+  // `MAPACHE_FILE_NONE`.
+  uint64_t size;
+  // The open file's modification time, in nanoseconds since the Unix epoch; 0 for
+  // `MAPACHE_FILE_NONE`.
+  int64_t mtime_ns;
 } MapacheFile;
 
 // The function table the core hands every module in `init`.

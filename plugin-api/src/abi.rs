@@ -392,6 +392,12 @@ pub struct MapacheFile {
     /// DocumentRoot as configured joined with the URL path, without empty or dot segments: the
     /// name that was asked for (the one a content type follows).
     pub requested: MapacheStr,
+    /// The open file's size in bytes (its `fstat`, taken when it was opened); 0 for
+    /// `MAPACHE_FILE_NONE`.
+    pub size: u64,
+    /// The open file's modification time, in nanoseconds since the Unix epoch; 0 for
+    /// `MAPACHE_FILE_NONE`.
+    pub mtime_ns: i64,
 }
 
 /// The function table the core hands every module in `init`.

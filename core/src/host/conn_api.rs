@@ -55,7 +55,7 @@ pub(super) extern "C" fn child_exit() {
 }
 
 pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {
-    let served = Connection::new(fd).serve_blocking();
+    let served = Connection::for_blocking(fd).serve_blocking();
     worker::idle();
     served
 }

@@ -232,6 +232,8 @@ pub(super) extern "C" fn req_map(
         (*out).error = error;
         (*out).path = abi_str(&m.real);
         (*out).requested = abi_str(&m.requested);
+        (*out).size = m.size;
+        (*out).mtime_ns = m.mtime_ns;
     }
     MAPACHE_OK
 }

@@ -108,6 +108,9 @@ pub struct Connection {
     pub must_close: bool,
     /// Set when the client went away (a write failed): close without lingering.
     pub aborted: bool,
+    /// Set by the last request when its client said it was the last (`Connection: close`, or
+    /// HTTP/1.0 without keep-alive) and its body was read to the end: nothing more is coming.
+    pub(super) client_done: bool,
     /// Set when the client will send nothing more (EOF seen).
     eof: bool,
     /// Output that would block is queued instead of waited for (connections from `conn_open`).
@@ -128,11 +131,21 @@ impl Connection {
     /// Takes ownership of an accepted socket and makes it non-blocking. Output that would block
     /// waits for the socket (bounded by Timeout).
     pub fn new(fd: RawFd) -> Self {
+        let _ = io::set_nonblocking(fd);
+        Connection::taking(fd)
+    }
+
+    /// Takes ownership of an accepted socket as it is, for [`Connection::serve_blocking`] (which
+    /// makes it blocking itself). TCP_NODELAY and the send timeout come from the listener (see
+    /// `listen::set_accepted_options`).
+    pub fn for_blocking(fd: RawFd) -> Self {
+        Connection::taking(fd)
+    }
+
+    fn taking(fd: RawFd) -> Self {
         // SAFETY: the caller hands over an open socket it no longer uses.
         let sock = unsafe { OwnedFd::from_raw_fd(fd) };
         let sref = socket2::SockRef::from(&sock);
-        let _ = sref.set_nonblocking(true);
-        let _ = sref.set_tcp_nodelay(true);
         let peer_addr = sref.peer_addr().ok().and_then(|a| a.as_socket());
         let (peer, peer_ip, peer_port) = match peer_addr {
             Some(a) => (a.to_string(), a.ip().to_string(), a.port()),
@@ -165,6 +178,7 @@ impl Connection {
             bytes_out: 0,
             must_close: false,
             aborted: false,
+            client_done: false,
             eof: false,
             queue_output: false,
             out: OutQueue::default(),
@@ -373,10 +387,11 @@ impl Connection {
     /// Shuts down our side after the last response and starts reading what the client still
     /// sends, so that closing does not reset the connection under the response.
     fn begin_linger(&mut self) -> State {
+        let done = self.nothing_more_coming();
         self.buf.clear();
         self.head_parser.reset();
         self.parsed = None;
-        if self.eof || self.aborted {
+        if self.eof || self.aborted || done {
             self.phase = Phase::Done;
             return State::Close;
         }
@@ -389,6 +404,32 @@ impl Connection {
             last_read: now,
         };
         State::NeedRead
+    }
+
+    /// Whether closing now cannot reset the connection under the response: the client said it
+    /// sends nothing more, nothing of its is buffered, and nothing waits in the socket (a close
+    /// with unread bytes sends RST, which may destroy the response before the client read it).
+    /// Then the close needs no lingering, as nginx's heuristic has it: one non-blocking read
+    /// instead of a shutdown and a wait for the client's FIN, which took a second wake-up per
+    /// connection on a connection-per-request load.
+    fn nothing_more_coming(&mut self) -> bool {
+        if !self.client_done || !self.buf.is_empty() || self.eof || self.aborted {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        match io::try_read(self.fd(), &mut probe) {
+            // Nothing waiting: close at once.
+            Ok(None) => true,
+            // The client's FIN already: nothing to linger for either.
+            Ok(Some(0)) => {
+                self.eof = true;
+                true
+            }
+            // It sent more after all: linger as usual (the byte read is discarded, as
+            // lingering would).
+            Ok(Some(_)) => false,
+            Err(_) => true,
+        }
     }
 
     /// Writes queued output without blocking.
@@ -656,7 +697,7 @@ impl Connection {
         // Waits for a request are one blocking read each (see `io::read_blocking`); every
         // other attempt stays non-blocking (`MSG_DONTWAIT`), and sendfile is bounded by
         // Timeout through SO_SNDTIMEO.
-        let blocking = io::set_blocking(self.fd(), Self::settings().timeout).is_ok();
+        let blocking = io::set_blocking(self.fd()).is_ok();
         let mut state = self.frame();
         loop {
             state = match state {
@@ -863,9 +904,26 @@ mod tests {
     }
 
     #[test]
-    fn lingering_discards_input_until_eof() {
+    fn a_client_that_said_close_and_sent_nothing_more_is_closed_without_lingering() {
         let (mut c, mut client) = pair(true);
         let s = c.feed(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert_eq!(s, State::Ready);
+        assert_eq!(
+            c.process(),
+            State::Close,
+            "no lingering: nothing more is coming"
+        );
+        c.close();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        assert_eq!(responses(&got), vec![(404, 196)]);
+    }
+
+    #[test]
+    fn lingering_discards_input_until_eof() {
+        let (mut c, mut client) = pair(true);
+        // Bytes after the last request: the client may send more, so the close lingers.
+        let s = c.feed(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nX");
         assert_eq!(s, State::Ready);
         assert_eq!(c.process(), State::NeedRead, "lingering waits for input");
         let t = c.timeout_ms();
@@ -1109,7 +1167,7 @@ mod tests {
         assert!(w.last_done_us >= w.last_request_us && w.last_request_us > 0);
 
         client
-            .write_all(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .write_all(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nX")
             .unwrap();
         let mut second = Vec::new();
         client.read_to_end(&mut second).unwrap();

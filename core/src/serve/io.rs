@@ -66,16 +66,26 @@ pub fn try_read(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<usize>> {
     }
 }
 
-/// Switches socket `fd` to blocking mode for [`read_blocking`], with `send_timeout` as
-/// `SO_SNDTIMEO` so that a sendfile(2), which has no flag to make it non-blocking, never blocks
-/// longer than that.
-pub fn set_blocking(fd: RawFd, send_timeout: Duration) -> io::Result<()> {
+/// Makes `fd` non-blocking in one ioctl (fcntl needs two: F_GETFL, then F_SETFL).
+pub fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    let mut on: libc::c_int = 1;
+    // SAFETY: FIONBIO takes a pointer to an int.
+    if unsafe { libc::ioctl(fd, libc::FIONBIO, &mut on) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Switches socket `fd` to blocking mode for [`read_blocking`]. Its `SO_SNDTIMEO` (Timeout,
+/// from the listener: see `listen::set_accepted_options`) keeps a sendfile(2), which has no flag
+/// to make it non-blocking, from blocking longer than that.
+pub fn set_blocking(fd: RawFd) -> io::Result<()> {
     let mut off: libc::c_int = 0;
     // SAFETY: FIONBIO takes a pointer to an int.
     if unsafe { libc::ioctl(fd, libc::FIONBIO, &mut off) } < 0 {
         return Err(io::Error::last_os_error());
     }
-    set_timeout(fd, libc::SO_SNDTIMEO, send_timeout)
+    Ok(())
 }
 
 /// Sets `SO_RCVTIMEO` or `SO_SNDTIMEO` of socket `fd` (at least 1 ms: 0 would mean forever).
@@ -328,7 +338,7 @@ mod tests {
         use std::os::fd::AsRawFd;
         let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
         a.set_nonblocking(true).unwrap();
-        set_blocking(a.as_raw_fd(), Duration::from_secs(1)).unwrap();
+        set_blocking(a.as_raw_fd()).unwrap();
         let mut current = None;
         let mut buf = [0u8; 16];
         b.write_all(b"hello").unwrap();
@@ -374,7 +384,7 @@ mod tests {
     fn attempts_stay_non_blocking_on_a_blocking_socket_and_work_on_pipes() {
         use std::os::fd::AsRawFd;
         let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-        set_blocking(a.as_raw_fd(), Duration::from_secs(1)).unwrap();
+        set_blocking(a.as_raw_fd()).unwrap();
         let mut buf = [0u8; 8];
         let started = Instant::now();
         assert_eq!(try_read(a.as_raw_fd(), &mut buf).unwrap(), None);

@@ -489,6 +489,13 @@ impl<'c> RequestCtx<'c> {
     /// Completes the response after the handler returned `Ok` or a status to answer with. A
     /// request body that failed decides the status while the head is not sent.
     pub fn finish(&mut self, status: Option<u16>) {
+        self.finish_response(status);
+        // A client that said this is its last request, and whose body was all read, sends
+        // nothing more: the connection need not linger for it (see `Connection::begin_linger`).
+        self.conn.client_done = !self.head.keep_alive && self.body.is_done();
+    }
+
+    fn finish_response(&mut self, status: Option<u16>) {
         let status = match self.body_failure {
             Some(Some(code)) if !self.head_sent() => Some(code),
             _ => status,

@@ -16,8 +16,9 @@ mod walk;
 pub use mapache_plugin_api::sdk::options::Links;
 pub use walk::Refused;
 
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::io;
+use std::os::unix::fs::MetadataExt;
 use std::rc::Rc;
 
 /// What a path names on disk.
@@ -47,7 +48,14 @@ pub struct Mapped {
     pub real: Vec<u8>,
     /// DocumentRoot as configured joined with the URL path: the name asked for.
     pub requested: Vec<u8>,
+    /// The open file's size and modification time (ns since the epoch); zero when none.
+    pub size: u64,
+    /// See `size`.
+    pub mtime_ns: i64,
 }
+
+/// An open file and its metadata, or the errno of the lookup.
+type Opened = Result<(Rc<File>, Metadata), i32>;
 
 /// Maps `url_path` (decoded; dot segments are resolved and cannot climb above `/`) under the
 /// DocumentRoot `document_root` (normalized). `links_at(dir)` is the link policy in the real
@@ -78,6 +86,8 @@ pub fn map(
                 file: None,
                 real: requested.clone(),
                 requested,
+                size: 0,
+                mtime_ns: 0,
             });
         }
     };
@@ -86,20 +96,20 @@ pub fn map(
     } else {
         open_files::cached_or_open(&root.real, std::os::fd::AsRawFd::as_raw_fd(&root.fd), &rel)
     };
-    let (kind, file, real) = match fast {
-        Some(Ok((file, meta))) => (kind_of(&meta), Some(file), path::join(&root.real, &rel)),
-        Some(Err(e)) => (
-            Kind::None(e.raw_os_error().unwrap_or(libc::ENOENT)),
-            None,
-            path::join(&root.real, &rel),
-        ),
+    let (opened, real): (Opened, Vec<u8>) = match fast {
+        Some(Ok(found)) => (Ok(found), path::join(&root.real, &rel)),
+        Some(Err(e)) => (Err(os_error(&e)), path::join(&root.real, &rel)),
         None => match walk::walk(&root.fd, &root.real, &rel, open_files::OPEN_FLAGS, links_at)? {
-            walk::Found::Open(file, real) => match file.metadata() {
-                Ok(meta) => (kind_of(&meta), Some(Rc::new(file)), real),
-                Err(e) => (Kind::None(os_error(&e)), None, real),
-            },
-            walk::Found::Missing(errno, real) => (Kind::None(errno), None, real),
+            walk::Found::Open(file, real) => {
+                let opened = file.metadata().map_err(|e| os_error(&e));
+                (opened.map(|meta| (Rc::new(file), meta)), real)
+            }
+            walk::Found::Missing(errno, real) => (Err(errno), real),
         },
+    };
+    let (kind, file, size, mtime_ns) = match opened {
+        Ok((file, meta)) => (kind_of(&meta), Some(file), meta.len(), mtime_ns(&meta)),
+        Err(errno) => (Kind::None(errno), None, 0, 0),
     };
     Ok(Mapped {
         url_path: url,
@@ -107,6 +117,8 @@ pub fn map(
         file,
         real,
         requested,
+        size,
+        mtime_ns,
     })
 }
 
@@ -114,6 +126,13 @@ pub fn map(
 pub fn requested(document_root: &[u8], url_path: &[u8]) -> Vec<u8> {
     let url = path::normalize(url_path);
     path::join(document_root, url.strip_prefix(b"/").unwrap_or(&url))
+}
+
+/// Modification time in nanoseconds since the epoch.
+fn mtime_ns(meta: &Metadata) -> i64 {
+    meta.mtime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(meta.mtime_nsec())
 }
 
 fn os_error(e: &io::Error) -> i32 {

@@ -57,6 +57,10 @@ pub struct MappedFile<'a> {
     pub path: &'a Path,
     /// DocumentRoot joined with the URL path: the name that was asked for.
     pub requested: &'a Path,
+    /// The open file's size (0 for [`FileKind::None`]).
+    pub size: u64,
+    /// The open file's modification time (the epoch for [`FileKind::None`]).
+    pub modified: std::time::SystemTime,
     /// The open file, owned by the core: never dropped here.
     file: Option<ManuallyDrop<File>>,
 }
@@ -234,6 +238,8 @@ impl<'a> Request<'a> {
             error: 0,
             path: empty(),
             requested: empty(),
+            size: 0,
+            mtime_ns: 0,
         };
         match (host().req_map)(self.raw, to_abi(url_path), &mut out) {
             abi::MAPACHE_OK => {}
@@ -253,6 +259,12 @@ impl<'a> Request<'a> {
             error: (kind == FileKind::None).then(|| std::io::Error::from_raw_os_error(out.error)),
             path: Path::new(std::ffi::OsStr::from_bytes(path)),
             requested: Path::new(std::ffi::OsStr::from_bytes(requested)),
+            size: out.size,
+            modified: if out.mtime_ns >= 0 {
+                std::time::UNIX_EPOCH + std::time::Duration::from_nanos(out.mtime_ns as u64)
+            } else {
+                std::time::UNIX_EPOCH - std::time::Duration::from_nanos(out.mtime_ns.unsigned_abs())
+            },
             // SAFETY: an open descriptor the core owns until `handle` returns; ManuallyDrop
             // never closes it.
             file: (out.fd >= 0).then(|| ManuallyDrop::new(unsafe { File::from_raw_fd(out.fd) })),

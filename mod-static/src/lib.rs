@@ -104,7 +104,7 @@ impl Static {
         let settings = Settings::read(&config, &mut |problem| {
             req.log(Level::Debug, &format!("ignored: {problem}"))
         });
-        locate::refuse_ht_request(url_path, || String::from_utf8_lossy(url_path).into_owned())?;
+        locate::refuse_ht_request(url_path)?;
         // The core mapped the path before any handler ran (links as Options allow, access
         // checked on the real directory): this is its answer again, with the file it opened.
         let target = locate::servable(req.map(url_path).map_err(Refusal::logged)?)?;
@@ -148,14 +148,8 @@ impl Static {
                 shown(target.path)
             )));
         };
-        // The open file, not the path, says what is served: the core took its size and time
-        // from it when it opened it.
-        if target.kind != FileKind::File {
-            return Err(Refusal::forbidden(format!(
-                "not a regular file: {}",
-                shown(target.path)
-            )));
-        }
+        // The open file, not the path, says what is served (`servable` let only a regular file
+        // get here): the core took its size and time from it when it opened it.
         let size = target.size;
         let now = SystemTime::now();
         let validators = Validators::new(size, target.modified, now);

@@ -75,14 +75,11 @@ fn has_ht_segment(path: &[u8]) -> bool {
 
 /// Refuses a request path with a `.ht*` segment before the disk is touched, so a 403 says
 /// nothing about existence.
-pub fn refuse_ht_request(
-    url_path: &[u8],
-    requested: impl FnOnce() -> String,
-) -> Result<(), Refusal> {
+pub fn refuse_ht_request(url_path: &[u8]) -> Result<(), Refusal> {
     if has_ht_segment(url_path) {
         return Err(Refusal::forbidden(format!(
             "access to .ht* files is denied: {}",
-            requested()
+            String::from_utf8_lossy(url_path)
         )));
     }
     Ok(())

@@ -144,7 +144,6 @@ fn run_as(store: &Store) -> Result<Option<crate::control::privileges::RunAs>, St
     }
 }
 
-/// LimitRequestBody in effect for a request's scope (0 = unlimited).
 /// The symbolic links followed in the real directory `dir`: `Options` at server level and in
 /// the `<Directory>` sections for `dir` (as in Apache, `<Location>` does not decide on links).
 pub fn links_in(store: &Store, dir: &[u8]) -> Links {
@@ -160,6 +159,7 @@ pub fn links_in(store: &Store, dir: &[u8]) -> Links {
     .links()
 }
 
+/// LimitRequestBody in effect for a request's scope (0 = unlimited).
 pub fn limit_request_body(store: &Store, view: &View) -> u64 {
     view.last(store, "limitrequestbody")
         .and_then(|o| o.arg0().parse::<u64>().ok())

@@ -131,7 +131,7 @@ impl Connection {
     /// Takes ownership of an accepted socket and makes it non-blocking. Output that would block
     /// waits for the socket (bounded by Timeout).
     pub fn new(fd: RawFd) -> Self {
-        let _ = io::set_nonblocking(fd);
+        let _ = io::set_nonblocking(fd, true);
         Connection::taking(fd)
     }
 
@@ -697,7 +697,7 @@ impl Connection {
         // Waits for a request are one blocking read each (see `io::read_blocking`); every
         // other attempt stays non-blocking (`MSG_DONTWAIT`), and sendfile is bounded by
         // Timeout through SO_SNDTIMEO.
-        let blocking = io::set_blocking(self.fd()).is_ok();
+        let blocking = io::set_nonblocking(self.fd(), false).is_ok();
         let mut state = self.frame();
         loop {
             state = match state {

@@ -19,27 +19,26 @@ use std::os::unix::ffi::OsStrExt;
 /// link or client, a body too large, `OPTIONS *`), else the handlers.
 pub fn serve(conn: &mut Connection, head: RequestHead) {
     let srv = server::get();
-    let root = srv.settings.document_root.as_os_str().as_bytes();
     // Not a path (`OPTIONS *`): nothing on disk.
     let mapping = head
         .path
         .starts_with(b"/")
-        .then(|| storage::map(root, &head.path, &|dir| settings::links_in(&srv.store, dir)));
-    let requested = match &mapping {
-        Some(Err(_)) => storage::requested(root, &head.path),
-        _ => Vec::new(),
+        .then(|| map_logged(&conn.peer, &head.path));
+    // A refused link: the sections of the name asked for still apply to the 403.
+    let refused_name = match &mapping {
+        Some(Err(())) => Some(storage::requested(document_root(), &head.path)),
+        _ => None,
     };
-    let paths = match &mapping {
-        Some(Ok(m)) => Some(FilePaths {
+    let paths = match (&mapping, &refused_name) {
+        (Some(Ok(m)), _) => Some(FilePaths {
             requested: &m.requested,
             real: &m.real,
         }),
-        // A refused link: the sections of the name asked for still apply to the 403.
-        Some(Err(_)) => Some(FilePaths {
-            requested: &requested,
-            real: &requested,
+        (_, Some(name)) => Some(FilePaths {
+            requested: name,
+            real: name,
         }),
-        None => None,
+        _ => None,
     };
     let view = View {
         sections: if srv.store.sections.is_empty() {
@@ -56,14 +55,10 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
         .to_owned();
     let limit = settings::limit_request_body(&srv.store, &view);
     let mut req = RequestCtx::new(conn, head, view, handler, limit);
-    let refused = match mapping {
-        Some(Ok(mapped)) => {
-            req.mapped.push(mapped);
-            None
-        }
-        Some(Err(refused)) => Some(refused),
-        None => None,
-    };
+    let refused = refused_name.is_some();
+    if let Some(Ok(mapped)) = mapping {
+        req.mapped.push(mapped);
+    }
     let outcome = match core_answer(&mut req, limit, refused) {
         Some(answer) => answer,
         None => run_handlers(&mut req),
@@ -73,25 +68,37 @@ pub fn serve(conn: &mut Connection, head: RequestHead) {
     req.recycle();
 }
 
-/// What the core answers itself, before any handler: a path through a link `Options` forbid
-/// (403), a client the Require lines in effect refuse (403), a declared body over
-/// LimitRequestBody (413, closing: the body is not read) and `OPTIONS *` (the server's own
-/// options).
-fn core_answer(
-    req: &mut RequestCtx<'_>,
-    limit: u64,
-    refused: Option<storage::Refused>,
-) -> Option<Option<u16>> {
-    if let Some(refused) = refused {
+fn document_root() -> &'static [u8] {
+    server::get().settings.document_root.as_os_str().as_bytes()
+}
+
+/// Maps `url_path` under DocumentRoot, following links as the `Options` of their
+/// `<Directory>` allow; a refused link is logged (for `peer`) and is `Err`.
+fn map_logged(peer: &str, url_path: &[u8]) -> Result<storage::Mapped, ()> {
+    let store = &server::get().store;
+    storage::map(document_root(), url_path, &|dir| {
+        settings::links_in(store, dir)
+    })
+    .map_err(|refused| {
         error_log::log(
             "core",
             error_log::ERROR,
-            Some(&req.conn.peer),
+            Some(peer),
             &storage::refusal_message(&refused),
-        );
+        )
+    })
+}
+
+/// What the core answers itself, before any handler: a path through a link `Options` forbid
+/// (403, `refused`: logged as it was mapped), a client the Require lines in effect refuse (403),
+/// a declared body over LimitRequestBody (413, closing: the body is not read) and `OPTIONS *`
+/// (the server's own options).
+fn core_answer(req: &mut RequestCtx<'_>, limit: u64, refused: bool) -> Option<Option<u16>> {
+    if refused {
         return Some(Some(403));
     }
-    if denied(req, &req.view) {
+    let name = req.mapped.first().map(|m| m.requested.as_slice());
+    if denied(req, &req.view, name) {
         return Some(Some(403));
     }
     if let BodyFraming::Length(n) = req.head.framing {
@@ -124,24 +131,9 @@ pub fn map_path(req: &mut RequestCtx<'_>, url_path: &[u8]) -> Result<usize, u16>
     if let Some(i) = req.mapped.iter().position(|m| m.url_path == normalized) {
         return Ok(i);
     }
-    let srv = server::get();
-    let root = srv.settings.document_root.as_os_str().as_bytes();
-    let mapped = match storage::map(root, &normalized, &|dir| {
-        settings::links_in(&srv.store, dir)
-    }) {
-        Ok(m) => m,
-        Err(refused) => {
-            error_log::log(
-                "core",
-                error_log::ERROR,
-                Some(&req.conn.peer),
-                &storage::refusal_message(&refused),
-            );
-            return Err(403);
-        }
-    };
+    let mapped = map_logged(&req.conn.peer, &normalized).map_err(|()| 403u16)?;
     let view = View {
-        sections: srv.store.matching_sections(
+        sections: server::get().store.matching_sections(
             &normalized,
             Some(FilePaths {
                 requested: &mapped.requested,
@@ -149,18 +141,17 @@ pub fn map_path(req: &mut RequestCtx<'_>, url_path: &[u8]) -> Result<usize, u16>
             }),
         ),
     };
-    req.mapped.push(mapped);
-    if denied(req, &view) {
-        req.mapped.pop();
+    if denied(req, &view, Some(&mapped.requested)) {
         return Err(403);
     }
+    req.mapped.push(mapped);
     Ok(req.mapped.len() - 1)
 }
 
 /// Whether the Require lines in effect for `view` refuse the request's client; logs the
 /// refusal as Apache's mod_authz_core does (under its name, so `LogLevel authz_core:…` applies),
-/// naming the file asked for (the last mapped), or the URI when there is none (`*`).
-fn denied(req: &RequestCtx<'_>, view: &View) -> bool {
+/// naming the file asked for (`name`), or the URI when there is none (`*`).
+fn denied(req: &RequestCtx<'_>, view: &View, name: Option<&[u8]>) -> bool {
     let srv = server::get();
     let Some(requirement) = access::in_effect(&srv.store, view) else {
         return false;
@@ -168,15 +159,8 @@ fn denied(req: &RequestCtx<'_>, view: &View) -> bool {
     // A peer the socket could not name is refused: the rules cannot be shown to allow it.
     let allowed = req.conn.client.is_some_and(|c| requirement.allows(&c));
     if !allowed {
-        let what = match req.mapped.last() {
-            Some(m) => String::from_utf8_lossy(&m.requested).into_owned(),
-            None if req.head.path.starts_with(b"/") => {
-                String::from_utf8_lossy(&storage::requested(
-                    srv.settings.document_root.as_os_str().as_bytes(),
-                    &req.head.path,
-                ))
-                .into_owned()
-            }
+        let what = match name {
+            Some(name) => String::from_utf8_lossy(name).into_owned(),
             None => format!("uri {}", String::from_utf8_lossy(&req.head.path)),
         };
         error_log::log(

@@ -66,23 +66,14 @@ pub fn try_read(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<usize>> {
     }
 }
 
-/// Makes `fd` non-blocking in one ioctl (fcntl needs two: F_GETFL, then F_SETFL).
-pub fn set_nonblocking(fd: RawFd) -> io::Result<()> {
-    let mut on: libc::c_int = 1;
+/// Makes socket `fd` non-blocking or blocking in one ioctl (fcntl needs two: F_GETFL, then
+/// F_SETFL). Blocking is for [`read_blocking`]; the socket's `SO_SNDTIMEO` (Timeout, from the
+/// listener: see `listen::set_accepted_options`) then keeps a sendfile(2), which has no flag to
+/// make it non-blocking, from blocking longer than that.
+pub fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
+    let mut on = libc::c_int::from(on);
     // SAFETY: FIONBIO takes a pointer to an int.
     if unsafe { libc::ioctl(fd, libc::FIONBIO, &mut on) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// Switches socket `fd` to blocking mode for [`read_blocking`]. Its `SO_SNDTIMEO` (Timeout,
-/// from the listener: see `listen::set_accepted_options`) keeps a sendfile(2), which has no flag
-/// to make it non-blocking, from blocking longer than that.
-pub fn set_blocking(fd: RawFd) -> io::Result<()> {
-    let mut off: libc::c_int = 0;
-    // SAFETY: FIONBIO takes a pointer to an int.
-    if unsafe { libc::ioctl(fd, libc::FIONBIO, &mut off) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
@@ -112,7 +103,7 @@ fn set_timeout(fd: RawFd, option: libc::c_int, timeout: Duration) -> io::Result<
 }
 
 /// Reads at least one byte (0 = end of stream) from socket `fd`, in blocking mode (see
-/// [`set_blocking`]), waiting at most `timeout`: one read(2) that sleeps in the socket, where
+/// [`set_nonblocking`]), waiting at most `timeout`: one read(2) that sleeps in the socket, where
 /// [`read`] polls first, which costs a syscall and a high-resolution timer more per wait (a
 /// prefork child spent 23 instead of 27 us of CPU per keep-alive request). `current` is the
 /// socket's `SO_RCVTIMEO`, kept by the caller so it is set only when the wait changes (rounded
@@ -338,7 +329,7 @@ mod tests {
         use std::os::fd::AsRawFd;
         let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
         a.set_nonblocking(true).unwrap();
-        set_blocking(a.as_raw_fd()).unwrap();
+        set_nonblocking(a.as_raw_fd(), false).unwrap();
         let mut current = None;
         let mut buf = [0u8; 16];
         b.write_all(b"hello").unwrap();
@@ -384,7 +375,7 @@ mod tests {
     fn attempts_stay_non_blocking_on_a_blocking_socket_and_work_on_pipes() {
         use std::os::fd::AsRawFd;
         let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-        set_blocking(a.as_raw_fd()).unwrap();
+        set_nonblocking(a.as_raw_fd(), false).unwrap();
         let mut buf = [0u8; 8];
         let started = Instant::now();
         assert_eq!(try_read(a.as_raw_fd(), &mut buf).unwrap(), None);

@@ -66,8 +66,8 @@ pub fn map(
     links_at: &dyn Fn(&[u8]) -> Links,
 ) -> Result<Mapped, Refused> {
     let url = path::normalize(url_path);
-    let rel = url.strip_prefix(b"/").unwrap_or(&url).to_vec();
-    let requested = requested(document_root, url_path);
+    let rel = url.strip_prefix(b"/").unwrap_or(&url);
+    let requested = path::join(document_root, rel);
     let root = match root::open(document_root) {
         Ok(root) => root,
         Err(e) => {
@@ -94,12 +94,12 @@ pub fn map(
     let fast = if rel.is_empty() {
         None
     } else {
-        open_files::cached_or_open(&root.real, std::os::fd::AsRawFd::as_raw_fd(&root.fd), &rel)
+        open_files::cached_or_open(&root.real, std::os::fd::AsRawFd::as_raw_fd(&root.fd), rel)
     };
     let (opened, real): (Opened, Vec<u8>) = match fast {
-        Some(Ok(found)) => (Ok(found), path::join(&root.real, &rel)),
-        Some(Err(e)) => (Err(os_error(&e)), path::join(&root.real, &rel)),
-        None => match walk::walk(&root.fd, &root.real, &rel, open_files::OPEN_FLAGS, links_at)? {
+        Some(Ok(found)) => (Ok(found), path::join(&root.real, rel)),
+        Some(Err(e)) => (Err(os_error(&e)), path::join(&root.real, rel)),
+        None => match walk::walk(&root.fd, &root.real, rel, open_files::OPEN_FLAGS, links_at)? {
             walk::Found::Open(file, real) => {
                 let opened = file.metadata().map_err(|e| os_error(&e));
                 (opened.map(|meta| (Rc::new(file), meta)), real)

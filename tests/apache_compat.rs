@@ -1,0 +1,175 @@
+//! Apache httpd and mapache on the same site and the same `Options`/`<Directory>` lines,
+//! compared answer by answer: where they agree, and the two places where mapache answers
+//! differently on purpose (README, core/README.md):
+//! - before any `Options` line Apache follows every symbolic link (`FollowSymLinks`), mapache
+//!   only links that stay inside DocumentRoot;
+//! - a link into a `<Directory>`-protected directory: Apache matches `<Directory>` against the
+//!   name asked for and serves the file once links are followed; mapache matches the directory
+//!   the file really is in and refuses it.
+//!
+//! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
+
+use mapache_tests::*;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const APACHE: &str = "/usr/sbin/apache2";
+const MODULES: &str = "/usr/lib/apache2/modules";
+
+/// Apache in the foreground on a port of its own; stopped (with its children) when dropped.
+struct Apache {
+    child: Child,
+    port: u16,
+}
+
+impl Apache {
+    fn start(root: &Path, name: &str, body: &str) -> Apache {
+        // Apache cannot listen on port 0: take a free port and hand it over.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = root.join(name);
+        std::fs::create_dir_all(dir.join("logs")).unwrap();
+        let conf = dir.join("httpd.conf");
+        let as_root = unsafe { libc::getuid() } == 0;
+        std::fs::write(
+            &conf,
+            format!(
+                "ServerRoot {d}\nServerName 127.0.0.1\nListen 127.0.0.1:{port}\n\
+                 PidFile {d}/httpd.pid\nDefaultRuntimeDir {d}\nErrorLog {d}/logs/error_log\n\
+                 {user}LoadModule mpm_event_module {MODULES}/mod_mpm_event.so\n\
+                 LoadModule authz_core_module {MODULES}/mod_authz_core.so\n{body}\n",
+                d = dir.display(),
+                user = if as_root {
+                    "User www-data\nGroup www-data\n"
+                } else {
+                    ""
+                },
+            ),
+        )
+        .unwrap();
+        let child = Command::new(APACHE)
+            .args(["-DFOREGROUND", "-f"])
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start apache2");
+        let apache = Apache { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "apache2 did not start: {conf:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        apache
+    }
+
+    fn status(&self, path: &str) -> u16 {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        parse_responses(&out, false)[0].status
+    }
+}
+
+impl Drop for Apache {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child; Apache stops its children on TERM.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && self.child.try_wait().ok().flatten().is_none() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// www/{public/a.txt, private/secret.txt, pub -> private, out -> ../outside}, outside/x.txt,
+/// readable by Apache's www-data children.
+fn site(root: &Root) {
+    root.write("www/public/a.txt", b"a");
+    root.write("www/private/secret.txt", b"s");
+    root.write("outside/x.txt", b"x");
+    symlink("private", root.path().join("www/pub")).unwrap();
+    symlink("../outside", root.path().join("www/out")).unwrap();
+    for p in [
+        "",
+        "www",
+        "www/public",
+        "www/private",
+        "outside",
+        "www/public/a.txt",
+        "www/private/secret.txt",
+        "outside/x.txt",
+    ] {
+        let mode = if p.ends_with(".txt") { 0o644 } else { 0o755 };
+        std::fs::set_permissions(root.path().join(p), std::fs::Permissions::from_mode(mode))
+            .unwrap();
+    }
+}
+
+const URLS: [&str; 5] = [
+    "/public/a.txt",
+    "/private/secret.txt",
+    "/pub/secret.txt",
+    "/out/x.txt",
+    "//private/./secret.txt",
+];
+
+#[test]
+fn options_and_directory_answer_as_apache_except_where_mapache_is_stricter() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    let r = root.path().display().to_string();
+    let deny = format!("<Directory {r}/www/private>\nRequire all denied\n</Directory>\n");
+    // (Options lines, Apache's answers, mapache's answers) for URLS, in order.
+    let cases: [(&str, [u16; 5], [u16; 5]); 3] = [
+        // No Options line: Apache follows every link and matches the name asked for.
+        ("", [200, 403, 200, 200, 403], [200, 403, 403, 403, 403]),
+        (
+            "Options None\n",
+            [200, 403, 403, 403, 403],
+            [200, 403, 403, 403, 403],
+        ),
+        // FollowSymLinks: the link into the protected directory is still refused by mapache.
+        (
+            "Options FollowSymLinks\n",
+            [200, 403, 200, 200, 403],
+            [200, 403, 403, 200, 403],
+        ),
+    ];
+    for (i, (options, apache_wants, mapache_wants)) in cases.iter().enumerate() {
+        let body = format!("DocumentRoot \"{r}/www/\"\n{deny}{options}");
+        let apache = Apache::start(root.path(), &format!("apache{i}"), &body);
+        root.config(&format!("{}{body}", standard_modules()));
+        let mapache = Server::start(&root, &[]);
+        let apache_got: Vec<u16> = URLS.iter().map(|u| apache.status(u)).collect();
+        let mapache_got: Vec<u16> = URLS.iter().map(|u| mapache.get(u).status).collect();
+        assert_eq!(
+            apache_got, apache_wants,
+            "apache2 with {options:?} on {URLS:?}"
+        );
+        assert_eq!(
+            mapache_got, mapache_wants,
+            "mapache with {options:?} on {URLS:?}"
+        );
+    }
+}

@@ -37,6 +37,7 @@ impl Apache {
         let dir = root.join(name);
         std::fs::create_dir_all(dir.join("logs")).unwrap();
         let conf = dir.join("httpd.conf");
+        // SAFETY: getuid has no preconditions.
         let as_root = unsafe { libc::getuid() } == 0;
         std::fs::write(
             &conf,

@@ -19,6 +19,8 @@ pub struct Server {
     pub handlers: Vec<LoadedModule>,
     /// The server-level scope handed to modules as their `MapacheConfig`.
     pub server_view: View,
+    /// What the modules plug into the request's path.
+    pub pipeline: crate::pipeline::Pipeline,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
@@ -129,6 +131,9 @@ pub(crate) mod testing {
             name: "test".to_owned(),
             version: "0".to_owned(),
             directives: Vec::new(),
+            ptr: std::ptr::null(),
+            tables: Default::default(),
+            configs: Default::default(),
         }
     }
 
@@ -149,12 +154,16 @@ pub(crate) mod testing {
             let file = std::fs::File::open(&path).expect("test file");
             let _ = std::fs::remove_file(&path);
             let _ = FILE.set(file);
+            let handlers = vec![module(MAPACHE_KIND_HANDLER, true)];
+            let pipeline = crate::pipeline::Pipeline::build(&dispatcher.store, &handlers)
+                .expect("test pipeline");
             super::install(Server {
                 store: dispatcher.store,
                 settings,
                 mpm: module(MAPACHE_KIND_MPM, false),
-                handlers: vec![module(MAPACHE_KIND_HANDLER, true)],
+                handlers,
                 server_view: View::default(),
+                pipeline,
             });
         });
         get()

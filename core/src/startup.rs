@@ -118,7 +118,13 @@ pub fn run() -> i32 {
             return 1;
         }
     }
-    let srv = install(loaded, settings);
+    let srv = match install(loaded, settings) {
+        Ok(srv) => srv,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+    };
     if let Err(e) = init_modules(srv) {
         eprintln!("{PROGRAM}: {e}");
         return 1;
@@ -169,26 +175,32 @@ fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
             .map_err(|e| e.to_string())?;
     }
     dispatcher.record_defaults();
+    dispatcher.finish_module_configs();
     if !dispatcher.modules.iter().any(LoadedModule::is_mpm) {
         return Err("Configuration error: No MPM loaded.".to_owned());
     }
     Ok(Loaded { dispatcher })
 }
 
-fn install(loaded: Loaded, settings: CoreSettings) -> &'static crate::server::Server {
+fn install(
+    loaded: Loaded,
+    settings: CoreSettings,
+) -> Result<&'static crate::server::Server, String> {
     let Dispatcher { store, modules, .. } = loaded.dispatcher;
     let (mut mpms, mut handlers): (Vec<_>, Vec<_>) =
         modules.into_iter().partition(LoadedModule::is_mpm);
     // Handlers are offered requests in LoadModule order; modules linked into the binary come
     // after the loaded ones, so the default handler (mod-static) stays last, as when loaded last.
     handlers.sort_by_key(|m| m.origin == Origin::Static);
-    crate::server::install(crate::server::Server {
+    let pipeline = crate::pipeline::Pipeline::build(&store, &handlers)?;
+    Ok(crate::server::install(crate::server::Server {
         store,
         settings,
         mpm: mpms.remove(0),
         handlers,
         server_view: View::default(),
-    })
+        pipeline,
+    }))
 }
 
 /// Runs every module's `init` in the master, MPM first.

@@ -22,8 +22,12 @@
 // [`MapacheHost::score_open`] on), the snapshot structs ([`MapacheScoreGlobal`],
 // [`MapacheScoreProcess`], [`MapacheScoreWorker`]), the worker states and
 // [`MAPACHE_MPM_GRACEFUL`]; 1.3 appended [`MapacheHost::req_map`] (the core's mapping of a
-// URL path onto the file system, with [`MapacheFile`] and the `MAPACHE_FILE_*` kinds).
-#define MAPACHE_ABI_MINOR 3
+// URL path onto the file system, with [`MapacheFile`] and the `MAPACHE_FILE_*` kinds); 1.4
+// appended the request pipeline: phase hooks ([`MapacheHook`]), declared handler names, filters
+// ([`MapacheFilterDef`], [`MapacheBucket`]), `Require` providers ([`MapacheAuthzProvider`]),
+// typed per-scope configuration (`create_config` … `free_config`), a status-page section, and
+// the host functions from [`MapacheHost::req_set_uri`] on.
+#define MAPACHE_ABI_MINOR 4
 
 // Return value: success.
 #define MAPACHE_OK 0
@@ -33,6 +37,10 @@
 
 // Return value: failure (details were logged or written to the error buffer).
 #define MAPACHE_ERROR -2
+
+// Return value of a phase hook (ABI 1.4): the response is complete (the hook wrote it, or a
+// handler it ran did); the core skips the remaining phases up to `log`.
+#define MAPACHE_DONE -3
 
 // [`MapacheModule::kind`] of a multi-processing module (exactly one is loaded).
 #define MAPACHE_KIND_MPM 1
@@ -72,6 +80,13 @@
 
 // Directive context bits: allowed everywhere.
 #define MAPACHE_CTX_ANY 3
+
+// Scope of a module configuration object (ABI 1.4), as passed to `create_config` and
+// `set_directive`: the server level.
+#define MAPACHE_SCOPE_SERVER 1
+
+// Scope: a `<Location>` or `<Directory>` section.
+#define MAPACHE_SCOPE_SECTION 2
 
 // [`MapacheModule::mpm_flags`] bit: the MPM runs several threads per process.
 #define MAPACHE_MPM_THREADED 1
@@ -197,6 +212,179 @@
 // [`MapacheFile::kind`]: anything else (FIFO, socket, device): never to be read.
 #define MAPACHE_FILE_OTHER 3
 
+// Phase (ABI 1.4): right after the head was parsed, before anything is mapped. Run-all: every
+// hook runs unless one returns a status, `MAPACHE_DONE` or `MAPACHE_ERROR`.
+#define MAPACHE_PHASE_POST_READ_REQUEST 1
+
+// Phase: turn the URL into another URL path ([`MapacheHost::req_set_uri`]) or a file name
+// ([`MapacheHost::req_set_filename`]), or answer (a redirect: set `Location`, return 302).
+// Run-first: the first hook that returns `MAPACHE_OK` ends the phase. When no hook set a file
+// name, the core's own translation (DocumentRoot joined with the path) applies.
+#define MAPACHE_PHASE_TRANSLATE 2
+
+// Phase: before the core maps the file name onto the file system. Run-first: a hook that
+// returns `MAPACHE_OK` says the request names no file (a proxied URL): the core then maps
+// nothing and only `<Location>` sections apply. When every hook declines, the core maps the
+// file as [`MapacheHost::req_map`] describes and matches `<Directory>` sections.
+#define MAPACHE_PHASE_MAP_TO_STORAGE 3
+
+// Phase: decide by the client (address, method, headers), before any user is known. Run-all;
+// return 403 to refuse. The core's `Require` evaluation follows the hooks.
+#define MAPACHE_PHASE_ACCESS 4
+
+// Phase: find out who the user is ([`MapacheHost::req_set_user`]). Runs only when the `Require`
+// lines in effect need a user (a provider answered `MAPACHE_AUTHZ_DENIED_NO_USER`). Run-first:
+// `MAPACHE_OK` once the user is set; a status (401 with `WWW-Authenticate` set in the error
+// headers) to challenge. Every hook declining is a 500 ("no authentication module").
+#define MAPACHE_PHASE_AUTHN 5
+
+// Phase: the last changes before the handler (headers, environment). Run-all.
+#define MAPACHE_PHASE_FIXUPS 6
+
+// Phase: add filters to the request ([`MapacheHost::req_add_filter`]). Run-all.
+#define MAPACHE_PHASE_INSERT_FILTER 7
+
+// Phase: produce the response. Run-first. A hook runs when its module declared the request's
+// handler name ([`MapacheModule::handler_names`]; a request without `SetHandler` has the name
+// `default-handler`), or when its module declared no names at all (it looks at `req_handler`
+// itself). `MAPACHE_DECLINED` after output: see [`MapacheModule::handle`].
+#define MAPACHE_PHASE_HANDLER 8
+
+// Phase: after the response was sent, with its final status, bytes and duration. Run-all;
+// return values are ignored. Also runs for requests answered before the handler.
+#define MAPACHE_PHASE_LOG 9
+
+// Hook order (ABI 1.4), as APR's `APR_HOOK_REALLY_FIRST`: hooks run by ascending order, then by
+// their constraints ([`MapacheHook::predecessors`]), then in LoadModule order.
+#define MAPACHE_ORDER_REALLY_FIRST -10
+
+// Hook order: early.
+#define MAPACHE_ORDER_FIRST 0
+
+// Hook order: the default.
+#define MAPACHE_ORDER_MIDDLE 10
+
+// Hook order: late.
+#define MAPACHE_ORDER_LAST 20
+
+// Hook order: after every other.
+#define MAPACHE_ORDER_REALLY_LAST 30
+
+// [`MapacheFilterDef::direction`] (ABI 1.4): an output filter, between the handler and the client.
+#define MAPACHE_FILTER_OUTPUT 1
+
+// [`MapacheFilterDef::direction`]: an input filter, between the client and the handler's reads
+// of the request body.
+#define MAPACHE_FILTER_INPUT 2
+
+// Filter class (ABI 1.4), Apache's `AP_FTYPE_RESOURCE`: changes the content itself (includes,
+// upper-casing). Output filters run by ascending class, nearest the handler first; input
+// filters by descending class, nearest the client first.
+#define MAPACHE_FILTER_RESOURCE 10
+
+// Filter class `AP_FTYPE_CONTENT_SET`: encodes content (compression).
+#define MAPACHE_FILTER_CONTENT_SET 20
+
+// Filter class `AP_FTYPE_PROTOCOL`: headers and protocol details (header editing).
+#define MAPACHE_FILTER_PROTOCOL 30
+
+// [`MapacheFilterDef::flags`] bit: the body filter never changes the body's length (it passes
+// every byte it gets, transformed one for one, or as is), so a declared Content-Length stays
+// valid. Without it the core drops the declared length when the filter stays in the chain.
+#define MAPACHE_FILTER_KEEPS_LENGTH 1
+
+// [`MapacheBucket::kind`] (ABI 1.4): `data` holds body bytes.
+#define MAPACHE_BUCKET_BYTES 1
+
+// Bucket kind: `length` bytes of the open file `fd` from `offset`. A filter that does not
+// change bodies passes it on as it is, so the core can still sendfile it.
+#define MAPACHE_BUCKET_FILE 2
+
+// Bucket kind: send what is buffered now.
+#define MAPACHE_BUCKET_FLUSH 3
+
+// Bucket kind: the end of the body; always the last bucket, exactly once.
+#define MAPACHE_BUCKET_EOS 4
+
+// Answer of a `Require` provider (ABI 1.4): the requirement is not met.
+#define MAPACHE_AUTHZ_DENIED 0
+
+// Provider answer: the requirement is met.
+#define MAPACHE_AUTHZ_GRANTED 1
+
+// Provider answer: the requirement says nothing about this request (it counts neither way).
+#define MAPACHE_AUTHZ_NEUTRAL 2
+
+// Provider answer: the requirement needs an authenticated user and there is none yet; the core
+// runs the `authn` phase and asks again.
+#define MAPACHE_AUTHZ_DENIED_NO_USER 3
+
+// [`MapacheHost::req_body_framing`] (ABI 1.4): the request has no body.
+#define MAPACHE_BODY_NONE 0
+
+// The request body has a Content-Length.
+#define MAPACHE_BODY_LENGTH 1
+
+// The request body is chunked; its length is known only at its end.
+#define MAPACHE_BODY_CHUNKED 2
+
+// A request's table of name/value pairs (ABI 1.4), for the `table_*` host functions. Names are
+// matched case-insensitively in every table; a name may occur several times.
+//
+// `MAPACHE_TABLE_HEADERS_OUT`, Apache's `headers_out`: the headers of a successful response.
+// The core's error pages keep only those that still apply to them (`Location`, `Allow`,
+// `WWW-Authenticate`, …; not those that described a body). The framing headers
+// (Content-Length, Transfer-Encoding, Connection), Date and Server belong to the core and are
+// refused here.
+#define MAPACHE_TABLE_HEADERS_OUT 0
+
+// Apache's `err_headers_out`: sent with every response, errors included, and kept across
+// internal redirects; after the `MAPACHE_TABLE_HEADERS_OUT` fields.
+#define MAPACHE_TABLE_ERR_HEADERS_OUT 1
+
+// The request headers as later phases and the handler see them (changes are not sent back).
+#define MAPACHE_TABLE_HEADERS_IN 2
+
+// Notes: strings modules pass each other during one request; never sent or logged unless a
+// module does it (`%{name}n` in LogFormat logs them).
+#define MAPACHE_TABLE_NOTES 3
+
+// The request's environment variables: `SetEnv`, rewrite's `E=`, `%{VAR}e` in LogFormat,
+// `Require env`, and what a proxied or CGI request is given.
+#define MAPACHE_TABLE_ENV 4
+
+// [`MapacheHost::table_set`] mode (ABI 1.4): replace every field of that name with one.
+#define MAPACHE_TABLE_SET 0
+
+// Mode: add a field, keeping the others of that name.
+#define MAPACHE_TABLE_ADD 1
+
+// Mode: remove every field of that name (`value` is ignored).
+#define MAPACHE_TABLE_UNSET 2
+
+// [`MapacheMetric::kind`] (ABI 1.4): a count that only goes up (requests, bytes).
+#define MAPACHE_METRIC_COUNTER 1
+
+// A value that goes up and down (connections open). Each child adds to it; the sum shown is
+// over the children alive.
+#define MAPACHE_METRIC_GAUGE 2
+
+// A distribution of observed values in cumulative buckets (durations).
+#define MAPACHE_METRIC_HISTOGRAM 3
+
+// Most bucket bounds a histogram may have.
+#define MAPACHE_METRIC_MAX_BUCKETS 16
+
+// [`MapacheModule::status_section`] format (ABI 1.4): HTML (the section writes a fragment: a
+// heading and a table or list).
+#define MAPACHE_STATUS_HTML 1
+
+// Format of `?auto`: `Key: value` lines.
+#define MAPACHE_STATUS_AUTO 2
+
+// Format of `?json`: one JSON object, which the page puts under the module's name.
+#define MAPACHE_STATUS_JSON 3
+
 // Opaque handle to a configuration scope: the server scope, or the merged view that applies to one
 // request. Owned by the core; valid until the module's process exits or the configuration is
 // reloaded, whichever comes first.
@@ -206,9 +394,15 @@ typedef struct MapacheConfig MapacheConfig;
 // It may move between threads, but only one thread may use it at a time.
 typedef struct MapacheConn MapacheConn;
 
+// Opaque handle to one filter in one request's chain (ABI 1.4). Owned by the core; valid during
+// the filter call it is passed to.
+typedef struct MapacheFilter MapacheFilter;
+
 // Opaque handle to one request being served. Owned by the core; valid only during the `handle`
 // call it was passed to, and only on that call's thread.
 typedef struct MapacheRequest MapacheRequest;
+
+typedef struct Option_MapachePhaseFn Option_MapachePhaseFn;
 
 // One entry of a module's directive table.
 typedef struct MapacheDirective {
@@ -361,6 +555,50 @@ typedef struct MapacheFile {
   // `MAPACHE_FILE_NONE`.
   int64_t mtime_ns;
 } MapacheFile;
+
+// A piece of a response body on its way through the output filters (ABI 1.4).
+//
+// Owned by whoever passes it, valid only during the call that receives it: a filter that keeps
+// bytes for later copies them, and one that keeps a file `dup`s its descriptor.
+typedef struct MapacheBucket {
+  // One of the `MAPACHE_BUCKET_*` kinds.
+  uint32_t kind;
+  // For `MAPACHE_BUCKET_FILE`: the open file; -1 otherwise.
+  int32_t fd;
+  // For `MAPACHE_BUCKET_BYTES`: the bytes; empty otherwise.
+  struct MapacheStr data;
+  // For `MAPACHE_BUCKET_FILE`: where the range starts.
+  uint64_t offset;
+  // For `MAPACHE_BUCKET_FILE`: how many bytes.
+  uint64_t length;
+} MapacheBucket;
+
+// A snapshot of one registered metric, summed over every child (ABI 1.4), filled by
+// [`MapacheHost::metric_get`].
+typedef struct MapacheMetric {
+  // Set by the caller to `sizeof(MapacheMetric)`; the core writes only inside it.
+  uint32_t struct_size;
+  // One of the `MAPACHE_METRIC_*` kinds.
+  uint32_t kind;
+  // The name as registered (e.g. `mapache_auth_failures_total`); owned by the core, static.
+  struct MapacheStr name;
+  // The help text as registered; owned by the core, static.
+  struct MapacheStr help;
+  // The module that registered it; owned by the core, static.
+  struct MapacheStr module;
+  // Counters and gauges: the value. Histograms: the number of observations.
+  int64_t value;
+  // Histograms: the sum of the observed values.
+  uint64_t sum;
+  // Histograms: the number of bounds in `bounds` (at most `MAPACHE_METRIC_MAX_BUCKETS`).
+  uint32_t bucket_count;
+  // Padding; 0.
+  uint32_t reserved;
+  // Histograms: the upper bounds of the buckets, ascending.
+  uint64_t bounds[MAPACHE_METRIC_MAX_BUCKETS];
+  // Histograms: how many observations were at most `bounds[i]` (cumulative).
+  uint64_t counts[MAPACHE_METRIC_MAX_BUCKETS];
+} MapacheMetric;
 
 // The function table the core hands every module in `init`.
 //
@@ -556,6 +794,136 @@ typedef struct MapacheHost {
   // may not be served: the core has logged why, and the handler should answer with that status.
   // `MAPACHE_ERROR` for a bad argument (`out` null or too small, a path without `/`).
   int32_t (*req_map)(struct MapacheRequest *req, struct MapacheStr url_path, struct MapacheFile *out);
+  // Replaces the URL the rest of the request works on (translate, or before the handler):
+  // `uri` as a client writes a target (a path, percent-encoded, then optionally `?` and a
+  // query). The core decodes and normalizes it as it does the request line's; `req_path`,
+  // `req_query` and `<Location>` matching see the new one, `req_uri` and the access log keep
+  // the client's. Returns `MAPACHE_OK`, 400 for a path the request line would not be allowed
+  // (`%00`, no leading `/`), or 404 for an encoded `/` (`%2f`). The string returned by an
+  // earlier `req_path` or `req_query` stays valid until the request ends.
+  int32_t (*req_set_uri)(struct MapacheRequest *req, struct MapacheStr uri);
+  // The file name the request maps to: the one a translate hook set, else DocumentRoot
+  // joined with the path (empty before the translate phase ended, and for requests a
+  // map_to_storage hook took).
+  struct MapacheStr (*req_filename)(const struct MapacheRequest *req);
+  // Sets the file name from a translate hook (Alias): an absolute path. The core maps it as
+  // it maps DocumentRoot's files (links judged by `Options`, `<Directory>` sections by the
+  // real path). Returns `MAPACHE_OK`, or `MAPACHE_ERROR` for a path that is not absolute.
+  int32_t (*req_set_filename)(struct MapacheRequest *req, struct MapacheStr path);
+  // Number of fields in `table` (one of the `MAPACHE_TABLE_*` values; 0 for an unknown one).
+  size_t (*table_count)(const struct MapacheRequest *req, uint32_t table);
+  // Fills `name` and `value` with field `index` of `table` and returns 1, or returns 0 past
+  // the end. Valid until the table next changes.
+  int32_t (*table_at)(const struct MapacheRequest *req,
+                      uint32_t table,
+                      size_t index,
+                      struct MapacheStr *name,
+                      struct MapacheStr *value);
+  // Fills `value` with the `index`-th field named `name` (case-insensitive) in `table` and
+  // returns 1, or returns 0. Valid until the table next changes.
+  int32_t (*table_get)(const struct MapacheRequest *req,
+                       uint32_t table,
+                       struct MapacheStr name,
+                       size_t index,
+                       struct MapacheStr *value);
+  // Changes `table` by `mode` (`MAPACHE_TABLE_SET`, `_ADD`, `_UNSET`). Returns `MAPACHE_OK`,
+  // or `MAPACHE_ERROR` for an unknown table or mode, a name or value with CR, LF or NUL, a
+  // response header once the head is sent, or a header the core owns.
+  int32_t (*table_set)(struct MapacheRequest *req,
+                       uint32_t table,
+                       struct MapacheStr name,
+                       struct MapacheStr value,
+                       uint32_t mode);
+  // From a handler (or fixups): serve `uri` (as for `req_set_uri`) instead, from the translate
+  // phase on, once the calling hook returns (return `MAPACHE_OK` then). What the request
+  // produced so far is discarded; the `MAPACHE_TABLE_ERR_HEADERS_OUT` fields, notes and
+  // environment stay, and `REDIRECT_URL` and `REDIRECT_STATUS` are set in the environment. More
+  // than 10 redirects in one request are a 500. Returns `MAPACHE_OK`, or as `req_set_uri`.
+  int32_t (*req_internal_redirect)(struct MapacheRequest *req, struct MapacheStr uri);
+  // What `uri` would map to if it were requested (a subrequest's lookup, for DirectoryIndex,
+  // `RewriteCond -F`): the translate hooks run for it, then the core maps it and checks the
+  // `Require` lines in effect for it, as `req_map` does. Returns as `req_map`; `out` stays valid
+  // until the request ends.
+  int32_t (*req_lookup)(struct MapacheRequest *req, struct MapacheStr uri, struct MapacheFile *out);
+  // The local address the connection arrived on, as text (`127.0.0.1`, `::1`).
+  struct MapacheStr (*req_local_ip)(const struct MapacheRequest *req);
+  // The local port the connection arrived on.
+  uint32_t (*req_local_port)(const struct MapacheRequest *req);
+  // The client's port.
+  uint32_t (*req_client_port)(const struct MapacheRequest *req);
+  // The scheme the request came in with: `http` (or `https` once the connection is TLS).
+  struct MapacheStr (*req_scheme)(const struct MapacheRequest *req);
+  // The server name of the request's scope (ServerName, or the host name when unset).
+  struct MapacheStr (*req_server_name)(const struct MapacheRequest *req);
+  // The authenticated user (empty when none): `%u` in the access log, `REMOTE_USER`.
+  struct MapacheStr (*req_user)(const struct MapacheRequest *req);
+  // Sets the authenticated user, from an authn hook. Returns `MAPACHE_OK`, or `MAPACHE_ERROR`
+  // for an empty name or one with CR, LF or NUL.
+  int32_t (*req_set_user)(struct MapacheRequest *req, struct MapacheStr user);
+  // How the request body is framed: `MAPACHE_BODY_NONE`, `_LENGTH` (then `*length` is set) or
+  // `_CHUNKED`. `length` may be null.
+  uint32_t (*req_body_framing)(const struct MapacheRequest *req, uint64_t *length);
+  // The response status as it stands (200 until someone sets another).
+  uint32_t (*resp_status)(const struct MapacheRequest *req);
+  // The declared response body length (`resp_set_content_length`), or -1 when none is.
+  int64_t (*resp_content_length)(const struct MapacheRequest *req);
+  // Response body bytes sent to the client so far (in the log phase: all of them, `%B`).
+  uint64_t (*resp_bytes_sent)(const struct MapacheRequest *req);
+  // Microseconds since the request's head was read (in the log phase: its duration, `%D`).
+  uint64_t (*req_elapsed_us)(const struct MapacheRequest *req);
+  // Adds the filter named `name` (offered by some module's [`MapacheModule::filters`]) to the
+  // request's chain in its class's place. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when no
+  // loaded module offers it, or when it is too late (the head is sent, for output filters;
+  // the body is being read, for input ones). Adding a filter already in the chain does nothing.
+  int32_t (*req_add_filter)(struct MapacheRequest *req, struct MapacheStr name);
+  // Passes `bucket` to the next output filter (the last one is the core's, which sends).
+  // Blocks while the client is slow, as `resp_write` does. Returns `MAPACHE_OK`, or
+  // `MAPACHE_ERROR` when the client has gone (stop producing then).
+  int32_t (*filter_pass)(struct MapacheFilter *filter, const struct MapacheBucket *bucket);
+  // Reads request body bytes from the input filter nearer the client (the last one is the
+  // core's de-chunking reader). Returns as [`MapacheFilterDef::read`].
+  ptrdiff_t (*filter_read)(struct MapacheFilter *filter, uint8_t *buf, size_t cap);
+  // The filter's state pointer in this request (null until set).
+  void *(*filter_state)(const struct MapacheFilter *filter);
+  // Sets the filter's state pointer; the filter's `done` frees it at the end of the request.
+  void (*filter_set_state)(struct MapacheFilter *filter, void *state);
+  // The configuration object `module` (its own descriptor) made for `config`'s scope with
+  // `create_config`, merged from the server level down through the sections that apply (in
+  // `init`, the server scope's object). Null when the module has no `create_config`. Any
+  // process, any thread; valid as long as `config`.
+  const void *(*config_module)(const struct MapacheConfig *config,
+                               const struct MapacheModule *module);
+  // The same for the request's sections, merged once per combination of sections and cached:
+  // constant time. Valid until the request ends.
+  const void *(*req_module_config)(const struct MapacheRequest *req,
+                                   const struct MapacheModule *module);
+  // Registers a metric for `module`. Master only, in `init`. `name` follows Prometheus'
+  // rules (`[a-zA-Z_:][a-zA-Z0-9_:]*`) and is unique; `bounds` are a histogram's ascending
+  // bucket bounds (`bound_count` at most `MAPACHE_METRIC_MAX_BUCKETS`; null for the others).
+  // The values live in shared memory: every child adds to the same metric, and they survive
+  // graceful restarts (a metric of the same name and kind keeps its value). Returns the
+  // metric's id (0 or more), or `MAPACHE_ERROR` (bad name, duplicate, too many, not in init).
+  int32_t (*metric_register)(const struct MapacheModule *module,
+                             uint32_t kind,
+                             struct MapacheStr name,
+                             struct MapacheStr help,
+                             const uint64_t *bounds,
+                             size_t bound_count);
+  // Adds `delta` to counter or gauge `id` (a counter never goes down: a negative delta is
+  // ignored). In children, any thread, lock-free; does nothing for an unknown id.
+  void (*metric_add)(int32_t id, int64_t delta);
+  // Records one observation of `value` in histogram `id`. As `metric_add`.
+  void (*metric_observe)(int32_t id, uint64_t value);
+  // Number of registered metrics (ids run from 0 below it). Any process, any thread.
+  uint32_t (*metric_count)(void);
+  // Copies metric `id`, summed over every child, into `out` (its `struct_size` set by the
+  // caller). Returns `MAPACHE_OK` or `MAPACHE_ERROR` (unknown id).
+  int32_t (*metric_get)(int32_t id, struct MapacheMetric *out);
+  // For a status handler: writes every module's [`MapacheModule::status_section`] in `format`
+  // (`MAPACHE_STATUS_*`) to the response, in LoadModule order (for JSON: `"name": {…}`
+  // members separated by commas, without the enclosing braces). Returns `MAPACHE_OK`, or
+  // `MAPACHE_ERROR` when the client has gone.
+  int32_t (*status_sections)(struct MapacheRequest *req, uint32_t format);
 } MapacheHost;
 
 // A listening socket bound by the core and handed to the MPM.
@@ -580,6 +948,81 @@ typedef struct MapacheRunInfo {
   // The server configuration scope (the MPM's own directives are read from it).
   const struct MapacheConfig *config;
 } MapacheRunInfo;
+
+// One phase registration in a module's [`MapacheModule::hooks`] table (ABI 1.4).
+typedef struct MapacheHook {
+  // One of the `MAPACHE_PHASE_*` values.
+  uint32_t phase;
+  // One of the `MAPACHE_ORDER_*` values (or any integer between).
+  int32_t order;
+  // The function (never null in a valid table: the core refuses the module at LoadModule).
+  struct Option_MapachePhaseFn func;
+  // Null, or a null-terminated array of module names ([`MapacheModule::name`]) whose hooks
+  // of this phase must run before this one (when those modules are loaded).
+  const char *const *predecessors;
+  // Null, or a null-terminated array of module names whose hooks of this phase must run
+  // after this one.
+  const char *const *successors;
+} MapacheHook;
+
+// One filter a module offers, in its [`MapacheModule::filters`] table (ABI 1.4). Configuration
+// (`SetOutputFilter`, `AddOutputFilterByType`, `AddOutputFilter`, `SetInputFilter`) or a module
+// ([`MapacheHost::req_add_filter`]) puts it into a request's chain by `name`.
+//
+// Each filter in a chain has a state pointer ([`MapacheHost::filter_state`]), null at first;
+// the filter allocates what it points to and frees it in `done`, which the core calls once at
+// the end of every request whose chain held the filter.
+typedef struct MapacheFilterDef {
+  // The filter's name, NUL-terminated, static; matched case-insensitively (e.g. `DEFLATE`).
+  const char *name;
+  // `MAPACHE_FILTER_OUTPUT` or `MAPACHE_FILTER_INPUT`.
+  uint32_t direction;
+  // One of the `MAPACHE_FILTER_*` classes: the filter's place in the chain.
+  int32_t class_;
+  // `MAPACHE_FILTER_*` flag bits.
+  uint32_t flags;
+  // Output filters: called once, before the response head is sent (for every response the
+  // request gets, the core's own error pages included), in chain order. It may read and change
+  // the status and the headers. Returns `MAPACHE_OK` to stay in the chain for the body,
+  // `MAPACHE_DECLINED` to leave it (its `body` is then never called: a filter that only edits
+  // headers should always leave, so file ranges can still be sent with sendfile), or
+  // `MAPACHE_ERROR` (the core answers 500 instead, through the filters before this one). May
+  // be null: the filter always stays.
+  int32_t (*headers)(struct MapacheFilter *filter, struct MapacheRequest *req);
+  // Output filters: called for each bucket, in order, ending with one `MAPACHE_BUCKET_EOS`.
+  // Pass buckets on with [`MapacheHost::filter_pass`] (the same ones, changed ones, fewer or
+  // more; hold bytes back while it suits you, but pass `EOS` last). Returns `MAPACHE_OK`, or
+  // `MAPACHE_ERROR` to abort the response (the connection closes). May be null: buckets pass
+  // through unchanged.
+  int32_t (*body)(struct MapacheFilter *filter,
+                  struct MapacheRequest *req,
+                  const struct MapacheBucket *bucket);
+  // Input filters: fills up to `cap` bytes of `buf` with request body bytes, reading what it
+  // transforms from the filter nearer the client with [`MapacheHost::filter_read`]. Returns the
+  // number of bytes, 0 at the end of the body, or -1 on an error.
+  ptrdiff_t (*read)(struct MapacheFilter *filter,
+                    struct MapacheRequest *req,
+                    uint8_t *buf,
+                    size_t cap);
+  // Frees the filter's state (`state` as last set; never null when called). May be null.
+  void (*done)(void *state);
+} MapacheFilterDef;
+
+// A `Require` provider a module offers (ABI 1.4): `Require <name> args…` calls it, inside
+// `<RequireAll>`, `<RequireAny>` and `<RequireNone>` like the core's own `all`, `ip`, `local`,
+// `method` and `env`.
+typedef struct MapacheAuthzProvider {
+  // The word after `Require`, NUL-terminated, static (e.g. `valid-user`).
+  const char *name;
+  // Checks the arguments of one `Require` line while the configuration is read (so `-t`
+  // reports them with file and line). Same contract as [`MapacheModule::check_directive`].
+  // May be null.
+  int32_t (*check)(const struct MapacheStr *args, size_t nargs, char *err, size_t err_cap);
+  // Decides for one request; `args` are the line's arguments, borrowed for the call. Returns
+  // one of the `MAPACHE_AUTHZ_*` answers, or `MAPACHE_ERROR` (500). Never null in a valid
+  // table.
+  int32_t (*authorize)(struct MapacheRequest *req, const struct MapacheStr *args, size_t nargs);
+} MapacheAuthzProvider;
 
 // The descriptor every module exports under the symbol named in LoadModule.
 //
@@ -646,6 +1089,55 @@ typedef struct MapacheModule {
                              size_t nargs,
                              char *err,
                              size_t err_cap);
+  // The module's phase hooks, `hook_count` entries (null when 0). The core sorts each phase's
+  // hooks of every module once, at startup, and calls only those.
+  const struct MapacheHook *hooks;
+  // Number of entries in `hooks`.
+  size_t hook_count;
+  // Handler names the module answers (NUL-terminated, static; `handler_name_count` of them),
+  // as `SetHandler` names them: its `MAPACHE_PHASE_HANDLER` hooks run only for requests with
+  // one of these names (`default-handler` is the name of a request without `SetHandler`). A
+  // `SetHandler` name no module declares is refused at `-t`, unless a module that declares
+  // none is loaded (it may look at `req_handler` itself, as before ABI 1.4).
+  const char *const *handler_names;
+  // Number of entries in `handler_names`.
+  size_t handler_name_count;
+  // The filters the module offers, `filter_count` entries.
+  const struct MapacheFilterDef *filters;
+  // Number of entries in `filters`.
+  size_t filter_count;
+  // The `Require` providers the module offers, `authz_provider_count` entries.
+  const struct MapacheAuthzProvider *authz_providers;
+  // Number of entries in `authz_providers`.
+  size_t authz_provider_count;
+  // Makes an empty configuration object for a scope (`MAPACHE_SCOPE_*`), in the master while
+  // the configuration is read (also for `-t`), before `init`. The module owns it; the core
+  // keeps it for the process's life. May be null (the module has no typed configuration).
+  void *(*create_config)(uint32_t scope);
+  // Fills `config` (made by `create_config` for `scope`) with one occurrence of one of the
+  // module's directives, in file order, server level first, then each section. When present,
+  // `check_directive` is not called. Errors as for `check_directive`: the core adds the file
+  // and line, and `-t` fails. May be null.
+  int32_t (*set_directive)(void *config,
+                           uint32_t scope,
+                           struct MapacheStr name,
+                           const struct MapacheStr *args,
+                           size_t nargs,
+                           char *err,
+                           size_t err_cap);
+  // Makes a new object from `parent` (the server level, or what is already merged) and
+  // `child` (a section's object): what the child sets wins, the rest comes from the parent.
+  // Must not change either. Called once per combination of sections (cached), on any thread.
+  // May be null: the child's object is used as it is.
+  void *(*merge_config)(const void *parent, const void *child);
+  // Frees an object `merge_config` made, when the core does not keep it (the cache of merged
+  // combinations is bounded). May be null: then merged objects are kept for the process's life.
+  void (*free_config)(void *config);
+  // Writes the module's section of the status page through `resp_write` in `format`
+  // (`MAPACHE_STATUS_*`; for `MAPACHE_STATUS_JSON` exactly one JSON object). Runs in a status
+  // handler's request (see [`MapacheHost::status_sections`]). Returns `MAPACHE_OK`, or
+  // `MAPACHE_DECLINED` when it has nothing in that format. May be null.
+  int32_t (*status_section)(struct MapacheRequest *req, uint32_t format);
 } MapacheModule;
 
 #endif  /* MAPACHE_MODULE_H */

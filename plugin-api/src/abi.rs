@@ -34,8 +34,12 @@ pub const MAPACHE_ABI_MAJOR: u16 = 1;
 /// [`MapacheHost::score_open`] on), the snapshot structs ([`MapacheScoreGlobal`],
 /// [`MapacheScoreProcess`], [`MapacheScoreWorker`]), the worker states and
 /// [`MAPACHE_MPM_GRACEFUL`]; 1.3 appended [`MapacheHost::req_map`] (the core's mapping of a
-/// URL path onto the file system, with [`MapacheFile`] and the `MAPACHE_FILE_*` kinds).
-pub const MAPACHE_ABI_MINOR: u16 = 3;
+/// URL path onto the file system, with [`MapacheFile`] and the `MAPACHE_FILE_*` kinds); 1.4
+/// appended the request pipeline: phase hooks ([`MapacheHook`]), declared handler names, filters
+/// ([`MapacheFilterDef`], [`MapacheBucket`]), `Require` providers ([`MapacheAuthzProvider`]),
+/// typed per-scope configuration (`create_config` … `free_config`), a status-page section, and
+/// the host functions from [`MapacheHost::req_set_uri`] on.
+pub const MAPACHE_ABI_MINOR: u16 = 4;
 
 /// Return value: success.
 pub const MAPACHE_OK: i32 = 0;
@@ -43,6 +47,9 @@ pub const MAPACHE_OK: i32 = 0;
 pub const MAPACHE_DECLINED: i32 = -1;
 /// Return value: failure (details were logged or written to the error buffer).
 pub const MAPACHE_ERROR: i32 = -2;
+/// Return value of a phase hook (ABI 1.4): the response is complete (the hook wrote it, or a
+/// handler it ran did); the core skips the remaining phases up to `log`.
+pub const MAPACHE_DONE: i32 = -3;
 
 /// [`MapacheModule::kind`] of a multi-processing module (exactly one is loaded).
 pub const MAPACHE_KIND_MPM: u32 = 1;
@@ -72,6 +79,12 @@ pub const MAPACHE_CTX_SERVER: u32 = 1;
 pub const MAPACHE_CTX_SECTION: u32 = 2;
 /// Directive context bits: allowed everywhere.
 pub const MAPACHE_CTX_ANY: u32 = 3;
+
+/// Scope of a module configuration object (ABI 1.4), as passed to `create_config` and
+/// `set_directive`: the server level.
+pub const MAPACHE_SCOPE_SERVER: u32 = 1;
+/// Scope: a `<Location>` or `<Directory>` section.
+pub const MAPACHE_SCOPE_SECTION: u32 = 2;
 
 /// [`MapacheModule::mpm_flags`] bit: the MPM runs several threads per process.
 pub const MAPACHE_MPM_THREADED: u32 = 1;
@@ -400,6 +413,305 @@ pub struct MapacheFile {
     pub mtime_ns: i64,
 }
 
+// ---- ABI 1.4: the request pipeline ----
+
+/// Phase (ABI 1.4): right after the head was parsed, before anything is mapped. Run-all: every
+/// hook runs unless one returns a status, `MAPACHE_DONE` or `MAPACHE_ERROR`.
+pub const MAPACHE_PHASE_POST_READ_REQUEST: u32 = 1;
+/// Phase: turn the URL into another URL path ([`MapacheHost::req_set_uri`]) or a file name
+/// ([`MapacheHost::req_set_filename`]), or answer (a redirect: set `Location`, return 302).
+/// Run-first: the first hook that returns `MAPACHE_OK` ends the phase. When no hook set a file
+/// name, the core's own translation (DocumentRoot joined with the path) applies.
+pub const MAPACHE_PHASE_TRANSLATE: u32 = 2;
+/// Phase: before the core maps the file name onto the file system. Run-first: a hook that
+/// returns `MAPACHE_OK` says the request names no file (a proxied URL): the core then maps
+/// nothing and only `<Location>` sections apply. When every hook declines, the core maps the
+/// file as [`MapacheHost::req_map`] describes and matches `<Directory>` sections.
+pub const MAPACHE_PHASE_MAP_TO_STORAGE: u32 = 3;
+/// Phase: decide by the client (address, method, headers), before any user is known. Run-all;
+/// return 403 to refuse. The core's `Require` evaluation follows the hooks.
+pub const MAPACHE_PHASE_ACCESS: u32 = 4;
+/// Phase: find out who the user is ([`MapacheHost::req_set_user`]). Runs only when the `Require`
+/// lines in effect need a user (a provider answered `MAPACHE_AUTHZ_DENIED_NO_USER`). Run-first:
+/// `MAPACHE_OK` once the user is set; a status (401 with `WWW-Authenticate` set in the error
+/// headers) to challenge. Every hook declining is a 500 ("no authentication module").
+pub const MAPACHE_PHASE_AUTHN: u32 = 5;
+/// Phase: the last changes before the handler (headers, environment). Run-all.
+pub const MAPACHE_PHASE_FIXUPS: u32 = 6;
+/// Phase: add filters to the request ([`MapacheHost::req_add_filter`]). Run-all.
+pub const MAPACHE_PHASE_INSERT_FILTER: u32 = 7;
+/// Phase: produce the response. Run-first. A hook runs when its module declared the request's
+/// handler name ([`MapacheModule::handler_names`]; a request without `SetHandler` has the name
+/// `default-handler`), or when its module declared no names at all (it looks at `req_handler`
+/// itself). `MAPACHE_DECLINED` after output: see [`MapacheModule::handle`].
+pub const MAPACHE_PHASE_HANDLER: u32 = 8;
+/// Phase: after the response was sent, with its final status, bytes and duration. Run-all;
+/// return values are ignored. Also runs for requests answered before the handler.
+pub const MAPACHE_PHASE_LOG: u32 = 9;
+
+/// Hook order (ABI 1.4), as APR's `APR_HOOK_REALLY_FIRST`: hooks run by ascending order, then by
+/// their constraints ([`MapacheHook::predecessors`]), then in LoadModule order.
+pub const MAPACHE_ORDER_REALLY_FIRST: i32 = -10;
+/// Hook order: early.
+pub const MAPACHE_ORDER_FIRST: i32 = 0;
+/// Hook order: the default.
+pub const MAPACHE_ORDER_MIDDLE: i32 = 10;
+/// Hook order: late.
+pub const MAPACHE_ORDER_LAST: i32 = 20;
+/// Hook order: after every other.
+pub const MAPACHE_ORDER_REALLY_LAST: i32 = 30;
+
+/// A phase hook's function. It runs on the request's thread; `req` is valid during the call.
+/// Returns `MAPACHE_OK`, `MAPACHE_DECLINED`, `MAPACHE_DONE`, an HTTP status from 300 to 599 (the
+/// core answers with its page for it, through the filters, as for its own errors) or
+/// `MAPACHE_ERROR` (500). Phases say what OK and DECLINED mean for them.
+pub type MapachePhaseFn = extern "C" fn(req: *mut MapacheRequest) -> i32;
+
+/// One phase registration in a module's [`MapacheModule::hooks`] table (ABI 1.4).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheHook {
+    /// One of the `MAPACHE_PHASE_*` values.
+    pub phase: u32,
+    /// One of the `MAPACHE_ORDER_*` values (or any integer between).
+    pub order: i32,
+    /// The function (never null in a valid table: the core refuses the module at LoadModule).
+    pub func: Option<MapachePhaseFn>,
+    /// Null, or a null-terminated array of module names ([`MapacheModule::name`]) whose hooks
+    /// of this phase must run before this one (when those modules are loaded).
+    pub predecessors: *const *const c_char,
+    /// Null, or a null-terminated array of module names whose hooks of this phase must run
+    /// after this one.
+    pub successors: *const *const c_char,
+}
+
+/// [`MapacheFilterDef::direction`] (ABI 1.4): an output filter, between the handler and the client.
+pub const MAPACHE_FILTER_OUTPUT: u32 = 1;
+/// [`MapacheFilterDef::direction`]: an input filter, between the client and the handler's reads
+/// of the request body.
+pub const MAPACHE_FILTER_INPUT: u32 = 2;
+
+/// Filter class (ABI 1.4), Apache's `AP_FTYPE_RESOURCE`: changes the content itself (includes,
+/// upper-casing). Output filters run by ascending class, nearest the handler first; input
+/// filters by descending class, nearest the client first.
+pub const MAPACHE_FILTER_RESOURCE: i32 = 10;
+/// Filter class `AP_FTYPE_CONTENT_SET`: encodes content (compression).
+pub const MAPACHE_FILTER_CONTENT_SET: i32 = 20;
+/// Filter class `AP_FTYPE_PROTOCOL`: headers and protocol details (header editing).
+pub const MAPACHE_FILTER_PROTOCOL: i32 = 30;
+
+/// [`MapacheFilterDef::flags`] bit: the body filter never changes the body's length (it passes
+/// every byte it gets, transformed one for one, or as is), so a declared Content-Length stays
+/// valid. Without it the core drops the declared length when the filter stays in the chain.
+pub const MAPACHE_FILTER_KEEPS_LENGTH: u32 = 1;
+
+/// [`MapacheBucket::kind`] (ABI 1.4): `data` holds body bytes.
+pub const MAPACHE_BUCKET_BYTES: u32 = 1;
+/// Bucket kind: `length` bytes of the open file `fd` from `offset`. A filter that does not
+/// change bodies passes it on as it is, so the core can still sendfile it.
+pub const MAPACHE_BUCKET_FILE: u32 = 2;
+/// Bucket kind: send what is buffered now.
+pub const MAPACHE_BUCKET_FLUSH: u32 = 3;
+/// Bucket kind: the end of the body; always the last bucket, exactly once.
+pub const MAPACHE_BUCKET_EOS: u32 = 4;
+
+/// A piece of a response body on its way through the output filters (ABI 1.4).
+///
+/// Owned by whoever passes it, valid only during the call that receives it: a filter that keeps
+/// bytes for later copies them, and one that keeps a file `dup`s its descriptor.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheBucket {
+    /// One of the `MAPACHE_BUCKET_*` kinds.
+    pub kind: u32,
+    /// For `MAPACHE_BUCKET_FILE`: the open file; -1 otherwise.
+    pub fd: i32,
+    /// For `MAPACHE_BUCKET_BYTES`: the bytes; empty otherwise.
+    pub data: MapacheStr,
+    /// For `MAPACHE_BUCKET_FILE`: where the range starts.
+    pub offset: u64,
+    /// For `MAPACHE_BUCKET_FILE`: how many bytes.
+    pub length: u64,
+}
+
+/// Opaque handle to one filter in one request's chain (ABI 1.4). Owned by the core; valid during
+/// the filter call it is passed to.
+pub struct MapacheFilter {
+    _private: [u8; 0],
+}
+
+/// One filter a module offers, in its [`MapacheModule::filters`] table (ABI 1.4). Configuration
+/// (`SetOutputFilter`, `AddOutputFilterByType`, `AddOutputFilter`, `SetInputFilter`) or a module
+/// ([`MapacheHost::req_add_filter`]) puts it into a request's chain by `name`.
+///
+/// Each filter in a chain has a state pointer ([`MapacheHost::filter_state`]), null at first;
+/// the filter allocates what it points to and frees it in `done`, which the core calls once at
+/// the end of every request whose chain held the filter.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheFilterDef {
+    /// The filter's name, NUL-terminated, static; matched case-insensitively (e.g. `DEFLATE`).
+    pub name: *const c_char,
+    /// `MAPACHE_FILTER_OUTPUT` or `MAPACHE_FILTER_INPUT`.
+    pub direction: u32,
+    /// One of the `MAPACHE_FILTER_*` classes: the filter's place in the chain.
+    pub class: i32,
+    /// `MAPACHE_FILTER_*` flag bits.
+    pub flags: u32,
+    /// Output filters: called once, before the response head is sent (for every response the
+    /// request gets, the core's own error pages included), in chain order. It may read and change
+    /// the status and the headers. Returns `MAPACHE_OK` to stay in the chain for the body,
+    /// `MAPACHE_DECLINED` to leave it (its `body` is then never called: a filter that only edits
+    /// headers should always leave, so file ranges can still be sent with sendfile), or
+    /// `MAPACHE_ERROR` (the core answers 500 instead, through the filters before this one). May
+    /// be null: the filter always stays.
+    pub headers: Option<extern "C" fn(filter: *mut MapacheFilter, req: *mut MapacheRequest) -> i32>,
+    /// Output filters: called for each bucket, in order, ending with one `MAPACHE_BUCKET_EOS`.
+    /// Pass buckets on with [`MapacheHost::filter_pass`] (the same ones, changed ones, fewer or
+    /// more; hold bytes back while it suits you, but pass `EOS` last). Returns `MAPACHE_OK`, or
+    /// `MAPACHE_ERROR` to abort the response (the connection closes). May be null: buckets pass
+    /// through unchanged.
+    pub body: Option<
+        extern "C" fn(
+            filter: *mut MapacheFilter,
+            req: *mut MapacheRequest,
+            bucket: *const MapacheBucket,
+        ) -> i32,
+    >,
+    /// Input filters: fills up to `cap` bytes of `buf` with request body bytes, reading what it
+    /// transforms from the filter nearer the client with [`MapacheHost::filter_read`]. Returns the
+    /// number of bytes, 0 at the end of the body, or -1 on an error.
+    pub read: Option<
+        extern "C" fn(
+            filter: *mut MapacheFilter,
+            req: *mut MapacheRequest,
+            buf: *mut u8,
+            cap: usize,
+        ) -> isize,
+    >,
+    /// Frees the filter's state (`state` as last set; never null when called). May be null.
+    pub done: Option<extern "C" fn(state: *mut core::ffi::c_void)>,
+}
+
+/// Answer of a `Require` provider (ABI 1.4): the requirement is not met.
+pub const MAPACHE_AUTHZ_DENIED: i32 = 0;
+/// Provider answer: the requirement is met.
+pub const MAPACHE_AUTHZ_GRANTED: i32 = 1;
+/// Provider answer: the requirement says nothing about this request (it counts neither way).
+pub const MAPACHE_AUTHZ_NEUTRAL: i32 = 2;
+/// Provider answer: the requirement needs an authenticated user and there is none yet; the core
+/// runs the `authn` phase and asks again.
+pub const MAPACHE_AUTHZ_DENIED_NO_USER: i32 = 3;
+
+/// A `Require` provider a module offers (ABI 1.4): `Require <name> args…` calls it, inside
+/// `<RequireAll>`, `<RequireAny>` and `<RequireNone>` like the core's own `all`, `ip`, `local`,
+/// `method` and `env`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheAuthzProvider {
+    /// The word after `Require`, NUL-terminated, static (e.g. `valid-user`).
+    pub name: *const c_char,
+    /// Checks the arguments of one `Require` line while the configuration is read (so `-t`
+    /// reports them with file and line). Same contract as [`MapacheModule::check_directive`].
+    /// May be null.
+    pub check: Option<
+        extern "C" fn(
+            args: *const MapacheStr,
+            nargs: usize,
+            err: *mut c_char,
+            err_cap: usize,
+        ) -> i32,
+    >,
+    /// Decides for one request; `args` are the line's arguments, borrowed for the call. Returns
+    /// one of the `MAPACHE_AUTHZ_*` answers, or `MAPACHE_ERROR` (500). Never null in a valid
+    /// table.
+    pub authorize: Option<
+        extern "C" fn(req: *mut MapacheRequest, args: *const MapacheStr, nargs: usize) -> i32,
+    >,
+}
+
+/// [`MapacheHost::req_body_framing`] (ABI 1.4): the request has no body.
+pub const MAPACHE_BODY_NONE: u32 = 0;
+/// The request body has a Content-Length.
+pub const MAPACHE_BODY_LENGTH: u32 = 1;
+/// The request body is chunked; its length is known only at its end.
+pub const MAPACHE_BODY_CHUNKED: u32 = 2;
+
+/// A request's table of name/value pairs (ABI 1.4), for the `table_*` host functions. Names are
+/// matched case-insensitively in every table; a name may occur several times.
+///
+/// `MAPACHE_TABLE_HEADERS_OUT`, Apache's `headers_out`: the headers of a successful response.
+/// The core's error pages keep only those that still apply to them (`Location`, `Allow`,
+/// `WWW-Authenticate`, …; not those that described a body). The framing headers
+/// (Content-Length, Transfer-Encoding, Connection), Date and Server belong to the core and are
+/// refused here.
+pub const MAPACHE_TABLE_HEADERS_OUT: u32 = 0;
+/// Apache's `err_headers_out`: sent with every response, errors included, and kept across
+/// internal redirects; after the `MAPACHE_TABLE_HEADERS_OUT` fields.
+pub const MAPACHE_TABLE_ERR_HEADERS_OUT: u32 = 1;
+/// The request headers as later phases and the handler see them (changes are not sent back).
+pub const MAPACHE_TABLE_HEADERS_IN: u32 = 2;
+/// Notes: strings modules pass each other during one request; never sent or logged unless a
+/// module does it (`%{name}n` in LogFormat logs them).
+pub const MAPACHE_TABLE_NOTES: u32 = 3;
+/// The request's environment variables: `SetEnv`, rewrite's `E=`, `%{VAR}e` in LogFormat,
+/// `Require env`, and what a proxied or CGI request is given.
+pub const MAPACHE_TABLE_ENV: u32 = 4;
+
+/// [`MapacheHost::table_set`] mode (ABI 1.4): replace every field of that name with one.
+pub const MAPACHE_TABLE_SET: u32 = 0;
+/// Mode: add a field, keeping the others of that name.
+pub const MAPACHE_TABLE_ADD: u32 = 1;
+/// Mode: remove every field of that name (`value` is ignored).
+pub const MAPACHE_TABLE_UNSET: u32 = 2;
+
+/// [`MapacheMetric::kind`] (ABI 1.4): a count that only goes up (requests, bytes).
+pub const MAPACHE_METRIC_COUNTER: u32 = 1;
+/// A value that goes up and down (connections open). Each child adds to it; the sum shown is
+/// over the children alive.
+pub const MAPACHE_METRIC_GAUGE: u32 = 2;
+/// A distribution of observed values in cumulative buckets (durations).
+pub const MAPACHE_METRIC_HISTOGRAM: u32 = 3;
+/// Most bucket bounds a histogram may have.
+pub const MAPACHE_METRIC_MAX_BUCKETS: usize = 16;
+
+/// A snapshot of one registered metric, summed over every child (ABI 1.4), filled by
+/// [`MapacheHost::metric_get`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MapacheMetric {
+    /// Set by the caller to `sizeof(MapacheMetric)`; the core writes only inside it.
+    pub struct_size: u32,
+    /// One of the `MAPACHE_METRIC_*` kinds.
+    pub kind: u32,
+    /// The name as registered (e.g. `mapache_auth_failures_total`); owned by the core, static.
+    pub name: MapacheStr,
+    /// The help text as registered; owned by the core, static.
+    pub help: MapacheStr,
+    /// The module that registered it; owned by the core, static.
+    pub module: MapacheStr,
+    /// Counters and gauges: the value. Histograms: the number of observations.
+    pub value: i64,
+    /// Histograms: the sum of the observed values.
+    pub sum: u64,
+    /// Histograms: the number of bounds in `bounds` (at most `MAPACHE_METRIC_MAX_BUCKETS`).
+    pub bucket_count: u32,
+    /// Padding; 0.
+    pub reserved: u32,
+    /// Histograms: the upper bounds of the buckets, ascending.
+    pub bounds: [u64; MAPACHE_METRIC_MAX_BUCKETS],
+    /// Histograms: how many observations were at most `bounds[i]` (cumulative).
+    pub counts: [u64; MAPACHE_METRIC_MAX_BUCKETS],
+}
+
+/// [`MapacheModule::status_section`] format (ABI 1.4): HTML (the section writes a fragment: a
+/// heading and a table or list).
+pub const MAPACHE_STATUS_HTML: u32 = 1;
+/// Format of `?auto`: `Key: value` lines.
+pub const MAPACHE_STATUS_AUTO: u32 = 2;
+/// Format of `?json`: one JSON object, which the page puts under the module's name.
+pub const MAPACHE_STATUS_JSON: u32 = 3;
+
 /// The function table the core hands every module in `init`.
 ///
 /// The table is owned by the core and lives for the whole process. Fields beyond `struct_size` do
@@ -612,6 +924,159 @@ pub struct MapacheHost {
     /// `MAPACHE_ERROR` for a bad argument (`out` null or too small, a path without `/`).
     pub req_map:
         extern "C" fn(req: *mut MapacheRequest, url_path: MapacheStr, out: *mut MapacheFile) -> i32,
+
+    // ---- ABI 1.4: the request in every phase. Only during a hook, filter, provider or handler
+    // call for that request, on its thread. Strings returned stay valid until the request ends
+    // unless the function says otherwise; arguments are copied. ----
+    /// Replaces the URL the rest of the request works on (translate, or before the handler):
+    /// `uri` as a client writes a target (a path, percent-encoded, then optionally `?` and a
+    /// query). The core decodes and normalizes it as it does the request line's; `req_path`,
+    /// `req_query` and `<Location>` matching see the new one, `req_uri` and the access log keep
+    /// the client's. Returns `MAPACHE_OK`, 400 for a path the request line would not be allowed
+    /// (`%00`, no leading `/`), or 404 for an encoded `/` (`%2f`). The string returned by an
+    /// earlier `req_path` or `req_query` stays valid until the request ends.
+    pub req_set_uri: extern "C" fn(req: *mut MapacheRequest, uri: MapacheStr) -> i32,
+    /// The file name the request maps to: the one a translate hook set, else DocumentRoot
+    /// joined with the path (empty before the translate phase ended, and for requests a
+    /// map_to_storage hook took).
+    pub req_filename: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// Sets the file name from a translate hook (Alias): an absolute path. The core maps it as
+    /// it maps DocumentRoot's files (links judged by `Options`, `<Directory>` sections by the
+    /// real path). Returns `MAPACHE_OK`, or `MAPACHE_ERROR` for a path that is not absolute.
+    pub req_set_filename: extern "C" fn(req: *mut MapacheRequest, path: MapacheStr) -> i32,
+    /// Number of fields in `table` (one of the `MAPACHE_TABLE_*` values; 0 for an unknown one).
+    pub table_count: extern "C" fn(req: *const MapacheRequest, table: u32) -> usize,
+    /// Fills `name` and `value` with field `index` of `table` and returns 1, or returns 0 past
+    /// the end. Valid until the table next changes.
+    pub table_at: extern "C" fn(
+        req: *const MapacheRequest,
+        table: u32,
+        index: usize,
+        name: *mut MapacheStr,
+        value: *mut MapacheStr,
+    ) -> i32,
+    /// Fills `value` with the `index`-th field named `name` (case-insensitive) in `table` and
+    /// returns 1, or returns 0. Valid until the table next changes.
+    pub table_get: extern "C" fn(
+        req: *const MapacheRequest,
+        table: u32,
+        name: MapacheStr,
+        index: usize,
+        value: *mut MapacheStr,
+    ) -> i32,
+    /// Changes `table` by `mode` (`MAPACHE_TABLE_SET`, `_ADD`, `_UNSET`). Returns `MAPACHE_OK`,
+    /// or `MAPACHE_ERROR` for an unknown table or mode, a name or value with CR, LF or NUL, a
+    /// response header once the head is sent, or a header the core owns.
+    pub table_set: extern "C" fn(
+        req: *mut MapacheRequest,
+        table: u32,
+        name: MapacheStr,
+        value: MapacheStr,
+        mode: u32,
+    ) -> i32,
+    /// From a handler (or fixups): serve `uri` (as for `req_set_uri`) instead, from the translate
+    /// phase on, once the calling hook returns (return `MAPACHE_OK` then). What the request
+    /// produced so far is discarded; the `MAPACHE_TABLE_ERR_HEADERS_OUT` fields, notes and
+    /// environment stay, and `REDIRECT_URL` and `REDIRECT_STATUS` are set in the environment. More
+    /// than 10 redirects in one request are a 500. Returns `MAPACHE_OK`, or as `req_set_uri`.
+    pub req_internal_redirect: extern "C" fn(req: *mut MapacheRequest, uri: MapacheStr) -> i32,
+    /// What `uri` would map to if it were requested (a subrequest's lookup, for DirectoryIndex,
+    /// `RewriteCond -F`): the translate hooks run for it, then the core maps it and checks the
+    /// `Require` lines in effect for it, as `req_map` does. Returns as `req_map`; `out` stays valid
+    /// until the request ends.
+    pub req_lookup:
+        extern "C" fn(req: *mut MapacheRequest, uri: MapacheStr, out: *mut MapacheFile) -> i32,
+    /// The local address the connection arrived on, as text (`127.0.0.1`, `::1`).
+    pub req_local_ip: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The local port the connection arrived on.
+    pub req_local_port: extern "C" fn(req: *const MapacheRequest) -> u32,
+    /// The client's port.
+    pub req_client_port: extern "C" fn(req: *const MapacheRequest) -> u32,
+    /// The scheme the request came in with: `http` (or `https` once the connection is TLS).
+    pub req_scheme: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The server name of the request's scope (ServerName, or the host name when unset).
+    pub req_server_name: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// The authenticated user (empty when none): `%u` in the access log, `REMOTE_USER`.
+    pub req_user: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// Sets the authenticated user, from an authn hook. Returns `MAPACHE_OK`, or `MAPACHE_ERROR`
+    /// for an empty name or one with CR, LF or NUL.
+    pub req_set_user: extern "C" fn(req: *mut MapacheRequest, user: MapacheStr) -> i32,
+    /// How the request body is framed: `MAPACHE_BODY_NONE`, `_LENGTH` (then `*length` is set) or
+    /// `_CHUNKED`. `length` may be null.
+    pub req_body_framing: extern "C" fn(req: *const MapacheRequest, length: *mut u64) -> u32,
+    /// The response status as it stands (200 until someone sets another).
+    pub resp_status: extern "C" fn(req: *const MapacheRequest) -> u32,
+    /// The declared response body length (`resp_set_content_length`), or -1 when none is.
+    pub resp_content_length: extern "C" fn(req: *const MapacheRequest) -> i64,
+    /// Response body bytes sent to the client so far (in the log phase: all of them, `%B`).
+    pub resp_bytes_sent: extern "C" fn(req: *const MapacheRequest) -> u64,
+    /// Microseconds since the request's head was read (in the log phase: its duration, `%D`).
+    pub req_elapsed_us: extern "C" fn(req: *const MapacheRequest) -> u64,
+    /// Adds the filter named `name` (offered by some module's [`MapacheModule::filters`]) to the
+    /// request's chain in its class's place. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when no
+    /// loaded module offers it, or when it is too late (the head is sent, for output filters;
+    /// the body is being read, for input ones). Adding a filter already in the chain does nothing.
+    pub req_add_filter: extern "C" fn(req: *mut MapacheRequest, name: MapacheStr) -> i32,
+
+    // ---- ABI 1.4: filters, only during a filter call, with the handle it was given ----
+    /// Passes `bucket` to the next output filter (the last one is the core's, which sends).
+    /// Blocks while the client is slow, as `resp_write` does. Returns `MAPACHE_OK`, or
+    /// `MAPACHE_ERROR` when the client has gone (stop producing then).
+    pub filter_pass: extern "C" fn(filter: *mut MapacheFilter, bucket: *const MapacheBucket) -> i32,
+    /// Reads request body bytes from the input filter nearer the client (the last one is the
+    /// core's de-chunking reader). Returns as [`MapacheFilterDef::read`].
+    pub filter_read: extern "C" fn(filter: *mut MapacheFilter, buf: *mut u8, cap: usize) -> isize,
+    /// The filter's state pointer in this request (null until set).
+    pub filter_state: extern "C" fn(filter: *const MapacheFilter) -> *mut core::ffi::c_void,
+    /// Sets the filter's state pointer; the filter's `done` frees it at the end of the request.
+    pub filter_set_state: extern "C" fn(filter: *mut MapacheFilter, state: *mut core::ffi::c_void),
+
+    // ---- ABI 1.4: typed configuration ----
+    /// The configuration object `module` (its own descriptor) made for `config`'s scope with
+    /// `create_config`, merged from the server level down through the sections that apply (in
+    /// `init`, the server scope's object). Null when the module has no `create_config`. Any
+    /// process, any thread; valid as long as `config`.
+    pub config_module: extern "C" fn(
+        config: *const MapacheConfig,
+        module: *const MapacheModule,
+    ) -> *const core::ffi::c_void,
+    /// The same for the request's sections, merged once per combination of sections and cached:
+    /// constant time. Valid until the request ends.
+    pub req_module_config: extern "C" fn(
+        req: *const MapacheRequest,
+        module: *const MapacheModule,
+    ) -> *const core::ffi::c_void,
+
+    // ---- ABI 1.4: metrics and the status page ----
+    /// Registers a metric for `module`. Master only, in `init`. `name` follows Prometheus'
+    /// rules (`[a-zA-Z_:][a-zA-Z0-9_:]*`) and is unique; `bounds` are a histogram's ascending
+    /// bucket bounds (`bound_count` at most `MAPACHE_METRIC_MAX_BUCKETS`; null for the others).
+    /// The values live in shared memory: every child adds to the same metric, and they survive
+    /// graceful restarts (a metric of the same name and kind keeps its value). Returns the
+    /// metric's id (0 or more), or `MAPACHE_ERROR` (bad name, duplicate, too many, not in init).
+    pub metric_register: extern "C" fn(
+        module: *const MapacheModule,
+        kind: u32,
+        name: MapacheStr,
+        help: MapacheStr,
+        bounds: *const u64,
+        bound_count: usize,
+    ) -> i32,
+    /// Adds `delta` to counter or gauge `id` (a counter never goes down: a negative delta is
+    /// ignored). In children, any thread, lock-free; does nothing for an unknown id.
+    pub metric_add: extern "C" fn(id: i32, delta: i64),
+    /// Records one observation of `value` in histogram `id`. As `metric_add`.
+    pub metric_observe: extern "C" fn(id: i32, value: u64),
+    /// Number of registered metrics (ids run from 0 below it). Any process, any thread.
+    pub metric_count: extern "C" fn() -> u32,
+    /// Copies metric `id`, summed over every child, into `out` (its `struct_size` set by the
+    /// caller). Returns `MAPACHE_OK` or `MAPACHE_ERROR` (unknown id).
+    pub metric_get: extern "C" fn(id: i32, out: *mut MapacheMetric) -> i32,
+    /// For a status handler: writes every module's [`MapacheModule::status_section`] in `format`
+    /// (`MAPACHE_STATUS_*`) to the response, in LoadModule order (for JSON: `"name": {…}`
+    /// members separated by commas, without the enclosing braces). Returns `MAPACHE_OK`, or
+    /// `MAPACHE_ERROR` when the client has gone.
+    pub status_sections: extern "C" fn(req: *mut MapacheRequest, format: u32) -> i32,
 }
 
 /// The descriptor every module exports under the symbol named in LoadModule.
@@ -691,6 +1156,101 @@ pub struct MapacheModule {
             err_cap: usize,
         ) -> i32,
     >,
+
+    // ---- appended in ABI 1.4: the request pipeline ----
+    /// The module's phase hooks, `hook_count` entries (null when 0). The core sorts each phase's
+    /// hooks of every module once, at startup, and calls only those.
+    pub hooks: *const MapacheHook,
+    /// Number of entries in `hooks`.
+    pub hook_count: usize,
+    /// Handler names the module answers (NUL-terminated, static; `handler_name_count` of them),
+    /// as `SetHandler` names them: its `MAPACHE_PHASE_HANDLER` hooks run only for requests with
+    /// one of these names (`default-handler` is the name of a request without `SetHandler`). A
+    /// `SetHandler` name no module declares is refused at `-t`, unless a module that declares
+    /// none is loaded (it may look at `req_handler` itself, as before ABI 1.4).
+    pub handler_names: *const *const c_char,
+    /// Number of entries in `handler_names`.
+    pub handler_name_count: usize,
+    /// The filters the module offers, `filter_count` entries.
+    pub filters: *const MapacheFilterDef,
+    /// Number of entries in `filters`.
+    pub filter_count: usize,
+    /// The `Require` providers the module offers, `authz_provider_count` entries.
+    pub authz_providers: *const MapacheAuthzProvider,
+    /// Number of entries in `authz_providers`.
+    pub authz_provider_count: usize,
+    /// Makes an empty configuration object for a scope (`MAPACHE_SCOPE_*`), in the master while
+    /// the configuration is read (also for `-t`), before `init`. The module owns it; the core
+    /// keeps it for the process's life. May be null (the module has no typed configuration).
+    pub create_config: Option<extern "C" fn(scope: u32) -> *mut core::ffi::c_void>,
+    /// Fills `config` (made by `create_config` for `scope`) with one occurrence of one of the
+    /// module's directives, in file order, server level first, then each section. When present,
+    /// `check_directive` is not called. Errors as for `check_directive`: the core adds the file
+    /// and line, and `-t` fails. May be null.
+    pub set_directive: Option<
+        extern "C" fn(
+            config: *mut core::ffi::c_void,
+            scope: u32,
+            name: MapacheStr,
+            args: *const MapacheStr,
+            nargs: usize,
+            err: *mut c_char,
+            err_cap: usize,
+        ) -> i32,
+    >,
+    /// Makes a new object from `parent` (the server level, or what is already merged) and
+    /// `child` (a section's object): what the child sets wins, the rest comes from the parent.
+    /// Must not change either. Called once per combination of sections (cached), on any thread.
+    /// May be null: the child's object is used as it is.
+    pub merge_config: Option<
+        extern "C" fn(
+            parent: *const core::ffi::c_void,
+            child: *const core::ffi::c_void,
+        ) -> *mut core::ffi::c_void,
+    >,
+    /// Frees an object `merge_config` made, when the core does not keep it (the cache of merged
+    /// combinations is bounded). May be null: then merged objects are kept for the process's life.
+    pub free_config: Option<extern "C" fn(config: *mut core::ffi::c_void)>,
+    /// Writes the module's section of the status page through `resp_write` in `format`
+    /// (`MAPACHE_STATUS_*`; for `MAPACHE_STATUS_JSON` exactly one JSON object). Runs in a status
+    /// handler's request (see [`MapacheHost::status_sections`]). Returns `MAPACHE_OK`, or
+    /// `MAPACHE_DECLINED` when it has nothing in that format. May be null.
+    pub status_section: Option<extern "C" fn(req: *mut MapacheRequest, format: u32) -> i32>,
+}
+
+impl MapacheModule {
+    /// The fields appended in ABI 1.4, empty: for descriptors written in Rust that use none of
+    /// them (`..MapacheModule::PRE_1_4` after the others). Not a valid descriptor by itself.
+    pub const PRE_1_4: MapacheModule = MapacheModule {
+        magic: 0,
+        abi_major: 0,
+        abi_minor: 0,
+        struct_size: 0,
+        kind: 0,
+        name: core::ptr::null(),
+        version: core::ptr::null(),
+        directives: core::ptr::null(),
+        directive_count: 0,
+        init: None,
+        child_init: None,
+        handle: None,
+        mpm_flags: 0,
+        mpm_run: None,
+        check_directive: None,
+        hooks: core::ptr::null(),
+        hook_count: 0,
+        handler_names: core::ptr::null(),
+        handler_name_count: 0,
+        filters: core::ptr::null(),
+        filter_count: 0,
+        authz_providers: core::ptr::null(),
+        authz_provider_count: 0,
+        create_config: None,
+        set_directive: None,
+        merge_config: None,
+        free_config: None,
+        status_section: None,
+    };
 }
 
 // SAFETY: descriptors and directive tables are immutable statics whose pointers refer to static,
@@ -704,3 +1264,9 @@ unsafe impl Sync for MapacheDirective {}
 unsafe impl Send for MapacheDirective {}
 // SAFETY: the host table is an immutable static of function pointers and a static string.
 unsafe impl Sync for MapacheHost {}
+// SAFETY: hook, filter and provider tables are immutable statics pointing to static data.
+unsafe impl Sync for MapacheHook {}
+// SAFETY: as above.
+unsafe impl Sync for MapacheFilterDef {}
+// SAFETY: as above.
+unsafe impl Sync for MapacheAuthzProvider {}

@@ -28,6 +28,14 @@ fn any(_: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// A filter list and at least one content type or extension (Apache's arity message).
+fn two_or_more(args: &[String]) -> Result<(), String> {
+    if args.len() < 2 {
+        return Err("requires at least two arguments, a filter name followed by one or more content-types or extensions".to_owned());
+    }
+    Ok(())
+}
+
 fn number(name: &str, args: &[String]) -> Result<(), String> {
     match args.first().map(|a| a.parse::<u64>()) {
         Some(Ok(_)) => Ok(()),
@@ -308,6 +316,46 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         help: "the filename of the access log (in the last LogFormat without a nickname)",
         check: any,
         server_relative: true,
+    },
+    CoreDirective {
+        name: "SetOutputFilter",
+        args: TAKE1,
+        contexts: ANY,
+        help: "filter (or ; delimited list of filters) to be run on the request content",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "SetInputFilter",
+        args: TAKE1,
+        contexts: ANY,
+        help: "filter (or ; delimited list of filters) to be run on the request body",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AddOutputFilterByType",
+        args: ITERATE,
+        contexts: ANY,
+        help: "output filter name followed by one or more content-types",
+        check: two_or_more,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AddOutputFilter",
+        args: ITERATE,
+        contexts: ANY,
+        help: "output filter (or ; delimited list of filters) followed by one or more file extensions",
+        check: two_or_more,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "RemoveOutputFilter",
+        args: ITERATE,
+        contexts: ANY,
+        help: "one or more file extensions",
+        check: any,
+        server_relative: false,
     },
 ];
 

@@ -8,6 +8,7 @@ use super::{Directive, Sink};
 use crate::access;
 use crate::loader::{self, DirectiveSpec, LoadedModule};
 use crate::logs::error_log;
+use crate::pipeline::module_config;
 use mapache_plugin_api::abi;
 use std::path::PathBuf;
 
@@ -72,6 +73,14 @@ impl Dispatcher {
     fn is_built_in(symbol: &str) -> bool {
         BUILT_IN.iter().any(|(s, _)| *s == symbol)
             || loader::linked().iter().any(|(s, _, _)| *s == symbol)
+    }
+
+    /// After the whole configuration: every module with typed configuration gets its
+    /// server-level object, also when none of its directives appeared.
+    pub fn finish_module_configs(&mut self) {
+        for module in &mut self.modules {
+            module_config::ensure_server(module);
+        }
     }
 
     /// After the whole configuration: records the default DocumentRoot (`htdocs` under the final
@@ -254,7 +263,19 @@ impl Sink for Dispatcher {
             check(&d.args)?;
         }
         if let Some(Owner::Module(module, spec)) = self.find(&d.name) {
-            module_check(module, &spec.name, &d.args)?;
+            let name = spec.name.clone();
+            let index = self
+                .modules
+                .iter()
+                .position(|m| std::ptr::eq(m, module))
+                .expect("the owner is one of the modules");
+            let section = self.section;
+            let module = &mut self.modules[index];
+            if module.desc.set_directive.is_some() {
+                module_config::set_directive(module, section, &name, &d.args)?;
+            } else {
+                module_check(module, &name, &d.args)?;
+            }
         }
         if display == "LoadModule" {
             return self.load_module(d);

@@ -7,8 +7,12 @@
 mod config_api;
 mod conn_api;
 mod control_api;
+mod filter_api;
+mod metrics_api;
+mod module_config_api;
 mod request_api;
 mod score_api;
+mod table_api;
 
 use mapache_plugin_api::abi::{MapacheHost, MapacheStr, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR};
 
@@ -103,4 +107,38 @@ pub static HOST: MapacheHost = MapacheHost {
     listeners_close: control_api::listeners_close,
     config_check: control_api::config_check,
     req_map: request_api::req_map,
+    req_set_uri: request_api::req_set_uri,
+    req_filename: request_api::req_filename,
+    req_set_filename: request_api::req_set_filename,
+    table_count: table_api::table_count,
+    table_at: table_api::table_at,
+    table_get: table_api::table_get,
+    table_set: table_api::table_set,
+    req_internal_redirect: request_api::req_internal_redirect,
+    req_lookup: request_api::req_lookup,
+    req_local_ip: request_api::req_local_ip,
+    req_local_port: request_api::req_local_port,
+    req_client_port: request_api::req_client_port,
+    req_scheme: request_api::req_scheme,
+    req_server_name: request_api::req_server_name,
+    req_user: request_api::req_user,
+    req_set_user: request_api::req_set_user,
+    req_body_framing: request_api::req_body_framing,
+    resp_status: request_api::resp_status,
+    resp_content_length: request_api::resp_content_length,
+    resp_bytes_sent: request_api::resp_bytes_sent,
+    req_elapsed_us: request_api::req_elapsed_us,
+    req_add_filter: filter_api::req_add_filter,
+    filter_pass: filter_api::filter_pass,
+    filter_read: filter_api::filter_read,
+    filter_state: filter_api::filter_state,
+    filter_set_state: filter_api::filter_set_state,
+    config_module: module_config_api::config_module,
+    req_module_config: module_config_api::req_module_config,
+    metric_register: metrics_api::metric_register,
+    metric_add: metrics_api::metric_add,
+    metric_observe: metrics_api::metric_observe,
+    metric_count: metrics_api::metric_count,
+    metric_get: metrics_api::metric_get,
+    status_sections: metrics_api::status_sections,
 };

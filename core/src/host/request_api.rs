@@ -135,6 +135,7 @@ pub(super) extern "C" fn resp_set_status(r: *mut MapacheRequest, code: u16) {
     let r = req_mut(r);
     if (100..=599).contains(&code) && !r.head_sent() {
         r.status = code;
+        r.changes += 1;
     }
 }
 
@@ -202,9 +203,7 @@ pub(super) extern "C" fn req_map(
     url_path: MapacheStr,
     out: *mut MapacheFile,
 ) -> i32 {
-    // The module's struct must hold every field of 1.3; later minors may append more.
-    // SAFETY: `out`, when not null, is the module's writable struct of at least `struct_size`.
-    if out.is_null() || (unsafe { (*out).struct_size } as usize) < size_of::<MapacheFile>() {
+    if !file_struct_ok(out) {
         return MAPACHE_ERROR;
     }
     // SAFETY: valid for the call.
@@ -213,10 +212,17 @@ pub(super) extern "C" fn req_map(
         return MAPACHE_ERROR;
     }
     let req = req_mut(r);
-    let i = match crate::serve::dispatch::map_path(req, url) {
-        Ok(i) => i,
-        Err(status) => return i32::from(status),
-    };
+    match crate::pipeline::lookup::map_path(req, url) {
+        Ok(i) => {
+            fill_file(req, i, out);
+            MAPACHE_OK
+        }
+        Err(status) => i32::from(status),
+    }
+}
+
+/// Fills a module's `MapacheFile` from mapping `i` of the request.
+fn fill_file(req: &RequestCtx<'_>, i: usize, out: *mut MapacheFile) {
     let m = &req.mapped[i];
     let (kind, error) = match m.kind {
         Kind::None(errno) => (MAPACHE_FILE_NONE, errno),
@@ -225,7 +231,7 @@ pub(super) extern "C" fn req_map(
         Kind::Other => (MAPACHE_FILE_OTHER, 0),
     };
     let fd = m.file.as_ref().map_or(-1, |f| f.as_raw_fd());
-    // SAFETY: checked above; the strings live in `req.mapped` until the request ends.
+    // SAFETY: the caller checked `out`; the strings live in `req.mapped` until the request ends.
     unsafe {
         (*out).kind = kind;
         (*out).fd = fd;
@@ -235,5 +241,141 @@ pub(super) extern "C" fn req_map(
         (*out).size = m.size;
         (*out).mtime_ns = m.mtime_ns;
     }
+}
+
+/// Whether `out` is a module struct large enough for every field of 1.3.
+fn file_struct_ok(out: *const MapacheFile) -> bool {
+    // SAFETY: `out`, when not null, is the module's struct of at least `struct_size` bytes.
+    !out.is_null() && (unsafe { (*out).struct_size } as usize) >= size_of::<MapacheFile>()
+}
+
+pub(super) extern "C" fn req_set_uri(r: *mut MapacheRequest, uri: MapacheStr) -> i32 {
+    // SAFETY: valid for the call.
+    let uri = unsafe { arg_bytes(uri) };
+    match req_mut(r).set_uri(uri) {
+        Ok(()) => MAPACHE_OK,
+        Err(status) => i32::from(status),
+    }
+}
+
+pub(super) extern "C" fn req_filename(r: *const MapacheRequest) -> MapacheStr {
+    let req = req(r);
+    match (&req.filename, req.mapped.first()) {
+        (Some(f), _) => abi_str(f),
+        (None, Some(m)) => abi_str(&m.requested),
+        (None, None) => abi_str(b""),
+    }
+}
+
+pub(super) extern "C" fn req_set_filename(r: *mut MapacheRequest, path: MapacheStr) -> i32 {
+    // SAFETY: valid for the call.
+    let path = unsafe { arg_bytes(path) };
+    if !path.starts_with(b"/") || path.contains(&0) {
+        return MAPACHE_ERROR;
+    }
+    req_mut(r).filename = Some(crate::storage::path::normalize(path));
     MAPACHE_OK
+}
+
+pub(super) extern "C" fn req_internal_redirect(r: *mut MapacheRequest, uri: MapacheStr) -> i32 {
+    // SAFETY: valid for the call.
+    let uri = unsafe { arg_bytes(uri) };
+    let req = req_mut(r);
+    if !uri.starts_with(b"/") {
+        return 400;
+    }
+    match std::str::from_utf8(uri) {
+        Ok(u) => {
+            req.redirect = Some(u.to_owned());
+            MAPACHE_OK
+        }
+        Err(_) => 400,
+    }
+}
+
+pub(super) extern "C" fn req_lookup(
+    r: *mut MapacheRequest,
+    uri: MapacheStr,
+    out: *mut MapacheFile,
+) -> i32 {
+    if !file_struct_ok(out) {
+        return MAPACHE_ERROR;
+    }
+    // SAFETY: valid for the call.
+    let uri = unsafe { arg_bytes(uri) };
+    let req = req_mut(r);
+    match crate::pipeline::lookup::lookup(req, uri) {
+        Ok(i) => {
+            fill_file(req, i, out);
+            MAPACHE_OK
+        }
+        Err(status) => i32::from(status),
+    }
+}
+
+pub(super) extern "C" fn req_local_ip(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).conn.local_ip.as_bytes())
+}
+
+pub(super) extern "C" fn req_local_port(r: *const MapacheRequest) -> u32 {
+    u32::from(req(r).conn.local_port)
+}
+
+pub(super) extern "C" fn req_client_port(r: *const MapacheRequest) -> u32 {
+    u32::from(req(r).conn.peer_port)
+}
+
+pub(super) extern "C" fn req_scheme(_r: *const MapacheRequest) -> MapacheStr {
+    abi_str(b"http")
+}
+
+pub(super) extern "C" fn req_server_name(_r: *const MapacheRequest) -> MapacheStr {
+    abi_str(crate::server::get().settings.server_name.as_bytes())
+}
+
+pub(super) extern "C" fn req_user(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).user.as_deref().unwrap_or("").as_bytes())
+}
+
+pub(super) extern "C" fn req_set_user(r: *mut MapacheRequest, user: MapacheStr) -> i32 {
+    // SAFETY: valid for the call.
+    let user = unsafe { arg_bytes(user) };
+    if user.is_empty() || user.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+        return MAPACHE_ERROR;
+    }
+    req_mut(r).user = Some(String::from_utf8_lossy(user).into_owned());
+    MAPACHE_OK
+}
+
+pub(super) extern "C" fn req_body_framing(r: *const MapacheRequest, length: *mut u64) -> u32 {
+    use crate::http::BodyFraming;
+    match req(r).head.framing {
+        BodyFraming::None => mapache_plugin_api::abi::MAPACHE_BODY_NONE,
+        BodyFraming::Length(n) => {
+            if !length.is_null() {
+                // SAFETY: the module's writable u64.
+                unsafe { *length = n };
+            }
+            mapache_plugin_api::abi::MAPACHE_BODY_LENGTH
+        }
+        BodyFraming::Chunked => mapache_plugin_api::abi::MAPACHE_BODY_CHUNKED,
+    }
+}
+
+pub(super) extern "C" fn resp_status(r: *const MapacheRequest) -> u32 {
+    u32::from(req(r).status)
+}
+
+pub(super) extern "C" fn resp_content_length(r: *const MapacheRequest) -> i64 {
+    req(r)
+        .content_length()
+        .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+pub(super) extern "C" fn resp_bytes_sent(r: *const MapacheRequest) -> u64 {
+    req(r).sent_body()
+}
+
+pub(super) extern "C" fn req_elapsed_us(r: *const MapacheRequest) -> u64 {
+    req(r).elapsed().as_micros() as u64
 }

@@ -12,13 +12,17 @@ use mapache_plugin_api::abi::{
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
 
+mod pipeline_tables;
+pub use pipeline_tables::{FilterSpec, HookSpec, PipelineTables, ProviderSpec};
+
 /// Descriptor size required for each minor of the current major (index = minor): each minor's
 /// struct ends where the next one's appended fields begin.
 const MODULE_SIZE_BY_MINOR: [usize; MAPACHE_ABI_MINOR as usize + 1] = [
     std::mem::offset_of!(MapacheModule, check_directive),
-    std::mem::size_of::<MapacheModule>(),
+    std::mem::offset_of!(MapacheModule, hooks),
     // 1.2 and 1.3 appended to the host table only.
-    std::mem::size_of::<MapacheModule>(),
+    std::mem::offset_of!(MapacheModule, hooks),
+    std::mem::offset_of!(MapacheModule, hooks),
     std::mem::size_of::<MapacheModule>(),
 ];
 
@@ -58,7 +62,32 @@ pub struct LoadedModule {
     pub version: String,
     /// Its directive table.
     pub directives: Vec<DirectiveSpec>,
+    /// The descriptor where the module keeps it: the identity a module passes to
+    /// `config_module` and `metric_register`.
+    pub ptr: *const MapacheModule,
+    /// What it plugs into the request pipeline (ABI 1.4).
+    pub tables: PipelineTables,
+    /// Its typed configuration objects (ABI 1.4 `create_config`), made as the configuration
+    /// was read.
+    pub configs: ModuleConfigs,
 }
+
+/// A module's configuration objects: the server level's, and those of the sections where one
+/// of its directives appears (a section without any merges to its parent unchanged).
+#[derive(Debug, Default)]
+pub struct ModuleConfigs {
+    /// The server level's; null without `create_config`.
+    pub server: Option<std::ptr::NonNull<std::ffi::c_void>>,
+    /// (section index, object), in section order.
+    pub sections: Vec<(usize, std::ptr::NonNull<std::ffi::c_void>)>,
+}
+
+// SAFETY: the descriptor pointer and configuration objects are the module's static or
+// long-lived data; the core only hands them back to the module, which must make its own objects
+// safe to share (they are read on any thread once the configuration is read).
+unsafe impl Send for LoadedModule {}
+// SAFETY: as above.
+unsafe impl Sync for LoadedModule {}
 
 impl LoadedModule {
     /// True for an MPM.
@@ -190,6 +219,7 @@ pub unsafe fn from_descriptor(
         ));
     }
     let directives = read_directives(symbol, &shown, &desc)?;
+    let tables = pipeline_tables::read(&format!("Module {symbol} in {shown}"), &desc)?;
     Ok(LoadedModule {
         symbol: symbol.to_owned(),
         origin,
@@ -197,6 +227,9 @@ pub unsafe fn from_descriptor(
         name,
         version,
         directives,
+        ptr,
+        tables,
+        configs: ModuleConfigs::default(),
     })
 }
 

@@ -11,8 +11,8 @@
 //! down and what the client still sends is read and dropped (lingering close) for up to 2 s of
 //! silence and 30 s in all, so the client reads the response instead of a reset.
 
+use super::io;
 use super::output::OutQueue;
-use super::{dispatch, io};
 use crate::config::settings::CoreSettings;
 use crate::http::{HeadParse, HeadParser, HttpError, RequestHead};
 use crate::logs::error_log;
@@ -291,7 +291,7 @@ impl Connection {
                     self.buf.drain(..consumed);
                     // The next head starts at the new start of the buffer.
                     self.head_parser.reset();
-                    dispatch::serve(self, head);
+                    crate::pipeline::serve(self, head);
                     self.served += 1;
                     match self.after_response() {
                         State::Ready => continue,

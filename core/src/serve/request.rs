@@ -41,6 +41,15 @@ const CORE_HEADERS: [&str; 5] = [
     "server",
 ];
 
+/// Whether a module may set response header `name` to `value`: not one of the core's, and no
+/// byte that would split the response (header injection).
+pub fn may_set_header(name: &str, value: &str) -> bool {
+    !CORE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+        && !name.is_empty()
+        && !name.bytes().any(|b| b <= b' ' || b == b':' || b >= 0x7f)
+        && !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+}
+
 /// A request and its response under construction.
 pub struct RequestCtx<'c> {
     /// The connection it arrived on.
@@ -83,6 +92,34 @@ pub struct RequestCtx<'c> {
     client_gone: bool,
     /// Set while the head (and buffered bytes) go out right before a file: sent with MSG_MORE.
     file_follows: bool,
+    /// Apache's `err_headers_out`: sent with every response, errors included.
+    pub err_headers: Vec<(String, String)>,
+    /// Notes modules pass each other.
+    pub notes: Vec<(String, String)>,
+    /// Environment variables.
+    pub env: Vec<(String, String)>,
+    /// The authenticated user.
+    pub user: Option<String>,
+    /// The file name a translate hook set (None: DocumentRoot joined with the path).
+    pub filename: Option<Vec<u8>>,
+    /// Set when a map_to_storage hook said the request names no file.
+    pub unmapped: bool,
+    /// An internal redirect asked for during the current phase.
+    pub redirect: Option<String>,
+    /// Internal redirects so far.
+    pub redirects: u32,
+    /// The merged configuration of the request's scope.
+    pub scope: crate::pipeline::scope::ScopeRef,
+    /// The filter chains.
+    pub chain: crate::pipeline::filters::Chain,
+    /// Counts changes to the response (status, headers, body), so a declining handler's
+    /// changes can be seen and undone.
+    pub changes: u64,
+    /// Set once the response left the handler's buffer for the filters (or the sender).
+    committed: bool,
+    /// Set after a filter replaced the response by an error page: the handler's output is
+    /// dropped.
+    replaced: bool,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -96,6 +133,8 @@ impl<'c> RequestCtx<'c> {
         body_limit: u64,
     ) -> Self {
         let body = BodyDecoder::new(head.framing).with_limit(body_limit);
+        let scope =
+            crate::pipeline::scope::ScopeRef::Shared(server::get().pipeline.scopes.server());
         // The connection's list from the last response, reused.
         let headers = std::mem::take(&mut conn.header_list);
         let started = SystemTime::now();
@@ -136,6 +175,26 @@ impl<'c> RequestCtx<'c> {
             body_bytes: 0,
             client_gone: false,
             file_follows: false,
+            err_headers: Vec::new(),
+            notes: Vec::new(),
+            env: Vec::new(),
+            user: None,
+            filename: None,
+            unmapped: false,
+            redirect: None,
+            redirects: 0,
+            scope,
+            chain: Default::default(),
+            changes: 0,
+            committed: false,
+            replaced: false,
+        }
+    }
+
+    /// Sets LimitRequestBody once the request's scope is known (before any body is read).
+    pub fn set_body_limit(&mut self, limit: u64) {
+        if !self.body_started {
+            self.body = BodyDecoder::new(self.head.framing).with_limit(limit);
         }
     }
 
@@ -152,6 +211,23 @@ impl<'c> RequestCtx<'c> {
     /// Fails past LimitRequestBody (413), on a framing error (400), when the client closes early
     /// (400), on RequestReadTimeout's body stage or Timeout (408), or when the socket fails.
     pub fn read_body(&mut self, dst: &mut [u8]) -> Result<usize, BodyError> {
+        if self.chain.input.is_empty() {
+            return self.read_body_raw(dst);
+        }
+        match self.read_from(0, dst) {
+            n if n >= 0 => Ok(n as usize),
+            _ => {
+                if self.body_failure.is_none() {
+                    self.conn.close_after_response();
+                    self.body_failure = Some(Some(400));
+                }
+                Err(BodyError)
+            }
+        }
+    }
+
+    /// Reads request body bytes from the connection, de-chunked (the end of the input chain).
+    pub(crate) fn read_body_raw(&mut self, dst: &mut [u8]) -> Result<usize, BodyError> {
         if self.body_failure.is_some() {
             return Err(BodyError);
         }
@@ -222,7 +298,7 @@ impl<'c> RequestCtx<'c> {
         let mut scratch = [0u8; 8192];
         let mut total = 0u64;
         while !self.body.is_done() {
-            match self.read_body(&mut scratch) {
+            match self.read_body_raw(&mut scratch) {
                 Ok(0) => break,
                 Ok(n) => total += n as u64,
                 Err(BodyError) => return false,
@@ -237,15 +313,10 @@ impl<'c> RequestCtx<'c> {
     /// Sets a response header (`add` keeps others of the same name). False for core headers or
     /// once the head is sent.
     pub fn set_header(&mut self, name: &str, value: &str, add: bool) -> bool {
-        if self.head_sent() || CORE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        if self.head_sent() || !may_set_header(name, value) {
             return false;
         }
-        // Header injection guard: a value or name with CR/LF would split the response.
-        if name.bytes().any(|b| b <= b' ' || b == b':')
-            || value.bytes().any(|b| b == b'\r' || b == b'\n')
-        {
-            return false;
-        }
+        self.changes += 1;
         if !add {
             self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         }
@@ -258,11 +329,219 @@ impl<'c> RequestCtx<'c> {
         true
     }
 
+    /// Removes every response header called `name`. False for core headers or once the head
+    /// is sent.
+    pub fn unset_header(&mut self, name: &str) -> bool {
+        if self.head_sent() || CORE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            return false;
+        }
+        self.changes += 1;
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        true
+    }
+
+    /// Whether the handler started reading the body (input filters can no longer be added).
+    pub fn body_reading_started(&self) -> bool {
+        self.body_started
+    }
+
     /// Declares the body length.
     pub fn set_content_length(&mut self, len: u64) {
         if !self.head_sent() {
+            self.changes += 1;
             self.content_length = Some(len);
         }
+    }
+
+    /// The declared body length.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+
+    /// Drops the declared length: a filter that changes the body's length stays in the chain.
+    pub(crate) fn forget_content_length(&mut self) {
+        self.content_length = None;
+    }
+
+    /// Whether the client has gone (stop producing).
+    pub(crate) fn client_is_gone(&self) -> bool {
+        self.client_gone
+    }
+
+    /// Whether the response left the handler's buffer.
+    pub fn committed(&self) -> bool {
+        self.committed
+    }
+
+    /// Body bytes put on the wire so far (`%B`).
+    pub fn sent_body(&self) -> u64 {
+        self.sent_body
+    }
+
+    /// Time since the request started.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.clock.elapsed()
+    }
+
+    // ---- the handler's side of the response: buffered until committed, then filtered ----
+
+    /// Appends body bytes from the handler. While nothing is committed and no length is
+    /// declared, up to [`BUFFER_LIMIT`] bytes wait here: a handler that declines afterwards
+    /// leaves no trace, and a small body gets a Content-Length.
+    pub fn write(&mut self, data: &[u8]) -> bool {
+        if self.replaced {
+            return !self.client_gone;
+        }
+        if !self.committed {
+            self.changes += 1;
+            if self.is_head() || self.no_body_status() {
+                self.body_bytes += data.len() as u64;
+                return !self.client_gone;
+            }
+            if self.content_length.is_none() && self.out.len() + data.len() <= BUFFER_LIMIT {
+                self.body_bytes += data.len() as u64;
+                self.out.extend_from_slice(data);
+                return true;
+            }
+            self.commit();
+        }
+        self.pass_from(0, crate::pipeline::filters::Piece::Bytes(data))
+    }
+
+    /// Sends part of an open file as body, from the handler.
+    pub fn sendfile(&mut self, file: i32, offset: u64, len: u64) -> bool {
+        if self.replaced {
+            return !self.client_gone;
+        }
+        if !self.committed {
+            self.changes += 1;
+            self.commit();
+        }
+        if !self.chain.body_filters {
+            return self.sink_sendfile(file, offset, len);
+        }
+        self.pass_from(
+            0,
+            crate::pipeline::filters::Piece::File {
+                fd: file,
+                offset,
+                length: len,
+            },
+        )
+    }
+
+    /// Commits the response: the filters configuration adds by type and extension join the
+    /// chain, the header stage runs, and what the handler buffered enters the body filters
+    /// (without filters it stays where it is: the sender's buffer is the same one).
+    fn commit(&mut self) {
+        self.committed = true;
+        if !self.scope.by_type.is_empty() || !self.scope.by_extension.is_empty() {
+            self.add_typed_filters();
+        }
+        if self.chain.output.is_empty() || !self.run_header_filters() {
+            return;
+        }
+        let buffered = std::mem::take(&mut self.out);
+        self.body_bytes = 0;
+        if !buffered.is_empty() {
+            self.pass_from(0, crate::pipeline::filters::Piece::Bytes(&buffered));
+        }
+    }
+
+    /// AddOutputFilterByType (by the Content-Type set now) and AddOutputFilter (by the
+    /// extension of the file asked for).
+    fn add_typed_filters(&mut self) {
+        let srv = server::get();
+        let content_type = self
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let mut add = Vec::new();
+        if let Some(t) = content_type {
+            add.extend(
+                self.scope
+                    .by_type
+                    .iter()
+                    .filter(|(ty, _)| *ty == t)
+                    .map(|(_, f)| *f),
+            );
+        }
+        if !self.scope.by_extension.is_empty() {
+            let name = self
+                .mapped
+                .first()
+                .map(|m| m.requested.clone())
+                .unwrap_or_else(|| self.head.path.clone());
+            let base = name.rsplit(|&b| b == b'/').next().unwrap_or(&[]);
+            // Apache's mod_mime looks at every extension of the name (`a.html.en`).
+            for ext in base.split(|&b| b == b'.').skip(1) {
+                let ext = String::from_utf8_lossy(ext).to_ascii_lowercase();
+                add.extend(
+                    self.scope
+                        .by_extension
+                        .iter()
+                        .filter(|(e, _)| *e == ext)
+                        .map(|(_, f)| *f),
+                );
+            }
+        }
+        for f in add {
+            self.chain.add(&srv.pipeline.filters, f);
+        }
+    }
+
+    /// Turns the response into the core's page for `code` (a filter failed on the head): the
+    /// handler's output from now on is dropped.
+    pub(crate) fn replace_with_error_page(&mut self, code: u16) {
+        self.replaced = true;
+        self.prepare_error_page(code);
+    }
+
+    /// Aborts a committed response whose body cannot be completed: the connection closes.
+    pub(crate) fn abort_response(&mut self, why: &str) {
+        error_log::log("core", error_log::ERROR, Some(&self.conn.peer), why);
+        self.replaced = true;
+        if !self.head_sent() {
+            // Nothing on the wire yet: a clean 500 instead, past the filters.
+            self.out.clear();
+            self.body_bytes = 0;
+            self.sink_error(500);
+        }
+        self.conn.close_after_response();
+    }
+
+    /// The end of the output chain: the sender.
+    pub(crate) fn sink(&mut self, piece: crate::pipeline::filters::Piece<'_>) -> bool {
+        use crate::pipeline::filters::Piece;
+        match piece {
+            Piece::Bytes(b) => self.sink_write(b),
+            Piece::File { fd, offset, length } => self.sink_sendfile(fd, offset, length),
+            Piece::Flush => self.sink_flush(),
+            Piece::End => {
+                self.sink_end();
+                !self.client_gone
+            }
+        }
+    }
+
+    /// Sends what is buffered now (a FLUSH bucket).
+    fn sink_flush(&mut self) -> bool {
+        if self.head_sent() || self.client_gone {
+            return !self.client_gone;
+        }
+        let framing = self.streaming_framing();
+        let buffered = std::mem::take(&mut self.out);
+        if !self.send_head(framing, &[]) {
+            return false;
+        }
+        self.send_body(&buffered)
     }
 
     /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
@@ -293,6 +572,9 @@ impl<'c> RequestCtx<'c> {
             self.conn.close_after_response();
         }
         self.framing = Some(framing);
+        if !self.err_headers.is_empty() {
+            self.headers.append(&mut self.err_headers);
+        }
         let s = &server::get().settings;
         // The connection's buffer, reused from response to response.
         let mut head = std::mem::take(&mut self.conn.head_buf);
@@ -356,8 +638,8 @@ impl<'c> RequestCtx<'c> {
         }
     }
 
-    /// Appends body bytes.
-    pub fn write(&mut self, data: &[u8]) -> bool {
+    /// Appends body bytes at the sender.
+    fn sink_write(&mut self, data: &[u8]) -> bool {
         self.body_bytes += data.len() as u64;
         if self.is_head() || self.no_body_status() {
             return !self.client_gone;
@@ -394,8 +676,8 @@ impl<'c> RequestCtx<'c> {
         }
     }
 
-    /// Sends part of an open file as body.
-    pub fn sendfile(&mut self, file: i32, offset: u64, len: u64) -> bool {
+    /// Sends part of an open file as body, at the sender.
+    fn sink_sendfile(&mut self, file: i32, offset: u64, len: u64) -> bool {
         self.body_bytes += len;
         if self.is_head() || self.no_body_status() {
             return !self.client_gone;
@@ -501,7 +783,14 @@ impl<'c> RequestCtx<'c> {
             _ => status,
         };
         match status {
-            Some(code) if !self.head_sent() => self.send_error(code),
+            Some(code) if !self.committed => self.send_error(code),
+            Some(code) if !self.head_sent() => {
+                // Committed, but nothing on the wire: the filters already saw a head; the
+                // error page goes past them.
+                self.out.clear();
+                self.body_bytes = 0;
+                self.sink_error(code)
+            }
             Some(code) => {
                 error_log::log(
                     "core",
@@ -511,33 +800,42 @@ impl<'c> RequestCtx<'c> {
                 );
                 self.conn.close_after_response();
             }
-            None if !self.head_sent() => {
-                let framing = if self.no_body_status() {
-                    ResponseFraming::NoBody
-                } else {
-                    ResponseFraming::Length(self.content_length.unwrap_or(self.body_bytes))
-                };
-                let out = std::mem::take(&mut self.out);
-                if self.send_head(framing, &[&out]) {
-                    self.sent_body += out.len() as u64;
-                }
-            }
             None => {
-                if let Some(ResponseFraming::Chunked) = self.framing {
-                    self.push(&[http::response::CHUNK_END]);
-                } else if let (Some(ResponseFraming::Length(n)), false) =
-                    (self.framing, self.is_head())
-                {
-                    if n != self.body_bytes {
-                        error_log::log(
-                            "core",
-                            error_log::ERROR,
-                            Some(&self.conn.peer),
-                            &format!("handler declared {n} body bytes but produced {}; closing the connection", self.body_bytes),
-                        );
-                        self.conn.close_after_response();
-                    }
+                if !self.committed {
+                    self.commit();
                 }
+                self.pass_from(0, crate::pipeline::filters::Piece::End);
+            }
+        }
+    }
+
+    /// The sender's end of the body: the head with a length when nothing went out yet, the
+    /// last chunk, or a check that the declared length was met.
+    fn sink_end(&mut self) {
+        if !self.head_sent() {
+            let framing = if self.no_body_status() {
+                ResponseFraming::NoBody
+            } else {
+                ResponseFraming::Length(self.content_length.unwrap_or(self.body_bytes))
+            };
+            let out = std::mem::take(&mut self.out);
+            if self.send_head(framing, &[&out]) {
+                self.sent_body += out.len() as u64;
+            }
+        } else if let Some(ResponseFraming::Chunked) = self.framing {
+            self.push(&[http::response::CHUNK_END]);
+        } else if let (Some(ResponseFraming::Length(n)), false) = (self.framing, self.is_head()) {
+            if n != self.body_bytes {
+                error_log::log(
+                    "core",
+                    error_log::ERROR,
+                    Some(&self.conn.peer),
+                    &format!(
+                        "handler declared {n} body bytes but produced {}; closing the connection",
+                        self.body_bytes
+                    ),
+                );
+                self.conn.close_after_response();
             }
         }
     }
@@ -599,17 +897,38 @@ impl<'c> RequestCtx<'c> {
         });
     }
 
-    /// Answers with the core's error page for `code`, keeping the handler's headers that still
-    /// make sense (Location, Allow, WWW-Authenticate…) and dropping those that described a body.
+    /// Answers with the core's error page for `code` through the output filters (the one way
+    /// out), keeping the handler's headers that still make sense (Location, Allow,
+    /// WWW-Authenticate…) and dropping those that described a body.
     pub fn send_error(&mut self, code: u16) {
-        const BODY_HEADERS: [&str; 6] = [
-            "content-type",
-            "content-encoding",
-            "content-language",
-            "etag",
-            "last-modified",
-            "accept-ranges",
-        ];
+        self.prepare_error_page(code);
+        self.commit();
+        self.pass_from(0, crate::pipeline::filters::Piece::End);
+    }
+
+    /// Makes the core's page for `code` the response, not yet sent.
+    fn prepare_error_page(&mut self, code: u16) {
+        self.status = code;
+        self.changes += 1;
+        self.headers
+            .retain(|(n, _)| !BODY_HEADERS.iter().any(|b| b.eq_ignore_ascii_case(n)));
+        self.out.clear();
+        self.body_bytes = 0;
+        if self.no_body_status() {
+            self.content_length = None;
+            return;
+        }
+        let page = http::status::error_page(code, http::status::default_detail(code));
+        self.set_header("Content-Type", "text/html; charset=iso-8859-1", false);
+        self.content_length = Some(page.len() as u64);
+        self.body_bytes = page.len() as u64;
+        if !self.is_head() {
+            self.out.extend_from_slice(page.as_bytes());
+        }
+    }
+
+    /// The core's error page for `code` at the sender, past the filters.
+    fn sink_error(&mut self, code: u16) {
         self.status = code;
         self.headers
             .retain(|(n, _)| !BODY_HEADERS.iter().any(|b| b.eq_ignore_ascii_case(n)));
@@ -629,6 +948,16 @@ impl<'c> RequestCtx<'c> {
         }
     }
 }
+
+/// Headers that describe a body: an error page drops them.
+const BODY_HEADERS: [&str; 6] = [
+    "content-type",
+    "content-encoding",
+    "content-language",
+    "etag",
+    "last-modified",
+    "accept-ranges",
+];
 
 /// Answers a request that could not be framed (no head to build a context from), and closes.
 /// Returns the body bytes sent.
@@ -656,5 +985,79 @@ pub fn write_bare_error(conn: &mut Connection, code: u16) -> u64 {
             conn.abort();
             0
         }
+    }
+}
+
+/// The response as it stood before a handler ran, to undo what a declining one did.
+pub struct Snapshot {
+    status: u16,
+    headers: Vec<(String, String)>,
+    err_headers: Vec<(String, String)>,
+    content_length: Option<u64>,
+}
+
+impl RequestCtx<'_> {
+    /// The response's state now.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            status: self.status,
+            headers: self.headers.clone(),
+            err_headers: self.err_headers.clone(),
+            content_length: self.content_length,
+        }
+    }
+
+    /// Undoes every change since `snap` (nothing was committed).
+    pub fn restore(&mut self, snap: &Snapshot) {
+        self.status = snap.status;
+        self.headers.clone_from(&snap.headers);
+        self.err_headers.clone_from(&snap.err_headers);
+        self.content_length = snap.content_length;
+        self.out.clear();
+        self.body_bytes = 0;
+        self.changes += 1;
+    }
+
+    /// Replaces the URL the request works on (`uri`: a path, percent-encoded, then maybe `?`
+    /// and a query), decoded and normalized as the request line's is. `Err` is the status a
+    /// client sending it would get (400, or 404 for an encoded `/`).
+    pub fn set_uri(&mut self, uri: &[u8]) -> Result<(), u16> {
+        let (raw_path, query) = match uri.iter().position(|&b| b == b'?') {
+            Some(q) => (&uri[..q], &uri[q + 1..]),
+            None => (uri, &b""[..]),
+        };
+        if !raw_path.starts_with(b"/") {
+            return Err(400);
+        }
+        let path = http::target::decode_path(raw_path).map_err(|e| e.status)?;
+        let query = std::str::from_utf8(query).map_err(|_| 400u16)?;
+        if query.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(400);
+        }
+        self.head.path = path;
+        self.head.query = query.to_owned();
+        Ok(())
+    }
+
+    /// Sets environment variable `name` to `value`.
+    pub fn table_put_env(&mut self, name: &str, value: &str) {
+        self.env.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.env.push((name.to_owned(), value.to_owned()));
+    }
+
+    /// Clears what the request produced and mapped, for an internal redirect: the error
+    /// headers, notes and environment stay.
+    pub fn reset_for_redirect(&mut self, filters: &crate::pipeline::filters::Registry) {
+        self.status = 200;
+        self.headers.clear();
+        self.content_length = None;
+        self.out.clear();
+        self.body_bytes = 0;
+        self.changes += 1;
+        self.chain.release(filters);
+        self.filename = None;
+        self.unmapped = false;
+        self.mapped.clear();
+        self.handler.clear();
     }
 }

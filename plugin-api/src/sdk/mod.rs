@@ -184,6 +184,7 @@ macro_rules! mapache_module {
             mpm_flags: $flags,
             mpm_run: $run,
             check_directive: Some(__mapache_check_directive),
+            ..$crate::abi::MapacheModule::PRE_1_4
         };
     };
 }

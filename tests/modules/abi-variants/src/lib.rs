@@ -30,6 +30,7 @@ const fn variant(magic: u32, major: u16, minor: u16, size: u32, kind: u32) -> Ma
         mpm_flags: MAPACHE_MPM_FORKED,
         mpm_run: Some(never_run),
         check_directive: None,
+        ..MapacheModule::PRE_1_4
     }
 }
 
@@ -146,6 +147,9 @@ pub static old_minor_module: MapacheModule = MapacheModule {
     mpm_run: None,
     // Garbage past the declared size: the core must not read it.
     check_directive: Some(garbage_check),
+    hooks: std::ptr::dangling::<MapacheHook>(),
+    hook_count: usize::MAX,
+    ..MapacheModule::PRE_1_4
 };
 
 extern "C" fn garbage_check(

@@ -1,0 +1,418 @@
+//! The request pipeline (ABI 1.4): the phases a request goes through, the modules' hooks in
+//! each, the filters, and each scope's merged configuration.
+//!
+//! The whole order is [`process`], one call per phase, as Apache's
+//! `ap_process_request_internal`: post_read_request, then (again after an internal redirect)
+//! translate, map_to_storage and the core's mapping, access, `Require` (with authn when a
+//! provider needs a user), the core's own checks, fixups, insert_filter, the handler; the log
+//! phase runs after the response. Run-first phases stop at the first hook that takes the
+//! request; run-all phases run every hook until one answers.
+//!
+//! - `hooks.rs`: registrations sorted per phase at startup.
+//! - `filters.rs`: the filter registry and a request's chains.
+//! - `scope.rs`: the merged configuration of a combination of sections, cached.
+//! - `module_config.rs`: the modules' typed configuration objects.
+//! - `authorize.rs`: `Require` with the modules' providers, and authn.
+//! - `lookup.rs`: what another path or URL maps to, for `req_map` and `req_lookup`.
+
+pub mod authorize;
+pub mod filters;
+pub mod hooks;
+pub mod lookup;
+pub mod module_config;
+pub mod scope;
+
+use crate::config::store::{FilePaths, Store, View};
+use crate::http::{BodyFraming, RequestHead};
+use crate::loader::LoadedModule;
+use crate::logs::error_log;
+use crate::serve::conn::Connection;
+use crate::serve::request::RequestCtx;
+use crate::server;
+use crate::storage;
+use mapache_plugin_api::abi::{self, MapacheRequest};
+use std::os::unix::ffi::OsStrExt;
+
+/// Apache's LimitInternalRecursion default.
+const MAX_REDIRECTS: u32 = 10;
+
+/// The handler name of a request without `SetHandler`.
+pub const DEFAULT_HANDLER: &str = "default-handler";
+
+/// What the loaded modules plug into the request's path.
+pub struct Pipeline {
+    /// Each phase's hooks.
+    pub hooks: hooks::Hooks,
+    /// Every filter offered.
+    pub filters: filters::Registry,
+    /// Each scope's merged configuration.
+    pub scopes: scope::Scopes,
+    /// Every `Require` provider offered.
+    pub providers: authorize::Providers,
+}
+
+impl Pipeline {
+    /// Builds the pipeline of `modules` (the handler modules, in LoadModule order) over the
+    /// configuration; errors are the `-t` kind (file:line where a line is at fault).
+    pub fn build(store: &Store, modules: &[LoadedModule]) -> Result<Pipeline, String> {
+        let hooks = hooks::Hooks::build(modules)?;
+        let filters = filters::Registry::build(modules)?;
+        let scopes = scope::Scopes::build(store, modules, &filters)?;
+        check_handlers(store, modules, &hooks)?;
+        Ok(Pipeline {
+            hooks,
+            filters,
+            scopes,
+            providers: authorize::Providers::build(modules),
+        })
+    }
+}
+
+/// A `SetHandler` name no module declares fails `-t`, unless some module takes any name.
+fn check_handlers(
+    store: &Store,
+    modules: &[LoadedModule],
+    hooks: &hooks::Hooks,
+) -> Result<(), String> {
+    if hooks.has_open_handler() {
+        return Ok(());
+    }
+    let all = store
+        .server
+        .iter()
+        .chain(store.sections.iter().flat_map(|s| s.directives.iter()));
+    for occ in all.filter(|o| o.is_named("sethandler")) {
+        let name = occ.arg0();
+        if name.eq_ignore_ascii_case("none") {
+            continue;
+        }
+        let declared = modules.iter().any(|m| {
+            m.tables
+                .handler_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name))
+        });
+        if !declared {
+            return Err(format!(
+                "Syntax error on line {} of {}: SetHandler {name}: no loaded module declares a handler of that name: check the LoadModule lines",
+                occ.line, occ.file
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How a request ends: `None` when its response was produced, `Some(status)` for the core's
+/// page for that status.
+pub type Outcome = Option<u16>;
+
+/// What one hook said.
+enum Verdict {
+    Ok,
+    Declined,
+    Stop(Outcome),
+}
+
+fn call(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str) -> Verdict {
+    let raw = req as *mut RequestCtx<'_> as *mut MapacheRequest;
+    match (hook.func)(raw) {
+        abi::MAPACHE_OK => Verdict::Ok,
+        abi::MAPACHE_DECLINED => Verdict::Declined,
+        abi::MAPACHE_DONE => Verdict::Stop(None),
+        code @ 300..=599 => Verdict::Stop(Some(code as u16)),
+        other => {
+            let symbol = &server::get().handlers[hook.module].symbol;
+            let why = if other == abi::MAPACHE_ERROR {
+                "failed (MAPACHE_ERROR)".to_owned()
+            } else {
+                format!("returned {other}, which is neither a status from 300 to 599 nor MAPACHE_OK/DECLINED/DONE/ERROR")
+            };
+            error_log::log(
+                "core",
+                error_log::ERROR,
+                Some(&req.conn.peer),
+                &format!("{phase} hook of {symbol} {why}; answering 500"),
+            );
+            Verdict::Stop(Some(500))
+        }
+    }
+}
+
+/// A run-all phase: every hook, until one answers.
+fn run_all(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<(), Outcome> {
+    for hook in server::get().pipeline.hooks.of(phase) {
+        if let Verdict::Stop(o) = call(req, hook, name) {
+            return Err(o);
+        }
+    }
+    Ok(())
+}
+
+/// A run-first phase: hooks until one takes the request (`Ok(true)`) or answers.
+fn run_first(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<bool, Outcome> {
+    for hook in server::get().pipeline.hooks.of(phase) {
+        match call(req, hook, name) {
+            Verdict::Ok => return Ok(true),
+            Verdict::Declined => {}
+            Verdict::Stop(o) => return Err(o),
+        }
+    }
+    Ok(false)
+}
+
+/// Serves one framed request on `conn`.
+pub fn serve(conn: &mut Connection, head: RequestHead) {
+    let srv = server::get();
+    let mut req = RequestCtx::new(conn, head, View::default(), String::new(), 0);
+    let outcome = process(&mut req);
+    req.finish(outcome);
+    // The log phase sees the final status, bytes and duration.
+    let _ = run_all(&mut req, abi::MAPACHE_PHASE_LOG, "log");
+    req.chain.release(&srv.pipeline.filters);
+    req.end();
+    req.recycle();
+}
+
+/// The phases up to the handler, in order.
+fn process(req: &mut RequestCtx<'_>) -> Outcome {
+    if let Err(o) = run_all(
+        req,
+        abi::MAPACHE_PHASE_POST_READ_REQUEST,
+        "post_read_request",
+    ) {
+        return o;
+    }
+    loop {
+        if let Err(o) = prepare(req) {
+            return o;
+        }
+        let outcome = run_handler(req);
+        let Some(uri) = req.redirect.take() else {
+            return outcome;
+        };
+        if let Err(o) = restart(req, &uri) {
+            return o;
+        }
+    }
+}
+
+/// From translate to insert_filter: what the request names, whether it may have it, and the
+/// filters its response passes.
+fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
+    let srv = server::get();
+    // The hooks before the file is known see the `<Location>` sections of the URL.
+    set_view(req, None);
+    run_first(req, abi::MAPACHE_PHASE_TRANSLATE, "translate")?;
+    if run_first(req, abi::MAPACHE_PHASE_MAP_TO_STORAGE, "map_to_storage")? {
+        req.unmapped = true;
+        set_view(req, None);
+    } else {
+        map_request(req)?;
+    }
+    req.handler = req.scope.handler.clone();
+    let limit = req.scope.limit_request_body;
+    req.set_body_limit(limit);
+    run_all(req, abi::MAPACHE_PHASE_ACCESS, "access")?;
+    authorize::check(req)?;
+    core_checks(req, limit)?;
+    run_all(req, abi::MAPACHE_PHASE_FIXUPS, "fixups")?;
+    let scope = &req.scope;
+    let configured: Vec<usize> = scope
+        .output_filters
+        .iter()
+        .chain(scope.input_filters.iter())
+        .copied()
+        .collect();
+    for f in configured {
+        req.chain.add(&srv.pipeline.filters, f);
+    }
+    run_all(req, abi::MAPACHE_PHASE_INSERT_FILTER, "insert_filter")?;
+    Ok(())
+}
+
+/// Sets the request's sections (those of the URL, and of the file when it is mapped) and
+/// the merged configuration that goes with them.
+fn set_view(req: &mut RequestCtx<'_>, paths: Option<FilePaths<'_>>) {
+    let srv = server::get();
+    if srv.store.sections.is_empty() {
+        return;
+    }
+    let sections = srv.store.matching_sections(&req.head.path, paths);
+    if sections == req.view.sections {
+        return;
+    }
+    req.view = View { sections };
+    req.scope = srv
+        .pipeline
+        .scopes
+        .of(&req.view, &srv.store, &srv.handlers, &srv.pipeline.filters);
+}
+
+/// The core's map_to_storage: the file the request names (the translated file name, or the
+/// path under DocumentRoot), opened, and the sections of where it really is. A link `Options`
+/// forbid is a 403 (the sections of the name asked for still apply to it).
+fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
+    if !req.head.path.starts_with(b"/") {
+        // `OPTIONS *`: nothing on disk.
+        return Ok(());
+    }
+    let (root, name) = match &req.filename {
+        Some(f) => (b"/".as_slice(), f.clone()),
+        None => (document_root(), req.head.path.clone()),
+    };
+    match map_logged(&req.conn.peer, root, &name) {
+        Ok(mut mapped) => {
+            mapped.url_path = storage::path::normalize(&req.head.path);
+            let (requested, real) = (mapped.requested.clone(), mapped.real.clone());
+            req.mapped.clear();
+            req.mapped.push(mapped);
+            set_view(
+                req,
+                Some(FilePaths {
+                    requested: &requested,
+                    real: &real,
+                }),
+            );
+            Ok(())
+        }
+        Err(()) => {
+            let requested = storage::requested(root, &name);
+            set_view(
+                req,
+                Some(FilePaths {
+                    requested: &requested,
+                    real: &requested,
+                }),
+            );
+            Err(Some(403))
+        }
+    }
+}
+
+fn document_root() -> &'static [u8] {
+    server::get().settings.document_root.as_os_str().as_bytes()
+}
+
+/// Maps `name` under `root`, following links as the `Options` of their `<Directory>` allow;
+/// a refused link is logged (for `peer`) and is `Err`.
+pub(crate) fn map_logged(peer: &str, root: &[u8], name: &[u8]) -> Result<storage::Mapped, ()> {
+    let store = &server::get().store;
+    storage::map(root, name, &|dir| {
+        crate::config::settings::links_in(store, dir)
+    })
+    .map_err(|refused| {
+        error_log::log(
+            "core",
+            error_log::ERROR,
+            Some(peer),
+            &storage::refusal_message(&refused),
+        )
+    })
+}
+
+/// What the core answers itself once access is settled: a declared body over
+/// LimitRequestBody (413, closing: the body is not read) and `OPTIONS *`.
+fn core_checks(req: &mut RequestCtx<'_>, limit: u64) -> Result<(), Outcome> {
+    if let BodyFraming::Length(n) = req.head.framing {
+        if limit > 0 && n > limit {
+            error_log::log(
+                "core",
+                error_log::INFO,
+                Some(&req.conn.peer),
+                &format!(
+                    "Requested content-length of {n} is larger than the configured limit of {limit}"
+                ),
+            );
+            req.conn.close_after_response();
+            return Err(Some(413));
+        }
+    }
+    if req.head.method == "OPTIONS" && req.head.path == b"*" {
+        req.set_header("Allow", "GET, HEAD, POST, OPTIONS", false);
+        req.set_content_length(0);
+        return Err(None);
+    }
+    Ok(())
+}
+
+/// The handler phase: the hooks that take the request's handler name, until one produces the
+/// response. What a declining hook changed is undone, so the next starts clean.
+fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
+    let srv = server::get();
+    let name = if req.handler.is_empty() {
+        DEFAULT_HANDLER.to_owned()
+    } else {
+        req.handler.clone()
+    };
+    let clean = req.snapshot();
+    for hook in srv.pipeline.hooks.of(abi::MAPACHE_PHASE_HANDLER) {
+        if !hook.takes(&name) {
+            continue;
+        }
+        let before = req.changes;
+        match call(req, hook, "handler") {
+            Verdict::Ok => return None,
+            Verdict::Stop(o) => return o,
+            Verdict::Declined if req.changes == before => {}
+            Verdict::Declined if req.committed() => {
+                error_log::log(
+                    "core",
+                    error_log::ERROR,
+                    Some(&req.conn.peer),
+                    &format!(
+                        "handler of {} declined after its response was committed; answering 500",
+                        srv.handlers[hook.module].symbol
+                    ),
+                );
+                return Some(500);
+            }
+            Verdict::Declined => req.restore(&clean),
+        }
+        if req.redirect.is_some() {
+            return None;
+        }
+    }
+    if req.handler.is_empty() {
+        Some(404)
+    } else {
+        error_log::log(
+            "core",
+            error_log::ERROR,
+            Some(&req.conn.peer),
+            &format!(
+                "no loaded module handles SetHandler {}: check the LoadModule lines",
+                req.handler
+            ),
+        );
+        Some(500)
+    }
+}
+
+/// Starts over for an internal redirect to `uri`.
+fn restart(req: &mut RequestCtx<'_>, uri: &str) -> Result<(), Outcome> {
+    req.redirects += 1;
+    if req.redirects > MAX_REDIRECTS {
+        error_log::log(
+            "core",
+            error_log::ERROR,
+            Some(&req.conn.peer),
+            &format!("AH00124: Request exceeded the limit of {MAX_REDIRECTS} internal redirects due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace."),
+        );
+        return Err(Some(500));
+    }
+    if req.committed() {
+        error_log::log(
+            "core",
+            error_log::ERROR,
+            Some(&req.conn.peer),
+            "internal redirect asked for after the response was committed; answering 500",
+        );
+        return Err(Some(500));
+    }
+    let from = String::from_utf8_lossy(&req.head.path).into_owned();
+    let status = req.status.to_string();
+    req.table_put_env("REDIRECT_URL", &from);
+    req.table_put_env("REDIRECT_STATUS", &status);
+    req.reset_for_redirect(&server::get().pipeline.filters);
+    req.set_uri(uri.as_bytes()).map_err(Some)
+}

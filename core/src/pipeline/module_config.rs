@@ -1,0 +1,97 @@
+//! Modules' typed configuration (ABI 1.4 `create_config`, `set_directive`, `merge_config`):
+//! objects made and filled while the configuration is read, so a bad value fails `-t` with its
+//! file and line, and merged once per combination of sections (see `scope.rs`).
+
+use crate::loader::LoadedModule;
+use mapache_plugin_api::abi::{self, MapacheStr};
+use std::ffi::c_void;
+use std::ptr::NonNull;
+
+/// Feeds one occurrence of `module`'s directive `name` to the object of its scope (`section`,
+/// or the server level), making the object first when needed.
+pub fn set_directive(
+    module: &mut LoadedModule,
+    section: Option<usize>,
+    name: &str,
+    args: &[String],
+) -> Result<(), String> {
+    let Some(set) = module.desc.set_directive else {
+        return Ok(());
+    };
+    let scope = if section.is_some() {
+        abi::MAPACHE_SCOPE_SECTION
+    } else {
+        abi::MAPACHE_SCOPE_SERVER
+    };
+    let object = match section {
+        None => {
+            ensure_server(module);
+            module.configs.server
+        }
+        Some(i) => match module.configs.sections.iter().find(|(s, _)| *s == i) {
+            Some((_, o)) => Some(*o),
+            None => {
+                let made = create(module, scope);
+                if let Some(o) = made {
+                    module.configs.sections.push((i, o));
+                }
+                made
+            }
+        },
+    };
+    let object = object.map_or(std::ptr::null_mut(), NonNull::as_ptr);
+    let abi_args: Vec<MapacheStr> = args.iter().map(|a| text(a.as_bytes())).collect();
+    let mut err = [0u8; 1024];
+    if set(
+        object,
+        scope,
+        text(name.as_bytes()),
+        abi_args.as_ptr(),
+        abi_args.len(),
+        err.as_mut_ptr().cast(),
+        err.len(),
+    ) == abi::MAPACHE_OK
+    {
+        return Ok(());
+    }
+    let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
+    match String::from_utf8_lossy(&err[..end]) {
+        m if m.is_empty() => Err(format!(
+            "{name}: invalid value (module {} gave no reason)",
+            module.symbol
+        )),
+        m => Err(m.into_owned()),
+    }
+}
+
+/// Makes the module's server-level object if it has typed configuration and none yet.
+pub fn ensure_server(module: &mut LoadedModule) {
+    if module.configs.server.is_none() {
+        module.configs.server = create(module, abi::MAPACHE_SCOPE_SERVER);
+    }
+}
+
+fn create(module: &LoadedModule, scope: u32) -> Option<NonNull<c_void>> {
+    NonNull::new(module.desc.create_config?(scope))
+}
+
+/// The module's object for `parent` merged with `child`: the module's merge, or the child as
+/// it is when the module has none. The second value says whether the result is a new object
+/// (which `free_config` may free).
+pub fn merge(
+    module: &LoadedModule,
+    parent: *const c_void,
+    child: *const c_void,
+) -> (*const c_void, bool) {
+    match module.desc.merge_config {
+        Some(merge) if !parent.is_null() => (merge(parent, child) as *const c_void, true),
+        _ => (child, false),
+    }
+}
+
+fn text(b: &[u8]) -> MapacheStr {
+    MapacheStr {
+        ptr: b.as_ptr(),
+        len: b.len(),
+    }
+}

@@ -1,7 +1,7 @@
 //! # mpm_event
 //!
 //! mapache's event multi-processing module, after Apache httpd's: a single-threaded master forks
-//! StartServers child processes (the shared master of `mapache_plugin_api::mpm_kit`). Each child
+//! StartServers child processes (the shared master of `mapache_mpm_kit`). Each child
 //! runs ThreadsPerChild threads that take turns running its listener loop: one epoll over the
 //! listening sockets and every connection that waits. The loop reads request heads itself, so
 //! slow clients and idle keep-alive connections hold no thread (unlike Apache's event MPM, which
@@ -15,7 +15,8 @@
 //! `table` (the connections and their keep-alive list), `timers` (deadlines without a thread
 //! each) and `admission` (when a child stops accepting).
 //!
-//! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
+//! Among the workspace crates it depends on `mapache-plugin-api` and `mapache-mpm-kit` (built on
+//! it) only, never on the core.
 
 mod admission;
 mod child;
@@ -26,9 +27,9 @@ mod settings;
 mod table;
 mod timers;
 
+use mapache_mpm_kit::{Lifecycle, Plan};
 use mapache_plugin_api::abi::{MAPACHE_MPM_ASYNC, MAPACHE_MPM_FORKED, MAPACHE_MPM_THREADED};
 use mapache_plugin_api::mapache_module;
-use mapache_plugin_api::mpm_kit::{self, Lifecycle, Plan};
 use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
 use settings::Settings;
 
@@ -72,7 +73,7 @@ impl MpmModule for Event {
             lifecycle: self.lifecycle.clone(),
             summary: s.to_string(),
         };
-        mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start, s))
+        mapache_mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start, s))
     }
 }
 
@@ -96,5 +97,5 @@ mapache_module! {
         ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
         ("AsyncRequestWorkerFactor", TAKE1, SERVER,
             "How many additional connects will be accepted per idle worker thread"),
-    ] + mpm_kit::LIFECYCLE_DIRECTIVES,
+    ] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES,
 }

@@ -26,8 +26,8 @@ use crate::admission::{self, Load};
 use crate::pool::{Done, Job, Pool, Task};
 use crate::table::Table;
 use crate::timers::Timers;
-use mapache_plugin_api::mpm_kit::child::{accept_error_is_transient, read_pod};
-use mapache_plugin_api::mpm_kit::signals::{self, Request};
+use mapache_mpm_kit::child::{accept_error_is_transient, read_pod};
+use mapache_mpm_kit::signals::{self, Request};
 use mapache_plugin_api::sdk::{log, Conn, ConnState, Level, Listener, MpmContext};
 use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -521,7 +521,7 @@ impl<'a> ListenerLoop<'a> {
                 }
                 Err(Errno::EAGAIN) => break,
                 Err(e) if accept_error_is_transient(e) => {}
-                // The socket was shut down: a graceful stop (see mpm_kit's master).
+                // The socket was shut down: a graceful stop (see mapache_mpm_kit::master).
                 Err(Errno::EINVAL) => {
                     self.drain();
                     break;

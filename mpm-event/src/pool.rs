@@ -9,8 +9,8 @@
 //! only when awake anyway, or when the reactor's watch wakes them because requests waited there
 //! a whole tick.
 
+use mapache_mpm_kit::signals;
 use mapache_plugin_api::abi::MAPACHE_WORKER_DEAD;
-use mapache_plugin_api::mpm_kit::signals;
 use mapache_plugin_api::sdk::score;
 use mapache_plugin_api::sdk::{log, Conn, ConnState, Level};
 use nix::sys::eventfd::{EfdFlags, EventFd};

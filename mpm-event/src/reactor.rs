@@ -22,7 +22,7 @@
 
 use crate::listener::{Ended, ListenerLoop};
 use crate::pool::Pool;
-use mapache_plugin_api::mpm_kit::signals;
+use mapache_mpm_kit::signals;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;

@@ -4,8 +4,8 @@
 //! Nothing here touches the host: values come in through lookup functions (`Config::number` in
 //! the module) and the log lines go out as [`Note`]s, so `init` logs them and tests read them.
 
-use mapache_plugin_api::mpm_kit::lifecycle::{aliased, Note};
-use mapache_plugin_api::mpm_kit::limits;
+use mapache_mpm_kit::lifecycle::{aliased, Note};
+use mapache_mpm_kit::limits;
 use std::fmt;
 
 /// Apache's compile-time `MAX_SERVER_LIMIT` for event: the highest ServerLimit accepted.

@@ -1,12 +1,10 @@
 //! A child's life, and `-X`: accept connections one at a time and hand each to the core, which
 //! serves it whole, until told to stop.
 
-use mapache_plugin_api::mpm_kit::child::{
-    self, accept_error_is_transient, read_pod, AcceptPoll, PodMessage,
-};
-use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
-use mapache_plugin_api::mpm_kit::signals::{self, Request, Role};
-use mapache_plugin_api::mpm_kit::ChildStart;
+use mapache_mpm_kit::child::{self, accept_error_is_transient, read_pod, AcceptPoll, PodMessage};
+use mapache_mpm_kit::exit::EXIT_FATAL;
+use mapache_mpm_kit::signals::{self, Request, Role};
+use mapache_mpm_kit::ChildStart;
 use mapache_plugin_api::sdk::{log, Level, Listener, MpmContext, MpmExit};
 use nix::errno::Errno;
 use nix::sys::socket::{accept4, SockFlag};
@@ -165,7 +163,7 @@ impl Acceptor<'_> {
                         }
                     }
                     Err(e) if accept_error_is_transient(e) => {}
-                    // The socket was shut down: a graceful stop (see mpm_kit's master).
+                    // The socket was shut down: a graceful stop (see mapache_mpm_kit::master).
                     Err(Errno::EINVAL) => return Ended::Asked,
                     Err(e) => return Ended::Failed(format!("accept on {}: {e}", listener.addr)),
                 }

@@ -6,15 +6,16 @@
 //! the server. The master reaps and replaces children, and stops them on SIGTERM or SIGINT.
 //!
 //! The master, the signals and the spare-server maintenance are the shared ones of
-//! `mapache_plugin_api::mpm_kit`; this crate holds what a prefork child does and its settings.
+//! `mapache_mpm_kit`; this crate holds what a prefork child does and its settings.
 //!
-//! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
+//! Among the workspace crates it depends on `mapache-plugin-api` and `mapache-mpm-kit` (built on
+//! it) only, never on the core.
 
 mod child;
 mod settings;
 
+use mapache_mpm_kit::{Lifecycle, Plan};
 use mapache_plugin_api::mapache_module;
-use mapache_plugin_api::mpm_kit::{self, Lifecycle, Plan};
 use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
 use settings::Settings;
 
@@ -56,7 +57,7 @@ impl MpmModule for Prefork {
             lifecycle: self.lifecycle.clone(),
             summary: s.to_string(),
         };
-        mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start))
+        mapache_mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start))
     }
 }
 
@@ -75,5 +76,5 @@ mapache_module! {
         ("MaxConnectionsPerChild", TAKE1, SERVER,
             "Maximum number of connections a particular child serves before dying."),
         ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
-    ] + mpm_kit::LIFECYCLE_DIRECTIVES,
+    ] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES,
 }

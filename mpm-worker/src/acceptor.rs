@@ -9,7 +9,7 @@
 //! connections over: that cost two context switches per connection (the listener's wake-up and
 //! the worker's) where this costs one.
 
-use mapache_plugin_api::mpm_kit::child::{accept_error_is_transient, AcceptPoll};
+use mapache_mpm_kit::child::{accept_error_is_transient, AcceptPoll};
 use nix::errno::Errno;
 use nix::sys::socket::{accept4, SockFlag};
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
@@ -89,7 +89,7 @@ impl Acceptor<'_> {
                         }
                     }
                     Err(e) if accept_error_is_transient(e) => {}
-                    // The socket was shut down: a graceful stop (see mpm_kit's master).
+                    // The socket was shut down: a graceful stop (see mapache_mpm_kit::master).
                     Err(Errno::EINVAL) => return Ended::Stopped,
                     Err(e) => return Ended::Failed(format!("accept on {}: {e}", socket.addr)),
                 }

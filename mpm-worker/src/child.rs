@@ -7,11 +7,11 @@
 //! main thread runs the handlers; it is the control thread, and never serves.
 
 use crate::acceptor::{self, Acceptor, Ended, Socket};
+use mapache_mpm_kit::child::{self, read_pod, PodMessage};
+use mapache_mpm_kit::exit::EXIT_FATAL;
+use mapache_mpm_kit::signals::{self, Request, Role, Signals};
+use mapache_mpm_kit::ChildStart;
 use mapache_plugin_api::abi::MAPACHE_WORKER_DEAD;
-use mapache_plugin_api::mpm_kit::child::{self, read_pod, PodMessage};
-use mapache_plugin_api::mpm_kit::exit::EXIT_FATAL;
-use mapache_plugin_api::mpm_kit::signals::{self, Request, Role, Signals};
-use mapache_plugin_api::mpm_kit::ChildStart;
 use mapache_plugin_api::sdk::{host, log, score, Level, MpmContext, MpmExit};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};

@@ -8,16 +8,17 @@
 //! server: the master logs it and forks a replacement.
 //!
 //! The master, the signals and spare-thread maintenance are the shared ones of
-//! `mapache_plugin_api::mpm_kit`; this crate holds what a worker child does and its settings.
+//! `mapache_mpm_kit`; this crate holds what a worker child does and its settings.
 //!
-//! Depends on `mapache-plugin-api` alone among the workspace crates, like every module.
+//! Among the workspace crates it depends on `mapache-plugin-api` and `mapache-mpm-kit` (built on
+//! it) only, never on the core.
 
 mod acceptor;
 mod child;
 mod settings;
 
+use mapache_mpm_kit::{Lifecycle, Plan};
 use mapache_plugin_api::mapache_module;
-use mapache_plugin_api::mpm_kit::{self, Lifecycle, Plan};
 use mapache_plugin_api::sdk::{log, Config, MpmContext, MpmExit, MpmModule};
 use settings::Settings;
 
@@ -59,7 +60,7 @@ impl MpmModule for Worker {
             summary: s.to_string(),
         };
         let threads = s.threads_per_child;
-        mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start, threads))
+        mapache_mpm_kit::master::run(ctx, &plan, &|start| child::run_child(ctx, start, threads))
     }
 }
 
@@ -81,5 +82,5 @@ mapache_module! {
         ("MaxConnectionsPerChild", TAKE1, SERVER,
             "Maximum number of connections a particular child serves before dying."),
         ("MaxRequestsPerChild", TAKE1, SERVER, "Deprecated name of MaxConnectionsPerChild"),
-    ] + mpm_kit::LIFECYCLE_DIRECTIVES,
+    ] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES,
 }

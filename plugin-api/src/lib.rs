@@ -8,12 +8,10 @@
 //! no symbol of the core. C authors use `include/mapache_module.h`, generated from [`abi`].
 //!
 //! This crate depends on nothing, and the core, the MPMs and the handler modules depend on it. The
-//! optional feature `mpm-kit` adds [`mpm_kit`], the process management the bundled MPMs share; it
-//! brings in `nix` and `libc`.
+//! process management the bundled MPMs share is a crate of its own on top of this one,
+//! `mapache-mpm-kit`, and not part of the contract.
 
 pub mod abi;
-#[cfg(feature = "mpm-kit")]
-pub mod mpm_kit;
 pub mod sdk;
 
 #[doc(hidden)]

@@ -81,7 +81,7 @@ pub trait MpmModule: Sized + Send + Sync + 'static {
 /// }
 /// ```
 /// For an MPM write `mpm: Type, flags: MAPACHE_MPM_FORKED` instead of `handler: Type`. A shared
-/// table can follow the list: `directives: [...] + mpm_kit::LIFECYCLE_DIRECTIVES`. Argument
+/// table can follow the list: `directives: [...] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES`. Argument
 /// kinds are the `MAPACHE_` constants without the prefix (`TAKE1`, `FLAG`, `ITERATE`…), contexts
 /// are `SERVER`, `SECTION` or `ANY`.
 #[macro_export]

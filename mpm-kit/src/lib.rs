@@ -1,5 +1,8 @@
-//! The MPM toolkit (feature `mpm-kit`): what the bundled MPMs share, so a master loop, signal
-//! handling and maintenance are written once. A third-party MPM may use it too.
+//! # mapache-mpm-kit
+//!
+//! What the bundled MPMs share, so a master loop, signal handling and maintenance are written
+//! once. It is built on [`mapache_plugin_api`] and is not part of the module contract: the core
+//! knows nothing of it, and a third-party MPM may use it or talk to the ABI directly.
 //!
 //! - [`master`]: the master process: forking, reaping, spare-worker maintenance, health checks,
 //!   and the control signals (stop, restart, graceful restart, graceful stop).

@@ -2,8 +2,8 @@
 //! steps prefork, worker and event share. Each MPM's settings call them in Apache's order and add
 //! what is their own (spare bounds, StartServers). Pure: values in, `Note`s out.
 
-use super::lifecycle::Note;
-use crate::sdk::Level;
+use crate::lifecycle::Note;
+use mapache_plugin_api::sdk::Level;
 
 fn warn(notes: &mut Vec<Note>, msg: String) {
     notes.push((Level::Warn, msg));

@@ -103,7 +103,7 @@ pub fn floor(min_spare: u32, threads_per_child: u32, start_servers: u32, max_chi
 /// row doubles the wait before the next child: 1 s, 2 s, 4 s … 30 s. A child that lives past
 /// [`Backoff::EARLY`] ends the streak.
 ///
-/// Only crashes count ([`ChildExit::is_crash`](super::exit::ChildExit::is_crash)): a child
+/// Only crashes count ([`ChildExit::is_crash`](crate::exit::ChildExit::is_crash)): a child
 /// killed from outside is replaced at once. And the wait applies to children beyond the
 /// [`floor`], which is refilled at once: a server whose children crash now and then (a request
 /// that kills its child) keeps serving. Unless the children crash before they could serve: a

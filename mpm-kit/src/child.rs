@@ -2,10 +2,10 @@
 //! descriptors, install the child's signal handlers, arm PR_SET_PDEATHSIG, and run the core's
 //! `child_init`. Then the MPM's own loop takes over; [`finish`] ends the process.
 
-use super::exit::{EXIT_FATAL, EXIT_INIT_FAILED};
-use super::master::ChildStart;
-use super::signals::{self, Role, Signals};
-use crate::sdk::{log, Level, MpmContext};
+use crate::exit::{EXIT_FATAL, EXIT_INIT_FAILED};
+use crate::master::ChildStart;
+use crate::signals::{self, Role, Signals};
+use mapache_plugin_api::sdk::{log, Level, MpmContext, MpmExit};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::signal::Signal;
 use nix::unistd::getppid;
@@ -61,20 +61,20 @@ pub fn start(ctx: &MpmContext<'_>, start: &ChildStart, role: Role) -> Result<Sta
 
 /// `-X`: prepares the master itself to serve: the one-process signal handlers and the core's
 /// `child_init` for slot 0. `Err` means the server cannot run (the reason was logged).
-pub fn start_one_process(ctx: &MpmContext<'_>) -> Result<Signals, crate::sdk::MpmExit> {
+pub fn start_one_process(ctx: &MpmContext<'_>) -> Result<Signals, MpmExit> {
     let signals = Signals::install(Role::OneProcess).map_err(|e| {
         log(
             Level::Emerg,
             &format!("cannot install signal handlers: {e}"),
         );
-        crate::sdk::MpmExit::Failed
+        MpmExit::Failed
     })?;
     if !ctx.child_init(0) {
         log(
             Level::Emerg,
             "Child failed to initialize: see the error log above; stopping",
         );
-        return Err(crate::sdk::MpmExit::Failed);
+        return Err(MpmExit::Failed);
     }
     Ok(signals)
 }

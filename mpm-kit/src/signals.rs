@@ -197,7 +197,7 @@ impl Signals {
         );
         EXIT_ON_SECOND_STOP.store(role != Role::Master, SeqCst);
         let stopping = match role {
-            Role::Child { .. } => crate::sdk::host().child_stopping as usize,
+            Role::Child { .. } => mapache_plugin_api::sdk::host().child_stopping as usize,
             _ => 0,
         };
         CHILD_STOPPING.store(stopping, SeqCst);

@@ -12,12 +12,12 @@
 //! re-executes the server in place, and the new master finds them in the scoreboard's process
 //! records, tells them to finish, reaps them, and stops them after GracefulRestartTimeout.
 
-use super::exit::{ChildExit, StartupWatch};
-use super::lifecycle::Lifecycle;
-use super::maintenance::{self, Action, Backoff, Census, Spares};
-use super::signals::{self, Request, Role, Signals};
-use crate::abi;
-use crate::sdk::{log, score, Level, MpmContext, MpmExit};
+use crate::exit::{ChildExit, StartupWatch};
+use crate::lifecycle::Lifecycle;
+use crate::maintenance::{self, Action, Backoff, Census, Spares};
+use crate::signals::{self, Request, Role, Signals};
+use mapache_plugin_api::abi;
+use mapache_plugin_api::sdk::{log, score, Level, MpmContext, MpmExit};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -108,7 +108,7 @@ struct Child {
 }
 
 /// Runs the master loop until the server stops or restarts. `child` runs a forked child to its
-/// end and should exit the process itself ([`child::run`](super::child::run)); should it return,
+/// end and should exit the process itself ([`child::run`](crate::child::run)); should it return,
 /// the child exits with status 2.
 pub fn run(ctx: &MpmContext<'_>, plan: &Plan, child: &dyn Fn(ChildStart)) -> MpmExit {
     let signals = match Signals::install(Role::Master) {
@@ -451,7 +451,7 @@ impl Master<'_> {
                 let _ =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.child)(start)));
                 // SAFETY: never return into the master's loop from a child.
-                unsafe { libc::_exit(super::exit::EXIT_FATAL) }
+                unsafe { libc::_exit(crate::exit::EXIT_FATAL) }
             }
             Ok(ForkResult::Parent { child }) => {
                 let _ = signals::set_mask(&mask);

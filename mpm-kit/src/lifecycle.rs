@@ -2,9 +2,9 @@
 //! how long graceful stops and restarts may take, the stuck-request watchdog, the memory
 //! ceiling and the jitter on MaxConnectionsPerChild. Plus the helpers the MPMs' own settings use.
 
-use crate::abi::MapacheDirective;
-use crate::sdk::entry::{args, cstr, ctx};
-use crate::sdk::Level;
+use mapache_plugin_api::abi::MapacheDirective;
+use mapache_plugin_api::sdk::entry::{args, cstr, ctx};
+use mapache_plugin_api::sdk::{Config, Level};
 use std::fmt;
 use std::time::Duration;
 
@@ -45,7 +45,7 @@ impl Default for Lifecycle {
 }
 
 /// The lifecycle directives, to append to an MPM's table:
-/// `directives: [...] + mpm_kit::LIFECYCLE_DIRECTIVES`.
+/// `directives: [...] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES`.
 pub const LIFECYCLE_DIRECTIVES: &[MapacheDirective] = &[
     directive(
         "GracefulShutdownTimeout\0",
@@ -80,7 +80,7 @@ const fn directive(name: &'static str, help: &'static str) -> MapacheDirective {
 
 impl Lifecycle {
     /// Reads the lifecycle directives from the server configuration.
-    pub fn from_config(config: &crate::sdk::Config<'_>) -> Result<Lifecycle, String> {
+    pub fn from_config(config: &Config<'_>) -> Result<Lifecycle, String> {
         Lifecycle::read(|name| config.value(name).map(str::to_owned))
     }
 

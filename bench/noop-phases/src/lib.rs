@@ -6,7 +6,12 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 static HOST: AtomicPtr<MapacheHost> = AtomicPtr::new(std::ptr::null_mut());
 
-extern "C" fn init(host: *const MapacheHost, _: *const MapacheConfig, _: *mut c_char, _: usize) -> i32 {
+extern "C" fn init(
+    host: *const MapacheHost,
+    _: *const MapacheConfig,
+    _: *mut c_char,
+    _: usize,
+) -> i32 {
     HOST.store(host as *mut MapacheHost, Ordering::Release);
     MAPACHE_OK
 }
@@ -66,7 +71,11 @@ const fn module(name: *const c_char, filters: usize) -> MapacheModule {
         init: Some(init),
         hooks: HOOKS.as_ptr(),
         hook_count: HOOKS.len(),
-        filters: if filters > 0 { FILTERS.as_ptr() } else { std::ptr::null() },
+        filters: if filters > 0 {
+            FILTERS.as_ptr()
+        } else {
+            std::ptr::null()
+        },
         filter_count: filters,
         ..MapacheModule::PRE_1_4
     }

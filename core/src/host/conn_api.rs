@@ -3,6 +3,7 @@
 use super::arg_bytes;
 use crate::logs::error_log;
 use crate::scoreboard::{self, worker};
+use crate::serve::conn::Driver;
 use crate::serve::conn::{Connection, State};
 use crate::server;
 use mapache_plugin_api::abi::{MapacheConn, MapacheStr, MAPACHE_ERROR, MAPACHE_OK};
@@ -55,7 +56,7 @@ pub(super) extern "C" fn child_exit() {
 }
 
 pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {
-    let served = Connection::for_blocking(fd).serve_blocking();
+    let served = Connection::for_blocking(fd).serve_blocking(&crate::pipeline::drive::DRIVER);
     worker::idle();
     served
 }
@@ -84,7 +85,7 @@ pub(super) extern "C" fn conn_feed(c: *mut MapacheConn, data: MapacheStr) -> i32
 }
 
 pub(super) extern "C" fn conn_process(c: *mut MapacheConn) -> i32 {
-    handing_back(conn_mut(c).process())
+    handing_back(crate::pipeline::drive::DRIVER.process(conn_mut(c)))
 }
 
 pub(super) extern "C" fn conn_write(c: *mut MapacheConn) -> i32 {
@@ -96,7 +97,7 @@ pub(super) extern "C" fn conn_timeout_ms(c: *const MapacheConn) -> u64 {
 }
 
 pub(super) extern "C" fn conn_expire(c: *mut MapacheConn) -> i32 {
-    handing_back(conn_mut(c).expire())
+    handing_back(crate::pipeline::drive::DRIVER.expire(conn_mut(c)))
 }
 
 pub(super) extern "C" fn conn_close(c: *mut MapacheConn) {

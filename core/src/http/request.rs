@@ -137,6 +137,26 @@ pub struct RequestHead {
 }
 
 impl RequestHead {
+    /// The head of a request that could not be framed (its bytes are not a request, or did not
+    /// arrive in time), for answering it as any other: no method, path `/`, no header, no
+    /// body, and the connection closes after it.
+    pub fn unframed() -> RequestHead {
+        RequestHead {
+            method: "-",
+            target: String::new(),
+            version: Version::Http11,
+            protocol: "HTTP/1.1",
+            path: b"/".to_vec(),
+            query: String::new(),
+            authority: None,
+            headers: Vec::new(),
+            framing: BodyFraming::None,
+            keep_alive: false,
+            expect_continue: false,
+            close_after: true,
+        }
+    }
+
     /// The value of the first field called `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers

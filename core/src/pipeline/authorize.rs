@@ -37,6 +37,9 @@ impl Providers {
 /// Apache's mod_authz_core logs it (under its name, so `LogLevel authz_core:…` applies),
 /// naming the file asked for, or the URI when there is none.
 pub fn check(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
+    if access::in_effect(&server::get().store, &req.view).is_none() {
+        return Ok(());
+    }
     let name = req.mapped.first().map(|m| m.requested.clone());
     let view = std::mem::take(&mut req.view);
     let allowed = allows(req, &view, name.as_deref());

@@ -84,6 +84,10 @@ pub struct Instance {
     pub active: bool,
 }
 
+// SAFETY: a state pointer is used only by calls for its request, which runs on one thread at a
+// time; between requests the chains are empty (the connection keeps them for their capacity).
+unsafe impl Send for Instance {}
+
 /// A request's filter chains, nearest the handler first.
 #[derive(Default)]
 pub struct Chain {

@@ -8,6 +8,7 @@
 //! phase runs after the response. Run-first phases stop at the first hook that takes the
 //! request; run-all phases run every hook until one answers.
 //!
+//! - `drive.rs`: the driver a connection is handed (it never calls up into the pipeline).
 //! - `hooks.rs`: registrations sorted per phase at startup.
 //! - `filters.rs`: the filter registry and a request's chains.
 //! - `scope.rs`: the merged configuration of a combination of sections, cached.
@@ -16,6 +17,7 @@
 //! - `lookup.rs`: what another path or URL maps to, for `req_map` and `req_lookup`.
 
 pub mod authorize;
+pub mod drive;
 pub mod filters;
 pub mod hooks;
 pub mod lookup;
@@ -209,21 +211,21 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     } else {
         map_request(req)?;
     }
-    req.handler = req.scope.handler.clone();
+    if req.handler != req.scope.handler {
+        req.handler.clone_from(&req.scope.handler);
+    }
     let limit = req.scope.limit_request_body;
     req.set_body_limit(limit);
     run_all(req, abi::MAPACHE_PHASE_ACCESS, "access")?;
     authorize::check(req)?;
     core_checks(req, limit)?;
     run_all(req, abi::MAPACHE_PHASE_FIXUPS, "fixups")?;
-    let scope = &req.scope;
-    let configured: Vec<usize> = scope
+    for &f in req
+        .scope
         .output_filters
         .iter()
-        .chain(scope.input_filters.iter())
-        .copied()
-        .collect();
-    for f in configured {
+        .chain(&req.scope.input_filters)
+    {
         req.chain.add(&srv.pipeline.filters, f);
     }
     run_all(req, abi::MAPACHE_PHASE_INSERT_FILTER, "insert_filter")?;
@@ -238,9 +240,15 @@ fn set_view(req: &mut RequestCtx<'_>, paths: Option<FilePaths<'_>>) {
         return;
     }
     let sections = srv.store.matching_sections(&req.head.path, paths);
+    set_sections(req, sections);
+}
+
+/// Sets the request's sections and the merged configuration that goes with them.
+fn set_sections(req: &mut RequestCtx<'_>, sections: Vec<usize>) {
     if sections == req.view.sections {
         return;
     }
+    let srv = server::get();
     req.view = View { sections };
     req.scope = srv
         .pipeline
@@ -256,27 +264,36 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         // `OPTIONS *`: nothing on disk.
         return Ok(());
     }
-    let (root, name) = match &req.filename {
-        Some(f) => (b"/".as_slice(), f.clone()),
-        None => (document_root(), req.head.path.clone()),
+    let mapped = match &req.filename {
+        Some(f) => map_logged(&req.conn.peer, b"/", f).map(|mut m| {
+            m.url_path = storage::path::normalize(&req.head.path);
+            m
+        }),
+        None => map_logged(&req.conn.peer, document_root(), &req.head.path),
     };
-    match map_logged(&req.conn.peer, root, &name) {
-        Ok(mut mapped) => {
-            mapped.url_path = storage::path::normalize(&req.head.path);
-            let (requested, real) = (mapped.requested.clone(), mapped.real.clone());
-            req.mapped.clear();
+    req.mapped.clear();
+    match mapped {
+        Ok(mapped) => {
             req.mapped.push(mapped);
-            set_view(
-                req,
-                Some(FilePaths {
-                    requested: &requested,
-                    real: &real,
-                }),
-            );
+            let srv = server::get();
+            if !srv.store.sections.is_empty() {
+                let m = &req.mapped[0];
+                let sections = srv.store.matching_sections(
+                    &req.head.path,
+                    Some(FilePaths {
+                        requested: &m.requested,
+                        real: &m.real,
+                    }),
+                );
+                set_sections(req, sections);
+            }
             Ok(())
         }
         Err(()) => {
-            let requested = storage::requested(root, &name);
+            let requested = match &req.filename {
+                Some(f) => storage::requested(b"/", f),
+                None => storage::requested(document_root(), &req.head.path),
+            };
             set_view(
                 req,
                 Some(FilePaths {
@@ -339,14 +356,14 @@ fn core_checks(req: &mut RequestCtx<'_>, limit: u64) -> Result<(), Outcome> {
 /// response. What a declining hook changed is undone, so the next starts clean.
 fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
     let srv = server::get();
-    let name = if req.handler.is_empty() {
-        DEFAULT_HANDLER.to_owned()
-    } else {
-        req.handler.clone()
-    };
     let clean = req.snapshot();
     for hook in srv.pipeline.hooks.of(abi::MAPACHE_PHASE_HANDLER) {
-        if !hook.takes(&name) {
+        let name = if req.handler.is_empty() {
+            DEFAULT_HANDLER
+        } else {
+            req.handler.as_str()
+        };
+        if !hook.takes(name) {
             continue;
         }
         let before = req.changes;

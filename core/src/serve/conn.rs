@@ -122,6 +122,8 @@ pub struct Connection {
     pub(super) header_list: Vec<(String, String)>,
     /// Header name and value strings of earlier responses, for reuse.
     pub(super) header_strings: Vec<(String, String)>,
+    /// The last request's filter chains, emptied, for the next one.
+    pub(super) spare_chain: crate::pipeline::filters::Chain,
     /// The socket's `SO_RCVTIMEO` once the blocking driver made it blocking (see
     /// `io::read_blocking`); `None` while it is non-blocking.
     rcv_timeout: Option<Duration>,
@@ -185,6 +187,7 @@ impl Connection {
             head_buf: Vec::with_capacity(512),
             header_list: Vec::new(),
             header_strings: Vec::new(),
+            spare_chain: Default::default(),
             rcv_timeout: None,
         }
     }
@@ -273,79 +276,40 @@ impl Connection {
         self.state()
     }
 
-    /// Serves every framed request, in order. Blocks on the socket for request bodies (and, past
-    /// the output queue's bound, for writes).
-    pub fn process(&mut self) -> State {
+    /// What comes next on the connection: a framed request to serve, a request that could not
+    /// be framed (answer it with its status), or a wait (the state to hand back).
+    pub fn take_next(&mut self) -> Next {
         if self.phase != Phase::Reading {
-            return self.state();
+            return Next::Wait(self.state());
         }
-        loop {
-            match self.parsed.take() {
-                None => return self.frame(),
-                Some(Err(e)) => {
-                    error_log::log("core", error_log::INFO, Some(&self.peer), &e.reason);
-                    self.answer_bare(e.status);
-                    return self.after_response();
-                }
-                Some(Ok((head, consumed))) => {
-                    self.buf.drain(..consumed);
-                    // The next head starts at the new start of the buffer.
-                    self.head_parser.reset();
-                    crate::pipeline::serve(self, head);
-                    self.served += 1;
-                    match self.after_response() {
-                        State::Ready => continue,
-                        other => return other,
-                    }
-                }
+        match self.parsed.take() {
+            None => Next::Wait(self.frame()),
+            Some(Err(e)) => Next::Malformed(e),
+            Some(Ok((head, consumed))) => {
+                self.buf.drain(..consumed);
+                // The next head starts at the new start of the buffer.
+                self.head_parser.reset();
+                Next::Request(head)
             }
         }
     }
 
-    /// Answers a request that has no head to build a context from (a framing error or a header
-    /// timeout), logs it, and marks the connection to close.
-    fn answer_bare(&mut self, status: u16) {
-        let started = std::time::SystemTime::now();
-        let start_us = worker::micros(started);
-        let clock = Instant::now();
-        worker::request_started(
-            start_us,
-            self.peer_ip.as_bytes(),
-            &[raw_request_line(&self.buf)],
-        );
-        let bytes_before = self.bytes_out;
+    /// After a framed request was answered: `Ready` when another is framed already.
+    pub fn request_done(&mut self) -> State {
+        self.served += 1;
+        self.after_response()
+    }
+
+    /// After a request that could not be framed was answered (the connection closes).
+    pub fn malformed_done(&mut self) -> State {
         self.close_after_response();
-        let sent = super::request::write_bare_error(self, status);
-        let elapsed = clock.elapsed();
-        let logging = crate::logs::access_log::enabled();
-        worker::request_done(&worker::Done {
-            start_us,
-            elapsed,
-            bytes: self.bytes_out - bytes_before,
-            conn_requests: self.served + 1,
-            conn_bytes: self.bytes_out,
-            logging,
-        });
-        if logging {
-            crate::logs::access_log::log(&crate::logs::access_log::Entry {
-                client_ip: &self.peer_ip,
-                client_port: self.peer_port,
-                local_ip: &self.local_ip,
-                local_port: self.local_port,
-                head: None,
-                raw_line: raw_request_line(&self.buf),
-                status,
-                body_bytes: sent,
-                headers: &[],
-                content_length: Some(sent),
-                chunked: false,
-                started,
-                elapsed,
-                conn_status: if self.aborted { 'X' } else { '-' },
-                keepalives: self.served,
-                server_name: &Self::settings().server_name,
-            });
-        }
+        self.after_response()
+    }
+
+    /// The first line of what the client sent, as received (for a request that could not be
+    /// framed).
+    pub fn raw_line(&self) -> &[u8] {
+        raw_request_line(&self.buf)
     }
 
     /// After a response: wait for queued output, or go on with the next request, or close.
@@ -499,9 +463,9 @@ impl Connection {
         left.as_micros().div_ceil(1000).min(u64::MAX as u128) as u64
     }
 
-    /// The current wait expired. A partly received head gets 408 (then the close lingers);
-    /// anything else just closes.
-    pub fn expire(&mut self) -> State {
+    /// The current wait expired. A partly received head is `HeadTimeout`: the driver answers
+    /// 408, then calls [`Connection::timeout_answered`]; anything else just closes.
+    pub fn expire(&mut self) -> Expiry {
         match self.phase {
             Phase::Reading if self.parsed.is_none() && !self.buf.is_empty() => {
                 error_log::log(
@@ -510,12 +474,8 @@ impl Connection {
                     Some(&self.peer),
                     "Request header read timeout",
                 );
-                self.answer_bare(408);
-                // The 408 is tiny, but write it now even when output queues: the caller closes.
-                if self.flush_blocking().is_err() {
-                    self.aborted = true;
-                }
-                self.begin_linger();
+                self.close_after_response();
+                return Expiry::HeadTimeout;
             }
             Phase::Writing => {
                 error_log::log(
@@ -531,6 +491,16 @@ impl Connection {
             // Lingering, an idle wait, or nothing to wait for: just close.
             _ => self.phase = Phase::Done,
         }
+        Expiry::Close
+    }
+
+    /// After the 408 for a head timeout: written now even when output queues (the caller
+    /// closes), then the close lingers.
+    pub fn timeout_answered(&mut self) -> State {
+        if self.flush_blocking().is_err() {
+            self.aborted = true;
+        }
+        self.begin_linger();
         State::Close
     }
 
@@ -690,7 +660,7 @@ impl Connection {
 
     /// Serves the whole connection on this thread (prefork, worker): the same state machine,
     /// driven by blocking waits.
-    pub fn serve_blocking(mut self) -> u64 {
+    pub fn serve_blocking(mut self, driver: &dyn Driver) -> u64 {
         // Apache's `R` covers the wait for a new connection's first request too.
         worker::set_status(MAPACHE_WORKER_READ);
         let mut chunk = vec![0u8; 16384];
@@ -701,11 +671,11 @@ impl Connection {
         let mut state = self.frame();
         loop {
             state = match state {
-                State::Ready => self.process(),
+                State::Ready => driver.process(&mut self),
                 State::Close => break,
                 State::NeedWrite => match io::wait(self.fd(), libc::POLLOUT, self.time_left()) {
                     Ok(()) => self.write_queued(),
-                    Err(_) => self.expire(),
+                    Err(_) => driver.expire(&mut self),
                 },
                 State::NeedRead => {
                     let read = if blocking {
@@ -716,7 +686,9 @@ impl Connection {
                     };
                     match read {
                         Ok(n) => self.feed(&chunk[..n]),
-                        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => self.expire(),
+                        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                            driver.expire(&mut self)
+                        }
                         // A signal: wait again for what is left of the deadline.
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => State::NeedRead,
                         Err(_) => {
@@ -733,6 +705,34 @@ impl Connection {
     }
 }
 
+/// What serves the requests a connection frames: the connection calls nothing above itself;
+/// its driver (the request pipeline) is handed in.
+pub trait Driver {
+    /// Serves every framed request (see [`Connection::take_next`]); returns the state to go on with.
+    fn process(&self, conn: &mut Connection) -> State;
+    /// The current wait expired (see [`Connection::expire`]); returns the state to go on with.
+    fn expire(&self, conn: &mut Connection) -> State;
+}
+
+/// What [`Connection::take_next`] found.
+pub enum Next {
+    /// A framed request.
+    Request(crate::http::RequestHead),
+    /// Bytes that are not a request: answer with the error's status, then close.
+    Malformed(crate::http::HttpError),
+    /// Nothing to serve now: hand this state back.
+    Wait(State),
+}
+
+/// What an expired wait calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Close.
+    Close,
+    /// A head was partly read: answer 408, then [`Connection::timeout_answered`].
+    HeadTimeout,
+}
+
 /// The first line of what a client sent, as received (for a request that could not be parsed).
 fn raw_request_line(buf: &[u8]) -> &[u8] {
     let line = buf.split(|&b| b == b'\n').next().unwrap_or(&[]);
@@ -743,6 +743,7 @@ fn raw_request_line(buf: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::drive::DRIVER;
     use crate::serve::output::MAX_QUEUED_BYTES;
     use crate::server::testing::{self, FILE_LEN};
     use std::io::{Read, Write};
@@ -770,7 +771,7 @@ mod tests {
         for _ in 0..1_000_000 {
             state = match state {
                 State::Ready => {
-                    let s = c.process();
+                    let s = DRIVER.process(c);
                     queued += usize::from(s == State::NeedWrite);
                     s
                 }
@@ -781,7 +782,7 @@ mod tests {
                 }
                 State::NeedRead => match io::read(c.fd(), &mut chunk, c.time_left()) {
                     Ok(n) => c.feed(&chunk[..n]),
-                    Err(_) => c.expire(),
+                    Err(_) => DRIVER.expire(c),
                 },
                 State::Close => return queued,
             };
@@ -860,7 +861,7 @@ mod tests {
         assert_eq!(c.feed(b"GET / HTTP/1.1\r\nHost: x\r\n"), State::NeedRead);
         assert!(c.timeout_ms() <= 1100);
         assert_eq!(c.feed(b"\r\n"), State::Ready);
-        assert_eq!(c.process(), State::NeedRead);
+        assert_eq!(DRIVER.process(&mut c), State::NeedRead);
         // Kept alive: KeepAliveTimeout (2 s).
         let t = c.timeout_ms();
         assert!(t > 1000 && t <= 2000, "{t}");
@@ -884,7 +885,7 @@ mod tests {
     fn a_partial_head_expires_with_408_then_lingers() {
         let (mut c, mut client) = pair(false);
         assert_eq!(c.feed(b"GET / HTTP/1.1\r\nHost"), State::NeedRead);
-        assert_eq!(c.expire(), State::Close);
+        assert_eq!(DRIVER.expire(&mut c), State::Close);
         let mut got = Vec::new();
         client.read_to_end(&mut got).unwrap(); // our side was shut down
         assert!(got.starts_with(b"HTTP/1.1 408 "), "{got:?}");
@@ -896,7 +897,7 @@ mod tests {
     #[test]
     fn an_idle_connection_expires_silently() {
         let (mut c, mut client) = pair(false);
-        assert_eq!(c.expire(), State::Close);
+        assert_eq!(DRIVER.expire(&mut c), State::Close);
         c.close();
         let mut got = Vec::new();
         client.read_to_end(&mut got).unwrap();
@@ -909,7 +910,7 @@ mod tests {
         let s = c.feed(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assert_eq!(s, State::Ready);
         assert_eq!(
-            c.process(),
+            DRIVER.process(&mut c),
             State::Close,
             "no lingering: nothing more is coming"
         );
@@ -925,12 +926,16 @@ mod tests {
         // Bytes after the last request: the client may send more, so the close lingers.
         let s = c.feed(b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nX");
         assert_eq!(s, State::Ready);
-        assert_eq!(c.process(), State::NeedRead, "lingering waits for input");
+        assert_eq!(
+            DRIVER.process(&mut c),
+            State::NeedRead,
+            "lingering waits for input"
+        );
         let t = c.timeout_ms();
         assert!(t > 0 && t <= LINGER_IDLE.as_millis() as u64, "{t}");
         assert_eq!(c.feed(b"more junk from the client"), State::NeedRead);
         assert_eq!(
-            c.process(),
+            DRIVER.process(&mut c),
             State::NeedRead,
             "nothing is served while lingering"
         );
@@ -1035,7 +1040,7 @@ mod tests {
             slow_reader(client).join().unwrap()
         });
         c.feed(b"GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        assert_eq!(c.process(), State::NeedWrite);
+        assert_eq!(DRIVER.process(&mut c), State::NeedWrite);
         // Waiting for the socket is bounded by Timeout (3 s).
         let t = c.timeout_ms();
         assert!(t > 2000 && t <= 3000, "{t}");
@@ -1088,7 +1093,7 @@ mod tests {
             .write_all(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhiGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             .unwrap();
         client.shutdown(std::net::Shutdown::Write).unwrap();
-        assert_eq!(c.serve_blocking(), 3);
+        assert_eq!(c.serve_blocking(&DRIVER), 3);
         let mut got = Vec::new();
         client.read_to_end(&mut got).unwrap();
         let r = responses(&got);
@@ -1148,7 +1153,7 @@ mod tests {
         let (c, mut client) = pair(false);
         let server = std::thread::spawn(move || {
             worker::bind(rec);
-            let n = c.serve_blocking();
+            let n = c.serve_blocking(&DRIVER);
             worker::idle();
             n
         });
@@ -1237,7 +1242,7 @@ mod tests {
         // A kept-alive connection idle when the stop comes is not cut: its next request is
         // answered, with Connection: close, and nothing after it.
         let (c, mut client) = pair(false);
-        let server = std::thread::spawn(move || c.serve_blocking());
+        let server = std::thread::spawn(move || c.serve_blocking(&DRIVER));
         client
             .write_all(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
             .unwrap();
@@ -1258,7 +1263,11 @@ mod tests {
         // The event path the same.
         let (mut c, mut client) = pair(true);
         let s = c.feed(b"GET /d HTTP/1.1\r\nHost: x\r\n\r\n");
-        assert_eq!(c.process(), State::NeedRead, "lingering after the response");
+        assert_eq!(
+            DRIVER.process(&mut c),
+            State::NeedRead,
+            "lingering after the response"
+        );
         let got = read_response(&mut client);
         assert!(got.contains("\r\nConnection: close\r\n"), "{got}");
         drop(client);

@@ -44,10 +44,16 @@ const CORE_HEADERS: [&str; 5] = [
 /// Whether a module may set response header `name` to `value`: not one of the core's, and no
 /// byte that would split the response (header injection).
 pub fn may_set_header(name: &str, value: &str) -> bool {
-    !CORE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
-        && !name.is_empty()
+    // Headers are set several times per request: one comparison per value byte in the usual
+    // case (no control byte at all), and the core's names only compared when the length fits.
+    !name.is_empty()
         && !name.bytes().any(|b| b <= b' ' || b == b':' || b >= 0x7f)
-        && !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+        && !value
+            .bytes()
+            .any(|b| b < 0x20 && (b == b'\r' || b == b'\n' || b == 0))
+        && !CORE_HEADERS
+            .iter()
+            .any(|h| h.len() == name.len() && h.eq_ignore_ascii_case(name))
 }
 
 /// A request and its response under construction.
@@ -120,6 +126,9 @@ pub struct RequestCtx<'c> {
     /// Set after a filter replaced the response by an error page: the handler's output is
     /// dropped.
     replaced: bool,
+    /// For a request that could not be framed: the first line the client sent (logged as
+    /// `%r`), and the head is [`RequestHead::unframed`].
+    pub unframed_line: Option<Vec<u8>>,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -132,24 +141,54 @@ impl<'c> RequestCtx<'c> {
         handler: String,
         body_limit: u64,
     ) -> Self {
+        Self::start(conn, head, view, handler, body_limit, None)
+    }
+
+    /// Starts the answer to a request that could not be framed; `line` is what the client sent
+    /// first.
+    pub fn unframed(conn: &'c mut Connection, line: Vec<u8>) -> Self {
+        let req = Self::start(
+            conn,
+            RequestHead::unframed(),
+            View::default(),
+            String::new(),
+            0,
+            Some(line),
+        );
+        req.conn.close_after_response();
+        req
+    }
+
+    fn start(
+        conn: &'c mut Connection,
+        head: RequestHead,
+        view: View,
+        handler: String,
+        body_limit: u64,
+        unframed_line: Option<Vec<u8>>,
+    ) -> Self {
         let body = BodyDecoder::new(head.framing).with_limit(body_limit);
         let scope =
             crate::pipeline::scope::ScopeRef::Shared(server::get().pipeline.scopes.server());
-        // The connection's list from the last response, reused.
+        // The connection's lists from the last response, reused.
         let headers = std::mem::take(&mut conn.header_list);
+        let chain = std::mem::take(&mut conn.spare_chain);
         let started = SystemTime::now();
         let start_us = worker::micros(started);
-        worker::request_started(
-            start_us,
-            conn.peer_ip.as_bytes(),
-            &[
-                head.method.as_bytes(),
-                b" ",
-                head.target.as_bytes(),
-                b" ",
-                head.version.as_str().as_bytes(),
-            ],
-        );
+        match &unframed_line {
+            Some(line) => worker::request_started(start_us, conn.peer_ip.as_bytes(), &[line]),
+            None => worker::request_started(
+                start_us,
+                conn.peer_ip.as_bytes(),
+                &[
+                    head.method.as_bytes(),
+                    b" ",
+                    head.target.as_bytes(),
+                    b" ",
+                    head.version.as_str().as_bytes(),
+                ],
+            ),
+        }
         let bytes_before = conn.bytes_out;
         RequestCtx {
             conn,
@@ -184,10 +223,11 @@ impl<'c> RequestCtx<'c> {
             redirect: None,
             redirects: 0,
             scope,
-            chain: Default::default(),
+            chain,
             changes: 0,
             committed: false,
             replaced: false,
+            unframed_line,
         }
     }
 
@@ -848,6 +888,7 @@ impl<'c> RequestCtx<'c> {
         // A handler that set many headers once does not keep them all for the connection's life.
         pool.truncate(HEADER_STRINGS_KEPT);
         self.conn.header_list = std::mem::take(&mut self.headers);
+        self.conn.spare_chain = std::mem::take(&mut self.chain);
     }
 
     /// Ends the request: counts it in the scoreboard, then writes its access log line.
@@ -882,8 +923,11 @@ impl<'c> RequestCtx<'c> {
             client_port: self.conn.peer_port,
             local_ip: &self.conn.local_ip,
             local_port: self.conn.local_port,
-            head: Some(&self.head),
-            raw_line: b"",
+            head: match self.unframed_line {
+                Some(_) => None,
+                None => Some(&self.head),
+            },
+            raw_line: self.unframed_line.as_deref().unwrap_or(b""),
             status: self.status,
             body_bytes: self.sent_body,
             headers: &self.headers,
@@ -958,35 +1002,6 @@ const BODY_HEADERS: [&str; 6] = [
     "last-modified",
     "accept-ranges",
 ];
-
-/// Answers a request that could not be framed (no head to build a context from), and closes.
-/// Returns the body bytes sent.
-pub fn write_bare_error(conn: &mut Connection, code: u16) -> u64 {
-    let s = &server::get().settings;
-    let page = http::status::error_page(code, http::status::default_detail(code));
-    let headers = vec![(
-        "Content-Type".to_owned(),
-        "text/html; charset=iso-8859-1".to_owned(),
-    )];
-    let rh = ResponseHead {
-        status: code,
-        version: Version::Http11,
-        headers: &headers,
-        framing: ResponseFraming::Length(page.len() as u64),
-        keep_alive: false,
-        server: &s.server_header,
-    };
-    let mut head = Vec::with_capacity(256);
-    http::date::with_date(|date| http::write_response_head(&mut head, &rh, date));
-    conn.close_after_response();
-    match conn.send(&[&head, page.as_bytes()]) {
-        Ok(()) => page.len() as u64,
-        Err(_) => {
-            conn.abort();
-            0
-        }
-    }
-}
 
 /// The response as it stood before a handler ran, to undo what a declining one did.
 pub struct Snapshot {

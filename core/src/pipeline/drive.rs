@@ -1,0 +1,72 @@
+//! The driver a connection is handed: it takes each framed request from the connection and
+//! runs the pipeline on it, and answers what could not be framed the same way, so every
+//! response leaves through the same filters and every request ends with the same epilogue
+//! (scoreboard, log phase, access log).
+
+use super::{run_all, serve, Outcome};
+use crate::logs::error_log;
+use crate::serve::conn::{Connection, Driver, Expiry, Next, State};
+use crate::serve::request::RequestCtx;
+use crate::server;
+use mapache_plugin_api::abi;
+
+/// The request pipeline as a connection's driver.
+pub struct Pipeline;
+
+/// The one driver.
+pub static DRIVER: Pipeline = Pipeline;
+
+impl Driver for Pipeline {
+    fn process(&self, conn: &mut Connection) -> State {
+        loop {
+            match conn.take_next() {
+                Next::Wait(state) => return state,
+                Next::Malformed(e) => {
+                    error_log::log("core", error_log::INFO, Some(&conn.peer), &e.reason);
+                    answer_unframed(conn, e.status);
+                    return conn.malformed_done();
+                }
+                Next::Request(head) => {
+                    serve(conn, head);
+                    match conn.request_done() {
+                        State::Ready => continue,
+                        other => return other,
+                    }
+                }
+            }
+        }
+    }
+
+    fn expire(&self, conn: &mut Connection) -> State {
+        match conn.expire() {
+            Expiry::Close => State::Close,
+            Expiry::HeadTimeout => {
+                answer_unframed(conn, 408);
+                conn.timeout_answered()
+            }
+        }
+    }
+}
+
+/// Answers bytes that are not a request with the core's page for `status`: through the
+/// server level's filters (those configuration sets and insert_filter hooks add), then the
+/// log phase and the access log, as any request.
+fn answer_unframed(conn: &mut Connection, status: u16) {
+    let srv = server::get();
+    let line = conn.raw_line().to_vec();
+    let mut req = RequestCtx::unframed(conn, line);
+    let configured: Vec<usize> = req.scope.output_filters.clone();
+    for f in configured {
+        req.chain.add(&srv.pipeline.filters, f);
+    }
+    let outcome: Outcome =
+        match run_all(&mut req, abi::MAPACHE_PHASE_INSERT_FILTER, "insert_filter") {
+            Ok(()) | Err(None) => Some(status),
+            Err(Some(_)) => Some(status),
+        };
+    req.finish(outcome);
+    let _ = run_all(&mut req, abi::MAPACHE_PHASE_LOG, "log");
+    req.chain.release(&srv.pipeline.filters);
+    req.end();
+    req.recycle();
+}

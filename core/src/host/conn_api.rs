@@ -56,7 +56,8 @@ pub(super) extern "C" fn child_exit() {
 }
 
 pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {
-    let served = Connection::for_blocking(fd).serve_blocking(&crate::pipeline::drive::DRIVER);
+    let served =
+        Connection::for_blocking(fd, server::get()).serve_blocking(&crate::pipeline::drive::DRIVER);
     worker::idle();
     served
 }
@@ -71,7 +72,7 @@ fn handing_back(state: State) -> i32 {
 }
 
 pub(super) extern "C" fn conn_open(fd: i32) -> *mut MapacheConn {
-    Box::into_raw(Box::new(Connection::new_queued(fd))) as *mut MapacheConn
+    Box::into_raw(Box::new(Connection::new_queued(fd, server::get()))) as *mut MapacheConn
 }
 
 pub(super) extern "C" fn conn_fd(c: *const MapacheConn) -> i32 {

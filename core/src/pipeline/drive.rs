@@ -7,7 +7,6 @@ use super::{run_all, serve, Outcome};
 use crate::logs::error_log;
 use crate::serve::conn::{Connection, Driver, Expiry, Next, State};
 use crate::serve::request::RequestCtx;
-use crate::server;
 use mapache_plugin_api::abi;
 
 /// The request pipeline as a connection's driver.
@@ -52,7 +51,7 @@ impl Driver for Pipeline {
 /// server level's filters (those configuration sets and insert_filter hooks add), then the
 /// log phase and the access log, as any request.
 fn answer_unframed(conn: &mut Connection, status: u16) {
-    let srv = server::get();
+    let srv = conn.srv;
     let line = conn.raw_line().to_vec();
     let mut req = RequestCtx::unframed(conn, line);
     let configured: Vec<usize> = req.scope.output_filters.clone();

@@ -228,7 +228,7 @@ impl RequestCtx<'_> {
     /// error makes the response the core's 500 page (the filters after it still see that).
     /// Returns whether a body filter stayed.
     pub(crate) fn run_header_filters(&mut self) -> bool {
-        let registry = &crate::server::get().pipeline.filters;
+        let registry = &self.conn.srv.pipeline.filters;
         let mut body = false;
         let mut keeps_length = true;
         for index in 0..self.chain.output.len() {
@@ -281,7 +281,7 @@ impl RequestCtx<'_> {
     /// that stayed and has a body function, or to the sender. Returns false when the client is
     /// gone or a filter aborted.
     pub(crate) fn pass_from(&mut self, from: usize, piece: Piece<'_>) -> bool {
-        let registry = &crate::server::get().pipeline.filters;
+        let registry = &self.conn.srv.pipeline.filters;
         let next = (from..self.chain.output.len()).find(|&i| {
             let inst = &self.chain.output[i];
             inst.active && registry.get(inst.filter).def.body.is_some()
@@ -318,7 +318,7 @@ impl RequestCtx<'_> {
                 Err(_) => -1,
             };
         }
-        let registry = &crate::server::get().pipeline.filters;
+        let registry = &self.conn.srv.pipeline.filters;
         let read = registry
             .get(self.chain.input[from].filter)
             .def

@@ -4,7 +4,6 @@
 use super::{authorize, map_logged, run_first};
 use crate::config::store::{FilePaths, View};
 use crate::serve::request::RequestCtx;
-use crate::server;
 use crate::storage;
 use mapache_plugin_api::abi;
 use std::os::unix::ffi::OsStrExt;
@@ -17,7 +16,7 @@ pub fn map_path(req: &mut RequestCtx<'_>, url_path: &[u8]) -> Result<usize, u16>
     if let Some(i) = req.mapped.iter().position(|m| m.url_path == normalized) {
         return Ok(i);
     }
-    let root = server::get().settings.document_root.as_os_str().as_bytes();
+    let root = req.conn.srv.settings.document_root.as_os_str().as_bytes();
     map_checked(req, root, &normalized, normalized.clone())
 }
 
@@ -42,7 +41,7 @@ pub fn lookup(req: &mut RequestCtx<'_>, uri: &[u8]) -> Result<usize, u16> {
             if let Some(i) = req.mapped.iter().position(|m| m.url_path == path) {
                 return Ok(i);
             }
-            let root = server::get().settings.document_root.as_os_str().as_bytes();
+            let root = req.conn.srv.settings.document_root.as_os_str().as_bytes();
             map_checked(req, root, &path, path.clone())
         }
     }
@@ -54,10 +53,10 @@ fn map_checked(
     name: &[u8],
     url_path: Vec<u8>,
 ) -> Result<usize, u16> {
-    let mut mapped = map_logged(&req.conn.peer, root, name).map_err(|()| 403u16)?;
+    let mut mapped = map_logged(req.conn.srv, &req.conn.peer, root, name).map_err(|()| 403u16)?;
     mapped.url_path = url_path;
     let view = View {
-        sections: server::get().store.matching_sections(
+        sections: req.conn.srv.store.matching_sections(
             &mapped.url_path,
             Some(FilePaths {
                 requested: &mapped.requested,

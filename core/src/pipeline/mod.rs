@@ -123,7 +123,7 @@ fn call(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str) -> Verdict {
         abi::MAPACHE_DONE => Verdict::Stop(None),
         code @ 300..=599 => Verdict::Stop(Some(code as u16)),
         other => {
-            let symbol = &server::get().handlers[hook.module].symbol;
+            let symbol = &req.conn.srv.handlers[hook.module].symbol;
             let why = if other == abi::MAPACHE_ERROR {
                 "failed (MAPACHE_ERROR)".to_owned()
             } else {
@@ -142,7 +142,8 @@ fn call(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str) -> Verdict {
 
 /// A run-all phase: every hook, until one answers.
 fn run_all(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<(), Outcome> {
-    for hook in server::get().pipeline.hooks.of(phase) {
+    let srv = req.conn.srv;
+    for hook in srv.pipeline.hooks.of(phase) {
         if let Verdict::Stop(o) = call(req, hook, name) {
             return Err(o);
         }
@@ -152,7 +153,8 @@ fn run_all(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<(), Outco
 
 /// A run-first phase: hooks until one takes the request (`Ok(true)`) or answers.
 fn run_first(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<bool, Outcome> {
-    for hook in server::get().pipeline.hooks.of(phase) {
+    let srv = req.conn.srv;
+    for hook in srv.pipeline.hooks.of(phase) {
         match call(req, hook, name) {
             Verdict::Ok => return Ok(true),
             Verdict::Declined => {}
@@ -164,7 +166,7 @@ fn run_first(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<bool, O
 
 /// Serves one framed request on `conn`.
 pub fn serve(conn: &mut Connection, head: RequestHead) {
-    let srv = server::get();
+    let srv = conn.srv;
     let mut req = RequestCtx::new(conn, head, View::default(), String::new(), 0);
     let outcome = process(&mut req);
     req.finish(outcome);
@@ -201,7 +203,7 @@ fn process(req: &mut RequestCtx<'_>) -> Outcome {
 /// From translate to insert_filter: what the request names, whether it may have it, and the
 /// filters its response passes.
 fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
-    let srv = server::get();
+    let srv = req.conn.srv;
     // The hooks before the file is known see the `<Location>` sections of the URL.
     set_view(req, None);
     run_first(req, abi::MAPACHE_PHASE_TRANSLATE, "translate")?;
@@ -235,7 +237,7 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
 /// Sets the request's sections (those of the URL, and of the file when it is mapped) and
 /// the merged configuration that goes with them.
 fn set_view(req: &mut RequestCtx<'_>, paths: Option<FilePaths<'_>>) {
-    let srv = server::get();
+    let srv = req.conn.srv;
     if srv.store.sections.is_empty() {
         return;
     }
@@ -248,7 +250,7 @@ fn set_sections(req: &mut RequestCtx<'_>, sections: Vec<usize>) {
     if sections == req.view.sections {
         return;
     }
-    let srv = server::get();
+    let srv = req.conn.srv;
     req.view = View { sections };
     req.scope = srv
         .pipeline
@@ -265,17 +267,22 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         return Ok(());
     }
     let mapped = match &req.filename {
-        Some(f) => map_logged(&req.conn.peer, b"/", f).map(|mut m| {
+        Some(f) => map_logged(req.conn.srv, &req.conn.peer, b"/", f).map(|mut m| {
             m.url_path = storage::path::normalize(&req.head.path);
             m
         }),
-        None => map_logged(&req.conn.peer, document_root(), &req.head.path),
+        None => map_logged(
+            req.conn.srv,
+            &req.conn.peer,
+            document_root(req.conn.srv),
+            &req.head.path,
+        ),
     };
-    req.mapped.clear();
     match mapped {
         Ok(mapped) => {
-            req.mapped.push(mapped);
-            let srv = server::get();
+            // First: the request's own (lookups made by translate hooks may be there already).
+            req.mapped.insert(0, mapped);
+            let srv = req.conn.srv;
             if !srv.store.sections.is_empty() {
                 let m = &req.mapped[0];
                 let sections = srv.store.matching_sections(
@@ -292,7 +299,7 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         Err(()) => {
             let requested = match &req.filename {
                 Some(f) => storage::requested(b"/", f),
-                None => storage::requested(document_root(), &req.head.path),
+                None => storage::requested(document_root(req.conn.srv), &req.head.path),
             };
             set_view(
                 req,
@@ -306,14 +313,19 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     }
 }
 
-fn document_root() -> &'static [u8] {
-    server::get().settings.document_root.as_os_str().as_bytes()
+fn document_root(srv: &'static server::Server) -> &'static [u8] {
+    srv.settings.document_root.as_os_str().as_bytes()
 }
 
 /// Maps `name` under `root`, following links as the `Options` of their `<Directory>` allow;
 /// a refused link is logged (for `peer`) and is `Err`.
-pub(crate) fn map_logged(peer: &str, root: &[u8], name: &[u8]) -> Result<storage::Mapped, ()> {
-    let store = &server::get().store;
+pub(crate) fn map_logged(
+    srv: &'static server::Server,
+    peer: &str,
+    root: &[u8],
+    name: &[u8],
+) -> Result<storage::Mapped, ()> {
+    let store = &srv.store;
     storage::map(root, name, &|dir| {
         crate::config::settings::links_in(store, dir)
     })
@@ -355,7 +367,7 @@ fn core_checks(req: &mut RequestCtx<'_>, limit: u64) -> Result<(), Outcome> {
 /// The handler phase: the hooks that take the request's handler name, until one produces the
 /// response. What a declining hook changed is undone, so the next starts clean.
 fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
-    let srv = server::get();
+    let srv = req.conn.srv;
     let clean = req.snapshot();
     for hook in srv.pipeline.hooks.of(abi::MAPACHE_PHASE_HANDLER) {
         let name = if req.handler.is_empty() {
@@ -430,6 +442,7 @@ fn restart(req: &mut RequestCtx<'_>, uri: &str) -> Result<(), Outcome> {
     let status = req.status.to_string();
     req.table_put_env("REDIRECT_URL", &from);
     req.table_put_env("REDIRECT_STATUS", &status);
-    req.reset_for_redirect(&server::get().pipeline.filters);
+    let srv = req.conn.srv;
+    req.reset_for_redirect(&srv.pipeline.filters);
     req.set_uri(uri.as_bytes()).map_err(Some)
 }

@@ -17,7 +17,7 @@ use crate::config::settings::CoreSettings;
 use crate::http::{HeadParse, HeadParser, HttpError, RequestHead};
 use crate::logs::error_log;
 use crate::scoreboard::worker;
-use crate::server;
+use crate::server::Server;
 use mapache_plugin_api::abi::{
     MAPACHE_CONN_CLOSE, MAPACHE_CONN_NEED_READ, MAPACHE_CONN_NEED_WRITE, MAPACHE_CONN_READY,
     MAPACHE_WORKER_CLOSING, MAPACHE_WORKER_KEEPALIVE, MAPACHE_WORKER_READ,
@@ -72,6 +72,9 @@ enum Phase {
 
 /// A client connection owned by the core.
 pub struct Connection {
+    /// The configuration this connection serves (given when it was opened; nothing on the
+    /// serving path reads a global).
+    pub srv: &'static Server,
     sock: OwnedFd,
     /// `ip:port` of the client, for logs.
     pub peer: String,
@@ -132,19 +135,19 @@ pub struct Connection {
 impl Connection {
     /// Takes ownership of an accepted socket and makes it non-blocking. Output that would block
     /// waits for the socket (bounded by Timeout).
-    pub fn new(fd: RawFd) -> Self {
+    pub fn new(fd: RawFd, srv: &'static Server) -> Self {
         let _ = io::set_nonblocking(fd, true);
-        Connection::taking(fd)
+        Connection::taking(fd, srv)
     }
 
     /// Takes ownership of an accepted socket as it is, for [`Connection::serve_blocking`] (which
     /// makes it blocking itself). TCP_NODELAY and the send timeout come from the listener (see
     /// `listen::set_accepted_options`).
-    pub fn for_blocking(fd: RawFd) -> Self {
-        Connection::taking(fd)
+    pub fn for_blocking(fd: RawFd, srv: &'static Server) -> Self {
+        Connection::taking(fd, srv)
     }
 
-    fn taking(fd: RawFd) -> Self {
+    fn taking(fd: RawFd, srv: &'static Server) -> Self {
         // SAFETY: the caller hands over an open socket it no longer uses.
         let sock = unsafe { OwnedFd::from_raw_fd(fd) };
         let sref = socket2::SockRef::from(&sock);
@@ -160,6 +163,7 @@ impl Connection {
         };
         let now = Instant::now();
         Connection {
+            srv,
             sock,
             peer,
             peer_ip,
@@ -194,14 +198,14 @@ impl Connection {
 
     /// As [`Connection::new`], for step-by-step serving: output the socket does not take at once
     /// is queued (see [`super::output`]) and `process` returns [`State::NeedWrite`].
-    pub fn new_queued(fd: RawFd) -> Self {
-        let mut c = Connection::new(fd);
+    pub fn new_queued(fd: RawFd, srv: &'static Server) -> Self {
+        let mut c = Connection::new(fd, srv);
         c.queue_output = true;
         c
     }
 
-    fn settings() -> &'static CoreSettings {
-        &server::get().settings
+    fn settings(&self) -> &'static CoreSettings {
+        &self.srv.settings
     }
 
     /// The socket.
@@ -268,7 +272,7 @@ impl Connection {
         if self.parsed.is_some() || self.buf.is_empty() {
             return self.state();
         }
-        match self.head_parser.parse(&self.buf, &Self::settings().limits) {
+        match self.head_parser.parse(&self.buf, &self.settings().limits) {
             HeadParse::Partial => {}
             HeadParse::Complete { head, consumed } => self.parsed = Some(Ok((head, consumed))),
             HeadParse::Error(e) => self.parsed = Some(Err(e)),
@@ -425,7 +429,7 @@ impl Connection {
 
     /// When the current wait ends.
     fn deadline(&self) -> Instant {
-        let s = Self::settings();
+        let s = self.settings();
         match self.phase {
             Phase::Done => Instant::now(),
             Phase::Lingering { since, last_read } => {
@@ -538,7 +542,7 @@ impl Connection {
     pub fn read_more(&mut self, stage_deadline: Option<Instant>) -> std::io::Result<usize> {
         // Never wait for the client while it waits for us (a queued `100 Continue`).
         self.flush_blocking()?;
-        let mut wait = Self::settings().timeout;
+        let mut wait = self.settings().timeout;
         if let Some(d) = stage_deadline {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
@@ -577,7 +581,7 @@ impl Connection {
 
     /// [`Connection::send_more`] without the counting; `total` is the bytes in `parts`.
     fn send_parts(&mut self, parts: &[&[u8]], total: usize, more: bool) -> std::io::Result<()> {
-        let timeout = Self::settings().timeout;
+        let timeout = self.settings().timeout;
         if !self.queue_output {
             return io::write_all_more(self.fd(), parts, timeout, more);
         }
@@ -624,7 +628,7 @@ impl Connection {
         mut offset: u64,
         mut len: u64,
     ) -> std::io::Result<()> {
-        let timeout = Self::settings().timeout;
+        let timeout = self.settings().timeout;
         if !self.queue_output {
             return io::sendfile_all(self.fd(), file, offset, len, timeout);
         }
@@ -653,7 +657,7 @@ impl Connection {
     /// Writes everything queued, waiting for the socket (each stall bounded by Timeout).
     fn flush_blocking(&mut self) -> std::io::Result<()> {
         while !self.out.flush(self.fd())? {
-            io::wait(self.fd(), libc::POLLOUT, Self::settings().timeout)?;
+            io::wait(self.fd(), libc::POLLOUT, self.settings().timeout)?;
         }
         Ok(())
     }
@@ -752,13 +756,13 @@ mod tests {
 
     /// A connection on one end of a socket pair, and the client's end.
     fn pair(queued: bool) -> (Connection, UnixStream) {
-        testing::install();
+        let srv = testing::install();
         let (server, client) = UnixStream::pair().unwrap();
         let fd = server.into_raw_fd();
         let c = if queued {
-            Connection::new_queued(fd)
+            Connection::new_queued(fd, srv)
         } else {
-            Connection::new(fd)
+            Connection::new(fd, srv)
         };
         (c, client)
     }

@@ -6,7 +6,6 @@ use crate::config::store::View;
 use crate::http::{self, BodyDecoder, RequestHead, ResponseFraming, ResponseHead, Version};
 use crate::logs::{access_log, error_log};
 use crate::scoreboard::worker;
-use crate::server;
 use std::time::{Instant, SystemTime};
 
 /// A body produced without a declared length is buffered up to this size, so small responses go
@@ -129,6 +128,12 @@ pub struct RequestCtx<'c> {
     /// For a request that could not be framed: the first line the client sent (logged as
     /// `%r`), and the head is [`RequestHead::unframed`].
     pub unframed_line: Option<Vec<u8>>,
+    /// Strings replaced during the request (the path, query and handler name before a
+    /// `req_set_uri` or an internal redirect): kept until it ends, because a module may still
+    /// hold what the host returned for them.
+    retired: Vec<Vec<u8>>,
+    /// Mappings from before an internal redirect, kept for the same reason.
+    retired_mappings: Vec<crate::storage::Mapped>,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -168,8 +173,7 @@ impl<'c> RequestCtx<'c> {
         unframed_line: Option<Vec<u8>>,
     ) -> Self {
         let body = BodyDecoder::new(head.framing).with_limit(body_limit);
-        let scope =
-            crate::pipeline::scope::ScopeRef::Shared(server::get().pipeline.scopes.server());
+        let scope = crate::pipeline::scope::ScopeRef::Shared(conn.srv.pipeline.scopes.server());
         // The connection's lists from the last response, reused.
         let headers = std::mem::take(&mut conn.header_list);
         let chain = std::mem::take(&mut conn.spare_chain);
@@ -228,6 +232,8 @@ impl<'c> RequestCtx<'c> {
             committed: false,
             replaced: false,
             unframed_line,
+            retired: Vec::new(),
+            retired_mappings: Vec::new(),
         }
     }
 
@@ -298,7 +304,9 @@ impl<'c> RequestCtx<'c> {
                 }
             }
             let (started, bytes) = *self.body_clock.get_or_insert((Instant::now(), 0));
-            let stage = server::get()
+            let stage = self
+                .conn
+                .srv
                 .settings
                 .request_read_timeout
                 .body
@@ -491,7 +499,7 @@ impl<'c> RequestCtx<'c> {
     /// AddOutputFilterByType (by the Content-Type set now) and AddOutputFilter (by the
     /// extension of the file asked for).
     fn add_typed_filters(&mut self) {
-        let srv = server::get();
+        let srv = self.conn.srv;
         let content_type = self
             .headers
             .iter()
@@ -586,7 +594,7 @@ impl<'c> RequestCtx<'c> {
 
     /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
     fn keep_alive(&mut self) -> bool {
-        let s = &server::get().settings;
+        let s = &self.conn.srv.settings;
         // A process that stops gracefully answers what it was asked, then closes.
         let mut ka = !self.conn.must_close
             && s.keep_alive
@@ -615,7 +623,7 @@ impl<'c> RequestCtx<'c> {
         if !self.err_headers.is_empty() {
             self.headers.append(&mut self.err_headers);
         }
-        let s = &server::get().settings;
+        let s = &self.conn.srv.settings;
         // The connection's buffer, reused from response to response.
         let mut head = std::mem::take(&mut self.conn.head_buf);
         head.clear();
@@ -937,7 +945,7 @@ impl<'c> RequestCtx<'c> {
             elapsed,
             conn_status,
             keepalives: self.conn.served,
-            server_name: &server::get().settings.server_name,
+            server_name: &self.conn.srv.settings.server_name,
         });
     }
 
@@ -1049,8 +1057,10 @@ impl RequestCtx<'_> {
         if query.bytes().any(|b| b <= b' ' || b == 0x7f) {
             return Err(400);
         }
-        self.head.path = path;
-        self.head.query = query.to_owned();
+        let old_path = std::mem::replace(&mut self.head.path, path);
+        let old_query = std::mem::replace(&mut self.head.query, query.to_owned());
+        self.retired.push(old_path);
+        self.retired.push(old_query.into_bytes());
         Ok(())
     }
 
@@ -1072,7 +1082,8 @@ impl RequestCtx<'_> {
         self.chain.release(filters);
         self.filename = None;
         self.unmapped = false;
-        self.mapped.clear();
-        self.handler.clear();
+        self.retired_mappings.append(&mut self.mapped);
+        let handler = std::mem::take(&mut self.handler);
+        self.retired.push(handler.into_bytes());
     }
 }

@@ -47,8 +47,6 @@ pub struct Pipeline {
     pub filters: filters::Registry,
     /// Each scope's merged configuration.
     pub scopes: scope::Scopes,
-    /// Every `Require` provider offered.
-    pub providers: authorize::Providers,
 }
 
 impl Pipeline {
@@ -63,7 +61,6 @@ impl Pipeline {
             hooks,
             filters,
             scopes,
-            providers: authorize::Providers::build(modules),
         })
     }
 }

@@ -344,6 +344,7 @@ impl Connection {
                 conn_status: if self.aborted { 'X' } else { '-' },
                 keepalives: self.served,
                 server_name: &Self::settings().server_name,
+                user: None,
             });
         }
     }

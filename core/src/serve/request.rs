@@ -894,6 +894,7 @@ impl<'c> RequestCtx<'c> {
             conn_status,
             keepalives: self.conn.served,
             server_name: &server::get().settings.server_name,
+            user: self.user.as_deref(),
         });
     }
 

@@ -3,46 +3,109 @@
 //! `add_authz_section` and its check that a container is not only negations).
 
 use super::ip::Subnet;
-use super::{Combine, Node, Provider, Requirement};
+use super::{Combine, ModuleProvider, Node, Provider, Requirement};
 
-/// The providers mapache has, for the message about one it has not.
-const KNOWN: &str = "mapache has all, ip and local";
+/// The providers the core has, for the message about one nobody has.
+const KNOWN: &str = "mapache has all, ip, local, method and env";
 
-/// Parses one `Require` line (its arguments) into a node, without regard to where it stands.
-pub fn parse_line(args: &[String]) -> Result<Node, String> {
-    let (negate, rest) = match args.split_first() {
-        Some((first, rest)) if first.eq_ignore_ascii_case("not") => (true, rest),
-        _ => (false, args),
-    };
-    let Some((name, values)) = rest.split_first() else {
-        return Err(
-            "Require not takes a provider and its arguments, e.g. Require not ip 192.0.2.1"
-                .to_owned(),
-        );
-    };
-    let provider = match name.to_ascii_lowercase().as_str() {
-        "all" => match values {
-            [v] if v.eq_ignore_ascii_case("granted") => Provider::All(true),
-            [v] if v.eq_ignore_ascii_case("denied") => Provider::All(false),
-            _ => return Err("Argument for 'Require all' must be 'granted' or 'denied'".to_owned()),
+/// The providers the loaded modules offer, as the configuration reader knows them.
+pub trait ModuleProviders {
+    /// The provider called `name` (case-insensitive) with `args` (the line's words after the
+    /// name), its own check run on them; `None` when no loaded module offers one.
+    fn provider(&self, name: &str, args: &[String]) -> Option<Result<ModuleProvider, String>>;
+    /// The names offered, for the message about an unknown one.
+    fn names(&self) -> Vec<String>;
+}
+
+/// Parses one `Require` line (its arguments) into a node, without regard to where it stands;
+/// a name the core does not have is looked up in `modules`.
+pub fn parse_line(args: &[String], modules: &dyn ModuleProviders) -> Result<Node, String> {
+    let (negate, name, values) = split(args)?;
+    let provider = match core_provider(name, values) {
+        Some(p) => p?,
+        None => match modules.provider(name, values) {
+            Some(p) => Provider::Module(p?),
+            None => return Err(unknown(name, modules)),
         },
-        "ip" if values.is_empty() => return Err("'require ip' requires an argument".to_owned()),
-        "ip" => Provider::Ip(
-            values
-                .iter()
-                .map(|w| Subnet::parse(w))
-                .collect::<Result<_, _>>()?,
-        ),
-        // Apache ignores anything after `local`.
-        "local" => Provider::Local,
-        _ => return Err(format!("Unknown Authz provider: {name} ({KNOWN})")),
     };
     Ok(Node::Require { negate, provider })
 }
 
-/// The core directive table's value check for `Require`: what can be said of the line alone.
+/// `[not] name values…`.
+fn split(args: &[String]) -> Result<(bool, &str, &[String]), String> {
+    let (negate, rest) = match args.split_first() {
+        Some((first, rest)) if first.eq_ignore_ascii_case("not") => (true, rest),
+        _ => (false, args),
+    };
+    match rest.split_first() {
+        Some((name, values)) => Ok((negate, name, values)),
+        None => Err(
+            "Require not takes a provider and its arguments, e.g. Require not ip 192.0.2.1"
+                .to_owned(),
+        ),
+    }
+}
+
+/// One of the core's providers, parsed; `None` when `name` is not one of them.
+fn core_provider(name: &str, values: &[String]) -> Option<Result<Provider, String>> {
+    let parsed = match name.to_ascii_lowercase().as_str() {
+        "all" => match values {
+            [v] if v.eq_ignore_ascii_case("granted") => Ok(Provider::All(true)),
+            [v] if v.eq_ignore_ascii_case("denied") => Ok(Provider::All(false)),
+            _ => Err("Argument for 'Require all' must be 'granted' or 'denied'".to_owned()),
+        },
+        "ip" if values.is_empty() => Err("'require ip' requires an argument".to_owned()),
+        "ip" => values
+            .iter()
+            .map(|w| Subnet::parse(w))
+            .collect::<Result<_, _>>()
+            .map(Provider::Ip),
+        // Apache ignores anything after `local`.
+        "local" => Ok(Provider::Local),
+        "method" => parse_methods(values).map(Provider::Method),
+        "env" if values.is_empty() => Err("'require env' requires an argument".to_owned()),
+        "env" => Ok(Provider::Env(values.into())),
+        _ => return None,
+    };
+    Some(parsed)
+}
+
+fn unknown(name: &str, modules: &dyn ModuleProviders) -> String {
+    let offered = modules.names();
+    if offered.is_empty() {
+        format!("Unknown Authz provider: {name} ({KNOWN}; no loaded module offers one of that name: check the LoadModule lines)")
+    } else {
+        format!(
+            "Unknown Authz provider: {name} ({KNOWN}; the loaded modules offer {})",
+            offered.join(", ")
+        )
+    }
+}
+
+/// `Require method`'s words: HTTP methods, case-sensitive as in the request line.
+fn parse_methods(values: &[String]) -> Result<Box<[String]>, String> {
+    if values.is_empty() {
+        return Err(
+            "'require method' requires an argument, e.g. Require method GET POST".to_owned(),
+        );
+    }
+    for m in values {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if !m.bytes().all(token) {
+            return Err(format!("Invalid Method '{m}'"));
+        }
+    }
+    Ok(values.into())
+}
+
+/// The core directive table's value check for `Require`: what can be said of the line alone
+/// (a name the core does not have is left to [`Builder::require`], which knows the modules).
 pub fn check_line(args: &[String]) -> Result<(), String> {
-    parse_line(args).map(|_| ())
+    let (_, name, values) = split(args)?;
+    match core_provider(name, values) {
+        Some(p) => p.map(|_| ()),
+        None => Ok(()),
+    }
 }
 
 /// The containers open in the scope being read, innermost last.
@@ -96,13 +159,15 @@ impl Builder {
         Ok(true)
     }
 
-    /// A Require line at the current place of `scope`.
+    /// A Require line at the current place of `scope`; `modules` offer the providers the core
+    /// does not have.
     pub fn require(
         &mut self,
         args: &[String],
+        modules: &dyn ModuleProviders,
         scope: &mut Option<Requirement>,
     ) -> Result<(), String> {
-        let node = parse_line(args)?;
+        let node = parse_line(args, modules)?;
         let here = self.current();
         // Under "any", a negation can never grant, so it can never matter.
         if node.is_negative() && here.is_or() {

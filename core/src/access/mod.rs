@@ -1,7 +1,11 @@
-//! Access control by client address, the subset of Apache's `mod_authz_core` and
-//! `mod_authz_host` that needs no user: `Require all granted|denied`, `Require ip …`,
-//! `Require local`, `Require not …`, and the `<RequireAll>`, `<RequireAny>` and `<RequireNone>`
-//! containers, at server level and in `<Location>`/`<Directory>` sections.
+//! Access control, Apache's `mod_authz_core` and `mod_authz_host`: the core's providers
+//! `Require all granted|denied`, `Require ip …`, `Require local`, `Require method …` and
+//! `Require env …`, the providers loaded modules offer (`Require <name> args…`), `Require not …`,
+//! and the `<RequireAll>`, `<RequireAny>` and `<RequireNone>` containers, at server level and in
+//! `<Location>`/`<Directory>` sections.
+//!
+//! The tree logic here is pure: what a request is ([`Facts`]) is given by the caller, which
+//! also calls the modules' providers (`pipeline/authorize.rs`).
 //!
 //! Lines are parsed once, as the configuration is read (`build.rs`), into a [`Requirement`]
 //! per scope; a request only evaluates the tree of the most specific scope that has one
@@ -11,13 +15,14 @@
 mod build;
 pub mod ip;
 
-pub use build::{check_line, Builder};
+pub use build::{check_line, Builder, ModuleProviders};
 
 use crate::config::store::{Store, View};
 use ip::Subnet;
+use mapache_plugin_api::abi::{MapacheRequest, MapacheStr};
 use std::net::IpAddr;
 
-/// What a requirement says about a request: Apache's `authz_status` without the user cases.
+/// What a requirement says about a request: Apache's `authz_status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Access is granted.
@@ -26,7 +31,50 @@ pub enum Outcome {
     Denied,
     /// Neither (a negated requirement that did not match): does not decide a container.
     Neutral,
+    /// Refused for now: it takes an authenticated user and there is none yet (the authn phase
+    /// runs, then the requirement is asked again).
+    DeniedNoUser,
+    /// A provider failed (it logged why): the request is answered with 500.
+    Error,
 }
+
+/// What the providers look at in a request, given by the caller (the pipeline, or a test).
+pub trait Facts {
+    /// The client, when the socket could name it (address rules deny without one).
+    fn client(&self) -> Option<Client>;
+    /// The request method.
+    fn method(&self) -> &str;
+    /// Whether the environment variable `name` is set for the request.
+    fn has_env(&self, name: &str) -> bool;
+    /// Asks a module's provider.
+    fn module(&mut self, provider: &ModuleProvider) -> Outcome;
+}
+
+/// A module's `authorize` function (ABI 1.4 `MapacheAuthzProvider::authorize`).
+pub type AuthorizeFn = extern "C" fn(*mut MapacheRequest, *const MapacheStr, usize) -> i32;
+
+/// A `Require <name> args…` line whose provider a loaded module offers.
+#[derive(Debug, Clone)]
+pub struct ModuleProvider {
+    /// The provider's name, as the module declares it.
+    pub name: String,
+    /// The module that offers it (its LoadModule symbol), for log lines.
+    pub module: String,
+    /// The module's function.
+    pub authorize: AuthorizeFn,
+    /// The line's arguments after the name.
+    pub args: Box<[String]>,
+}
+
+// Two lines are the same requirement when they name the same provider with the same
+// arguments (function addresses are not comparable reliably).
+impl PartialEq for ModuleProvider {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.module == other.module && self.args == other.args
+    }
+}
+
+impl Eq for ModuleProvider {}
 
 /// An address as the rules compare it, IPv4-mapped IPv6 (`::ffff:a.b.c.d`, how a dual-stack
 /// socket shows IPv4 clients) taken as the IPv4 address it carries.
@@ -86,14 +134,31 @@ pub enum Provider {
     Ip(Box<[Subnet]>),
     /// `Require local`: loopback, or the client's address is the server's own.
     Local,
+    /// `Require method …`: the request's method is one of these (`GET` also grants `HEAD`).
+    Method(Box<[String]>),
+    /// `Require env …`: one of these environment variables is set.
+    Env(Box<[String]>),
+    /// A provider a module offers.
+    Module(ModuleProvider),
 }
 
 impl Provider {
-    fn check(&self, client: &Client) -> Outcome {
+    fn check(&self, facts: &mut dyn Facts) -> Outcome {
         let granted = match self {
             Provider::All(granted) => *granted,
-            Provider::Ip(nets) => nets.iter().any(|n| n.contains(client.ip)),
-            Provider::Local => client.ip.is_loopback() || client.local == Some(client.ip),
+            Provider::Ip(nets) => facts
+                .client()
+                .is_some_and(|c| nets.iter().any(|n| n.contains(c.ip))),
+            Provider::Local => facts
+                .client()
+                .is_some_and(|c| c.ip.is_loopback() || c.local == Some(c.ip)),
+            Provider::Method(methods) => {
+                let method = facts.method();
+                let method = if method == "HEAD" { "GET" } else { method };
+                methods.iter().any(|m| m == method)
+            }
+            Provider::Env(names) => names.iter().any(|n| facts.has_env(n)),
+            Provider::Module(p) => return facts.module(p),
         };
         if granted {
             Outcome::Granted
@@ -158,34 +223,42 @@ impl Node {
         }
     }
 
-    fn evaluate(&self, client: &Client) -> Outcome {
+    fn evaluate(&self, facts: &mut dyn Facts) -> Outcome {
         let (result, negate) = match self {
-            Node::Require { negate, provider } => (provider.check(client), *negate),
+            Node::Require { negate, provider } => (provider.check(facts), *negate),
             Node::Container { combine, children } => (
-                combine_children(*combine, children, client),
+                combine_children(*combine, children, facts),
                 *combine == Combine::None,
             ),
         };
         // A negation turns a grant into a denial, but a denial only into "no opinion": not
-        // being in a network grants nothing by itself.
+        // being in a network grants nothing by itself. Without a user it stays "no user yet":
+        // whether the user is not the one named can only be known once there is one.
         match (negate, result) {
             (false, r) => r,
             (true, Outcome::Granted) => Outcome::Denied,
-            (true, _) => Outcome::Neutral,
+            (true, Outcome::Denied) => Outcome::Neutral,
+            (true, r) => r,
         }
     }
 }
 
-/// Apache's rule: under "all", the first denial decides, else any grant; under "any", the first
-/// grant decides, else any denial; neutral children are skipped.
-fn combine_children(combine: Combine, children: &[Node], client: &Client) -> Outcome {
+/// Apache's rule: under "all", the first denial decides, else "no user yet", else any grant;
+/// under "any", the first grant decides, else "no user yet", else any denial; neutral children
+/// are skipped, and a provider's failure ends the evaluation.
+fn combine_children(combine: Combine, children: &[Node], facts: &mut dyn Facts) -> Outcome {
     let mut result = Outcome::Neutral;
     for child in children {
-        match (combine.is_or(), child.evaluate(client)) {
+        let r = child.evaluate(facts);
+        match (combine.is_or(), r) {
+            (_, Outcome::Error) => return Outcome::Error,
             (_, Outcome::Neutral) => {}
             (false, Outcome::Denied) => return Outcome::Denied,
             (true, Outcome::Granted) => return Outcome::Granted,
-            (_, r) if result == Outcome::Neutral => result = r,
+            _ if result == Outcome::Neutral => result = r,
+            // Asking for a user beats a denial under "any" (a user may still be granted) and
+            // beats a grant under "all" (the user's part is still to be met).
+            (_, Outcome::DeniedNoUser) => result = r,
             _ => {}
         }
     }
@@ -200,10 +273,10 @@ pub struct Requirement {
 }
 
 impl Requirement {
-    /// Whether `client` may proceed: only a grant lets it through (a neutral result, as in
-    /// Apache, is a refusal).
-    pub fn allows(&self, client: &Client) -> bool {
-        combine_children(Combine::Any, &self.any, client) == Outcome::Granted
+    /// What the lines say about the request `facts` describes: only [`Outcome::Granted`] lets
+    /// it through (a neutral result, as in Apache, is a refusal).
+    pub fn evaluate(&self, facts: &mut dyn Facts) -> Outcome {
+        combine_children(Combine::Any, &self.any, facts)
     }
 }
 

@@ -23,6 +23,52 @@ fn client(ip: &str) -> Client {
     Client::new(ip.parse().unwrap(), Some("192.0.2.10".parse().unwrap()))
 }
 
+/// A request as a test describes it; module providers answer by name from `answers` (with
+/// "user" when a user is set, else "no-user").
+struct Req {
+    client: Option<Client>,
+    method: &'static str,
+    env: Vec<&'static str>,
+    answers: Vec<(&'static str, Outcome)>,
+    asked: Vec<String>,
+}
+
+impl Req {
+    fn from(ip: &str) -> Req {
+        Req {
+            client: Some(client(ip)),
+            method: "GET",
+            env: Vec::new(),
+            answers: Vec::new(),
+            asked: Vec::new(),
+        }
+    }
+}
+
+impl Facts for Req {
+    fn client(&self) -> Option<Client> {
+        self.client
+    }
+    fn method(&self) -> &str {
+        self.method
+    }
+    fn has_env(&self, name: &str) -> bool {
+        self.env.iter().any(|e| e.eq_ignore_ascii_case(name))
+    }
+    fn module(&mut self, provider: &ModuleProvider) -> Outcome {
+        self.asked
+            .push(format!("{} {}", provider.name, provider.args.join(" ")));
+        self.answers
+            .iter()
+            .find(|(n, _)| *n == provider.name)
+            .map_or(Outcome::Denied, |(_, o)| *o)
+    }
+}
+
+fn grants(r: &Requirement, ip: &str) -> bool {
+    r.evaluate(&mut Req::from(ip)) == Outcome::Granted
+}
+
 /// Whether `ip` may fetch `url` (with `<Directory>` sections matched under /srv/htdocs).
 fn allows(store: &Store, url: &str, ip: &str) -> bool {
     let file = format!("/srv/htdocs{url}");
@@ -33,7 +79,7 @@ fn allows(store: &Store, url: &str, ip: &str) -> bool {
     let view = View {
         sections: store.matching_sections(url.as_bytes(), Some(paths)),
     };
-    in_effect(store, &view).is_none_or(|r| r.allows(&client(ip)))
+    in_effect(store, &view).is_none_or(|r| grants(r, ip))
 }
 
 #[test]
@@ -79,7 +125,7 @@ fn bad_lines_are_refused_with_file_and_line() {
     assert!(err("Require all granted please\n").contains("must be 'granted' or 'denied'"));
     let e = err("Require valid-user\n");
     assert!(
-        e.contains("Unknown Authz provider: valid-user (mapache has all, ip and local)"),
+        e.contains("Unknown Authz provider: valid-user (mapache has all, ip, local, method and env; no loaded module offers one of that name: check the LoadModule lines)"),
         "{e}"
     );
     assert!(err("Require\n").contains("Require requires at least one argument"));
@@ -178,25 +224,28 @@ fn containers_combine_as_apaches() {
     assert!(allows(&s, "/", "127.0.0.1"));
     assert!(!allows(&s, "/", "127.0.0.5"), "<RequireNone> refuses");
     // A negation that does not match is neutral: alone it grants nothing.
-    let client = client("10.1.2.3");
+    let mut client = Req::from("10.1.2.3");
     let not_ip = Node::Require {
         negate: true,
         provider: Provider::Ip(Box::new([Subnet::parse("10.9").unwrap()])),
     };
-    assert_eq!(not_ip.evaluate(&client), Outcome::Neutral);
+    assert_eq!(not_ip.evaluate(&mut client), Outcome::Neutral);
     let all = |children| Node::Container {
         combine: Combine::All,
         children,
     };
     assert_eq!(
-        all(vec![not_ip.clone()]).evaluate(&client),
+        all(vec![not_ip.clone()]).evaluate(&mut client),
         Outcome::Neutral
     );
     let denied = Node::Require {
         negate: false,
         provider: Provider::All(false),
     };
-    assert_eq!(all(vec![not_ip, denied]).evaluate(&client), Outcome::Denied);
+    assert_eq!(
+        all(vec![not_ip, denied]).evaluate(&mut client),
+        Outcome::Denied
+    );
 }
 
 #[test]
@@ -246,7 +295,7 @@ fn the_most_specific_scope_with_require_lines_wins() {
         ),
     };
     assert!(
-        !in_effect(s, &outside).unwrap().allows(&client("10.1.0.1")),
+        !grants(in_effect(s, &outside).unwrap(), "10.1.0.1"),
         "server level"
     );
 }
@@ -294,5 +343,121 @@ fn the_real_directory_of_a_file_overrides_the_name_it_was_asked_by() {
             }),
         ),
     };
-    assert!(!in_effect(&s, &view).unwrap().allows(&client("192.0.2.1")));
+    assert!(!grants(in_effect(&s, &view).unwrap(), "192.0.2.1"));
+}
+
+#[test]
+fn method_and_env_lines() {
+    let s = read("Require method GET POST\nRequire env LET_IN\n").unwrap();
+    let r = s.server_require.as_ref().unwrap();
+    let ask = |method: &'static str, env: Vec<&'static str>| {
+        let mut req = Req::from("192.0.2.1");
+        req.method = method;
+        req.env = env;
+        r.evaluate(&mut req)
+    };
+    assert_eq!(ask("GET", vec![]), Outcome::Granted);
+    assert_eq!(ask("HEAD", vec![]), Outcome::Granted, "GET covers HEAD");
+    assert_eq!(ask("POST", vec![]), Outcome::Granted);
+    assert_eq!(ask("PUT", vec![]), Outcome::Denied);
+    assert_eq!(ask("PUT", vec!["let_in"]), Outcome::Granted);
+    assert!(err("Require method\n").contains("'require method' requires an argument"));
+    assert!(err("Require method GE/T\n").contains("Invalid Method 'GE/T'"));
+    assert!(err("Require env\n").contains("'require env' requires an argument"));
+}
+
+/// A module's provider as the reader would have made it (the function is never called here:
+/// the test's `Facts` answers for it).
+fn module_line(negate: bool, name: &str) -> Node {
+    extern "C" fn never(_: *mut MapacheRequest, _: *const MapacheStr, _: usize) -> i32 {
+        unreachable!("the test's Facts answers for module providers")
+    }
+    Node::Require {
+        negate,
+        provider: Provider::Module(ModuleProvider {
+            name: name.to_owned(),
+            module: "test_module".to_owned(),
+            authorize: never,
+            args: Box::new(["a1".to_owned()]),
+        }),
+    }
+}
+
+#[test]
+fn no_user_yet_combines_as_apaches() {
+    let ip = |a: &str| Node::Require {
+        negate: false,
+        provider: Provider::Ip(Box::new([Subnet::parse(a).unwrap()])),
+    };
+    let eval = |nodes: Vec<Node>, answer: Outcome| {
+        let mut req = Req::from("192.0.2.1");
+        req.answers.push(("who", answer));
+        let r = Requirement { any: nodes };
+        (r.evaluate(&mut req), req.asked)
+    };
+    let no_user = Outcome::DeniedNoUser;
+    // Alone: asks for a user; negated it still does (who the user is not needs a user).
+    assert_eq!(eval(vec![module_line(false, "who")], no_user).0, no_user);
+    let all = |children| Node::Container {
+        combine: Combine::All,
+        children,
+    };
+    assert_eq!(
+        eval(
+            vec![all(vec![ip("192.0.2.1"), module_line(true, "who")])],
+            no_user
+        )
+        .0,
+        no_user
+    );
+    // Under "any": a grant wins, else the user is asked for rather than a plain denial.
+    assert_eq!(
+        eval(vec![ip("10.0.0.1"), module_line(false, "who")], no_user).0,
+        no_user
+    );
+    let (r, asked) = eval(vec![ip("192.0.2.1"), module_line(false, "who")], no_user);
+    assert_eq!(r, Outcome::Granted);
+    assert!(asked.is_empty(), "the grant decided first: {asked:?}");
+    // Under "all": a denial wins over asking for a user, a user is asked for over a grant.
+    assert_eq!(
+        eval(
+            vec![all(vec![module_line(false, "who"), ip("10.0.0.1")])],
+            no_user
+        )
+        .0,
+        Outcome::Denied
+    );
+    assert_eq!(
+        eval(
+            vec![all(vec![ip("192.0.2.1"), module_line(false, "who")])],
+            no_user
+        )
+        .0,
+        no_user
+    );
+    // Once there is a user the provider decides; a failure ends the evaluation.
+    let (r, asked) = eval(
+        vec![all(vec![ip("192.0.2.1"), module_line(false, "who")])],
+        Outcome::Granted,
+    );
+    assert_eq!((r, asked), (Outcome::Granted, vec!["who a1".to_owned()]));
+    assert_eq!(
+        eval(
+            vec![module_line(false, "who"), ip("192.0.2.1")],
+            Outcome::Error
+        )
+        .0,
+        Outcome::Error
+    );
+}
+
+#[test]
+fn address_rules_deny_a_client_the_socket_could_not_name() {
+    let s = read("Require ip 127.0.0.1\nRequire local\n").unwrap();
+    let mut req = Req::from("127.0.0.1");
+    req.client = None;
+    assert_eq!(
+        s.server_require.as_ref().unwrap().evaluate(&mut req),
+        Outcome::Denied
+    );
 }

@@ -207,6 +207,77 @@ pub fn check_arity(name: &str, kind: u32, help: &str, n: usize) -> Result<(), St
     })
 }
 
+/// The `Require` providers of the modules loaded so far (LoadModule order: the first one that
+/// offers a name has it).
+struct Loaded<'a>(&'a [LoadedModule]);
+
+impl access::ModuleProviders for Loaded<'_> {
+    fn provider(
+        &self,
+        name: &str,
+        args: &[String],
+    ) -> Option<Result<access::ModuleProvider, String>> {
+        let (module, spec) = self.0.iter().find_map(|m| {
+            m.tables
+                .providers
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(name))
+                .map(|p| (m, p))
+        })?;
+        let authorize = spec.def.authorize?;
+        if let Some(check) = spec.def.check {
+            if let Err(e) = provider_check(check, args) {
+                return Some(Err(format!(
+                    "Require {}: {e} (provider of module {})",
+                    spec.name, module.symbol
+                )));
+            }
+        }
+        Some(Ok(access::ModuleProvider {
+            name: spec.name.clone(),
+            module: module.symbol.clone(),
+            authorize,
+            args: args.into(),
+        }))
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .flat_map(|m| m.tables.providers.iter().map(|p| p.name.clone()))
+            .collect()
+    }
+}
+
+/// A provider's own check of a Require line's arguments (same contract as `check_directive`).
+fn provider_check(
+    check: extern "C" fn(*const abi::MapacheStr, usize, *mut std::ffi::c_char, usize) -> i32,
+    args: &[String],
+) -> Result<(), String> {
+    let abi_args: Vec<abi::MapacheStr> = args
+        .iter()
+        .map(|a| abi::MapacheStr {
+            ptr: a.as_ptr(),
+            len: a.len(),
+        })
+        .collect();
+    let mut err = [0u8; 1024];
+    if check(
+        abi_args.as_ptr(),
+        abi_args.len(),
+        err.as_mut_ptr().cast(),
+        err.len(),
+    ) == abi::MAPACHE_OK
+    {
+        return Ok(());
+    }
+    let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
+    match String::from_utf8_lossy(&err[..end]) {
+        m if m.is_empty() => Err("invalid arguments (the module gave no reason)".to_owned()),
+        m => Err(m.into_owned()),
+    }
+}
+
 /// Where Require lines read now go: the open section's requirement or the server's.
 fn require_scope(store: &mut Store, section: Option<usize>) -> &mut Option<access::Requirement> {
     match section {
@@ -281,8 +352,12 @@ impl Sink for Dispatcher {
             return self.load_module(d);
         }
         if display == "Require" {
-            self.authz
-                .require(&d.args, require_scope(&mut self.store, self.section))?;
+            let loaded = Loaded(&self.modules);
+            self.authz.require(
+                &d.args,
+                &loaded,
+                require_scope(&mut self.store, self.section),
+            )?;
         }
         if display == "ServerRoot" {
             let root = PathBuf::from(&d.args[0]);

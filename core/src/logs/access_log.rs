@@ -202,6 +202,8 @@ pub struct Entry<'a> {
     pub keepalives: u64,
     /// ServerName (`%v`).
     pub server_name: &'a str,
+    /// The authenticated user (`%u`), when there is one.
+    pub user: Option<&'a str>,
 }
 
 fn dash_or(out: &mut String, value: Option<&[u8]>) {
@@ -268,7 +270,8 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
         's' => {
             let _ = write!(out, "{}", e.status);
         }
-        'l' | 'u' => out.push('-'),
+        'l' => out.push('-'),
+        'u' => dash_or(out, e.user.map(str::as_bytes)),
         'k' => {
             let _ = write!(out, "{}", e.keepalives);
         }
@@ -563,6 +566,7 @@ mod tests {
             conn_status: '+',
             keepalives: 2,
             server_name: "www.example",
+            user: None,
         }
     }
 
@@ -582,6 +586,15 @@ mod tests {
             rest,
             "\"GET /1k.txt?a=b HTTP/1.1\" 200 1024 \"-\" \"curl/7.88.1\"\n"
         );
+    }
+
+    #[test]
+    fn the_user_is_logged_escaped_or_a_dash() {
+        let h = head(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut e = entry(Some(&h), &[]);
+        assert_eq!(render("%l %u", &e), "- -\n");
+        e.user = Some("alice \"a\"");
+        assert_eq!(render("%l %u", &e), "- alice \\\"a\\\"\n");
     }
 
     #[test]

@@ -49,8 +49,6 @@ pub struct Pipeline {
     pub filters: filters::Registry,
     /// Each scope's merged configuration.
     pub scopes: scope::Scopes,
-    /// Every `Require` provider offered.
-    pub providers: authorize::Providers,
 }
 
 impl Pipeline {
@@ -65,7 +63,6 @@ impl Pipeline {
             hooks,
             filters,
             scopes,
-            providers: authorize::Providers::build(modules),
         })
     }
 }

@@ -946,6 +946,7 @@ impl<'c> RequestCtx<'c> {
             conn_status,
             keepalives: self.conn.served,
             server_name: &self.conn.srv.settings.server_name,
+            user: self.user.as_deref(),
         });
     }
 

@@ -1,0 +1,361 @@
+//! The ABI 1.4 request pipeline against the real server, with the raw-ABI test module
+//! `pipeline-probe` (tests/modules/pipeline-probe) next to mod-static: `Require` with a
+//! module's provider and the authn phase, whatever the LoadModule order; a header filter on
+//! every response, the core's error pages included; a translate hook choosing the file; a
+//! declining handler whose output never reaches the client.
+
+use mapache_tests::*;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The right credentials, `probe:secret` in base64.
+const RIGHT: &str = "cHJvYmU6c2VjcmV0";
+/// `probe:wrong`.
+const WRONG: &str = "cHJvYmU6d3Jvbmc=";
+
+fn static_line() -> String {
+    if static_build() {
+        "# static_module is built into this mapache".to_owned()
+    } else {
+        format!(
+            "LoadModule static_module {}",
+            module("libmod_static.so").display()
+        )
+    }
+}
+
+/// The MPM, then pipeline-probe and mod-static in the order asked for.
+fn modules(mpm: &str, probe_first: bool) -> String {
+    let mpm = format!(
+        "LoadModule mpm_{mpm}_module {}",
+        module(&format!("libmpm_{mpm}.so")).display()
+    );
+    let probe = format!(
+        "LoadModule pipeline_probe_module {}",
+        module("libpipeline_probe.so").display()
+    );
+    let static_line = static_line();
+    if probe_first {
+        format!("{mpm}\n{probe}\n{static_line}\n")
+    } else {
+        format!("{mpm}\n{static_line}\n{probe}\n")
+    }
+}
+
+fn start(root: &Root, mpm: &str, probe_first: bool, body: &str) -> Server {
+    root.config(&format!("{}{body}", modules(mpm, probe_first)));
+    Server::start(root, &[])
+}
+
+/// One request with extra header lines, parsed.
+fn request(s: &Server, method: &str, path: &str, extra: &str) -> Response {
+    let raw = format!("{method} {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+    parse_responses(&s.exchange(raw.as_bytes()), method == "HEAD")
+        .into_iter()
+        .next()
+        .expect("a response")
+}
+
+fn with_auth(s: &Server, path: &str, credentials: &str) -> Response {
+    request(
+        s,
+        "GET",
+        path,
+        &format!("Authorization: Basic {credentials}\r\n"),
+    )
+}
+
+/// The access log's lines once there are `n` (or what there is after 10 s).
+fn log_lines(path: &Path, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        if lines.len() >= n || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_modules_require_provider_asks_for_a_user_whatever_the_loadmodule_order() {
+    on_each_mpm(|mpm| {
+        for probe_first in [true, false] {
+            auth_with_modules_in_order(mpm, probe_first);
+        }
+    });
+}
+
+fn auth_with_modules_in_order(mpm: &str, probe_first: bool) {
+    let order = if probe_first {
+        "probe first"
+    } else {
+        "static first"
+    };
+    let root = Root::new();
+    root.write("htdocs/private/secret.txt", "the secret\n");
+    root.write("htdocs/open.txt", "open\n");
+    let s = start(
+        &root,
+        mpm,
+        probe_first,
+        "LogFormat \"%u %>s %U\" who\nCustomLog logs/access_log who\n\
+             <Location /private>\nRequire probe-user probe\n</Location>\n",
+    );
+    let none = s.get("/private/secret.txt");
+    assert_eq!(none.status, 401, "{order}: no credentials");
+    assert_eq!(
+        none.header("WWW-Authenticate"),
+        Some("Basic realm=\"probe\""),
+        "{order}"
+    );
+    assert_ne!(none.body, b"the secret\n", "{order}");
+    let wrong = with_auth(&s, "/private/secret.txt", WRONG);
+    assert_eq!(wrong.status, 401, "{order}: wrong password");
+    assert_ne!(wrong.body, b"the secret\n", "{order}");
+    let right = with_auth(&s, "/private/secret.txt", RIGHT);
+    assert_eq!(right.status, 200, "{order}: {:?}", right);
+    assert_eq!(right.body, b"the secret\n", "{order}: mod-static's file");
+    assert_eq!(
+        right.header("X-Probe-User"),
+        Some("probe"),
+        "{order}: REMOTE_USER is set"
+    );
+    assert_eq!(none.header("X-Probe-User"), None, "{order}");
+    // Outside the location nothing asks for a user.
+    assert_eq!(s.get("/open.txt").status, 200, "{order}");
+    let lines = log_lines(&root.path().join("logs/access_log"), 4);
+    assert_eq!(
+        lines,
+        [
+            "- 401 /private/secret.txt",
+            "- 401 /private/secret.txt",
+            "probe 200 /private/secret.txt",
+            "- 200 /open.txt",
+        ],
+        "{order}: %u is the authenticated user"
+    );
+}
+
+#[test]
+fn an_authenticated_user_the_provider_refuses_gets_401_and_apaches_line() {
+    let root = Root::new();
+    root.write("htdocs/a/x.txt", "x\n");
+    let s = start(
+        &root,
+        "prefork",
+        true,
+        "<Location /a>\nRequire probe-user somebody-else\n</Location>\n",
+    );
+    let mark = s.log_mark();
+    let r = with_auth(&s, "/a/x.txt", RIGHT);
+    assert_eq!(r.status, 401);
+    assert!(
+        s.wait_log_since(
+            mark,
+            "AH01631: user probe: authorization failure for \"/a/x.txt\"",
+            5
+        )
+        .is_some(),
+        "{}",
+        s.log_text()
+    );
+}
+
+#[test]
+fn a_needed_user_without_an_authn_module_is_a_500_with_a_clear_line() {
+    let root = Root::new();
+    root.write("htdocs/a/x.txt", "x\n");
+    root.config(&format!(
+        "LoadModule mpm_prefork_module {}\nLoadModule probe_provider_only_module {}\n{}\n\
+         <Location /a>\nRequire probe-user\n</Location>\n",
+        module("libmpm_prefork.so").display(),
+        module("libpipeline_probe.so").display(),
+        static_line()
+    ));
+    let s = Server::start(&root, &[]);
+    let mark = s.log_mark();
+    let r = with_auth(&s, "/a/x.txt", RIGHT);
+    assert_eq!(r.status, 500, "{r:?}");
+    assert_ne!(r.body, b"x\n");
+    assert!(
+        s.wait_log_since(mark, "AH01796: the Require lines for \"/a/x.txt\" need a user, but no authentication module identified one", 5)
+            .is_some(),
+        "{}",
+        s.log_text()
+    );
+}
+
+#[test]
+fn a_provider_no_module_offers_is_refused_at_t() {
+    let root = Root::new();
+    root.config(&format!(
+        "LoadModule mpm_prefork_module {}\n{}\n<Location /a>\nRequire probe-user\n</Location>\n",
+        module("libmpm_prefork.so").display(),
+        static_line()
+    ));
+    let conf = root.path().join("conf/httpd.conf");
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("Syntax error on line 8 of")
+            && out.stderr.contains("Unknown Authz provider: probe-user"),
+        "{}",
+        out.stderr
+    );
+    // With the probe loaded, a misspelt name is still unknown, and the message says what the
+    // modules offer.
+    root.config(&format!(
+        "{}<Location /a>\nRequire probe-usr\n</Location>\n",
+        modules("prefork", true)
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("Syntax error on line 9 of")
+            && out.stderr.contains(
+                "Unknown Authz provider: probe-usr (mapache has all, ip, local, method and env; the loaded modules offer probe-user)"
+            ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_providers_own_check_fails_the_config_with_file_and_line() {
+    let root = Root::new();
+    root.config(&format!(
+        "{}<Location /a>\nRequire probe-user one two\n</Location>\n",
+        modules("prefork", true)
+    ));
+    let conf = root.path().join("conf/httpd.conf");
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_ne!(out.code, Some(0));
+    // The header has 4 lines and the module lines 3: the Require line is line 9.
+    assert!(
+        out.stderr.contains("line 9 of")
+            && out
+                .stderr
+                .contains("probe-user takes at most one user name"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn require_method_and_env() {
+    let root = Root::new();
+    root.write("htdocs/m/x.txt", "x\n");
+    let s = start(
+        &root,
+        "prefork",
+        true,
+        "<Location /m>\nRequire method GET\n</Location>\n\
+         <Location /e>\nRequire env LET_IN\n</Location>\n",
+    );
+    assert_eq!(s.get("/m/x.txt").status, 200);
+    assert_eq!(request(&s, "HEAD", "/m/x.txt", "").status, 200);
+    assert_eq!(request(&s, "OPTIONS", "/m/x.txt", "").status, 403);
+    root.write("htdocs/e/x.txt", "x\n");
+    assert_eq!(s.get("/e/x.txt").status, 403);
+    assert_eq!(
+        request(&s, "GET", "/e/x.txt", "X-Set-Env: OTHER\r\n").status,
+        403
+    );
+    let r = request(&s, "GET", "/e/x.txt", "X-Set-Env: let_in\r\n");
+    assert_eq!((r.status, r.body), (200, b"x\n".to_vec()));
+}
+
+#[test]
+fn a_filters_header_reaches_every_response_the_cores_errors_included() {
+    on_each_mpm(filter_header_everywhere);
+}
+
+fn filter_header_everywhere(mpm: &str) {
+    let root = Root::new();
+    root.write("htdocs/ok.txt", "ok\n");
+    root.write("htdocs/closed/x.txt", "x\n");
+    let s = start(
+        &root,
+        mpm,
+        true,
+        "LimitRequestBody 10\n<Location /closed>\nRequire all denied\n</Location>\n",
+    );
+    let ok = s.get("/ok.txt");
+    assert_eq!((ok.status, ok.header("X-Probe")), (200, Some("1")));
+    let missing = s.get("/missing.txt");
+    assert_eq!(
+        (missing.status, missing.header("X-Probe")),
+        (404, Some("1"))
+    );
+    let closed = s.get("/closed/x.txt");
+    assert_eq!((closed.status, closed.header("X-Probe")), (403, Some("1")));
+    let big = request(
+        &s,
+        "POST",
+        "/ok.txt",
+        "Content-Length: 100\r\nContent-Type: text/plain\r\n",
+    );
+    assert_eq!((big.status, big.header("X-Probe")), (413, Some("1")));
+    let unauthorized = {
+        drop(s);
+        let s = start(
+            &root,
+            mpm,
+            false,
+            "<Location /closed>\nRequire probe-user\n</Location>\n",
+        );
+        s.get("/closed/x.txt")
+    };
+    assert_eq!(
+        (unauthorized.status, unauthorized.header("X-Probe")),
+        (401, Some("1"))
+    );
+}
+
+#[test]
+fn a_translate_hook_makes_mod_static_serve_another_file() {
+    let root = Root::new();
+    let elsewhere = root.write("elsewhere/target.txt", "from elsewhere\n");
+    root.write("htdocs/alias/x", "the plain file\n");
+    let s = start(
+        &root,
+        "prefork",
+        false,
+        &format!("ProbeAlias /alias/x {}\n", elsewhere.display()),
+    );
+    let r = s.get("/alias/x");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, b"from elsewhere\n");
+    assert_eq!(s.get("/alias/y").status, 404, "other paths map as usual");
+}
+
+#[test]
+fn a_declining_handlers_output_never_reaches_the_client() {
+    let root = Root::new();
+    root.write("htdocs/d/file.txt", "exactly this\n");
+    root.write("htdocs/named/file.txt", "not served\n");
+    let s = start(
+        &root,
+        "prefork",
+        true,
+        "<Location /d>\nProbeDecline\n</Location>\n\
+         <Location /named>\nSetHandler probe-decline\n</Location>\n",
+    );
+    // The probe's hook runs first, writes and declines; mod-static then serves the file.
+    let r = s.get("/d/file.txt");
+    assert_eq!(r.status, 200, "{r:?}\n{}", s.log_text());
+    assert_eq!(r.header("X-Junk"), None, "{r:?}");
+    assert_eq!(r.body, b"exactly this\n");
+    assert_eq!(r.header("Content-Length"), Some("13"));
+    let head = request(&s, "HEAD", "/d/file.txt", "");
+    assert_eq!((head.status, head.header("X-Junk")), (200, None));
+    // Nothing else takes `probe-decline` (mod-static serves only the default handler): the
+    // core's 500, without the junk.
+    let r = s.get("/named/file.txt");
+    assert_eq!(r.status, 500, "{r:?}");
+    assert_eq!(r.header("X-Junk"), None, "{r:?}");
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(!body.contains("junk"), "{body}");
+}

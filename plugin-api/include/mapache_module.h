@@ -908,108 +908,111 @@ typedef struct MapacheHost {
   // others stay . until a thread binds them (worker_bind), so records past the threads a
   // child runs never look like starting workers.
   void (*score_child_started)(uint32_t slot, int32_t pid);
-  // (ABI 1.2) Records, in the master after reaping a child, that process slot slot is free again.
-  // Its worker records turn to .; their counters are kept.
+  // (ABI 1.2) Records, in the master after reaping a child, that process slot slot is free
+  // again. Its worker records turn to .; their counters are kept.
   void (*score_child_exited)(uint32_t slot);
-  // (ABI 1.2) Binds the calling thread of a child to worker record thread (below the thread limit) of
-  // the child's slot (given to child_init), and sets it to _. From then on the core keeps the
-  // record current while the thread serves. child_init binds the calling thread to record 0,
-  // which is all a single-threaded child needs. A later bind of the same record takes it over
-  // (the thread that held it writes nothing more), so a record never has two writers; a
-  // thread at or past the thread limit unbinds the calling thread.
+  // (ABI 1.2) Binds the calling thread of a child to worker record thread (below the thread
+  // limit) of the child's slot (given to child_init), and sets it to _. From then on the
+  // core keeps the record current while the thread serves. child_init binds the calling thread
+  // to record 0, which is all a single-threaded child needs. A later bind of the same record
+  // takes it over (the thread that held it writes nothing more), so a record never has two
+  // writers; a thread at or past the thread limit unbinds the calling thread.
   void (*worker_bind)(uint32_t thread);
-  // (ABI 1.2) Sets the calling thread's worker record to one of the MAPACHE_WORKER_* states. The core
-  // sets R, W, K, L and C itself while it serves, and _ when a connection (or, for
-  // conn_process, a burst of requests) is done; an MPM sets S, G, I and ..
+  // (ABI 1.2) Sets the calling thread's worker record to one of the MAPACHE_WORKER_* states.
+  // The core sets R, W, K, L and C itself while it serves, and _ when a connection
+  // (or, for conn_process, a burst of requests) is done; an MPM sets S, G, I and ..
   void (*worker_status)(uint8_t status);
-  // (ABI 1.2) Publishes the calling child's connection counts in its process record (event MPMs).
+  // (ABI 1.2) Publishes the calling child's connection counts in its process record (event
+  // MPMs).
   void (*score_conns)(uint32_t total, uint32_t writing, uint32_t keepalive, uint32_t closing);
-  // (ABI 1.2) Copies the global record into out (its struct_size set by the caller). Any process,
-  // any thread. Returns MAPACHE_OK, or MAPACHE_ERROR when there is no scoreboard (before
-  // score_open, or in a process that has none).
+  // (ABI 1.2) Copies the global record into out (its struct_size set by the caller). Any
+  // process, any thread. Returns MAPACHE_OK, or MAPACHE_ERROR when there is no scoreboard
+  // (before score_open, or in a process that has none).
   int32_t (*score_global)(struct MapacheScoreGlobal *out);
-  // (ABI 1.2) Copies process record slot into out. Returns MAPACHE_OK, or MAPACHE_ERROR when
-  // there is no scoreboard or slot is out of range.
+  // (ABI 1.2) Copies process record slot into out. Returns MAPACHE_OK, or MAPACHE_ERROR
+  // when there is no scoreboard or slot is out of range.
   int32_t (*score_process)(uint32_t slot, struct MapacheScoreProcess *out);
-  // (ABI 1.2) Copies worker record thread of process slot slot into out. Returns MAPACHE_OK, or
-  // MAPACHE_ERROR when there is no scoreboard or an index is out of range.
+  // (ABI 1.2) Copies worker record thread of process slot slot into out. Returns
+  // MAPACHE_OK, or MAPACHE_ERROR when there is no scoreboard or an index is out of range.
   int32_t (*score_worker)(uint32_t slot, uint32_t thread, struct MapacheScoreWorker *out);
-  // (ABI 1.2) Tells the core that this child stops gracefully: its process record turns quiescing, every
-  // response from now on carries Connection: close, and a connection ends after the request
-  // in progress (or, when idle, after its next request or its KeepAliveTimeout). The MPM stops
-  // accepting itself. Async-signal-safe (it stores flags), so a signal handler may call it.
+  // (ABI 1.2) Tells the core that this child stops gracefully: its process record turns
+  // quiescing, every response from now on carries Connection: close, and a connection ends
+  // after the request in progress (or, when idle, after its next request or its
+  // KeepAliveTimeout). The MPM stops accepting itself. Async-signal-safe (it stores flags), so a
+  // signal handler may call it.
   void (*child_stopping)(void);
-  // (ABI 1.2) Closes this process's copies of the listening sockets: call it in a child that will not
-  // accept again, so that once every process has let go a socket closes (graceful stop). Any
-  // MapacheListener.fd is invalid afterwards in the calling process.
+  // (ABI 1.2) Closes this process's copies of the listening sockets: call it in a child that
+  // will not accept again, so that once every process has let go a socket closes (graceful
+  // stop). Any MapacheListener.fd is invalid afterwards in the calling process.
   void (*listeners_close)(void);
-  // (ABI 1.2) Checks the configuration files as a restart would read them, with the binary and module
-  // files now on disk, without changing anything in the running server (it runs mapache -t
-  // with the server's command line and waits for it). Master only, single-threaded. Returns
+  // (ABI 1.2) Checks the configuration files as a restart would read them, with the binary and
+  // module files now on disk, without changing anything in the running server (it runs mapache
+  // -t with the server's command line and waits for it). Master only, single-threaded. Returns
   // MAPACHE_OK, or MAPACHE_ERROR with the one-line reason written to err (NUL-terminated,
   // cut to err_cap).
   int32_t (*config_check)(char *err, size_t err_cap);
-  // (ABI 1.3) Maps url_path (decoded, starting with /; . and .. segments are resolved and cannot
-  // climb above /) onto the file system under DocumentRoot, as the core mapped the request's
-  // own path before any handler ran (Apache's map_to_storage): each symbolic link on the way is
-  // followed only as Options (FollowSymLinks, SymLinksIfOwnerMatch) allows in the
+  // (ABI 1.3) Maps url_path (decoded, starting with /; . and .. segments are resolved
+  // and cannot climb above /) onto the file system under DocumentRoot, as the core mapped the
+  // request's own path before any handler ran (Apache's map_to_storage): each symbolic link on
+  // the way is followed only as Options (FollowSymLinks, SymLinksIfOwnerMatch) allows in the
   // <Directory> the link is in, and the client is checked against the Require lines in
   // effect for the real path, as for a request of its own. Use it for the request path and for
   // names looked up on the request's behalf (a DirectoryIndex file). Returns MAPACHE_OK with
-  // out filled (a missing file is MAPACHE_FILE_NONE, not an error), or 403 when the path
-  // may not be served: the core has logged why, and the handler should answer with that status.
+  // out filled (a missing file is MAPACHE_FILE_NONE, not an error), or 403 when the path may
+  // not be served: the core has logged why, and the handler should answer with that status.
   // MAPACHE_ERROR for a bad argument (out null or too small, a path without /).
   int32_t (*req_map)(struct MapacheRequest *req, struct MapacheStr url_path, struct MapacheFile *out);
-  // (ABI 1.4) Replaces the URL the rest of the request works on (translate, or before the handler):
-  // uri as a client writes a target (a path, percent-encoded, then optionally ? and a
-  // query). The core decodes and normalizes it as it does the request line's; req_path,
-  // req_query and <Location> matching see the new one, req_uri and the access log keep
-  // the client's. Returns MAPACHE_OK, 400 for a path the request line would not be allowed
-  // (%00, no leading /), or 404 for an encoded / (%2f). The string returned by an
-  // earlier req_path or req_query stays valid until the request ends.
+  // (ABI 1.4) Replaces the URL the rest of the request works on (translate, or before the
+  // handler): uri as a client writes a target (a path, percent-encoded, then optionally ?
+  // and a query). The core decodes and normalizes it as it does the request line's; req_path,
+  // req_query and <Location> matching see the new one, req_uri and the access log keep the
+  // client's. Returns MAPACHE_OK, 400 for a path the request line would not be allowed (%00,
+  // no leading /), or 404 for an encoded / (%2f). The string returned by an earlier
+  // req_path or req_query stays valid until the request ends.
   int32_t (*req_set_uri)(struct MapacheRequest *req, struct MapacheStr uri);
   // (ABI 1.4) The file name the request maps to: the one a translate hook set, else DocumentRoot
   // joined with the path (empty before the translate phase ended, and for requests a
   // map_to_storage hook took).
   struct MapacheStr (*req_filename)(const struct MapacheRequest *req);
-  // (ABI 1.4) Sets the file name from a translate hook (Alias): an absolute path. The core maps it as
-  // it maps DocumentRoot's files (links judged by Options, <Directory> sections by the
+  // (ABI 1.4) Sets the file name from a translate hook (Alias): an absolute path. The core maps
+  // it as it maps DocumentRoot's files (links judged by Options, <Directory> sections by the
   // real path). Returns MAPACHE_OK, or MAPACHE_ERROR for a path that is not absolute.
   int32_t (*req_set_filename)(struct MapacheRequest *req, struct MapacheStr path);
-  // (ABI 1.4) Number of fields in table (one of the MAPACHE_TABLE_* values; 0 for an unknown one).
+  // (ABI 1.4) Number of fields in table (one of the MAPACHE_TABLE_* values; 0 for an unknown
+  // one).
   size_t (*table_count)(const struct MapacheRequest *req, uint32_t table);
-  // (ABI 1.4) Fills name and value with field index of table and returns 1, or returns 0 past
-  // the end. Valid until the table next changes.
+  // (ABI 1.4) Fills name and value with field index of table and returns 1, or returns 0
+  // past the end. Valid until the table next changes.
   int32_t (*table_at)(const struct MapacheRequest *req,
                       uint32_t table,
                       size_t index,
                       struct MapacheStr *name,
                       struct MapacheStr *value);
-  // (ABI 1.4) Fills value with the index-th field named name (case-insensitive) in table and
-  // returns 1, or returns 0. Valid until the table next changes.
+  // (ABI 1.4) Fills value with the index-th field named name (case-insensitive) in table
+  // and returns 1, or returns 0. Valid until the table next changes.
   int32_t (*table_get)(const struct MapacheRequest *req,
                        uint32_t table,
                        struct MapacheStr name,
                        size_t index,
                        struct MapacheStr *value);
-  // (ABI 1.4) Changes table by mode (MAPACHE_TABLE_SET, _ADD, _UNSET). Returns MAPACHE_OK,
-  // or MAPACHE_ERROR for an unknown table or mode, a name or value with CR, LF or NUL, a
-  // response header once the head is sent, or a header the core owns.
+  // (ABI 1.4) Changes table by mode (MAPACHE_TABLE_SET, _ADD, _UNSET). Returns
+  // MAPACHE_OK, or MAPACHE_ERROR for an unknown table or mode, a name or value with CR, LF
+  // or NUL, a response header once the head is sent, or a header the core owns.
   int32_t (*table_set)(struct MapacheRequest *req,
                        uint32_t table,
                        struct MapacheStr name,
                        struct MapacheStr value,
                        uint32_t mode);
-  // (ABI 1.4) From a handler (or fixups): serve uri (as for req_set_uri) instead, from the translate
-  // phase on, once the calling hook returns (return MAPACHE_OK then). What the request
-  // produced so far is discarded; the MAPACHE_TABLE_ERR_HEADERS_OUT fields, notes and
+  // (ABI 1.4) From a handler (or fixups): serve uri (as for req_set_uri) instead, from the
+  // translate phase on, once the calling hook returns (return MAPACHE_OK then). What the
+  // request produced so far is discarded; the MAPACHE_TABLE_ERR_HEADERS_OUT fields, notes and
   // environment stay, and REDIRECT_URL and REDIRECT_STATUS are set in the environment. More
   // than 10 redirects in one request are a 500. Returns MAPACHE_OK, or as req_set_uri.
   int32_t (*req_internal_redirect)(struct MapacheRequest *req, struct MapacheStr uri);
-  // (ABI 1.4) What uri would map to if it were requested (a subrequest's lookup, for DirectoryIndex,
-  // RewriteCond -F): the translate hooks run for it, then the core maps it and checks the
-  // Require lines in effect for it, as req_map does. Returns as req_map; out stays valid
-  // until the request ends.
+  // (ABI 1.4) What uri would map to if it were requested (a subrequest's lookup, for
+  // DirectoryIndex, RewriteCond -F): the translate hooks run for it, then the core maps it and
+  // checks the Require lines in effect for it, as req_map does. Returns as req_map; out
+  // stays valid until the request ends.
   int32_t (*req_lookup)(struct MapacheRequest *req, struct MapacheStr uri, struct MapacheFile *out);
   // (ABI 1.4) The local address the connection arrived on, as text (127.0.0.1, .1).
   struct MapacheStr (*req_local_ip)(const struct MapacheRequest *req);
@@ -1017,57 +1020,61 @@ typedef struct MapacheHost {
   uint32_t (*req_local_port)(const struct MapacheRequest *req);
   // (ABI 1.4) The client's port.
   uint32_t (*req_client_port)(const struct MapacheRequest *req);
-  // (ABI 1.4) The scheme the request came in with: http (or https once the connection is TLS).
+  // (ABI 1.4) The scheme the request came in with: http (or https once the connection is
+  // TLS).
   struct MapacheStr (*req_scheme)(const struct MapacheRequest *req);
   // (ABI 1.4) The server name of the request's scope (ServerName, or the host name when unset).
   struct MapacheStr (*req_server_name)(const struct MapacheRequest *req);
   // (ABI 1.4) The authenticated user (empty when none): %u in the access log, REMOTE_USER.
   struct MapacheStr (*req_user)(const struct MapacheRequest *req);
-  // (ABI 1.4) Sets the authenticated user, from an authn hook. Returns MAPACHE_OK, or MAPACHE_ERROR
-  // for an empty name or one with CR, LF or NUL.
+  // (ABI 1.4) Sets the authenticated user, from an authn hook. Returns MAPACHE_OK, or
+  // MAPACHE_ERROR for an empty name or one with CR, LF or NUL.
   int32_t (*req_set_user)(struct MapacheRequest *req, struct MapacheStr user);
-  // (ABI 1.4) How the request body is framed: MAPACHE_BODY_NONE, _LENGTH (then *length is set) or
-  // _CHUNKED. length may be null.
+  // (ABI 1.4) How the request body is framed: MAPACHE_BODY_NONE, _LENGTH (then *length is
+  // set) or _CHUNKED. length may be null.
   uint32_t (*req_body_framing)(const struct MapacheRequest *req, uint64_t *length);
   // (ABI 1.4) The response status as it stands (200 until someone sets another).
   uint32_t (*resp_status)(const struct MapacheRequest *req);
   // (ABI 1.4) The declared response body length (resp_set_content_length), or -1 when none is.
   int64_t (*resp_content_length)(const struct MapacheRequest *req);
-  // (ABI 1.4) Response body bytes sent to the client so far (in the log phase: all of them, %B).
+  // (ABI 1.4) Response body bytes sent to the client so far (in the log phase: all of them,
+  // %B).
   uint64_t (*resp_bytes_sent)(const struct MapacheRequest *req);
-  // (ABI 1.4) Microseconds since the request's head was read (in the log phase: its duration, %D).
+  // (ABI 1.4) Microseconds since the request's head was read (in the log phase: its duration,
+  // %D).
   uint64_t (*req_elapsed_us)(const struct MapacheRequest *req);
-  // (ABI 1.4) Adds the filter named name (offered by some module's MapacheModule.filters) to the
-  // request's chain in its class's place. Returns MAPACHE_OK, or MAPACHE_ERROR when no
-  // loaded module offers it, or when it is too late (the head is sent, for output filters;
+  // (ABI 1.4) Adds the filter named name (offered by some module's MapacheModule.filters)
+  // to the request's chain in its class's place. Returns MAPACHE_OK, or MAPACHE_ERROR when
+  // no loaded module offers it, or when it is too late (the head is sent, for output filters;
   // the body is being read, for input ones). Adding a filter already in the chain does nothing.
   int32_t (*req_add_filter)(struct MapacheRequest *req, struct MapacheStr name);
-  // (ABI 1.4) Passes bucket to the next output filter (the last one is the core's, which sends).
-  // Blocks while the client is slow, as resp_write does. Returns MAPACHE_OK, or
+  // (ABI 1.4) Passes bucket to the next output filter (the last one is the core's, which
+  // sends). Blocks while the client is slow, as resp_write does. Returns MAPACHE_OK, or
   // MAPACHE_ERROR when the client has gone (stop producing then).
   int32_t (*filter_pass)(struct MapacheFilter *filter, const struct MapacheBucket *bucket);
-  // (ABI 1.4) Reads request body bytes from the input filter nearer the client (the last one is the
-  // core's de-chunking reader). Returns as MapacheFilterDef.read.
+  // (ABI 1.4) Reads request body bytes from the input filter nearer the client (the last one is
+  // the core's de-chunking reader). Returns as MapacheFilterDef.read.
   ptrdiff_t (*filter_read)(struct MapacheFilter *filter, uint8_t *buf, size_t cap);
   // (ABI 1.4) The filter's state pointer in this request (null until set).
   void *(*filter_state)(const struct MapacheFilter *filter);
-  // (ABI 1.4) Sets the filter's state pointer; the filter's done frees it at the end of the request.
+  // (ABI 1.4) Sets the filter's state pointer; the filter's done frees it at the end of the
+  // request.
   void (*filter_set_state)(struct MapacheFilter *filter, void *state);
-  // (ABI 1.4) The configuration object module (its own descriptor) made for config's scope with
-  // create_config, merged from the server level down through the sections that apply (in
+  // (ABI 1.4) The configuration object module (its own descriptor) made for config's scope
+  // with create_config, merged from the server level down through the sections that apply (in
   // init, the server scope's object). Null when the module has no create_config. Any
   // process, any thread; valid as long as config.
   const void *(*config_module)(const struct MapacheConfig *config,
                                const struct MapacheModule *module);
-  // (ABI 1.4) The same for the request's sections, merged once per combination of sections and cached:
-  // constant time. Valid until the request ends.
+  // (ABI 1.4) The same for the request's sections, merged once per combination of sections and
+  // cached: constant time. Valid until the request ends.
   const void *(*req_module_config)(const struct MapacheRequest *req,
                                    const struct MapacheModule *module);
-  // (ABI 1.4) Registers a metric for module. Master only, in init. name follows Prometheus'
-  // rules ([a-zA-Z_:][a-zA-Z0-9_:]*) and is unique; bounds are a histogram's ascending
-  // bucket bounds (bound_count at most MAPACHE_METRIC_MAX_BUCKETS; null for the others).
-  // The values live in shared memory: every child adds to the same metric, and they survive
-  // graceful restarts (a metric of the same name and kind keeps its value). Returns the
+  // (ABI 1.4) Registers a metric for module. Master only, in init. name follows
+  // Prometheus' rules ([a-zA-Z_:][a-zA-Z0-9_:]*) and is unique; bounds are a histogram's
+  // ascending bucket bounds (bound_count at most MAPACHE_METRIC_MAX_BUCKETS; null for the
+  // others). The values live in shared memory: every child adds to the same metric, and they
+  // survive graceful restarts (a metric of the same name and kind keeps its value). Returns the
   // metric's id (0 or more), or MAPACHE_ERROR (bad name, duplicate, too many, not in init).
   int32_t (*metric_register)(const struct MapacheModule *module,
                              uint32_t kind,
@@ -1075,18 +1082,18 @@ typedef struct MapacheHost {
                              struct MapacheStr help,
                              const uint64_t *bounds,
                              size_t bound_count);
-  // (ABI 1.4) Adds delta to counter or gauge id (a counter never goes down: a negative delta is
-  // ignored). In children, any thread, lock-free; does nothing for an unknown id.
+  // (ABI 1.4) Adds delta to counter or gauge id (a counter never goes down: a negative delta
+  // is ignored). In children, any thread, lock-free; does nothing for an unknown id.
   void (*metric_add)(int32_t id, int64_t delta);
   // (ABI 1.4) Records one observation of value in histogram id. As metric_add.
   void (*metric_observe)(int32_t id, uint64_t value);
   // (ABI 1.4) Number of registered metrics (ids run from 0 below it). Any process, any thread.
   uint32_t (*metric_count)(void);
-  // (ABI 1.4) Copies metric id, summed over every child, into out (its struct_size set by the
-  // caller). Returns MAPACHE_OK or MAPACHE_ERROR (unknown id).
+  // (ABI 1.4) Copies metric id, summed over every child, into out (its struct_size set by
+  // the caller). Returns MAPACHE_OK or MAPACHE_ERROR (unknown id).
   int32_t (*metric_get)(int32_t id, struct MapacheMetric *out);
-  // (ABI 1.4) For a status handler: writes every module's MapacheModule.status_section in format
-  // (MAPACHE_STATUS_*) to the response, in LoadModule order (for JSON: "name": {…}
+  // (ABI 1.4) For a status handler: writes every module's MapacheModule.status_section in
+  // format (MAPACHE_STATUS_*) to the response, in LoadModule order (for JSON: "name": {…}
   // members separated by commas, without the enclosing braces). Returns MAPACHE_OK, or
   // MAPACHE_ERROR when the client has gone.
   int32_t (*status_sections)(struct MapacheRequest *req, uint32_t format);
@@ -1244,27 +1251,28 @@ typedef struct MapacheModule {
   // then unblock the signals you handle. Returns one of
   // MAPACHE_MPM_*. Null for handlers.
   int32_t (*mpm_run)(const struct MapacheRunInfo *run);
-  // (ABI 1.1) Checks one occurrence of one of the module's directives while the configuration is read,
-  // wherever it appears (sections included), so -t reports a bad value with its file and
-  // line. Runs in the master before init, single-threaded. name is the directive as declared,
-  // args/nargs its arguments; all borrowed for the call. On a bad value write a one-line,
-  // NUL-terminated message (without file and line: the core adds them) into err (err_cap
-  // bytes, owned by the core) and return MAPACHE_ERROR; otherwise MAPACHE_OK. May be null.
+  // (ABI 1.1) Checks one occurrence of one of the module's directives while the configuration is
+  // read, wherever it appears (sections included), so -t reports a bad value with its file and
+  // line. Runs in the master before init, single-threaded. name is the directive as
+  // declared, args/nargs its arguments; all borrowed for the call. On a bad value write a
+  // one-line, NUL-terminated message (without file and line: the core adds them) into err
+  // (err_cap bytes, owned by the core) and return MAPACHE_ERROR; otherwise MAPACHE_OK. May
+  // be null.
   int32_t (*check_directive)(struct MapacheStr name,
                              const struct MapacheStr *args,
                              size_t nargs,
                              char *err,
                              size_t err_cap);
-  // (ABI 1.4) The module's phase hooks, hook_count entries (null when 0). The core sorts each phase's
-  // hooks of every module once, at startup, and calls only those.
+  // (ABI 1.4) The module's phase hooks, hook_count entries (null when 0). The core sorts each
+  // phase's hooks of every module once, at startup, and calls only those.
   const struct MapacheHook *hooks;
   // (ABI 1.4) Number of entries in hooks.
   size_t hook_count;
-  // (ABI 1.4) Handler names the module answers (NUL-terminated, static; handler_name_count of them),
-  // as SetHandler names them: its MAPACHE_PHASE_HANDLER hooks run only for requests with
-  // one of these names (default-handler is the name of a request without SetHandler). A
-  // SetHandler name no module declares is refused at -t, unless a module that declares
-  // none is loaded (it may look at req_handler itself, as before ABI 1.4).
+  // (ABI 1.4) Handler names the module answers (NUL-terminated, static; handler_name_count of
+  // them), as SetHandler names them: its MAPACHE_PHASE_HANDLER hooks run only for requests
+  // with one of these names (default-handler is the name of a request without SetHandler). A
+  // SetHandler name no module declares is refused at -t, unless a module that declares none
+  // is loaded (it may look at req_handler itself, as before ABI 1.4).
   const char *const *handler_names;
   // (ABI 1.4) Number of entries in handler_names.
   size_t handler_name_count;
@@ -1276,14 +1284,14 @@ typedef struct MapacheModule {
   const struct MapacheAuthzProvider *authz_providers;
   // (ABI 1.4) Number of entries in authz_providers.
   size_t authz_provider_count;
-  // (ABI 1.4) Makes an empty configuration object for a scope (MAPACHE_SCOPE_*), in the master while
-  // the configuration is read (also for -t), before init. The module owns it; the core
+  // (ABI 1.4) Makes an empty configuration object for a scope (MAPACHE_SCOPE_*), in the master
+  // while the configuration is read (also for -t), before init. The module owns it; the core
   // keeps it for the process's life. May be null (the module has no typed configuration).
   void *(*create_config)(uint32_t scope);
-  // (ABI 1.4) Fills config (made by create_config for scope) with one occurrence of one of the
-  // module's directives, in file order, server level first, then each section. When present,
-  // check_directive is not called. Errors as for check_directive: the core adds the file
-  // and line, and -t fails. May be null.
+  // (ABI 1.4) Fills config (made by create_config for scope) with one occurrence of one of
+  // the module's directives, in file order, server level first, then each section. When present,
+  // check_directive is not called. Errors as for check_directive: the core adds the file and
+  // line, and -t fails. May be null.
   int32_t (*set_directive)(void *config,
                            uint32_t scope,
                            struct MapacheStr name,
@@ -1296,8 +1304,9 @@ typedef struct MapacheModule {
   // Must not change either. Called once per combination of sections (cached), on any thread.
   // May be null: the child's object is used as it is.
   void *(*merge_config)(const void *parent, const void *child);
-  // (ABI 1.4) Frees an object merge_config made, when the core does not keep it (the cache of merged
-  // combinations is bounded). May be null: then merged objects are kept for the process's life.
+  // (ABI 1.4) Frees an object merge_config made, when the core does not keep it (the cache of
+  // merged combinations is bounded). May be null: then merged objects are kept for the process's
+  // life.
   void (*free_config)(void *config);
   // (ABI 1.4) Writes the module's section of the status page through resp_write in format
   // (MAPACHE_STATUS_*; for MAPACHE_STATUS_JSON exactly one JSON object). Runs in a status

@@ -96,9 +96,9 @@
  * DECLINED
  * MAPACHE_DECLINED means "not mine": the phase goes on as if the hook were not there. A handler
  * that declines has what it changed undone (status, headers, buffered body), so the next handler
- * starts clean, unless its response was already committed (more than 64 KiB written, a declared
- * length, or resp_sendfile): that is a 500 in the log. No handler taking the request is a 404
- * without SetHandler, else a 500 ("no loaded module handles SetHandler ...").
+ * starts clean, unless its response was already committed (more than 64 KiB written, bytes
+ * written after a declared length, or resp_sendfile): that is a 500, logged. No handler taking
+ * the request is a 404 without SetHandler, else a 500 ("no loaded module handles SetHandler").
  *
  * THE RESPONSE
  * resp_set_status, resp_set_header / table_set on MAPACHE_TABLE_HEADERS_OUT and

@@ -224,7 +224,7 @@ static int32_t on_insert_filter(MapacheRequest *req)
 static int32_t on_handler(MapacheRequest *req)
 {
     const HelloConfig *c = config_of(req);
-    MapacheStr greeting = str(c->greeting ? c->greeting : "Hello from C");
+    MapacheStr greeting = c->greeting ? str(c->greeting) : str("Hello from C");
 
     note_phase(req, "handler");
     if (!str_is(host->req_method(req), "GET") && !str_is(host->req_method(req), "HEAD")) {

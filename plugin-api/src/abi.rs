@@ -855,72 +855,74 @@ pub struct MapacheHost {
     pub conn_write: extern "C" fn(conn: *mut MapacheConn) -> i32,
 
     // ---- ABI 1.2: the scoreboard ----
-    /// Creates the scoreboard, shared memory for `server_limit` process records of
+    /// (ABI 1.2) Creates the scoreboard, shared memory for `server_limit` process records of
     /// `thread_limit` worker records each. Master only, in `mpm_run` before the first fork; call
     /// it once per run. After a graceful restart the core reuses the scoreboard it inherited when
     /// the limits are the same, so the old generation's children stay visible (and keep
     /// updating their records); otherwise it makes a new one and copies the live process records
     /// into it. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` (logged) when the memory cannot be had.
     pub score_open: extern "C" fn(server_limit: u32, thread_limit: u32) -> i32,
-    /// Records, in the master right after `fork` returned there, that child `pid` runs in
+    /// (ABI 1.2) Records, in the master right after `fork` returned there, that child `pid` runs in
     /// process slot `slot` in the current generation. Its first worker record turns `S`; the
     /// others stay `.` until a thread binds them (`worker_bind`), so records past the threads a
     /// child runs never look like starting workers.
     pub score_child_started: extern "C" fn(slot: u32, pid: i32),
-    /// Records, in the master after reaping a child, that process slot `slot` is free again.
-    /// Its worker records turn to `.`; their counters are kept.
+    /// (ABI 1.2) Records, in the master after reaping a child, that process slot `slot` is free
+    /// again. Its worker records turn to `.`; their counters are kept.
     pub score_child_exited: extern "C" fn(slot: u32),
-    /// Binds the calling thread of a child to worker record `thread` (below the thread limit) of
-    /// the child's slot (given to `child_init`), and sets it to `_`. From then on the core keeps the
-    /// record current while the thread serves. `child_init` binds the calling thread to record 0,
-    /// which is all a single-threaded child needs. A later bind of the same record takes it over
-    /// (the thread that held it writes nothing more), so a record never has two writers; a
-    /// `thread` at or past the thread limit unbinds the calling thread.
+    /// (ABI 1.2) Binds the calling thread of a child to worker record `thread` (below the thread
+    /// limit) of the child's slot (given to `child_init`), and sets it to `_`. From then on the
+    /// core keeps the record current while the thread serves. `child_init` binds the calling thread
+    /// to record 0, which is all a single-threaded child needs. A later bind of the same record
+    /// takes it over (the thread that held it writes nothing more), so a record never has two
+    /// writers; a `thread` at or past the thread limit unbinds the calling thread.
     pub worker_bind: extern "C" fn(thread: u32),
-    /// Sets the calling thread's worker record to one of the `MAPACHE_WORKER_*` states. The core
-    /// sets `R`, `W`, `K`, `L` and `C` itself while it serves, and `_` when a connection (or, for
-    /// `conn_process`, a burst of requests) is done; an MPM sets `S`, `G`, `I` and `.`.
+    /// (ABI 1.2) Sets the calling thread's worker record to one of the `MAPACHE_WORKER_*` states.
+    /// The core sets `R`, `W`, `K`, `L` and `C` itself while it serves, and `_` when a connection
+    /// (or, for `conn_process`, a burst of requests) is done; an MPM sets `S`, `G`, `I` and `.`.
     pub worker_status: extern "C" fn(status: u8),
-    /// Publishes the calling child's connection counts in its process record (event MPMs).
+    /// (ABI 1.2) Publishes the calling child's connection counts in its process record (event
+    /// MPMs).
     pub score_conns: extern "C" fn(total: u32, writing: u32, keepalive: u32, closing: u32),
-    /// Copies the global record into `out` (its `struct_size` set by the caller). Any process,
-    /// any thread. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when there is no scoreboard (before
-    /// `score_open`, or in a process that has none).
+    /// (ABI 1.2) Copies the global record into `out` (its `struct_size` set by the caller). Any
+    /// process, any thread. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when there is no scoreboard
+    /// (before `score_open`, or in a process that has none).
     pub score_global: extern "C" fn(out: *mut MapacheScoreGlobal) -> i32,
-    /// Copies process record `slot` into `out`. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
-    /// there is no scoreboard or `slot` is out of range.
+    /// (ABI 1.2) Copies process record `slot` into `out`. Returns `MAPACHE_OK`, or `MAPACHE_ERROR`
+    /// when there is no scoreboard or `slot` is out of range.
     pub score_process: extern "C" fn(slot: u32, out: *mut MapacheScoreProcess) -> i32,
-    /// Copies worker record `thread` of process slot `slot` into `out`. Returns `MAPACHE_OK`, or
-    /// `MAPACHE_ERROR` when there is no scoreboard or an index is out of range.
+    /// (ABI 1.2) Copies worker record `thread` of process slot `slot` into `out`. Returns
+    /// `MAPACHE_OK`, or `MAPACHE_ERROR` when there is no scoreboard or an index is out of range.
     pub score_worker: extern "C" fn(slot: u32, thread: u32, out: *mut MapacheScoreWorker) -> i32,
 
     // ---- ABI 1.2: process control ----
-    /// Tells the core that this child stops gracefully: its process record turns quiescing, every
-    /// response from now on carries `Connection: close`, and a connection ends after the request
-    /// in progress (or, when idle, after its next request or its KeepAliveTimeout). The MPM stops
-    /// accepting itself. Async-signal-safe (it stores flags), so a signal handler may call it.
+    /// (ABI 1.2) Tells the core that this child stops gracefully: its process record turns
+    /// quiescing, every response from now on carries `Connection: close`, and a connection ends
+    /// after the request in progress (or, when idle, after its next request or its
+    /// KeepAliveTimeout). The MPM stops accepting itself. Async-signal-safe (it stores flags), so a
+    /// signal handler may call it.
     pub child_stopping: extern "C" fn(),
-    /// Closes this process's copies of the listening sockets: call it in a child that will not
-    /// accept again, so that once every process has let go a socket closes (graceful stop). Any
-    /// `MapacheListener::fd` is invalid afterwards in the calling process.
+    /// (ABI 1.2) Closes this process's copies of the listening sockets: call it in a child that
+    /// will not accept again, so that once every process has let go a socket closes (graceful
+    /// stop). Any `MapacheListener::fd` is invalid afterwards in the calling process.
     pub listeners_close: extern "C" fn(),
-    /// Checks the configuration files as a restart would read them, with the binary and module
-    /// files now on disk, without changing anything in the running server (it runs `mapache -t`
-    /// with the server's command line and waits for it). Master only, single-threaded. Returns
+    /// (ABI 1.2) Checks the configuration files as a restart would read them, with the binary and
+    /// module files now on disk, without changing anything in the running server (it runs `mapache
+    /// -t` with the server's command line and waits for it). Master only, single-threaded. Returns
     /// `MAPACHE_OK`, or `MAPACHE_ERROR` with the one-line reason written to `err` (NUL-terminated,
     /// cut to `err_cap`).
     pub config_check: extern "C" fn(err: *mut c_char, err_cap: usize) -> i32,
 
     // ---- ABI 1.3: the file a URL path maps to, for handlers: only during `handle` ----
-    /// Maps `url_path` (decoded, starting with `/`; `.` and `..` segments are resolved and cannot
-    /// climb above `/`) onto the file system under DocumentRoot, as the core mapped the request's
-    /// own path before any handler ran (Apache's map_to_storage): each symbolic link on the way is
-    /// followed only as `Options` (FollowSymLinks, SymLinksIfOwnerMatch) allows in the
+    /// (ABI 1.3) Maps `url_path` (decoded, starting with `/`; `.` and `..` segments are resolved
+    /// and cannot climb above `/`) onto the file system under DocumentRoot, as the core mapped the
+    /// request's own path before any handler ran (Apache's map_to_storage): each symbolic link on
+    /// the way is followed only as `Options` (FollowSymLinks, SymLinksIfOwnerMatch) allows in the
     /// `<Directory>` the link is in, and the client is checked against the `Require` lines in
     /// effect for the real path, as for a request of its own. Use it for the request path and for
     /// names looked up on the request's behalf (a DirectoryIndex file). Returns `MAPACHE_OK` with
-    /// `out` filled (a missing file is `MAPACHE_FILE_NONE`, not an error), or 403 when the path
-    /// may not be served: the core has logged why, and the handler should answer with that status.
+    /// `out` filled (a missing file is `MAPACHE_FILE_NONE`, not an error), or 403 when the path may
+    /// not be served: the core has logged why, and the handler should answer with that status.
     /// `MAPACHE_ERROR` for a bad argument (`out` null or too small, a path without `/`).
     pub req_map:
         extern "C" fn(req: *mut MapacheRequest, url_path: MapacheStr, out: *mut MapacheFile) -> i32,
@@ -928,26 +930,27 @@ pub struct MapacheHost {
     // ---- ABI 1.4: the request in every phase. Only during a hook, filter, provider or handler
     // call for that request, on its thread. Strings returned stay valid until the request ends
     // unless the function says otherwise; arguments are copied. ----
-    /// Replaces the URL the rest of the request works on (translate, or before the handler):
-    /// `uri` as a client writes a target (a path, percent-encoded, then optionally `?` and a
-    /// query). The core decodes and normalizes it as it does the request line's; `req_path`,
-    /// `req_query` and `<Location>` matching see the new one, `req_uri` and the access log keep
-    /// the client's. Returns `MAPACHE_OK`, 400 for a path the request line would not be allowed
-    /// (`%00`, no leading `/`), or 404 for an encoded `/` (`%2f`). The string returned by an
-    /// earlier `req_path` or `req_query` stays valid until the request ends.
+    /// (ABI 1.4) Replaces the URL the rest of the request works on (translate, or before the
+    /// handler): `uri` as a client writes a target (a path, percent-encoded, then optionally `?`
+    /// and a query). The core decodes and normalizes it as it does the request line's; `req_path`,
+    /// `req_query` and `<Location>` matching see the new one, `req_uri` and the access log keep the
+    /// client's. Returns `MAPACHE_OK`, 400 for a path the request line would not be allowed (`%00`,
+    /// no leading `/`), or 404 for an encoded `/` (`%2f`). The string returned by an earlier
+    /// `req_path` or `req_query` stays valid until the request ends.
     pub req_set_uri: extern "C" fn(req: *mut MapacheRequest, uri: MapacheStr) -> i32,
-    /// The file name the request maps to: the one a translate hook set, else DocumentRoot
+    /// (ABI 1.4) The file name the request maps to: the one a translate hook set, else DocumentRoot
     /// joined with the path (empty before the translate phase ended, and for requests a
     /// map_to_storage hook took).
     pub req_filename: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
-    /// Sets the file name from a translate hook (Alias): an absolute path. The core maps it as
-    /// it maps DocumentRoot's files (links judged by `Options`, `<Directory>` sections by the
+    /// (ABI 1.4) Sets the file name from a translate hook (Alias): an absolute path. The core maps
+    /// it as it maps DocumentRoot's files (links judged by `Options`, `<Directory>` sections by the
     /// real path). Returns `MAPACHE_OK`, or `MAPACHE_ERROR` for a path that is not absolute.
     pub req_set_filename: extern "C" fn(req: *mut MapacheRequest, path: MapacheStr) -> i32,
-    /// Number of fields in `table` (one of the `MAPACHE_TABLE_*` values; 0 for an unknown one).
+    /// (ABI 1.4) Number of fields in `table` (one of the `MAPACHE_TABLE_*` values; 0 for an unknown
+    /// one).
     pub table_count: extern "C" fn(req: *const MapacheRequest, table: u32) -> usize,
-    /// Fills `name` and `value` with field `index` of `table` and returns 1, or returns 0 past
-    /// the end. Valid until the table next changes.
+    /// (ABI 1.4) Fills `name` and `value` with field `index` of `table` and returns 1, or returns 0
+    /// past the end. Valid until the table next changes.
     pub table_at: extern "C" fn(
         req: *const MapacheRequest,
         table: u32,
@@ -955,8 +958,8 @@ pub struct MapacheHost {
         name: *mut MapacheStr,
         value: *mut MapacheStr,
     ) -> i32,
-    /// Fills `value` with the `index`-th field named `name` (case-insensitive) in `table` and
-    /// returns 1, or returns 0. Valid until the table next changes.
+    /// (ABI 1.4) Fills `value` with the `index`-th field named `name` (case-insensitive) in `table`
+    /// and returns 1, or returns 0. Valid until the table next changes.
     pub table_get: extern "C" fn(
         req: *const MapacheRequest,
         table: u32,
@@ -964,9 +967,9 @@ pub struct MapacheHost {
         index: usize,
         value: *mut MapacheStr,
     ) -> i32,
-    /// Changes `table` by `mode` (`MAPACHE_TABLE_SET`, `_ADD`, `_UNSET`). Returns `MAPACHE_OK`,
-    /// or `MAPACHE_ERROR` for an unknown table or mode, a name or value with CR, LF or NUL, a
-    /// response header once the head is sent, or a header the core owns.
+    /// (ABI 1.4) Changes `table` by `mode` (`MAPACHE_TABLE_SET`, `_ADD`, `_UNSET`). Returns
+    /// `MAPACHE_OK`, or `MAPACHE_ERROR` for an unknown table or mode, a name or value with CR, LF
+    /// or NUL, a response header once the head is sent, or a header the core owns.
     pub table_set: extern "C" fn(
         req: *mut MapacheRequest,
         table: u32,
@@ -974,85 +977,89 @@ pub struct MapacheHost {
         value: MapacheStr,
         mode: u32,
     ) -> i32,
-    /// From a handler (or fixups): serve `uri` (as for `req_set_uri`) instead, from the translate
-    /// phase on, once the calling hook returns (return `MAPACHE_OK` then). What the request
-    /// produced so far is discarded; the `MAPACHE_TABLE_ERR_HEADERS_OUT` fields, notes and
+    /// (ABI 1.4) From a handler (or fixups): serve `uri` (as for `req_set_uri`) instead, from the
+    /// translate phase on, once the calling hook returns (return `MAPACHE_OK` then). What the
+    /// request produced so far is discarded; the `MAPACHE_TABLE_ERR_HEADERS_OUT` fields, notes and
     /// environment stay, and `REDIRECT_URL` and `REDIRECT_STATUS` are set in the environment. More
     /// than 10 redirects in one request are a 500. Returns `MAPACHE_OK`, or as `req_set_uri`.
     pub req_internal_redirect: extern "C" fn(req: *mut MapacheRequest, uri: MapacheStr) -> i32,
-    /// What `uri` would map to if it were requested (a subrequest's lookup, for DirectoryIndex,
-    /// `RewriteCond -F`): the translate hooks run for it, then the core maps it and checks the
-    /// `Require` lines in effect for it, as `req_map` does. Returns as `req_map`; `out` stays valid
-    /// until the request ends.
+    /// (ABI 1.4) What `uri` would map to if it were requested (a subrequest's lookup, for
+    /// DirectoryIndex, `RewriteCond -F`): the translate hooks run for it, then the core maps it and
+    /// checks the `Require` lines in effect for it, as `req_map` does. Returns as `req_map`; `out`
+    /// stays valid until the request ends.
     pub req_lookup:
         extern "C" fn(req: *mut MapacheRequest, uri: MapacheStr, out: *mut MapacheFile) -> i32,
-    /// The local address the connection arrived on, as text (`127.0.0.1`, `::1`).
+    /// (ABI 1.4) The local address the connection arrived on, as text (`127.0.0.1`, `::1`).
     pub req_local_ip: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
-    /// The local port the connection arrived on.
+    /// (ABI 1.4) The local port the connection arrived on.
     pub req_local_port: extern "C" fn(req: *const MapacheRequest) -> u32,
-    /// The client's port.
+    /// (ABI 1.4) The client's port.
     pub req_client_port: extern "C" fn(req: *const MapacheRequest) -> u32,
-    /// The scheme the request came in with: `http` (or `https` once the connection is TLS).
+    /// (ABI 1.4) The scheme the request came in with: `http` (or `https` once the connection is
+    /// TLS).
     pub req_scheme: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
-    /// The server name of the request's scope (ServerName, or the host name when unset).
+    /// (ABI 1.4) The server name of the request's scope (ServerName, or the host name when unset).
     pub req_server_name: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
-    /// The authenticated user (empty when none): `%u` in the access log, `REMOTE_USER`.
+    /// (ABI 1.4) The authenticated user (empty when none): `%u` in the access log, `REMOTE_USER`.
     pub req_user: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
-    /// Sets the authenticated user, from an authn hook. Returns `MAPACHE_OK`, or `MAPACHE_ERROR`
-    /// for an empty name or one with CR, LF or NUL.
+    /// (ABI 1.4) Sets the authenticated user, from an authn hook. Returns `MAPACHE_OK`, or
+    /// `MAPACHE_ERROR` for an empty name or one with CR, LF or NUL.
     pub req_set_user: extern "C" fn(req: *mut MapacheRequest, user: MapacheStr) -> i32,
-    /// How the request body is framed: `MAPACHE_BODY_NONE`, `_LENGTH` (then `*length` is set) or
-    /// `_CHUNKED`. `length` may be null.
+    /// (ABI 1.4) How the request body is framed: `MAPACHE_BODY_NONE`, `_LENGTH` (then `*length` is
+    /// set) or `_CHUNKED`. `length` may be null.
     pub req_body_framing: extern "C" fn(req: *const MapacheRequest, length: *mut u64) -> u32,
-    /// The response status as it stands (200 until someone sets another).
+    /// (ABI 1.4) The response status as it stands (200 until someone sets another).
     pub resp_status: extern "C" fn(req: *const MapacheRequest) -> u32,
-    /// The declared response body length (`resp_set_content_length`), or -1 when none is.
+    /// (ABI 1.4) The declared response body length (`resp_set_content_length`), or -1 when none is.
     pub resp_content_length: extern "C" fn(req: *const MapacheRequest) -> i64,
-    /// Response body bytes sent to the client so far (in the log phase: all of them, `%B`).
+    /// (ABI 1.4) Response body bytes sent to the client so far (in the log phase: all of them,
+    /// `%B`).
     pub resp_bytes_sent: extern "C" fn(req: *const MapacheRequest) -> u64,
-    /// Microseconds since the request's head was read (in the log phase: its duration, `%D`).
+    /// (ABI 1.4) Microseconds since the request's head was read (in the log phase: its duration,
+    /// `%D`).
     pub req_elapsed_us: extern "C" fn(req: *const MapacheRequest) -> u64,
-    /// Adds the filter named `name` (offered by some module's [`MapacheModule::filters`]) to the
-    /// request's chain in its class's place. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when no
-    /// loaded module offers it, or when it is too late (the head is sent, for output filters;
+    /// (ABI 1.4) Adds the filter named `name` (offered by some module's [`MapacheModule::filters`])
+    /// to the request's chain in its class's place. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
+    /// no loaded module offers it, or when it is too late (the head is sent, for output filters;
     /// the body is being read, for input ones). Adding a filter already in the chain does nothing.
     pub req_add_filter: extern "C" fn(req: *mut MapacheRequest, name: MapacheStr) -> i32,
 
     // ---- ABI 1.4: filters, only during a filter call, with the handle it was given ----
-    /// Passes `bucket` to the next output filter (the last one is the core's, which sends).
-    /// Blocks while the client is slow, as `resp_write` does. Returns `MAPACHE_OK`, or
+    /// (ABI 1.4) Passes `bucket` to the next output filter (the last one is the core's, which
+    /// sends). Blocks while the client is slow, as `resp_write` does. Returns `MAPACHE_OK`, or
     /// `MAPACHE_ERROR` when the client has gone (stop producing then).
     pub filter_pass: extern "C" fn(filter: *mut MapacheFilter, bucket: *const MapacheBucket) -> i32,
-    /// Reads request body bytes from the input filter nearer the client (the last one is the
-    /// core's de-chunking reader). Returns as [`MapacheFilterDef::read`].
+    /// (ABI 1.4) Reads request body bytes from the input filter nearer the client (the last one is
+    /// the core's de-chunking reader). Returns as [`MapacheFilterDef::read`].
     pub filter_read: extern "C" fn(filter: *mut MapacheFilter, buf: *mut u8, cap: usize) -> isize,
-    /// The filter's state pointer in this request (null until set).
+    /// (ABI 1.4) The filter's state pointer in this request (null until set).
     pub filter_state: extern "C" fn(filter: *const MapacheFilter) -> *mut core::ffi::c_void,
-    /// Sets the filter's state pointer; the filter's `done` frees it at the end of the request.
+    /// (ABI 1.4) Sets the filter's state pointer; the filter's `done` frees it at the end of the
+    /// request.
     pub filter_set_state: extern "C" fn(filter: *mut MapacheFilter, state: *mut core::ffi::c_void),
 
     // ---- ABI 1.4: typed configuration ----
-    /// The configuration object `module` (its own descriptor) made for `config`'s scope with
-    /// `create_config`, merged from the server level down through the sections that apply (in
+    /// (ABI 1.4) The configuration object `module` (its own descriptor) made for `config`'s scope
+    /// with `create_config`, merged from the server level down through the sections that apply (in
     /// `init`, the server scope's object). Null when the module has no `create_config`. Any
     /// process, any thread; valid as long as `config`.
     pub config_module: extern "C" fn(
         config: *const MapacheConfig,
         module: *const MapacheModule,
     ) -> *const core::ffi::c_void,
-    /// The same for the request's sections, merged once per combination of sections and cached:
-    /// constant time. Valid until the request ends.
+    /// (ABI 1.4) The same for the request's sections, merged once per combination of sections and
+    /// cached: constant time. Valid until the request ends.
     pub req_module_config: extern "C" fn(
         req: *const MapacheRequest,
         module: *const MapacheModule,
     ) -> *const core::ffi::c_void,
 
     // ---- ABI 1.4: metrics and the status page ----
-    /// Registers a metric for `module`. Master only, in `init`. `name` follows Prometheus'
-    /// rules (`[a-zA-Z_:][a-zA-Z0-9_:]*`) and is unique; `bounds` are a histogram's ascending
-    /// bucket bounds (`bound_count` at most `MAPACHE_METRIC_MAX_BUCKETS`; null for the others).
-    /// The values live in shared memory: every child adds to the same metric, and they survive
-    /// graceful restarts (a metric of the same name and kind keeps its value). Returns the
+    /// (ABI 1.4) Registers a metric for `module`. Master only, in `init`. `name` follows
+    /// Prometheus' rules (`[a-zA-Z_:][a-zA-Z0-9_:]*`) and is unique; `bounds` are a histogram's
+    /// ascending bucket bounds (`bound_count` at most `MAPACHE_METRIC_MAX_BUCKETS`; null for the
+    /// others). The values live in shared memory: every child adds to the same metric, and they
+    /// survive graceful restarts (a metric of the same name and kind keeps its value). Returns the
     /// metric's id (0 or more), or `MAPACHE_ERROR` (bad name, duplicate, too many, not in init).
     pub metric_register: extern "C" fn(
         module: *const MapacheModule,
@@ -1062,18 +1069,18 @@ pub struct MapacheHost {
         bounds: *const u64,
         bound_count: usize,
     ) -> i32,
-    /// Adds `delta` to counter or gauge `id` (a counter never goes down: a negative delta is
-    /// ignored). In children, any thread, lock-free; does nothing for an unknown id.
+    /// (ABI 1.4) Adds `delta` to counter or gauge `id` (a counter never goes down: a negative delta
+    /// is ignored). In children, any thread, lock-free; does nothing for an unknown id.
     pub metric_add: extern "C" fn(id: i32, delta: i64),
-    /// Records one observation of `value` in histogram `id`. As `metric_add`.
+    /// (ABI 1.4) Records one observation of `value` in histogram `id`. As `metric_add`.
     pub metric_observe: extern "C" fn(id: i32, value: u64),
-    /// Number of registered metrics (ids run from 0 below it). Any process, any thread.
+    /// (ABI 1.4) Number of registered metrics (ids run from 0 below it). Any process, any thread.
     pub metric_count: extern "C" fn() -> u32,
-    /// Copies metric `id`, summed over every child, into `out` (its `struct_size` set by the
-    /// caller). Returns `MAPACHE_OK` or `MAPACHE_ERROR` (unknown id).
+    /// (ABI 1.4) Copies metric `id`, summed over every child, into `out` (its `struct_size` set by
+    /// the caller). Returns `MAPACHE_OK` or `MAPACHE_ERROR` (unknown id).
     pub metric_get: extern "C" fn(id: i32, out: *mut MapacheMetric) -> i32,
-    /// For a status handler: writes every module's [`MapacheModule::status_section`] in `format`
-    /// (`MAPACHE_STATUS_*`) to the response, in LoadModule order (for JSON: `"name": {…}`
+    /// (ABI 1.4) For a status handler: writes every module's [`MapacheModule::status_section`] in
+    /// `format` (`MAPACHE_STATUS_*`) to the response, in LoadModule order (for JSON: `"name": {…}`
     /// members separated by commas, without the enclosing braces). Returns `MAPACHE_OK`, or
     /// `MAPACHE_ERROR` when the client has gone.
     pub status_sections: extern "C" fn(req: *mut MapacheRequest, format: u32) -> i32,
@@ -1141,12 +1148,13 @@ pub struct MapacheModule {
     pub mpm_run: Option<extern "C" fn(run: *const MapacheRunInfo) -> i32>,
 
     // ---- appended in ABI 1.1 ----
-    /// Checks one occurrence of one of the module's directives while the configuration is read,
-    /// wherever it appears (sections included), so `-t` reports a bad value with its file and
-    /// line. Runs in the master before `init`, single-threaded. `name` is the directive as declared,
-    /// `args`/`nargs` its arguments; all borrowed for the call. On a bad value write a one-line,
-    /// NUL-terminated message (without file and line: the core adds them) into `err` (`err_cap`
-    /// bytes, owned by the core) and return `MAPACHE_ERROR`; otherwise `MAPACHE_OK`. May be null.
+    /// (ABI 1.1) Checks one occurrence of one of the module's directives while the configuration is
+    /// read, wherever it appears (sections included), so `-t` reports a bad value with its file and
+    /// line. Runs in the master before `init`, single-threaded. `name` is the directive as
+    /// declared, `args`/`nargs` its arguments; all borrowed for the call. On a bad value write a
+    /// one-line, NUL-terminated message (without file and line: the core adds them) into `err`
+    /// (`err_cap` bytes, owned by the core) and return `MAPACHE_ERROR`; otherwise `MAPACHE_OK`. May
+    /// be null.
     pub check_directive: Option<
         extern "C" fn(
             name: MapacheStr,
@@ -1158,35 +1166,35 @@ pub struct MapacheModule {
     >,
 
     // ---- appended in ABI 1.4: the request pipeline ----
-    /// The module's phase hooks, `hook_count` entries (null when 0). The core sorts each phase's
-    /// hooks of every module once, at startup, and calls only those.
+    /// (ABI 1.4) The module's phase hooks, `hook_count` entries (null when 0). The core sorts each
+    /// phase's hooks of every module once, at startup, and calls only those.
     pub hooks: *const MapacheHook,
-    /// Number of entries in `hooks`.
+    /// (ABI 1.4) Number of entries in `hooks`.
     pub hook_count: usize,
-    /// Handler names the module answers (NUL-terminated, static; `handler_name_count` of them),
-    /// as `SetHandler` names them: its `MAPACHE_PHASE_HANDLER` hooks run only for requests with
-    /// one of these names (`default-handler` is the name of a request without `SetHandler`). A
-    /// `SetHandler` name no module declares is refused at `-t`, unless a module that declares
-    /// none is loaded (it may look at `req_handler` itself, as before ABI 1.4).
+    /// (ABI 1.4) Handler names the module answers (NUL-terminated, static; `handler_name_count` of
+    /// them), as `SetHandler` names them: its `MAPACHE_PHASE_HANDLER` hooks run only for requests
+    /// with one of these names (`default-handler` is the name of a request without `SetHandler`). A
+    /// `SetHandler` name no module declares is refused at `-t`, unless a module that declares none
+    /// is loaded (it may look at `req_handler` itself, as before ABI 1.4).
     pub handler_names: *const *const c_char,
-    /// Number of entries in `handler_names`.
+    /// (ABI 1.4) Number of entries in `handler_names`.
     pub handler_name_count: usize,
-    /// The filters the module offers, `filter_count` entries.
+    /// (ABI 1.4) The filters the module offers, `filter_count` entries.
     pub filters: *const MapacheFilterDef,
-    /// Number of entries in `filters`.
+    /// (ABI 1.4) Number of entries in `filters`.
     pub filter_count: usize,
-    /// The `Require` providers the module offers, `authz_provider_count` entries.
+    /// (ABI 1.4) The `Require` providers the module offers, `authz_provider_count` entries.
     pub authz_providers: *const MapacheAuthzProvider,
-    /// Number of entries in `authz_providers`.
+    /// (ABI 1.4) Number of entries in `authz_providers`.
     pub authz_provider_count: usize,
-    /// Makes an empty configuration object for a scope (`MAPACHE_SCOPE_*`), in the master while
-    /// the configuration is read (also for `-t`), before `init`. The module owns it; the core
+    /// (ABI 1.4) Makes an empty configuration object for a scope (`MAPACHE_SCOPE_*`), in the master
+    /// while the configuration is read (also for `-t`), before `init`. The module owns it; the core
     /// keeps it for the process's life. May be null (the module has no typed configuration).
     pub create_config: Option<extern "C" fn(scope: u32) -> *mut core::ffi::c_void>,
-    /// Fills `config` (made by `create_config` for `scope`) with one occurrence of one of the
-    /// module's directives, in file order, server level first, then each section. When present,
-    /// `check_directive` is not called. Errors as for `check_directive`: the core adds the file
-    /// and line, and `-t` fails. May be null.
+    /// (ABI 1.4) Fills `config` (made by `create_config` for `scope`) with one occurrence of one of
+    /// the module's directives, in file order, server level first, then each section. When present,
+    /// `check_directive` is not called. Errors as for `check_directive`: the core adds the file and
+    /// line, and `-t` fails. May be null.
     pub set_directive: Option<
         extern "C" fn(
             config: *mut core::ffi::c_void,
@@ -1198,7 +1206,7 @@ pub struct MapacheModule {
             err_cap: usize,
         ) -> i32,
     >,
-    /// Makes a new object from `parent` (the server level, or what is already merged) and
+    /// (ABI 1.4) Makes a new object from `parent` (the server level, or what is already merged) and
     /// `child` (a section's object): what the child sets wins, the rest comes from the parent.
     /// Must not change either. Called once per combination of sections (cached), on any thread.
     /// May be null: the child's object is used as it is.
@@ -1208,10 +1216,11 @@ pub struct MapacheModule {
             child: *const core::ffi::c_void,
         ) -> *mut core::ffi::c_void,
     >,
-    /// Frees an object `merge_config` made, when the core does not keep it (the cache of merged
-    /// combinations is bounded). May be null: then merged objects are kept for the process's life.
+    /// (ABI 1.4) Frees an object `merge_config` made, when the core does not keep it (the cache of
+    /// merged combinations is bounded). May be null: then merged objects are kept for the process's
+    /// life.
     pub free_config: Option<extern "C" fn(config: *mut core::ffi::c_void)>,
-    /// Writes the module's section of the status page through `resp_write` in `format`
+    /// (ABI 1.4) Writes the module's section of the status page through `resp_write` in `format`
     /// (`MAPACHE_STATUS_*`; for `MAPACHE_STATUS_JSON` exactly one JSON object). Runs in a status
     /// handler's request (see [`MapacheHost::status_sections`]). Returns `MAPACHE_OK`, or
     /// `MAPACHE_DECLINED` when it has nothing in that format. May be null.

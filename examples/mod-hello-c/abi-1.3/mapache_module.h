@@ -1,0 +1,651 @@
+/*
+ * mapache module ABI. Generated from plugin-api/src/abi.rs by cbindgen: do not edit.
+ * Regenerate with: MAPACHE_BLESS=1 cargo test -p mapache-plugin-api --test header
+ */
+
+#ifndef MAPACHE_MODULE_H
+#define MAPACHE_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// First field of every module descriptor: "MAPC" read as a big-endian u32.
+#define MAPACHE_MODULE_MAGIC 1296126019
+
+// ABI major version. A module with a different major is refused.
+#define MAPACHE_ABI_MAJOR 1
+
+// ABI minor version. Minors only append; a module with a newer minor than the core is refused.
+//
+// History: 1.0 is the first ABI; 1.1 appended [`MapacheModule::check_directive`]; 1.2 appended
+// the scoreboard and process-control functions to [`MapacheHost`] (from
+// [`MapacheHost::score_open`] on), the snapshot structs ([`MapacheScoreGlobal`],
+// [`MapacheScoreProcess`], [`MapacheScoreWorker`]), the worker states and
+// [`MAPACHE_MPM_GRACEFUL`]; 1.3 appended [`MapacheHost::req_map`] (the core's mapping of a
+// URL path onto the file system, with [`MapacheFile`] and the `MAPACHE_FILE_*` kinds).
+#define MAPACHE_ABI_MINOR 3
+
+// Return value: success.
+#define MAPACHE_OK 0
+
+// Return value of a handler: this request is not mine, try the next handler.
+#define MAPACHE_DECLINED -1
+
+// Return value: failure (details were logged or written to the error buffer).
+#define MAPACHE_ERROR -2
+
+// [`MapacheModule::kind`] of a multi-processing module (exactly one is loaded).
+#define MAPACHE_KIND_MPM 1
+
+// [`MapacheModule::kind`] of a handler module (any number are loaded).
+#define MAPACHE_KIND_HANDLER 2
+
+// Directive argument kind: exactly one argument.
+#define MAPACHE_TAKE1 1
+
+// Directive argument kind: exactly two arguments.
+#define MAPACHE_TAKE2 2
+
+// Directive argument kind: one or two arguments.
+#define MAPACHE_TAKE12 3
+
+// Directive argument kind: one, two or three arguments.
+#define MAPACHE_TAKE123 4
+
+// Directive argument kind: `On` or `Off` (case-insensitive); the value is handed over as written.
+#define MAPACHE_FLAG 5
+
+// Directive argument kind: no argument.
+#define MAPACHE_NO_ARGS 6
+
+// Directive argument kind: one or more arguments.
+#define MAPACHE_ITERATE 7
+
+// Directive argument kind: any number of arguments, including none.
+#define MAPACHE_RAW_ARGS 8
+
+// Directive context bit: allowed at server level (outside any section).
+#define MAPACHE_CTX_SERVER 1
+
+// Directive context bit: allowed inside `<Location>` and `<Directory>` sections.
+#define MAPACHE_CTX_SECTION 2
+
+// Directive context bits: allowed everywhere.
+#define MAPACHE_CTX_ANY 3
+
+// [`MapacheModule::mpm_flags`] bit: the MPM runs several threads per process.
+#define MAPACHE_MPM_THREADED 1
+
+// [`MapacheModule::mpm_flags`] bit: the MPM forks child processes.
+#define MAPACHE_MPM_FORKED 2
+
+// [`MapacheModule::mpm_flags`] bit: idle connections wait without a thread (event MPM).
+#define MAPACHE_MPM_ASYNC 4
+
+// [`MapacheRunInfo::flags`] bit: `-X` was given: one child (or none), in the foreground.
+#define MAPACHE_RUN_ONE_PROCESS 1
+
+// Return value of [`MapacheModule::mpm_run`]: the server was stopped; the core exits 0.
+#define MAPACHE_MPM_EXIT 0
+
+// Return value of [`MapacheModule::mpm_run`]: a full restart (`-k restart`, SIGHUP). The MPM has
+// stopped every child; the core re-executes the server in place (same PID, listeners kept open)
+// with a fresh scoreboard and the generation counted up.
+#define MAPACHE_MPM_RESTART 1
+
+// Return value of [`MapacheModule::mpm_run`]: the MPM failed; the core exits 1.
+#define MAPACHE_MPM_FAILED 2
+
+// Return value of [`MapacheModule::mpm_run`] (ABI 1.2): a graceful restart (`-k graceful`,
+// SIGUSR1). The MPM leaves its children running: they stop accepting, finish the connections
+// they hold and exit. The core re-executes the server in place (same PID) with the listeners and
+// the scoreboard, so the new master finds the old children in the scoreboard's process records
+// (their generation is lower than its own), reaps them, and may stop them after a deadline.
+#define MAPACHE_MPM_GRACEFUL 3
+
+// Worker state (ABI 1.2), Apache's scoreboard letter `.`: the slot is not in use.
+#define MAPACHE_WORKER_DEAD 46
+
+// Worker state `S`: the thread or process is starting.
+#define MAPACHE_WORKER_STARTING 83
+
+// Worker state `_`: idle, waiting for a connection (or, in an event MPM, for work).
+#define MAPACHE_WORKER_READY 95
+
+// Worker state `R`: reading a request.
+#define MAPACHE_WORKER_READ 82
+
+// Worker state `W`: running a handler and sending the reply.
+#define MAPACHE_WORKER_WRITE 87
+
+// Worker state `K`: waiting for the next request on a kept-alive connection.
+#define MAPACHE_WORKER_KEEPALIVE 75
+
+// Worker state `L`: writing the access log.
+#define MAPACHE_WORKER_LOG 76
+
+// Worker state `D`: DNS lookup (mapache does none; kept for Apache's alphabet).
+#define MAPACHE_WORKER_DNS 68
+
+// Worker state `C`: closing the connection (lingering close).
+#define MAPACHE_WORKER_CLOSING 67
+
+// Worker state `G`: gracefully finishing: the process stops accepting and exits when its
+// connections are done.
+#define MAPACHE_WORKER_GRACEFUL 71
+
+// Worker state `I`: idle worker being cleaned up (its process is stopping spare capacity).
+#define MAPACHE_WORKER_IDLE_KILL 73
+
+// Length of [`MapacheScoreWorker::client`], NUL padding included.
+#define MAPACHE_SCORE_CLIENT_LEN 48
+
+// Length of [`MapacheScoreWorker::request`], NUL padding included. Longer request lines are cut.
+#define MAPACHE_SCORE_REQUEST_LEN 128
+
+// Connection state: nothing to do until the socket is readable; read, then call `conn_feed`.
+// An MPM may park the connection in its poller (keep-alive, a partial request head, or a
+// lingering close after a closing response, where the core drops what arrives until the client
+// is done and then answers `MAPACHE_CONN_CLOSE`).
+#define MAPACHE_CONN_NEED_READ 1
+
+// Connection state: at least one complete request head is buffered; call `conn_process`,
+// usually on a worker thread.
+#define MAPACHE_CONN_READY 2
+
+// Connection state: the connection is finished; call `conn_close`.
+#define MAPACHE_CONN_CLOSE 3
+
+// Connection state: response bytes (or a file range) are still queued because the client reads
+// slowly; wait until the socket is writable, then call `conn_write`. Only connections started
+// with `conn_open` ever return it; `serve_connection` writes everything before returning.
+#define MAPACHE_CONN_NEED_WRITE 4
+
+// Log level `emerg` (Apache's numbering; `trace1`..`trace8` are 8..15).
+#define MAPACHE_LOG_EMERG 0
+
+// Log level `alert`.
+#define MAPACHE_LOG_ALERT 1
+
+// Log level `crit`.
+#define MAPACHE_LOG_CRIT 2
+
+// Log level `error`.
+#define MAPACHE_LOG_ERR 3
+
+// Log level `warn`.
+#define MAPACHE_LOG_WARN 4
+
+// Log level `notice`.
+#define MAPACHE_LOG_NOTICE 5
+
+// Log level `info`.
+#define MAPACHE_LOG_INFO 6
+
+// Log level `debug`.
+#define MAPACHE_LOG_DEBUG 7
+
+// [`MapacheFile::kind`] (ABI 1.3): nothing exists at the path; [`MapacheFile::error`] says why.
+#define MAPACHE_FILE_NONE 0
+
+// [`MapacheFile::kind`]: a regular file.
+#define MAPACHE_FILE_REGULAR 1
+
+// [`MapacheFile::kind`]: a directory.
+#define MAPACHE_FILE_DIRECTORY 2
+
+// [`MapacheFile::kind`]: anything else (FIFO, socket, device): never to be read.
+#define MAPACHE_FILE_OTHER 3
+
+// Opaque handle to a configuration scope: the server scope, or the merged view that applies to one
+// request. Owned by the core; valid until the module's process exits or the configuration is
+// reloaded, whichever comes first.
+typedef struct MapacheConfig MapacheConfig;
+
+// Opaque handle to one client connection, owned by the core from `conn_open` until `conn_close`.
+// It may move between threads, but only one thread may use it at a time.
+typedef struct MapacheConn MapacheConn;
+
+// Opaque handle to one request being served. Owned by the core; valid only during the `handle`
+// call it was passed to, and only on that call's thread.
+typedef struct MapacheRequest MapacheRequest;
+
+// One entry of a module's directive table.
+typedef struct MapacheDirective {
+  // Directive name, NUL-terminated, static. Matched case-insensitively.
+  const char *name;
+  // Argument kind: one of `MAPACHE_TAKE1` … `MAPACHE_RAW_ARGS`.
+  uint32_t args;
+  // Where the directive may appear: `MAPACHE_CTX_*` bits.
+  uint32_t contexts;
+  // One-line help text, NUL-terminated, static; shown by `-L` and in arity errors.
+  const char *help;
+} MapacheDirective;
+
+// A borrowed run of bytes (not NUL-terminated, not necessarily UTF-8).
+//
+// Whoever hands a `MapacheStr` out owns the bytes; how long they stay valid is stated by the
+// function that returns it. `ptr` may be null only when `len` is 0.
+typedef struct MapacheStr {
+  // First byte.
+  const uint8_t *ptr;
+  // Number of bytes.
+  size_t len;
+} MapacheStr;
+
+// One occurrence of a directive in the configuration, as the core parsed it.
+// All pointers are owned by the core and live as long as the [`MapacheConfig`] they came from.
+typedef struct MapacheDirectiveValue {
+  // The arguments, with quotes removed and `${VAR}` expanded.
+  const struct MapacheStr *args;
+  // Number of arguments.
+  size_t nargs;
+  // The configuration file the directive was read from.
+  struct MapacheStr file;
+  // Its line number (1-based).
+  uint32_t line;
+} MapacheDirectiveValue;
+
+// A copy of the scoreboard's global record (ABI 1.2), filled by [`MapacheHost::score_global`].
+//
+// Times are microseconds since the Unix epoch (wall clock).
+typedef struct MapacheScoreGlobal {
+  // Set by the caller to `sizeof(MapacheScoreGlobal)` as it knows it; the core writes only the
+  // fields inside that size.
+  uint32_t struct_size;
+  // Number of process records (ServerLimit as the MPM asked for it).
+  uint32_t server_limit;
+  // Number of worker records per process (ThreadLimit; 1 for prefork).
+  uint32_t thread_limit;
+  // Configuration generation: 0 at first start, counted up by every restart, graceful or full.
+  uint32_t generation;
+  // When the server was started (survives restarts).
+  uint64_t start_time_us;
+  // When the server was last started or restarted.
+  uint64_t restart_time_us;
+  // The MPM's short name (`prefork`, `worker`, `event`), NUL-padded.
+  uint8_t mpm_name[16];
+  // When the server binary was built, as `mapache -V` prints it, NUL-padded.
+  uint8_t server_built[32];
+  // The MPM's `MAPACHE_MPM_*` flags (threaded, forked, async).
+  uint32_t mpm_flags;
+  // Padding; 0.
+  uint32_t reserved;
+} MapacheScoreGlobal;
+
+// A copy of one process record of the scoreboard (ABI 1.2), filled by
+// [`MapacheHost::score_process`]. Written by the core: `pid`, `generation` and `started_us` in
+// the master when the MPM reports a fork; the rest by the child itself.
+typedef struct MapacheScoreProcess {
+  // Set by the caller to `sizeof(MapacheScoreProcess)`; the core writes only inside it.
+  uint32_t struct_size;
+  // The child's process id; 0 when the slot is free.
+  int32_t pid;
+  // The generation the child was started in.
+  uint32_t generation;
+  // 1 when the child stops gracefully (accepts no more, finishes what it holds).
+  uint32_t quiescing;
+  // When the child was forked.
+  uint64_t started_us;
+  // Connections the child holds (event MPM; 0 for the others).
+  uint32_t connections;
+  // Of those, waiting to write a reply to a slow reader.
+  uint32_t conns_writing;
+  // Of those, idle between requests (keep-alive).
+  uint32_t conns_keepalive;
+  // Of those, in a lingering close.
+  uint32_t conns_closing;
+} MapacheScoreProcess;
+
+// A copy of one worker record of the scoreboard (ABI 1.2), filled by
+// [`MapacheHost::score_worker`]. Each record has one writer (the thread bound to it), so the
+// copy is consistent: the core retries while the writer is in the middle of an update.
+typedef struct MapacheScoreWorker {
+  // Set by the caller to `sizeof(MapacheScoreWorker)`; the core writes only inside it.
+  uint32_t struct_size;
+  // One of the `MAPACHE_WORKER_*` letters.
+  uint8_t status;
+  // Padding; 0.
+  uint8_t reserved[3];
+  // Requests served by this slot since the scoreboard was made.
+  uint64_t access_count;
+  // Response bytes (head and body) sent by this slot since the scoreboard was made.
+  uint64_t bytes_served;
+  // Requests served on the slot's current (or last) connection.
+  uint64_t conn_count;
+  // Bytes sent on the slot's current (or last) connection.
+  uint64_t conn_bytes;
+  // Time spent serving requests, in microseconds, summed over the slot's life.
+  uint64_t duration_us;
+  // When the current (or last) request started; 0 before the first.
+  uint64_t last_request_us;
+  // When the last request ended; smaller than `last_request_us` while one is in progress.
+  uint64_t last_done_us;
+  // The heartbeat: when the slot last made progress (a request started, bytes read or
+  // written). A busy slot whose heartbeat is old is stuck.
+  uint64_t last_active_us;
+  // The client's address of the current (or last) request, NUL-padded.
+  uint8_t client[MAPACHE_SCORE_CLIENT_LEN];
+  // The current (or last) request line, NUL-padded, cut to fit.
+  uint8_t request[MAPACHE_SCORE_REQUEST_LEN];
+} MapacheScoreWorker;
+
+// What a URL path names on disk (ABI 1.3), as the core mapped it with [`MapacheHost::req_map`]:
+// under DocumentRoot, through the symbolic links `Options` allows, checked against the
+// `<Directory>` sections of the directory the file really is in.
+//
+// The module sets `struct_size` to the size it knows; the core fills only the fields inside it.
+// Everything the core fills is owned by the core and valid until `handle` returns.
+typedef struct MapacheFile {
+  // `sizeof(MapacheFile)` as the module knows it; set by the module before the call.
+  uint32_t struct_size;
+  // One of the `MAPACHE_FILE_*` kinds.
+  uint32_t kind;
+  // The file, opened by the core (`O_RDONLY | O_NONBLOCK | O_CLOEXEC`) in the same step that
+  // resolved its path, so what is read is what was checked; -1 when `kind` is
+  // `MAPACHE_FILE_NONE`. Owned by the core: never close it; `dup` it to keep it longer.
+  int32_t fd;
+  // For `MAPACHE_FILE_NONE`: the `errno` of the failed lookup (`ENOENT`, `ENOTDIR`, `EACCES`,
+  // ...); 0 otherwise.
+  int32_t error;
+  // The real path: absolute, without symbolic links, `.` or `..` (for a missing file, the real
+  // path of the deepest directory that exists, then the rest as asked).
+  struct MapacheStr path;
+  // DocumentRoot as configured joined with the URL path, without empty or dot segments: the
+  // name that was asked for (the one a content type follows).
+  struct MapacheStr requested;
+  // The open file's size in bytes (its `fstat`, taken when it was opened); 0 for
+  // `MAPACHE_FILE_NONE`.
+  uint64_t size;
+  // The open file's modification time, in nanoseconds since the Unix epoch; 0 for
+  // `MAPACHE_FILE_NONE`.
+  int64_t mtime_ns;
+} MapacheFile;
+
+// The function table the core hands every module in `init`.
+//
+// The table is owned by the core and lives for the whole process. Fields beyond `struct_size` do
+// not exist: a module built against a newer minor must check `struct_size` (or `abi_minor`) before
+// calling a function appended later. Unless a function says otherwise, `MapacheStr` arguments are
+// borrowed only for the duration of the call, and `MapacheStr` results are owned by the core.
+typedef struct MapacheHost {
+  // `sizeof(MapacheHost)` as the core knows it.
+  uint32_t struct_size;
+  // The core's ABI major.
+  uint16_t abi_major;
+  // The core's ABI minor.
+  uint16_t abi_minor;
+  // The server's version string, e.g. `mapache/0.1.0`; static.
+  struct MapacheStr server_version;
+  // Writes one line to the error log as `[module:level]` if `level` passes the module's LogLevel.
+  void (*log)(struct MapacheStr module, int32_t level, struct MapacheStr msg);
+  // Number of occurrences of directive `name` (case-insensitive) visible in `config`.
+  size_t (*config_count)(const struct MapacheConfig *config, struct MapacheStr name);
+  // Fills `out` with occurrence `index` of directive `name` and returns 1, or returns 0 when there
+  // is no such occurrence. Occurrences run from the least to the most specific: server level in
+  // file order, then each matching section in order; so the last one is the one in effect.
+  int32_t (*config_get)(const struct MapacheConfig *config,
+                        struct MapacheStr name,
+                        size_t index,
+                        struct MapacheDirectiveValue *out);
+  // The request method, e.g. `GET`. Valid until `handle` returns.
+  struct MapacheStr (*req_method)(const struct MapacheRequest *req);
+  // The request target exactly as the client sent it. Valid until `handle` returns.
+  struct MapacheStr (*req_uri)(const struct MapacheRequest *req);
+  // The path, percent-decoded once, with `.` and `..` resolved; always starts with `/`.
+  struct MapacheStr (*req_path)(const struct MapacheRequest *req);
+  // The query string without `?` (empty when absent), still percent-encoded.
+  struct MapacheStr (*req_query)(const struct MapacheRequest *req);
+  // The protocol of the request line, e.g. `HTTP/1.1`.
+  struct MapacheStr (*req_protocol)(const struct MapacheRequest *req);
+  // Finds the first request header named `name` (case-insensitive). Returns 1 and fills `value`,
+  // or returns 0.
+  int32_t (*req_header)(const struct MapacheRequest *req,
+                        struct MapacheStr name,
+                        struct MapacheStr *value);
+  // Number of request header fields.
+  size_t (*req_header_count)(const struct MapacheRequest *req);
+  // Fills `name` and `value` with header field `index` and returns 1, or returns 0 past the end.
+  int32_t (*req_header_at)(const struct MapacheRequest *req,
+                           size_t index,
+                           struct MapacheStr *name,
+                           struct MapacheStr *value);
+  // The handler name chosen for this request by `SetHandler` (empty when none was set).
+  struct MapacheStr (*req_handler)(const struct MapacheRequest *req);
+  // The configuration that applies to this request (server level merged with matching sections).
+  // Valid until `handle` returns.
+  const struct MapacheConfig *(*req_config)(const struct MapacheRequest *req);
+  // The client's IP address as text, e.g. `127.0.0.1` or `::1`.
+  struct MapacheStr (*req_client_ip)(const struct MapacheRequest *req);
+  // Reads up to `cap` bytes of the request body (de-chunked) into `buf`, which the module owns.
+  // Returns the number of bytes read, 0 at the end of the body, or -1 on an error (the connection
+  // is then closed after the response). Blocks, bounded by the server's Timeout.
+  ptrdiff_t (*req_read_body)(struct MapacheRequest *req, uint8_t *buf, size_t cap);
+  // Logs `msg` to the error log with the request's client address, as `module`.
+  void (*req_log)(const struct MapacheRequest *req,
+                  struct MapacheStr module,
+                  int32_t level,
+                  struct MapacheStr msg);
+  // Sets the status code (100..=599; default 200). Must come before the first body byte.
+  void (*resp_set_status)(struct MapacheRequest *req, uint16_t status);
+  // Sets a response header, replacing any of the same name. The framing headers
+  // (Content-Length, Transfer-Encoding, Connection), Date and Server belong to the core and are
+  // ignored here. Returns `MAPACHE_ERROR` once the head has been sent.
+  int32_t (*resp_set_header)(struct MapacheRequest *req,
+                             struct MapacheStr name,
+                             struct MapacheStr value);
+  // Adds a response header, keeping any of the same name. Same rules as `resp_set_header`.
+  int32_t (*resp_add_header)(struct MapacheRequest *req,
+                             struct MapacheStr name,
+                             struct MapacheStr value);
+  // Declares the body length. Without it, the core sends a small body with Content-Length and a
+  // streamed one chunked (HTTP/1.1) or until close (HTTP/1.0).
+  void (*resp_set_content_length)(struct MapacheRequest *req, uint64_t length);
+  // Appends body bytes (copied before returning). The head is sent with the first body bytes.
+  // For HEAD requests the core discards body bytes. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
+  // the client has gone (stop producing then).
+  int32_t (*resp_write)(struct MapacheRequest *req, struct MapacheStr data);
+  // Sends `length` bytes of the open file `fd` from `offset` as body (sendfile where possible).
+  // The module keeps owning `fd`; the core duplicates it if it needs it after returning.
+  int32_t (*resp_sendfile)(struct MapacheRequest *req, int32_t fd, uint64_t offset, uint64_t length);
+  // Prepares this child process to serve: call once in every child after fork (or in the master
+  // itself under `-X`), before any thread starts. Runs every handler module's `child_init`.
+  // `slot` is the child's index (0-based, below ServerLimit). Returns `MAPACHE_OK` or
+  // `MAPACHE_ERROR` (the child must then exit with status 1).
+  int32_t (*child_init)(uint32_t slot);
+  // Serves a whole connection on the calling thread, blocking, until it closes (keep-alive and
+  // pipelining included, bounded by Timeout and KeepAliveTimeout). Takes ownership of `fd` and
+  // closes it. Returns the number of requests served.
+  uint64_t (*serve_connection)(int32_t fd);
+  // Starts a connection for step-by-step serving (event MPMs). Takes ownership of `fd`, which
+  // the core makes non-blocking. Never returns null.
+  struct MapacheConn *(*conn_open)(int32_t fd);
+  // The connection's socket, for polling. Still owned by the core.
+  int32_t (*conn_fd)(const struct MapacheConn *conn);
+  // Hands over bytes the MPM read from the socket (the core copies them). Does not block and runs
+  // no handler. Returns `MAPACHE_CONN_NEED_READ` (the request head is not complete yet),
+  // `MAPACHE_CONN_READY` (call `conn_process`) or `MAPACHE_CONN_CLOSE`. `data` of length 0 means
+  // end of stream.
+  int32_t (*conn_feed)(struct MapacheConn *conn, struct MapacheStr data);
+  // Serves every complete request buffered on the connection, on the calling thread, blocking on
+  // the socket for request bodies (bounded by Timeout). Output that the socket does not take at
+  // once is queued (file ranges without copying them; memory up to a bound, past which the call
+  // waits) instead of pinning the thread. Returns `MAPACHE_CONN_NEED_READ` when the connection
+  // waits for its next request (park it in the poller instead of blocking a thread),
+  // `MAPACHE_CONN_NEED_WRITE` when output is queued, or `MAPACHE_CONN_CLOSE`.
+  int32_t (*conn_process)(struct MapacheConn *conn);
+  // Milliseconds until the connection's current wait times out (KeepAliveTimeout when idle
+  // between requests, the request-read timeout during a partial head); 0 when already expired.
+  uint64_t (*conn_timeout_ms)(const struct MapacheConn *conn);
+  // Tells the core that the current wait expired. Answers 408 when a request was partly read.
+  // Returns `MAPACHE_CONN_CLOSE`.
+  int32_t (*conn_expire)(struct MapacheConn *conn);
+  // Closes the connection and frees it; `conn` is invalid afterwards. When a lingering close is
+  // still under way (after `conn_expire` answered 408, or when an MPM closes a connection that
+  // was lingering) this blocks until the client is done, at most 2 s without data and 30 s in
+  // all: call it on a worker thread, never on an event loop.
+  void (*conn_close)(struct MapacheConn *conn);
+  // Flushes logs and runs nothing else: call once in a child before it exits normally.
+  void (*child_exit)(void);
+  // Writes queued output without blocking, after the poller saw the socket writable. Does not
+  // run handlers. Returns `MAPACHE_CONN_NEED_WRITE` (still queued), `MAPACHE_CONN_NEED_READ`
+  // (all written; wait for the next request), `MAPACHE_CONN_READY` (all written and a pipelined
+  // request is buffered: call `conn_process`) or `MAPACHE_CONN_CLOSE`.
+  int32_t (*conn_write)(struct MapacheConn *conn);
+  // Creates the scoreboard, shared memory for `server_limit` process records of
+  // `thread_limit` worker records each. Master only, in `mpm_run` before the first fork; call
+  // it once per run. After a graceful restart the core reuses the scoreboard it inherited when
+  // the limits are the same, so the old generation's children stay visible (and keep
+  // updating their records); otherwise it makes a new one and copies the live process records
+  // into it. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` (logged) when the memory cannot be had.
+  int32_t (*score_open)(uint32_t server_limit, uint32_t thread_limit);
+  // Records, in the master right after `fork` returned there, that child `pid` runs in
+  // process slot `slot` in the current generation. Its first worker record turns `S`; the
+  // others stay `.` until a thread binds them (`worker_bind`), so records past the threads a
+  // child runs never look like starting workers.
+  void (*score_child_started)(uint32_t slot, int32_t pid);
+  // Records, in the master after reaping a child, that process slot `slot` is free again.
+  // Its worker records turn to `.`; their counters are kept.
+  void (*score_child_exited)(uint32_t slot);
+  // Binds the calling thread of a child to worker record `thread` (below the thread limit) of
+  // the child's slot (given to `child_init`), and sets it to `_`. From then on the core keeps the
+  // record current while the thread serves. `child_init` binds the calling thread to record 0,
+  // which is all a single-threaded child needs. A later bind of the same record takes it over
+  // (the thread that held it writes nothing more), so a record never has two writers; a
+  // `thread` at or past the thread limit unbinds the calling thread.
+  void (*worker_bind)(uint32_t thread);
+  // Sets the calling thread's worker record to one of the `MAPACHE_WORKER_*` states. The core
+  // sets `R`, `W`, `K`, `L` and `C` itself while it serves, and `_` when a connection (or, for
+  // `conn_process`, a burst of requests) is done; an MPM sets `S`, `G`, `I` and `.`.
+  void (*worker_status)(uint8_t status);
+  // Publishes the calling child's connection counts in its process record (event MPMs).
+  void (*score_conns)(uint32_t total, uint32_t writing, uint32_t keepalive, uint32_t closing);
+  // Copies the global record into `out` (its `struct_size` set by the caller). Any process,
+  // any thread. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when there is no scoreboard (before
+  // `score_open`, or in a process that has none).
+  int32_t (*score_global)(struct MapacheScoreGlobal *out);
+  // Copies process record `slot` into `out`. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
+  // there is no scoreboard or `slot` is out of range.
+  int32_t (*score_process)(uint32_t slot, struct MapacheScoreProcess *out);
+  // Copies worker record `thread` of process slot `slot` into `out`. Returns `MAPACHE_OK`, or
+  // `MAPACHE_ERROR` when there is no scoreboard or an index is out of range.
+  int32_t (*score_worker)(uint32_t slot, uint32_t thread, struct MapacheScoreWorker *out);
+  // Tells the core that this child stops gracefully: its process record turns quiescing, every
+  // response from now on carries `Connection: close`, and a connection ends after the request
+  // in progress (or, when idle, after its next request or its KeepAliveTimeout). The MPM stops
+  // accepting itself. Async-signal-safe (it stores flags), so a signal handler may call it.
+  void (*child_stopping)(void);
+  // Closes this process's copies of the listening sockets: call it in a child that will not
+  // accept again, so that once every process has let go a socket closes (graceful stop). Any
+  // `MapacheListener::fd` is invalid afterwards in the calling process.
+  void (*listeners_close)(void);
+  // Checks the configuration files as a restart would read them, with the binary and module
+  // files now on disk, without changing anything in the running server (it runs `mapache -t`
+  // with the server's command line and waits for it). Master only, single-threaded. Returns
+  // `MAPACHE_OK`, or `MAPACHE_ERROR` with the one-line reason written to `err` (NUL-terminated,
+  // cut to `err_cap`).
+  int32_t (*config_check)(char *err, size_t err_cap);
+  // Maps `url_path` (decoded, starting with `/`; `.` and `..` segments are resolved and cannot
+  // climb above `/`) onto the file system under DocumentRoot, as the core mapped the request's
+  // own path before any handler ran (Apache's map_to_storage): each symbolic link on the way is
+  // followed only as `Options` (FollowSymLinks, SymLinksIfOwnerMatch) allows in the
+  // `<Directory>` the link is in, and the client is checked against the `Require` lines in
+  // effect for the real path, as for a request of its own. Use it for the request path and for
+  // names looked up on the request's behalf (a DirectoryIndex file). Returns `MAPACHE_OK` with
+  // `out` filled (a missing file is `MAPACHE_FILE_NONE`, not an error), or 403 when the path
+  // may not be served: the core has logged why, and the handler should answer with that status.
+  // `MAPACHE_ERROR` for a bad argument (`out` null or too small, a path without `/`).
+  int32_t (*req_map)(struct MapacheRequest *req, struct MapacheStr url_path, struct MapacheFile *out);
+} MapacheHost;
+
+// A listening socket bound by the core and handed to the MPM.
+typedef struct MapacheListener {
+  // The socket, non-blocking, close-on-exec, already listening. Owned by the core: never close it.
+  int32_t fd;
+  // The address as configured and bound, e.g. `127.0.0.1:8080` or `[::1]:8080`.
+  struct MapacheStr addr;
+} MapacheListener;
+
+// What the core hands an MPM's `mpm_run`. Owned by the core; valid for the whole `mpm_run` call
+// (and in children forked during it).
+typedef struct MapacheRunInfo {
+  // `sizeof(MapacheRunInfo)` as the core knows it.
+  uint32_t struct_size;
+  // `MAPACHE_RUN_*` bits.
+  uint32_t flags;
+  // The listeners, `listener_count` of them.
+  const struct MapacheListener *listeners;
+  // Number of listeners (at least one).
+  size_t listener_count;
+  // The server configuration scope (the MPM's own directives are read from it).
+  const struct MapacheConfig *config;
+} MapacheRunInfo;
+
+// The descriptor every module exports under the symbol named in LoadModule.
+//
+// The core checks `magic`, `abi_major`, `abi_minor` and `struct_size` before it reads or calls
+// anything else. All pointers are static in the module (modules are never unloaded).
+typedef struct MapacheModule {
+  // Must be `MAPACHE_MODULE_MAGIC`.
+  uint32_t magic;
+  // `MAPACHE_ABI_MAJOR` the module was built against.
+  uint16_t abi_major;
+  // `MAPACHE_ABI_MINOR` the module was built against.
+  uint16_t abi_minor;
+  // `sizeof(MapacheModule)` as the module was built.
+  uint32_t struct_size;
+  // `MAPACHE_KIND_MPM` or `MAPACHE_KIND_HANDLER`.
+  uint32_t kind;
+  // Short module name, e.g. `static`; NUL-terminated. Used in log lines and LogLevel.
+  const char *name;
+  // The module's own version, NUL-terminated.
+  const char *version;
+  // The directive table, `directive_count` entries (may be null when the count is 0).
+  const struct MapacheDirective *directives;
+  // Number of directive table entries.
+  size_t directive_count;
+  // Called once in the master process after the whole configuration was read, before any
+  // fork, single-threaded: it must not start threads. May be null.
+  // `host` lives for the whole process; keep it. `config` is the server scope, valid until the
+  // configuration is reloaded. On failure write a one-line, NUL-terminated message into `err`
+  // (owned by the core, `err_cap` bytes) and return `MAPACHE_ERROR`: the core prints it and
+  // exits 1. Otherwise return `MAPACHE_OK`.
+  int32_t (*init)(const struct MapacheHost *host,
+                  const struct MapacheConfig *config,
+                  char *err,
+                  size_t err_cap);
+  // Called in every child process after fork (through the host's `child_init`), before any
+  // thread starts. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` to stop the child. May be null.
+  int32_t (*child_init)(void);
+  // Handler modules: answers one request. Runs in a child, on a worker thread, concurrently
+  // with other calls in threaded MPMs. `req` is valid only during the call. Returns
+  // `MAPACHE_OK` when it produced the response, `MAPACHE_DECLINED` to let the next handler try,
+  // an HTTP status from 300 to 599 for the core to answer with its own short page for that
+  // status (keeping the headers the handler set, except those that described a body:
+  // Content-Type, Content-Encoding, Content-Language, ETag, Last-Modified, Accept-Ranges), or
+  // `MAPACHE_ERROR` when it failed (the core answers 500 and logs it). Any other value is
+  // logged as a bug and answered with 500. Null for MPMs.
+  int32_t (*handle)(struct MapacheRequest *req);
+  // MPMs: `MAPACHE_MPM_*` bits. 0 for handlers.
+  uint32_t mpm_flags;
+  // MPMs: the master loop. Runs in the master process and owns it (forking, reaping, signals)
+  // until the server stops or restarts; `run` is valid for the whole call. It is called with
+  // SIGTERM, SIGINT, SIGHUP, SIGUSR1 and (since 1.2) SIGWINCH blocked (signals sent once the
+  // server announced itself, or during a restart's re-exec, wait pending): install handlers,
+  // then unblock the signals you handle. Returns one of
+  // `MAPACHE_MPM_*`. Null for handlers.
+  int32_t (*mpm_run)(const struct MapacheRunInfo *run);
+  // Checks one occurrence of one of the module's directives while the configuration is read,
+  // wherever it appears (sections included), so `-t` reports a bad value with its file and
+  // line. Runs in the master before `init`, single-threaded. `name` is the directive as declared,
+  // `args`/`nargs` its arguments; all borrowed for the call. On a bad value write a one-line,
+  // NUL-terminated message (without file and line: the core adds them) into `err` (`err_cap`
+  // bytes, owned by the core) and return `MAPACHE_ERROR`; otherwise `MAPACHE_OK`. May be null.
+  int32_t (*check_directive)(struct MapacheStr name,
+                             const struct MapacheStr *args,
+                             size_t nargs,
+                             char *err,
+                             size_t err_cap);
+} MapacheModule;
+
+#endif  /* MAPACHE_MODULE_H */

@@ -120,6 +120,9 @@ pub struct RequestCtx<'c> {
     /// Set after a filter replaced the response by an error page: the handler's output is
     /// dropped.
     replaced: bool,
+    /// While a module writes its status-page section: what it writes goes here instead, so a
+    /// section that declines leaves nothing and the page frames only those that answered.
+    pub(crate) capture: Option<Vec<u8>>,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -188,6 +191,7 @@ impl<'c> RequestCtx<'c> {
             changes: 0,
             committed: false,
             replaced: false,
+            capture: None,
         }
     }
 
@@ -389,6 +393,10 @@ impl<'c> RequestCtx<'c> {
     /// declared, up to [`BUFFER_LIMIT`] bytes wait here: a handler that declines afterwards
     /// leaves no trace, and a small body gets a Content-Length.
     pub fn write(&mut self, data: &[u8]) -> bool {
+        if let Some(captured) = self.capture.as_mut() {
+            captured.extend_from_slice(data);
+            return true;
+        }
         if self.replaced {
             return !self.client_gone;
         }
@@ -410,6 +418,10 @@ impl<'c> RequestCtx<'c> {
 
     /// Sends part of an open file as body, from the handler.
     pub fn sendfile(&mut self, file: i32, offset: u64, len: u64) -> bool {
+        if self.capture.is_some() {
+            // A status section is text written through `write`.
+            return false;
+        }
         if self.replaced {
             return !self.client_gone;
         }

@@ -57,6 +57,11 @@ pub fn generation() -> u32 {
     GENERATION.load(Ordering::Relaxed)
 }
 
+/// Remembers the slot the master gave this child (first thing in `child_init`).
+pub fn set_slot(slot: u32) {
+    SLOT.store(slot, Ordering::Relaxed);
+}
+
 /// The process slot this child serves (None in the master).
 pub fn slot() -> Option<u32> {
     Some(SLOT.load(Ordering::Relaxed)).filter(|&s| s != u32::MAX)

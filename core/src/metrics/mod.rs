@@ -264,3 +264,40 @@ pub fn take_inherited() -> Option<String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The only test of this binary that registers: the registry is the process's.
+    #[test]
+    fn registration_checks_names_kinds_bounds_and_duplicates() {
+        let c = register("m", MAPACHE_METRIC_COUNTER, "t_hits_total", "Hits.", &[]).unwrap();
+        assert!(register("m", MAPACHE_METRIC_GAUGE, "t_hits_total", "", &[])
+            .unwrap_err()
+            .contains("twice"));
+        assert!(register("m", MAPACHE_METRIC_COUNTER, "9bad", "", &[])
+            .unwrap_err()
+            .contains("not valid"));
+        assert!(register("m", 99, "t_odd", "", &[])
+            .unwrap_err()
+            .contains("unknown kind"));
+        for bad in [
+            &[][..],
+            &[5, 5],
+            &[9, 3],
+            &[1; MAPACHE_METRIC_MAX_BUCKETS + 1],
+        ] {
+            assert!(register("m", MAPACHE_METRIC_HISTOGRAM, "t_h", "", bad).is_err());
+        }
+        let h = register("m", MAPACHE_METRIC_HISTOGRAM, "t_h", "H.", &[1, 10]).unwrap();
+        assert_eq!((c, h), (0, 1));
+        assert_eq!(count(), 2);
+        let m = get(h).unwrap();
+        assert_eq!(
+            (m.kind, m.bucket_count, m.bounds[1]),
+            (MAPACHE_METRIC_HISTOGRAM, 2, 10)
+        );
+        assert!(get(2).is_none() && get(-1).is_none());
+    }
+}

@@ -12,6 +12,7 @@ pub mod http;
 pub mod listen;
 pub mod loader;
 pub mod logs;
+pub mod metrics;
 pub mod pipeline;
 pub mod scoreboard;
 pub mod serve;

@@ -17,7 +17,9 @@ fn short(x: f64) -> String {
 }
 use crate::report::Report;
 use crate::snapshot::{has_history, letter, Process};
-use mapache_plugin_api::abi::MapacheScoreWorker;
+use mapache_plugin_api::abi::{
+    MapacheScoreWorker, MAPACHE_METRIC_COUNTER, MAPACHE_METRIC_GAUGE, MAPACHE_METRIC_HISTOGRAM,
+};
 use std::fmt::Write as _;
 
 /// Letters per line of the scoreboard grid, as Apache.
@@ -141,9 +143,10 @@ pub fn render(r: &Report, no_tables: bool) -> String {
              information you need to use the <code>ExtendedStatus On</code> directive.</p>\n",
         );
     }
+    metric_table(&mut o, r);
     let _ = write!(
         o,
-        "<footer>{} Server at {name}</footer>\n</main></body></html>\n",
+        "{FOOTER_START}{} Server at {name}</footer>\n</main></body></html>\n",
         html(&r.version)
     );
     o
@@ -357,6 +360,49 @@ fn scoreboard(o: &mut String, r: &Report) {
 /// The slots worth showing: a process runs there.
 fn live(r: &Report) -> impl Iterator<Item = &Process> {
     r.snap.processes.iter().filter(|p| p.alive())
+}
+
+/// Where the footer starts: the modules' own sections go right before it.
+pub const FOOTER_START: &str = "<footer>";
+
+/// The modules' metrics: one row each, a histogram's buckets in its last column.
+fn metric_table(o: &mut String, r: &Report) {
+    if r.metrics.is_empty() {
+        return;
+    }
+    o.push_str(
+        "<h2>Module metrics</h2><table>\n<tr><th>Metric</th><th>Module</th><th>Kind</th>\
+         <th class=\"num\">Value</th><th class=\"num\">Sum</th><th>Buckets</th></tr>\n",
+    );
+    for m in &r.metrics {
+        let histogram = m.kind == MAPACHE_METRIC_HISTOGRAM;
+        let kind = match m.kind {
+            MAPACHE_METRIC_COUNTER => "counter",
+            MAPACHE_METRIC_GAUGE => "gauge",
+            _ => "histogram",
+        };
+        let buckets: Vec<String> = m
+            .buckets
+            .iter()
+            .map(|(le, n)| format!("\u{2264}{le}: {n}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "<tr><td title=\"{}\"><code>{}</code></td><td>{}</td><td>{kind}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            html(m.help),
+            html(m.name),
+            html(m.module),
+            m.value,
+            if histogram {
+                m.sum.to_string()
+            } else {
+                String::new()
+            },
+            html(&buckets.join(", ")),
+        );
+    }
+    o.push_str("</table>\n");
 }
 
 fn process_table(o: &mut String, r: &Report) {

@@ -5,6 +5,10 @@
 use crate::escape;
 use crate::report::Report;
 use crate::snapshot::{has_history, letter, Process};
+use mapache_plugin_api::abi::{
+    MAPACHE_METRIC_COUNTER, MAPACHE_METRIC_GAUGE, MAPACHE_METRIC_HISTOGRAM,
+};
+use mapache_plugin_api::sdk::metrics::Reading;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -23,6 +27,26 @@ struct Status<'a> {
     connections: Option<Connections>,
     scoreboard: Scoreboard,
     processes: Vec<ProcessOut>,
+    metrics: Vec<MetricOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct MetricOut<'a> {
+    name: &'a str,
+    module: &'a str,
+    kind: &'a str,
+    help: &'a str,
+    value: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sum: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    buckets: Option<Vec<BucketOut>>,
+}
+
+#[derive(Serialize)]
+struct BucketOut {
+    le: u64,
+    count: u64,
 }
 
 #[derive(Serialize)]
@@ -171,10 +195,37 @@ pub fn render(r: &Report) -> String {
             .filter(|p| p.alive() || p.workers.iter().any(has_history))
             .map(|p| process(r, p, is_async))
             .collect(),
+        metrics: r.metrics.iter().map(metric).collect(),
     };
     // Serializing plain structs of numbers and strings cannot fail.
     serde_json::to_string(&status).unwrap_or_default() + "\n"
 }
+
+fn metric(m: &Reading) -> MetricOut<'_> {
+    let histogram = m.kind == MAPACHE_METRIC_HISTOGRAM;
+    MetricOut {
+        name: m.name,
+        module: m.module,
+        kind: match m.kind {
+            MAPACHE_METRIC_COUNTER => "counter",
+            MAPACHE_METRIC_GAUGE => "gauge",
+            _ => "histogram",
+        },
+        help: m.help,
+        value: m.value,
+        sum: histogram.then_some(m.sum),
+        buckets: histogram.then(|| {
+            m.buckets
+                .iter()
+                .map(|&(le, count)| BucketOut { le, count })
+                .collect()
+        }),
+    }
+}
+
+/// Where the modules' sections go in the JSON text: before the last `}`, as the member
+/// `"modules"` (the opening part; the caller closes it with `}` and the text after the split).
+pub const MODULES_OPEN: &str = ",\"modules\":{";
 
 fn process(r: &Report, p: &Process, is_async: bool) -> ProcessOut {
     let threads = r.sum.threads_of(p.slot);
@@ -246,5 +297,30 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&render(&r)).unwrap();
         assert!(v["totals"].is_null());
         assert!(v["processes"][0]["workers"][0].get("client").is_none());
+        assert_eq!(v["metrics"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn module_metrics_are_listed() {
+        let mut r = Report::new("h", "v", true, sample());
+        r.metrics = vec![Reading {
+            kind: MAPACHE_METRIC_HISTOGRAM,
+            name: "m_size_bytes",
+            help: "Sizes.",
+            module: "m",
+            value: 4,
+            sum: 300,
+            buckets: vec![(10, 1), (100, 3)],
+        }];
+        let v: serde_json::Value = serde_json::from_str(&render(&r)).unwrap();
+        let m = &v["metrics"][0];
+        assert_eq!(m["name"], "m_size_bytes");
+        assert_eq!(m["module"], "m");
+        assert_eq!(m["kind"], "histogram");
+        assert_eq!(
+            (m["value"].clone(), m["sum"].clone()),
+            (4.into(), 300.into())
+        );
+        assert_eq!(m["buckets"][1], serde_json::json!({"le": 100, "count": 3}));
     }
 }

@@ -84,7 +84,8 @@ impl HandlerModule for Status {
             );
             return Outcome::Status(500);
         };
-        let report = Report::new(&self.server_name, &self.version, self.extended, snap);
+        let mut report = Report::new(&self.server_name, &self.version, self.extended, snap);
+        report.metrics = metrics::list();
         let (content_type, body) = match options.format {
             Format::Html => (
                 "text/html; charset=utf-8",
@@ -100,11 +101,37 @@ impl HandlerModule for Status {
         if let Some(secs) = options.refresh {
             req.set_header("Refresh", &secs.to_string());
         }
-        req.set_content_length(body.len() as u64);
         // A client that left needs nothing more.
-        let _ = req.write(body.as_bytes());
+        let _ = write_with_sections(req, options.format, &body);
         Outcome::Done
     }
+}
+
+/// Writes `body` with the modules' status sections where its format has them: the HTML page's
+/// before its footer, JSON's as the member `"modules"`, `?auto`'s at the end. The length is
+/// then unknown until written (the core adds it for a small body).
+fn write_with_sections(req: &mut Request<'_>, format: Format, body: &str) -> std::io::Result<()> {
+    use mapache_plugin_api::abi::{MAPACHE_STATUS_AUTO, MAPACHE_STATUS_HTML, MAPACHE_STATUS_JSON};
+    let (split, abi_format) = match format {
+        Format::Html => (body.rfind(html::FOOTER_START), MAPACHE_STATUS_HTML),
+        Format::Json => (body.rfind('}'), MAPACHE_STATUS_JSON),
+        Format::Auto => (Some(body.len()), MAPACHE_STATUS_AUTO),
+        Format::Prometheus => (None, 0),
+    };
+    let Some(split) = split.filter(|_| metrics::available()) else {
+        req.set_content_length(body.len() as u64);
+        return req.write(body.as_bytes());
+    };
+    let (head, tail) = body.split_at(split);
+    req.write(head.as_bytes())?;
+    if format == Format::Json {
+        req.write(json::MODULES_OPEN.as_bytes())?;
+        metrics::status_sections(req, abi_format)?;
+        req.write(b"}")?;
+    } else {
+        metrics::status_sections(req, abi_format)?;
+    }
+    req.write(tail.as_bytes())
 }
 
 /// The host part of a `ServerName` value (`[scheme://]host[:port]`).

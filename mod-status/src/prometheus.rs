@@ -4,6 +4,10 @@
 //! of long-lived metric objects where we have one snapshot per scrape.
 
 use crate::report::Report;
+use mapache_plugin_api::abi::{
+    MAPACHE_METRIC_COUNTER, MAPACHE_METRIC_GAUGE, MAPACHE_METRIC_HISTOGRAM,
+};
+use mapache_plugin_api::sdk::metrics::Reading;
 use std::fmt::Write as _;
 
 /// The `Content-Type` of the exposition format.
@@ -210,7 +214,33 @@ pub fn render(r: &Report) -> String {
             e.sample("mapache_connections", &[("state", state)], n as f64);
         }
     }
+    for m in &r.metrics {
+        module_metric(&mut e, m);
+    }
     e.out
+}
+
+/// A module's metric as its own family; a histogram as `_bucket{le}` (cumulative, `+Inf` last),
+/// `_sum` and `_count`.
+fn module_metric(e: &mut Exposition, m: &Reading) {
+    let kind = match m.kind {
+        MAPACHE_METRIC_COUNTER => "counter",
+        MAPACHE_METRIC_GAUGE => "gauge",
+        MAPACHE_METRIC_HISTOGRAM => "histogram",
+        _ => return,
+    };
+    e.family(m.name, kind, m.help);
+    if m.kind != MAPACHE_METRIC_HISTOGRAM {
+        e.sample(m.name, &[], m.value as f64);
+        return;
+    }
+    let bucket = format!("{}_bucket", m.name);
+    for &(le, n) in &m.buckets {
+        e.sample(&bucket, &[("le", &le.to_string())], n as f64);
+    }
+    e.sample(&bucket, &[("le", "+Inf")], m.value as f64);
+    e.sample(&format!("{}_sum", m.name), &[], m.sum as f64);
+    e.sample(&format!("{}_count", m.name), &[], m.value as f64);
 }
 
 #[cfg(test)]
@@ -247,5 +277,36 @@ mod tests {
         assert_eq!(number(0.5), "0.5");
         assert_eq!(number(3.0), "3");
         assert_eq!(number(f64::INFINITY), "+Inf");
+    }
+
+    #[test]
+    fn module_metrics_are_families_and_histograms_have_buckets_sum_and_count() {
+        let mut r = Report::new("h", "v", true, sample());
+        r.metrics = vec![
+            Reading {
+                kind: MAPACHE_METRIC_COUNTER,
+                name: "m_hits_total",
+                help: "Hits.",
+                module: "m",
+                value: 5,
+                sum: 0,
+                buckets: vec![],
+            },
+            Reading {
+                kind: MAPACHE_METRIC_HISTOGRAM,
+                name: "m_size_bytes",
+                help: "Sizes.",
+                module: "m",
+                value: 4,
+                sum: 300,
+                buckets: vec![(10, 1), (100, 3)],
+            },
+        ];
+        let text = render(&r);
+        let expected = "# HELP m_hits_total Hits.\n# TYPE m_hits_total counter\nm_hits_total 5\n\
+             # HELP m_size_bytes Sizes.\n# TYPE m_size_bytes histogram\n\
+             m_size_bytes_bucket{le=\"10\"} 1\nm_size_bytes_bucket{le=\"100\"} 3\n\
+             m_size_bytes_bucket{le=\"+Inf\"} 4\nm_size_bytes_sum 300\nm_size_bytes_count 4\n";
+        assert!(text.ends_with(expected), "{text}");
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::cpu::{self, CpuTimes};
 use crate::snapshot::{Snapshot, Summary};
+use mapache_plugin_api::sdk::metrics::Reading;
 
 /// One reading of the server's state, with the figures derived from it.
 pub struct Report {
@@ -20,6 +21,8 @@ pub struct Report {
     pub cpu: Option<CpuTimes>,
     /// Load averages over 1, 5 and 15 minutes.
     pub load: Option<[f64; 3]>,
+    /// The modules' metrics, summed over the children (filled by the handler).
+    pub metrics: Vec<Reading>,
 }
 
 impl Report {
@@ -38,6 +41,7 @@ impl Report {
             extended,
             cpu: cpu::read(&pids),
             load: cpu::load_average(),
+            metrics: Vec::new(),
             sum,
             snap,
         }

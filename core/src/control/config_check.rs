@@ -20,12 +20,13 @@ pub const LIMIT: Duration = Duration::from_secs(30);
 const STDERR_KEPT: usize = 64 * 1024;
 
 /// The variables a restart hands to the new process: the check must not take them for its own.
-const NOT_INHERITED: [&str; 7] = [
+const NOT_INHERITED: [&str; 8] = [
     "LISTEN_PID",
     "LISTEN_FDS",
     "LISTEN_FDNAMES",
     "NOTIFY_SOCKET",
     scoreboard::ENV_BOARD,
+    crate::metrics::ENV_METRICS,
     scoreboard::ENV_GENERATION,
     scoreboard::ENV_START_TIME,
 ];

@@ -3,8 +3,8 @@
 //!
 //! What crosses the exec, and nothing else: the listeners (systemd's `LISTEN_FDS` protocol, fds
 //! 3…, so the new process matches them to its Listen lines again), the generation and start time
-//! (environment), and for a graceful restart the scoreboard (its memory file right after the
-//! listeners, `MAPACHE_SCOREBOARD`), in which the old generation's children keep working. Every
+//! (environment), and for a graceful restart the scoreboard and the metric area (their memory
+//! files right after the listeners, `MAPACHE_SCOREBOARD`, `MAPACHE_METRICS`), in which the old generation's children keep working. Every
 //! other descriptor is made close-on-exec first, so no log pipe or MPM descriptor leaks into the
 //! new process. Control signals are held pending across the exec: the new master's MPM handles
 //! what arrived meanwhile.
@@ -70,11 +70,20 @@ pub fn reexec(graceful: bool) -> i32 {
         })
         .collect();
     let carry = scoreboard::carry(graceful);
-    let extra: Vec<RawFd> = carry.board_fd.into_iter().collect();
+    let handed: Vec<(&str, RawFd)> = [
+        (scoreboard::ENV_BOARD, carry.board_fd),
+        (crate::metrics::ENV_METRICS, carry.metrics_fd),
+    ]
+    .into_iter()
+    .filter_map(|(var, fd)| Some((var, fd?)))
+    .collect();
+    let extra: Vec<RawFd> = handed.iter().map(|&(_, fd)| fd).collect();
     let keep_below = match systemd::pass_on_exec(&listeners, &extra) {
         Ok(next) => {
-            if carry.board_fd.is_some() {
-                std::env::set_var(scoreboard::ENV_BOARD, (next - 1).to_string());
+            // The extra descriptors lie right below `next`, in order.
+            let base = next - handed.len() as RawFd;
+            for (i, (var, _)) in handed.iter().enumerate() {
+                std::env::set_var(var, (base + i as RawFd).to_string());
             }
             next
         }

@@ -20,6 +20,8 @@ fn conn_mut<'a>(c: *mut MapacheConn) -> &'a mut Connection {
 
 pub(super) extern "C" fn child_init(slot: u32) -> i32 {
     let srv = server::get();
+    // Known before the modules' child_init runs: a gauge they add to is this slot's.
+    scoreboard::set_slot(slot);
     // User and Group first, as Apache's drop_privileges hook: no handler code runs as root.
     if let Some(run_as) = &srv.settings.run_as {
         if let Err(e) = crate::control::privileges::drop_to(run_as) {

@@ -57,6 +57,16 @@ pub fn generation() -> u32 {
     GENERATION.load(Ordering::Relaxed)
 }
 
+/// Remembers the slot the master gave this child (first thing in `child_init`).
+pub fn set_slot(slot: u32) {
+    SLOT.store(slot, Ordering::Relaxed);
+}
+
+/// The process slot this child serves (None in the master).
+pub fn slot() -> Option<u32> {
+    Some(SLOT.load(Ordering::Relaxed)).filter(|&s| s != u32::MAX)
+}
+
 /// The process's board, if one was opened.
 pub fn board() -> Option<&'static Board> {
     BOARD.get()
@@ -71,6 +81,7 @@ pub fn take_inherited() -> Vec<String> {
     let generation = std::env::var(ENV_GENERATION).ok();
     let start = std::env::var(ENV_START_TIME).ok();
     let board = std::env::var(ENV_BOARD).ok();
+    warnings.extend(crate::metrics::take_inherited());
     for v in [ENV_GENERATION, ENV_START_TIME, ENV_BOARD] {
         // Edition 2021: safe; the master is single-threaded here.
         std::env::remove_var(v);
@@ -118,6 +129,8 @@ pub struct Carry {
     pub start_time_us: u64,
     /// The board's descriptor, for a graceful restart only.
     pub board_fd: Option<RawFd>,
+    /// The metric area's descriptor, likewise.
+    pub metrics_fd: Option<RawFd>,
 }
 
 /// What to hand to the next master; the board only when `graceful`.
@@ -127,6 +140,7 @@ pub fn carry(graceful: bool) -> Carry {
         generation: generation(),
         start_time_us: if start == 0 { now_us() } else { start },
         board_fd: BOARD.get().filter(|_| graceful).map(Board::raw_fd),
+        metrics_fd: crate::metrics::carry_fd().filter(|_| graceful),
     }
 }
 
@@ -163,6 +177,7 @@ pub fn open(server_limit: u32, thread_limit: u32) -> Result<(), String> {
     for w in warnings {
         error_log::log("core", error_log::WARN, None, &w);
     }
+    crate::metrics::open(server_limit)?;
     BOARD
         .set(board)
         .map_err(|_| "the scoreboard was opened twice at once".to_owned())
@@ -270,6 +285,7 @@ pub fn child_started(slot: u32, pid: i32) {
 
 /// `score_child_exited`: the child in `slot` was reaped.
 pub fn child_exited(slot: u32) {
+    crate::metrics::slot_exited(slot);
     if let Some(b) = BOARD.get() {
         if !b.child_exited(slot) {
             log_out_of_range("score_child_exited", slot);
@@ -355,7 +371,7 @@ fn fill_names(g: &mut MapacheScoreGlobal) {
 ///
 /// # Safety
 /// `out` is null or points to a writable struct at least `struct_size` bytes long.
-unsafe fn copy_clamped<T>(value: &T, out: *mut T) -> bool {
+pub(crate) unsafe fn copy_clamped<T>(value: &T, out: *mut T) -> bool {
     if out.is_null() {
         return false;
     }

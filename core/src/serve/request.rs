@@ -134,6 +134,9 @@ pub struct RequestCtx<'c> {
     retired: Vec<Vec<u8>>,
     /// Mappings from before an internal redirect, kept for the same reason.
     retired_mappings: Vec<crate::storage::Mapped>,
+    /// While a module writes its status-page section: what it writes goes here instead, so a
+    /// section that declines leaves nothing and the page frames only those that answered.
+    pub(crate) capture: Option<Vec<u8>>,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -234,6 +237,7 @@ impl<'c> RequestCtx<'c> {
             unframed_line,
             retired: Vec::new(),
             retired_mappings: Vec::new(),
+            capture: None,
         }
     }
 
@@ -437,6 +441,10 @@ impl<'c> RequestCtx<'c> {
     /// declared, up to [`BUFFER_LIMIT`] bytes wait here: a handler that declines afterwards
     /// leaves no trace, and a small body gets a Content-Length.
     pub fn write(&mut self, data: &[u8]) -> bool {
+        if let Some(captured) = self.capture.as_mut() {
+            captured.extend_from_slice(data);
+            return true;
+        }
         if self.replaced {
             return !self.client_gone;
         }
@@ -458,6 +466,10 @@ impl<'c> RequestCtx<'c> {
 
     /// Sends part of an open file as body, from the handler.
     pub fn sendfile(&mut self, file: i32, offset: u64, len: u64) -> bool {
+        if self.capture.is_some() {
+            // A status section is text written through `write`.
+            return false;
+        }
         if self.replaced {
             return !self.client_gone;
         }

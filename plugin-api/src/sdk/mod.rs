@@ -4,6 +4,7 @@
 mod config;
 pub mod entry;
 mod host;
+pub mod metrics;
 mod mpm;
 pub mod options;
 mod request;

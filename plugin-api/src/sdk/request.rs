@@ -95,6 +95,11 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// The raw handle, for host functions the SDK does not wrap here.
+    pub fn as_raw(&mut self) -> *mut MapacheRequest {
+        self.raw
+    }
+
     fn text(&self, f: extern "C" fn(*const MapacheRequest) -> MapacheStr) -> &'a str {
         // SAFETY: the core keeps request strings alive until `handle` returns.
         unsafe { str_from_abi(f(self.raw)) }

@@ -253,3 +253,56 @@ pub trait InputFilter: Sync + 'static {
         source: &mut Source<'_>,
     ) -> io::Result<usize>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    fn temp_file(data: &[u8]) -> File {
+        let path = std::env::temp_dir().join(format!(
+            "mapache-sdk-range-{}-{}",
+            std::process::id(),
+            data.len()
+        ));
+        std::fs::write(&path, data).unwrap();
+        let f = File::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        f
+    }
+
+    #[test]
+    fn a_file_range_is_read_in_chunks_from_its_offset() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let f = temp_file(&data);
+        let range = FileRange {
+            fd: f.as_fd(),
+            offset: 1000,
+            length: 5000,
+        };
+        let mut sizes = Vec::new();
+        let mut got = Vec::new();
+        range
+            .for_each_chunk(2048, |c| {
+                sizes.push(c.len());
+                got.extend_from_slice(c);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(got, &data[1000..6000]);
+        assert_eq!(sizes, [2048, 2048, 904]);
+        assert_eq!(range.read_all().unwrap(), &data[1000..6000]);
+    }
+
+    #[test]
+    fn a_range_past_the_end_of_the_file_is_an_error() {
+        let f = temp_file(b"short");
+        let range = FileRange {
+            fd: f.as_fd(),
+            offset: 2,
+            length: 10,
+        };
+        let err = range.read_all().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+}

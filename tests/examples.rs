@@ -126,6 +126,12 @@ fn rust_example_takes_part_in_every_phase_with_every_mpm() {
             rust.display()
         ));
         let s = Server::start(&root, &[]);
+        // init reads the server level's typed configuration.
+        assert!(
+            s.wait_log("server-level greeting: server level", 10),
+            "{mpm}: {}",
+            s.log_text()
+        );
 
         // A static file, sent by mod-static as a file range, upper-cased by the body filter;
         // the filter keeps the length, so Content-Length stands.

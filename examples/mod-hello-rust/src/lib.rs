@@ -66,7 +66,13 @@ fn ran(req: &mut Request<'_>, phase: &str) {
 }
 
 impl HandlerModule for Hello {
-    fn init(_config: &Config<'_>) -> Result<Self, String> {
+    fn init(config: &Config<'_>) -> Result<Self, String> {
+        // The server level's typed configuration, as set_directive filled it.
+        let server = config.module_config::<HelloConfig>();
+        let greeting = server
+            .and_then(|c| c.greeting.as_deref())
+            .unwrap_or("(default)");
+        log(Level::Info, &format!("server-level greeting: {greeting}"));
         Ok(Hello)
     }
 }

@@ -8,7 +8,10 @@ use super::mpm::{MpmContext, MpmExit};
 use super::pipeline_entry::Meta;
 use super::request::Request;
 use super::{HandlerModule, MpmModule};
-use crate::abi::{self, MapacheConfig, MapacheHost, MapacheRequest, MapacheRunInfo, MapacheStr};
+use crate::abi::{
+    self, MapacheConfig, MapacheHost, MapacheModule, MapacheRequest, MapacheRunInfo, MapacheStr,
+};
+use core::any::TypeId;
 use core::ffi::c_char;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -29,7 +32,6 @@ pub mod ctx {
     };
 }
 
-/// A `&'static str` ending in NUL as a C string pointer.
 /// The directive table of [`mapache_module!`](crate::mapache_module): the module's own entries,
 /// then `extra` (a shared table such as the MPM toolkit's), in a fixed-size array built at
 /// compile time. `N` must be the sum of both lengths.
@@ -58,6 +60,7 @@ pub const fn concat_directives<const N: usize>(
     out
 }
 
+/// A `&'static str` ending in NUL as a C string pointer.
 pub const fn cstr(s: &'static str) -> *const c_char {
     let b = s.as_bytes();
     assert!(
@@ -157,6 +160,7 @@ pub(crate) fn report(
 pub unsafe fn init<T: ModuleInit>(
     slot: &Instance<T>,
     name: &'static str,
+    module: (*const MapacheModule, TypeId),
     host: *const MapacheHost,
     config: *const MapacheConfig,
     err: *mut c_char,
@@ -164,18 +168,21 @@ pub unsafe fn init<T: ModuleInit>(
 ) -> i32 {
     set_host(host, name);
     install_panic_hook();
-    as_module(slot.name, || init_inner(slot, name, config, err, err_cap))
+    as_module(slot.name, || {
+        init_inner(slot, name, module, config, err, err_cap)
+    })
 }
 
 fn init_inner<T: ModuleInit>(
     slot: &Instance<T>,
     name: &'static str,
+    module: (*const MapacheModule, TypeId),
     config: *const MapacheConfig,
     err: *mut c_char,
     err_cap: usize,
 ) -> i32 {
     // SAFETY: the core passes a live server configuration.
-    let cfg = unsafe { Config::from_raw(config) };
+    let cfg = unsafe { Config::from_raw(config) }.in_module(module.0, module.1);
     report(
         err,
         err_cap,

@@ -163,7 +163,8 @@ macro_rules! mapache_module {
         $crate::mapache_module!(@common $sym, $name, $crate::__private::HandlerKind<$ty>,
             [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
             $crate::abi::MAPACHE_KIND_HANDLER, 0,
-            $crate::mapache_module!(@handle $([ $($hook)* ])?), None, {
+            $crate::mapache_module!(@handle $([ $($hook)* ])?), None,
+            ::core::any::TypeId::of::<<__MapacheMeta as $crate::__private::Meta>::Config>(), {
                 hooks: __MAPACHE_HOOKS.as_ptr(),
                 hook_count: __MAPACHE_HOOKS.len(),
                 handler_names: __MAPACHE_HANDLER_NAMES.as_ptr(),
@@ -197,7 +198,8 @@ macro_rules! mapache_module {
             $crate::__private::Instance::new($name);
         $crate::mapache_module!(@common $sym, $name, $crate::__private::MpmKind<$ty>,
             [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
-            $crate::abi::MAPACHE_KIND_MPM, $flags, None, Some(__mapache_mpm_run), {});
+            $crate::abi::MAPACHE_KIND_MPM, $flags, None, Some(__mapache_mpm_run),
+            ::core::any::TypeId::of::<()>(), {});
 
         extern "C" fn __mapache_mpm_run(run: *const $crate::abi::MapacheRunInfo) -> i32 {
             // SAFETY: the core calls this entry point with a live run info.
@@ -266,7 +268,7 @@ macro_rules! mapache_module {
         }
     }};
     (@common $sym:ident, $name:literal, $ty:ty, [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* ],
-     [ $($extra:expr)? ], $kind:expr, $flags:expr, $handle:expr, $run:expr, { $($more:tt)* }) => {
+     [ $($extra:expr)? ], $kind:expr, $flags:expr, $handle:expr, $run:expr, $cfgid:expr, { $($more:tt)* }) => {
         const __MAPACHE_OWN_DIRECTIVES: &[$crate::abi::MapacheDirective] = &[
             $( $crate::abi::MapacheDirective {
                 name: $crate::__private::cstr(concat!($dname, "\0")),
@@ -288,7 +290,9 @@ macro_rules! mapache_module {
             err_cap: usize,
         ) -> i32 {
             // SAFETY: the core calls this entry point with live pointers.
-            unsafe { $crate::__private::init::<$ty>(&__MAPACHE_INSTANCE, $name, host, config, err, err_cap) }
+            unsafe {
+                $crate::__private::init::<$ty>(&__MAPACHE_INSTANCE, $name, (&$sym, $cfgid), host, config, err, err_cap)
+            }
         }
 
         extern "C" fn __mapache_check_directive(

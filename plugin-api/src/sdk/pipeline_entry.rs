@@ -138,7 +138,7 @@ pub mod hook {
 
     macro_rules! hook_fn {
         ($name:ident, $phase:ident, $glue:ident) => {
-            #[doc = concat!("The hook table entry of a [`", stringify!($name), "`] hook.")]
+            #[doc = concat!("The hook table entry of a [`", stringify!($name), "`](trait@crate::sdk::", stringify!($name), ") hook.")]
             pub const fn $name<M: Meta>() -> MapacheHook
             where
                 M::Module: super::$name,

@@ -98,7 +98,8 @@ pub enum Table {
     /// Headers sent with every response, errors included, kept across internal redirects
     /// (Apache's `err_headers_out`).
     ErrHeadersOut,
-    /// The request headers as later phases and the handler see them.
+    /// The request headers as later phases and the handler see them; change them with
+    /// [`Request::change_request_header`].
     HeadersIn,
     /// Notes modules pass each other during the request (`%{name}n` in LogFormat).
     Notes,
@@ -302,6 +303,7 @@ impl<'a> Request<'a> {
     pub fn config(&self) -> Config<'a> {
         // SAFETY: the core keeps the handle alive until `handle` returns.
         unsafe { Config::from_raw((host().req_config)(self.raw)) }
+            .in_module(self.module, self.config_type)
     }
 
     /// Reads request body bytes (0 at the end).
@@ -470,6 +472,20 @@ impl<'a> Request<'a> {
         value: &str,
         mode: u32,
     ) -> Result<(), Refused> {
+        if table == Table::HeadersIn {
+            // Request headers are lent out for `'a` (`header`): see `change_request_header`.
+            return Err(Refused);
+        }
+        self.table_change_raw(table, name, value, mode)
+    }
+
+    fn table_change_raw(
+        &mut self,
+        table: Table,
+        name: &str,
+        value: &str,
+        mode: u32,
+    ) -> Result<(), Refused> {
         refused((host().table_set)(
             self.raw,
             table.to_raw(),
@@ -480,18 +496,42 @@ impl<'a> Request<'a> {
     }
 
     /// Sets `name` in `table` to `value`, replacing every field of that name.
+    /// [`Table::HeadersIn`] is refused here: use [`Request::change_request_header`].
     pub fn table_set(&mut self, table: Table, name: &str, value: &str) -> Result<(), Refused> {
         self.table_change(table, name, value, abi::MAPACHE_TABLE_SET)
     }
 
-    /// Adds a field to `table`, keeping the others of that name.
+    /// Adds a field to `table`, keeping the others of that name ([`Table::HeadersIn`] as for
+    /// [`Request::table_set`]).
     pub fn table_add(&mut self, table: Table, name: &str, value: &str) -> Result<(), Refused> {
         self.table_change(table, name, value, abi::MAPACHE_TABLE_ADD)
     }
 
-    /// Removes every field named `name` from `table`.
+    /// Removes every field named `name` from `table` ([`Table::HeadersIn`] as for
+    /// [`Request::table_set`]).
     pub fn table_unset(&mut self, table: Table, name: &str) -> Result<(), Refused> {
         self.table_change(table, name, "", abi::MAPACHE_TABLE_UNSET)
+    }
+
+    /// Changes the request headers later phases and the handler see: `Some(value)` replaces
+    /// every `name` field (or, with `add`, adds one next to them); `None` removes them.
+    ///
+    /// # Safety
+    /// [`Request::header`], [`Request::header_bytes`] and [`Request::headers`] lend header
+    /// values for the whole request (`'a`), but the core frees a replaced or removed field:
+    /// no value they returned before this call may be used after it.
+    pub unsafe fn change_request_header(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        add: bool,
+    ) -> Result<(), Refused> {
+        let mode = match (value, add) {
+            (None, _) => abi::MAPACHE_TABLE_UNSET,
+            (Some(_), true) => abi::MAPACHE_TABLE_ADD,
+            (Some(_), false) => abi::MAPACHE_TABLE_SET,
+        };
+        self.table_change_raw(Table::HeadersIn, name, value.unwrap_or(""), mode)
     }
 
     /// A note another hook (or module) left for this request.
@@ -597,5 +637,31 @@ impl<'a> Request<'a> {
         // SAFETY: the macro's create/merge functions made this object as a `Box<T>` (checked by
         // the type id above); the core keeps it until the request ends.
         unsafe { p.as_ref() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_headers_are_not_changed_through_the_safe_table_calls() {
+        // `header()` lends values for the whole request; a safe change could free them.
+        // SAFETY: the refused calls never reach the host with the handle.
+        let mut req = unsafe { Request::from_raw(core::ptr::null_mut()) };
+        assert_eq!(req.table_set(Table::HeadersIn, "X", "1"), Err(Refused));
+        assert_eq!(req.table_add(Table::HeadersIn, "X", "1"), Err(Refused));
+        assert_eq!(req.table_unset(Table::HeadersIn, "X"), Err(Refused));
+    }
+
+    #[test]
+    fn module_config_of_another_type_or_outside_a_module_is_none() {
+        // SAFETY: both calls return before using the handle.
+        let req = unsafe { Request::from_raw(core::ptr::null_mut()) };
+        assert!(req.module_config::<String>().is_none());
+        let fake = core::ptr::NonNull::<abi::MapacheModule>::dangling().as_ptr();
+        // SAFETY: as above.
+        let req = unsafe { Request::from_raw(core::ptr::null_mut()) }.in_module::<u32>(fake);
+        assert!(req.module_config::<String>().is_none());
     }
 }

@@ -19,7 +19,9 @@ mod full {
     }
 
     impl Translate for Full {
-        const ORDER: i32 = order::FIRST;
+        const ORDER: HookOrder = HookOrder::new(order::FIRST)
+            .after(mapache_plugin_api::module_names!["rewrite", "alias"])
+            .before(mapache_plugin_api::module_names!["proxy"]);
         fn translate(&self, _: &mut Request<'_>) -> Verdict {
             Verdict::Declined
         }
@@ -172,6 +174,19 @@ fn c(p: *const std::ffi::c_char) -> &'static str {
     unsafe { CStr::from_ptr(p) }.to_str().unwrap()
 }
 
+/// A null-terminated list of C strings.
+fn names(list: *const *const std::ffi::c_char) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    // SAFETY: the macro's static, null-terminated lists.
+    while let Some(&p) = unsafe { list.add(out.len()).as_ref() } {
+        if p.is_null() {
+            break;
+        }
+        out.push(c(p));
+    }
+    out
+}
+
 #[test]
 fn the_hook_table_lists_the_phases_with_their_orders() {
     let d = &full::full_test_module;
@@ -187,9 +202,10 @@ fn the_hook_table_lists_the_phases_with_their_orders() {
             (abi::MAPACHE_PHASE_HANDLER, abi::MAPACHE_ORDER_MIDDLE),
         ]
     );
-    assert!(hooks
-        .iter()
-        .all(|h| h.func.is_some() && h.predecessors.is_null()));
+    assert!(hooks.iter().all(|h| h.func.is_some()));
+    assert_eq!(names(hooks[1].predecessors), ["rewrite", "alias"]);
+    assert_eq!(names(hooks[1].successors), ["proxy"]);
+    assert!(hooks[0].predecessors.is_null() && hooks[0].successors.is_null());
     // A module with hooks answers through its Handler hook, not the pre-1.4 entry.
     assert!(d.handle.is_none());
     // SAFETY: as above.

@@ -22,8 +22,8 @@ pub use host::{host, host_provides, log, Level};
 pub use module_config::{ModuleConfig, Scope};
 pub use mpm::{Conn, ConnState, Listener, MpmContext, MpmExit};
 pub use phases::{
-    order, Access, Authn, Fixups, Handler, InsertFilter, Log, MapToStorage, PostReadRequest,
-    Translate, Verdict,
+    order, Access, Authn, Fixups, Handler, HookOrder, InsertFilter, Log, MapToStorage, ModuleNames,
+    PostReadRequest, Translate, Verdict,
 };
 pub use request::{BodyFraming, FileKind, MappedFile, Outcome, Refused, Request, Table};
 pub use text::html_escape;
@@ -110,7 +110,7 @@ pub trait MpmModule: Sized + Send + Sync + 'static {
 /// followed by a comma. Filter and provider values are constants (a unit struct, or a `const`):
 /// the glue borrows them for `'static`. A module without `hooks:` is a module as before ABI
 /// 1.4: [`HandlerModule::handle`] is its handler hook; with `hooks:` it gets only the listed
-/// ones. Hook order comes from each trait's `ORDER`.
+/// ones. Hook order comes from each trait's `ORDER` ([`HookOrder`]).
 ///
 /// For an MPM write `mpm: Type, flags: MAPACHE_MPM_FORKED` instead of `handler: Type`. A shared
 /// table can follow the list: `directives: [...] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES`. Argument

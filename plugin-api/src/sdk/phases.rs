@@ -9,6 +9,7 @@
 
 use super::request::Request;
 use crate::abi;
+use core::ffi::c_char;
 
 /// What a phase hook says. Each phase's documentation says what `Ok` and `Declined` mean there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +40,7 @@ impl Verdict {
     }
 }
 
-/// Hook order within a phase, as APR's `APR_HOOK_*`: lower runs first, then LoadModule order.
+/// Hook order numbers, as APR's `APR_HOOK_*`: lower runs first, then LoadModule order.
 pub mod order {
     pub use crate::abi::{
         MAPACHE_ORDER_FIRST as FIRST, MAPACHE_ORDER_LAST as LAST, MAPACHE_ORDER_MIDDLE as MIDDLE,
@@ -47,11 +48,79 @@ pub mod order {
     };
 }
 
+/// Where a hook runs among its phase's hooks: by [`order`] number, then after the modules it
+/// names with [`HookOrder::after`] and before those named with [`HookOrder::before`] (when they
+/// are loaded), then in LoadModule order. A constant: `HookOrder::new(order::FIRST)`.
+#[derive(Clone, Copy, Debug)]
+pub struct HookOrder {
+    pub(crate) order: i32,
+    pub(crate) predecessors: *const *const c_char,
+    pub(crate) successors: *const *const c_char,
+}
+
+impl HookOrder {
+    /// The default place: [`order::MIDDLE`], no named constraints.
+    pub const MIDDLE: HookOrder = HookOrder::new(order::MIDDLE);
+
+    /// At `order` (one of [`order`]'s numbers, or any between), no named constraints.
+    pub const fn new(order: i32) -> HookOrder {
+        HookOrder {
+            order,
+            predecessors: core::ptr::null(),
+            successors: core::ptr::null(),
+        }
+    }
+
+    /// Runs after the hooks of this phase of the modules named (their descriptor names).
+    pub const fn after(self, modules: ModuleNames) -> HookOrder {
+        HookOrder {
+            predecessors: modules.0,
+            ..self
+        }
+    }
+
+    /// Runs before the hooks of this phase of the modules named.
+    pub const fn before(self, modules: ModuleNames) -> HookOrder {
+        HookOrder {
+            successors: modules.0,
+            ..self
+        }
+    }
+}
+
+/// A static, null-terminated list of module names, made by
+/// [`module_names!`](crate::module_names).
+#[derive(Clone, Copy, Debug)]
+pub struct ModuleNames(*const *const c_char);
+
+impl ModuleNames {
+    /// Wraps a static list of NUL-terminated names that ends with a null pointer.
+    pub const fn from_static(list: &'static [*const c_char]) -> ModuleNames {
+        assert!(
+            !list.is_empty() && list[list.len() - 1].is_null(),
+            "module name list must end with a null pointer"
+        );
+        ModuleNames(list.as_ptr())
+    }
+}
+
+/// The [`ModuleNames`] for [`HookOrder::after`] and [`HookOrder::before`]:
+/// `module_names!["rewrite", "alias"]`.
+#[macro_export]
+macro_rules! module_names {
+    ($($name:literal),* $(,)?) => {
+        $crate::sdk::ModuleNames::from_static(&[
+            $( $crate::__private::cstr(concat!($name, "\0")), )*
+            ::core::ptr::null(),
+        ])
+    };
+}
+
 /// Right after the head was parsed, before anything is mapped (run-all): every hook runs unless
 /// one answers with `Done`, a status or `Error`.
 pub trait PostReadRequest {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Looks at (or changes) the request as it came in.
     fn post_read_request(&self, req: &mut Request<'_>) -> Verdict;
 }
@@ -60,8 +129,8 @@ pub trait PostReadRequest {
 /// ([`Request::set_filename`]), or answers (run-first: `Ok` ends the phase). When every hook
 /// declines, the core joins DocumentRoot with the path.
 pub trait Translate {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Translates the request's URL.
     fn translate(&self, req: &mut Request<'_>) -> Verdict;
 }
@@ -69,8 +138,8 @@ pub trait Translate {
 /// Before the core maps the file name onto the file system (run-first): `Ok` says the request
 /// names no file (a proxied URL), so only `<Location>` sections apply.
 pub trait MapToStorage {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Takes the request off the file system, or declines.
     fn map_to_storage(&self, req: &mut Request<'_>) -> Verdict;
 }
@@ -78,8 +147,8 @@ pub trait MapToStorage {
 /// Decides by the client (address, method, headers) before any user is known (run-all): answer
 /// `Status(403)` to refuse. The core's `Require` evaluation follows.
 pub trait Access {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Lets the request on, or refuses it.
     fn access(&self, req: &mut Request<'_>) -> Verdict;
 }
@@ -87,24 +156,24 @@ pub trait Access {
 /// Finds out who the user is ([`Request::set_user`]), when the `Require` lines in effect need
 /// one (run-first): `Ok` once the user is set, `Status(401)` to challenge.
 pub trait Authn {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Authenticates the request.
     fn authn(&self, req: &mut Request<'_>) -> Verdict;
 }
 
 /// The last changes before the handler: headers, environment (run-all).
 pub trait Fixups {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Adjusts the request.
     fn fixups(&self, req: &mut Request<'_>) -> Verdict;
 }
 
 /// Adds filters to the request with [`Request::add_filter`] (run-all).
 pub trait InsertFilter {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Inserts the filters this request needs.
     fn insert_filter(&self, req: &mut Request<'_>) -> Verdict;
 }
@@ -113,8 +182,8 @@ pub trait InsertFilter {
 /// (`SetHandler`, `default-handler` without one) is among the module's `handler_names`, or
 /// every request when the module declares none. What a declining handler changed is undone.
 pub trait Handler {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Answers the request ([`Outcome::Done`](super::Outcome::Done)), declines it, or asks the
     /// core for its page for a status.
     fn handle(&self, req: &mut Request<'_>) -> super::Outcome;
@@ -124,8 +193,8 @@ pub trait Handler {
 /// ([`Request::bytes_sent`]) and duration ([`Request::elapsed`]) (run-all; also for requests
 /// answered before the handler). Nothing it does changes the response.
 pub trait Log {
-    /// Where the hook runs among the phase's hooks ([`order`]).
-    const ORDER: i32 = order::MIDDLE;
+    /// Where the hook runs among the phase's hooks.
+    const ORDER: HookOrder = HookOrder::MIDDLE;
     /// Records the request.
     fn log(&self, req: &mut Request<'_>);
 }

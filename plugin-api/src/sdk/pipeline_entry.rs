@@ -126,13 +126,17 @@ where
 pub mod hook {
     use super::*;
 
-    const fn entry(phase: u32, order: i32, func: abi::MapachePhaseFn) -> MapacheHook {
+    const fn entry(
+        phase: u32,
+        order: crate::sdk::phases::HookOrder,
+        func: abi::MapachePhaseFn,
+    ) -> MapacheHook {
         MapacheHook {
             phase,
-            order,
+            order: order.order,
             func: Some(func),
-            predecessors: core::ptr::null(),
-            successors: core::ptr::null(),
+            predecessors: order.predecessors,
+            successors: order.successors,
         }
     }
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+struct MapacheModule;
 
 // First field of every module descriptor: "MAPC" read as a big-endian u32.
 #define MAPACHE_MODULE_MAGIC 1296126019
@@ -401,8 +402,6 @@ typedef struct MapacheFilter MapacheFilter;
 // Opaque handle to one request being served. Owned by the core; valid only during the `handle`
 // call it was passed to, and only on that call's thread.
 typedef struct MapacheRequest MapacheRequest;
-
-typedef struct Option_MapachePhaseFn Option_MapachePhaseFn;
 
 // One entry of a module's directive table.
 typedef struct MapacheDirective {
@@ -956,7 +955,7 @@ typedef struct MapacheHook {
   // One of the `MAPACHE_ORDER_*` values (or any integer between).
   int32_t order;
   // The function (never null in a valid table: the core refuses the module at LoadModule).
-  struct Option_MapachePhaseFn func;
+  int32_t (*func)(struct MapacheRequest *req);
   // Null, or a null-terminated array of module names ([`MapacheModule::name`]) whose hooks
   // of this phase must run before this one (when those modules are loaded).
   const char *const *predecessors;

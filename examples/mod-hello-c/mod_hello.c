@@ -101,4 +101,8 @@ const MapacheModule hello_module = {
     0,    /* mpm_flags */
     NULL, /* mpm_run */
     NULL, /* check_directive (ABI 1.1) */
+    /* ABI 1.4, unused here: hooks, handler names, filters, Require providers, typed
+     * configuration, status section. `handle` above is the handler hook. */
+    NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+    NULL, NULL, NULL, NULL, NULL,
 };

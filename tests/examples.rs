@@ -193,6 +193,25 @@ fn rust_example_takes_part_in_every_phase_with_every_mpm() {
         let r = &parse_responses(&raw, false)[0];
         assert_eq!(r.status, 403, "{mpm}");
         assert_eq!(r.header("X-Hello-Greeting"), None, "{mpm}");
+
+        // A panic in a hook is a 500, in a body filter an aborted body; the server serves on.
+        let raw = s.exchange(
+            b"GET /plain.txt HTTP/1.1\r\nHost: t\r\nX-Hello-Panic: fixups\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(parse_responses(&raw, false)[0].status, 500, "{mpm}");
+        assert!(
+            s.wait_log("fixups hook panicked; answering 500", 10),
+            "{mpm}"
+        );
+        let raw = s.exchange(
+            b"GET /docs/big.txt HTTP/1.1\r\nHost: t\r\nX-Hello-Panic: filter\r\nConnection: close\r\n\r\n",
+        );
+        assert!(raw.len() < big.len(), "{mpm}: the body was not aborted");
+        assert!(s.wait_log("filter UPPER panicked", 10), "{mpm}");
+        assert!(
+            s.get("/docs/big.txt").body == big.to_ascii_uppercase(),
+            "{mpm}"
+        );
     }
 }
 

@@ -13,6 +13,8 @@
 //! - filter `UPPER` upper-cases `text/plain` bodies, bytes or file ranges alike
 //!   (`SetOutputFilter UPPER`, `AddOutputFilterByType UPPER text/plain`).
 //! - `Require hello-user name…`: granted when the authenticated user is one of the names.
+//! - `X-Hello-Panic: fixups` or `filter` makes that code panic, to show that the SDK catches
+//!   it (a 500, or an aborted body) and the server serves on.
 //!
 //! The SDK's macro writes the descriptor and its tables, and catches panics at every entry.
 
@@ -147,6 +149,9 @@ impl Authn for Hello {
 impl Fixups for Hello {
     fn fixups(&self, req: &mut Request<'_>) -> Verdict {
         ran(req, "fixups");
+        if req.header("X-Hello-Panic") == Some("fixups") {
+            panic!("fixups asked to panic");
+        }
         let greeting = greeting(req);
         let _ = req.table_set(Table::ErrHeadersOut, "X-Hello-Greeting", greeting);
         Verdict::Ok
@@ -255,6 +260,9 @@ impl OutputFilter for Upper {
         bucket: Bucket<'_>,
         next: &mut Next<'_>,
     ) -> io::Result<()> {
+        if req.header("X-Hello-Panic") == Some("filter") {
+            panic!("UPPER asked to panic");
+        }
         match bucket {
             Bucket::Bytes(data) => {
                 state.bytes += data.len() as u64;

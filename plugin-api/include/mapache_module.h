@@ -569,7 +569,6 @@ typedef struct MapacheFilter MapacheFilter;
 // call it was passed to, and only on that call's thread.
 typedef struct MapacheRequest MapacheRequest;
 
-
 // One entry of a module's directive table.
 typedef struct MapacheDirective {
   // Directive name, NUL-terminated, static. Matched case-insensitively.

@@ -476,7 +476,7 @@ pub struct MapacheHook {
     /// One of the `MAPACHE_ORDER_*` values (or any integer between).
     pub order: i32,
     /// The function (never null in a valid table: the core refuses the module at LoadModule).
-    pub func: Option<MapachePhaseFn>,
+    pub func: Option<extern "C" fn(req: *mut MapacheRequest) -> i32>,
     /// Null, or a null-terminated array of module names ([`MapacheModule::name`]) whose hooks
     /// of this phase must run before this one (when those modules are loaded).
     pub predecessors: *const *const c_char,

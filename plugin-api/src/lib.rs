@@ -18,4 +18,5 @@ pub mod sdk;
 pub mod __private {
     //! Used by the expansion of [`mapache_module!`](crate::mapache_module); not a public API.
     pub use crate::sdk::entry::*;
+    pub use crate::sdk::pipeline_entry::*;
 }

@@ -29,8 +29,7 @@ fn generate() -> String {
 }
 
 /// What cbindgen leaves Rust-shaped, put in C terms: doc links and code spans in comments become
-/// plain names (`[`X::y`]` reads `X.y`), the magic is shown in hex, a nullable hook function is
-/// a function pointer rather than an opaque `Option_MapachePhaseFn`, and the `extern "C"` block
+/// plain names (`[`X::y`]` reads `X.y`), the magic is shown in hex, and the `extern "C"` block
 /// the macros open closes before the include guard ends.
 fn for_c_readers(generated: &str) -> String {
     let magic = mapache_plugin_api::abi::MAPACHE_MODULE_MAGIC;
@@ -40,15 +39,6 @@ fn for_c_readers(generated: &str) -> String {
             out.push_str(&plain_comment(line));
         } else if line == format!("#define MAPACHE_MODULE_MAGIC {magic}") {
             out.push_str(&format!("#define MAPACHE_MODULE_MAGIC 0x{magic:08X}"));
-        } else if line == "typedef struct Option_MapachePhaseFn Option_MapachePhaseFn;" {
-            // cbindgen does not see through `Option<MapachePhaseFn>` (an alias): it is the
-            // nullable function pointer, spelled out (the typedef comes later in the file).
-            continue;
-        } else if line.trim() == "struct Option_MapachePhaseFn func;" {
-            out.push_str(&line.replace(
-                "struct Option_MapachePhaseFn func",
-                "int32_t (*func)(struct MapacheRequest *req)",
-            ));
         } else if line == "#endif  /* MAPACHE_MODULE_H */" {
             out.push_str("#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n");
             out.push_str(line);

@@ -1,13 +1,18 @@
 //! Read access to parsed directives.
 
 use super::host::{from_abi, host, str_from_abi, to_abi};
-use crate::abi::{MapacheConfig, MapacheDirectiveValue};
+use crate::abi::{MapacheConfig, MapacheDirectiveValue, MapacheModule};
+use core::any::TypeId;
 
 /// A configuration scope borrowed from the core: the server scope in `init`, or the merged view of
 /// one request in `handle`.
 #[derive(Clone, Copy)]
 pub struct Config<'a> {
     raw: *const MapacheConfig,
+    /// The module that was handed this scope and its configuration type, for
+    /// [`Config::module_config`] (null and `()` outside the macro's glue).
+    module: *const MapacheModule,
+    config_type: TypeId,
     _life: core::marker::PhantomData<&'a MapacheConfig>,
 }
 
@@ -26,8 +31,31 @@ impl<'a> Config<'a> {
     pub unsafe fn from_raw(raw: *const MapacheConfig) -> Self {
         Config {
             raw,
+            module: core::ptr::null(),
+            config_type: TypeId::of::<()>(),
             _life: core::marker::PhantomData,
         }
+    }
+
+    /// The same scope seen by the module whose descriptor is `module` and whose typed
+    /// configuration type has the id `config_type`.
+    pub(crate) fn in_module(mut self, module: *const MapacheModule, config_type: TypeId) -> Self {
+        self.module = module;
+        self.config_type = config_type;
+        self
+    }
+
+    /// The calling module's typed configuration for this scope (in `init`, the server
+    /// level's), merged through its sections; valid as long as the scope. `None` when `T` is
+    /// not the type named in the module's `config:` (or it has none). Any thread.
+    pub fn module_config<T: 'static>(&self) -> Option<&'a T> {
+        if self.module.is_null() || self.config_type != TypeId::of::<T>() {
+            return None;
+        }
+        let p = (host().config_module)(self.raw, self.module) as *const T;
+        // SAFETY: the macro's create/merge functions made this object as a `Box<T>` (checked
+        // by the type id above); the core keeps it as long as the scope.
+        unsafe { p.as_ref() }
     }
 
     /// The raw handle, for calls into the host table.

@@ -5,9 +5,13 @@ use super::config::Config;
 use super::host::from_abi;
 use super::host::{as_module, log, set_host, Level};
 use super::mpm::{MpmContext, MpmExit};
+use super::pipeline_entry::Meta;
 use super::request::Request;
 use super::{HandlerModule, MpmModule};
-use crate::abi::{self, MapacheConfig, MapacheHost, MapacheRequest, MapacheRunInfo, MapacheStr};
+use crate::abi::{
+    self, MapacheConfig, MapacheHost, MapacheModule, MapacheRequest, MapacheRunInfo, MapacheStr,
+};
+use core::any::TypeId;
 use core::ffi::c_char;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -28,7 +32,6 @@ pub mod ctx {
     };
 }
 
-/// A `&'static str` ending in NUL as a C string pointer.
 /// The directive table of [`mapache_module!`](crate::mapache_module): the module's own entries,
 /// then `extra` (a shared table such as the MPM toolkit's), in a fixed-size array built at
 /// compile time. `N` must be the sum of both lengths.
@@ -57,6 +60,7 @@ pub const fn concat_directives<const N: usize>(
     out
 }
 
+/// A `&'static str` ending in NUL as a C string pointer.
 pub const fn cstr(s: &'static str) -> *const c_char {
     let b = s.as_bytes();
     assert!(
@@ -87,7 +91,8 @@ impl<T> Instance<T> {
             .store(Box::into_raw(Box::new(value)), Ordering::Release);
     }
 
-    fn get(&self) -> Option<&T> {
+    /// The value, once `init` made it.
+    pub fn get(&self) -> Option<&T> {
         // SAFETY: pointers stored here come from Box::into_raw and are never freed.
         unsafe { self.ptr.load(Ordering::Acquire).as_ref() }
     }
@@ -100,7 +105,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-fn write_err(err: *mut c_char, cap: usize, msg: &str) {
+pub(crate) fn write_err(err: *mut c_char, cap: usize, msg: &str) {
     if err.is_null() || cap == 0 {
         return;
     }
@@ -129,7 +134,7 @@ fn install_panic_hook() {
 
 /// Runs module code whose failure the core prints: `Ok` is `MAPACHE_OK`; an `Err` message or a
 /// panic (as "`panicked`: message") goes into the core's buffer as `MAPACHE_ERROR`.
-fn report(
+pub(crate) fn report(
     err: *mut c_char,
     err_cap: usize,
     panicked: &str,
@@ -155,6 +160,7 @@ fn report(
 pub unsafe fn init<T: ModuleInit>(
     slot: &Instance<T>,
     name: &'static str,
+    module: (*const MapacheModule, TypeId),
     host: *const MapacheHost,
     config: *const MapacheConfig,
     err: *mut c_char,
@@ -162,18 +168,21 @@ pub unsafe fn init<T: ModuleInit>(
 ) -> i32 {
     set_host(host, name);
     install_panic_hook();
-    as_module(slot.name, || init_inner(slot, name, config, err, err_cap))
+    as_module(slot.name, || {
+        init_inner(slot, name, module, config, err, err_cap)
+    })
 }
 
 fn init_inner<T: ModuleInit>(
     slot: &Instance<T>,
     name: &'static str,
+    module: (*const MapacheModule, TypeId),
     config: *const MapacheConfig,
     err: *mut c_char,
     err_cap: usize,
 ) -> i32 {
     // SAFETY: the core passes a live server configuration.
-    let cfg = unsafe { Config::from_raw(config) };
+    let cfg = unsafe { Config::from_raw(config) }.in_module(module.0, module.1);
     report(
         err,
         err_cap,
@@ -204,28 +213,35 @@ pub unsafe fn check_directive<T: ModuleInit>(
     err_cap: usize,
 ) -> i32 {
     let name = core::str::from_utf8(from_abi(name)).unwrap_or("");
+    let Ok(texts) = arg_texts(args, nargs) else {
+        write_err(
+            err,
+            err_cap,
+            &format!("{name}: argument is not valid UTF-8"),
+        );
+        return abi::MAPACHE_ERROR;
+    };
+    report(err, err_cap, &format!("{name}: check panicked"), || {
+        T::module_check_directive(name, &texts)
+    })
+}
+
+/// Directive (or `Require`) arguments as text; `Err` when one is not UTF-8.
+///
+/// # Safety
+/// `args` must point to `nargs` strings valid for `'a` (or be null with `nargs` 0).
+pub(crate) unsafe fn arg_texts<'a>(
+    args: *const MapacheStr,
+    nargs: usize,
+) -> Result<Vec<&'a str>, ()> {
     let raw = if args.is_null() || nargs == 0 {
         &[][..]
     } else {
         core::slice::from_raw_parts(args, nargs)
     };
-    let mut texts = Vec::with_capacity(raw.len());
-    for a in raw {
-        match core::str::from_utf8(from_abi(*a)) {
-            Ok(t) => texts.push(t),
-            Err(_) => {
-                write_err(
-                    err,
-                    err_cap,
-                    &format!("{name}: argument is not valid UTF-8"),
-                );
-                return abi::MAPACHE_ERROR;
-            }
-        }
-    }
-    report(err, err_cap, &format!("{name}: check panicked"), || {
-        T::module_check_directive(name, &texts)
-    })
+    raw.iter()
+        .map(|a| core::str::from_utf8(from_abi(*a)).map_err(|_| ()))
+        .collect()
 }
 
 /// Entry `child_init`.
@@ -243,19 +259,16 @@ pub fn child_init<T: ModuleInit>(slot: &Instance<T>) -> i32 {
     }
 }
 
-/// Entry `handle`: a panic becomes a 500.
+/// Entry `handle` (a module without `hooks:`, as before ABI 1.4): a panic becomes a 500.
 ///
 /// # Safety
 /// `req` must be the live request the core passed to `handle`.
-pub unsafe fn handle<T: HandlerModule>(
-    slot: &Instance<Handler<T>>,
-    req: *mut MapacheRequest,
-) -> i32 {
-    let Some(m) = slot.get() else { return 500 };
+pub unsafe fn handle<M: Meta>(req: *mut MapacheRequest) -> i32 {
+    let Some(m) = M::instance() else { return 500 };
     // SAFETY: the core passes the live request of this call.
-    let mut r = unsafe { Request::from_raw(req) };
-    as_module(slot.name, || {
-        match catch_unwind(AssertUnwindSafe(|| m.0.handle(&mut r))) {
+    let mut r = unsafe { Request::from_raw(req) }.in_module::<M::Config>(M::descriptor());
+    as_module(M::NAME, || {
+        match catch_unwind(AssertUnwindSafe(|| HandlerModule::handle(m, &mut r))) {
             Ok(outcome) => outcome.to_raw(),
             Err(_) => {
                 r.log(
@@ -272,7 +285,10 @@ pub unsafe fn handle<T: HandlerModule>(
 ///
 /// # Safety
 /// `run` must be the live run info the core passed to `mpm_run`.
-pub unsafe fn mpm_run<T: MpmModule>(slot: &Instance<Mpm<T>>, run: *const MapacheRunInfo) -> i32 {
+pub unsafe fn mpm_run<T: MpmModule>(
+    slot: &Instance<MpmKind<T>>,
+    run: *const MapacheRunInfo,
+) -> i32 {
     let Some(m) = slot.get() else {
         return abi::MAPACHE_MPM_FAILED;
     };
@@ -290,28 +306,28 @@ pub unsafe fn mpm_run<T: MpmModule>(slot: &Instance<Mpm<T>>, run: *const Mapache
 }
 
 /// Wraps a [`HandlerModule`] so the macro can treat both kinds alike.
-pub struct Handler<T>(pub T);
+pub struct HandlerKind<T>(pub T);
 /// Wraps an [`MpmModule`] so the macro can treat both kinds alike.
-pub struct Mpm<T>(pub T);
+pub struct MpmKind<T>(pub T);
 
-impl<T: HandlerModule> ModuleInit for Handler<T> {
+impl<T: HandlerModule> ModuleInit for HandlerKind<T> {
     fn module_check_directive(name: &str, args: &[&str]) -> Result<(), String> {
         T::check_directive(name, args)
     }
     fn module_init(config: &Config<'_>) -> Result<Self, String> {
-        T::init(config).map(Handler)
+        T::init(config).map(HandlerKind)
     }
     fn module_child_init(&self) -> Result<(), String> {
         self.0.child_init()
     }
 }
 
-impl<T: MpmModule> ModuleInit for Mpm<T> {
+impl<T: MpmModule> ModuleInit for MpmKind<T> {
     fn module_check_directive(name: &str, args: &[&str]) -> Result<(), String> {
         T::check_directive(name, args)
     }
     fn module_init(config: &Config<'_>) -> Result<Self, String> {
-        T::init(config).map(Mpm)
+        T::init(config).map(MpmKind)
     }
     fn module_child_init(&self) -> Result<(), String> {
         Ok(())

@@ -1,27 +1,40 @@
 //! The safe Rust layer over the ABI: wrappers that turn raw handles into borrowed Rust values,
 //! the traits a module implements, and the entry-point glue used by [`mapache_module!`](crate::mapache_module).
 
+mod authz;
 mod config;
 pub mod entry;
+pub mod filter;
 mod host;
 pub mod metrics;
+pub mod module_config;
 mod mpm;
 pub mod options;
+pub mod phases;
+pub mod pipeline_entry;
 mod request;
 pub mod score;
 mod text;
 
+pub use authz::{Authz, AuthzProvider};
 pub use config::{Config, DirectiveValue};
+pub use filter::{Bucket, FileRange, FilterVerdict, InputFilter, Next, OutputFilter, Source};
 pub use host::{host, host_provides, log, Level};
+pub use module_config::{ModuleConfig, Scope};
 pub use mpm::{Conn, ConnState, Listener, MpmContext, MpmExit};
-pub use request::{FileKind, MappedFile, Outcome, Request};
+pub use phases::{
+    order, Access, Authn, Fixups, Handler, HookOrder, InsertFilter, Log, MapToStorage, ModuleNames,
+    PostReadRequest, Translate, Verdict,
+};
+pub use request::{BodyFraming, FileKind, MappedFile, Outcome, Refused, Request, Table};
 pub use text::html_escape;
 
 /// A handler module: answers requests.
 ///
 /// One value of the implementing type is made by [`HandlerModule::init`] in the master process and
-/// inherited by every child; [`HandlerModule::handle`] is then called concurrently from worker
-/// threads, so the type must be `Sync`.
+/// inherited by every child; its hooks ([`phases`]) or, for a module declared without `hooks:`,
+/// [`HandlerModule::handle`] are then called concurrently from worker threads, so the type must
+/// be `Sync`.
 pub trait HandlerModule: Sized + Send + Sync + 'static {
     /// Checks one occurrence of one of this module's directives as the file is read, wherever it
     /// appears, so `-t` reports a bad value with its file and line (which the core adds). Runs in
@@ -39,8 +52,13 @@ pub trait HandlerModule: Sized + Send + Sync + 'static {
         Ok(())
     }
 
-    /// Answers one request, or declines it. A panic here becomes a 500 and an error-log line.
-    fn handle(&self, req: &mut Request<'_>) -> Outcome;
+    /// The pre-1.4 way to answer: for a module declared without `hooks:`, this is its handler
+    /// hook (offered every request, or those of its `handler_names`). Answers one request, or
+    /// declines it. A panic here becomes a 500 and an error-log line. A module that lists
+    /// `hooks:` gets only those, and answers through [`Handler`] instead.
+    fn handle(&self, _req: &mut Request<'_>) -> Outcome {
+        Outcome::Declined
+    }
 }
 
 /// A multi-processing module: owns the master loop, the children and the threads.
@@ -59,28 +77,42 @@ pub trait MpmModule: Sized + Send + Sync + 'static {
     fn run(&self, ctx: &MpmContext<'_>) -> MpmExit;
 }
 
-/// Declares a module: generates the exported descriptor, its directive table and `extern "C"`
-/// entry points that catch panics.
+/// Declares a module: generates the exported descriptor, its directive, hook, handler-name,
+/// filter and provider tables, and `extern "C"` entry points that catch panics.
 ///
 /// ```ignore
 /// use mapache_plugin_api::{mapache_module, sdk::*};
 /// struct Hello;
 /// impl HandlerModule for Hello {
 ///     fn init(_: &Config<'_>) -> Result<Self, String> { Ok(Hello) }
+/// }
+/// impl Handler for Hello {
 ///     fn handle(&self, req: &mut Request<'_>) -> Outcome {
-///         if req.handler() != "hello" { return Outcome::Declined; }
+///         let greeting = req.module_config::<HelloConfig>().and_then(|c| c.greeting.clone());
 ///         req.set_header("Content-Type", "text/plain");
-///         req.write(b"hello\n");
+///         let _ = req.write(greeting.as_deref().unwrap_or("hello").as_bytes());
 ///         Outcome::Done
 ///     }
 /// }
+/// impl Fixups for Hello { /* ... */ }
 /// mapache_module! {
 ///     symbol: hello_module,
 ///     name: "hello",
 ///     handler: Hello,
 ///     directives: [("HelloGreeting", TAKE1, ANY, "the greeting to answer with")],
+///     config: HelloConfig,              // impl ModuleConfig
+///     handler_names: ["hello"],
+///     hooks: [Fixups, Handler],         // phase traits Hello implements
+///     filters: [output("UPPER", Upper)],// impl OutputFilter (input(...) for InputFilter)
+///     authz: [("hello-user", HelloUser)],// impl AuthzProvider
 /// }
 /// ```
+/// Everything after `directives` is optional, but what is there comes in this order, each part
+/// followed by a comma. Filter and provider values are constants (a unit struct, or a `const`):
+/// the glue borrows them for `'static`. A module without `hooks:` is a module as before ABI
+/// 1.4: [`HandlerModule::handle`] is its handler hook; with `hooks:` it gets only the listed
+/// ones. Hook order comes from each trait's `ORDER` ([`HookOrder`]).
+///
 /// For an MPM write `mpm: Type, flags: MAPACHE_MPM_FORKED` instead of `handler: Type`. A shared
 /// table can follow the list: `directives: [...] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES`. Argument
 /// kinds are the `MAPACHE_` constants without the prefix (`TAKE1`, `FLAG`, `ITERATE`…), contexts
@@ -92,17 +124,67 @@ macro_rules! mapache_module {
         name: $name:literal,
         handler: $ty:ty,
         directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ]
-            $(+ $extra:expr)? $(,)?
+            $(+ $extra:expr)? ,
+        $( config: $cfg:ty , )?
+        $( handler_names: [ $($hname:literal),* $(,)? ] , )?
+        $( hooks: [ $($hook:ident),* $(,)? ] , )?
+        $( filters: [ $( $fdir:ident ( $fname:literal, $fval:expr ) ),* $(,)? ] , )?
+        $( authz: [ $( ($aname:literal, $aval:expr) ),* $(,)? ] , )?
     ) => {
-        static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::Handler<$ty>> =
+        static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::HandlerKind<$ty>> =
             $crate::__private::Instance::new($name);
-        $crate::mapache_module!(@common $sym, $name, $crate::__private::Handler<$ty>,
-            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
-            $crate::abi::MAPACHE_KIND_HANDLER, 0, Some(__mapache_handle), None);
 
+        /// What the SDK's glue knows about this module.
+        struct __MapacheMeta;
+        impl $crate::__private::Meta for __MapacheMeta {
+            type Module = $ty;
+            type Config = $crate::mapache_module!(@config_type $($cfg)?);
+            const NAME: &'static str = $name;
+            fn instance() -> ::core::option::Option<&'static $ty> {
+                __MAPACHE_INSTANCE.get().map(|h| &h.0)
+            }
+            fn descriptor() -> *const $crate::abi::MapacheModule {
+                &$sym
+            }
+        }
+
+        const __MAPACHE_HOOKS: &[$crate::abi::MapacheHook] = &[
+            $($( $crate::__private::hook::$hook::<__MapacheMeta>() ),*)?
+        ];
+        const __MAPACHE_HANDLER_NAMES: &[*const ::core::ffi::c_char] = &[
+            $($( $crate::__private::cstr(concat!($hname, "\0")) ),*)?
+        ];
+        const __MAPACHE_FILTERS: &[$crate::abi::MapacheFilterDef] = &[
+            $($( $crate::mapache_module!(@filter $fdir, $fname, $fval) ),*)?
+        ];
+        const __MAPACHE_AUTHZ: &[$crate::abi::MapacheAuthzProvider] = &[
+            $($( $crate::mapache_module!(@authz $aname, $aval) ),*)?
+        ];
+
+        $crate::mapache_module!(@common $sym, $name, $crate::__private::HandlerKind<$ty>,
+            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
+            $crate::abi::MAPACHE_KIND_HANDLER, 0,
+            $crate::mapache_module!(@handle $([ $($hook)* ])?), None,
+            ::core::any::TypeId::of::<<__MapacheMeta as $crate::__private::Meta>::Config>(), {
+                hooks: __MAPACHE_HOOKS.as_ptr(),
+                hook_count: __MAPACHE_HOOKS.len(),
+                handler_names: __MAPACHE_HANDLER_NAMES.as_ptr(),
+                handler_name_count: __MAPACHE_HANDLER_NAMES.len(),
+                filters: __MAPACHE_FILTERS.as_ptr(),
+                filter_count: __MAPACHE_FILTERS.len(),
+                authz_providers: __MAPACHE_AUTHZ.as_ptr(),
+                authz_provider_count: __MAPACHE_AUTHZ.len(),
+                create_config: $crate::mapache_module!(@config_fn create_config $($cfg)?),
+                set_directive: $crate::mapache_module!(@config_fn set_directive $($cfg)?),
+                merge_config: $crate::mapache_module!(@config_fn merge_config $($cfg)?),
+                free_config: $crate::mapache_module!(@config_fn free_config $($cfg)?),
+            });
+
+        /// The pre-1.4 handler entry (used only by modules declared without `hooks:`).
+        #[allow(dead_code)]
         extern "C" fn __mapache_handle(req: *mut $crate::abi::MapacheRequest) -> i32 {
             // SAFETY: the core calls this entry point with a live request.
-            unsafe { $crate::__private::handle::<$ty>(&__MAPACHE_INSTANCE, req) }
+            unsafe { $crate::__private::handle::<__MapacheMeta>(req) }
         }
     };
     (
@@ -113,11 +195,12 @@ macro_rules! mapache_module {
         directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ]
             $(+ $extra:expr)? $(,)?
     ) => {
-        static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::Mpm<$ty>> =
+        static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::MpmKind<$ty>> =
             $crate::__private::Instance::new($name);
-        $crate::mapache_module!(@common $sym, $name, $crate::__private::Mpm<$ty>,
+        $crate::mapache_module!(@common $sym, $name, $crate::__private::MpmKind<$ty>,
             [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
-            $crate::abi::MAPACHE_KIND_MPM, $flags, None, Some(__mapache_mpm_run));
+            $crate::abi::MAPACHE_KIND_MPM, $flags, None, Some(__mapache_mpm_run),
+            ::core::any::TypeId::of::<()>(), {});
 
         extern "C" fn __mapache_mpm_run(run: *const $crate::abi::MapacheRunInfo) -> i32 {
             // SAFETY: the core calls this entry point with a live run info.
@@ -126,8 +209,67 @@ macro_rules! mapache_module {
     };
     (@extra) => { &[] };
     (@extra $extra:expr) => { $extra };
+    (@config_type) => { () };
+    (@config_type $cfg:ty) => { $cfg };
+    (@config_fn $f:ident) => { None };
+    (@config_fn $f:ident $cfg:ty) => { Some($crate::__private::$f::<__MapacheMeta>) };
+    (@handle) => { Some(__mapache_handle) };
+    (@handle [ $($hook:ident)* ]) => { None };
+    (@filter output, $fname:literal, $fval:expr) => {{
+        extern "C" fn headers(
+            f: *mut $crate::abi::MapacheFilter,
+            r: *mut $crate::abi::MapacheRequest,
+        ) -> i32 {
+            $crate::__private::output_headers::<__MapacheMeta, _>(&$fval, $fname, f, r)
+        }
+        extern "C" fn body(
+            f: *mut $crate::abi::MapacheFilter,
+            r: *mut $crate::abi::MapacheRequest,
+            b: *const $crate::abi::MapacheBucket,
+        ) -> i32 {
+            $crate::__private::output_body::<__MapacheMeta, _>(&$fval, $fname, f, r, b)
+        }
+        $crate::__private::output_def(&$fval, $crate::__private::cstr(concat!($fname, "\0")), headers, body)
+    }};
+    (@filter input, $fname:literal, $fval:expr) => {{
+        extern "C" fn read(
+            f: *mut $crate::abi::MapacheFilter,
+            r: *mut $crate::abi::MapacheRequest,
+            buf: *mut u8,
+            cap: usize,
+        ) -> isize {
+            $crate::__private::input_read::<__MapacheMeta, _>(&$fval, $fname, f, r, buf, cap)
+        }
+        $crate::__private::input_def(&$fval, $crate::__private::cstr(concat!($fname, "\0")), read)
+    }};
+    (@authz $aname:literal, $aval:expr) => {{
+        extern "C" fn check(
+            args: *const $crate::abi::MapacheStr,
+            nargs: usize,
+            err: *mut ::core::ffi::c_char,
+            err_cap: usize,
+        ) -> i32 {
+            // SAFETY: the core passes arguments and a buffer valid for the call.
+            unsafe { $crate::__private::authz_check(&$aval, $aname, args, nargs, err, err_cap) }
+        }
+        extern "C" fn authorize(
+            req: *mut $crate::abi::MapacheRequest,
+            args: *const $crate::abi::MapacheStr,
+            nargs: usize,
+        ) -> i32 {
+            // SAFETY: the core passes the live request and arguments valid for the call.
+            unsafe {
+                $crate::__private::authz_authorize::<__MapacheMeta, _>(&$aval, $aname, req, args, nargs)
+            }
+        }
+        $crate::abi::MapacheAuthzProvider {
+            name: $crate::__private::cstr(concat!($aname, "\0")),
+            check: Some(check),
+            authorize: Some(authorize),
+        }
+    }};
     (@common $sym:ident, $name:literal, $ty:ty, [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* ],
-     [ $($extra:expr)? ], $kind:expr, $flags:expr, $handle:expr, $run:expr) => {
+     [ $($extra:expr)? ], $kind:expr, $flags:expr, $handle:expr, $run:expr, $cfgid:expr, { $($more:tt)* }) => {
         const __MAPACHE_OWN_DIRECTIVES: &[$crate::abi::MapacheDirective] = &[
             $( $crate::abi::MapacheDirective {
                 name: $crate::__private::cstr(concat!($dname, "\0")),
@@ -149,7 +291,9 @@ macro_rules! mapache_module {
             err_cap: usize,
         ) -> i32 {
             // SAFETY: the core calls this entry point with live pointers.
-            unsafe { $crate::__private::init::<$ty>(&__MAPACHE_INSTANCE, $name, host, config, err, err_cap) }
+            unsafe {
+                $crate::__private::init::<$ty>(&__MAPACHE_INSTANCE, $name, (&$sym, $cfgid), host, config, err, err_cap)
+            }
         }
 
         extern "C" fn __mapache_check_directive(
@@ -185,6 +329,7 @@ macro_rules! mapache_module {
             mpm_flags: $flags,
             mpm_run: $run,
             check_directive: Some(__mapache_check_directive),
+            $($more)*
             ..$crate::abi::MapacheModule::PRE_1_4
         };
     };

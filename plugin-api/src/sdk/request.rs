@@ -1,8 +1,10 @@
-//! A request as a handler sees it: read the request, build the response.
+//! A request as a hook, filter, provider or handler sees it: read the request, change it
+//! (ABI 1.4: URL, file name, tables, user, filters), build the response.
 
 use super::config::Config;
 use super::host::{from_abi, host, module_name, str_from_abi, to_abi, Level};
 use crate::abi::{self, MapacheRequest, MapacheStr};
+use core::any::TypeId;
 use std::fs::File;
 use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd};
@@ -73,10 +75,129 @@ impl MappedFile<'_> {
     }
 }
 
-/// One request, borrowed from the core for the duration of `handle`.
+/// One request, borrowed from the core for the duration of one call into the module (a hook,
+/// a filter call, a provider, `handle`), and only on that call's thread. Strings it returns
+/// with lifetime `'a` stay valid until the request ends; those borrowed from `&self` (table
+/// values) until the next change through `&mut self`.
 pub struct Request<'a> {
     raw: *mut MapacheRequest,
+    /// The calling module's descriptor and configuration type, for [`Request::module_config`]
+    /// (null and `()` when the call did not come through [`mapache_module!`](crate::mapache_module)).
+    module: *const abi::MapacheModule,
+    config_type: TypeId,
     _life: core::marker::PhantomData<&'a mut MapacheRequest>,
+}
+
+/// One of a request's tables of name/value fields (names match case-insensitively; a name
+/// may occur several times).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// The headers of a successful response (Apache's `headers_out`). The framing headers,
+    /// Date and Server belong to the core and are refused.
+    HeadersOut,
+    /// Headers sent with every response, errors included, kept across internal redirects
+    /// (Apache's `err_headers_out`).
+    ErrHeadersOut,
+    /// The request headers as later phases and the handler see them; change them with
+    /// [`Request::change_request_header`].
+    HeadersIn,
+    /// Notes modules pass each other during the request (`%{name}n` in LogFormat).
+    Notes,
+    /// The request's environment variables (`SetEnv`, `%{VAR}e`, `Require env`).
+    Env,
+}
+
+impl Table {
+    fn to_raw(self) -> u32 {
+        match self {
+            Table::HeadersOut => abi::MAPACHE_TABLE_HEADERS_OUT,
+            Table::ErrHeadersOut => abi::MAPACHE_TABLE_ERR_HEADERS_OUT,
+            Table::HeadersIn => abi::MAPACHE_TABLE_HEADERS_IN,
+            Table::Notes => abi::MAPACHE_TABLE_NOTES,
+            Table::Env => abi::MAPACHE_TABLE_ENV,
+        }
+    }
+}
+
+/// The core refused a change (a bad value, a header it owns, too late in the request, an
+/// unknown filter); the host function's documentation in [`abi::MapacheHost`] says when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused;
+
+impl core::fmt::Display for Refused {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("the core refused the change")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// How the request body is framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// No body.
+    None,
+    /// A body of this Content-Length.
+    Length(u64),
+    /// A chunked body; its length is known only at its end.
+    Chunked,
+}
+
+fn refused(rc: i32) -> Result<(), Refused> {
+    if rc == abi::MAPACHE_OK {
+        Ok(())
+    } else {
+        Err(Refused)
+    }
+}
+
+fn status_of(rc: i32) -> Result<(), u16> {
+    match rc {
+        abi::MAPACHE_OK => Ok(()),
+        s @ 300..=599 => Err(s as u16),
+        _ => Err(500),
+    }
+}
+
+fn blank_file() -> abi::MapacheFile {
+    abi::MapacheFile {
+        struct_size: core::mem::size_of::<abi::MapacheFile>() as u32,
+        kind: abi::MAPACHE_FILE_NONE,
+        fd: -1,
+        error: 0,
+        path: empty(),
+        requested: empty(),
+        size: 0,
+        mtime_ns: 0,
+    }
+}
+
+/// Views what `req_map` or `req_lookup` filled in.
+///
+/// # Safety
+/// `out` must have been filled by the core for a request that lives for `'a`.
+unsafe fn mapped_file<'a>(out: &abi::MapacheFile) -> MappedFile<'a> {
+    let kind = match out.kind {
+        abi::MAPACHE_FILE_REGULAR => FileKind::File,
+        abi::MAPACHE_FILE_DIRECTORY => FileKind::Directory,
+        abi::MAPACHE_FILE_OTHER => FileKind::Other,
+        _ => FileKind::None,
+    };
+    let (path, requested) = (from_abi(out.path), from_abi(out.requested));
+    MappedFile {
+        kind,
+        error: (kind == FileKind::None).then(|| std::io::Error::from_raw_os_error(out.error)),
+        path: Path::new(std::ffi::OsStr::from_bytes(path)),
+        requested: Path::new(std::ffi::OsStr::from_bytes(requested)),
+        size: out.size,
+        modified: if out.mtime_ns >= 0 {
+            std::time::UNIX_EPOCH + std::time::Duration::from_nanos(out.mtime_ns as u64)
+        } else {
+            std::time::UNIX_EPOCH - std::time::Duration::from_nanos(out.mtime_ns.unsigned_abs())
+        },
+        // An open descriptor the core owns while the request lives; ManuallyDrop never closes it.
+        file: (out.fd >= 0).then(|| ManuallyDrop::new(File::from_raw_fd(out.fd))),
+    }
 }
 
 fn empty() -> MapacheStr {
@@ -91,11 +212,21 @@ impl<'a> Request<'a> {
     pub unsafe fn from_raw(raw: *mut MapacheRequest) -> Self {
         Request {
             raw,
+            module: core::ptr::null(),
+            config_type: TypeId::of::<()>(),
             _life: core::marker::PhantomData,
         }
     }
 
-    /// The raw handle, for host functions the SDK does not wrap here.
+    /// The same request seen by the module whose descriptor is `module` and whose typed
+    /// configuration type is `C` (the macro's glue does this).
+    pub(crate) fn in_module<C: 'static>(mut self, module: *const abi::MapacheModule) -> Self {
+        self.module = module;
+        self.config_type = TypeId::of::<C>();
+        self
+    }
+
+    /// The raw handle, for host functions the SDK does not wrap.
     pub fn as_raw(&mut self) -> *mut MapacheRequest {
         self.raw
     }
@@ -172,6 +303,7 @@ impl<'a> Request<'a> {
     pub fn config(&self) -> Config<'a> {
         // SAFETY: the core keeps the handle alive until `handle` returns.
         unsafe { Config::from_raw((host().req_config)(self.raw)) }
+            .in_module(self.module, self.config_type)
     }
 
     /// Reads request body bytes (0 at the end).
@@ -236,43 +368,300 @@ impl<'a> Request<'a> {
     /// client checked against the `Require` lines of the real directory. `Err(status)` (403) when
     /// the path may not be served; the core has logged why.
     pub fn map(&mut self, url_path: &[u8]) -> Result<MappedFile<'a>, u16> {
-        let mut out = abi::MapacheFile {
-            struct_size: core::mem::size_of::<abi::MapacheFile>() as u32,
-            kind: abi::MAPACHE_FILE_NONE,
-            fd: -1,
-            error: 0,
-            path: empty(),
-            requested: empty(),
-            size: 0,
-            mtime_ns: 0,
-        };
-        match (host().req_map)(self.raw, to_abi(url_path), &mut out) {
-            abi::MAPACHE_OK => {}
-            status @ 300..=599 => return Err(status as u16),
-            _ => return Err(500),
+        let mut out = blank_file();
+        status_of((host().req_map)(self.raw, to_abi(url_path), &mut out))?;
+        // SAFETY: filled by the core for this live request.
+        Ok(unsafe { mapped_file(&out) })
+    }
+
+    /// What `uri` (a target as a client writes it) would map to if it were requested: the
+    /// translate hooks run for it, then the core maps it and checks its `Require` lines, as
+    /// [`Request::map`] does (a subrequest's lookup). `Err(status)` as for `map`.
+    pub fn lookup(&mut self, uri: &str) -> Result<MappedFile<'a>, u16> {
+        let mut out = blank_file();
+        status_of((host().req_lookup)(
+            self.raw,
+            to_abi(uri.as_bytes()),
+            &mut out,
+        ))?;
+        // SAFETY: filled by the core; valid until the request ends.
+        Ok(unsafe { mapped_file(&out) })
+    }
+
+    /// Replaces the URL the rest of the request works on (translate, or before the handler):
+    /// `uri` as a client writes a target. `Err(400)` for a path the request line could not
+    /// have, `Err(404)` for an encoded `/`.
+    pub fn set_uri(&mut self, uri: &str) -> Result<(), u16> {
+        status_of((host().req_set_uri)(self.raw, to_abi(uri.as_bytes())))
+    }
+
+    /// From a handler (or fixups): serve `uri` instead, from the translate phase on, once the
+    /// calling hook returns (return `Ok`/`Done` then). Errors as [`Request::set_uri`].
+    pub fn internal_redirect(&mut self, uri: &str) -> Result<(), u16> {
+        status_of((host().req_internal_redirect)(
+            self.raw,
+            to_abi(uri.as_bytes()),
+        ))
+    }
+
+    /// The file name the request maps to (empty before translation ended, or when a
+    /// map_to_storage hook took the request).
+    pub fn filename(&self) -> &'a Path {
+        // SAFETY: as in `text`.
+        let b = unsafe { from_abi((host().req_filename)(self.raw)) };
+        Path::new(std::ffi::OsStr::from_bytes(b))
+    }
+
+    /// Sets the file name, from a translate hook (Alias): an absolute path, mapped as
+    /// DocumentRoot's files are.
+    pub fn set_filename(&mut self, path: &Path) -> Result<(), Refused> {
+        refused((host().req_set_filename)(
+            self.raw,
+            to_abi(path.as_os_str().as_bytes()),
+        ))
+    }
+
+    /// The first field named `name` in `table`, as bytes; valid until the table changes.
+    pub fn table_bytes(&self, table: Table, name: &str) -> Option<&[u8]> {
+        self.table_nth(table, name, 0)
+    }
+
+    /// The first field named `name` in `table`, when it is UTF-8.
+    pub fn table_get(&self, table: Table, name: &str) -> Option<&str> {
+        self.table_bytes(table, name)
+            .and_then(|b| core::str::from_utf8(b).ok())
+    }
+
+    /// Every field named `name` in `table`, in order.
+    pub fn table_get_all(&self, table: Table, name: &str) -> Vec<&[u8]> {
+        (0..)
+            .map_while(|i| self.table_nth(table, name, i))
+            .collect()
+    }
+
+    fn table_nth(&self, table: Table, name: &str, index: usize) -> Option<&[u8]> {
+        let mut v = empty();
+        let found = (host().table_get)(
+            self.raw,
+            table.to_raw(),
+            to_abi(name.as_bytes()),
+            index,
+            &mut v,
+        );
+        // SAFETY: valid until the table next changes, which needs `&mut self`.
+        (found == 1).then(|| unsafe { from_abi(v) })
+    }
+
+    /// Every field of `table`, in order.
+    pub fn table_entries(&self, table: Table) -> Vec<(&[u8], &[u8])> {
+        let h = host();
+        (0..(h.table_count)(self.raw, table.to_raw()))
+            .filter_map(|i| {
+                let (mut n, mut v) = (empty(), empty());
+                // SAFETY: valid until the table next changes, which needs `&mut self`.
+                ((h.table_at)(self.raw, table.to_raw(), i, &mut n, &mut v) == 1)
+                    .then(|| unsafe { (from_abi(n), from_abi(v)) })
+            })
+            .collect()
+    }
+
+    fn table_change(
+        &mut self,
+        table: Table,
+        name: &str,
+        value: &str,
+        mode: u32,
+    ) -> Result<(), Refused> {
+        if table == Table::HeadersIn {
+            // Request headers are lent out for `'a` (`header`): see `change_request_header`.
+            return Err(Refused);
         }
-        let kind = match out.kind {
-            abi::MAPACHE_FILE_REGULAR => FileKind::File,
-            abi::MAPACHE_FILE_DIRECTORY => FileKind::Directory,
-            abi::MAPACHE_FILE_OTHER => FileKind::Other,
-            _ => FileKind::None,
+        self.table_change_raw(table, name, value, mode)
+    }
+
+    fn table_change_raw(
+        &mut self,
+        table: Table,
+        name: &str,
+        value: &str,
+        mode: u32,
+    ) -> Result<(), Refused> {
+        refused((host().table_set)(
+            self.raw,
+            table.to_raw(),
+            to_abi(name.as_bytes()),
+            to_abi(value.as_bytes()),
+            mode,
+        ))
+    }
+
+    /// Sets `name` in `table` to `value`, replacing every field of that name.
+    /// [`Table::HeadersIn`] is refused here: use [`Request::change_request_header`].
+    pub fn table_set(&mut self, table: Table, name: &str, value: &str) -> Result<(), Refused> {
+        self.table_change(table, name, value, abi::MAPACHE_TABLE_SET)
+    }
+
+    /// Adds a field to `table`, keeping the others of that name ([`Table::HeadersIn`] as for
+    /// [`Request::table_set`]).
+    pub fn table_add(&mut self, table: Table, name: &str, value: &str) -> Result<(), Refused> {
+        self.table_change(table, name, value, abi::MAPACHE_TABLE_ADD)
+    }
+
+    /// Removes every field named `name` from `table` ([`Table::HeadersIn`] as for
+    /// [`Request::table_set`]).
+    pub fn table_unset(&mut self, table: Table, name: &str) -> Result<(), Refused> {
+        self.table_change(table, name, "", abi::MAPACHE_TABLE_UNSET)
+    }
+
+    /// Changes the request headers later phases and the handler see: `Some(value)` replaces
+    /// every `name` field (or, with `add`, adds one next to them); `None` removes them.
+    ///
+    /// # Safety
+    /// [`Request::header`], [`Request::header_bytes`] and [`Request::headers`] lend header
+    /// values for the whole request (`'a`), but the core frees a replaced or removed field:
+    /// no value they returned before this call may be used after it.
+    pub unsafe fn change_request_header(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        add: bool,
+    ) -> Result<(), Refused> {
+        let mode = match (value, add) {
+            (None, _) => abi::MAPACHE_TABLE_UNSET,
+            (Some(_), true) => abi::MAPACHE_TABLE_ADD,
+            (Some(_), false) => abi::MAPACHE_TABLE_SET,
         };
-        // SAFETY: the core keeps the strings until `handle` returns.
-        let (path, requested) = unsafe { (from_abi(out.path), from_abi(out.requested)) };
-        Ok(MappedFile {
-            kind,
-            error: (kind == FileKind::None).then(|| std::io::Error::from_raw_os_error(out.error)),
-            path: Path::new(std::ffi::OsStr::from_bytes(path)),
-            requested: Path::new(std::ffi::OsStr::from_bytes(requested)),
-            size: out.size,
-            modified: if out.mtime_ns >= 0 {
-                std::time::UNIX_EPOCH + std::time::Duration::from_nanos(out.mtime_ns as u64)
-            } else {
-                std::time::UNIX_EPOCH - std::time::Duration::from_nanos(out.mtime_ns.unsigned_abs())
-            },
-            // SAFETY: an open descriptor the core owns until `handle` returns; ManuallyDrop
-            // never closes it.
-            file: (out.fd >= 0).then(|| ManuallyDrop::new(unsafe { File::from_raw_fd(out.fd) })),
-        })
+        self.table_change_raw(Table::HeadersIn, name, value.unwrap_or(""), mode)
+    }
+
+    /// A note another hook (or module) left for this request.
+    pub fn note(&self, name: &str) -> Option<&str> {
+        self.table_get(Table::Notes, name)
+    }
+
+    /// Leaves a note for later phases and other modules.
+    pub fn set_note(&mut self, name: &str, value: &str) -> Result<(), Refused> {
+        self.table_set(Table::Notes, name, value)
+    }
+
+    /// An environment variable of the request.
+    pub fn env(&self, name: &str) -> Option<&str> {
+        self.table_get(Table::Env, name)
+    }
+
+    /// Sets an environment variable of the request.
+    pub fn set_env(&mut self, name: &str, value: &str) -> Result<(), Refused> {
+        self.table_set(Table::Env, name, value)
+    }
+
+    /// The local address the connection arrived on, as text.
+    pub fn local_ip(&self) -> &'a str {
+        self.text(host().req_local_ip)
+    }
+
+    /// The local port the connection arrived on.
+    pub fn local_port(&self) -> u16 {
+        (host().req_local_port)(self.raw) as u16
+    }
+
+    /// The client's port.
+    pub fn client_port(&self) -> u16 {
+        (host().req_client_port)(self.raw) as u16
+    }
+
+    /// `http` (or `https` on a TLS connection).
+    pub fn scheme(&self) -> &'a str {
+        self.text(host().req_scheme)
+    }
+
+    /// The server name of the request's scope.
+    pub fn server_name(&self) -> &'a str {
+        self.text(host().req_server_name)
+    }
+
+    /// The authenticated user (empty when none): `%u`, `REMOTE_USER`.
+    pub fn user(&self) -> &'a str {
+        self.text(host().req_user)
+    }
+
+    /// Sets the authenticated user, from an authn hook (not empty, no CR, LF or NUL).
+    pub fn set_user(&mut self, user: &str) -> Result<(), Refused> {
+        refused((host().req_set_user)(self.raw, to_abi(user.as_bytes())))
+    }
+
+    /// How the request body is framed.
+    pub fn body_framing(&self) -> BodyFraming {
+        let mut length = 0u64;
+        match (host().req_body_framing)(self.raw, &mut length) {
+            abi::MAPACHE_BODY_LENGTH => BodyFraming::Length(length),
+            abi::MAPACHE_BODY_CHUNKED => BodyFraming::Chunked,
+            _ => BodyFraming::None,
+        }
+    }
+
+    /// The response status as it stands (200 until someone sets another; final in the log
+    /// phase).
+    pub fn status(&self) -> u16 {
+        (host().resp_status)(self.raw) as u16
+    }
+
+    /// The declared response body length, if one is.
+    pub fn content_length(&self) -> Option<u64> {
+        u64::try_from((host().resp_content_length)(self.raw)).ok()
+    }
+
+    /// Response body bytes sent so far (in the log phase: all, `%B`).
+    pub fn bytes_sent(&self) -> u64 {
+        (host().resp_bytes_sent)(self.raw)
+    }
+
+    /// Time since the request's head was read (in the log phase: its duration, `%D`).
+    pub fn elapsed(&self) -> std::time::Duration {
+        std::time::Duration::from_micros((host().req_elapsed_us)(self.raw))
+    }
+
+    /// Adds the filter `name` (some loaded module's) to the request's chain. `Err` when no
+    /// module offers it or it is too late (head sent; body being read, for input filters).
+    pub fn add_filter(&mut self, name: &str) -> Result<(), Refused> {
+        refused((host().req_add_filter)(self.raw, to_abi(name.as_bytes())))
+    }
+
+    /// The calling module's typed configuration in effect for this request (the server level
+    /// merged with the sections that apply), valid until the request ends. `None` when `T` is
+    /// not the type named in the module's `config:` (or it has none).
+    pub fn module_config<T: 'static>(&self) -> Option<&'a T> {
+        if self.module.is_null() || self.config_type != TypeId::of::<T>() {
+            return None;
+        }
+        let p = (host().req_module_config)(self.raw, self.module) as *const T;
+        // SAFETY: the macro's create/merge functions made this object as a `Box<T>` (checked by
+        // the type id above); the core keeps it until the request ends.
+        unsafe { p.as_ref() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_headers_are_not_changed_through_the_safe_table_calls() {
+        // `header()` lends values for the whole request; a safe change could free them.
+        // SAFETY: the refused calls never reach the host with the handle.
+        let mut req = unsafe { Request::from_raw(core::ptr::null_mut()) };
+        assert_eq!(req.table_set(Table::HeadersIn, "X", "1"), Err(Refused));
+        assert_eq!(req.table_add(Table::HeadersIn, "X", "1"), Err(Refused));
+        assert_eq!(req.table_unset(Table::HeadersIn, "X"), Err(Refused));
+    }
+
+    #[test]
+    fn module_config_of_another_type_or_outside_a_module_is_none() {
+        // SAFETY: both calls return before using the handle.
+        let req = unsafe { Request::from_raw(core::ptr::null_mut()) };
+        assert!(req.module_config::<String>().is_none());
+        let fake = core::ptr::NonNull::<abi::MapacheModule>::dangling().as_ptr();
+        // SAFETY: as above.
+        let req = unsafe { Request::from_raw(core::ptr::null_mut()) }.in_module::<u32>(fake);
+        assert!(req.module_config::<String>().is_none());
     }
 }

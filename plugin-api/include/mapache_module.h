@@ -996,7 +996,9 @@ typedef struct MapacheHost {
                        struct MapacheStr *value);
   // (ABI 1.4) Changes table by mode (MAPACHE_TABLE_SET, _ADD, _UNSET). Returns
   // MAPACHE_OK, or MAPACHE_ERROR for an unknown table or mode, a name or value with CR, LF
-  // or NUL, a response header once the head is sent, or a header the core owns.
+  // or NUL, a response header once the head is sent, or a header the core owns. Request
+  // header fields replaced or removed here stay readable until the request ends (req_header
+  // lends them that long); other tables' values are valid until the table next changes.
   int32_t (*table_set)(struct MapacheRequest *req,
                        uint32_t table,
                        struct MapacheStr name,

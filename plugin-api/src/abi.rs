@@ -969,7 +969,9 @@ pub struct MapacheHost {
     ) -> i32,
     /// (ABI 1.4) Changes `table` by `mode` (`MAPACHE_TABLE_SET`, `_ADD`, `_UNSET`). Returns
     /// `MAPACHE_OK`, or `MAPACHE_ERROR` for an unknown table or mode, a name or value with CR, LF
-    /// or NUL, a response header once the head is sent, or a header the core owns.
+    /// or NUL, a response header once the head is sent, or a header the core owns. Request
+    /// header fields replaced or removed here stay readable until the request ends (`req_header`
+    /// lends them that long); other tables' values are valid until the table next changes.
     pub table_set: extern "C" fn(
         req: *mut MapacheRequest,
         table: u32,

@@ -143,12 +143,21 @@ pub(super) extern "C" fn table_set(
             true
         }
         MAPACHE_TABLE_HEADERS_IN => {
-            let list = &mut r.head.headers;
             if mode != MAPACHE_TABLE_ADD {
-                list.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                // Kept until the request ends: `req_header` promised their bytes that long.
+                let (gone, kept) = std::mem::take(&mut r.head.headers)
+                    .into_iter()
+                    .partition(|(n, _)| n.eq_ignore_ascii_case(name));
+                r.head.headers = kept;
+                for (n, v) in gone {
+                    r.retire(n.into_bytes());
+                    r.retire(v);
+                }
             }
             if mode != MAPACHE_TABLE_UNSET {
-                list.push((name.to_owned(), value.as_bytes().to_vec()));
+                r.head
+                    .headers
+                    .push((name.to_owned(), value.as_bytes().to_vec()));
             }
             true
         }

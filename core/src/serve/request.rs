@@ -1077,6 +1077,11 @@ impl RequestCtx<'_> {
         Ok(())
     }
 
+    /// Keeps `bytes` until the request ends (a module may hold what the host returned for them).
+    pub(crate) fn retire(&mut self, bytes: Vec<u8>) {
+        self.retired.push(bytes);
+    }
+
     /// Sets environment variable `name` to `value`.
     pub fn table_put_env(&mut self, name: &str, value: &str) {
         self.env.retain(|(n, _)| !n.eq_ignore_ascii_case(name));

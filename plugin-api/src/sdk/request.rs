@@ -472,10 +472,8 @@ impl<'a> Request<'a> {
         value: &str,
         mode: u32,
     ) -> Result<(), Refused> {
-        if table == Table::HeadersIn {
-            // Request headers are lent out for `'a` (`header`): see `change_request_header`.
-            return Err(Refused);
-        }
+        // Request headers are lent out for `'a` (`header`): the core keeps a replaced or removed
+        // field's bytes until the request ends, so changing them is safe.
         self.table_change_raw(table, name, value, mode)
     }
 
@@ -496,31 +494,25 @@ impl<'a> Request<'a> {
     }
 
     /// Sets `name` in `table` to `value`, replacing every field of that name.
-    /// [`Table::HeadersIn`] is refused here: use [`Request::change_request_header`].
     pub fn table_set(&mut self, table: Table, name: &str, value: &str) -> Result<(), Refused> {
         self.table_change(table, name, value, abi::MAPACHE_TABLE_SET)
     }
 
-    /// Adds a field to `table`, keeping the others of that name ([`Table::HeadersIn`] as for
-    /// [`Request::table_set`]).
+    /// Adds a field to `table`, keeping the others of that name.
     pub fn table_add(&mut self, table: Table, name: &str, value: &str) -> Result<(), Refused> {
         self.table_change(table, name, value, abi::MAPACHE_TABLE_ADD)
     }
 
-    /// Removes every field named `name` from `table` ([`Table::HeadersIn`] as for
-    /// [`Request::table_set`]).
+    /// Removes every field named `name` from `table`.
     pub fn table_unset(&mut self, table: Table, name: &str) -> Result<(), Refused> {
         self.table_change(table, name, "", abi::MAPACHE_TABLE_UNSET)
     }
 
     /// Changes the request headers later phases and the handler see: `Some(value)` replaces
-    /// every `name` field (or, with `add`, adds one next to them); `None` removes them.
-    ///
-    /// # Safety
-    /// [`Request::header`], [`Request::header_bytes`] and [`Request::headers`] lend header
-    /// values for the whole request (`'a`), but the core frees a replaced or removed field:
-    /// no value they returned before this call may be used after it.
-    pub unsafe fn change_request_header(
+    /// every `name` field (or, with `add`, adds one next to them); `None` removes them. Values
+    /// [`Request::header`] returned earlier stay readable (the core keeps them until the
+    /// request ends).
+    pub fn change_request_header(
         &mut self,
         name: &str,
         value: Option<&str>,
@@ -643,16 +635,6 @@ impl<'a> Request<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn request_headers_are_not_changed_through_the_safe_table_calls() {
-        // `header()` lends values for the whole request; a safe change could free them.
-        // SAFETY: the refused calls never reach the host with the handle.
-        let mut req = unsafe { Request::from_raw(core::ptr::null_mut()) };
-        assert_eq!(req.table_set(Table::HeadersIn, "X", "1"), Err(Refused));
-        assert_eq!(req.table_add(Table::HeadersIn, "X", "1"), Err(Refused));
-        assert_eq!(req.table_unset(Table::HeadersIn, "X"), Err(Refused));
-    }
 
     #[test]
     fn module_config_of_another_type_or_outside_a_module_is_none() {

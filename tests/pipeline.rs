@@ -359,3 +359,63 @@ fn a_declining_handlers_output_never_reaches_the_client() {
     let body = String::from_utf8_lossy(&r.body);
     assert!(!body.contains("junk"), "{body}");
 }
+
+/// `-t` on `body` (after the MPM and mod-static alone) fails with `message` at the line that
+/// reads `line`.
+fn refused_at_t(line: &str, body: &str, message: &str) {
+    let root = Root::new();
+    let mpm = format!(
+        "LoadModule mpm_prefork_module {}",
+        module("libmpm_prefork.so").display()
+    );
+    let conf = root.config(&format!("{mpm}\n{}\n{body}", static_line()));
+    let number = std::fs::read_to_string(&conf)
+        .unwrap()
+        .lines()
+        .position(|l| l.trim() == line)
+        .expect("the line is in the file")
+        + 1;
+    let conf = conf.display().to_string();
+    let out = run(&["-t", "-f", &conf]);
+    assert_eq!(out.code, Some(1), "{body}: {}", out.stderr);
+    let expected = format!("Syntax error on line {number} of {conf}: {message}");
+    assert!(
+        out.stderr.contains(&expected),
+        "{expected}\nin: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_sethandler_no_module_declares_is_refused_at_t() {
+    // mod-static declares `default-handler` only: nothing would serve this name.
+    refused_at_t(
+        "SetHandler no-such-handler",
+        "<Location /x>\nSetHandler no-such-handler\n</Location>\n",
+        "SetHandler no-such-handler: no loaded module declares a handler of that name",
+    );
+}
+
+#[test]
+fn a_filter_no_module_offers_is_refused_at_t() {
+    refused_at_t(
+        "SetOutputFilter DEFLATE",
+        "<Location /x>\nSetOutputFilter DEFLATE\n</Location>\n",
+        "SetOutputFilter: no loaded module offers a filter named DEFLATE",
+    );
+}
+
+#[test]
+fn a_module_directive_in_a_section_is_checked_at_t() {
+    // mod-static's typed configuration reads its sections' values while the file is read.
+    refused_at_t(
+        "AddType text/plain",
+        "<Directory /srv>\nAddType text/plain\n</Directory>\n",
+        "AddType requires at least two arguments",
+    );
+    refused_at_t(
+        "AddDefaultCharset not/a/charset",
+        "<Location /x>\nAddDefaultCharset not/a/charset\n</Location>\n",
+        "AddDefaultCharset takes On, Off or a charset name",
+    );
+}

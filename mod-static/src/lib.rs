@@ -38,7 +38,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use types::{DefaultCharset, TypeTable};
+use types::{AddType, DefaultCharset, TypeTable};
 
 /// `DocumentRoot` when the configuration names none, relative to `ServerRoot` (Apache's habit).
 /// The core records its own default, so this is only a fallback.
@@ -56,7 +56,6 @@ struct Static {
 
 impl HandlerModule for Static {
     fn init(config: &Config<'_>) -> Result<Self, String> {
-        check_server_scope(config)?;
         let types = load_types(config)?;
         // Like Apache (AH00112): a missing DocumentRoot is worth a warning, not a refusal to
         // start, since sections may name another one.
@@ -99,11 +98,10 @@ enum Resource<'a> {
 impl Static {
     /// Settings → locate → directory → method → the file or the listing.
     fn respond(&self, req: &mut Request<'_>, url_path: &[u8]) -> Result<Outcome, Refusal> {
-        // Read per request: sections may set other values, and lookups are cheap.
-        let config = req.config();
-        let settings = Settings::read(&config, &mut |problem| {
-            req.log(Level::Debug, &format!("ignored: {problem}"))
-        });
+        // Merged once per combination of sections by the core: no parsing per request.
+        let settings = req
+            .module_config::<StaticConfig>()
+            .unwrap_or(&DEFAULT_CONFIG);
         locate::refuse_ht_request(url_path)?;
         // The core mapped the path before any handler ran (links as Options allow, access
         // checked on the real directory): this is its answer again, with the file it opened.
@@ -113,10 +111,11 @@ impl Static {
                 let location = redirect::build_location(req.uri(), url_path, req.query());
                 return Ok(redirect::redirect(req, &location));
             }
-            let names = settings.directory_index();
+            let config = req.config();
+            let names = directory_index(&config);
             match find_index(req, url_path, &names)? {
                 Some(index) => Resource::File(index),
-                None if settings.options.indexes() => Resource::Listing(target),
+                None if options(&config, req).indexes() => Resource::Listing(target),
                 None => return Err(no_index(&target, &names)),
             }
         } else {
@@ -129,7 +128,7 @@ impl Static {
             return Ok(Outcome::Status(405));
         }
         match resource {
-            Resource::File(file) => self.serve_file(req, &file, &settings),
+            Resource::File(file) => self.serve_file(req, &file, settings),
             Resource::Listing(dir) => list(req, &dir, url_path),
         }
     }
@@ -140,7 +139,7 @@ impl Static {
         &self,
         req: &mut Request<'_>,
         target: &MappedFile<'_>,
-        settings: &Settings,
+        settings: &StaticConfig,
     ) -> Result<Outcome, Refusal> {
         let Some(file) = target.file() else {
             return Err(Refusal::forbidden(format!(
@@ -171,9 +170,10 @@ impl Static {
         set_validators(req, &validators);
         req.set_header("Accept-Ranges", "bytes");
         // The type follows the name that was asked for (as Apache and nginx do), not a link target.
-        let content_type = settings.charset.apply(types::content_type(
+        let charset = settings.charset.as_ref().unwrap_or(&DefaultCharset::Off);
+        let content_type = charset.apply(types::content_type(
             &self.types,
-            &directive_lines(&req.config(), "AddType"),
+            &settings.add_types,
             target.requested,
         ));
         // Range handling is defined for GET only (RFC 9110 14.2): HEAD gets the head of a plain
@@ -399,44 +399,59 @@ impl<'a> RequestFields<'a> {
 
 // ---- settings ------------------------------------------------------------------------------
 
-/// The directives mod-static reads, as they apply to one request.
-struct Settings<'a> {
-    /// The configuration, for what only directories need (see [`Settings::directory_index`]).
-    config: Config<'a>,
-    options: OptionSet,
-    charset: DefaultCharset,
+/// mod-static's own directives in one scope, checked when the configuration is read (so `-t`
+/// refuses a bad value in a section too) and merged by the core once per combination of sections.
+#[derive(Clone, Debug, Default)]
+struct StaticConfig {
+    /// `AddType` lines, least specific first (a later line naming an extension wins).
+    add_types: Vec<AddType>,
+    /// `AddDefaultCharset`, when this scope sets it.
+    charset: Option<DefaultCharset>,
 }
 
-impl<'a> Settings<'a> {
-    /// File names tried in order in a directory (made only for directories).
-    fn directory_index(&self) -> Vec<PathBuf> {
-        index_names(
-            self.config
-                .last("DirectoryIndex")
-                .map(|v| (0..v.len()).filter_map(|i| v.arg_bytes(i)).collect()),
-        )
+/// A request's settings when the core has none for the module (never in practice: the module
+/// always has a server-level object).
+static DEFAULT_CONFIG: StaticConfig = StaticConfig {
+    add_types: Vec::new(),
+    charset: None,
+};
+
+impl ModuleConfig for StaticConfig {
+    fn set(&mut self, _scope: Scope, name: &str, args: &[&str]) -> Result<(), String> {
+        if name.eq_ignore_ascii_case("AddType") {
+            self.add_types.push(AddType::parse(args)?);
+        } else if name.eq_ignore_ascii_case("AddDefaultCharset") {
+            self.charset = Some(DefaultCharset::parse(args.first().copied().unwrap_or(""))?);
+        }
+        // TypesConfig is read once, in `init`.
+        Ok(())
     }
 
-    /// Reads the settings of `config`. Values that do not parse are skipped and handed to
-    /// `problem`: at server level `init` has refused them already, so only section values (which
-    /// `init` cannot see) get here.
-    fn read(config: &Config<'a>, problem: &mut dyn FnMut(String)) -> Self {
-        // The core checked every Options line as the file was read.
-        let options = OptionSet::from_lines(directive_lines(config, "Options"), &mut *problem);
-        let charset = match config.value("AddDefaultCharset").map(DefaultCharset::parse) {
-            None => DefaultCharset::Off,
-            Some(Ok(c)) => c,
-            Some(Err(e)) => {
-                problem(e);
-                DefaultCharset::Off
-            }
-        };
-        Settings {
-            config: *config,
-            options,
-            charset,
+    fn merge(parent: &Self, child: &Self) -> Self {
+        let mut add_types = parent.add_types.clone();
+        add_types.extend(child.add_types.iter().cloned());
+        StaticConfig {
+            add_types,
+            charset: child.charset.clone().or_else(|| parent.charset.clone()),
         }
     }
+}
+
+/// File names tried in order in a directory (read only for directories).
+fn directory_index(config: &Config<'_>) -> Vec<PathBuf> {
+    index_names(
+        config
+            .last("DirectoryIndex")
+            .map(|v| (0..v.len()).filter_map(|i| v.arg_bytes(i)).collect()),
+    )
+}
+
+/// The core's `Options` in effect (read only for directories: `Indexes`). The core checked
+/// every line as the file was read.
+fn options(config: &Config<'_>, req: &Request<'_>) -> OptionSet {
+    OptionSet::from_lines(directive_lines(config, "Options"), &mut |problem| {
+        req.log(Level::Debug, &format!("ignored: {problem}"))
+    })
 }
 
 /// `DocumentRoot` as the core recorded it (absolute), for the start-up warning.
@@ -508,21 +523,6 @@ fn at_line(v: &DirectiveValue<'_>, message: &str) -> String {
     )
 }
 
-/// Refuses bad `AddType` and `AddDefaultCharset` values at server level, with file and
-/// line, so `mapache -t` catches them. (Values inside sections are only seen per request.)
-fn check_server_scope(config: &Config<'_>) -> Result<(), String> {
-    for v in config.all("AddType") {
-        let args: Vec<&str> = (0..v.len())
-            .map(|i| v.arg(i).unwrap_or("\u{fffd}"))
-            .collect();
-        types::check_add_type(&args).map_err(|e| at_line(&v, &e))?;
-    }
-    for v in config.all("AddDefaultCharset") {
-        DefaultCharset::parse(v.arg(0).unwrap_or("\u{fffd}")).map_err(|e| at_line(&v, &e))?;
-    }
-    Ok(())
-}
-
 /// The `TypesConfig` table: the named file (relative to ServerRoot), else `/etc/mime.types` when
 /// it exists, else the built-in table. Read once, in the master.
 fn load_types(config: &Config<'_>) -> Result<TypeTable, String> {
@@ -551,8 +551,8 @@ fn load_types(config: &Config<'_>) -> Result<TypeTable, String> {
 //
 // DocumentRoot, ServerRoot, DirectoryIndex and Options are the core's; these three are
 // mod-static's.
-// Arity and context are checked by the core as the file is read; values by `init` (server
-// level) and per request (sections).
+// Arity and context are checked by the core as the file is read, values by `StaticConfig::set`
+// wherever they appear; the requests without `SetHandler` (`default-handler`) are ours.
 
 mapache_module! {
     symbol: static_module,
@@ -563,6 +563,8 @@ mapache_module! {
         ("AddType", ITERATE, ANY, "a mime type followed by one or more file extensions"),
         ("AddDefaultCharset", TAKE1, ANY, "The name of the default charset to add to any Content-Type without one or 'Off' to disable"),
     ],
+    config: StaticConfig,
+    handler_names: ["default-handler"],
 }
 
 #[cfg(test)]

@@ -57,6 +57,26 @@ fn normal_ext(ext: &str) -> String {
     ext.strip_prefix('.').unwrap_or(ext).to_ascii_lowercase()
 }
 
+/// One `AddType` line, checked and normalized when the configuration was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddType {
+    /// The type, lower-cased as Apache does.
+    pub media_type: String,
+    /// The extensions: lower-case, without a leading dot.
+    pub extensions: Vec<String>,
+}
+
+impl AddType {
+    /// Parses one line's arguments.
+    pub fn parse(args: &[&str]) -> Result<AddType, String> {
+        check_add_type(args)?;
+        Ok(AddType {
+            media_type: args[0].to_ascii_lowercase(),
+            extensions: args[1..].iter().map(|e| normal_ext(e)).collect(),
+        })
+    }
+}
+
 /// Checks one `AddType` line: a type, then at least one extension.
 pub fn check_add_type(args: &[&str]) -> Result<(), String> {
     match args {
@@ -85,11 +105,11 @@ fn is_media_type(ty: &str) -> bool {
         && !ty.bytes().any(|b| b.is_ascii_control())
 }
 
-/// The type of `path`: the last `AddType` naming its extension (`add_types` holds each line's
-/// arguments, least specific first), else `table`'s, else `application/octet-stream`.
+/// The type of `path`: the last `AddType` naming its extension (`add_types`, least specific
+/// first), else `table`'s, else `application/octet-stream`.
 pub fn content_type<'t>(
     table: &'t TypeTable,
-    add_types: &[Vec<&str>],
+    add_types: &'t [AddType],
     path: &Path,
 ) -> Cow<'t, str> {
     let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
@@ -110,16 +130,9 @@ pub fn content_type<'t>(
     let added = add_types
         .iter()
         .rev()
-        .find_map(|args| match args.as_slice() {
-            // A line that does not check out is skipped (it was reported when read at server level).
-            [ty, exts @ ..] if check_add_type(args).is_ok() => {
-                exts.iter().any(|e| normal_ext(e) == ext).then_some(*ty)
-            }
-            _ => None,
-        });
+        .find(|a| a.extensions.iter().any(|e| e == ext));
     match added {
-        // Apache lower-cases AddType's type; so do we.
-        Some(ty) => Cow::Owned(ty.to_ascii_lowercase()),
+        Some(a) => Cow::Borrowed(&a.media_type),
         None => Cow::Borrowed(table.lookup(ext).unwrap_or(DEFAULT_CONTENT_TYPE)),
     }
 }
@@ -184,7 +197,9 @@ mod tests {
     use std::path::PathBuf;
 
     fn ty(table: &TypeTable, add: &[Vec<&str>], p: &str) -> String {
-        content_type(table, add, Path::new(p)).into_owned()
+        // As the configuration reader keeps them: lines that do not check out were refused.
+        let add: Vec<AddType> = add.iter().filter_map(|a| AddType::parse(a).ok()).collect();
+        content_type(table, &add, Path::new(p)).into_owned()
     }
 
     #[test]

@@ -166,6 +166,7 @@ mapache_module! {
         ("ExtendedStatus", FLAG, SERVER,
          "\"On\" to enable extended status information, \"Off\" to disable"),
     ],
+    handler_names: ["server-status", "server-metrics"],
 }
 
 #[cfg(test)]

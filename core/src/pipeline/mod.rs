@@ -112,11 +112,23 @@ enum Verdict {
     Stop(Outcome),
 }
 
+/// Calls one hook. The usual answers are decided inline (a phase with five modules makes
+/// five calls per request); the rest goes to [`verdict`].
+#[inline(always)]
 fn call(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str) -> Verdict {
     let raw = req as *mut RequestCtx<'_> as *mut MapacheRequest;
     match (hook.func)(raw) {
-        abi::MAPACHE_OK => Verdict::Ok,
         abi::MAPACHE_DECLINED => Verdict::Declined,
+        abi::MAPACHE_OK => Verdict::Ok,
+        other => verdict(req, hook, phase, other),
+    }
+}
+
+/// What a hook's answer other than OK or DECLINED means.
+#[cold]
+#[inline(never)]
+fn verdict(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str, answer: i32) -> Verdict {
+    match answer {
         abi::MAPACHE_DONE => Verdict::Stop(None),
         code @ 300..=599 => Verdict::Stop(Some(code as u16)),
         other => {

@@ -419,3 +419,97 @@ fn a_module_directive_in_a_section_is_checked_at_t() {
         "AddDefaultCharset takes On, Off or a charset name",
     );
 }
+
+#[test]
+fn an_internal_redirect_serves_another_uri_from_translate_on() {
+    let root = Root::new();
+    root.write("htdocs/target.txt", "the target\n");
+    let s = start(
+        &root,
+        "prefork",
+        false,
+        "<Location /go>\nSetHandler probe-redirect\n</Location>\n\
+         <Location /loop>\nSetHandler probe-redirect\n</Location>\n",
+    );
+    let r = s.get("/go?/target.txt");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, b"the target\n", "mod-static served the new URI");
+    assert_eq!(r.header("X-Redirect-Url"), Some("/go"), "{r:?}");
+    assert_eq!(r.header("X-Redirect-Status"), Some("200"));
+    // A redirect to itself stops after Apache's limit, with its line.
+    let r = s.get("/loop");
+    assert_eq!(r.status, 500, "{r:?}");
+    assert!(
+        s.wait_log(
+            "AH00124: Request exceeded the limit of 10 internal redirects",
+            5
+        ),
+        "{}",
+        s.log_text()
+    );
+}
+
+#[test]
+fn a_lookup_runs_translate_and_require_for_the_uri() {
+    let root = Root::new();
+    root.write("htdocs/target.txt", "0123456789");
+    root.write("htdocs/secret/x.txt", "hidden");
+    let elsewhere = root.write("elsewhere/aliased.txt", "aliased!");
+    let s = start(
+        &root,
+        "prefork",
+        false,
+        &format!(
+            "ProbeAlias /alias/x {}\n<Location /lk>\nSetHandler probe-lookup\n</Location>\n\
+             <Location /secret>\nRequire all denied\n</Location>\n",
+            elsewhere.display()
+        ),
+    );
+    let body = |q: &str| String::from_utf8(s.get(&format!("/lk?{q}")).body).unwrap();
+    assert_eq!(body("/target.txt"), "0 1 10", "a regular file and its size");
+    assert_eq!(
+        body("/missing.txt"),
+        "0 0 0",
+        "nothing there is not an error"
+    );
+    assert_eq!(
+        body("/alias/x"),
+        "0 1 8",
+        "translate hooks run for a lookup"
+    );
+    assert!(
+        body("/secret/x.txt").starts_with("403 "),
+        "Require applies to what is looked up"
+    );
+}
+
+#[test]
+fn an_input_filter_sees_the_body_before_the_handler() {
+    let root = Root::new();
+    let s = start(
+        &root,
+        "prefork",
+        false,
+        "<Location /echo>\nSetHandler probe-echo\nSetInputFilter PROBE_UPPER\n</Location>\n\
+         <Location /plain>\nSetHandler probe-echo\n</Location>\n",
+    );
+    let post = |path: &str, framing: &str, body: &str| {
+        let raw =
+            format!("POST {path} HTTP/1.1\r\nHost: t\r\n{framing}Connection: close\r\n\r\n{body}");
+        parse_responses(&s.exchange(raw.as_bytes()), false)
+            .into_iter()
+            .next()
+            .expect("a response")
+    };
+    let r = post("/echo", "Content-Length: 11\r\n", "hello world");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, b"HELLO WORLD");
+    let r = post(
+        "/echo",
+        "Transfer-Encoding: chunked\r\n",
+        "5\r\nabcde\r\n3\r\nfgh\r\n0\r\n\r\n",
+    );
+    assert_eq!(r.body, b"ABCDEFGH", "de-chunked first, then filtered");
+    let r = post("/plain", "Content-Length: 5\r\n", "as is");
+    assert_eq!(r.body, b"as is", "only where SetInputFilter says");
+}

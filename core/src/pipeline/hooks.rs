@@ -66,9 +66,10 @@ impl Hooks {
                 });
             }
         }
+        let names: Vec<&str> = modules.iter().map(|m| m.name.as_str()).collect();
         let mut phases = Vec::with_capacity(PHASES);
         for (phase, list) in pending.into_iter().enumerate() {
-            let sorted = sort(list, modules).map_err(|cycle| {
+            let sorted = sort(list, &names).map_err(|cycle| {
                 format!("the hooks of phase {phase} cannot be ordered: {cycle} name each other as predecessors")
             })?;
             phases.push(
@@ -108,13 +109,13 @@ impl Hooks {
 
 /// Orders one phase's hooks: stable by (order, LoadModule order), then a topological pass for
 /// the named constraints (each step takes the first hook, in that order, whose predecessors
-/// have all run). `Err` names the modules in a cycle.
-fn sort(mut list: Vec<Pending>, modules: &[LoadedModule]) -> Result<Vec<Pending>, String> {
+/// have all run). `names` are the modules' names by index. `Err` names the modules in a cycle.
+fn sort(mut list: Vec<Pending>, names: &[&str]) -> Result<Vec<Pending>, String> {
     list.sort_by_key(|p| (p.order, p.module));
     let n = list.len();
-    // after[i]: hooks that must run before hook i.
+    // before[i]: hooks that must run before hook i.
     let mut before: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let named = |i: usize, name: &str| modules[list[i].module].name.eq_ignore_ascii_case(name);
+    let named = |i: usize, name: &str| names[list[i].module].eq_ignore_ascii_case(name);
     for i in 0..n {
         for j in 0..n {
             if i == j {
@@ -140,7 +141,7 @@ fn sort(mut list: Vec<Pending>, modules: &[LoadedModule]) -> Result<Vec<Pending>
             None => {
                 let stuck: Vec<String> = (0..n)
                     .filter(|&i| !done[i])
-                    .map(|i| modules[list[i].module].name.clone())
+                    .map(|i| names[list[i].module].to_owned())
                     .collect();
                 return Err(stuck.join(", "));
             }
@@ -151,4 +152,73 @@ fn sort(mut list: Vec<Pending>, modules: &[LoadedModule]) -> Result<Vec<Pending>
         .into_iter()
         .map(|i| slots[i].take().expect("each index once"))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" fn f(_: *mut abi::MapacheRequest) -> i32 {
+        abi::MAPACHE_DECLINED
+    }
+
+    fn p(module: usize, order: i32, predecessors: &[&str], successors: &[&str]) -> Pending {
+        Pending {
+            func: f,
+            module,
+            order,
+            predecessors: predecessors.iter().map(|s| s.to_string()).collect(),
+            successors: successors.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn order(list: Vec<Pending>, names: &[&str]) -> Vec<usize> {
+        sort(list, names)
+            .expect("sortable")
+            .iter()
+            .map(|p| p.module)
+            .collect()
+    }
+
+    #[test]
+    fn by_order_then_loadmodule_order() {
+        let names = ["a", "b", "c"];
+        let list = vec![
+            p(0, abi::MAPACHE_ORDER_LAST, &[], &[]),
+            p(1, abi::MAPACHE_ORDER_MIDDLE, &[], &[]),
+            p(2, abi::MAPACHE_ORDER_FIRST, &[], &[]),
+        ];
+        assert_eq!(order(list, &names), [2, 1, 0]);
+        let same = vec![p(2, 10, &[], &[]), p(0, 10, &[], &[]), p(1, 10, &[], &[])];
+        assert_eq!(order(same, &names), [0, 1, 2]);
+    }
+
+    #[test]
+    fn named_predecessors_and_successors_win_over_order() {
+        let names = ["auth", "rewrite", "static"];
+        // rewrite asks to run after auth although it is FIRST and auth MIDDLE.
+        let list = vec![
+            p(0, abi::MAPACHE_ORDER_MIDDLE, &[], &[]),
+            p(1, abi::MAPACHE_ORDER_FIRST, &["auth"], &[]),
+            p(2, abi::MAPACHE_ORDER_REALLY_FIRST, &[], &[]),
+        ];
+        assert_eq!(order(list, &names), [2, 0, 1]);
+        // static says it runs before auth (a successor), though it is LAST.
+        let list = vec![
+            p(0, abi::MAPACHE_ORDER_FIRST, &[], &[]),
+            p(2, abi::MAPACHE_ORDER_LAST, &[], &["AUTH"]),
+        ];
+        assert_eq!(order(list, &names), [2, 0]);
+        // A name that is not loaded constrains nothing.
+        let list = vec![p(1, 0, &["absent"], &[]), p(0, 10, &[], &[])];
+        assert_eq!(order(list, &names), [1, 0]);
+    }
+
+    #[test]
+    fn a_cycle_is_an_error_naming_the_modules() {
+        let names = ["a", "b"];
+        let list = vec![p(0, 10, &["b"], &[]), p(1, 10, &["a"], &[])];
+        let err = sort(list, &names).err().expect("a cycle");
+        assert_eq!(err, "a, b");
+    }
 }

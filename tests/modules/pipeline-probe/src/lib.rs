@@ -198,6 +198,92 @@ extern "C" fn decline(req: *mut MapacheRequest) -> i32 {
     MAPACHE_DECLINED
 }
 
+/// `probe-redirect` (internal redirect to the query, or to its own path without one), `probe-lookup` (what the query would map
+/// to: `<status> <kind> <size>`) and `probe-echo` (the request body back, through the input
+/// filters).
+extern "C" fn named(req: *mut MapacheRequest) -> i32 {
+    let h = host();
+    let handler = bytes((h.req_handler)(req)).to_ascii_lowercase();
+    let query = bytes((h.req_query)(req)).to_vec();
+    match handler.as_slice() {
+        // An empty query redirects to the request's own path: a loop, on purpose.
+        b"probe-redirect" if query.is_empty() => {
+            let path = bytes((h.req_path)(req)).to_vec();
+            (h.req_internal_redirect)(req, s(&path))
+        }
+        b"probe-redirect" => (h.req_internal_redirect)(req, s(&query)),
+        b"probe-lookup" => {
+            let mut file = MapacheFile {
+                struct_size: std::mem::size_of::<MapacheFile>() as u32,
+                kind: 0,
+                fd: -1,
+                error: 0,
+                path: s(b""),
+                requested: s(b""),
+                size: 0,
+                mtime_ns: 0,
+            };
+            let rc = (h.req_lookup)(req, s(&query), &mut file);
+            let text = format!("{rc} {} {}", file.kind, file.size);
+            (h.resp_set_header)(req, s(b"Content-Type"), s(b"text/plain"));
+            (h.resp_write)(req, s(text.as_bytes()));
+            MAPACHE_OK
+        }
+        b"probe-echo" => {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = (h.req_read_body)(req, buf.as_mut_ptr(), buf.len());
+                if n < 0 {
+                    return 400;
+                }
+                if n == 0 {
+                    return MAPACHE_OK;
+                }
+                (h.resp_write)(req, s(&buf[..n as usize]));
+            }
+        }
+        _ => MAPACHE_DECLINED,
+    }
+}
+
+/// After an internal redirect, the environment says where from: shown in error headers.
+extern "C" fn fixups(req: *mut MapacheRequest) -> i32 {
+    let h = host();
+    for (var, field) in [
+        (&b"REDIRECT_URL"[..], &b"X-Redirect-Url"[..]),
+        (b"REDIRECT_STATUS", b"X-Redirect-Status"),
+    ] {
+        let mut value = s(b"");
+        if (h.table_get)(req, MAPACHE_TABLE_ENV, s(var), 0, &mut value) == 1 {
+            let value = bytes(value).to_vec();
+            (h.table_set)(
+                req,
+                MAPACHE_TABLE_ERR_HEADERS_OUT,
+                s(field),
+                s(&value),
+                MAPACHE_TABLE_SET,
+            );
+        }
+    }
+    MAPACHE_OK
+}
+
+/// `PROBE_UPPER`, an input filter: the body as the handler reads it, upper-cased.
+extern "C" fn upper_read(
+    f: *mut MapacheFilter,
+    _req: *mut MapacheRequest,
+    buf: *mut u8,
+    cap: usize,
+) -> isize {
+    let n = (host().filter_read)(f, buf, cap);
+    if n > 0 {
+        // SAFETY: the core's buffer of `cap` bytes, of which `n` were just filled.
+        let got = unsafe { std::slice::from_raw_parts_mut(buf, n as usize) };
+        got.make_ascii_uppercase();
+    }
+    n
+}
+
 extern "C" fn init(
     host: *const MapacheHost,
     _config: *const MapacheConfig,
@@ -218,7 +304,7 @@ const fn hook(phase: u32, order: i32, func: MapachePhaseFn) -> MapacheHook {
     }
 }
 
-static HOOKS: [MapacheHook; 4] = [
+static HOOKS: [MapacheHook; 6] = [
     hook(MAPACHE_PHASE_AUTHN, MAPACHE_ORDER_MIDDLE, authn),
     hook(
         MAPACHE_PHASE_POST_READ_REQUEST,
@@ -228,26 +314,46 @@ static HOOKS: [MapacheHook; 4] = [
     hook(MAPACHE_PHASE_TRANSLATE, MAPACHE_ORDER_MIDDLE, translate),
     // Before mod-static (a legacy handler at MIDDLE), so its decline is undone before it runs.
     hook(MAPACHE_PHASE_HANDLER, MAPACHE_ORDER_FIRST, decline),
+    hook(MAPACHE_PHASE_HANDLER, MAPACHE_ORDER_MIDDLE, named),
+    hook(MAPACHE_PHASE_FIXUPS, MAPACHE_ORDER_MIDDLE, fixups),
 ];
 
 /// A static table of C strings.
 #[repr(transparent)]
-struct Names([*const c_char; 2]);
+struct Names([*const c_char; 5]);
 // SAFETY: pointers to static, immutable strings.
 unsafe impl Sync for Names {}
 
-static HANDLER_NAMES: Names = Names([c"probe-decline".as_ptr(), c"default-handler".as_ptr()]);
+static HANDLER_NAMES: Names = Names([
+    c"probe-decline".as_ptr(),
+    c"default-handler".as_ptr(),
+    c"probe-redirect".as_ptr(),
+    c"probe-lookup".as_ptr(),
+    c"probe-echo".as_ptr(),
+]);
 
-static FILTERS: [MapacheFilterDef; 1] = [MapacheFilterDef {
-    name: c"PROBE_HEADER".as_ptr(),
-    direction: MAPACHE_FILTER_OUTPUT,
-    class: MAPACHE_FILTER_PROTOCOL,
-    flags: MAPACHE_FILTER_KEEPS_LENGTH,
-    headers: Some(probe_headers),
-    body: None,
-    read: None,
-    done: None,
-}];
+static FILTERS: [MapacheFilterDef; 2] = [
+    MapacheFilterDef {
+        name: c"PROBE_HEADER".as_ptr(),
+        direction: MAPACHE_FILTER_OUTPUT,
+        class: MAPACHE_FILTER_PROTOCOL,
+        flags: MAPACHE_FILTER_KEEPS_LENGTH,
+        headers: Some(probe_headers),
+        body: None,
+        read: None,
+        done: None,
+    },
+    MapacheFilterDef {
+        name: c"PROBE_UPPER".as_ptr(),
+        direction: MAPACHE_FILTER_INPUT,
+        class: MAPACHE_FILTER_RESOURCE,
+        flags: 0,
+        headers: None,
+        body: None,
+        read: Some(upper_read),
+        done: None,
+    },
+];
 
 static PROVIDERS: [MapacheAuthzProvider; 1] = [MapacheAuthzProvider {
     name: c"probe-user".as_ptr(),
@@ -283,12 +389,12 @@ pub static pipeline_probe_module: MapacheModule = MapacheModule {
     directives: &DIRECTIVES as *const [MapacheDirective; 2] as *const MapacheDirective,
     directive_count: 2,
     init: Some(init),
-    hooks: &HOOKS as *const [MapacheHook; 4] as *const MapacheHook,
-    hook_count: 4,
-    handler_names: &HANDLER_NAMES.0 as *const [*const c_char; 2] as *const *const c_char,
-    handler_name_count: 2,
-    filters: &FILTERS as *const [MapacheFilterDef; 1] as *const MapacheFilterDef,
-    filter_count: 1,
+    hooks: HOOKS.as_ptr(),
+    hook_count: HOOKS.len(),
+    handler_names: HANDLER_NAMES.0.as_ptr(),
+    handler_name_count: HANDLER_NAMES.0.len(),
+    filters: FILTERS.as_ptr(),
+    filter_count: FILTERS.len(),
     authz_providers: &PROVIDERS as *const [MapacheAuthzProvider; 1] as *const MapacheAuthzProvider,
     authz_provider_count: 1,
     ..MapacheModule::PRE_1_4

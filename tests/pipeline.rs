@@ -513,3 +513,39 @@ fn an_input_filter_sees_the_body_before_the_handler() {
     let r = post("/plain", "Content-Length: 5\r\n", "as is");
     assert_eq!(r.body, b"as is", "only where SetInputFilter says");
 }
+
+#[test]
+fn output_filters_by_extension_and_type_and_removed_by_extension() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", "hello");
+    root.write("htdocs/a.html", "<p>hi</p>");
+    root.write("htdocs/s.css", "p{}");
+    root.write("htdocs/plain/b.txt", "as is");
+    let big = "x".repeat(100_000);
+    root.write("htdocs/big.txt", &big);
+    let s = start(
+        &root,
+        "prefork",
+        false,
+        "AddOutputFilter PROBE_STARS .TXT\nAddOutputFilterByType PROBE_STARS text/css\n\
+         <Location /plain>\nRemoveOutputFilter txt\n</Location>\n",
+    );
+    let r = s.get("/a.txt");
+    assert_eq!(r.body, b"*****", "{r:?}");
+    assert_eq!(
+        r.header("Content-Length"),
+        Some("5"),
+        "the filter keeps the length"
+    );
+    assert_eq!(s.get("/a.html").body, b"<p>hi</p>", "other extensions pass");
+    assert_eq!(s.get("/s.css").body, b"***", "by type");
+    assert_eq!(
+        s.get("/plain/b.txt").body,
+        b"as is",
+        "removed for .txt there"
+    );
+    // A file too big for one bucket: read in pieces, all of it filtered.
+    let r = s.get("/big.txt");
+    assert_eq!(r.body.len(), big.len());
+    assert!(r.body.iter().all(|&b| b == b'*'));
+}

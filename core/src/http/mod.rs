@@ -26,4 +26,7 @@ pub use body::{BodyDecoder, Decoded};
 pub use request::{
     parse_request_head, BodyFraming, HeadParse, HeadParser, HttpError, Limits, RequestHead, Version,
 };
-pub use response::{write_chunk_header, write_response_head, ResponseFraming, ResponseHead};
+pub use response::{
+    status_has_no_body, write_chunk_header, write_response_head, KeepAlive, ResponseFraming,
+    ResponseHead,
+};

@@ -29,11 +29,48 @@ impl ResponseFraming {
     /// chunked for HTTP/1.1 and close-delimited for HTTP/1.0 (which has no chunked).
     pub fn choose(status: u16, version: Version, len: Option<u64>) -> Self {
         match (status, len, version) {
-            (100..=199 | 204 | 304, _, _) => ResponseFraming::NoBody,
+            _ if status_has_no_body(status) => ResponseFraming::NoBody,
             (_, Some(n), _) => ResponseFraming::Length(n),
             (_, None, Version::Http11) => ResponseFraming::Chunked,
             (_, None, Version::Http10) => ResponseFraming::CloseDelimited,
         }
+    }
+}
+
+/// Whether a response with `status` never has a body (1xx, 204, 304: RFC 9110 §6.4.1).
+pub fn status_has_no_body(status: u16) -> bool {
+    (100..200).contains(&status) || status == 204 || status == 304
+}
+
+/// What decides whether a connection may carry another request after this response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepAlive {
+    /// `KeepAlive On`.
+    pub configured: bool,
+    /// MaxKeepAliveRequests (0: no limit).
+    pub max_requests: u64,
+    /// Requests already answered on the connection before this one.
+    pub served: u64,
+    /// The client allows it (HTTP/1.1 without `Connection: close`, or a 1.0 keep-alive).
+    pub requested: bool,
+    /// The request's framing was suspicious (see `RequestHead::close_after`).
+    pub suspicious_framing: bool,
+    /// Something already decided to close (an error, a failed body read).
+    pub must_close: bool,
+    /// The process stops gracefully: it answers what it was asked, then closes.
+    pub stopping: bool,
+}
+
+impl KeepAlive {
+    /// Whether the connection may stay open, as far as the head and the settings go (an
+    /// unread request body is the caller's to drain or not).
+    pub fn allowed(&self) -> bool {
+        self.configured
+            && self.requested
+            && !self.suspicious_framing
+            && !self.must_close
+            && !self.stopping
+            && (self.max_requests == 0 || self.served + 1 < self.max_requests)
     }
 }
 
@@ -179,6 +216,64 @@ fn safe_value(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn keep_alive_needs_every_condition() {
+        let ok = super::KeepAlive {
+            configured: true,
+            max_requests: 100,
+            served: 0,
+            requested: true,
+            suspicious_framing: false,
+            must_close: false,
+            stopping: false,
+        };
+        assert!(ok.allowed());
+        assert!(!super::KeepAlive {
+            configured: false,
+            ..ok
+        }
+        .allowed());
+        assert!(!super::KeepAlive {
+            requested: false,
+            ..ok
+        }
+        .allowed());
+        assert!(!super::KeepAlive {
+            suspicious_framing: true,
+            ..ok
+        }
+        .allowed());
+        assert!(!super::KeepAlive {
+            must_close: true,
+            ..ok
+        }
+        .allowed());
+        assert!(!super::KeepAlive {
+            stopping: true,
+            ..ok
+        }
+        .allowed());
+        // The 100th request of MaxKeepAliveRequests 100 is the last.
+        assert!(super::KeepAlive { served: 98, ..ok }.allowed());
+        assert!(!super::KeepAlive { served: 99, ..ok }.allowed());
+        assert!(super::KeepAlive {
+            served: 10_000,
+            max_requests: 0,
+            ..ok
+        }
+        .allowed());
+    }
+
+    #[test]
+    fn bodiless_statuses() {
+        for s in [100, 101, 199, 204, 304] {
+            assert!(super::status_has_no_body(s), "{s}");
+        }
+        for s in [200, 203, 205, 206, 301, 404, 500] {
+            assert!(!super::status_has_no_body(s), "{s}");
+        }
+    }
+
     use super::*;
 
     const DATE: &[u8] = b"Sun, 06 Nov 1994 08:49:37 GMT";

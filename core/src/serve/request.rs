@@ -3,7 +3,7 @@
 
 use super::conn::Connection;
 use crate::config::store::View;
-use crate::http::{self, BodyDecoder, RequestHead, ResponseFraming, ResponseHead, Version};
+use crate::http::{self, BodyDecoder, RequestHead, ResponseFraming, ResponseHead};
 use crate::logs::{access_log, error_log};
 use crate::scoreboard::worker;
 use std::time::{Instant, SystemTime};
@@ -607,15 +607,16 @@ impl<'c> RequestCtx<'c> {
     /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
     fn keep_alive(&mut self) -> bool {
         let s = &self.conn.srv.settings;
-        // A process that stops gracefully answers what it was asked, then closes.
-        let mut ka = !self.conn.must_close
-            && s.keep_alive
-            && self.head.keep_alive
-            && !self.head.close_after
-            && !worker::stopping();
-        if s.max_keep_alive_requests > 0 && self.conn.served + 1 >= s.max_keep_alive_requests {
-            ka = false;
+        let mut ka = http::KeepAlive {
+            configured: s.keep_alive,
+            max_requests: s.max_keep_alive_requests,
+            served: self.conn.served,
+            requested: self.head.keep_alive,
+            suspicious_framing: self.head.close_after,
+            must_close: self.conn.must_close,
+            stopping: worker::stopping(),
         }
+        .allowed();
         if ka && !self.body.is_done() {
             // A handler that started reading and stopped, or a client still waiting for
             // 100-continue: the rest of the body cannot be framed cheaply, so close instead.
@@ -682,20 +683,12 @@ impl<'c> RequestCtx<'c> {
     }
 
     fn no_body_status(&self) -> bool {
-        (100..200).contains(&self.status) || self.status == 204 || self.status == 304
+        http::status_has_no_body(self.status)
     }
 
     /// The framing for a head sent before the body is complete.
     fn streaming_framing(&self) -> ResponseFraming {
-        if self.no_body_status() {
-            ResponseFraming::NoBody
-        } else if let Some(n) = self.content_length {
-            ResponseFraming::Length(n)
-        } else if self.head.version == Version::Http11 {
-            ResponseFraming::Chunked
-        } else {
-            ResponseFraming::CloseDelimited
-        }
+        ResponseFraming::choose(self.status, self.head.version, self.content_length)
     }
 
     /// Appends body bytes at the sender.

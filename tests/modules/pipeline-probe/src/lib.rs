@@ -284,6 +284,55 @@ extern "C" fn upper_read(
     n
 }
 
+/// `PROBE_STARS`, a body filter that turns every byte into `*` (so the length stays): file
+/// ranges are read and passed on as bytes.
+extern "C" fn stars_body(
+    f: *mut MapacheFilter,
+    _req: *mut MapacheRequest,
+    b: *const MapacheBucket,
+) -> i32 {
+    use std::os::unix::fs::FileExt;
+    let h = host();
+    // SAFETY: the core's bucket, valid for the call.
+    let b = unsafe { &*b };
+    let stars = |n: usize| {
+        let out = vec![b'*'; n];
+        let bucket = MapacheBucket {
+            kind: MAPACHE_BUCKET_BYTES,
+            fd: -1,
+            data: s(&out),
+            offset: 0,
+            length: 0,
+        };
+        (h.filter_pass)(f, &bucket)
+    };
+    match b.kind {
+        MAPACHE_BUCKET_BYTES => stars(b.data.len),
+        MAPACHE_BUCKET_FILE => {
+            // SAFETY: the fd is the core's (or the handler's) for the call; never closed here.
+            let file = std::mem::ManuallyDrop::new(unsafe {
+                <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(b.fd)
+            });
+            let mut buf = vec![0u8; 16384];
+            let mut done = 0u64;
+            while done < b.length {
+                let want = (b.length - done).min(buf.len() as u64) as usize;
+                match file.read_at(&mut buf[..want], b.offset + done) {
+                    Ok(0) | Err(_) => return MAPACHE_ERROR,
+                    Ok(n) => {
+                        if stars(n) != MAPACHE_OK {
+                            return MAPACHE_ERROR;
+                        }
+                        done += n as u64;
+                    }
+                }
+            }
+            MAPACHE_OK
+        }
+        _ => (h.filter_pass)(f, b),
+    }
+}
+
 extern "C" fn init(
     host: *const MapacheHost,
     _config: *const MapacheConfig,
@@ -332,7 +381,7 @@ static HANDLER_NAMES: Names = Names([
     c"probe-echo".as_ptr(),
 ]);
 
-static FILTERS: [MapacheFilterDef; 2] = [
+static FILTERS: [MapacheFilterDef; 3] = [
     MapacheFilterDef {
         name: c"PROBE_HEADER".as_ptr(),
         direction: MAPACHE_FILTER_OUTPUT,
@@ -340,6 +389,16 @@ static FILTERS: [MapacheFilterDef; 2] = [
         flags: MAPACHE_FILTER_KEEPS_LENGTH,
         headers: Some(probe_headers),
         body: None,
+        read: None,
+        done: None,
+    },
+    MapacheFilterDef {
+        name: c"PROBE_STARS".as_ptr(),
+        direction: MAPACHE_FILTER_OUTPUT,
+        class: MAPACHE_FILTER_RESOURCE,
+        flags: MAPACHE_FILTER_KEEPS_LENGTH,
+        headers: None,
+        body: Some(stars_body),
         read: None,
         done: None,
     },

@@ -338,3 +338,37 @@ fn rust_example_config_error_names_the_line() {
         out.stderr
     );
 }
+
+#[test]
+fn rust_example_authenticates_and_authorizes_through_its_hooks() {
+    let root = Root::new();
+    root.write("htdocs/members/index.txt", b"members only\n");
+    root.config(&format!(
+        "{}LoadModule hello_rust_module {}\n\
+         <Location /members>\nRequire hello-user alice bob\n</Location>\n",
+        standard_modules(),
+        rust_module().display()
+    ));
+    let s = Server::start(&root, &[]);
+    let get = |user: Option<&str>| {
+        let extra = user.map_or(String::new(), |u| format!("X-Hello-User: {u}\r\n"));
+        let raw = format!(
+            "GET /members/index.txt HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n"
+        );
+        parse_responses(&s.exchange(raw.as_bytes()), false)
+            .into_iter()
+            .next()
+            .expect("a response")
+    };
+    let r = get(None);
+    assert_eq!(r.status, 401, "no user: the authn hook challenges");
+    assert_eq!(r.header("WWW-Authenticate"), Some("Hello"), "{r:?}");
+    assert_eq!(
+        get(Some("mallory")).status,
+        401,
+        "a user the provider refuses"
+    );
+    let r = get(Some("alice"));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, b"members only\n");
+}

@@ -5,6 +5,7 @@ use mapache_tests::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
@@ -371,4 +372,47 @@ fn rust_example_authenticates_and_authorizes_through_its_hooks() {
     let r = get(Some("alice"));
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body, b"members only\n");
+}
+
+#[test]
+fn rust_example_counts_in_shared_memory_and_has_a_status_section() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", b"a\n");
+    let status_line = if static_build() {
+        "# status_module is built into this mapache".to_owned()
+    } else {
+        format!(
+            "LoadModule status_module {}",
+            module("libmod_status.so").display()
+        )
+    };
+    root.config(&format!(
+        "{}{status_line}\nLoadModule hello_rust_module {}\nStartServers 2\n\
+         <Location /server-status>\nSetHandler server-status\n</Location>\n",
+        standard_modules(),
+        rust_module().display()
+    ));
+    let s = Server::start(&root, &[]);
+    for _ in 0..3 {
+        assert_eq!(s.get("/a.txt").status, 200);
+    }
+    // The log phase runs after each response: wait until the three are counted.
+    let mut json = String::new();
+    let counted = wait_until(Duration::from_secs(10), || {
+        json = String::from_utf8_lossy(&s.get("/server-status?json").body).into_owned();
+        json.split("\"hello_rust\": {\"requests\": ")
+            .nth(1)
+            .and_then(|rest| rest.split('}').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_some_and(|n| n >= 3)
+    });
+    assert!(counted, "{json}");
+    assert!(
+        json.contains("hello_rust_requests_total"),
+        "the metric is listed: {json}"
+    );
+    let auto = String::from_utf8_lossy(&s.get("/server-status?auto").body).into_owned();
+    assert!(auto.contains("HelloRustRequests: "), "{auto}");
+    let html = String::from_utf8_lossy(&s.get("/server-status").body).into_owned();
+    assert!(html.contains("<h2>hello_rust</h2>"), "{html}");
 }

@@ -13,6 +13,8 @@
 //! - filter `UPPER` upper-cases `text/plain` bodies, bytes or file ranges alike
 //!   (`SetOutputFilter UPPER`, `AddOutputFilterByType UPPER text/plain`).
 //! - `Require hello-user name…`: granted when the authenticated user is one of the names.
+//! - a counter in shared memory (`hello_rust_requests_total`, counted in the log phase) and a
+//!   status-page section showing it (HTML, `?auto`, `?json`).
 //! - `X-Hello-Panic: fixups` or `filter` makes that code panic, to show that the SDK catches
 //!   it (a 500, or an aborted body) and the server serves on.
 //!
@@ -24,8 +26,11 @@ use std::io;
 /// The note each phase appends its name to.
 const PHASES: &str = "hello-phases";
 
-/// The module's value, made in `init` in the master and shared by every request.
-struct Hello;
+/// The module's value, made in `init` in the master and shared by every request: the counter it
+/// registered there (in shared memory: every child adds to the same one).
+struct Hello {
+    requests: Option<metrics::Metric>,
+}
 
 /// `HelloRustGreeting` for one scope; `None` when the scope does not set it.
 #[derive(Default, Clone)]
@@ -75,7 +80,14 @@ impl HandlerModule for Hello {
             .and_then(|c| c.greeting.as_deref())
             .unwrap_or("(default)");
         log(Level::Info, &format!("server-level greeting: {greeting}"));
-        Ok(Hello)
+        let requests = metrics::register_counter(
+            &hello_rust_module,
+            "hello_rust_requests_total",
+            "Requests the hello_rust module saw in its log phase",
+        )?;
+        Ok(Hello {
+            requests: Some(requests),
+        })
     }
 }
 
@@ -202,6 +214,24 @@ impl Log for Hello {
             req.note(PHASES).unwrap_or(""),
         );
         req.log(Level::Info, &line);
+        if let Some(m) = self.requests {
+            metrics::add(m, 1);
+        }
+    }
+}
+
+impl StatusSection for Hello {
+    fn status_section(&self, req: &mut Request<'_>, format: StatusFormat) -> bool {
+        let seen = metrics::list()
+            .into_iter()
+            .find(|r| r.name == "hello_rust_requests_total")
+            .map_or(0, |r| r.value);
+        let text = match format {
+            StatusFormat::Html => format!("<h2>hello_rust</h2>\n<p>{seen} requests seen</p>\n"),
+            StatusFormat::Auto => format!("HelloRustRequests: {seen}\n"),
+            StatusFormat::Json => format!("{{\"requests\": {seen}}}"),
+        };
+        req.write(text.as_bytes()).is_ok()
     }
 }
 
@@ -312,4 +342,5 @@ mapache_module! {
     hooks: [PostReadRequest, Translate, MapToStorage, Access, Authn, Fixups, InsertFilter, Handler, Log],
     filters: [output("UPPER", Upper), output("HELLO_PHASES", PhasesHeader)],
     authz: [("hello-user", HelloUser)],
+    status_section: StatusSection,
 }

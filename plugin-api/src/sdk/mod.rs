@@ -24,7 +24,7 @@ pub use module_config::{ModuleConfig, Scope};
 pub use mpm::{Conn, ConnState, Listener, MpmContext, MpmExit};
 pub use phases::{
     order, Access, Authn, Fixups, Handler, HookOrder, InsertFilter, Log, MapToStorage, ModuleNames,
-    PostReadRequest, Translate, Verdict,
+    PostReadRequest, StatusFormat, StatusSection, Translate, Verdict,
 };
 pub use request::{BodyFraming, FileKind, MappedFile, Outcome, Refused, Request, Table};
 pub use text::html_escape;
@@ -130,6 +130,7 @@ macro_rules! mapache_module {
         $( hooks: [ $($hook:ident),* $(,)? ] , )?
         $( filters: [ $( $fdir:ident ( $fname:literal, $fval:expr ) ),* $(,)? ] , )?
         $( authz: [ $( ($aname:literal, $aval:expr) ),* $(,)? ] , )?
+        $( status_section: $status:ident , )?
     ) => {
         static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::HandlerKind<$ty>> =
             $crate::__private::Instance::new($name);
@@ -178,6 +179,7 @@ macro_rules! mapache_module {
                 set_directive: $crate::mapache_module!(@config_fn set_directive $($cfg)?),
                 merge_config: $crate::mapache_module!(@config_fn merge_config $($cfg)?),
                 free_config: $crate::mapache_module!(@config_fn free_config $($cfg)?),
+                status_section: $crate::mapache_module!(@status $($status)?),
             });
 
         /// The pre-1.4 handler entry (used only by modules declared without `hooks:`).
@@ -213,6 +215,8 @@ macro_rules! mapache_module {
     (@config_type $cfg:ty) => { $cfg };
     (@config_fn $f:ident) => { None };
     (@config_fn $f:ident $cfg:ty) => { Some($crate::__private::$f::<__MapacheMeta>) };
+    (@status) => { None };
+    (@status $status:ident) => { Some($crate::__private::status_section::<__MapacheMeta>) };
     (@handle) => { Some(__mapache_handle) };
     (@handle [ $($hook:ident)* ]) => { None };
     (@filter output, $fname:literal, $fval:expr) => {{

@@ -198,3 +198,34 @@ pub trait Log {
     /// Records the request.
     fn log(&self, req: &mut Request<'_>);
 }
+
+/// The format a status page asks a module's section in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFormat {
+    /// An HTML fragment (a heading and a table or list).
+    Html,
+    /// `Key: value` lines, as `?auto` has them.
+    Auto,
+    /// Exactly one JSON object, put under the module's name.
+    Json,
+}
+
+impl StatusFormat {
+    /// From `MAPACHE_STATUS_*`; `None` for a format this SDK does not know.
+    pub fn from_raw(raw: u32) -> Option<StatusFormat> {
+        match raw {
+            crate::abi::MAPACHE_STATUS_HTML => Some(StatusFormat::Html),
+            crate::abi::MAPACHE_STATUS_AUTO => Some(StatusFormat::Auto),
+            crate::abi::MAPACHE_STATUS_JSON => Some(StatusFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// The module's own section of the status page (`status_section,` in
+/// [`mapache_module!`](crate::mapache_module)): written with [`Request::write`] while a status
+/// handler serves its page, on that request's thread.
+pub trait StatusSection {
+    /// Writes the section in `format`; `false` when the module has nothing in that format.
+    fn status_section(&self, req: &mut Request<'_>, format: StatusFormat) -> bool;
+}

@@ -13,7 +13,8 @@ use super::filter::{Bucket, FilterVerdict, InputFilter, Next, OutputFilter, Sour
 use super::host::{as_module, from_abi, host, log, Level};
 use super::module_config::{ModuleConfig, Scope};
 use super::phases::{
-    Access, Authn, Fixups, Handler, InsertFilter, Log, MapToStorage, PostReadRequest, Translate,
+    Access, Authn, Fixups, Handler, InsertFilter, Log, MapToStorage, PostReadRequest, StatusFormat,
+    StatusSection, Translate,
 };
 use super::request::Request;
 use super::HandlerModule;
@@ -108,6 +109,29 @@ phase_entry!(
 phase_entry!(
     /// Entry of a [`Handler`] hook.
     handler, Handler, handle, "handler");
+
+/// Entry of a [`StatusSection`]: `MAPACHE_DECLINED` for a format the module has nothing in (or
+/// does not know); a panic is logged and the section left out.
+pub extern "C" fn status_section<M: Meta>(req: *mut MapacheRequest, format: u32) -> i32
+where
+    M::Module: StatusSection,
+{
+    let Some(format) = StatusFormat::from_raw(format) else {
+        return abi::MAPACHE_DECLINED;
+    };
+    let rc = run_hook::<M>(req, "status_section", |m, r| {
+        if m.status_section(r, format) {
+            abi::MAPACHE_OK
+        } else {
+            abi::MAPACHE_DECLINED
+        }
+    });
+    if rc == abi::MAPACHE_OK {
+        rc
+    } else {
+        abi::MAPACHE_DECLINED
+    }
+}
 
 /// Entry of a [`Log`] hook: the phase's return value is ignored, so a panic is only logged.
 pub extern "C" fn log_phase<M: Meta>(req: *mut MapacheRequest) -> i32

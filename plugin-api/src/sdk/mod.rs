@@ -317,6 +317,8 @@ macro_rules! mapache_module {
 
         /// The module descriptor read by the core's LoadModule.
         #[no_mangle]
+        // Handler modules fill every field; MPMs leave the pipeline's empty.
+        #[allow(clippy::needless_update)]
         pub static $sym: $crate::abi::MapacheModule = $crate::abi::MapacheModule {
             magic: $crate::abi::MAPACHE_MODULE_MAGIC,
             abi_major: $crate::abi::MAPACHE_ABI_MAJOR,

@@ -199,7 +199,12 @@ fn process(req: &mut RequestCtx<'_>) -> Outcome {
         if let Err(o) = prepare(req) {
             return o;
         }
-        let outcome = run_handler(req);
+        // A fixups hook may have asked for an internal redirect already: no handler then.
+        let outcome = if req.redirect.is_none() {
+            run_handler(req)
+        } else {
+            None
+        };
         let Some(uri) = req.redirect.take() else {
             return outcome;
         };

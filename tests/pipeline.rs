@@ -549,3 +549,28 @@ fn output_filters_by_extension_and_type_and_removed_by_extension() {
     assert_eq!(r.body.len(), big.len());
     assert!(r.body.iter().all(|&b| b == b'*'));
 }
+
+#[test]
+fn the_access_log_shows_environment_variables_and_notes() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", "a");
+    let log = root.path().join("logs/envnotes_log");
+    let s = start(
+        &root,
+        "prefork",
+        false,
+        &format!(
+            "CustomLog {} \"%{{PROBE_VAR}}e %{{probe-note}}n %{{ABSENT}}e %>s\"\n",
+            log.display()
+        ),
+    );
+    request(
+        &s,
+        "GET",
+        "/a.txt",
+        "X-Set-Env: PROBE_VAR\r\nX-Set-Note: probe-note\r\n",
+    );
+    request(&s, "GET", "/a.txt", "");
+    let lines = log_lines(&log, 2);
+    assert_eq!(lines, ["1 noted - 200", "- - - 200"], "{lines:?}");
+}

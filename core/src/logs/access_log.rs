@@ -45,7 +45,7 @@ pub struct Format {
     items: Vec<Item>,
 }
 
-const LETTERS: &str = "aAbBDhHiklmopPqrstTuUvVX";
+const LETTERS: &str = "aAbBDehHiklmnopPqrstTuUvVX";
 
 impl Format {
     /// Parses a format string; unknown directives are errors, as in Apache.
@@ -113,6 +113,12 @@ impl Format {
                                 if matches!(c, 'i' | 'o') && field.arg.is_none() {
                                     return Err(format!(
                                         "LogFormat directive %{c} needs a header name: %{{Name}}{c}"
+                                    ));
+                                }
+                                if matches!(c, 'e' | 'n') && field.arg.is_none() {
+                                    let what = if c == 'e' { "variable" } else { "note" };
+                                    return Err(format!(
+                                        "LogFormat directive %{c} needs a {what} name: %{{NAME}}{c}"
                                     ));
                                 }
                                 items.push(Item::Field(field));
@@ -204,6 +210,10 @@ pub struct Entry<'a> {
     pub server_name: &'a str,
     /// The authenticated user (`%u`), when there is one.
     pub user: Option<&'a str>,
+    /// The request's environment variables (`%{VAR}e`).
+    pub env: &'a [(String, String)],
+    /// The notes modules left on the request (`%{NAME}n`).
+    pub notes: &'a [(String, String)],
 }
 
 fn dash_or(out: &mut String, value: Option<&[u8]>) {
@@ -266,6 +276,15 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
                     .map(|(_, v)| v.as_str())
             };
             dash_or(out, value.map(str::as_bytes));
+        }
+        'e' | 'n' => {
+            let table = if f.letter == 'e' { e.env } else { e.notes };
+            let value = table
+                .iter()
+                .rev()
+                .find(|(n, _)| n.eq_ignore_ascii_case(arg))
+                .map(|(_, v)| v.as_bytes());
+            dash_or(out, value);
         }
         's' => {
             let _ = write!(out, "{}", e.status);
@@ -567,7 +586,30 @@ mod tests {
             keepalives: 2,
             server_name: "www.example",
             user: None,
+            env: &[],
+            notes: &[],
         }
+    }
+
+    #[test]
+    fn environment_and_notes() {
+        let env = vec![("HTTPS".to_owned(), "on".to_owned())];
+        let notes = vec![("ratio".to_owned(), "42".to_owned())];
+        let mut e = entry(None, &[]);
+        e.env = &env;
+        e.notes = &notes;
+        assert_eq!(
+            render("%{HTTPS}e %{https}e %{NONE}e %{ratio}n %{x}n", &e),
+            "on on - 42 -\n"
+        );
+        assert_eq!(
+            Format::parse("%e").unwrap_err(),
+            "LogFormat directive %e needs a variable name: %{NAME}e"
+        );
+        assert_eq!(
+            Format::parse("%n").unwrap_err(),
+            "LogFormat directive %n needs a note name: %{NAME}n"
+        );
     }
 
     fn render(fmt: &str, e: &Entry<'_>) -> String {

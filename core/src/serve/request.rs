@@ -952,6 +952,8 @@ impl<'c> RequestCtx<'c> {
             keepalives: self.conn.served,
             server_name: &self.conn.srv.settings.server_name,
             user: self.user.as_deref(),
+            env: &self.env,
+            notes: &self.notes,
         });
     }
 

@@ -136,6 +136,16 @@ extern "C" fn post_read(req: *mut MapacheRequest) -> i32 {
         let name = name.to_vec();
         (host().table_set)(req, MAPACHE_TABLE_ENV, s(&name), s(b"1"), MAPACHE_TABLE_SET);
     }
+    if let Some(name) = header(req, "X-Set-Note") {
+        let name = name.to_vec();
+        (host().table_set)(
+            req,
+            MAPACHE_TABLE_NOTES,
+            s(&name),
+            s(b"noted"),
+            MAPACHE_TABLE_SET,
+        );
+    }
     MAPACHE_OK
 }
 

@@ -21,9 +21,11 @@ const FILE_CHUNK: usize = 16 * 1024;
 /// own (TLS records decrypted ahead) is asked before the socket is polled.
 ///
 /// What TLS needs is `read`, `write_vectored` and `shutdown_write` (close_notify, then the TCP
-/// shutdown); it cannot sendfile (the bytes must be encrypted in user space), so it keeps the
-/// provided [`Transport::send_file`], which reads the range and writes it. `read_blocking` and
-/// `sleep_in_reads` are an optimisation of the plain socket that TLS does not need to provide.
+/// shutdown); its handshake runs inside those attempts. It cannot sendfile (the bytes must be
+/// encrypted in user space), so it keeps the provided [`Transport::send_file`], which reads the
+/// range and writes it. `read_blocking` and `sleep_in_reads` are an optimisation of the plain
+/// socket that TLS does not need to provide. `fd` exists because waiting is not the
+/// transport's: the MPMs' pollers and `io::wait` watch the socket itself.
 pub trait Transport: Send {
     /// The socket, for readiness waits (poll, epoll) and socket options (addresses, timeouts)
     /// only: its bytes go through the other methods, which a TLS transport encrypts.
@@ -115,7 +117,7 @@ impl PlainSocket {
         }
     }
 
-    /// Makes the socket non-blocking or blocking (see [`set_nonblocking`]).
+    /// Makes the socket non-blocking or blocking (one FIONBIO ioctl).
     pub fn set_nonblocking(&mut self, on: bool) -> Result<()> {
         set_nonblocking(self.fd(), on)?;
         self.blocking = !on;

@@ -9,6 +9,7 @@
 
 use crate::scoreboard;
 use std::ffi::OsString;
+use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -55,7 +56,7 @@ fn check(exe: &Path, args: &[OsString], limit: Duration) -> Result<(), String> {
         .map_err(|e| format!("could not run the configuration check ({shown}): {e}"))?;
     let deadline = Instant::now() + limit;
     let stderr = match child.stderr.take() {
-        Some(pipe) => read_until(&pipe, deadline),
+        Some(pipe) => read_until(pipe, deadline),
         None => Vec::new(),
     };
     let status = loop {
@@ -85,7 +86,7 @@ fn check(exe: &Path, args: &[OsString], limit: Duration) -> Result<(), String> {
 }
 
 /// Reads `pipe` until end of file or `deadline`, keeping the first [`STDERR_KEPT`] bytes.
-fn read_until(pipe: &impl AsRawFd, deadline: Instant) -> Vec<u8> {
+fn read_until(mut pipe: impl Read + AsRawFd, deadline: Instant) -> Vec<u8> {
     let fd = pipe.as_raw_fd();
     // SAFETY: flags of a descriptor we own; reads then never block past the deadline.
     unsafe {
@@ -95,14 +96,23 @@ fn read_until(pipe: &impl AsRawFd, deadline: Instant) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match crate::serve::io::read(fd, &mut buf, left) {
-            Ok(0) | Err(_) => return out,
-            Ok(n) => {
-                let keep = n.min(STDERR_KEPT.saturating_sub(out.len()));
-                out.extend_from_slice(&buf[..keep]);
+        let n = match pipe.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match crate::serve::io::wait(fd, libc::POLLIN, left) {
+                    Ok(()) => continue,
+                    Err(_) => return out,
+                }
             }
+            Err(_) => return out,
+        };
+        if n == 0 {
+            return out;
         }
+        let keep = n.min(STDERR_KEPT.saturating_sub(out.len()));
+        out.extend_from_slice(&buf[..keep]);
     }
 }
 

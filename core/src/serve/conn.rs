@@ -13,6 +13,7 @@
 
 use super::io;
 use super::output::OutQueue;
+use super::transport::{PlainSocket, Transport};
 use crate::config::settings::CoreSettings;
 use crate::http::{HeadParse, HeadParser, HttpError, RequestHead};
 use crate::logs::error_log;
@@ -22,7 +23,7 @@ use mapache_plugin_api::abi::{
     MAPACHE_CONN_CLOSE, MAPACHE_CONN_NEED_READ, MAPACHE_CONN_NEED_WRITE, MAPACHE_CONN_READY,
     MAPACHE_WORKER_CLOSING, MAPACHE_WORKER_KEEPALIVE, MAPACHE_WORKER_READ,
 };
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, RawFd};
 use std::time::{Duration, Instant};
 
 /// A lingering close gives up after this long without data from the client (Apache's
@@ -75,7 +76,8 @@ pub struct Connection {
     /// The configuration this connection serves (given when it was opened; nothing on the
     /// serving path reads a global).
     pub srv: &'static Server,
-    sock: OwnedFd,
+    /// The client's byte stream: every read and write of the connection goes through it.
+    transport: Box<dyn Transport>,
     /// `ip:port` of the client, for logs.
     pub peer: String,
     /// The client's IP address.
@@ -127,29 +129,30 @@ pub struct Connection {
     pub(super) header_strings: Vec<(String, String)>,
     /// The last request's filter chains, emptied, for the next one.
     pub(super) spare_chain: crate::pipeline::filters::Chain,
-    /// The socket's `SO_RCVTIMEO` once the blocking driver made it blocking (see
-    /// `io::read_blocking`); `None` while it is non-blocking.
-    rcv_timeout: Option<Duration>,
 }
 
 impl Connection {
     /// Takes ownership of an accepted socket and makes it non-blocking. Output that would block
     /// waits for the socket (bounded by Timeout).
     pub fn new(fd: RawFd, srv: &'static Server) -> Self {
-        let _ = io::set_nonblocking(fd, true);
-        Connection::taking(fd, srv)
+        // SAFETY: the caller hands over an open socket it no longer uses.
+        let mut sock = unsafe { PlainSocket::from_raw_fd(fd) };
+        let _ = sock.set_nonblocking(true);
+        Connection::over(Box::new(sock), srv)
     }
 
     /// Takes ownership of an accepted socket as it is, for [`Connection::serve_blocking`] (which
     /// makes it blocking itself). TCP_NODELAY and the send timeout come from the listener (see
     /// `listen::set_accepted_options`).
     pub fn for_blocking(fd: RawFd, srv: &'static Server) -> Self {
-        Connection::taking(fd, srv)
+        // SAFETY: the caller hands over an open socket it no longer uses.
+        Connection::over(Box::new(unsafe { PlainSocket::from_raw_fd(fd) }), srv)
     }
 
-    fn taking(fd: RawFd, srv: &'static Server) -> Self {
-        // SAFETY: the caller hands over an open socket it no longer uses.
-        let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+    /// A connection served over `transport`, whose socket names the peer and our address.
+    fn over(transport: Box<dyn Transport>, srv: &'static Server) -> Self {
+        // SAFETY: the transport's socket, open while it lives.
+        let sock = unsafe { BorrowedFd::borrow_raw(transport.fd()) };
         let sref = socket2::SockRef::from(&sock);
         let peer_addr = sref.peer_addr().ok().and_then(|a| a.as_socket());
         let (peer, peer_ip, peer_port) = match peer_addr {
@@ -164,7 +167,7 @@ impl Connection {
         let now = Instant::now();
         Connection {
             srv,
-            sock,
+            transport,
             peer,
             peer_ip,
             peer_port,
@@ -192,7 +195,6 @@ impl Connection {
             header_list: Vec::new(),
             header_strings: Vec::new(),
             spare_chain: Default::default(),
-            rcv_timeout: None,
         }
     }
 
@@ -208,9 +210,9 @@ impl Connection {
         &self.srv.settings
     }
 
-    /// The socket.
+    /// The socket, for readiness waits (its bytes go through the transport).
     pub fn fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
+        self.transport.fd()
     }
 
     /// What the connection waits for, without doing anything.
@@ -363,8 +365,7 @@ impl Connection {
             self.phase = Phase::Done;
             return State::Close;
         }
-        // SAFETY: our own socket.
-        unsafe { libc::shutdown(self.fd(), libc::SHUT_WR) };
+        self.transport.shutdown_write();
         worker::set_status(MAPACHE_WORKER_CLOSING);
         let now = Instant::now();
         self.phase = Phase::Lingering {
@@ -385,7 +386,7 @@ impl Connection {
             return false;
         }
         let mut probe = [0u8; 1];
-        match io::try_read(self.fd(), &mut probe) {
+        match self.transport.read(&mut probe) {
             // Nothing waiting: close at once.
             Ok(None) => true,
             // The client's FIN already: nothing to linger for either.
@@ -405,7 +406,7 @@ impl Connection {
         if self.phase != Phase::Writing {
             return self.state();
         }
-        let flushed = self.out.flush(self.fd());
+        let flushed = self.out.flush(&mut *self.transport);
         if flushed.is_ok() {
             worker::heartbeat();
         }
@@ -516,7 +517,8 @@ impl Connection {
             worker::set_status(MAPACHE_WORKER_CLOSING);
         }
         while matches!(self.phase, Phase::Lingering { .. }) {
-            let n = match io::read(self.fd(), &mut scratch, self.time_left()) {
+            let left = self.time_left();
+            let n = match io::read(&mut *self.transport, &mut scratch, left) {
                 Ok(n) => n,
                 Err(_) => break,
             };
@@ -547,7 +549,7 @@ impl Connection {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
         let mut chunk = [0u8; 16384];
-        let n = io::read(self.fd(), &mut chunk, wait)?;
+        let n = io::read(&mut *self.transport, &mut chunk, wait)?;
         if n == 0 {
             self.eof = true;
         }
@@ -583,12 +585,12 @@ impl Connection {
     fn send_parts(&mut self, parts: &[&[u8]], total: usize, more: bool) -> std::io::Result<()> {
         let timeout = self.settings().timeout;
         if !self.queue_output {
-            return io::write_all_more(self.fd(), parts, timeout, more);
+            return io::write_all(&mut *self.transport, parts, timeout, more);
         }
         let mut written = 0;
         if self.out.is_empty() {
             // The usual case: the socket takes it all, nothing to queue.
-            written = io::try_send(self.fd(), parts, more)?.unwrap_or(0);
+            written = self.transport.write_vectored(parts, more)?.unwrap_or(0);
             if written == total {
                 return Ok(());
             }
@@ -596,8 +598,8 @@ impl Connection {
         let mut rest: Vec<&[u8]> = parts.to_vec();
         io::advance(&mut rest, written);
         loop {
-            if self.out.flush(self.fd())? {
-                io::write_now_more(self.fd(), &mut rest, more)?;
+            if self.out.flush(&mut *self.transport)? {
+                io::write_now(&mut *self.transport, &mut rest, more)?;
             }
             let n: usize = rest.iter().map(|s| s.len()).sum();
             if n == 0 {
@@ -630,12 +632,12 @@ impl Connection {
     ) -> std::io::Result<()> {
         let timeout = self.settings().timeout;
         if !self.queue_output {
-            return io::sendfile_all(self.fd(), file, offset, len, timeout);
+            return io::send_file_all(&mut *self.transport, file, offset, len, timeout);
         }
         loop {
-            if self.out.flush(self.fd())? {
+            if self.out.flush(&mut *self.transport)? {
                 while len > 0 {
-                    match io::try_sendfile(self.fd(), file, offset, len)? {
+                    match self.transport.send_file(file, offset, len)? {
                         Some(n) => {
                             offset += n;
                             len -= n;
@@ -656,7 +658,7 @@ impl Connection {
 
     /// Writes everything queued, waiting for the socket (each stall bounded by Timeout).
     fn flush_blocking(&mut self) -> std::io::Result<()> {
-        while !self.out.flush(self.fd())? {
+        while !self.out.flush(&mut *self.transport)? {
             io::wait(self.fd(), libc::POLLOUT, self.settings().timeout)?;
         }
         Ok(())
@@ -668,10 +670,10 @@ impl Connection {
         // Apache's `R` covers the wait for a new connection's first request too.
         worker::set_status(MAPACHE_WORKER_READ);
         let mut chunk = vec![0u8; 16384];
-        // Waits for a request are one blocking read each (see `io::read_blocking`); every
-        // other attempt stays non-blocking (`MSG_DONTWAIT`), and sendfile is bounded by
-        // Timeout through SO_SNDTIMEO.
-        let blocking = io::set_nonblocking(self.fd(), false).is_ok();
+        // Waits for a request may sleep in the read itself (see `Transport::read_blocking`:
+        // on a plain socket, one blocking read each; every other attempt stays non-blocking,
+        // and sendfile is bounded by Timeout through SO_SNDTIMEO).
+        self.transport.sleep_in_reads();
         let mut state = self.frame();
         loop {
             state = match state {
@@ -682,13 +684,8 @@ impl Connection {
                     Err(_) => driver.expire(&mut self),
                 },
                 State::NeedRead => {
-                    let read = if blocking {
-                        let left = self.time_left();
-                        io::read_blocking(self.fd(), &mut chunk, left, &mut self.rcv_timeout)
-                    } else {
-                        io::read(self.fd(), &mut chunk, self.time_left())
-                    };
-                    match read {
+                    let left = self.time_left();
+                    match self.transport.read_blocking(&mut chunk, left) {
                         Ok(n) => self.feed(&chunk[..n]),
                         Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
                             driver.expire(&mut self)
@@ -784,10 +781,13 @@ mod tests {
                     io::wait(c.fd(), libc::POLLOUT, Duration::from_secs(5)).unwrap();
                     c.write_queued()
                 }
-                State::NeedRead => match io::read(c.fd(), &mut chunk, c.time_left()) {
-                    Ok(n) => c.feed(&chunk[..n]),
-                    Err(_) => DRIVER.expire(c),
-                },
+                State::NeedRead => {
+                    let left = c.time_left();
+                    match io::read(&mut *c.transport, &mut chunk, left) {
+                        Ok(n) => c.feed(&chunk[..n]),
+                        Err(_) => DRIVER.expire(c),
+                    }
+                }
                 State::Close => return queued,
             };
         }

@@ -3,7 +3,7 @@
 //! and an offset, never copied). The queue is drained without blocking when the poller says the
 //! socket is writable. Blocking connections never queue: they wait for the socket instead.
 
-use super::io;
+use super::transport::Transport;
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
@@ -133,7 +133,7 @@ impl OutQueue {
     }
 
     /// Writes what the socket takes now; `Ok(true)` when the queue is empty.
-    pub fn flush(&mut self, sock: RawFd) -> std::io::Result<bool> {
+    pub fn flush(&mut self, t: &mut dyn Transport) -> std::io::Result<bool> {
         while let Some(front) = self.pending.front_mut() {
             match front {
                 Pending::Bytes { .. } => {
@@ -146,7 +146,7 @@ impl OutQueue {
                             Pending::File { .. } => None,
                         })
                         .collect();
-                    let Some(mut n) = io::try_writev(sock, &slices)? else {
+                    let Some(mut n) = t.write_vectored(&slices, false)? else {
                         return Ok(false);
                     };
                     self.bytes -= n;
@@ -166,7 +166,7 @@ impl OutQueue {
                     }
                 }
                 Pending::File { file, offset, len } => {
-                    let Some(n) = io::try_sendfile(sock, file.as_raw_fd(), *offset, *len)? else {
+                    let Some(n) = t.send_file(file.as_raw_fd(), *offset, *len)? else {
                         return Ok(false);
                     };
                     self.last_progress = Instant::now();
@@ -204,7 +204,9 @@ fn same_file(a: RawFd, b: RawFd) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::transport::PlainSocket;
     use std::io::Read;
+    use std::os::fd::IntoRawFd;
     use std::os::unix::net::UnixStream;
 
     fn pair() -> (UnixStream, UnixStream) {
@@ -216,6 +218,8 @@ mod tests {
     #[test]
     fn bytes_and_files_come_out_in_order() {
         let (a, mut b) = pair();
+        // SAFETY: `a`'s descriptor, given up.
+        let mut t = unsafe { PlainSocket::from_raw_fd(a.into_raw_fd()) };
         let file = tempfile_with(b"0123456789");
         let mut q = OutQueue::default();
         q.push_bytes(&[b"head ", b"er|"]);
@@ -225,9 +229,9 @@ mod tests {
         assert_eq!(q.queued_bytes(), 13);
         // The module may close its descriptor at once: the queue holds a duplicate.
         drop(file);
-        assert!(q.flush(a.as_raw_fd()).unwrap());
+        assert!(q.flush(&mut t).unwrap());
         assert!(q.is_empty());
-        drop(a);
+        drop(t);
         let mut got = Vec::new();
         b.read_to_end(&mut got).unwrap();
         assert_eq!(got, b"head er|23456|tail0");

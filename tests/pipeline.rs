@@ -574,3 +574,27 @@ fn the_access_log_shows_environment_variables_and_notes() {
     let lines = log_lines(&log, 2);
     assert_eq!(lines, ["1 noted - 200", "- - - 200"], "{lines:?}");
 }
+
+#[test]
+fn head_responses_through_body_filters_announce_what_get_would_send() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", "hello");
+    root.write("htdocs/a.dbl", "abc");
+    let s = start(
+        &root,
+        "prefork",
+        false,
+        "AddOutputFilter PROBE_STARS .txt\nAddOutputFilter PROBE_DOUBLE .dbl\n",
+    );
+    // A filter that changes the length: GET gets the new length, HEAD none (unknown).
+    let r = s.get("/a.dbl");
+    assert_eq!(r.body, b"aabbcc", "{r:?}");
+    assert_eq!(r.header("Content-Length"), Some("6"));
+    let r = request(&s, "HEAD", "/a.dbl", "");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.header("Content-Length"), None, "{r:?}");
+    assert!(r.body.is_empty());
+    // A filter that keeps it: HEAD says GET's length.
+    let r = request(&s, "HEAD", "/a.txt", "");
+    assert_eq!(r.header("Content-Length"), Some("5"), "{r:?}");
+}

@@ -125,6 +125,8 @@ pub struct RequestCtx<'c> {
     /// Set after a filter replaced the response by an error page: the handler's output is
     /// dropped.
     replaced: bool,
+    /// Set when a body filter that may change the length dropped the declared one.
+    length_dropped: bool,
     /// For a request that could not be framed: the first line the client sent (logged as
     /// `%r`), and the head is [`RequestHead::unframed`].
     pub unframed_line: Option<Vec<u8>>,
@@ -234,6 +236,7 @@ impl<'c> RequestCtx<'c> {
             changes: 0,
             committed: false,
             replaced: false,
+            length_dropped: false,
             unframed_line,
             retired: Vec::new(),
             retired_mappings: Vec::new(),
@@ -413,6 +416,7 @@ impl<'c> RequestCtx<'c> {
     /// Drops the declared length: a filter that changes the body's length stays in the chain.
     pub(crate) fn forget_content_length(&mut self) {
         self.content_length = None;
+        self.length_dropped = true;
     }
 
     /// Whether the client has gone (stop producing).
@@ -498,11 +502,17 @@ impl<'c> RequestCtx<'c> {
         if !self.scope.by_type.is_empty() || !self.scope.by_extension.is_empty() {
             self.add_typed_filters();
         }
+        let produced = self.body_bytes;
         if self.chain.output.is_empty() || !self.run_header_filters() {
             return;
         }
         let buffered = std::mem::take(&mut self.out);
         self.body_bytes = 0;
+        if self.is_head() && self.content_length.is_none() && !self.length_dropped {
+            // HEAD: the body filters see no bytes, and keep the length of what the handler
+            // produced: that is what GET would send.
+            self.content_length = Some(produced);
+        }
         if !buffered.is_empty() {
             self.pass_from(0, crate::pipeline::filters::Piece::Bytes(&buffered));
         }
@@ -866,7 +876,9 @@ impl<'c> RequestCtx<'c> {
     /// last chunk, or a check that the declared length was met.
     fn sink_end(&mut self) {
         if !self.head_sent() {
-            let framing = if self.no_body_status() {
+            // A HEAD whose body a filter would have changed: GET's length is unknown, so the
+            // head says none (as Apache's does behind mod_deflate).
+            let framing = if self.no_body_status() || (self.is_head() && self.length_dropped) {
                 ResponseFraming::NoBody
             } else {
                 ResponseFraming::Length(self.content_length.unwrap_or(self.body_bytes))

@@ -294,19 +294,14 @@ extern "C" fn upper_read(
     n
 }
 
-/// `PROBE_STARS`, a body filter that turns every byte into `*` (so the length stays): file
-/// ranges are read and passed on as bytes.
-extern "C" fn stars_body(
-    f: *mut MapacheFilter,
-    _req: *mut MapacheRequest,
-    b: *const MapacheBucket,
-) -> i32 {
+/// Passes `b` on transformed by `f` (file ranges are read and passed on as bytes).
+fn transform(f: *mut MapacheFilter, b: *const MapacheBucket, change: fn(&[u8]) -> Vec<u8>) -> i32 {
     use std::os::unix::fs::FileExt;
     let h = host();
     // SAFETY: the core's bucket, valid for the call.
     let b = unsafe { &*b };
-    let stars = |n: usize| {
-        let out = vec![b'*'; n];
+    let pass = |data: &[u8]| {
+        let out = change(data);
         let bucket = MapacheBucket {
             kind: MAPACHE_BUCKET_BYTES,
             fd: -1,
@@ -317,7 +312,7 @@ extern "C" fn stars_body(
         (h.filter_pass)(f, &bucket)
     };
     match b.kind {
-        MAPACHE_BUCKET_BYTES => stars(b.data.len),
+        MAPACHE_BUCKET_BYTES => pass(bytes(b.data)),
         MAPACHE_BUCKET_FILE => {
             // SAFETY: the fd is the core's (or the handler's) for the call; never closed here.
             let file = std::mem::ManuallyDrop::new(unsafe {
@@ -330,7 +325,7 @@ extern "C" fn stars_body(
                 match file.read_at(&mut buf[..want], b.offset + done) {
                     Ok(0) | Err(_) => return MAPACHE_ERROR,
                     Ok(n) => {
-                        if stars(n) != MAPACHE_OK {
+                        if pass(&buf[..n]) != MAPACHE_OK {
                             return MAPACHE_ERROR;
                         }
                         done += n as u64;
@@ -341,6 +336,24 @@ extern "C" fn stars_body(
         }
         _ => (h.filter_pass)(f, b),
     }
+}
+
+/// `PROBE_STARS`, a body filter that turns every byte into `*` (so the length stays).
+extern "C" fn stars_body(
+    f: *mut MapacheFilter,
+    _req: *mut MapacheRequest,
+    b: *const MapacheBucket,
+) -> i32 {
+    transform(f, b, |d| vec![b'*'; d.len()])
+}
+
+/// `PROBE_DOUBLE`, a body filter that writes every byte twice (the length changes).
+extern "C" fn double_body(
+    f: *mut MapacheFilter,
+    _req: *mut MapacheRequest,
+    b: *const MapacheBucket,
+) -> i32 {
+    transform(f, b, |d| d.iter().flat_map(|&c| [c, c]).collect())
 }
 
 extern "C" fn init(
@@ -391,7 +404,7 @@ static HANDLER_NAMES: Names = Names([
     c"probe-echo".as_ptr(),
 ]);
 
-static FILTERS: [MapacheFilterDef; 3] = [
+static FILTERS: [MapacheFilterDef; 4] = [
     MapacheFilterDef {
         name: c"PROBE_HEADER".as_ptr(),
         direction: MAPACHE_FILTER_OUTPUT,
@@ -409,6 +422,16 @@ static FILTERS: [MapacheFilterDef; 3] = [
         flags: MAPACHE_FILTER_KEEPS_LENGTH,
         headers: None,
         body: Some(stars_body),
+        read: None,
+        done: None,
+    },
+    MapacheFilterDef {
+        name: c"PROBE_DOUBLE".as_ptr(),
+        direction: MAPACHE_FILTER_OUTPUT,
+        class: MAPACHE_FILTER_RESOURCE,
+        flags: 0,
+        headers: None,
+        body: Some(double_body),
         read: None,
         done: None,
     },

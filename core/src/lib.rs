@@ -17,5 +17,6 @@ pub mod pipeline;
 pub mod scoreboard;
 pub mod serve;
 pub mod server;
+pub mod shared_memory;
 pub mod startup;
 pub mod storage;

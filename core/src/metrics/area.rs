@@ -8,13 +8,11 @@
 //! atomic and there are no pointers, so any process may map the memory at any address.
 
 use super::names::MAX_NAME_LEN;
+use crate::shared_memory::SharedMemory;
 use mapache_plugin_api::abi::{
     MAPACHE_METRIC_GAUGE, MAPACHE_METRIC_HISTOGRAM, MAPACHE_METRIC_MAX_BUCKETS,
 };
-use nix::sys::mman::{mmap, munmap, MapFlags, ProtFlags};
-use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::ptr::NonNull;
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 /// "MAPMETRC": what a mapped memory must start with to be taken for a metric area.
@@ -79,41 +77,17 @@ impl Shape {
 
 /// A mapped metric area.
 pub struct Area {
-    fd: OwnedFd,
-    base: NonNull<u8>,
-    len: usize,
+    mem: SharedMemory,
     server_limit: u32,
     entry_capacity: u32,
     cell_capacity: u32,
 }
-
-// SAFETY: the mapping is only ever accessed through atomics.
-unsafe impl Send for Area {}
-// SAFETY: as above.
-unsafe impl Sync for Area {}
 
 fn area_len(entries: u32, cells: u32) -> Option<usize> {
     let len = HEADER_LEN
         .checked_add((entries as usize).checked_mul(ENTRY_LEN)?)?
         .checked_add((cells as usize).checked_mul(CELL_LEN)?)?;
     (len <= MAX_LEN).then_some(len)
-}
-
-fn map(fd: &OwnedFd, len: usize) -> Result<NonNull<u8>, String> {
-    let size = NonZeroUsize::new(len).ok_or("empty metric area")?;
-    // SAFETY: a new shared mapping of a memory file we hold; nothing else refers to the range.
-    let base = unsafe {
-        mmap(
-            None,
-            size,
-            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-            MapFlags::MAP_SHARED,
-            fd,
-            0,
-        )
-    }
-    .map_err(|e| format!("mmap: {e}"))?;
-    Ok(base.cast())
 }
 
 impl Area {
@@ -125,17 +99,8 @@ impl Area {
                 MAX_LEN >> 20
             )
         })?;
-        let fd = nix::sys::memfd::memfd_create(
-            c"mapache-metrics",
-            nix::sys::memfd::MFdFlags::MFD_CLOEXEC,
-        )
-        .map_err(|e| format!("memfd_create: {e}"))?;
-        nix::unistd::ftruncate(&fd, len as libc::off_t).map_err(|e| format!("ftruncate: {e}"))?;
-        let base = map(&fd, len)?;
         let area = Area {
-            fd,
-            base,
-            len,
+            mem: SharedMemory::create(c"mapache-metrics", len)?,
             server_limit,
             entry_capacity: entries,
             cell_capacity: cells,
@@ -152,16 +117,10 @@ impl Area {
     /// Maps the area in `fd` (handed over by a graceful restart), checking that it is one, of
     /// this layout, and whole.
     pub fn from_fd(fd: OwnedFd) -> Result<Area, String> {
-        let st = nix::sys::stat::fstat(&fd).map_err(|e| format!("fstat: {e}"))?;
-        let size = usize::try_from(st.st_size).unwrap_or(0);
-        if size < HEADER_LEN {
-            return Err("not a metric area (too small)".to_owned());
-        }
-        let base = map(&fd, size)?;
+        let mem = SharedMemory::from_fd(fd, HEADER_LEN, "metric area")?;
+        let size = mem.size();
         let mut area = Area {
-            fd,
-            base,
-            len: size,
+            mem,
             server_limit: 0,
             entry_capacity: 0,
             cell_capacity: 0,
@@ -197,7 +156,7 @@ impl Area {
 
     /// The raw descriptor number (for handing over across exec).
     pub fn raw_fd(&self) -> i32 {
-        self.fd.as_raw_fd()
+        self.mem.raw_fd()
     }
 
     /// The ServerLimit the gauges' cells were laid out for.
@@ -206,11 +165,10 @@ impl Area {
     }
 
     fn at<T>(&self, offset: usize) -> &T {
-        debug_assert!(offset + std::mem::size_of::<T>() <= self.len);
         // SAFETY: in bounds (offsets come from the checked capacities), aligned (the mapping is
         // page-aligned, every offset a multiple of 8), and every bit pattern is valid (atomics
-        // only); the mapping lives as long as `self`.
-        unsafe { &*(self.base.as_ptr().add(offset) as *const T) }
+        // only).
+        unsafe { self.mem.at(offset) }
     }
 
     fn header(&self) -> &Header {
@@ -295,13 +253,6 @@ impl Area {
     }
 }
 
-impl Drop for Area {
-    fn drop(&mut self) {
-        // SAFETY: our own mapping; cells borrowed from it cannot outlive `self`.
-        let _ = unsafe { munmap(self.base.cast(), self.len) };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,7 +278,7 @@ mod tests {
         let h = a.append(&hist).unwrap();
         assert_eq!((c, h), (0, 1));
         a.cell(c).unwrap().fetch_add(5, Ordering::Relaxed);
-        let b = Area::from_fd(a.fd.try_clone().unwrap()).unwrap();
+        let b = Area::from_fd(a.mem.fd().try_clone_to_owned().unwrap()).unwrap();
         assert_eq!(b.find(&counter("c")), Some(0));
         assert_eq!(b.find(&hist), Some(1));
         assert_eq!(

@@ -6,11 +6,9 @@
 //! (64 each), then `server_limit × thread_limit` worker records (256 each), slot by slot.
 
 use super::records::{GlobalRecord, Header, ProcessRecord, WorkerRecord, LAYOUT_VERSION, MAGIC};
+use crate::shared_memory::SharedMemory;
 use mapache_plugin_api::abi::MAPACHE_WORKER_DEAD;
-use nix::sys::mman::{mmap, munmap, MapFlags, ProtFlags};
-use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::ptr::NonNull;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::Ordering;
 
 const HEADER_LEN: usize = 64;
@@ -21,19 +19,12 @@ const WORKER_LEN: usize = std::mem::size_of::<WorkerRecord>();
 const MAX_LEN: usize = 1 << 30;
 
 /// A mapped scoreboard.
+#[derive(Debug)]
 pub struct Board {
-    fd: OwnedFd,
-    base: NonNull<u8>,
-    len: usize,
+    mem: SharedMemory,
     server_limit: u32,
     thread_limit: u32,
 }
-
-// SAFETY: the mapping is only ever accessed through atomics (every record field is one), so it
-// may be shared and sent between threads like the atomics themselves.
-unsafe impl Send for Board {}
-// SAFETY: as above.
-unsafe impl Sync for Board {}
 
 /// Bytes a board of these dimensions takes, if it is allowed.
 fn board_len(server_limit: u32, thread_limit: u32) -> Option<usize> {
@@ -43,23 +34,6 @@ fn board_len(server_limit: u32, thread_limit: u32) -> Option<usize> {
         .checked_add(sl.checked_mul(PROCESS_LEN)?)?
         .checked_add(workers.checked_mul(WORKER_LEN)?)?;
     (server_limit > 0 && thread_limit > 0 && len <= MAX_LEN).then_some(len)
-}
-
-fn map(fd: &OwnedFd, len: usize) -> Result<NonNull<u8>, String> {
-    let size = NonZeroUsize::new(len).ok_or("empty scoreboard")?;
-    // SAFETY: a new shared mapping of a memory file we hold; nothing else refers to the range.
-    let base = unsafe {
-        mmap(
-            None,
-            size,
-            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-            MapFlags::MAP_SHARED,
-            fd,
-            0,
-        )
-    }
-    .map_err(|e| format!("mmap: {e}"))?;
-    Ok(base.cast())
 }
 
 impl Board {
@@ -72,17 +46,8 @@ impl Board {
                 MAX_LEN >> 20
             )
         })?;
-        let fd = nix::sys::memfd::memfd_create(
-            c"mapache-scoreboard",
-            nix::sys::memfd::MFdFlags::MFD_CLOEXEC,
-        )
-        .map_err(|e| format!("memfd_create: {e}"))?;
-        nix::unistd::ftruncate(&fd, len as libc::off_t).map_err(|e| format!("ftruncate: {e}"))?;
-        let base = map(&fd, len)?;
         let board = Board {
-            fd,
-            base,
-            len,
+            mem: SharedMemory::create(c"mapache-scoreboard", len)?,
             server_limit,
             thread_limit,
         };
@@ -104,18 +69,12 @@ impl Board {
     /// Maps the board in `fd` (handed over by the master before it re-executed itself), checking
     /// that it is one, of this layout, and whole.
     pub fn from_fd(fd: OwnedFd) -> Result<Board, String> {
-        let st = nix::sys::stat::fstat(&fd).map_err(|e| format!("fstat: {e}"))?;
-        let size = usize::try_from(st.st_size).unwrap_or(0);
-        if size < HEADER_LEN + GLOBAL_LEN {
-            return Err("not a scoreboard (too small)".to_owned());
-        }
-        let base = map(&fd, size)?;
+        let mem = SharedMemory::from_fd(fd, HEADER_LEN + GLOBAL_LEN, "scoreboard")?;
+        let size = mem.size();
         // Dimensions come from the header once it is known to be one; until then the mapping is
         // only as long as the file.
         let mut board = Board {
-            fd,
-            base,
-            len: size,
+            mem,
             server_limit: 0,
             thread_limit: 0,
         };
@@ -145,12 +104,12 @@ impl Board {
 
     /// The memory file.
     pub fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+        self.mem.fd()
     }
 
     /// The raw descriptor number (for handing over across exec).
     pub fn raw_fd(&self) -> i32 {
-        self.fd.as_raw_fd()
+        self.mem.raw_fd()
     }
 
     /// (ServerLimit, ThreadLimit).
@@ -159,12 +118,10 @@ impl Board {
     }
 
     fn at<T>(&self, offset: usize) -> &T {
-        debug_assert!(offset + std::mem::size_of::<T>() <= self.len);
-        debug_assert!(offset.is_multiple_of(std::mem::align_of::<T>()));
         // SAFETY: in bounds (offsets come from the checked dimensions), aligned (the mapping is
         // page-aligned and every offset a multiple of 64), and every bit pattern is a valid
-        // record (all fields are atomics or padding); the mapping lives as long as `self`.
-        unsafe { &*(self.base.as_ptr().add(offset) as *const T) }
+        // record (all fields are atomics or padding).
+        unsafe { self.mem.at(offset) }
     }
 
     fn header(&self) -> &Header {
@@ -190,23 +147,6 @@ impl Board {
         let index = slot as usize * self.thread_limit as usize + thread as usize;
         let workers = HEADER_LEN + GLOBAL_LEN + self.server_limit as usize * PROCESS_LEN;
         Some(self.at(workers + index * WORKER_LEN))
-    }
-}
-
-impl std::fmt::Debug for Board {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Board")
-            .field("fd", &self.fd)
-            .field("server_limit", &self.server_limit)
-            .field("thread_limit", &self.thread_limit)
-            .finish()
-    }
-}
-
-impl Drop for Board {
-    fn drop(&mut self) {
-        // SAFETY: our own mapping; records borrowed from it cannot outlive `self`.
-        let _ = unsafe { munmap(self.base.cast(), self.len) };
     }
 }
 

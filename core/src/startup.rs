@@ -208,17 +208,13 @@ fn init_modules(srv: &'static crate::server::Server) -> Result<(), String> {
     let cfg = &srv.server_view as *const View as *const MapacheConfig;
     for m in std::iter::once(&srv.mpm).chain(srv.handlers.iter()) {
         let Some(init) = m.desc.init else { continue };
-        let mut err = [0u8; 1024];
-        if init(&crate::host::HOST, cfg, err.as_mut_ptr().cast(), err.len()) != abi::MAPACHE_OK {
-            let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
-            let msg = String::from_utf8_lossy(&err[..end]);
-            let msg = if msg.is_empty() {
-                "no reason given".into()
-            } else {
-                msg
-            };
-            return Err(format!("module {} failed to initialise: {msg}", m.symbol));
-        }
+        crate::loader::module_calls::call_with_error(|err, cap| {
+            init(&crate::host::HOST, cfg, err, cap)
+        })
+        .map_err(|line| {
+            let msg = line.unwrap_or_else(|| "no reason given".to_owned());
+            format!("module {} failed to initialise: {msg}", m.symbol)
+        })?;
     }
     Ok(())
 }

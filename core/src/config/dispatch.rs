@@ -6,7 +6,7 @@ use super::core_directives;
 use super::store::{Occurrence, Section, SectionKind, Store};
 use super::{Directive, Sink};
 use crate::access;
-use crate::loader::{self, DirectiveSpec, LoadedModule};
+use crate::loader::{self, module_calls, DirectiveSpec, LoadedModule};
 use crate::logs::error_log;
 use crate::pipeline::module_config;
 use mapache_plugin_api::abi;
@@ -149,36 +149,22 @@ fn module_check(module: &LoadedModule, name: &str, args: &[String]) -> Result<()
     let Some(check) = module.desc.check_directive else {
         return Ok(());
     };
-    let abi_args: Vec<abi::MapacheStr> = args
-        .iter()
-        .map(|a| abi::MapacheStr {
-            ptr: a.as_ptr(),
-            len: a.len(),
-        })
-        .collect();
-    let mut err = [0u8; 1024];
+    let abi_args = module_calls::abi_args(args);
     let name_abi = abi::MapacheStr {
         ptr: name.as_ptr(),
         len: name.len(),
     };
-    if check(
-        name_abi,
-        abi_args.as_ptr(),
-        abi_args.len(),
-        err.as_mut_ptr().cast(),
-        err.len(),
-    ) == abi::MAPACHE_OK
-    {
-        return Ok(());
-    }
-    let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
-    match String::from_utf8_lossy(&err[..end]) {
-        m if m.is_empty() => Err(format!(
-            "{name}: invalid value (module {} gave no reason)",
-            module.symbol
-        )),
-        m => Err(m.into_owned()),
-    }
+    module_calls::call_with_error(|err, cap| {
+        check(name_abi, abi_args.as_ptr(), abi_args.len(), err, cap)
+    })
+    .map_err(|line| {
+        line.unwrap_or_else(|| {
+            format!(
+                "{name}: invalid value (module {} gave no reason)",
+                module.symbol
+            )
+        })
+    })
 }
 
 /// Checks the number of arguments against a directive's kind, with Apache's sentences.
@@ -254,28 +240,11 @@ fn provider_check(
     check: extern "C" fn(*const abi::MapacheStr, usize, *mut std::ffi::c_char, usize) -> i32,
     args: &[String],
 ) -> Result<(), String> {
-    let abi_args: Vec<abi::MapacheStr> = args
-        .iter()
-        .map(|a| abi::MapacheStr {
-            ptr: a.as_ptr(),
-            len: a.len(),
+    let abi_args = module_calls::abi_args(args);
+    module_calls::call_with_error(|err, cap| check(abi_args.as_ptr(), abi_args.len(), err, cap))
+        .map_err(|line| {
+            line.unwrap_or_else(|| "invalid arguments (the module gave no reason)".to_owned())
         })
-        .collect();
-    let mut err = [0u8; 1024];
-    if check(
-        abi_args.as_ptr(),
-        abi_args.len(),
-        err.as_mut_ptr().cast(),
-        err.len(),
-    ) == abi::MAPACHE_OK
-    {
-        return Ok(());
-    }
-    let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
-    match String::from_utf8_lossy(&err[..end]) {
-        m if m.is_empty() => Err("invalid arguments (the module gave no reason)".to_owned()),
-        m => Err(m.into_owned()),
-    }
 }
 
 /// Where Require lines read now go: the open section's requirement or the server's.

@@ -12,6 +12,7 @@ use mapache_plugin_api::abi::{
 use std::ffi::CStr;
 use std::path::{Path, PathBuf};
 
+pub mod module_calls;
 mod pipeline_tables;
 pub use pipeline_tables::{FilterSpec, HookSpec, PipelineTables, ProviderSpec};
 

@@ -2,7 +2,7 @@
 //! objects made and filled while the configuration is read, so a bad value fails `-t` with its
 //! file and line, and merged once per combination of sections (see `scope.rs`).
 
-use crate::loader::LoadedModule;
+use crate::loader::{module_calls, LoadedModule};
 use mapache_plugin_api::abi::{self, MapacheStr};
 use std::ffi::c_void;
 use std::ptr::NonNull;
@@ -40,28 +40,26 @@ pub fn set_directive(
         },
     };
     let object = object.map_or(std::ptr::null_mut(), NonNull::as_ptr);
-    let abi_args: Vec<MapacheStr> = args.iter().map(|a| text(a.as_bytes())).collect();
-    let mut err = [0u8; 1024];
-    if set(
-        object,
-        scope,
-        text(name.as_bytes()),
-        abi_args.as_ptr(),
-        abi_args.len(),
-        err.as_mut_ptr().cast(),
-        err.len(),
-    ) == abi::MAPACHE_OK
-    {
-        return Ok(());
-    }
-    let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
-    match String::from_utf8_lossy(&err[..end]) {
-        m if m.is_empty() => Err(format!(
-            "{name}: invalid value (module {} gave no reason)",
-            module.symbol
-        )),
-        m => Err(m.into_owned()),
-    }
+    let abi_args = module_calls::abi_args(args);
+    module_calls::call_with_error(|err, cap| {
+        set(
+            object,
+            scope,
+            text(name.as_bytes()),
+            abi_args.as_ptr(),
+            abi_args.len(),
+            err,
+            cap,
+        )
+    })
+    .map_err(|line| {
+        line.unwrap_or_else(|| {
+            format!(
+                "{name}: invalid value (module {} gave no reason)",
+                module.symbol
+            )
+        })
+    })
 }
 
 /// Makes the module's server-level object if it has typed configuration and none yet.

@@ -23,8 +23,7 @@ fn req_of<'a>(c: &Call) -> &'a mut RequestCtx<'a> {
 pub(super) extern "C" fn req_add_filter(r: *mut MapacheRequest, name: MapacheStr) -> i32 {
     // SAFETY: valid for the call.
     let name = unsafe { arg_text(name) };
-    // SAFETY: the core passes a live RequestCtx to every module call.
-    let req = unsafe { &mut *(r as *mut RequestCtx<'_>) };
+    let req = super::request_mut(r);
     let registry = &server::get().pipeline.filters;
     let Some(f) = registry.find(&name) else {
         return MAPACHE_ERROR;

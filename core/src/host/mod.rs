@@ -14,7 +14,10 @@ mod request_api;
 mod score_api;
 mod table_api;
 
-use mapache_plugin_api::abi::{MapacheHost, MapacheStr, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR};
+use crate::serve::request::RequestCtx;
+use mapache_plugin_api::abi::{
+    MapacheHost, MapacheRequest, MapacheStr, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR,
+};
 
 /// Borrows bytes as an ABI string.
 fn abi_str(bytes: &[u8]) -> MapacheStr {
@@ -22,6 +25,19 @@ fn abi_str(bytes: &[u8]) -> MapacheStr {
         ptr: bytes.as_ptr(),
         len: bytes.len(),
     }
+}
+
+/// The request a module's `MapacheRequest` handle stands for.
+fn request<'a>(r: *const MapacheRequest) -> &'a RequestCtx<'a> {
+    // SAFETY: the core passes a pointer to a live RequestCtx into every module call for a
+    // request, and modules may use it only during that call, on that thread.
+    unsafe { &*(r as *const RequestCtx<'a>) }
+}
+
+/// As [`request`], to change it.
+fn request_mut<'a>(r: *mut MapacheRequest) -> &'a mut RequestCtx<'a> {
+    // SAFETY: as above; the module holds the only use of the handle during the call.
+    unsafe { &mut *(r as *mut RequestCtx<'a>) }
 }
 
 /// Views an ABI string argument as bytes.

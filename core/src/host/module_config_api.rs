@@ -1,7 +1,6 @@
 //! Typed module configuration (ABI 1.4): the objects modules made for their scopes, merged.
 
 use crate::config::store::View;
-use crate::serve::request::RequestCtx;
 use crate::server;
 use mapache_plugin_api::abi::{MapacheConfig, MapacheModule, MapacheRequest};
 use std::ffi::c_void;
@@ -49,8 +48,7 @@ pub(super) extern "C" fn req_module_config(
     let Some(i) = module_index(module) else {
         return std::ptr::null();
     };
-    // SAFETY: the core passes a live RequestCtx to every module call.
-    let req = unsafe { &*(r as *const RequestCtx<'_>) };
+    let req = super::request(r);
     req.scope
         .modules
         .get(i)

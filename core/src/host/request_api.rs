@@ -12,16 +12,7 @@ use mapache_plugin_api::abi::{
 };
 use std::os::fd::AsRawFd;
 
-fn req<'a>(r: *const MapacheRequest) -> &'a RequestCtx<'a> {
-    // SAFETY: the core passes a pointer to a live RequestCtx into `handle`, and modules may use
-    // it only during that call, on that thread.
-    unsafe { &*(r as *const RequestCtx<'a>) }
-}
-
-fn req_mut<'a>(r: *mut MapacheRequest) -> &'a mut RequestCtx<'a> {
-    // SAFETY: as above; the module holds the only use of the handle during the call.
-    unsafe { &mut *(r as *mut RequestCtx<'a>) }
-}
+use super::{request as req, request_mut as req_mut};
 
 fn status(ok: bool) -> i32 {
     if ok {

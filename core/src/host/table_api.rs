@@ -9,15 +9,7 @@ use mapache_plugin_api::abi::{
     MAPACHE_TABLE_NOTES, MAPACHE_TABLE_SET, MAPACHE_TABLE_UNSET,
 };
 
-fn req<'a>(r: *const MapacheRequest) -> &'a RequestCtx<'a> {
-    // SAFETY: the core passes a live RequestCtx to every module call; used only during it.
-    unsafe { &*(r as *const RequestCtx<'a>) }
-}
-
-fn req_mut<'a>(r: *mut MapacheRequest) -> &'a mut RequestCtx<'a> {
-    // SAFETY: as above; the module holds the only use of the handle during the call.
-    unsafe { &mut *(r as *mut RequestCtx<'a>) }
-}
+use super::{request as req, request_mut as req_mut};
 
 /// Field `index` of `table` as (name, value) bytes.
 fn field<'a>(r: &'a RequestCtx<'_>, table: u32, index: usize) -> Option<(&'a [u8], &'a [u8])> {

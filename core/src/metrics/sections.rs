@@ -3,7 +3,7 @@
 //! nothing, then written to the response (for JSON as `"name": {…}` members, comma-separated).
 
 use crate::serve::request::RequestCtx;
-use mapache_plugin_api::abi::{MapacheRequest, MAPACHE_OK, MAPACHE_STATUS_JSON};
+use mapache_plugin_api::abi::{MAPACHE_OK, MAPACHE_STATUS_JSON};
 
 /// A JSON string literal of `s`.
 fn json_string(s: &str) -> String {
@@ -34,7 +34,7 @@ pub fn write_all(req: &mut RequestCtx<'_>, format: u32) -> bool {
             continue;
         };
         req.capture = Some(Vec::new());
-        let rc = section(req as *mut RequestCtx<'_> as *mut MapacheRequest, format);
+        let rc = section(req.as_raw(), format);
         let text = req.capture.take().unwrap_or_default();
         if rc != MAPACHE_OK || text.is_empty() {
             continue;

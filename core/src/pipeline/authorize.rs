@@ -8,7 +8,7 @@ use crate::access::{self, Client, Facts, ModuleProvider};
 use crate::config::store::View;
 use crate::logs::error_log;
 use crate::serve::request::RequestCtx;
-use mapache_plugin_api::abi::{self, MapacheRequest, MapacheStr};
+use mapache_plugin_api::abi::{self, MapacheStr};
 
 /// The request as the providers see it.
 struct Asked<'r, 'c> {
@@ -40,7 +40,7 @@ impl Facts for Asked<'_, '_> {
                 len: a.len(),
             })
             .collect();
-        let raw = &mut *self.req as *mut RequestCtx<'_> as *mut MapacheRequest;
+        let raw = self.req.as_raw();
         let answer = (provider.authorize)(raw, args.as_ptr(), args.len());
         match answer {
             abi::MAPACHE_AUTHZ_GRANTED => access::Outcome::Granted,

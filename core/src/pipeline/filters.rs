@@ -155,6 +155,13 @@ pub struct Call {
     pub input: bool,
 }
 
+impl Call {
+    /// The handle the filter is given.
+    fn handle(&mut self) -> *mut MapacheFilter {
+        self as *mut Call as *mut MapacheFilter
+    }
+}
+
 /// A body piece on its way to the sender.
 pub enum Piece<'a> {
     /// Bytes.
@@ -224,6 +231,15 @@ impl Piece<'_> {
 }
 
 impl RequestCtx<'_> {
+    /// What the filter at `index` of a chain is called with.
+    fn filter_call(&mut self, index: usize, input: bool) -> Call {
+        Call {
+            req: self.as_raw(),
+            index,
+            input,
+        }
+    }
+
     /// Runs the header stage of the output chain. Filters whose `headers` decline leave it. An
     /// error makes the response the core's 500 page (the filters after it still see that).
     /// Returns whether a body filter stayed.
@@ -234,15 +250,8 @@ impl RequestCtx<'_> {
         for index in 0..self.chain.output.len() {
             let entry = registry.get(self.chain.output[index].filter);
             if let Some(headers) = entry.def.headers {
-                let mut call = Call {
-                    req: self as *mut RequestCtx<'_> as *mut MapacheRequest,
-                    index,
-                    input: false,
-                };
-                let verdict = headers(
-                    &mut call as *mut Call as *mut MapacheFilter,
-                    self as *mut RequestCtx<'_> as *mut MapacheRequest,
-                );
+                let mut call = self.filter_call(index, false);
+                let verdict = headers(call.handle(), self.as_raw());
                 match verdict {
                     abi::MAPACHE_OK => {}
                     abi::MAPACHE_DECLINED => {
@@ -292,16 +301,8 @@ impl RequestCtx<'_> {
         let entry = registry.get(self.chain.output[index].filter);
         let body = entry.def.body.expect("checked above");
         let bucket = piece.bucket();
-        let mut call = Call {
-            req: self as *mut RequestCtx<'_> as *mut MapacheRequest,
-            index,
-            input: false,
-        };
-        let verdict = body(
-            &mut call as *mut Call as *mut MapacheFilter,
-            self as *mut RequestCtx<'_> as *mut MapacheRequest,
-            &bucket,
-        );
+        let mut call = self.filter_call(index, false);
+        let verdict = body(call.handle(), self.as_raw(), &bucket);
         if verdict != abi::MAPACHE_OK {
             let name = entry.name.clone();
             self.abort_response(&format!("output filter {name} failed ({verdict})"));
@@ -324,16 +325,7 @@ impl RequestCtx<'_> {
             .def
             .read
             .expect("input filters have a read function (checked at LoadModule)");
-        let mut call = Call {
-            req: self as *mut RequestCtx<'_> as *mut MapacheRequest,
-            index: from,
-            input: true,
-        };
-        read(
-            &mut call as *mut Call as *mut MapacheFilter,
-            self as *mut RequestCtx<'_> as *mut MapacheRequest,
-            dst.as_mut_ptr(),
-            dst.len(),
-        )
+        let mut call = self.filter_call(from, true);
+        read(call.handle(), self.as_raw(), dst.as_mut_ptr(), dst.len())
     }
 }

@@ -32,7 +32,7 @@ use crate::serve::conn::Connection;
 use crate::serve::request::RequestCtx;
 use crate::server;
 use crate::storage;
-use mapache_plugin_api::abi::{self, MapacheRequest};
+use mapache_plugin_api::abi;
 use std::os::unix::ffi::OsStrExt;
 
 /// Apache's LimitInternalRecursion default.
@@ -116,7 +116,7 @@ enum Verdict {
 /// five calls per request); the rest goes to [`verdict`].
 #[inline(always)]
 fn call(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str) -> Verdict {
-    let raw = req as *mut RequestCtx<'_> as *mut MapacheRequest;
+    let raw = req.as_raw();
     match (hook.func)(raw) {
         abi::MAPACHE_DECLINED => Verdict::Declined,
         abi::MAPACHE_OK => Verdict::Ok,

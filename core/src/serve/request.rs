@@ -6,6 +6,7 @@ use crate::config::store::View;
 use crate::http::{self, BodyDecoder, RequestHead, ResponseFraming, ResponseHead};
 use crate::logs::{access_log, error_log};
 use crate::scoreboard::worker;
+use mapache_plugin_api::abi::MapacheRequest;
 use std::time::{Instant, SystemTime};
 
 /// A body produced without a declared length is buffered up to this size, so small responses go
@@ -242,6 +243,11 @@ impl<'c> RequestCtx<'c> {
             retired_mappings: Vec::new(),
             capture: None,
         }
+    }
+
+    /// The handle modules get for this request (the host functions turn it back).
+    pub fn as_raw(&mut self) -> *mut MapacheRequest {
+        self as *mut RequestCtx<'c> as *mut MapacheRequest
     }
 
     /// Sets LimitRequestBody once the request's scope is known (before any body is read).

@@ -3,11 +3,10 @@
 //! response leaves through the same filters and every request ends with the same epilogue
 //! (scoreboard, log phase, access log).
 
-use super::{run_all, serve, Outcome};
+use super::{conclude, insert_filters, serve};
 use crate::logs::error_log;
 use crate::serve::conn::{Connection, Driver, Expiry, Next, State};
 use crate::serve::request::RequestCtx;
-use mapache_plugin_api::abi;
 
 /// The request pipeline as a connection's driver.
 pub struct Pipeline;
@@ -51,21 +50,9 @@ impl Driver for Pipeline {
 /// server level's filters (those configuration sets and insert_filter hooks add), then the
 /// log phase and the access log, as any request.
 fn answer_unframed(conn: &mut Connection, status: u16) {
-    let srv = conn.srv;
     let line = conn.raw_line().to_vec();
     let mut req = RequestCtx::unframed(conn, line);
-    let configured: Vec<usize> = req.scope.output_filters.clone();
-    for f in configured {
-        req.chain.add(&srv.pipeline.filters, f);
-    }
-    let outcome: Outcome =
-        match run_all(&mut req, abi::MAPACHE_PHASE_INSERT_FILTER, "insert_filter") {
-            Ok(()) | Err(None) => Some(status),
-            Err(Some(_)) => Some(status),
-        };
-    req.finish(outcome);
-    let _ = run_all(&mut req, abi::MAPACHE_PHASE_LOG, "log");
-    req.chain.release(&srv.pipeline.filters);
-    req.end();
-    req.recycle();
+    // An insert_filter hook's own answer does not replace the one the bytes call for.
+    let _ = insert_filters(&mut req);
+    conclude(&mut req, Some(status));
 }

@@ -1,12 +1,11 @@
 //! Lookups on a request's behalf (`req_map`, `req_lookup`): what another path or URL maps to,
 //! checked as a request for it would be (links by `Options`, then `Require`).
 
-use super::{authorize, map_logged, run_first};
+use super::{authorize, document_root, map_logged, run_first};
 use crate::config::store::{FilePaths, View};
 use crate::serve::request::RequestCtx;
 use crate::storage;
 use mapache_plugin_api::abi;
-use std::os::unix::ffi::OsStrExt;
 
 /// Maps `url_path` under DocumentRoot (`req_map`): the request's own mapping when it is the
 /// same path, else a new one. The index into `req.mapped`, or the status to answer with (the
@@ -16,7 +15,7 @@ pub fn map_path(req: &mut RequestCtx<'_>, url_path: &[u8]) -> Result<usize, u16>
     if let Some(i) = req.mapped.iter().position(|m| m.url_path == normalized) {
         return Ok(i);
     }
-    let root = req.conn.srv.settings.document_root.as_os_str().as_bytes();
+    let root = document_root(req.conn.srv);
     map_checked(req, root, &normalized, normalized.clone())
 }
 
@@ -41,7 +40,7 @@ pub fn lookup(req: &mut RequestCtx<'_>, uri: &[u8]) -> Result<usize, u16> {
             if let Some(i) = req.mapped.iter().position(|m| m.url_path == path) {
                 return Ok(i);
             }
-            let root = req.conn.srv.settings.document_root.as_os_str().as_bytes();
+            let root = document_root(req.conn.srv);
             map_checked(req, root, &path, path.clone())
         }
     }

@@ -175,15 +175,33 @@ fn run_first(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<bool, O
 
 /// Serves one framed request on `conn`.
 pub fn serve(conn: &mut Connection, head: RequestHead) {
-    let srv = conn.srv;
     let mut req = RequestCtx::new(conn, head, View::default(), String::new(), 0);
     let outcome = process(&mut req);
+    conclude(&mut req, outcome);
+}
+
+/// Every request's end: the response completed, the log phase (which sees the final status,
+/// bytes and duration), the filters' states freed, the scoreboard and the access log.
+fn conclude(req: &mut RequestCtx<'_>, outcome: Outcome) {
     req.finish(outcome);
-    // The log phase sees the final status, bytes and duration.
-    let _ = run_all(&mut req, abi::MAPACHE_PHASE_LOG, "log");
-    req.chain.release(&srv.pipeline.filters);
+    let _ = run_all(req, abi::MAPACHE_PHASE_LOG, "log");
+    req.chain.release(&req.conn.srv.pipeline.filters);
     req.end();
     req.recycle();
+}
+
+/// The filters the request's scope configures, then the insert_filter hooks.
+fn insert_filters(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
+    let registry = &req.conn.srv.pipeline.filters;
+    for &f in req
+        .scope
+        .output_filters
+        .iter()
+        .chain(&req.scope.input_filters)
+    {
+        req.chain.add(registry, f);
+    }
+    run_all(req, abi::MAPACHE_PHASE_INSERT_FILTER, "insert_filter")
 }
 
 /// The phases up to the handler, in order.
@@ -217,9 +235,14 @@ fn process(req: &mut RequestCtx<'_>) -> Outcome {
 /// From translate to insert_filter: what the request names, whether it may have it, and the
 /// filters its response passes.
 fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
-    let srv = req.conn.srv;
-    // The hooks before the file is known see the `<Location>` sections of the URL.
-    set_view(req, None);
+    let hooks = &req.conn.srv.pipeline.hooks;
+    if !hooks.of(abi::MAPACHE_PHASE_TRANSLATE).is_empty()
+        || !hooks.of(abi::MAPACHE_PHASE_MAP_TO_STORAGE).is_empty()
+    {
+        // The hooks before the file is known see the `<Location>` sections of the URL (the
+        // core's mapping below finds the sections again, with the file).
+        set_view(req, None);
+    }
     run_first(req, abi::MAPACHE_PHASE_TRANSLATE, "translate")?;
     if run_first(req, abi::MAPACHE_PHASE_MAP_TO_STORAGE, "map_to_storage")? {
         req.unmapped = true;
@@ -236,16 +259,7 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     authorize::check(req)?;
     core_checks(req, limit)?;
     run_all(req, abi::MAPACHE_PHASE_FIXUPS, "fixups")?;
-    for &f in req
-        .scope
-        .output_filters
-        .iter()
-        .chain(&req.scope.input_filters)
-    {
-        req.chain.add(&srv.pipeline.filters, f);
-    }
-    run_all(req, abi::MAPACHE_PHASE_INSERT_FILTER, "insert_filter")?;
-    Ok(())
+    insert_filters(req)
 }
 
 /// Sets the request's sections (those of the URL, and of the file when it is mapped) and
@@ -327,7 +341,7 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     }
 }
 
-fn document_root(srv: &'static server::Server) -> &'static [u8] {
+pub(crate) fn document_root(srv: &'static server::Server) -> &'static [u8] {
     srv.settings.document_root.as_os_str().as_bytes()
 }
 

@@ -586,8 +586,6 @@ impl<'c> RequestCtx<'c> {
         self.replaced = true;
         if !self.head_sent() {
             // Nothing on the wire yet: a clean 500 instead, past the filters.
-            self.out.clear();
-            self.body_bytes = 0;
             self.sink_error(500);
         }
         self.conn.close_after_response();
@@ -856,8 +854,6 @@ impl<'c> RequestCtx<'c> {
             Some(code) if !self.head_sent() => {
                 // Committed, but nothing on the wire: the filters already saw a head; the
                 // error page goes past them.
-                self.out.clear();
-                self.body_bytes = 0;
                 self.sink_error(code)
             }
             Some(code) => {
@@ -992,6 +988,8 @@ impl<'c> RequestCtx<'c> {
             .retain(|(n, _)| !BODY_HEADERS.iter().any(|b| b.eq_ignore_ascii_case(n)));
         self.out.clear();
         self.body_bytes = 0;
+        // The page's own length stands, whatever a filter did to the one before.
+        self.length_dropped = false;
         if self.no_body_status() {
             self.content_length = None;
             return;
@@ -1005,25 +1003,11 @@ impl<'c> RequestCtx<'c> {
         }
     }
 
-    /// The core's error page for `code` at the sender, past the filters.
+    /// The core's error page for `code` at the sender, past the filters (they already saw a
+    /// head, or one of them failed).
     fn sink_error(&mut self, code: u16) {
-        self.status = code;
-        self.headers
-            .retain(|(n, _)| !BODY_HEADERS.iter().any(|b| b.eq_ignore_ascii_case(n)));
-        self.out.clear();
-        if self.no_body_status() {
-            self.send_head(ResponseFraming::NoBody, &[]);
-            return;
-        }
-        let page = http::status::error_page(code, http::status::default_detail(code));
-        self.headers.push((
-            "Content-Type".to_owned(),
-            "text/html; charset=iso-8859-1".to_owned(),
-        ));
-        let body: &[u8] = if self.is_head() { &[] } else { page.as_bytes() };
-        if self.send_head(ResponseFraming::Length(page.len() as u64), &[body]) {
-            self.sent_body += body.len() as u64;
-        }
+        self.prepare_error_page(code);
+        self.sink_end();
     }
 }
 

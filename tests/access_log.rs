@@ -5,7 +5,6 @@
 
 use mapache_tests::*;
 use std::io::{Read, Write};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Runs `f` for every MPM built, at the same time (each run starts its own server).
@@ -41,19 +40,6 @@ fn request(s: &Server, raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let _ = c.read_to_end(&mut out);
     out
-}
-
-/// The lines of `path` once it has at least `n` (10 s at most).
-fn lines(path: &Path, n: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
-        if lines.len() >= n || Instant::now() > deadline {
-            return lines;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// One Combined Log Format line, split into its fields; quoted fields keep their escapes.
@@ -159,7 +145,7 @@ fn combined_lines_have_apaches_shape() {
         // Two requests on one kept-alive connection, then the close.
         request(&s, b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
 
-        let got = lines(&root.path().join("logs/access_log"), 8);
+        let got = file_lines(&root.path().join("logs/access_log"), 8);
         assert_eq!(got.len(), 8, "{mpm}: {got:#?}");
         let parsed: Vec<Combined> = got.iter().map(|l| parse_combined(l)).collect();
         for p in &parsed {
@@ -256,7 +242,7 @@ fn log_formats_nicknames_and_several_logs() {
     // HTTP/1.2 is served as HTTP/1.1 and logged as sent, as Apache does.
     request(&s, b"GET /a.txt?q=1 HTTP/1.1\r\nHost: Name.Example:81\r\nX-Test: yes\r\n\r\nGET /missing HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.2\r\nHost: t\r\nConnection: close\r\n\r\n");
     let port = s.addr.port();
-    let mine = lines(&root.path().join("logs/mine"), 3);
+    let mine = file_lines(&root.path().join("logs/mine"), 3);
     assert!(mine[2].contains(" HTTP/1.2 "), "{}", mine[2]);
     assert_eq!(
         mine[0],
@@ -270,7 +256,7 @@ fn log_formats_nicknames_and_several_logs() {
         "{}",
         mine[1]
     );
-    let inline = lines(&root.path().join("logs/inline"), 2);
+    let inline = file_lines(&root.path().join("logs/inline"), 2);
     let f: Vec<&str> = inline[0].split(' ').collect();
     assert_eq!(f[0], "127.0.0.1");
     assert_eq!(f[1], "6");
@@ -280,7 +266,7 @@ fn log_formats_nicknames_and_several_logs() {
         inline[0]
     );
     assert!(f[4].len() == 6 && f[4].starts_with("[2"), "{}", inline[0]);
-    let common = lines(&root.path().join("logs/common"), 3);
+    let common = file_lines(&root.path().join("logs/common"), 3);
     assert!(
         common[0].ends_with("\"GET /a.txt?q=1 HTTP/1.1\" 200 6"),
         "{}",
@@ -365,7 +351,7 @@ fn piped_logs_get_every_line_and_nothing_is_lost_after_term() {
         // SAFETY: signalling the server we started.
         unsafe { libc::kill(s.pid() as i32, libc::SIGTERM) };
         for path in [&piped, &root.path().join("logs/direct")] {
-            let got = lines(path, n);
+            let got = file_lines(path, n);
             assert_eq!(got.len(), n, "{mpm}: {}: {got:#?}", path.display());
             for (i, l) in got.iter().enumerate() {
                 assert_eq!(
@@ -375,7 +361,7 @@ fn piped_logs_get_every_line_and_nothing_is_lost_after_term() {
                 );
             }
         }
-        let errors = lines(&errors, 1).join("\n");
+        let errors = file_lines(&errors, 1).join("\n");
         assert!(errors.contains("listening on"), "{mpm}: {errors}");
         drop(idle);
     });
@@ -408,7 +394,7 @@ fn goaccess_reads_the_combined_log() {
         b"GET /a.txt HTTP/1.1\r\nHost: t\r\nUser-Agent: q\"uote\r\nConnection: close\r\n\r\n",
     );
     let log = root.path().join("logs/access_log");
-    assert_eq!(lines(&log, 5).len(), 5);
+    assert_eq!(file_lines(&log, 5).len(), 5);
     let report = root.path().join("report.json");
     let out = std::process::Command::new("goaccess")
         .arg(&log)
@@ -470,7 +456,7 @@ fn a_full_disk_is_reported_once_per_process_and_the_server_goes_on() {
         );
         // The other log has every line: one failing log does not stop the others.
         assert_eq!(
-            lines(&root.path().join("logs/access_log"), 400).len(),
+            file_lines(&root.path().join("logs/access_log"), 400).len(),
             400,
             "{mpm}"
         );

@@ -5,8 +5,6 @@
 //! declining handler whose output never reaches the client.
 
 use mapache_tests::*;
-use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// The right credentials, `probe:secret` in base64.
 const RIGHT: &str = "cHJvYmU6c2VjcmV0";
@@ -65,19 +63,6 @@ fn with_auth(s: &Server, path: &str, credentials: &str) -> Response {
     )
 }
 
-/// The access log's lines once there are `n` (or what there is after 10 s).
-fn log_lines(path: &Path, n: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
-        if lines.len() >= n || Instant::now() > deadline {
-            return lines;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_modules_require_provider_asks_for_a_user_whatever_the_loadmodule_order() {
     on_each_mpm(|mpm| {
@@ -125,7 +110,7 @@ fn auth_with_modules_in_order(mpm: &str, probe_first: bool) {
     assert_eq!(none.header("X-Probe-User"), None, "{order}");
     // Outside the location nothing asks for a user.
     assert_eq!(s.get("/open.txt").status, 200, "{order}");
-    let lines = log_lines(&root.path().join("logs/access_log"), 4);
+    let lines = file_lines(&root.path().join("logs/access_log"), 4);
     assert_eq!(
         lines,
         [
@@ -571,7 +556,7 @@ fn the_access_log_shows_environment_variables_and_notes() {
         "X-Set-Env: PROBE_VAR\r\nX-Set-Note: probe-note\r\n",
     );
     request(&s, "GET", "/a.txt", "");
-    let lines = log_lines(&log, 2);
+    let lines = file_lines(&log, 2);
     assert_eq!(lines, ["1 noted - 200", "- - - 200"], "{lines:?}");
 }
 

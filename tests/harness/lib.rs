@@ -251,6 +251,20 @@ impl Default for Root {
     }
 }
 
+/// The lines of the file at `path` once it has at least `n` (or what it has after 10 s): for
+/// logs the server writes after it answered.
+pub fn file_lines(path: &Path, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        if lines.len() >= n || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// What a command printed and how it ended.
 pub struct Output {
     /// Exit code (None: killed by a signal).

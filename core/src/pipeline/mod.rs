@@ -175,7 +175,7 @@ fn run_first(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<bool, O
 
 /// Serves one framed request on `conn`.
 pub fn serve(conn: &mut Connection, head: RequestHead) {
-    let mut req = RequestCtx::new(conn, head, View::default(), String::new(), 0);
+    let mut req = RequestCtx::new(conn, head);
     let outcome = process(&mut req);
     conclude(&mut req, outcome);
 }

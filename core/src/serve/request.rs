@@ -143,42 +143,23 @@ pub struct RequestCtx<'c> {
 }
 
 impl<'c> RequestCtx<'c> {
-    /// Starts a request; `body_limit` is LimitRequestBody in its scope (0 = unlimited), enforced
-    /// by the body decoder.
-    pub fn new(
-        conn: &'c mut Connection,
-        head: RequestHead,
-        view: View,
-        handler: String,
-        body_limit: u64,
-    ) -> Self {
-        Self::start(conn, head, view, handler, body_limit, None)
+    /// Starts a request at the server level's scope; the pipeline narrows it (sections,
+    /// handler, LimitRequestBody) as it maps the request.
+    pub fn new(conn: &'c mut Connection, head: RequestHead) -> Self {
+        Self::start(conn, head, None)
     }
 
     /// Starts the answer to a request that could not be framed; `line` is what the client sent
     /// first.
     pub fn unframed(conn: &'c mut Connection, line: Vec<u8>) -> Self {
-        let req = Self::start(
-            conn,
-            RequestHead::unframed(),
-            View::default(),
-            String::new(),
-            0,
-            Some(line),
-        );
+        let req = Self::start(conn, RequestHead::unframed(), Some(line));
         req.conn.close_after_response();
         req
     }
 
-    fn start(
-        conn: &'c mut Connection,
-        head: RequestHead,
-        view: View,
-        handler: String,
-        body_limit: u64,
-        unframed_line: Option<Vec<u8>>,
-    ) -> Self {
-        let body = BodyDecoder::new(head.framing).with_limit(body_limit);
+    fn start(conn: &'c mut Connection, head: RequestHead, unframed_line: Option<Vec<u8>>) -> Self {
+        // LimitRequestBody comes with the request's scope (`set_body_limit`).
+        let body = BodyDecoder::new(head.framing);
         let scope = crate::pipeline::scope::ScopeRef::Shared(conn.srv.pipeline.scopes.server());
         // The connection's lists from the last response, reused.
         let headers = std::mem::take(&mut conn.header_list);
@@ -203,8 +184,8 @@ impl<'c> RequestCtx<'c> {
         RequestCtx {
             conn,
             head,
-            view,
-            handler,
+            view: View::default(),
+            handler: String::new(),
             mapped: Vec::new(),
             body,
             body_started: false,
@@ -527,49 +508,39 @@ impl<'c> RequestCtx<'c> {
     /// AddOutputFilterByType (by the Content-Type set now) and AddOutputFilter (by the
     /// extension of the file asked for).
     fn add_typed_filters(&mut self) {
-        let srv = self.conn.srv;
+        let registry = &self.conn.srv.pipeline.filters;
+        let scope = &*self.scope;
+        let essence = |v: &str| v.split(';').next().unwrap_or("").trim().to_owned();
         let content_type = self
             .headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-            .map(|(_, v)| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            });
-        let mut add = Vec::new();
+            .map(|(_, v)| essence(v));
         if let Some(t) = content_type {
-            add.extend(
-                self.scope
-                    .by_type
-                    .iter()
-                    .filter(|(ty, _)| *ty == t)
-                    .map(|(_, f)| *f),
-            );
+            for (_, f) in scope
+                .by_type
+                .iter()
+                .filter(|(ty, _)| ty.eq_ignore_ascii_case(&t))
+            {
+                self.chain.add(registry, *f);
+            }
         }
-        if !self.scope.by_extension.is_empty() {
+        if !scope.by_extension.is_empty() {
             let name = self
                 .mapped
                 .first()
-                .map(|m| m.requested.clone())
-                .unwrap_or_else(|| self.head.path.clone());
+                .map_or(self.head.path.as_slice(), |m| m.requested.as_slice());
             let base = name.rsplit(|&b| b == b'/').next().unwrap_or(&[]);
             // Apache's mod_mime looks at every extension of the name (`a.html.en`).
             for ext in base.split(|&b| b == b'.').skip(1) {
-                let ext = String::from_utf8_lossy(ext).to_ascii_lowercase();
-                add.extend(
-                    self.scope
-                        .by_extension
-                        .iter()
-                        .filter(|(e, _)| *e == ext)
-                        .map(|(_, f)| *f),
-                );
+                for (_, f) in scope
+                    .by_extension
+                    .iter()
+                    .filter(|(e, _)| e.as_bytes().eq_ignore_ascii_case(ext))
+                {
+                    self.chain.add(registry, *f);
+                }
             }
-        }
-        for f in add {
-            self.chain.add(&srv.pipeline.filters, f);
         }
     }
 

@@ -1,11 +1,17 @@
 //! Apache httpd and mapache on the same site and the same `Options`/`<Directory>` lines,
-//! compared answer by answer: where they agree, and the two places where mapache answers
+//! compared answer by answer: where they agree, and the places where mapache answers
 //! differently on purpose (README, core/README.md):
 //! - before any `Options` line Apache follows every symbolic link (`FollowSymLinks`), mapache
 //!   only links that stay inside DocumentRoot;
 //! - a link into a `<Directory>`-protected directory: Apache matches `<Directory>` against the
 //!   name asked for and serves the file once links are followed; mapache matches the directory
-//!   the file really is in and refuses it.
+//!   the file really is in and refuses it;
+//! - a `SetHandler` name no loaded module declares: Apache accepts it at `-t` and serves the
+//!   file as if no handler were set; mapache refuses it at `-t`, with its line (a typo in a
+//!   handler name must not quietly serve a script's source);
+//! - an `AddDefaultCharset` value that is not a charset name (in a section too), and a filter
+//!   name no loaded module offers: Apache's `-t` takes them without a word, mapache's refuses
+//!   them with their line.
 //!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
@@ -172,5 +178,93 @@ fn options_and_directory_answer_as_apache_except_where_mapache_is_stricter() {
             mapache_got, mapache_wants,
             "mapache with {options:?} on {URLS:?}"
         );
+    }
+}
+
+#[test]
+fn a_sethandler_nothing_declares_is_ignored_by_apache_and_a_t_error_in_mapache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n<Location /public>\nSetHandler no-such-handler\n</Location>\n"
+    );
+    let apache = Apache::start(root.path(), "apache", &body);
+    assert_eq!(
+        apache.status("/public/a.txt"),
+        200,
+        "apache2 starts and serves the file as if no handler were set"
+    );
+    // mapache with the MPM and mod-static alone, so that no module takes any handler name.
+    let static_line = if static_build() {
+        "# static_module is built into this mapache".to_owned()
+    } else {
+        format!(
+            "LoadModule static_module {}",
+            module("libmod_static.so").display()
+        )
+    };
+    let conf = root.config(&format!(
+        "LoadModule mpm_prefork_module {}\n{static_line}\n{body}",
+        module("libmpm_prefork.so").display()
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("SetHandler no-such-handler: no loaded module declares a handler"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn lines_apache_takes_without_a_word_fail_mapache_t() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    // (the line inside a <Location>, mapache's message)
+    let cases = [
+        (
+            "AddDefaultCharset not/a/charset",
+            "AddDefaultCharset takes On, Off or a charset name",
+        ),
+        (
+            "SetOutputFilter DEFLATE",
+            "SetOutputFilter: no loaded module offers a filter named DEFLATE",
+        ),
+    ];
+    for (line, message) in cases {
+        let root = Root::new();
+        let r = root.path().display().to_string();
+        std::fs::create_dir_all(root.path().join("htdocs")).unwrap();
+        let body = format!("DocumentRoot \"{r}/htdocs\"\n<Location /x>\n{line}\n</Location>\n");
+        let apache_conf = root.write(
+            "apache.conf",
+            format!(
+                "ServerRoot {r}\nServerName 127.0.0.1\nListen 127.0.0.1:1\nDefaultRuntimeDir {r}\n\
+                 LoadModule mpm_event_module {MODULES}/mod_mpm_event.so\n{body}"
+            ),
+        );
+        let apache = Command::new(APACHE)
+            .arg("-t")
+            .arg("-f")
+            .arg(&apache_conf)
+            .output()
+            .expect("apache2 -t");
+        assert!(
+            apache.status.success(),
+            "apache2 -t with {line}: {}",
+            String::from_utf8_lossy(&apache.stderr)
+        );
+        let conf = root.config(&format!("{}{body}", standard_modules()));
+        let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+        assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "{line}: {}", out.stderr);
     }
 }

@@ -174,15 +174,24 @@ impl Transport for PlainSocket {
 /// One recv(2) with `MSG_DONTWAIT` (a read(2) for what is not a socket); `Ok(None)` when it
 /// would block.
 fn try_read(fd: RawFd, buf: &mut [u8]) -> Result<Option<usize>> {
-    let mut socket = true;
-    loop {
-        let n = if socket {
+    retrying(|socket| {
+        if socket {
             // SAFETY: buf is valid for writes of its length.
             unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) }
         } else {
             // SAFETY: as above.
             unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) }
-        };
+        }
+    })
+}
+
+/// Runs a non-blocking system call until it is not interrupted: its count, `Ok(None)` when
+/// it would block. `call(true)` is the socket call; after `ENOTSOCK` (tests use pipes at
+/// times) `call(false)`, the plain file one, is used instead.
+fn retrying(mut call: impl FnMut(bool) -> isize) -> Result<Option<usize>> {
+    let mut socket = true;
+    loop {
+        let n = call(socket);
         if n >= 0 {
             return Ok(Some(n as usize));
         }
@@ -190,7 +199,6 @@ fn try_read(fd: RawFd, buf: &mut [u8]) -> Result<Option<usize>> {
         match e.kind() {
             ErrorKind::Interrupted => continue,
             ErrorKind::WouldBlock => return Ok(None),
-            // A pipe (tests): a plain read.
             _ if socket && e.raw_os_error() == Some(libc::ENOTSOCK) => socket = false,
             _ => return Err(e),
         }
@@ -217,9 +225,8 @@ fn try_send(fd: RawFd, bufs: &[&[u8]], more: bool) -> Result<Option<usize>> {
         return Ok(Some(0));
     }
     let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL | if more { libc::MSG_MORE } else { 0 };
-    let mut socket = true;
-    loop {
-        let n = if socket {
+    retrying(|socket| {
+        if socket {
             // SAFETY: msghdr is plain data; zeroed is "no address, no control data".
             let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
             msg.msg_iov = iov.as_mut_ptr();
@@ -229,19 +236,8 @@ fn try_send(fd: RawFd, bufs: &[&[u8]], more: bool) -> Result<Option<usize>> {
         } else {
             // SAFETY: every iovec points into a live slice.
             unsafe { libc::writev(fd, iov.as_ptr(), count as i32) }
-        };
-        if n >= 0 {
-            return Ok(Some(n as usize));
         }
-        let e = Error::last_os_error();
-        match e.kind() {
-            ErrorKind::Interrupted => continue,
-            ErrorKind::WouldBlock => return Ok(None),
-            // Not a socket (tests use pipes at times): no flags then.
-            _ if socket && e.raw_os_error() == Some(libc::ENOTSOCK) => socket = false,
-            _ => return Err(e),
-        }
-    }
+    })
 }
 
 /// One sendfile(2) of up to `len` bytes of `file` from `offset`; `Ok(None)` when it would block.

@@ -316,12 +316,26 @@ impl Server {
     /// Starts `mapache -f <root>/conf/httpd.conf` plus `extra` arguments and waits until it
     /// listens (10 s at most).
     pub fn start(root: &Root, extra: &[&str]) -> Server {
+        Self::start_with(root, extra, &[], |_| None)
+    }
+
+    /// As [`Server::start`], with environment variables for the server, and `find_addr`
+    /// polled (every 20 ms, 10 s at most) for the address when the `listening on` line goes
+    /// elsewhere than standard error (an ErrorLog file, syslog); it is given the standard
+    /// error lines so far.
+    pub fn start_with(
+        root: &Root,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        mut find_addr: impl FnMut(&[String]) -> Option<String>,
+    ) -> Server {
         use std::os::unix::process::CommandExt;
         let conf = root.path().join("conf/httpd.conf");
         let mut cmd = Command::new(mapache_bin());
         cmd.arg("-f")
             .arg(&conf)
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -330,13 +344,9 @@ impl Server {
         let mut child = cmd.spawn().expect("start mapache");
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
                 sink.lock().unwrap().push(line);
             }
         });
@@ -345,14 +355,25 @@ impl Server {
             addr: "127.0.0.1:1".parse().unwrap(),
             log,
         };
-        match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(addr) => server.addr = addr.parse().expect("listen address"),
-            Err(_) => panic!(
-                "server did not start listening; its log:\n{}",
-                server.log_text()
-            ),
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let lines = server.log_lines();
+            let found = lines
+                .iter()
+                .find_map(|l| l.split("listening on ").nth(1).map(|a| a.trim().to_owned()))
+                .or_else(|| find_addr(&lines));
+            if let Some(addr) = found {
+                server.addr = addr.parse().expect("listen address");
+                return server;
+            }
+            if Instant::now() > deadline || server.child.try_wait().ok().flatten().is_some() {
+                panic!(
+                    "server did not start listening; its log:\n{}",
+                    server.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        server
     }
 
     /// The master's PID.

@@ -70,6 +70,10 @@ fn check_listen(args: &[String]) -> Result<(), String> {
     crate::listen::parse_listen(&args[0]).map(|_| ())
 }
 
+fn check_error_log(args: &[String]) -> Result<(), String> {
+    crate::logs::LogTarget::parse_error_log(&args[0]).map(|_| ())
+}
+
 fn check_log_level(args: &[String]) -> Result<(), String> {
     crate::logs::error_log::LogLevels::parse(args).map(|_| ())
 }
@@ -169,8 +173,8 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         name: "ErrorLog",
         args: TAKE1,
         contexts: SERVER,
-        help: "The filename of the error log, or |program",
-        check: any,
+        help: "The filename of the error log, |program, or syslog[:facility[:tag]]",
+        check: check_error_log,
         server_relative: true,
     },
     CoreDirective {

@@ -212,6 +212,14 @@ fn access_logs(store: &Store) -> Result<Vec<CustomLog>, String> {
         .collect()
 }
 
+/// ErrorLog's target: syslog, a program, or a file made absolute against ServerRoot.
+fn error_log_target(server_root: &Path, arg: &str) -> Result<LogTarget, String> {
+    Ok(match LogTarget::parse_error_log(arg)? {
+        LogTarget::File(p) => LogTarget::File(absolute(server_root, &p.to_string_lossy())),
+        other => other,
+    })
+}
+
 fn absolute(root: &Path, p: &str) -> PathBuf {
     let p = Path::new(p);
     if p.is_absolute() {
@@ -256,13 +264,14 @@ impl CoreSettings {
                     .map(|o| o.arg0())
                     .unwrap_or("logs/mapache.pid"),
             ),
-            error_log: store.server_last("ErrorLog").map(|o| {
-                if LogTarget::is_pipe(o.arg0()) {
-                    LogTarget::parse(o.arg0())
-                } else {
-                    LogTarget::File(absolute(server_root, o.arg0()))
+            error_log: match store.server_last("ErrorLog") {
+                Some(o) => {
+                    Some(error_log_target(server_root, o.arg0()).map_err(|e| {
+                        format!("Syntax error on line {} of {}: {e}", o.line, o.file)
+                    })?)
                 }
-            }),
+                None => None,
+            },
             access_logs: access_logs(store)?,
             log_levels,
             document_root: PathBuf::from(std::ffi::OsString::from_vec(

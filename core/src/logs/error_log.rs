@@ -8,6 +8,7 @@
 
 use super::LogTarget;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsRawFd;
@@ -90,6 +91,7 @@ impl LogLevels {
 enum Target {
     Stderr,
     File(File),
+    Syslog(super::syslog::Syslog),
 }
 
 struct ErrorLog {
@@ -105,6 +107,7 @@ static LOG: OnceLock<ErrorLog> = OnceLock::new();
 pub fn open(target: Option<&LogTarget>, levels: LogLevels) -> Result<(), String> {
     let target = match target {
         None => Target::Stderr,
+        Some(LogTarget::Syslog(d)) => Target::Syslog(super::syslog::Syslog::open(d)?),
         Some(t) => Target::File(t.open("error log")?),
     };
     let _ = LOG.set(ErrorLog { target, levels });
@@ -128,9 +131,17 @@ pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
         .get(level.clamp(0, 15) as usize)
         .copied()
         .unwrap_or("error");
-    let mut line = format!(
-        "[{}] [{}:{}] [pid {}] ",
-        timestamp(),
+    let target = LOG.get().map(|l| &l.target);
+    let mut line = String::with_capacity(128);
+    // Syslog stamps the time itself (Apache leaves it out there too).
+    if !matches!(target, Some(Target::Syslog(_))) {
+        line.push('[');
+        line.push_str(&timestamp());
+        line.push_str("] ");
+    }
+    let _ = write!(
+        line,
+        "[{}:{}] [pid {}] ",
         module,
         level_name,
         std::process::id()
@@ -145,8 +156,12 @@ pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
         msg.chars()
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
     );
+    if let Some(Target::Syslog(s)) = target {
+        s.send(level, &line);
+        return;
+    }
     line.push('\n');
-    match LOG.get().map(|l| &l.target) {
+    match target {
         // Where the error log itself fails there is nowhere left to say so.
         Some(Target::File(f)) => {
             let _ = super::write_line(f, line.as_bytes());

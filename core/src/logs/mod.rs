@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod error_log;
 mod piped;
+pub mod syslog;
 mod write_failures;
 
 use std::fs::{File, OpenOptions};
@@ -16,6 +17,8 @@ pub enum LogTarget {
     File(PathBuf),
     /// `|program`: a program started once by the master, reading lines on its standard input.
     Pipe(piped::Command),
+    /// `ErrorLog syslog[:facility[:tag]]` (the error log only).
+    Syslog(syslog::Destination),
 }
 
 impl LogTarget {
@@ -26,6 +29,15 @@ impl LogTarget {
             Some(rest) => LogTarget::Pipe(piped::Command::parse(rest)),
             None => LogTarget::File(PathBuf::from(arg)),
         }
+    }
+
+    /// Reads an ErrorLog argument: syslog (any name Apache takes for it), else as
+    /// [`LogTarget::parse`].
+    pub fn parse_error_log(arg: &str) -> Result<LogTarget, String> {
+        if syslog::Destination::is_syslog(arg) {
+            return syslog::Destination::parse(arg).map(LogTarget::Syslog);
+        }
+        Ok(LogTarget::parse(arg))
     }
 
     /// Whether the argument names a piped program (and so is not a path).
@@ -45,6 +57,7 @@ impl LogTarget {
             LogTarget::Pipe(cmd) => cmd
                 .spawn()
                 .map_err(|e| format!("could not start piped {what} program '{cmd}': {e}")),
+            LogTarget::Syslog(_) => Err(format!("the {what} cannot go to syslog")),
         }
     }
 }
@@ -55,6 +68,7 @@ impl std::fmt::Display for LogTarget {
         match self {
             LogTarget::File(p) => write!(f, "{}", p.display()),
             LogTarget::Pipe(cmd) => write!(f, "|{cmd}"),
+            LogTarget::Syslog(_) => write!(f, "syslog"),
         }
     }
 }

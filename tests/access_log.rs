@@ -24,13 +24,29 @@ fn each_mpm(f: impl Fn(&'static str) + Sync) {
 }
 
 fn start(root: &Root, mpm: &str, logs: &str) -> Server {
+    configure(root, mpm, logs);
+    Server::start(root, &[])
+}
+
+fn configure(root: &Root, mpm: &str, logs: &str) {
     root.write("htdocs/a.txt", b"file a");
     root.config(&format!(
         "{}StartServers 1\nServerName www.example.test:8080\n\
          <Location /echo>\nSetHandler test-echo\n</Location>\n{logs}\n",
         modules_for(mpm)
     ));
-    Server::start(root, &[])
+}
+
+/// As `start`, with `ErrorLog logs/error_log` (the address is read from there).
+fn start_logging_to_file(root: &Root, mpm: &str, logs: &str) -> Server {
+    configure(root, mpm, &format!("ErrorLog logs/error_log\n{logs}"));
+    let log = root.path().join("logs/error_log");
+    Server::start_with(root, &[], &[], |_| {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.split("listening on ").nth(1).map(|a| a.trim().to_owned()))
+    })
 }
 
 /// Sends one request and reads until the server closes: the line is written by then.
@@ -226,6 +242,112 @@ fn combined_lines_have_apaches_shape() {
         );
         assert_eq!(fields(&parsed[7]), fields(&parsed[6]));
     });
+}
+
+#[test]
+fn bytes_file_handler_cookie_log_id_and_trailers_as_apache_logs_them() {
+    each_mpm(|mpm| {
+        let root = Root::new();
+        let s = start_logging_to_file(
+            &root,
+            mpm,
+            "CustomLog logs/items \"%O|%I|%S|%f|%L|%R|%{c}C|%k|%{X-Sum}^ti|%{X-Sum}^to|%h\"\n\
+             ErrorLogFormat \"%L %M\"\n\
+             <Location /denied>\nRequire all denied\n</Location>\n",
+        );
+        let get = b"GET /a.txt HTTP/1.1\r\nHost: t\r\nCookie: a=0; c=42\r\n\r\n";
+        let post = b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 7\r\n\r\n";
+        let raw = request(&s, &[&get[..], &post[..]].concat());
+        let responses = parse_responses(&raw, false);
+        assert_eq!(responses.len(), 2, "{mpm}");
+        // The bytes each response took on the wire: the first ends where the second begins.
+        let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let second = head_end + responses[0].body.len();
+        assert_eq!(responses[0].body, b"file a");
+        let denied = request(
+            &s,
+            b"GET /denied HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        let lines = file_lines(&root.path().join("logs/items"), 3);
+        let f: Vec<Vec<&str>> = lines.iter().map(|l| l.split('|').collect()).collect();
+        let file = root.path().join("htdocs/a.txt");
+        assert_eq!(
+            f[0],
+            [
+                second.to_string().as_str(),
+                get.len().to_string().as_str(),
+                (second + get.len()).to_string().as_str(),
+                file.to_str().unwrap(),
+                f[0][4],
+                "-",
+                "42",
+                "0",
+                "-",
+                "-",
+                "127.0.0.1"
+            ],
+            "{mpm}"
+        );
+        assert_eq!(
+            f[1][..4],
+            [
+                (raw.len() - second).to_string().as_str(),
+                post.len().to_string().as_str(),
+                (raw.len() - second + post.len()).to_string().as_str(),
+                // As Apache's r->filename: DocumentRoot and the path, handler or not.
+                root.path().join("htdocs/echo").to_str().unwrap(),
+            ],
+            "{mpm}: {}",
+            lines[1]
+        );
+        assert_eq!(
+            f[1][5..],
+            ["test-echo", "-", "1", "7", "-", "127.0.0.1"],
+            "{mpm}"
+        );
+        // A log id per request, the same one the error log shows for its lines.
+        assert_ne!(f[0][4], f[1][4]);
+        assert!(f[2][4].len() > 3, "{}", lines[2]);
+        assert_eq!(f[2][0], denied.len().to_string());
+        let errors = file_lines(&root.path().join("logs/error_log"), 1);
+        let line = errors
+            .iter()
+            .find(|l| l.contains("client denied"))
+            .unwrap_or_else(|| panic!("{errors:?}"));
+        assert!(
+            line.starts_with(&format!(
+                "{} client denied by server configuration",
+                f[2][4]
+            )),
+            "{line}"
+        );
+    });
+}
+
+#[test]
+fn hostname_lookups_name_the_client_in_h() {
+    for (mode, expect) in [
+        ("Off", "127.0.0.1"),
+        ("On", "localhost"),
+        ("Double", "localhost"),
+    ] {
+        let root = Root::new();
+        let s = start(
+            &root,
+            "prefork",
+            &format!("HostnameLookups {mode}\nCustomLog logs/h \"%h %a\"\n"),
+        );
+        request(
+            &s,
+            b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        );
+        let lines = file_lines(&root.path().join("logs/h"), 1);
+        assert_eq!(
+            lines,
+            [format!("{expect} 127.0.0.1")],
+            "HostnameLookups {mode}"
+        );
+    }
 }
 
 #[test]

@@ -114,3 +114,85 @@ fn an_unknown_syslog_facility_is_refused() {
         out.stderr
     );
 }
+
+#[test]
+fn error_log_format_shows_apaches_items_and_drops_empty_fields() {
+    let root = Root::new();
+    root.config(&format!(
+        "{}StartServers 1\nErrorLog logs/error_log\n\
+         ErrorLogFormat \"[%{{cu}}t] [%-m:%l] [pid %P] %{{X-Trace}}i [client\\ %a] %M% ,\\ referer\\ %{{Referer}}i\"\n\
+         <Location /denied>\nRequire all denied\n</Location>\n",
+        modules_for("prefork")
+    ));
+    let log = root.path().join("logs/error_log");
+    let s = Server::start_with(&root, &[], &[], |_| {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.split("listening on ").nth(1).map(|a| a.trim().to_owned()))
+    });
+    let master = s.pid();
+    let raw = s.exchange(
+        b"GET /denied HTTP/1.1\r\nHost: t\r\nX-Trace: tr1\r\nReferer: http://r.example/\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(parse_responses(&raw, false)[0].status, 403);
+    let lines = file_lines(&log, 3);
+    let listening = lines.iter().find(|l| l.contains("listening on")).unwrap();
+    // `2026-12-03 17:23:27.801627`, then the fields a line without a request has.
+    let (stamp, rest) = listening[1..].split_once("] ").unwrap();
+    assert_eq!(
+        stamp.len(),
+        "2026-12-03 17:23:27.801627".len(),
+        "{listening}"
+    );
+    assert_eq!(stamp.as_bytes()[4], b'-', "{listening}");
+    assert!(
+        rest.starts_with(&format!(
+            "[core:notice] [pid {master}] listening on 127.0.0.1:"
+        )),
+        "{listening}"
+    );
+    let denied = file_lines(&log, 4)
+        .into_iter()
+        .find(|l| l.contains("client denied"))
+        .unwrap();
+    let child = s.children()[0];
+    let (_, rest) = denied[1..].split_once("] ").unwrap();
+    assert!(
+        rest.starts_with(&format!(
+            "[authz_core:error] [pid {child}] tr1 [client 127.0.0.1:"
+        )),
+        "{denied}"
+    );
+    assert!(
+        denied.ends_with("/htdocs/denied, referer http://r.example/"),
+        "{denied}"
+    );
+}
+
+#[test]
+fn bad_error_log_formats_are_refused() {
+    let root = Root::new();
+    for (line, message) in [
+        (
+            "ErrorLogFormat \"%Z %M\"",
+            "Unrecognized error log format directive %Z",
+        ),
+        (
+            "ErrorLogFormat request \"%L %M\"",
+            "ErrorLogFormat request: the once-per-request lines are not supported",
+        ),
+    ] {
+        let conf = root.config(&format!("{}{line}\n", modules_for("prefork")));
+        let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+        assert_eq!(out.code, Some(1), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "Syntax error on line 8 of {}: {message}",
+                conf.display()
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+}

@@ -109,7 +109,12 @@ pub fn run() -> i32 {
             crate::control::dash_k::Next::Exit(code) => return code,
             crate::control::dash_k::Next::Start => {}
         }
-        if let Err(e) = error_log::open(settings.error_log.as_ref(), settings.log_levels.clone()) {
+        if let Err(e) = error_log::open(
+            settings.error_log.as_ref(),
+            settings.log_levels.clone(),
+            settings.error_log_format.clone(),
+            &settings.server_name,
+        ) {
             eprintln!("{PROGRAM}: {e}");
             return 1;
         }

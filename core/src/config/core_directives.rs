@@ -95,6 +95,42 @@ fn check_tokens(args: &[String]) -> Result<(), String> {
     crate::config::settings::ServerTokens::parse(&args[0]).map(|_| ())
 }
 
+/// `Keyword` among `choices` (lower case), else Apache's message.
+fn one_of(args: &[String], choices: &[&str], message: &str) -> Result<(), String> {
+    match choices.contains(&args[0].to_ascii_lowercase().as_str()) {
+        true => Ok(()),
+        false => Err(message.to_owned()),
+    }
+}
+
+fn check_trace_enable(args: &[String]) -> Result<(), String> {
+    crate::config::settings::TraceEnable::parse(&args[0]).map(|_| ())
+}
+
+fn check_signature(args: &[String]) -> Result<(), String> {
+    crate::config::settings::ServerSignature::parse(&args[0]).map(|_| ())
+}
+
+fn check_lookups(args: &[String]) -> Result<(), String> {
+    crate::config::settings::HostnameLookups::parse(&args[0]).map(|_| ())
+}
+
+fn check_on_off(args: &[String]) -> Result<(), String> {
+    one_of(args, &["on", "off"], "parameter must be 'on' or 'off'")
+}
+
+fn check_mutex(args: &[String]) -> Result<(), String> {
+    crate::config::mutex::check(args).map(|_| ())
+}
+
+fn check_protocols(args: &[String]) -> Result<(), String> {
+    crate::config::settings::check_protocols(args)
+}
+
+fn check_error_log_format(args: &[String]) -> Result<(), String> {
+    crate::logs::error_format::check_directive(args)
+}
+
 /// Every core directive. `LoadModule` is listed for `-L` and arity checks; the dispatcher acts on it.
 pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
@@ -359,6 +395,94 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         contexts: ANY,
         help: "one or more file extensions",
         check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ServerAdmin",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "The email address of the server administrator",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ServerSignature",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "En-/disable server signature (on|off|email)",
+        check: check_signature,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "TraceEnable",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "'on' (default), 'off' or 'extended' to trace request body content",
+        check: check_trace_enable,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "HostnameLookups",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "\"on\" to enable, \"off\" to disable reverse DNS lookups, or \"double\" to enable double-reverse DNS lookups",
+        check: check_lookups,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "EnableSendfile",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Controls whether sendfile may be used to transmit files",
+        check: check_on_off,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "EnableMMAP",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "Controls whether memory-mapping may be used to read files (mapache never maps files)",
+        check: check_on_off,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "Mutex",
+        args: ITERATE,
+        contexts: SERVER,
+        help: "mutex (or \"default\") and mechanism",
+        check: check_mutex,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "DefaultRuntimeDir",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "The location of the directory Apache places runtime files in",
+        check: any,
+        server_relative: true,
+    },
+    CoreDirective {
+        name: "Protocols",
+        args: ITERATE,
+        contexts: SERVER,
+        help: "Controls which protocols are allowed",
+        check: check_protocols,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "BufferedLogs",
+        args: FLAG,
+        contexts: SERVER,
+        help: "Enable Buffered Logging (experimental)",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ErrorLogFormat",
+        args: TAKE12,
+        contexts: SERVER,
+        help: "Format string for the ErrorLog",
+        check: check_error_log_format,
         server_relative: false,
     },
 ];

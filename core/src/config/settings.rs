@@ -62,6 +62,89 @@ impl ServerTokens {
     }
 }
 
+/// `TraceEnable`: how a TRACE request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceEnable {
+    /// 200 with the request head echoed (the default); a request body is refused (413).
+    On,
+    /// 405.
+    Off,
+    /// As On, and a body of up to 64 KiB is echoed too.
+    Extended,
+}
+
+impl TraceEnable {
+    /// Parses Apache's keywords.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "on" => TraceEnable::On,
+            "off" => TraceEnable::Off,
+            "extended" => TraceEnable::Extended,
+            _ => return Err("TraceEnable must be one of 'on', 'off', or 'extended'".to_owned()),
+        })
+    }
+}
+
+/// `ServerSignature`: the footer line of the pages the core makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSignature {
+    /// No footer (the default).
+    Off,
+    /// `<address>mapache/… Server at NAME Port N</address>`.
+    On,
+    /// The same with NAME a `mailto:` link to ServerAdmin.
+    Email,
+}
+
+impl ServerSignature {
+    /// Parses Apache's keywords.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "off" => ServerSignature::Off,
+            "on" => ServerSignature::On,
+            "email" => ServerSignature::Email,
+            _ => return Err("ServerSignature: use one of: off | on | email".to_owned()),
+        })
+    }
+}
+
+/// `HostnameLookups`: whether `%h` and REMOTE_HOST are the client's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostnameLookups {
+    /// The address (the default).
+    Off,
+    /// The reverse-DNS name.
+    On,
+    /// The reverse-DNS name when it resolves back to the address (else the address).
+    Double,
+}
+
+impl HostnameLookups {
+    /// Parses Apache's keywords.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "off" => HostnameLookups::Off,
+            "on" => HostnameLookups::On,
+            "double" => HostnameLookups::Double,
+            _ => return Err("parameter must be 'on', 'off', or 'double'".to_owned()),
+        })
+    }
+}
+
+/// `Protocols`: mapache speaks http/1.1 (and HTTP/1.0); `h2` and `h2c` are accepted and not
+/// offered, which is what Apache does without mod_http2 (it goes on serving HTTP/1.1 even
+/// when http/1.1 is not listed). Other tokens are refused.
+pub fn check_protocols(args: &[String]) -> Result<(), String> {
+    for p in args {
+        if !["http/1.1", "h2", "h2c"].contains(&p.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "Protocols: unknown protocol '{p}' (http/1.1 is served; h2 and h2c are accepted and not offered, as by Apache without mod_http2)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The core's typed settings with Apache's defaults.
 #[derive(Debug, Clone)]
 pub struct CoreSettings {
@@ -99,6 +182,22 @@ pub struct CoreSettings {
     pub server_header: String,
     /// User and Group: whom children serve as when started as root (None: neither is set).
     pub run_as: Option<crate::control::privileges::RunAs>,
+    /// TraceEnable (On).
+    pub trace_enable: TraceEnable,
+    /// ServerSignature (Off).
+    pub server_signature: ServerSignature,
+    /// ServerAdmin (Apache's default `[no address given]`).
+    pub server_admin: String,
+    /// HostnameLookups (Off).
+    pub hostname_lookups: HostnameLookups,
+    /// EnableSendfile (On): Off sends files with read and write.
+    pub enable_sendfile: bool,
+    /// BufferedLogs (Off): access-log lines are buffered per process.
+    pub buffered_logs: bool,
+    /// ErrorLogFormat (None: Apache's default line).
+    pub error_log_format: Option<crate::logs::error_format::ErrorFormat>,
+    /// DefaultRuntimeDir (ServerRoot's `logs`), absolute.
+    pub default_runtime_dir: PathBuf,
 }
 
 /// User and Group resolved to ids. Without Group, the user's primary group; Group alone keeps
@@ -212,6 +311,40 @@ fn access_logs(store: &Store) -> Result<Vec<CustomLog>, String> {
         .collect()
 }
 
+/// ErrorLogFormat: the last line without a `connection`/`request` first argument (the
+/// per-connection and per-request first lines are Apache's too; see `error_format`).
+fn error_log_format(
+    store: &Store,
+) -> Result<Option<crate::logs::error_format::ErrorFormat>, String> {
+    let mut format = crate::logs::error_format::ErrorFormat::default();
+    let mut any = false;
+    for o in store.server_all("ErrorLogFormat") {
+        format
+            .apply(&o.args)
+            .map_err(|e| format!("Syntax error on line {} of {}: {e}", o.line, o.file))?;
+        any = true;
+    }
+    Ok(any.then_some(format))
+}
+
+/// DefaultRuntimeDir (absolute already; `logs` under ServerRoot by default) must be a
+/// directory when it is set.
+fn default_runtime_dir(store: &Store, server_root: &Path) -> Result<PathBuf, String> {
+    match store.server_last("DefaultRuntimeDir") {
+        Some(o) => {
+            let dir = absolute(server_root, o.arg0());
+            if !dir.is_dir() {
+                return Err(format!(
+                    "Syntax error on line {} of {}: DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot",
+                    o.line, o.file
+                ));
+            }
+            Ok(dir)
+        }
+        None => Ok(server_root.join("logs")),
+    }
+}
+
 /// ErrorLog's target: syslog, a program, or a file made absolute against ServerRoot.
 fn error_log_target(server_root: &Path, arg: &str) -> Result<LogTarget, String> {
     Ok(match LogTarget::parse_error_log(arg)? {
@@ -238,6 +371,16 @@ impl CoreSettings {
                 .and_then(|o| o.arg0().parse::<u64>().ok())
                 .unwrap_or(default)
         };
+        let flag = |name: &str, default: bool| {
+            store
+                .server_last(name)
+                .map(|o| o.arg0().eq_ignore_ascii_case("on"))
+                .unwrap_or(default)
+        };
+        for o in store.server_all("Mutex") {
+            crate::config::mutex::check_dir(&o.args, server_root)
+                .map_err(|e| format!("Syntax error on line {} of {}: {e}", o.line, o.file))?;
+        }
         let listen = store
             .server_all("Listen")
             .map(|o| {
@@ -309,6 +452,26 @@ impl CoreSettings {
                 .unwrap_or(ServerTokens::Full)
                 .header(),
             run_as: run_as(store)?,
+            trace_enable: store
+                .server_last("TraceEnable")
+                .and_then(|o| TraceEnable::parse(o.arg0()).ok())
+                .unwrap_or(TraceEnable::On),
+            server_signature: store
+                .server_last("ServerSignature")
+                .and_then(|o| ServerSignature::parse(o.arg0()).ok())
+                .unwrap_or(ServerSignature::Off),
+            server_admin: store
+                .server_last("ServerAdmin")
+                .map(|o| o.arg0().to_owned())
+                .unwrap_or_else(|| "[no address given]".to_owned()),
+            hostname_lookups: store
+                .server_last("HostnameLookups")
+                .and_then(|o| HostnameLookups::parse(o.arg0()).ok())
+                .unwrap_or(HostnameLookups::Off),
+            enable_sendfile: flag("EnableSendfile", true),
+            buffered_logs: flag("BufferedLogs", false),
+            error_log_format: error_log_format(store)?,
+            default_runtime_dir: default_runtime_dir(store, server_root)?,
         })
     }
 }

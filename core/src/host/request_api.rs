@@ -3,7 +3,6 @@
 
 use super::{abi_str, arg_bytes, arg_text};
 use crate::config::store::View;
-use crate::logs::error_log;
 use crate::serve::request::RequestCtx;
 use crate::storage::Kind;
 use mapache_plugin_api::abi::{
@@ -119,7 +118,7 @@ pub(super) extern "C" fn req_log(
 ) {
     // SAFETY: valid for the call.
     let (module, msg) = unsafe { (arg_text(module), arg_text(msg)) };
-    error_log::log(&module, level, Some(&req(r).conn.peer), &msg);
+    req(r).log(&module, level, &msg);
 }
 
 pub(super) extern "C" fn resp_set_status(r: *mut MapacheRequest, code: u16) {

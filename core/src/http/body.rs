@@ -108,6 +108,21 @@ impl BodyDecoder {
         }
     }
 
+    /// The value of trailer field `name` of a chunked body once received (the first of that
+    /// name, blanks around it trimmed).
+    pub fn trailer(&self, name: &str) -> Option<&[u8]> {
+        let Kind::Chunked(c) = &self.kind else {
+            return None;
+        };
+        c.trailer.split(|&b| b == b'\n').find_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let colon = line.iter().position(|&b| b == b':')?;
+            line[..colon]
+                .eq_ignore_ascii_case(name.as_bytes())
+                .then(|| line[colon + 1..].trim_ascii())
+        })
+    }
+
     /// Body bytes still to come, when known: `Some` for Content-Length (and
     /// `Some(0)` for no body), `None` for chunked.
     pub fn remaining_hint(&self) -> Option<u64> {
@@ -217,6 +232,8 @@ struct Chunked {
     size_line_len: usize,
     extension_bytes: usize,
     trailer_bytes: usize,
+    /// The trailer section as received (within [`MAX_TRAILER`]), for the logs' `%{name}^ti`.
+    trailer: Vec<u8>,
 }
 
 fn bad(reason: &str) -> HttpError {
@@ -233,6 +250,7 @@ impl Chunked {
             size_line_len: 0,
             extension_bytes: 0,
             trailer_bytes: 0,
+            trailer: Vec::new(),
         }
     }
 
@@ -291,6 +309,7 @@ impl Chunked {
                 if self.trailer_bytes > MAX_TRAILER {
                     return Err(bad("trailer section too large"));
                 }
+                self.trailer.push(b);
             }
             Data | DataCr | DataLf | Done => {}
         }
@@ -359,6 +378,20 @@ impl Chunked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailers_are_kept_for_the_logs() {
+        let mut d = BodyDecoder::new(BodyFraming::Chunked);
+        let mut out = [0u8; 16];
+        let r = d
+            .decode(b"3\r\nabc\r\n0\r\nX-Sum: 12 \r\nx-two:3\r\n\r\n", &mut out)
+            .unwrap();
+        assert!(r.done);
+        assert_eq!(d.trailer("x-sum"), Some(&b"12"[..]));
+        assert_eq!(d.trailer("X-Two"), Some(&b"3"[..]));
+        assert_eq!(d.trailer("X-None"), None);
+        assert_eq!(BodyDecoder::new(BodyFraming::Length(1)).trailer("X"), None);
+    }
 
     #[test]
     fn limit_is_judged_where_the_framing_declares_it() {

@@ -37,6 +37,8 @@ struct Field {
     /// `%400,501{…}i`: log only for these statuses (`!`: all but these), else `-`.
     statuses: Vec<u16>,
     negate: bool,
+    /// `%{name}^ti` / `%{name}^to`: a request or response trailer (letter `i` or `o`).
+    trailer: bool,
 }
 
 /// A parsed LogFormat.
@@ -45,7 +47,7 @@ pub struct Format {
     items: Vec<Item>,
 }
 
-const LETTERS: &str = "aAbBDehHiklmnopPqrstTuUvVX";
+const LETTERS: &str = "aAbBCDefhHiIklLmnoOpPqrRsStTuUvVX";
 
 impl Format {
     /// Parses a format string; unknown directives are errors, as in Apache.
@@ -72,6 +74,7 @@ impl Format {
                         arg: None,
                         statuses: Vec::new(),
                         negate: false,
+                        trailer: false,
                     };
                     let mut number = String::new();
                     loop {
@@ -104,6 +107,31 @@ impl Format {
                                 }
                                 field.arg = Some(arg);
                             }
+                            '^' => {
+                                let kind: String = chars.by_ref().take(2).collect();
+                                let letter = match kind.as_str() {
+                                    "ti" => 'i',
+                                    "to" => 'o',
+                                    _ => {
+                                        return Err(format!(
+                                            "Unrecognized LogFormat directive %^{kind}"
+                                        ))
+                                    }
+                                };
+                                if field.arg.is_none() {
+                                    return Err(format!(
+                                        "LogFormat directive %^{kind} needs a trailer name: %{{Name}}^{kind}"
+                                    ));
+                                }
+                                push_status(&mut field, &mut number)?;
+                                field.letter = letter;
+                                field.trailer = true;
+                                if !literal.is_empty() {
+                                    items.push(Item::Literal(std::mem::take(&mut literal)));
+                                }
+                                items.push(Item::Field(field));
+                                break;
+                            }
                             c if LETTERS.contains(c) => {
                                 push_status(&mut field, &mut number)?;
                                 field.letter = c;
@@ -115,8 +143,12 @@ impl Format {
                                         "LogFormat directive %{c} needs a header name: %{{Name}}{c}"
                                     ));
                                 }
-                                if matches!(c, 'e' | 'n') && field.arg.is_none() {
-                                    let what = if c == 'e' { "variable" } else { "note" };
+                                if matches!(c, 'e' | 'n' | 'C') && field.arg.is_none() {
+                                    let what = match c {
+                                        'e' => "variable",
+                                        'n' => "note",
+                                        _ => "cookie",
+                                    };
                                     return Err(format!(
                                         "LogFormat directive %{c} needs a {what} name: %{{NAME}}{c}"
                                     ));
@@ -157,6 +189,13 @@ impl Format {
         }
         out.push('\n');
         out.into_bytes()
+    }
+
+    /// Whether the format has the `%` directive `letter`.
+    pub fn uses(&self, letter: char) -> bool {
+        self.items
+            .iter()
+            .any(|i| matches!(i, Item::Field(f) if f.letter == letter && !f.trailer))
     }
 }
 
@@ -214,6 +253,20 @@ pub struct Entry<'a> {
     pub env: &'a [(String, String)],
     /// The notes modules left on the request (`%{NAME}n`).
     pub notes: &'a [(String, String)],
+    /// Bytes sent, headers included (`%O`).
+    pub bytes_out: u64,
+    /// Bytes received: request line, headers and body as framed (`%I`).
+    pub bytes_in: u64,
+    /// The file the request mapped to (`%f`).
+    pub filename: Option<&'a [u8]>,
+    /// The handler (`%R`; empty: none).
+    pub handler: &'a str,
+    /// The request's log id (`%L`), when a format uses it.
+    pub log_id: Option<&'a str>,
+    /// The request body, for its trailers (`%{name}^ti`).
+    pub body: Option<&'a crate::http::BodyDecoder>,
+    /// The client's name when HostnameLookups found one (`%h`).
+    pub remote_host: Option<&'a str>,
 }
 
 fn dash_or(out: &mut String, value: Option<&[u8]>) {
@@ -226,8 +279,30 @@ fn dash_or(out: &mut String, value: Option<&[u8]>) {
 fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
     let arg = f.arg.as_deref().unwrap_or("");
     let head = e.head;
+    if f.trailer {
+        // Responses carry no trailers yet.
+        let value = match f.letter {
+            'i' => e.body.and_then(|b| b.trailer(arg)),
+            _ => None,
+        };
+        return dash_or(out, value);
+    }
     match f.letter {
-        'a' | 'h' => out.push_str(e.client_ip),
+        'a' => out.push_str(e.client_ip),
+        'h' => out.push_str(e.remote_host.unwrap_or(e.client_ip)),
+        'O' => {
+            let _ = write!(out, "{}", e.bytes_out);
+        }
+        'I' => {
+            let _ = write!(out, "{}", e.bytes_in);
+        }
+        'S' => {
+            let _ = write!(out, "{}", e.bytes_in + e.bytes_out);
+        }
+        'f' => dash_or(out, e.filename),
+        'R' => dash_or(out, Some(e.handler.as_bytes())),
+        'L' => dash_or(out, e.log_id.map(str::as_bytes)),
+        'C' => dash_or(out, head.and_then(|h| cookie(h, arg))),
         'A' => out.push_str(e.local_ip),
         'b' if e.body_bytes == 0 => out.push('-'),
         'b' | 'B' => {
@@ -325,6 +400,17 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
         't' => time_field(out, arg, e.started),
         _ => out.push('-'),
     }
+}
+
+/// Cookie `name`'s value in the request's Cookie fields (names compared exactly, as Apache).
+fn cookie<'h>(head: &'h RequestHead, name: &str) -> Option<&'h [u8]> {
+    head.headers_named("cookie").find_map(|v| {
+        v.split(|&b| b == b';').find_map(|pair| {
+            let pair = pair.trim_ascii();
+            let eq = pair.iter().position(|&b| b == b'=')?;
+            (pair[..eq].trim_ascii() == name.as_bytes()).then(|| pair[eq + 1..].trim_ascii())
+        })
+    })
 }
 
 /// `host[:port]` without the port (IPv6 literals keep their brackets).
@@ -529,6 +615,13 @@ pub fn open(logs: &[CustomLog]) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether an open access log's format has the `%` directive `letter` (so an entry computes
+/// only what some line shows: the log id, the client's name).
+pub fn uses(letter: char) -> bool {
+    LOGS.get()
+        .is_some_and(|logs| logs.iter().any(|l| l.format.uses(letter)))
+}
+
 /// Whether any access log is open (so callers can skip building an entry).
 pub fn enabled() -> bool {
     LOGS.get().is_some_and(|l| !l.is_empty())
@@ -588,7 +681,50 @@ mod tests {
             user: None,
             env: &[],
             notes: &[],
+            bytes_out: 1200,
+            bytes_in: 80,
+            filename: Some(b"/srv/htdocs/1k.txt"),
+            handler: "",
+            log_id: Some("abc"),
+            body: None,
+            remote_host: None,
         }
+    }
+
+    #[test]
+    fn byte_counts_file_handler_cookie_log_id_trailers() {
+        let h = head(
+            b"POST /u HTTP/1.1\r\nHost: x\r\nCookie: a=1; sess = s2 ;b=\r\nCookie: c=3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        let mut body = crate::http::BodyDecoder::new(crate::http::BodyFraming::Chunked);
+        body.decode(b"0\r\nX-Sum: 9\r\n\r\n", &mut [0u8; 4])
+            .unwrap();
+        let mut e = entry(Some(&h), &[]);
+        e.body = Some(&body);
+        assert_eq!(
+            render(
+                "%O %I %S %f %R %L %{a}C %{sess}C %{c}C %{b}C %{no}C %{X-Sum}^ti %{X}^ti %{X}^to",
+                &e
+            ),
+            "1200 80 1280 /srv/htdocs/1k.txt - abc 1 s2 3 - - 9 - -\n"
+        );
+        e.handler = "server-status";
+        e.filename = None;
+        e.log_id = None;
+        e.remote_host = Some("localhost");
+        assert_eq!(
+            render("%R %f %L %h %a", &e),
+            "server-status - - localhost 127.0.0.1\n"
+        );
+        assert!(Format::parse("%^tx").is_err());
+        assert!(Format::parse("%^ti")
+            .unwrap_err()
+            .contains("needs a trailer name"));
+        assert!(Format::parse("%C")
+            .unwrap_err()
+            .contains("needs a cookie name"));
+        assert!(Format::parse("%L %h").unwrap().uses('L'));
+        assert!(!Format::parse("%{L}^ti").unwrap().uses('L'));
     }
 
     #[test]

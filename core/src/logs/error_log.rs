@@ -6,12 +6,14 @@
 //! shares it; a line is assembled in memory and written with a single write(2), which keeps
 //! concurrent lines whole without a lock.
 
+use super::error_format::{ErrorFormat, Line, RequestItems};
 use super::LogTarget;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsRawFd;
+use std::panic::Location;
 use std::sync::OnceLock;
 
 /// Apache's level names, index = ABI level number (trace1..8 follow debug).
@@ -97,20 +99,32 @@ enum Target {
 struct ErrorLog {
     target: Target,
     levels: LogLevels,
+    format: Option<ErrorFormat>,
+    server_name: String,
 }
 
 static LOG: OnceLock<ErrorLog> = OnceLock::new();
 
-/// Opens the error log (`None`: standard error; a file; or a piped program) with its levels.
-/// Called once in the master before modules are initialised; lines logged before that go to
-/// standard error at the default level.
-pub fn open(target: Option<&LogTarget>, levels: LogLevels) -> Result<(), String> {
+/// Opens the error log (`None`: standard error; a file; a piped program; or syslog) with its
+/// levels and ErrorLogFormat (None: Apache's default line). Called once in the master before
+/// modules are initialised; lines logged before that go to standard error at the default level.
+pub fn open(
+    target: Option<&LogTarget>,
+    levels: LogLevels,
+    format: Option<ErrorFormat>,
+    server_name: &str,
+) -> Result<(), String> {
     let target = match target {
         None => Target::Stderr,
         Some(LogTarget::Syslog(d)) => Target::Syslog(super::syslog::Syslog::open(d)?),
         Some(t) => Target::File(t.open("error log")?),
     };
-    let _ = LOG.set(ErrorLog { target, levels });
+    let _ = LOG.set(ErrorLog {
+        target,
+        levels,
+        format,
+        server_name: server_name.to_owned(),
+    });
     Ok(())
 }
 
@@ -123,18 +137,90 @@ pub fn enabled(module: &str, level: i32) -> bool {
 }
 
 /// Writes one line; `client` is `ip:port` when the line concerns a connection.
+#[track_caller]
 pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
-    if !enabled(module, level) {
-        return;
+    if enabled(module, level) {
+        write(module, level, client, None, Location::caller(), msg);
     }
+}
+
+/// Writes one line about a request (ErrorLogFormat's request items can show it).
+#[track_caller]
+pub fn log_request(module: &str, level: i32, client: &str, req: &dyn RequestItems, msg: &str) {
+    if enabled(module, level) {
+        write(
+            module,
+            level,
+            Some(client),
+            Some(req),
+            Location::caller(),
+            msg,
+        );
+    }
+}
+
+fn write(
+    module: &str,
+    level: i32,
+    client: Option<&str>,
+    request: Option<&dyn RequestItems>,
+    location: &'static Location<'static>,
+    msg: &str,
+) {
     let level_name = LEVEL_NAMES
         .get(level.clamp(0, 15) as usize)
         .copied()
         .unwrap_or("error");
-    let target = LOG.get().map(|l| &l.target);
+    let log = LOG.get();
+    let target = log.map(|l| &l.target);
+    let syslog = matches!(target, Some(Target::Syslog(_)));
+    let mut line = match log.and_then(|l| l.format.as_ref().map(|f| (f, l))) {
+        Some((format, l)) => {
+            let formatted = format.render(&Line {
+                module,
+                level_name,
+                level,
+                client,
+                request,
+                location,
+                server_name: &l.server_name,
+                message: msg,
+            });
+            match formatted {
+                Some(text) => text,
+                // A `+` item was empty: Apache drops the line.
+                None => return,
+            }
+        }
+        None => default_line(module, level_name, client, msg, syslog),
+    };
+    if let Some(Target::Syslog(s)) = target {
+        s.send(level, &line);
+        return;
+    }
+    line.push('\n');
+    match target {
+        // Where the error log itself fails there is nowhere left to say so.
+        Some(Target::File(f)) => {
+            let _ = super::write_line(f, line.as_bytes());
+        }
+        _ => {
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+    }
+}
+
+/// Apache's default line: `[time] [module:level] [pid N] [client ip:port] message` (syslog
+/// stamps the time itself, and Apache leaves it out there).
+fn default_line(
+    module: &str,
+    level_name: &str,
+    client: Option<&str>,
+    msg: &str,
+    syslog: bool,
+) -> String {
     let mut line = String::with_capacity(128);
-    // Syslog stamps the time itself (Apache leaves it out there too).
-    if !matches!(target, Some(Target::Syslog(_))) {
+    if !syslog {
         line.push('[');
         line.push_str(&timestamp());
         line.push_str("] ");
@@ -156,20 +242,7 @@ pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
         msg.chars()
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
     );
-    if let Some(Target::Syslog(s)) = target {
-        s.send(level, &line);
-        return;
-    }
-    line.push('\n');
-    match target {
-        // Where the error log itself fails there is nowhere left to say so.
-        Some(Target::File(f)) => {
-            let _ = super::write_line(f, line.as_bytes());
-        }
-        _ => {
-            let _ = std::io::stderr().write_all(line.as_bytes());
-        }
-    }
+    line
 }
 
 /// The descriptor lines go to, for children that redirect their standard error into the log.

@@ -2,6 +2,7 @@
 //! O_APPEND, or a piped program), opened in the master before any fork so every child shares them.
 
 pub mod access_log;
+pub mod error_format;
 pub mod error_log;
 mod piped;
 pub mod syslog;

@@ -92,11 +92,7 @@ pub fn check(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     }
     let path = String::from_utf8_lossy(&req.head.path).into_owned();
     if !super::run_first(req, abi::MAPACHE_PHASE_AUTHN, "authn")? {
-        error_log::log(
-            "authz_core",
-            error_log::ERROR,
-            Some(&req.conn.peer),
-            &format!("AH01796: the Require lines for \"{path}\" need a user, but no authentication module identified one: load and configure one (AuthType) for this location"),
+        req.log("authz_core", error_log::ERROR, &format!("AH01796: the Require lines for \"{path}\" need a user, but no authentication module identified one: load and configure one (AuthType) for this location"),
         );
         return Err(Some(500));
     }
@@ -115,7 +111,7 @@ pub fn check(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
                     format!("AH01629: authorization failure (no authenticated user): {path}")
                 }
             };
-            error_log::log("authz_core", error_log::ERROR, Some(&req.conn.peer), &msg);
+            req.log("authz_core", error_log::ERROR, &msg);
             Err(Some(401))
         }
     }
@@ -141,10 +137,9 @@ fn log_denied(req: &RequestCtx<'_>, name: Option<&[u8]>) {
         Some(name) => String::from_utf8_lossy(name).into_owned(),
         None => format!("uri {}", String::from_utf8_lossy(&req.head.path)),
     };
-    error_log::log(
+    req.log(
         "authz_core",
         error_log::ERROR,
-        Some(&req.conn.peer),
         &format!("client denied by server configuration: {what}"),
     );
 }

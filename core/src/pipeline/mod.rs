@@ -138,10 +138,9 @@ fn verdict(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str, answer: i3
             } else {
                 format!("returned {other}, which is neither a status from 300 to 599 nor MAPACHE_OK/DECLINED/DONE/ERROR")
             };
-            error_log::log(
+            req.log(
                 "core",
                 error_log::ERROR,
-                Some(&req.conn.peer),
                 &format!("{phase} hook of {symbol} {why}; answering 500"),
             );
             Verdict::Stop(Some(500))
@@ -372,10 +371,9 @@ pub(crate) fn map_logged(
 fn core_checks(req: &mut RequestCtx<'_>, limit: u64) -> Result<(), Outcome> {
     if let BodyFraming::Length(n) = req.head.framing {
         if limit > 0 && n > limit {
-            error_log::log(
+            req.log(
                 "core",
                 error_log::INFO,
-                Some(&req.conn.peer),
                 &format!(
                     "Requested content-length of {n} is larger than the configured limit of {limit}"
                 ),
@@ -412,10 +410,9 @@ fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
             Verdict::Stop(o) => return o,
             Verdict::Declined if req.changes == before => {}
             Verdict::Declined if req.committed() => {
-                error_log::log(
+                req.log(
                     "core",
                     error_log::ERROR,
-                    Some(&req.conn.peer),
                     &format!(
                         "handler of {} declined after its response was committed; answering 500",
                         srv.handlers[hook.module].symbol
@@ -432,10 +429,9 @@ fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
     if req.handler.is_empty() {
         Some(404)
     } else {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(&req.conn.peer),
             &format!(
                 "no loaded module handles SetHandler {}: check the LoadModule lines",
                 req.handler
@@ -449,19 +445,14 @@ fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
 fn restart(req: &mut RequestCtx<'_>, uri: &str) -> Result<(), Outcome> {
     req.redirects += 1;
     if req.redirects > MAX_REDIRECTS {
-        error_log::log(
-            "core",
-            error_log::ERROR,
-            Some(&req.conn.peer),
-            &format!("AH00124: Request exceeded the limit of {MAX_REDIRECTS} internal redirects due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace."),
+        req.log("core", error_log::ERROR, &format!("AH00124: Request exceeded the limit of {MAX_REDIRECTS} internal redirects due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace."),
         );
         return Err(Some(500));
     }
     if req.committed() {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(&req.conn.peer),
             "internal redirect asked for after the response was committed; answering 500",
         );
         return Err(Some(500));

@@ -109,6 +109,10 @@ pub struct Connection {
     pub served: u64,
     /// Response bytes handed to the socket (or queued for it) on this connection.
     pub bytes_out: u64,
+    /// The length of the last framed request head (`%I`).
+    pub head_bytes_in: u64,
+    /// The client's name by HostnameLookups, looked up once when first needed.
+    remote_host: Option<Option<String>>,
     /// Set when the connection must close after the current response.
     pub must_close: bool,
     /// Set when the client went away (a write failed): close without lingering.
@@ -185,6 +189,8 @@ impl Connection {
             last_input: now,
             served: 0,
             bytes_out: 0,
+            head_bytes_in: 0,
+            remote_host: None,
             must_close: false,
             aborted: false,
             client_done: false,
@@ -293,11 +299,26 @@ impl Connection {
             Some(Err(e)) => Next::Malformed(e),
             Some(Ok((head, consumed))) => {
                 self.buf.drain(..consumed);
+                self.head_bytes_in = consumed as u64;
                 // The next head starts at the new start of the buffer.
                 self.head_parser.reset();
                 Next::Request(head)
             }
         }
+    }
+
+    /// The client's name as HostnameLookups asks (None: Off, or no name found), looked up
+    /// on first use and kept for the connection, as Apache does.
+    pub fn remote_host(&mut self) -> Option<String> {
+        use crate::config::settings::HostnameLookups;
+        let mode = self.srv.settings.hostname_lookups;
+        if mode == HostnameLookups::Off {
+            return None;
+        }
+        let ip: std::net::IpAddr = self.peer_ip.parse().ok()?;
+        self.remote_host
+            .get_or_insert_with(|| super::remote_host::lookup(ip, mode == HostnameLookups::Double))
+            .clone()
     }
 
     /// After a framed request was answered: `Ready` when another is framed already.

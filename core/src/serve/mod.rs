@@ -11,5 +11,7 @@ pub mod conn;
 pub mod io;
 pub mod output;
 pub mod read_timeout;
+mod remote_host;
 pub mod request;
+mod request_items;
 pub mod transport;

@@ -85,6 +85,8 @@ pub struct RequestCtx<'c> {
     bytes_before: u64,
     /// Body bytes put on the wire (or queued), for `%b`.
     sent_body: u64,
+    /// Request body bytes received as framed (chunk sizes included), for `%I`.
+    body_bytes_in: u64,
     /// Response status (default 200).
     pub status: u16,
     /// Response headers set by the handler.
@@ -140,6 +142,8 @@ pub struct RequestCtx<'c> {
     /// While a module writes its status-page section: what it writes goes here instead, so a
     /// section that declines leaves nothing and the page frames only those that answered.
     pub(crate) capture: Option<Vec<u8>>,
+    /// The log id (`%L`), made when a log first asks for it.
+    log_id: std::cell::OnceCell<String>,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -197,6 +201,7 @@ impl<'c> RequestCtx<'c> {
             clock: Instant::now(),
             bytes_before,
             sent_body: 0,
+            body_bytes_in: 0,
             status: 200,
             headers,
             content_length: None,
@@ -223,7 +228,21 @@ impl<'c> RequestCtx<'c> {
             retired: Vec::new(),
             retired_mappings: Vec::new(),
             capture: None,
+            log_id: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The request's log id (`%L`), the same in the error and the access log.
+    pub fn log_id(&self) -> String {
+        self.log_id
+            .get_or_init(|| super::request_items::new_log_id(self.start_us))
+            .clone()
+    }
+
+    /// Logs a line about this request (ErrorLogFormat's request items see it).
+    #[track_caller]
+    pub fn log(&self, module: &str, level: i32, msg: &str) {
+        error_log::log_request(module, level, &self.conn.peer, self, msg);
     }
 
     /// The handle modules get for this request (the host functions turn it back).
@@ -287,6 +306,7 @@ impl<'c> RequestCtx<'c> {
                 match self.body.decode(&self.conn.buf, dst) {
                     Ok(d) => {
                         self.conn.buf.drain(..d.consumed);
+                        self.body_bytes_in += d.consumed as u64;
                         if d.produced > 0 || d.done {
                             return Ok(d.produced);
                         }
@@ -329,7 +349,7 @@ impl<'c> RequestCtx<'c> {
     }
 
     fn body_failed(&mut self, status: Option<u16>, why: &str) -> Result<usize, BodyError> {
-        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.log("core", error_log::INFO, why);
         self.conn.close_after_response();
         self.body_failure = Some(status);
         Err(BodyError)
@@ -553,7 +573,7 @@ impl<'c> RequestCtx<'c> {
 
     /// Aborts a committed response whose body cannot be completed: the connection closes.
     pub(crate) fn abort_response(&mut self, why: &str) {
-        error_log::log("core", error_log::ERROR, Some(&self.conn.peer), why);
+        self.log("core", error_log::ERROR, why);
         self.replaced = true;
         if !self.head_sent() {
             // Nothing on the wire yet: a clean 500 instead, past the filters.
@@ -662,7 +682,7 @@ impl<'c> RequestCtx<'c> {
 
     /// The client went away: stop writing and close without lingering.
     fn gone(&mut self, why: &str) {
-        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.log("core", error_log::INFO, why);
         self.client_gone = true;
         self.conn.abort();
     }
@@ -828,11 +848,7 @@ impl<'c> RequestCtx<'c> {
                 self.sink_error(code)
             }
             Some(code) => {
-                error_log::log(
-                    "core",
-                    error_log::ERROR,
-                    Some(&self.conn.peer),
-                    &format!("handler returned {code} after sending the response head; closing the connection"),
+                self.log("core", error_log::ERROR, &format!("handler returned {code} after sending the response head; closing the connection"),
                 );
                 self.conn.close_after_response();
             }
@@ -864,10 +880,9 @@ impl<'c> RequestCtx<'c> {
             self.push(&[http::response::CHUNK_END]);
         } else if let (Some(ResponseFraming::Length(n)), false) = (self.framing, self.is_head()) {
             if n != self.body_bytes {
-                error_log::log(
+                self.log(
                     "core",
                     error_log::ERROR,
-                    Some(&self.conn.peer),
                     &format!(
                         "handler declared {n} body bytes but produced {}; closing the connection",
                         self.body_bytes
@@ -890,7 +905,7 @@ impl<'c> RequestCtx<'c> {
     }
 
     /// Ends the request: counts it in the scoreboard, then writes its access log line.
-    pub fn end(&self) {
+    pub fn end(&mut self) {
         let elapsed = self.clock.elapsed();
         let logging = access_log::enabled();
         worker::request_done(&worker::Done {
@@ -908,6 +923,12 @@ impl<'c> RequestCtx<'c> {
             Some(ResponseFraming::Length(n)) => (Some(n), false),
             Some(ResponseFraming::Chunked) => (None, true),
             _ => (None, false),
+        };
+        let log_id = access_log::uses('L').then(|| self.log_id());
+        let remote_host = if access_log::uses('h') {
+            self.conn.remote_host()
+        } else {
+            None
         };
         let conn_status = if self.client_gone || self.conn.aborted {
             'X'
@@ -939,6 +960,17 @@ impl<'c> RequestCtx<'c> {
             user: self.user.as_deref(),
             env: &self.env,
             notes: &self.notes,
+            bytes_out: self.conn.bytes_out - self.bytes_before,
+            bytes_in: self.conn.head_bytes_in + self.body_bytes_in,
+            filename: self
+                .mapped
+                .first()
+                .map(|m| m.requested.as_slice())
+                .or(self.filename.as_deref()),
+            handler: &self.handler,
+            log_id: log_id.as_deref(),
+            body: Some(&self.body),
+            remote_host: remote_host.as_deref(),
         });
     }
 

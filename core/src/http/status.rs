@@ -131,7 +131,9 @@ pub fn default_detail(status: u16) -> &'static str {
 /// A short Apache-style HTML page for `status`, with `detail` (plain text,
 /// escaped here) as its paragraph. Serve as `text/html; charset=iso-8859-1`
 /// like Apache, or utf-8: the page itself is ASCII unless `detail` is not.
-pub fn error_page(status: u16, detail: &str) -> String {
+///
+/// `signature` is ServerSignature's footer (HTML, `<hr>\n<address>…</address>\n`), or empty.
+pub fn error_page(status: u16, detail: &str, signature: &str) -> String {
     let reason = reason_phrase(status);
     format!(
         "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n\
@@ -140,9 +142,29 @@ pub fn error_page(status: u16, detail: &str) -> String {
          </head><body>\n\
          <h1>{reason}</h1>\n\
          <p>{}</p>\n\
-         </body></html>\n",
+         {signature}</body></html>\n",
         html_escape(detail)
     )
+}
+
+/// Apache's `ap_psignature("<hr>\n", r)`: the server's banner, name and port, the name a
+/// `mailto:` link to `admin` when given.
+pub fn signature(banner: &str, name: &str, port: u16, admin: Option<&str>) -> String {
+    let name = html_escape(name);
+    match admin {
+        Some(admin) => {
+            let mailto = if admin.len() >= 7 && admin[..7].eq_ignore_ascii_case("mailto:") {
+                ""
+            } else {
+                "mailto:"
+            };
+            format!(
+                "<hr>\n<address>{banner} Server at <a href=\"{mailto}{}\">{name}</a> Port {port}</address>\n",
+                html_escape(admin)
+            )
+        }
+        None => format!("<hr>\n<address>{banner} Server at {name} Port {port}</address>\n"),
+    }
 }
 
 #[cfg(test)]
@@ -182,7 +204,7 @@ mod tests {
     #[test]
     fn error_page_exact() {
         assert_eq!(
-            error_page(404, default_detail(404)),
+            error_page(404, default_detail(404), ""),
             "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n\
              <html><head>\n\
              <title>404 Not Found</title>\n\
@@ -194,8 +216,22 @@ mod tests {
     }
 
     #[test]
+    fn signatures_as_apaches() {
+        assert_eq!(
+            signature("mapache/0.1.0 (Unix)", "h<x", 8080, None),
+            "<hr>\n<address>mapache/0.1.0 (Unix) Server at h&lt;x Port 8080</address>\n"
+        );
+        assert_eq!(
+            signature("mapache", "h", 80, Some("a@b.example")),
+            "<hr>\n<address>mapache Server at <a href=\"mailto:a@b.example\">h</a> Port 80</address>\n"
+        );
+        assert!(signature("m", "h", 80, Some("MailTo:a@b")).contains("href=\"MailTo:a@b\""));
+        assert!(error_page(404, "x", "<hr>\n").ends_with("<p>x</p>\n<hr>\n</body></html>\n"));
+    }
+
+    #[test]
     fn error_page_escapes_detail() {
-        let page = error_page(400, "<script>alert('x')</script> & \"q\"");
+        let page = error_page(400, "<script>alert('x')</script> & \"q\"", "");
         assert!(page.contains(
             "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;</p>"
         ));

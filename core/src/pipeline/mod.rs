@@ -23,6 +23,7 @@ pub mod hooks;
 pub mod lookup;
 pub mod module_config;
 pub mod scope;
+mod trace;
 
 use crate::config::store::{FilePaths, Store, View};
 use crate::http::{BodyFraming, RequestHead};
@@ -243,6 +244,7 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         set_view(req, None);
     }
     run_first(req, abi::MAPACHE_PHASE_TRANSLATE, "translate")?;
+    trace::answer(req)?;
     if run_first(req, abi::MAPACHE_PHASE_MAP_TO_STORAGE, "map_to_storage")? {
         req.unmapped = true;
         set_view(req, None);

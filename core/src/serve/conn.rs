@@ -1098,7 +1098,8 @@ mod tests {
     }
 
     fn error_page_len(status: u16) -> usize {
-        crate::http::status::error_page(status, crate::http::status::default_detail(status)).len()
+        crate::http::status::error_page(status, crate::http::status::default_detail(status), "")
+            .len()
     }
 
     #[test]

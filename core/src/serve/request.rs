@@ -144,6 +144,8 @@ pub struct RequestCtx<'c> {
     pub(crate) capture: Option<Vec<u8>>,
     /// The log id (`%L`), made when a log first asks for it.
     log_id: std::cell::OnceCell<String>,
+    /// The sentence for the next core-made error page instead of the status's usual one.
+    pub error_detail: Option<&'static str>,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -229,6 +231,7 @@ impl<'c> RequestCtx<'c> {
             retired_mappings: Vec::new(),
             capture: None,
             log_id: std::cell::OnceCell::new(),
+            error_detail: None,
         }
     }
 
@@ -997,13 +1000,42 @@ impl<'c> RequestCtx<'c> {
             self.content_length = None;
             return;
         }
-        let page = http::status::error_page(code, http::status::default_detail(code));
+        let detail = self.error_detail.take();
+        let page = http::status::error_page(
+            code,
+            detail.unwrap_or(http::status::default_detail(code)),
+            &self.signature(),
+        );
         self.set_header("Content-Type", "text/html; charset=iso-8859-1", false);
         self.content_length = Some(page.len() as u64);
         self.body_bytes = page.len() as u64;
         if !self.is_head() {
             self.out.extend_from_slice(page.as_bytes());
         }
+    }
+
+    /// ServerSignature's footer for the pages the core makes (empty when Off): the name and
+    /// port the client asked for (Host), else ServerName and 80, as Apache with UseCanonicalName
+    /// Off.
+    fn signature(&self) -> String {
+        use crate::config::settings::ServerSignature;
+        let s = &self.conn.srv.settings;
+        if s.server_signature == ServerSignature::Off {
+            return String::new();
+        }
+        let (name, port) = match self.head.host().filter(|h| !h.is_empty()) {
+            Some(host) => {
+                let host = String::from_utf8_lossy(host);
+                match host.rsplit_once(':') {
+                    Some((n, p)) if !p.contains(']') => (n.to_owned(), p.parse().unwrap_or(80)),
+                    _ => (host.into_owned(), 80),
+                }
+            }
+            None => (s.server_name.clone(), 80),
+        };
+        let admin =
+            (s.server_signature == ServerSignature::Email).then_some(s.server_admin.as_str());
+        http::status::signature(&s.server_header, &name, port, admin)
     }
 
     /// The core's error page for `code` at the sender, past the filters (they already saw a

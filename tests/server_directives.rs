@@ -145,3 +145,143 @@ fn server_signature_footers_as_apache() {
         "{page}"
     );
 }
+
+/// The sendfile(2) calls the server's processes make while `f` runs, seen by strace attached
+/// to the master and its children (None when strace is missing or cannot attach).
+fn sendfile_calls(s: &Server, root: &Root, f: impl FnOnce()) -> Option<usize> {
+    let out = root.path().join("strace.txt");
+    let mut args = vec![
+        "-f".to_owned(),
+        "-e".to_owned(),
+        "trace=sendfile".to_owned(),
+        "-o".to_owned(),
+        out.to_str().unwrap().to_owned(),
+    ];
+    // The master with -f (children it forks later), and the children serving now.
+    let pids: Vec<u32> = std::iter::once(s.pid()).chain(s.wait_ready()).collect();
+    for pid in &pids {
+        args.push("-p".to_owned());
+        args.push(pid.to_string());
+    }
+    let mut strace = std::process::Command::new("strace")
+        .args(&args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    // strace says "Process N attached" for each; wait (10 s at most) for all of them.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = strace.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("attached") && tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    for _ in &pids {
+        if rx.recv_timeout(std::time::Duration::from_secs(10)).is_err() {
+            let _ = strace.kill();
+            let _ = strace.wait();
+            return None;
+        }
+    }
+    f();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: interrupting the strace this test started; it detaches and exits.
+    unsafe { libc::kill(strace.id() as i32, libc::SIGINT) };
+    let _ = strace.wait();
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    Some(text.lines().filter(|l| l.contains("sendfile(")).count())
+}
+
+#[test]
+fn enable_sendfile_off_sends_files_with_read_and_write() {
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    for (setting, sendfile_expected) in [("On", true), ("Off", false)] {
+        let root = Root::new();
+        root.write("htdocs/big.bin", &body);
+        let s = start(
+            &root,
+            "prefork",
+            &format!("EnableSendfile {setting}\nMinSpareServers 1\nMaxSpareServers 1"),
+        );
+        let mut got = None;
+        let calls = sendfile_calls(&s, &root, || {
+            got = Some(one(
+                &s,
+                b"GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+            ));
+        });
+        let Some(calls) = calls else {
+            eprintln!(
+                "NOTE: strace is missing or cannot attach (apt-get install -y strace); skipping"
+            );
+            return;
+        };
+        let r = got.unwrap();
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body == body,
+            "EnableSendfile {setting}: the file as it is"
+        );
+        assert_eq!(
+            calls > 0,
+            sendfile_expected,
+            "EnableSendfile {setting}: {calls} sendfile calls"
+        );
+    }
+}
+
+#[test]
+fn mutex_protocols_and_runtime_dir_are_checked_as_apache() {
+    let root = Root::new();
+    std::fs::create_dir_all(root.path().join("run")).unwrap();
+    for (line, refusal) in [
+        ("Mutex file:run default", None),
+        ("Mutex fcntl:/tmp mpm-accept default OmitPID", None),
+        ("Mutex posixsem", None),
+        ("Mutex bogus", Some("Invalid Mutex argument bogus (Mutex mechanisms are: 'none', 'default', 'flock:/path/to/file', 'fcntl:/path/to/file', 'file:/path/to/file', 'pthread', 'sysvsem', 'posixsem', 'sem')")),
+        ("Mutex file:/no/such/dir default", Some("Invalid Mutex directory in argument file:/no/such/dir")),
+        ("Mutex default ssl-cache", Some("Mutex type ssl-cache is not valid")),
+        ("Mutex none", Some("None is not allowed for mutex type default")),
+        ("Protocols h2 h2c http/1.1", None),
+        ("Protocols http/1.1 spdy/3", Some("Protocols: unknown protocol 'spdy/3'")),
+        ("DefaultRuntimeDir run", None),
+        ("DefaultRuntimeDir /no/such/dir", Some("DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot")),
+        ("EnableMMAP On", None),
+        ("EnableMMAP Off", None),
+        ("EnableMMAP maybe", Some("parameter must be 'on' or 'off'")),
+        ("EnableSendfile maybe", Some("parameter must be 'on' or 'off'")),
+        ("HostnameLookups maybe", Some("parameter must be 'on', 'off', or 'double'")),
+        ("ServerSignature maybe", Some("ServerSignature: use one of: off | on | email")),
+        ("BufferedLogs maybe", Some("BufferedLogs must be On or Off")),
+    ] {
+        let conf = root.config(&format!("{}{line}\n", modules_for("prefork")));
+        let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+        match refusal {
+            None => assert_eq!(out.code, Some(0), "{line}: {}", out.stderr),
+            Some(message) => {
+                assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
+                let expected = format!("Syntax error on line 8 of {}: {message}", conf.display());
+                assert!(out.stderr.contains(&expected), "{line}: {}", out.stderr);
+                assert_eq!(out.stderr.lines().count(), 1, "{line}: one line: {}", out.stderr);
+            }
+        }
+    }
+}
+
+#[test]
+fn h2_listed_without_http2_still_serves_http_1_1() {
+    // Apache without mod_http2 accepts `Protocols h2` and goes on with HTTP/1.1.
+    let root = Root::new();
+    let s = start(&root, "prefork", "Protocols h2\nEnableMMAP Off");
+    let r = one(
+        &s,
+        b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"file a"[..]));
+}

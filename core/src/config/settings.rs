@@ -196,8 +196,6 @@ pub struct CoreSettings {
     pub buffered_logs: bool,
     /// ErrorLogFormat (None: Apache's default line).
     pub error_log_format: Option<crate::logs::error_format::ErrorFormat>,
-    /// DefaultRuntimeDir (ServerRoot's `logs`), absolute.
-    pub default_runtime_dir: PathBuf,
 }
 
 /// User and Group resolved to ids. Without Group, the user's primary group; Group alone keeps
@@ -327,21 +325,16 @@ fn error_log_format(
     Ok(any.then_some(format))
 }
 
-/// DefaultRuntimeDir (absolute already; `logs` under ServerRoot by default) must be a
-/// directory when it is set.
-fn default_runtime_dir(store: &Store, server_root: &Path) -> Result<PathBuf, String> {
+/// DefaultRuntimeDir (made absolute against ServerRoot as it was read) must be a directory.
+/// mapache puts nothing there: its shared memory is anonymous (memfd), it has no mutex files
+/// and no sockets of its own, and PidFile is relative to ServerRoot as in Apache.
+fn check_default_runtime_dir(store: &Store, server_root: &Path) -> Result<(), String> {
     match store.server_last("DefaultRuntimeDir") {
-        Some(o) => {
-            let dir = absolute(server_root, o.arg0());
-            if !dir.is_dir() {
-                return Err(format!(
-                    "Syntax error on line {} of {}: DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot",
-                    o.line, o.file
-                ));
-            }
-            Ok(dir)
-        }
-        None => Ok(server_root.join("logs")),
+        Some(o) if !absolute(server_root, o.arg0()).is_dir() => Err(format!(
+            "Syntax error on line {} of {}: DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot",
+            o.line, o.file
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -377,6 +370,7 @@ impl CoreSettings {
                 .map(|o| o.arg0().eq_ignore_ascii_case("on"))
                 .unwrap_or(default)
         };
+        check_default_runtime_dir(store, server_root)?;
         for o in store.server_all("Mutex") {
             crate::config::mutex::check_dir(&o.args, server_root)
                 .map_err(|e| format!("Syntax error on line {} of {}: {e}", o.line, o.file))?;
@@ -471,7 +465,6 @@ impl CoreSettings {
             enable_sendfile: flag("EnableSendfile", true),
             buffered_logs: flag("BufferedLogs", false),
             error_log_format: error_log_format(store)?,
-            default_runtime_dir: default_runtime_dir(store, server_root)?,
         })
     }
 }

@@ -18,6 +18,8 @@ const DRAIN_LIMIT: u64 = 1024 * 1024;
 const HEADER_STRINGS_KEPT: usize = 16;
 /// File ranges up to this size go out with a copy instead of sendfile (see `send_small_file`).
 const SMALL_FILE: usize = 16 * 1024;
+/// What `EnableSendfile Off` reads and writes at a time.
+const COPY_BUFFER: usize = 64 * 1024;
 /// The head waits for the file (MSG_MORE) only when the file fits one segment of the largest
 /// size TCP hands the device (64 KiB with TSO/GSO, and on loopback): then the response is one
 /// packet. A longer file takes several segments anyway, and its head is better sent at once:
@@ -739,6 +741,9 @@ impl<'c> RequestCtx<'c> {
 
     /// Sends part of an open file as body, at the sender.
     fn sink_sendfile(&mut self, file: i32, offset: u64, len: u64) -> bool {
+        if !self.conn.srv.settings.enable_sendfile && len > SMALL_FILE as u64 {
+            return self.copy_file(file, offset, len);
+        }
         self.body_bytes += len;
         if self.is_head() || self.no_body_status() {
             return !self.client_gone;
@@ -779,6 +784,42 @@ impl<'c> RequestCtx<'c> {
         }
         self.sent_body += len;
         !chunked || self.push(&[http::response::CHUNK_DATA_END])
+    }
+
+    /// `EnableSendfile Off`: the file range is read (pread) and written as body bytes, a
+    /// buffer at a time. A file shorter than announced ends the connection, as sendfile's
+    /// short count does.
+    fn copy_file(&mut self, file: i32, offset: u64, len: u64) -> bool {
+        let mut buf = vec![0u8; COPY_BUFFER.min(len as usize)];
+        let mut done = 0u64;
+        while done < len {
+            let want = buf.len().min((len - done) as usize);
+            // SAFETY: `buf[..want]` is writable; the module keeps `file` open for the call.
+            let n = unsafe {
+                libc::pread(
+                    file,
+                    buf.as_mut_ptr().cast(),
+                    want,
+                    (offset + done) as libc::off_t,
+                )
+            };
+            if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            if n <= 0 {
+                let why = match n {
+                    0 => "the file is shorter than announced".to_owned(),
+                    _ => std::io::Error::last_os_error().to_string(),
+                };
+                self.abort_response(&format!("error reading a file to send: {why}"));
+                return false;
+            }
+            if !self.sink_write(&buf[..n as usize]) {
+                return false;
+            }
+            done += n as u64;
+        }
+        true
     }
 
     /// A small file range is read and written with the head in one writev: cheaper than a

@@ -285,3 +285,59 @@ fn h2_listed_without_http2_still_serves_http_1_1() {
     );
     assert_eq!((r.status, r.body.as_slice()), (200, &b"file a"[..]));
 }
+
+#[test]
+fn nokeepalive_downgrade_and_force_response_as_apache() {
+    on_each_mpm(|mpm| {
+        let root = Root::new();
+        let s = start(&root, mpm, "");
+        let get = |extra: &str, version: &str| {
+            format!("GET /a.txt HTTP/{version}\r\nHost: t\r\n{extra}\r\n")
+        };
+        // Without the variables: two responses on one connection.
+        let plain = get("", "1.1");
+        let raw = s.exchange(format!("{plain}{plain}").as_bytes());
+        assert_eq!(parse_responses(&raw, false).len(), 2, "{mpm}");
+
+        // nokeepalive: the connection closes after the response.
+        let first = get("X-Set-Env: nokeepalive\r\n", "1.1");
+        let raw = s.exchange(format!("{first}{plain}").as_bytes());
+        let rs = parse_responses(&raw, false);
+        assert_eq!(rs.len(), 1, "{mpm}");
+        assert_eq!(rs[0].header("Connection"), Some("close"), "{mpm}");
+
+        // downgrade-1.0: an HTTP/1.1 request without keep-alive is HTTP/1.0's: closed; the
+        // status line still says HTTP/1.1 (Apache's).
+        let first = get("X-Set-Env: downgrade-1.0\r\n", "1.1");
+        let raw = s.exchange(format!("{first}{plain}").as_bytes());
+        assert!(raw.starts_with(b"HTTP/1.1 200 OK\r\n"), "{mpm}");
+        let rs = parse_responses(&raw, false);
+        assert_eq!(rs.len(), 1, "{mpm}");
+        assert_eq!(rs[0].header("Connection"), Some("close"), "{mpm}");
+        // … and kept alive when it asked as HTTP/1.0 clients do.
+        let first = get(
+            "X-Set-Env: downgrade-1.0\r\nConnection: keep-alive\r\n",
+            "1.1",
+        );
+        let raw = s.exchange(format!("{first}{plain}").as_bytes());
+        let rs = parse_responses(&raw, false);
+        assert_eq!(rs.len(), 2, "{mpm}");
+        assert_eq!(rs[0].header("Connection"), Some("Keep-Alive"), "{mpm}");
+
+        // force-response-1.0: an HTTP/1.0 request gets an HTTP/1.0 status line and a close,
+        // keep-alive asked or not; an HTTP/1.1 request is unaffected.
+        let first = get(
+            "X-Set-Env: force-response-1.0\r\nConnection: keep-alive\r\n",
+            "1.0",
+        );
+        let raw = s.exchange(format!("{first}{plain}").as_bytes());
+        assert!(raw.starts_with(b"HTTP/1.0 200 OK\r\n"), "{mpm}");
+        let rs = parse_responses(&raw, false);
+        assert_eq!(rs.len(), 1, "{mpm}");
+        assert_eq!(rs[0].header("Connection"), Some("close"), "{mpm}");
+        let first = get("X-Set-Env: force-response-1.0\r\n", "1.1");
+        let raw = s.exchange(format!("{first}{plain}").as_bytes());
+        assert!(raw.starts_with(b"HTTP/1.1 200 OK\r\n"), "{mpm}");
+        assert_eq!(parse_responses(&raw, false).len(), 2, "{mpm}");
+    });
+}

@@ -165,6 +165,15 @@ impl RequestHead {
             .map(|(_, v)| v.as_slice())
     }
 
+    /// Treats the request as HTTP/1.0 (the `downgrade-1.0` environment variable): keep-alive
+    /// only when the client asked for it, no chunked response. `protocol` stays as received.
+    pub fn downgrade_to_http10(&mut self) {
+        if self.version == Version::Http11 {
+            self.version = Version::Http10;
+            self.keep_alive = self.keep_alive && wants_keep_alive(&self.headers, Version::Http10);
+        }
+    }
+
     /// The values of every field called `name` (ASCII case-insensitive), in order.
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         values(&self.headers, name)

@@ -81,6 +81,8 @@ pub struct ResponseHead<'a> {
     pub status: u16,
     /// The request's version: decides how keep-alive is spelled.
     pub version: Version,
+    /// The status line says HTTP/1.0 (`force-response-1.0`) instead of HTTP/1.1.
+    pub status_line_10: bool,
     /// Other header fields, in order. Lines with a name that is not a token,
     /// or CR, LF or NUL in the value, are dropped (no response splitting).
     pub headers: &'a [(String, String)],
@@ -127,7 +129,10 @@ const OWNED: [&str; 6] = [
 /// keeping an HTTP/1.0 connection, whose default is to close. 1xx responses
 /// carry no framing or connection fields.
 pub fn write_response_head(out: &mut Vec<u8>, head: &ResponseHead<'_>, date: &[u8]) {
-    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(match head.status_line_10 {
+        true => b"HTTP/1.0 ",
+        false => b"HTTP/1.1 ",
+    });
     push_decimal(out, u64::from(head.status));
     out.push(b' ');
     out.extend_from_slice(reason_phrase(head.status).as_bytes());
@@ -291,6 +296,7 @@ mod tests {
             headers,
             framing,
             keep_alive,
+            status_line_10: false,
             server: "mapache",
         }
     }

@@ -148,6 +148,8 @@ pub struct RequestCtx<'c> {
     log_id: std::cell::OnceCell<String>,
     /// The sentence for the next core-made error page instead of the status's usual one.
     pub error_detail: Option<&'static str>,
+    /// `force-response-1.0`: the status line says HTTP/1.0.
+    status_line_10: bool,
 }
 
 impl<'c> RequestCtx<'c> {
@@ -234,6 +236,7 @@ impl<'c> RequestCtx<'c> {
             capture: None,
             log_id: std::cell::OnceCell::new(),
             error_detail: None,
+            status_line_10: false,
         }
     }
 
@@ -511,6 +514,9 @@ impl<'c> RequestCtx<'c> {
     /// (without filters it stays where it is: the sender's buffer is the same one).
     fn commit(&mut self) {
         self.committed = true;
+        if !self.env.is_empty() {
+            self.apply_special_env();
+        }
         if !self.scope.by_type.is_empty() || !self.scope.by_extension.is_empty() {
             self.add_typed_filters();
         }
@@ -527,6 +533,29 @@ impl<'c> RequestCtx<'c> {
         }
         if !buffered.is_empty() {
             self.pass_from(0, crate::pipeline::filters::Piece::Bytes(&buffered));
+        }
+    }
+
+    /// The environment variables Apache's core honours once the request's phases set them
+    /// (mod-setenvif's BrowserMatch): `nokeepalive` closes after the response, `downgrade-1.0`
+    /// treats the request as HTTP/1.0, `force-response-1.0` answers an HTTP/1.0 request with
+    /// an HTTP/1.0 status line, closing.
+    fn apply_special_env(&mut self) {
+        let set = |name: &str| self.env.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let (nokeepalive, downgrade, force_10) = (
+            set("nokeepalive"),
+            set("downgrade-1.0"),
+            set("force-response-1.0"),
+        );
+        if nokeepalive {
+            self.conn.close_after_response();
+        }
+        if downgrade {
+            self.head.downgrade_to_http10();
+        }
+        if force_10 && self.head.version == http::Version::Http10 {
+            self.status_line_10 = true;
+            self.conn.close_after_response();
         }
     }
 
@@ -656,6 +685,7 @@ impl<'c> RequestCtx<'c> {
             headers: &self.headers,
             framing,
             keep_alive: ka,
+            status_line_10: self.status_line_10,
             server: &s.server_header,
         };
         http::date::with_date(|date| http::write_response_head(&mut head, &rh, date));

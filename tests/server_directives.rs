@@ -146,58 +146,6 @@ fn server_signature_footers_as_apache() {
     );
 }
 
-/// The sendfile(2) calls the server's processes make while `f` runs, seen by strace attached
-/// to the master and its children (None when strace is missing or cannot attach).
-fn sendfile_calls(s: &Server, root: &Root, f: impl FnOnce()) -> Option<usize> {
-    let out = root.path().join("strace.txt");
-    let mut args = vec![
-        "-f".to_owned(),
-        "-e".to_owned(),
-        "trace=sendfile".to_owned(),
-        "-o".to_owned(),
-        out.to_str().unwrap().to_owned(),
-    ];
-    // The master with -f (children it forks later), and the children serving now.
-    let pids: Vec<u32> = std::iter::once(s.pid()).chain(s.wait_ready()).collect();
-    for pid in &pids {
-        args.push("-p".to_owned());
-        args.push(pid.to_string());
-    }
-    let mut strace = std::process::Command::new("strace")
-        .args(&args)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .ok()?;
-    // strace says "Process N attached" for each; wait (10 s at most) for all of them.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stderr = strace.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.contains("attached") && tx.send(()).is_err() {
-                return;
-            }
-        }
-    });
-    for _ in &pids {
-        if rx.recv_timeout(std::time::Duration::from_secs(10)).is_err() {
-            let _ = strace.kill();
-            let _ = strace.wait();
-            return None;
-        }
-    }
-    f();
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    // SAFETY: interrupting the strace this test started; it detaches and exits.
-    unsafe { libc::kill(strace.id() as i32, libc::SIGINT) };
-    let _ = strace.wait();
-    let text = std::fs::read_to_string(&out).unwrap_or_default();
-    Some(text.lines().filter(|l| l.contains("sendfile(")).count())
-}
-
 #[test]
 fn enable_sendfile_off_sends_files_with_read_and_write() {
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
@@ -210,13 +158,14 @@ fn enable_sendfile_off_sends_files_with_read_and_write() {
             &format!("EnableSendfile {setting}\nMinSpareServers 1\nMaxSpareServers 1"),
         );
         let mut got = None;
-        let calls = sendfile_calls(&s, &root, || {
+        let traced = trace_syscalls(&s, root.path(), "sendfile", || {
             got = Some(one(
                 &s,
                 b"GET /big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
             ));
         });
-        let Some(calls) = calls else {
+        let Some(calls) = traced.map(|t| t.lines().filter(|l| l.contains("sendfile(")).count())
+        else {
             eprintln!(
                 "NOTE: strace is missing or cannot attach (apt-get install -y strace); skipping"
             );

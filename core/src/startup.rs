@@ -118,7 +118,8 @@ pub fn run() -> i32 {
             eprintln!("{PROGRAM}: {e}");
             return 1;
         }
-        if let Err(e) = crate::logs::access_log::open(&settings.access_logs) {
+        if let Err(e) = crate::logs::access_log::open(&settings.access_logs, settings.buffered_logs)
+        {
             eprintln!("{PROGRAM}: {e}");
             return 1;
         }

@@ -567,6 +567,55 @@ impl Drop for Server {
     }
 }
 
+/// The system calls in `filter` (strace's `-e trace=` list) that the server's processes (the
+/// master with the children it forks later, and the children serving now) make while `f`
+/// runs, as strace prints them (file descriptors with their paths, `-y`). None when strace is
+/// missing or cannot attach: callers skip their check then.
+pub fn trace_syscalls(s: &Server, dir: &Path, filter: &str, f: impl FnOnce()) -> Option<String> {
+    let out = dir.join("strace.txt");
+    let mut args = vec![
+        "-f".to_owned(),
+        "-y".to_owned(),
+        "-e".to_owned(),
+        format!("trace={filter}"),
+        "-o".to_owned(),
+        out.to_str().unwrap().to_owned(),
+    ];
+    let pids: Vec<u32> = std::iter::once(s.pid()).chain(s.wait_ready()).collect();
+    for pid in &pids {
+        args.push("-p".to_owned());
+        args.push(pid.to_string());
+    }
+    let mut strace = Command::new("strace")
+        .args(&args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    // strace says "Process N attached" for each; wait (10 s at most) for all of them.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = strace.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("attached") && tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    for _ in &pids {
+        if rx.recv_timeout(Duration::from_secs(10)).is_err() {
+            let _ = strace.kill();
+            let _ = strace.wait();
+            return None;
+        }
+    }
+    f();
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: interrupting the strace started here; it detaches and exits.
+    unsafe { libc::kill(strace.id() as i32, libc::SIGINT) };
+    let _ = strace.wait();
+    Some(std::fs::read_to_string(&out).unwrap_or_default())
+}
+
 /// A parsed response.
 #[derive(Debug, Clone)]
 pub struct Response {

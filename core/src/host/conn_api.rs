@@ -53,8 +53,8 @@ pub(super) extern "C" fn child_init(slot: u32) -> i32 {
 }
 
 pub(super) extern "C" fn child_exit() {
-    // The error log and the access logs write each line with one write(2) as it happens:
-    // nothing is buffered, so there is nothing to flush.
+    // The error log writes each line as it happens; BufferedLogs' access lines wait here.
+    crate::logs::access_log::flush();
 }
 
 pub(super) extern "C" fn serve_connection(fd: i32) -> u64 {

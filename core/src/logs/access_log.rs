@@ -6,6 +6,12 @@
 //! (prefork children `_exit` from their TERM handler), and lines from concurrent children and
 //! threads never interleave (O_APPEND files; pipes up to PIPE_BUF bytes a line). The files and
 //! programs are opened in the master before any fork.
+//!
+//! `BufferedLogs On` keeps each process's lines (whole lines, at most PIPE_BUF bytes) and
+//! writes them with one write(2) when the next would not fit, once a second, and at child exit
+//! (graceful restarts and stops included). A child dropped by a stop in the middle of a
+//! connection (prefork's `_exit`) loses what it buffered in the last second, as Apache's buffer
+//! is lost when a child dies.
 
 use super::write_failures::{self, WriteFailures};
 use super::{error_log, LogTarget};
@@ -13,7 +19,7 @@ use crate::http::RequestHead;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Apache's Common Log Format.
@@ -596,12 +602,21 @@ struct Opened {
     name: String,
     /// This process's failed writes to it.
     failures: WriteFailures,
+    /// `BufferedLogs On`: this process's lines not written yet (whole lines only).
+    buffer: Option<Mutex<Vec<u8>>>,
 }
 
 static LOGS: OnceLock<Vec<Opened>> = OnceLock::new();
 
+/// What BufferedLogs keeps before writing (Apache's LOG_BUFSIZE): at most PIPE_BUF, so a piped
+/// log gets each write whole too.
+const BUFFER_SIZE: usize = 4096;
+/// How long a buffered line waits at most before it is written.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
 /// Opens every access log. Called once in the master before any fork (not for `-t`).
-pub fn open(logs: &[CustomLog]) -> Result<(), String> {
+/// `buffered`: BufferedLogs On.
+pub fn open(logs: &[CustomLog], buffered: bool) -> Result<(), String> {
     let mut opened = Vec::with_capacity(logs.len());
     for l in logs {
         opened.push(Opened {
@@ -609,10 +624,58 @@ pub fn open(logs: &[CustomLog]) -> Result<(), String> {
             format: l.format.clone(),
             name: l.target.to_string(),
             failures: WriteFailures::new(),
+            buffer: buffered.then(|| Mutex::new(Vec::with_capacity(BUFFER_SIZE))),
         });
     }
     let _ = LOGS.set(opened);
     Ok(())
+}
+
+/// Writes what BufferedLogs holds in this process (at child exit; also once a second from a
+/// thread the first buffered line starts).
+pub fn flush() {
+    let Some(logs) = LOGS.get() else { return };
+    for l in logs {
+        if let Some(buffer) = &l.buffer {
+            let mut b = buffer.lock().unwrap_or_else(|p| p.into_inner());
+            if !b.is_empty() {
+                write_reporting(l, &b);
+                b.clear();
+            }
+        }
+    }
+}
+
+/// The flushing thread of this process, started with its first buffered line (so only in
+/// the children, which serve: the master stays single-threaded).
+fn start_flusher() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("log-flush".to_owned())
+            .spawn(|| loop {
+                std::thread::sleep(FLUSH_EVERY);
+                flush();
+            });
+    });
+}
+
+/// Writes `bytes` (whole lines) to the log, reporting a failure (rate-limited) and the first
+/// write that works again in the error log.
+fn write_reporting(l: &Opened, bytes: &[u8]) {
+    let report = match super::write_line(&l.file, bytes) {
+        Ok(()) => l
+            .failures
+            .succeeded(&l.name)
+            .map(|m| (error_log::NOTICE, m)),
+        Err(e) => l
+            .failures
+            .failed(&l.name, &e, write_failures::now_secs())
+            .map(|m| (error_log::ERROR, m)),
+    };
+    if let Some((level, msg)) = report {
+        error_log::log("log_config", level, None, &msg);
+    }
 }
 
 /// Whether an open access log's format has the `%` directive `letter` (so an entry computes
@@ -627,23 +690,27 @@ pub fn enabled() -> bool {
     LOGS.get().is_some_and(|l| !l.is_empty())
 }
 
-/// Writes one request's line to every access log. A line that cannot be written is lost, and
-/// said so in the error log (rate-limited), as is the first line written again after that.
+/// Writes one request's line to every access log (or to its buffer, BufferedLogs On: the
+/// buffer is written first when the line would not fit). A line that cannot be written is lost,
+/// and said so in the error log (rate-limited), as is the first line written again after that.
 pub fn log(entry: &Entry<'_>) {
     let Some(logs) = LOGS.get() else { return };
     for l in logs {
-        let report = match super::write_line(&l.file, &l.format.render(entry)) {
-            Ok(()) => l
-                .failures
-                .succeeded(&l.name)
-                .map(|m| (error_log::NOTICE, m)),
-            Err(e) => l
-                .failures
-                .failed(&l.name, &e, write_failures::now_secs())
-                .map(|m| (error_log::ERROR, m)),
+        let line = l.format.render(entry);
+        let Some(buffer) = &l.buffer else {
+            write_reporting(l, &line);
+            continue;
         };
-        if let Some((level, msg)) = report {
-            error_log::log("log_config", level, None, &msg);
+        start_flusher();
+        let mut b = buffer.lock().unwrap_or_else(|p| p.into_inner());
+        if !b.is_empty() && b.len() + line.len() > BUFFER_SIZE {
+            write_reporting(l, &b);
+            b.clear();
+        }
+        if line.len() >= BUFFER_SIZE {
+            write_reporting(l, &line);
+        } else {
+            b.extend_from_slice(&line);
         }
     }
 }

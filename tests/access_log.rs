@@ -749,3 +749,34 @@ fn buffered_logs_are_written_when_children_exit() {
     let text = std::fs::read_to_string(root.path().join("logs/access_log")).unwrap();
     assert_eq!(text.lines().count(), 5, "{text}");
 }
+
+#[test]
+fn debians_stock_formats_log_bytes_sent_with_headers() {
+    let root = Root::new();
+    let s = start(
+        &root,
+        "prefork",
+        "LogFormat \"%v:%p %h %l %u %t \\\"%r\\\" %>s %O \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\"\" vhost_combined\n\
+         LogFormat \"%h %l %u %t \\\"%r\\\" %>s %O \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\"\" combined\n\
+         LogFormat \"%h %l %u %t \\\"%r\\\" %>s %O\" common\n\
+         LogFormat \"%{Referer}i -> %U\" referer\n\
+         LogFormat \"%{User-agent}i\" agent\n\
+         CustomLog logs/other_vhosts_access.log vhost_combined\n\
+         CustomLog logs/access.log combined\n",
+    );
+    let raw = request(
+        &s,
+        b"GET /a.txt HTTP/1.1\r\nHost: t\r\nUser-Agent: deb/1\r\nConnection: close\r\n\r\n",
+    );
+    let vhost = file_lines(&root.path().join("logs/other_vhosts_access.log"), 1);
+    let prefix = format!("www.example.test:{} ", s.addr.port());
+    let rest = vhost[0]
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{}", vhost[0]));
+    let c = parse_combined(rest);
+    assert_eq!(c.request, "GET /a.txt HTTP/1.1");
+    assert_eq!(c.bytes, raw.len().to_string(), "%O is the whole response");
+    assert_eq!(c.agent, "deb/1");
+    let combined = file_lines(&root.path().join("logs/access.log"), 1);
+    assert_eq!(parse_combined(&combined[0]).bytes, raw.len().to_string());
+}

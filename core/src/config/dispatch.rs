@@ -342,9 +342,11 @@ impl Sink for Dispatcher {
         }
         let mut args = d.args.clone();
         // A piped log (`|program`) is a command, not a path; nor is `ErrorLog syslog`.
-        let not_a_path = crate::logs::LogTarget::is_pipe(&args[0])
-            || (display == "ErrorLog" && crate::logs::syslog::Destination::is_syslog(&args[0]));
-        if (relative && !not_a_path) || display == "ServerRoot" {
+        let not_a_path = |arg: &str| {
+            crate::logs::LogTarget::is_pipe(arg)
+                || (display == "ErrorLog" && crate::logs::syslog::Destination::is_syslog(arg))
+        };
+        if (relative && !not_a_path(&args[0])) || display == "ServerRoot" {
             args[0] = loader::resolve(&self.server_root, &args[0])
                 .to_string_lossy()
                 .into_owned();

@@ -119,9 +119,7 @@ impl Format {
                                     "ti" => 'i',
                                     "to" => 'o',
                                     _ => {
-                                        return Err(format!(
-                                            "Unrecognized LogFormat directive %^{kind}"
-                                        ))
+                                        return Err("Unrecognized LogFormat directive %^".to_owned())
                                     }
                                 };
                                 if field.arg.is_none() {

@@ -213,8 +213,7 @@ impl ErrorFormat {
             pieces.push(piece);
         }
         if !pieces.iter().any(|p| p.what == What::Message) {
-            // Apache logs nothing at all then; a format without the message is a mistake.
-            return Err("ErrorLogFormat has no %M: the message would never be logged".to_owned());
+            return Err("main ErrorLogFormat must contain message format string '%M'".to_owned());
         }
         Ok(ErrorFormat { pieces })
     }
@@ -467,7 +466,7 @@ mod tests {
             ("%{x", "Unterminated"),
             ("%", "Ran off end"),
             ("%i %M", "needs a name"),
-            ("[%l]", "no %M"),
+            ("[%l]", "must contain message format string '%M'"),
         ] {
             let e = ErrorFormat::parse(f).unwrap_err();
             assert!(e.contains(needle), "{f}: {e}");

@@ -79,7 +79,10 @@ fn error_log_to_a_syslog_facility_sends_syslog_datagrams() {
     assert!(!listening.ends_with('\n'), "{listening:?}");
 
     // A child's line: error (3) at local1 = 139, with the child's pid.
-    assert_eq!(s.get("/denied").status, 403);
+    let raw = s.exchange(
+        b"GET /denied HTTP/1.1\r\nHost: t\r\nReferer: http://r.example/\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(parse_responses(&raw, false)[0].status, 403);
     let denied = syslogd
         .wait_for("client denied by server configuration")
         .unwrap();
@@ -89,6 +92,11 @@ fn error_log_to_a_syslog_facility_sends_syslog_datagrams() {
         denied.contains(&format!(
             " mapache[{child}]: [authz_core:error] [pid {child}] [client 127.0.0.1:"
         )),
+        "{denied}"
+    );
+    // Apache's default line ends with the request's Referer.
+    assert!(
+        denied.ends_with("/htdocs/denied, referer: http://r.example/"),
         "{denied}"
     );
     // Nothing went to a file, and standard error stayed quiet after the start.

@@ -192,7 +192,7 @@ fn write(
                 None => return,
             }
         }
-        None => default_line(module, level_name, client, msg, syslog),
+        None => default_line(module, level_name, client, request, msg, syslog),
     };
     if let Some(Target::Syslog(s)) = target {
         s.send(level, &line);
@@ -210,12 +210,14 @@ fn write(
     }
 }
 
-/// Apache's default line: `[time] [module:level] [pid N] [client ip:port] message` (syslog
-/// stamps the time itself, and Apache leaves it out there).
+/// Apache's default line: `[time] [module:level] [pid N] [client ip:port] message` and, for a
+/// request with a Referer, `, referer: …` (syslog stamps the time itself, and Apache leaves it
+/// out there).
 fn default_line(
     module: &str,
     level_name: &str,
     client: Option<&str>,
+    request: Option<&dyn RequestItems>,
     msg: &str,
     syslog: bool,
 ) -> String {
@@ -242,6 +244,10 @@ fn default_line(
         msg.chars()
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
     );
+    if let Some(referer) = request.and_then(|r| r.header("referer")) {
+        line.push_str(", referer: ");
+        super::access_log::escape_into(&mut line, referer);
+    }
     line
 }
 

@@ -559,7 +559,7 @@ mapache_module! {
     name: "static",
     handler: Static,
     directives: [
-        ("TypesConfig", TAKE1, SERVER, "the MIME types config file"),
+        ("TypesConfig", TAKE1, GLOBAL, "the MIME types config file"),
         ("AddType", ITERATE, ANY, "a mime type followed by one or more file extensions"),
         ("AddDefaultCharset", TAKE1, ANY, "The name of the default charset to add to any Content-Type without one or 'Off' to disable"),
     ],

@@ -14,6 +14,7 @@ pub mod loader;
 pub mod logs;
 pub mod metrics;
 pub mod pipeline;
+pub mod regex;
 pub mod scoreboard;
 pub mod serve;
 pub mod server;

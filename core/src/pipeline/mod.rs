@@ -247,6 +247,13 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     if run_first(req, abi::MAPACHE_PHASE_MAP_TO_STORAGE, "map_to_storage")? {
         req.unmapped = true;
         set_view(req, None);
+        let srv = req.conn.srv;
+        for (name, value) in srv
+            .store
+            .match_variables(&req.view.sections, &req.head.path, None)
+        {
+            req.table_put_env(&name, &value);
+        }
     } else {
         map_request(req)?;
     }
@@ -313,14 +320,18 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
             let srv = req.conn.srv;
             if !srv.store.sections.is_empty() {
                 let m = &req.mapped[0];
-                let sections = srv.store.matching_sections(
-                    &req.head.path,
-                    Some(FilePaths {
-                        requested: &m.requested,
-                        real: &m.real,
-                    }),
-                );
+                let paths = FilePaths {
+                    requested: &m.requested,
+                    real: &m.real,
+                };
+                let sections = srv.store.matching_sections(&req.head.path, Some(paths));
+                let vars = srv
+                    .store
+                    .match_variables(&sections, &req.head.path, Some(paths));
                 set_sections(req, sections);
+                for (name, value) in vars {
+                    req.table_put_env(&name, &value);
+                }
             }
             Ok(())
         }

@@ -1,0 +1,188 @@
+//! Apache's sections on the real binary: `<Files>` (wildcards), `<FilesMatch>`, `<Files ~>`,
+//! `<LocationMatch>`, `<Location ~>`, `<DirectoryMatch>`, `<Directory ~>`, merged in Apache's
+//! order (which one wins when several set the same directive), the usual deny blocks (Debian's
+//! `^\.ht`, `.git`, `*.sql`, `wp-config.php`), the `MATCH_<NAME>` variables of named groups
+//! as the access log sees them (`%{MATCH_NAME}e`), and `-t` refusing what Apache refuses, with
+//! the file and line.
+
+use mapache_tests::*;
+
+/// A site under htdocs with the files the tests ask for.
+fn site(root: &Root) {
+    for f in [
+        "htdocs/index.html",
+        "htdocs/a/x.txt",
+        "htdocs/a/y.html",
+        "htdocs/b/x.txt",
+        "htdocs/.htpasswd",
+        "htdocs/repo/.git/config",
+        "htdocs/repo/readme.txt",
+        "htdocs/dump.sql",
+        "htdocs/.env",
+        "htdocs/blog/wp-config.php",
+        "htdocs/blog/index.php",
+    ] {
+        root.write(f, f);
+    }
+}
+
+/// The greeting `test-greeting` answers for `path`.
+fn greeting(s: &Server, path: &str) -> String {
+    let r = s.get(path);
+    assert_eq!(r.status, 200, "{path}: {r:?}");
+    String::from_utf8_lossy(&r.body).trim().to_owned()
+}
+
+#[test]
+fn each_kind_applies_and_later_kinds_override_earlier_ones() {
+    let root = Root::new();
+    site(&root);
+    let docs = format!("{}/htdocs", root.path().display());
+    // Written in the reverse of the merge order, so file order alone cannot explain the result.
+    root.config(&format!(
+        "{}StartServers 1\nSetHandler test-greeting\nTestGreeting server\n\
+         <LocationMatch \"^/a/.*\\.txt$\">\nTestGreeting locationmatch\n</LocationMatch>\n\
+         <Location /a>\nTestGreeting location\n</Location>\n\
+         <Location ~ \"^/b/\">\nTestGreeting location-tilde\n</Location>\n\
+         <FilesMatch \"\\.html$\">\nTestGreeting filesmatch\n</FilesMatch>\n\
+         <Files \"*.txt\">\nTestGreeting files\n</Files>\n\
+         <DirectoryMatch \"/b/\">\nTestGreeting directorymatch\n</DirectoryMatch>\n\
+         <Directory {docs}/b>\nTestGreeting directory-b\n<Files x.txt>\nTestGreeting files-in-b\n</Files>\n</Directory>\n\
+         <Directory {docs}>\nTestGreeting directory\n</Directory>\n\
+         <Directory ~ \"/blog/\">\nTestGreeting directory-tilde\n</Directory>\n\
+         <Files ~ \"^index\\.php$\">\nTestGreeting files-tilde\n</Files>\n",
+        modules_for("prefork")
+    ));
+    let s = Server::start(&root, &[]);
+    // Directory only.
+    assert_eq!(greeting(&s, "/index.html"), "filesmatch");
+    assert_eq!(greeting(&s, "/dump.sql"), "directory");
+    // Regex directory after the plain one.
+    assert_eq!(greeting(&s, "/blog/wp-config.php"), "directory-tilde");
+    // Files after any directory.
+    assert_eq!(greeting(&s, "/blog/index.php"), "files-tilde");
+    // The Files inside <Directory b> comes after the top-level ones, and Location after all.
+    assert_eq!(greeting(&s, "/b/x.txt"), "location-tilde");
+    // Location then LocationMatch in file order: the LocationMatch comes first in the file.
+    assert_eq!(greeting(&s, "/a/x.txt"), "location");
+    assert_eq!(greeting(&s, "/a/y.html"), "location");
+    assert_eq!(greeting(&s, "/repo/readme.txt"), "files");
+}
+
+#[test]
+fn files_inside_a_directory_apply_only_with_it() {
+    let root = Root::new();
+    site(&root);
+    let docs = format!("{}/htdocs", root.path().display());
+    root.config(&format!(
+        "{}StartServers 1\nSetHandler test-greeting\nTestGreeting server\n\
+         <Directory {docs}/b>\n<Files x.txt>\nTestGreeting files-in-b\n</Files>\n</Directory>\n\
+         <DirectoryMatch /b/>\nTestGreeting directorymatch\n</DirectoryMatch>\n",
+        modules_for("prefork")
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(greeting(&s, "/b/x.txt"), "files-in-b");
+    assert_eq!(greeting(&s, "/a/x.txt"), "server");
+}
+
+#[test]
+fn the_usual_deny_blocks_work() {
+    let root = Root::new();
+    site(&root);
+    root.config(&format!(
+        "{}StartServers 1\n\
+         <FilesMatch \"^\\.ht\">\n    Require all denied\n</FilesMatch>\n\
+         <DirectoryMatch \"/\\.git\">\n    Require all denied\n</DirectoryMatch>\n\
+         <FilesMatch \"\\.(sql|env)$\">\n    Require all denied\n</FilesMatch>\n\
+         <Files wp-config.php>\n    Require all denied\n</Files>\n\
+         <Files .env>\n    Require all denied\n</Files>\n",
+        modules_for("prefork")
+    ));
+    let s = Server::start(&root, &[]);
+    for denied in [
+        "/.htpasswd",
+        "/repo/.git/config",
+        "/dump.sql",
+        "/.env",
+        "/blog/wp-config.php",
+    ] {
+        assert_eq!(s.get(denied).status, 403, "{denied}");
+    }
+    for allowed in ["/index.html", "/repo/readme.txt", "/blog/index.php"] {
+        assert_eq!(s.get(allowed).status, 200, "{allowed}");
+    }
+    assert!(s.wait_log("client denied by server configuration", 5));
+}
+
+#[test]
+fn named_groups_become_match_variables_in_the_log() {
+    let root = Root::new();
+    site(&root);
+    root.config(&format!(
+        "{}StartServers 1\n\
+         CustomLog logs/access_log \"%U site=%{{MATCH_SITE}}e file=%{{MATCH_STEM}}e dir=%{{MATCH_TOP}}e\"\n\
+         <LocationMatch \"^/(?<site>[a-z]+)/\">\n</LocationMatch>\n\
+         <FilesMatch \"^(?<stem>[^.]+)\\.\">\n</FilesMatch>\n\
+         <DirectoryMatch \"htdocs/(?<Top>[^/]+)/\">\n</DirectoryMatch>\n",
+        modules_for("prefork")
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(s.get("/blog/index.php").status, 200);
+    assert_eq!(s.get("/index.html").status, 200);
+    let lines = file_lines(&root.path().join("logs/access_log"), 2);
+    assert_eq!(
+        lines,
+        [
+            "/blog/index.php site=blog file=index dir=blog",
+            "/index.html site=- file=index dir=-"
+        ]
+    );
+}
+
+/// `mapache -t` on `body` fails with `want` at `line` of the config (the header is 4 lines).
+fn refused(body: &str, line: u32, want: &str) {
+    let root = Root::new();
+    let conf = root.config(&format!("{}{body}", modules_for("prefork")));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_ne!(out.code, Some(0), "{body}");
+    let at = format!("line {} of {}", line + 7, conf.display());
+    assert!(
+        out.stderr.contains(&at) && out.stderr.contains(want),
+        "{body:?}: want {at}: {want}, got {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn t_refuses_what_apache_refuses_with_file_and_line() {
+    refused(
+        "<Directory /x>\n<Location /a>\n</Location>\n</Directory>",
+        2,
+        "<Location not allowed in <Directory> context",
+    );
+    refused(
+        "<LocationMatch /x>\n<Files a>\n</Files>\n</LocationMatch>",
+        2,
+        "<Files> cannot occur within <LocationMatch> section",
+    );
+    refused(
+        "<FilesMatch \"(unclosed\">\n</FilesMatch>",
+        1,
+        "Regex could not be compiled: (unclosed: missing closing parenthesis",
+    );
+    refused(
+        "<Files ~ \"[\">\n</Files>",
+        1,
+        "Regex could not be compiled",
+    );
+    refused(
+        "<Files a b>\n</Files>",
+        1,
+        "Multiple <Files> arguments not (yet) supported.",
+    );
+    refused(
+        "<FilesMatch x>\nListen 80\n</FilesMatch>",
+        2,
+        "Listen not allowed in <FilesMatch> context",
+    );
+}

@@ -186,3 +186,37 @@ fn t_refuses_what_apache_refuses_with_file_and_line() {
         "Listen not allowed in <FilesMatch> context",
     );
 }
+
+/// The status of `method path` (with an empty body).
+fn status_of(s: &Server, method: &str, path: &str) -> u16 {
+    let raw = format!(
+        "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    parse_responses(&s.exchange(raw.as_bytes()), method == "HEAD")
+        .first()
+        .map(|r| r.status)
+        .expect("a response")
+}
+
+#[test]
+fn limit_and_limitexcept_restrict_require_to_methods() {
+    let root = Root::new();
+    site(&root);
+    root.config(&format!(
+        "{}StartServers 1\nSetHandler test-greeting\n\
+         <Location /a>\n<Limit POST PUT>\nRequire all denied\nTestGreeting inside-limit-location\n</Limit>\n</Location>\n\
+         <Location /b>\n<LimitExcept GET>\nRequire all denied\n</LimitExcept>\n</Location>\n",
+        modules_for("prefork")
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(status_of(&s, "GET", "/a/x.txt"), 200);
+    assert_eq!(status_of(&s, "POST", "/a/x.txt"), 403);
+    assert_eq!(status_of(&s, "PUT", "/a/x.txt"), 403);
+    assert_eq!(status_of(&s, "DELETE", "/a/x.txt"), 200);
+    assert_eq!(status_of(&s, "GET", "/b/x.txt"), 200);
+    assert_eq!(status_of(&s, "HEAD", "/b/x.txt"), 200);
+    assert_eq!(status_of(&s, "POST", "/b/x.txt"), 403);
+    assert_eq!(status_of(&s, "OPTIONS", "/b/x.txt"), 403);
+    // Directives other than Require inside <Limit> apply to every method (GET here).
+    assert_eq!(greeting(&s, "/a/x.txt"), "inside-limit-location");
+}

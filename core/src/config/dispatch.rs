@@ -133,6 +133,18 @@ impl Dispatcher {
         }
     }
 
+    /// `<Limit>`/`<LimitExcept>`: only inside a section (Apache's OR_LIMIT: not at the server
+    /// level); the Require lines until its end are for its methods only.
+    fn open_limit(&mut self, tag: &str, except: bool, args: &[String]) -> Result<(), String> {
+        if let Some(container) = self.authz.open_tag() {
+            return Err(format!("<{tag}> cannot occur within {container} section"));
+        }
+        if self.current().is_none() {
+            return Err(format!("<{tag} not allowed here"));
+        }
+        self.authz.limits.open(except, args)
+    }
+
     /// Section `i` and those it is nested in, innermost first.
     fn ancestors(&self, i: usize) -> impl Iterator<Item = &Section> {
         std::iter::successors(Some(&self.store.sections[i]), |s| {
@@ -449,6 +461,11 @@ impl Sink for Dispatcher {
         if self.authz.open(&d.name, &d.args)? {
             return Ok(());
         }
+        for (tag, except) in [("Limit", false), ("LimitExcept", true)] {
+            if d.name.eq_ignore_ascii_case(tag) {
+                return self.open_limit(tag, except, &d.args);
+            }
+        }
         let Some(&(tag, kind, is_match)) = SECTION_TAGS
             .iter()
             .find(|(t, _, _)| t.eq_ignore_ascii_case(&d.name))
@@ -460,6 +477,11 @@ impl Sink for Dispatcher {
         };
         if let Some(container) = self.authz.open_tag() {
             return Err(format!("<{tag}> cannot occur within {container} section"));
+        }
+        if self.authz.limits.is_open() {
+            return Err(format!(
+                "<{tag}> cannot occur within <Limit> or <LimitExcept> section"
+            ));
         }
         self.check_nesting(tag, kind)?;
         let (pattern_arg, regex) = match d.args.as_slice() {
@@ -480,12 +502,19 @@ impl Sink for Dispatcher {
         Ok(())
     }
 
-    fn section_end(&mut self, _d: &Directive) -> Result<(), String> {
-        // The reader closes sections innermost first: an open Require container is innermost.
+    fn section_end(&mut self, d: &Directive) -> Result<(), String> {
+        // The reader closes sections innermost first: an open Require container is innermost,
+        // then the `<Limit>`s (nothing else opens inside one).
         if self.authz.open_tag().is_some() {
             return self
                 .authz
                 .close(require_scope(&mut self.store, self.open.last().copied()));
+        }
+        if self.authz.limits.is_open()
+            && (d.name.eq_ignore_ascii_case("Limit") || d.name.eq_ignore_ascii_case("LimitExcept"))
+        {
+            self.authz.limits.close();
+            return Ok(());
         }
         self.open.pop();
         Ok(())

@@ -7,6 +7,7 @@ pub mod access;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod expr;
 pub mod host;
 pub mod http;
 pub mod listen;

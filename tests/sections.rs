@@ -220,3 +220,97 @@ fn limit_and_limitexcept_restrict_require_to_methods() {
     // Directives other than Require inside <Limit> apply to every method (GET here).
     assert_eq!(greeting(&s, "/a/x.txt"), "inside-limit-location");
 }
+
+/// The greeting for `GET path` with the `Host` and extra header lines given.
+fn greeting_with(s: &Server, path: &str, host: &str, extra: &str) -> String {
+    let raw = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n");
+    let r = parse_responses(&s.exchange(raw.as_bytes()), false)
+        .into_iter()
+        .next()
+        .expect("a response");
+    assert_eq!(r.status, 200, "{path} {host} {extra}: {r:?}");
+    String::from_utf8_lossy(&r.body).trim().to_owned()
+}
+
+#[test]
+fn if_elseif_else_chains_apply_last() {
+    let root = Root::new();
+    site(&root);
+    let docs = format!("{}/htdocs", root.path().display());
+    root.config(&format!(
+        "{}StartServers 1\nSetHandler test-greeting\nTestGreeting server\n\
+         <If \"%{{HTTP_HOST}} == 'a.test'\">\nTestGreeting if-a\n</If>\n\
+         <ElseIf \"req('X-Mode') in {{'beta', 'gamma'}}\">\nTestGreeting elseif-mode\n</ElseIf>\n\
+         <Else>\nTestGreeting else\n</Else>\n\
+         <Location /a>\nTestGreeting location\n\
+         <If \"%{{QUERY_STRING}} =~ /^v=(\\d+)$/ && $1 -ge 2\">\nTestGreeting location-if\n</If>\n\
+         </Location>\n\
+         <Directory {docs}/b>\n<If \"-f %{{REQUEST_FILENAME}} && ! -d %{{REQUEST_FILENAME}}\">\nTestGreeting b-file\n</If>\n</Directory>\n\
+         <If \"%{{REQUEST_URI}} =~ m#^/blog/# && %{{REMOTE_ADDR}} -ipmatch '127.0.0.0/8'\">\nRequire all denied\n</If>\n",
+        modules_for("prefork")
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(greeting_with(&s, "/index.html", "a.test", ""), "if-a");
+    assert_eq!(
+        greeting_with(&s, "/index.html", "a.test", "X-Mode: beta\r\n"),
+        "if-a",
+        "the first branch that holds ends the chain"
+    );
+    assert_eq!(
+        greeting_with(&s, "/index.html", "b.test", "X-Mode: gamma\r\n"),
+        "elseif-mode"
+    );
+    assert_eq!(greeting_with(&s, "/index.html", "b.test", ""), "else");
+    // <If> comes after <Location>: the top-level Else overrides the Location, and the
+    // Location's own If (with its regex group) overrides both.
+    assert_eq!(greeting_with(&s, "/a/x.txt?v=1", "b.test", ""), "else");
+    assert_eq!(
+        greeting_with(&s, "/a/x.txt?v=3", "b.test", ""),
+        "location-if"
+    );
+    // A condition inside a Directory is evaluated when that Directory applies.
+    assert_eq!(greeting_with(&s, "/b/x.txt", "b.test", ""), "b-file");
+    assert_eq!(greeting_with(&s, "/b/missing.txt", "b.test", ""), "else");
+    // Require inside an <If>.
+    assert_eq!(s.get("/blog/index.php").status, 403);
+    assert_eq!(s.get("/repo/readme.txt").status, 200);
+}
+
+#[test]
+fn t_refuses_bad_conditions_with_file_and_line() {
+    refused(
+        "<If \"%{FOO} == 1\">\n</If>",
+        1,
+        "Cannot parse condition clause: Variable 'FOO' does not exist",
+    );
+    refused(
+        "<If \"%{HTTP_HOST} == 'a' &&\">\n</If>",
+        1,
+        "Cannot parse condition clause: syntax error, unexpected end of expression",
+    );
+    refused(
+        "ServerName x\n<Else>\n</Else>",
+        2,
+        "<Else> or <ElseIf> section without previous <If> or <ElseIf> section in same scope",
+    );
+    refused(
+        "<If \"true\">\n</If>\n<Else \"x\">\n</Else>",
+        3,
+        "<Else> does not take an argument",
+    );
+    refused(
+        "<If \"true\">\n<Files x>\n</Files>\n</If>",
+        2,
+        "<Files> inside <If> would never apply",
+    );
+    refused(
+        "<Location /a>\n<Limit GET>\n<If \"true\">\n</If>\n</Limit>\n</Location>",
+        3,
+        "<If> cannot occur within <Limit> or <LimitExcept> section",
+    );
+    refused(
+        "<If \"true\">\nDocumentRoot /x\n</If>",
+        2,
+        "DocumentRoot not allowed in <If> context",
+    );
+}

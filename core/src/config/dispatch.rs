@@ -119,16 +119,27 @@ impl Dispatcher {
                 "<{tag} not allowed in <{}> context",
                 self.store.sections[parent].tag
             )),
-            SectionKind::Files => match self
-                .ancestors(parent)
-                .find(|s| s.kind == SectionKind::Location)
-            {
-                Some(location) => Err(format!(
-                    "<{tag}> cannot occur within <{}> section",
-                    location.tag
-                )),
-                None => Ok(()),
-            },
+            SectionKind::Files => {
+                if let Some(location) = self
+                    .ancestors(parent)
+                    .find(|s| s.kind == SectionKind::Location)
+                {
+                    return Err(format!(
+                        "<{tag}> cannot occur within <{}> section",
+                        location.tag
+                    ));
+                }
+                // Apache reads this and never applies it (files are matched before any
+                // condition): refused rather than silently ignored.
+                if let Some(condition) = self.ancestors(parent).find(|s| s.kind == SectionKind::If)
+                {
+                    return Err(format!(
+                        "<{tag}> inside <{}> would never apply (Apache ignores it): put the <{}> inside the <{tag}> section instead",
+                        condition.tag, condition.tag
+                    ));
+                }
+                Ok(())
+            }
             SectionKind::If => Ok(()),
         }
     }
@@ -143,6 +154,48 @@ impl Dispatcher {
             return Err(format!("<{tag} not allowed here"));
         }
         self.authz.limits.open(except, args)
+    }
+
+    /// `<If "expr">`, `<ElseIf "expr">`, `<Else>`: the expression parsed now (its errors are
+    /// `-t` errors); an `<ElseIf>`/`<Else>` must follow an `<If>`/`<ElseIf>` of its scope.
+    fn open_condition(&mut self, tag: &'static str, args: &[String]) -> Result<(), String> {
+        let parent = self.current();
+        if tag != "If" {
+            let previous = self
+                .store
+                .sections
+                .iter()
+                .rev()
+                .find(|s| s.kind == SectionKind::If && s.parent == parent);
+            if previous.is_none_or(|p| p.tag == "Else") {
+                return Err("<Else> or <ElseIf> section without previous <If> or <ElseIf> section in same scope".to_owned());
+            }
+        }
+        let condition = match (tag, args) {
+            ("Else", []) => None,
+            ("Else", _) => return Err("<Else> does not take an argument".to_owned()),
+            (_, []) => return Err(format!("<{tag}> directive requires additional arguments")),
+            (_, [expr]) => Some(
+                crate::expr::Expr::parse(expr)
+                    .map_err(|e| format!("Cannot parse condition clause: {e}"))?,
+            ),
+            (_, _) => {
+                return Err(format!(
+                    "<{tag}> takes one argument, the expression in quotes"
+                ))
+            }
+        };
+        let mut section = Section::new(
+            SectionKind::If,
+            tag,
+            args.first().cloned().unwrap_or_default(),
+        );
+        section.parent = parent;
+        section.condition = condition;
+        self.store.sections.push(section);
+        self.store.has_conditions = true;
+        self.open.push(self.store.sections.len() - 1);
+        Ok(())
     }
 
     /// Section `i` and those it is nested in, innermost first.
@@ -353,6 +406,9 @@ const SECTION_TAGS: &[(&str, SectionKind, bool)] = &[
     ("DirectoryMatch", SectionKind::Directory, true),
     ("Files", SectionKind::Files, false),
     ("FilesMatch", SectionKind::Files, true),
+    ("If", SectionKind::If, false),
+    ("ElseIf", SectionKind::If, false),
+    ("Else", SectionKind::If, false),
 ];
 
 /// Whether `asked` (as `<IfModule>` writes it) names the Apache module `declared`
@@ -484,6 +540,9 @@ impl Sink for Dispatcher {
             ));
         }
         self.check_nesting(tag, kind)?;
+        if kind == SectionKind::If {
+            return self.open_condition(tag, &d.args);
+        }
         let (pattern_arg, regex) = match d.args.as_slice() {
             [] => return Err(format!("<{tag}> directive requires additional arguments")),
             [tilde, p] if !is_match && tilde == "~" => (p.clone(), true),

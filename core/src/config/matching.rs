@@ -80,6 +80,63 @@ impl Store {
             .collect()
     }
 
+    /// The `<If>`, `<ElseIf>` and `<Else>` sections that hold for a request whose other
+    /// sections are `applied`: those at the top first, then those inside each applied section
+    /// in its order, each chain (`<If>` and the `<ElseIf>`/`<Else>` after it in the same scope)
+    /// giving at most one; an `<If>` that holds is a scope too (its own `<If>`s follow it).
+    /// An expression that fails to evaluate is false; `failed` hears why.
+    pub fn if_sections(
+        &self,
+        applied: &[usize],
+        vars: &dyn crate::expr::Vars,
+        failed: &mut dyn FnMut(&str),
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        if !self.has_conditions {
+            return out;
+        }
+        self.conditions_in(None, vars, failed, &mut out);
+        for &scope in applied {
+            self.conditions_in(Some(scope), vars, failed, &mut out);
+        }
+        out
+    }
+
+    /// The conditions of one scope that hold, each followed by those nested in it.
+    fn conditions_in(
+        &self,
+        scope: Option<usize>,
+        vars: &dyn crate::expr::Vars,
+        failed: &mut dyn FnMut(&str),
+        out: &mut Vec<usize>,
+    ) {
+        // Whether the chain being walked has taken a branch already.
+        let mut taken = false;
+        for (i, s) in self.sections.iter().enumerate() {
+            if s.kind != SectionKind::If || s.parent != scope {
+                continue;
+            }
+            if s.tag == "If" {
+                taken = false;
+            }
+            if taken {
+                continue;
+            }
+            let holds = match &s.condition {
+                None => true,
+                Some(expr) => expr.eval(vars).unwrap_or_else(|e| {
+                    failed(&e);
+                    false
+                }),
+            };
+            if holds {
+                taken = true;
+                out.push(i);
+                self.conditions_in(Some(i), vars, failed, out);
+            }
+        }
+    }
+
     /// The `MATCH_<NAME>` variables (name upper-cased) of the named groups of the regex
     /// sections among `sections`, later sections overriding earlier ones; empty (and no regex
     /// run) when none has a named group.
@@ -286,5 +343,61 @@ mod tests {
         // Files inside Directory and inside Files are Apache's.
         read("<Directory /x>\n<FilesMatch a>\n<Files b>\n</Files>\n</FilesMatch>\n</Directory>")
             .unwrap();
+    }
+
+    /// A request with only a URI.
+    struct Uri(&'static str);
+
+    impl crate::expr::Vars for Uri {
+        fn var(&self, name: &str) -> Option<String> {
+            (name == "REQUEST_URI").then(|| self.0.to_owned())
+        }
+        fn request_header(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn response_header(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn request_env(&self, _: &str) -> Option<String> {
+            None
+        }
+        fn note(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    /// The `<If>` family that holds for `uri`, as "tag argument".
+    fn conditions(s: &Store, uri: &'static str) -> Vec<String> {
+        let applied = s.matching_sections(uri.as_bytes(), None);
+        let mut failures = Vec::new();
+        let out = s
+            .if_sections(&applied, &Uri(uri), &mut |e| failures.push(e.to_owned()))
+            .into_iter()
+            .map(|i| format!("{} {}", s.sections[i].tag, s.sections[i].path))
+            .collect();
+        assert!(failures.is_empty(), "{failures:?}");
+        out
+    }
+
+    #[test]
+    fn if_chains_nesting_and_scopes() {
+        let s = read(
+            "<Location /l>\n<If \"true\">\n</If>\n</Location>\n\
+             <If \"%{REQUEST_URI} == '/a'\">\n<If \"true\">\n</If>\n</If>\n\
+             <ElseIf \"%{REQUEST_URI} =~ m#^/l#\">\n</ElseIf>\n\
+             <Else>\n</Else>\n\
+             <If \"false\">\n</If>\n",
+        )
+        .unwrap();
+        // Top-level first, an If's own If right after it; then the Location's.
+        assert_eq!(
+            conditions(&s, "/a"),
+            ["If %{REQUEST_URI} == '/a'", "If true"]
+        );
+        assert_eq!(
+            conditions(&s, "/l/x"),
+            ["ElseIf %{REQUEST_URI} =~ m#^/l#", "If true"]
+        );
+        assert_eq!(conditions(&s, "/z"), ["Else "]);
     }
 }

@@ -100,6 +100,8 @@ pub struct Section {
     pub require: Option<crate::access::Requirement>,
     /// The section it is nested in (None: it is at the top of its configuration).
     pub parent: Option<usize>,
+    /// For `<If>` and `<ElseIf>`: the expression (`<Else>` has none).
+    pub condition: Option<crate::expr::Expr>,
 }
 
 impl Section {
@@ -114,6 +116,7 @@ impl Section {
             directives: Vec::new(),
             require: None,
             parent: None,
+            condition: None,
         }
     }
 
@@ -135,6 +138,8 @@ pub struct Store {
     pub sections: Vec<Section>,
     /// Server-level Require lines, parsed as they were read (None: there are none).
     pub server_require: Option<crate::access::Requirement>,
+    /// Whether there is an `<If>` section (requests then evaluate them).
+    pub has_conditions: bool,
 }
 
 /// Whether `path` lies under `prefix` on a segment boundary: `/a` matches `/a`, `/a/`, `/a/b` but

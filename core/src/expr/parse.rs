@@ -235,13 +235,14 @@ impl Parser {
             }
             Some(Token::Dash(op)) => {
                 let op = op.clone();
-                let c =
-                    match op.chars().collect::<Vec<_>>().as_slice() {
-                        [c] if UNARY.contains(*c) => *c,
-                        _ => return Err(format!(
+                let c = match op.chars().collect::<Vec<_>>().as_slice() {
+                    [c] if UNARY.contains(*c) => *c,
+                    _ => {
+                        return Err(format!(
                             "syntax error, unexpected '-{op}', expecting a test such as -f, -d, -z"
-                        )),
-                    };
+                        ))
+                    }
+                };
                 self.at += 1;
                 Ok(Cond::Unary(c, self.word()?))
             }

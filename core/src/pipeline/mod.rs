@@ -15,8 +15,10 @@
 //! - `module_config.rs`: the modules' typed configuration objects.
 //! - `authorize.rs`: `Require` with the modules' providers, and authn.
 //! - `lookup.rs`: what another path or URL maps to, for `req_map` and `req_lookup`.
+//! - `conditions.rs`: the `<If>` sections that hold for the request, merged last.
 
 pub mod authorize;
+pub mod conditions;
 pub mod drive;
 pub mod filters;
 pub mod hooks;
@@ -257,6 +259,7 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     } else {
         map_request(req)?;
     }
+    conditions::apply(req);
     if req.handler != req.scope.handler {
         req.handler.clone_from(&req.scope.handler);
     }
@@ -281,7 +284,7 @@ fn set_view(req: &mut RequestCtx<'_>, paths: Option<FilePaths<'_>>) {
 }
 
 /// Sets the request's sections and the merged configuration that goes with them.
-fn set_sections(req: &mut RequestCtx<'_>, sections: Vec<usize>) {
+pub(crate) fn set_sections(req: &mut RequestCtx<'_>, sections: Vec<usize>) {
     if sections == req.view.sections {
         return;
     }

@@ -13,6 +13,9 @@
 //!   name no loaded module offers: Apache's `-t` takes them without a word, mapache's refuses
 //!   them with their line.
 //!
+//! Sections of every kind (`<Directory>`, `<DirectoryMatch>`, `<Files>`, `<FilesMatch>`,
+//! `<Location>`, `<LocationMatch>`, `<If>`) merge in Apache's order: the same answers.
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
@@ -267,4 +270,49 @@ fn lines_apache_takes_without_a_word_fail_mapache_t() {
         assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
         assert!(out.stderr.contains(message), "{line}: {}", out.stderr);
     }
+}
+
+#[test]
+fn sections_merge_in_apaches_order_as_apache_does() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    for f in ["www/public/b.txt", "www/.htpasswd", "www/top.txt"] {
+        root.write(f, b"f");
+        std::fs::set_permissions(root.path().join(f), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+    }
+    let r = root.path().display().to_string();
+    // Each line's Require replaces the one before it (AuthMerging Off): the status tells
+    // which section was merged last. Written against the merge order.
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <If \"%{{QUERY_STRING}} == 'deny'\">\nRequire all denied\n</If>\n\
+         <Location /private>\nRequire all granted\n</Location>\n\
+         <LocationMatch \"^/public/b\">\nRequire all granted\n</LocationMatch>\n\
+         <FilesMatch \"^\\.ht\">\nRequire all denied\n</FilesMatch>\n\
+         <Files a.txt>\nRequire all granted\n</Files>\n\
+         <DirectoryMatch \"/www/public/\">\nRequire all denied\n</DirectoryMatch>\n\
+         <Directory {r}/www/private>\nRequire all denied\n</Directory>\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n"
+    );
+    let urls = [
+        "/top.txt",
+        "/public/a.txt",
+        "/public/b.txt",
+        "/.htpasswd",
+        "/private/secret.txt",
+        "/private/secret.txt?deny",
+    ];
+    let wants = [200, 200, 200, 403, 200, 403];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let apache_got: Vec<u16> = urls.iter().map(|u| apache.status(u)).collect();
+    let mapache_got: Vec<u16> = urls.iter().map(|u| mapache.get(u).status).collect();
+    assert_eq!(apache_got, wants, "apache2 on {urls:?}");
+    assert_eq!(mapache_got, wants, "mapache on {urls:?}");
 }

@@ -314,3 +314,21 @@ fn t_refuses_bad_conditions_with_file_and_line() {
         "DocumentRoot not allowed in <If> context",
     );
 }
+
+#[test]
+fn wildcards_in_directory_and_location_paths() {
+    let root = Root::new();
+    site(&root);
+    let docs = format!("{}/htdocs", root.path().display());
+    root.config(&format!(
+        "{}StartServers 1\nSetHandler test-greeting\nTestGreeting server\n\
+         <Directory \"{docs}/*/.git\">\nTestGreeting any-git\n</Directory>\n\
+         <Location \"/a/*.html\">\nTestGreeting html-in-a\n</Location>\n",
+        modules_for("prefork")
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(greeting(&s, "/repo/.git/config"), "any-git");
+    assert_eq!(greeting(&s, "/repo/readme.txt"), "server");
+    assert_eq!(greeting(&s, "/a/y.html"), "html-in-a");
+    assert_eq!(greeting(&s, "/a/x.txt"), "server");
+}

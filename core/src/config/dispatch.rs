@@ -218,6 +218,7 @@ impl Dispatcher {
                     normalized.push(b'/');
                 }
                 *path = String::from_utf8_lossy(&normalized).into_owned();
+                section.pattern = wildcard(path)?;
             }
             SectionKind::Directory => {
                 if !path.starts_with('/') {
@@ -232,12 +233,9 @@ impl Dispatcher {
                     .ok()
                     .map(|p| std::os::unix::ffi::OsStringExt::into_vec(p.into_os_string()))
                     .filter(|r| *r != normalized);
+                section.pattern = wildcard(path)?;
             }
-            SectionKind::Files if path.contains(['*', '?', '[']) => {
-                let wildcard = std::ffi::CString::new(path.as_bytes())
-                    .map_err(|_| format!("<Files {path}>: a name cannot hold a NUL byte"))?;
-                section.pattern = Some(Pattern::Wildcard(wildcard));
-            }
+            SectionKind::Files => section.pattern = wildcard(path)?,
             _ => {}
         }
         Ok(())
@@ -395,6 +393,17 @@ fn require_scope(store: &mut Store, section: Option<usize>) -> &mut Option<acces
         Some(i) => &mut store.sections[i].require,
         None => &mut store.server_require,
     }
+}
+
+/// A section argument with shell wildcards (`*`, `?`, `[`) is compared with fnmatch(3), as in
+/// Apache.
+fn wildcard(path: &str) -> Result<Option<Pattern>, String> {
+    if !path.contains(['*', '?', '[']) {
+        return Ok(None);
+    }
+    std::ffi::CString::new(path.as_bytes())
+        .map(|w| Some(Pattern::Wildcard(w)))
+        .map_err(|_| format!("{path}: a section argument cannot hold a NUL byte"))
 }
 
 /// The sections the dispatcher stores: (name as Apache spells it, kind, whether the argument

@@ -38,29 +38,28 @@ impl Store {
     /// first, then those inside each section that applies, in that section's order (Apache
     /// appends a section's Files to its parent's as it merges); file order within a scope.
     pub(super) fn files_matches(&self, file: FilePaths<'_>, applied: &[usize]) -> Vec<usize> {
-        let files: Vec<usize> = (0..self.sections.len())
-            .filter(|&i| self.sections[i].kind == SectionKind::Files)
-            .collect();
-        if files.is_empty() {
-            return Vec::new();
+        let mut out = Vec::new();
+        if !self.sections.iter().any(|s| s.kind == SectionKind::Files) {
+            return out;
         }
         let name = last_component(file.requested);
-        let mut out = Vec::new();
-        // The scopes Files may sit in, least specific first; a Files that applies is one too.
-        let mut scopes: Vec<Option<usize>> = std::iter::once(None)
-            .chain(applied.iter().map(|&i| Some(i)))
-            .collect();
-        let mut next = 0;
-        while next < scopes.len() {
-            let scope = scopes[next];
-            next += 1;
-            for &i in &files {
-                let s = &self.sections[i];
-                if s.parent == scope && name_matches(s, name) {
+        let take = |scope: Option<usize>, out: &mut Vec<usize>| {
+            for (i, s) in self.sections.iter().enumerate() {
+                if s.kind == SectionKind::Files && s.parent == scope && name_matches(s, name) {
                     out.push(i);
-                    scopes.push(Some(i));
                 }
             }
+        };
+        take(None, &mut out);
+        for &scope in applied {
+            take(Some(scope), &mut out);
+        }
+        // A `<Files>` that applies is a scope too, for the `<Files>` inside it.
+        let mut next = 0;
+        while next < out.len() {
+            let scope = out[next];
+            next += 1;
+            take(Some(scope), &mut out);
         }
         out
     }
@@ -72,8 +71,10 @@ impl Store {
             .filter(|&i| {
                 let s = &self.sections[i];
                 s.kind == SectionKind::Location
-                    && match s.regex() {
-                        Some(r) => r.is_match(url_path),
+                    && match &s.pattern {
+                        Some(Pattern::Regex(r)) => r.is_match(url_path),
+                        // Apache: the whole path, `/` only matched by `/`.
+                        Some(Pattern::Wildcard(w)) => fnmatch(w, url_path, libc::FNM_PATHNAME),
                         None => super::store::prefix_matches(s.path.as_bytes(), url_path),
                     }
             })
@@ -178,6 +179,29 @@ fn last_component(path: &[u8]) -> &[u8] {
     path.rsplit(|&b| b == b'/').next().unwrap_or(path)
 }
 
+/// Whether a wildcard `<Directory /home/*/public_html>` covers `path`: the directory of `path`
+/// with as many components as the pattern matches it, `/` matched only by `/` (Apache
+/// compares each directory level with `fnmatch(FNM_PATHNAME)`).
+pub(super) fn wildcard_dir_matches(pattern: &std::ffi::CStr, written: &str, path: &[u8]) -> bool {
+    let depth = written.bytes().filter(|&b| b == b'/').count();
+    // The prefix of `path` with `depth` components: up to its `depth + 1`-th slash.
+    let mut slashes = 0;
+    let mut end = path.len();
+    for (i, &b) in path.iter().enumerate() {
+        if b == b'/' {
+            slashes += 1;
+            if slashes == depth + 1 {
+                end = i;
+                break;
+            }
+        }
+    }
+    if slashes < depth {
+        return false;
+    }
+    fnmatch(pattern, &path[..end], libc::FNM_PATHNAME)
+}
+
 /// Whether a `<Files>` section's pattern takes the file name `name`.
 fn name_matches(s: &Section, name: &[u8]) -> bool {
     match &s.pattern {
@@ -190,11 +214,15 @@ fn name_matches(s: &Section, name: &[u8]) -> bool {
 /// fnmatch(3), as Apache's `<Files>` uses it (`*`, `?`, `[…]`; a leading dot is no special
 /// case, as with Apache's flags).
 fn wildcard_matches(pattern: &std::ffi::CStr, name: &[u8]) -> bool {
-    let Ok(name) = std::ffi::CString::new(name) else {
+    fnmatch(pattern, name, 0)
+}
+
+fn fnmatch(pattern: &std::ffi::CStr, s: &[u8], flags: i32) -> bool {
+    let Ok(s) = std::ffi::CString::new(s) else {
         return false;
     };
     // SAFETY: both are NUL-terminated strings that live across the call.
-    unsafe { libc::fnmatch(pattern.as_ptr(), name.as_ptr(), 0) == 0 }
+    unsafe { libc::fnmatch(pattern.as_ptr(), s.as_ptr(), flags) == 0 }
 }
 
 #[cfg(test)]
@@ -399,5 +427,25 @@ mod tests {
             ["ElseIf %{REQUEST_URI} =~ m#^/l#", "If true"]
         );
         assert_eq!(conditions(&s, "/z"), ["Else "]);
+    }
+
+    #[test]
+    fn wildcards_in_directory_and_location_paths() {
+        let s = read(
+            "<Directory \"/srv/www/*/private\">\n</Directory>\n<Location \"/files/*.pdf\">\n</Location>\n",
+        )
+        .unwrap();
+        assert_eq!(
+            applied(&s, "/bob/private/x"),
+            ["Directory /srv/www/*/private"]
+        );
+        assert_eq!(
+            applied(&s, "/bob/private"),
+            ["Directory /srv/www/*/private"]
+        );
+        assert_eq!(applied(&s, "/bob/x/private/y"), Vec::<String>::new());
+        assert_eq!(applied(&s, "/bob"), Vec::<String>::new());
+        assert_eq!(applied(&s, "/files/a.pdf"), ["Location /files/*.pdf"]);
+        assert_eq!(applied(&s, "/files/sub/a.pdf"), Vec::<String>::new());
     }
 }

@@ -210,6 +210,9 @@ impl Section {
     /// Whether a `<Directory>` section covers the normalized path `p`, under its path as written
     /// or its real path.
     pub(super) fn matches_dir(&self, p: &[u8]) -> bool {
+        if let Some(Pattern::Wildcard(w)) = &self.pattern {
+            return super::matching::wildcard_dir_matches(w, &self.path, p);
+        }
         crate::storage::path::is_under(p, self.path.as_bytes())
             || self
                 .real

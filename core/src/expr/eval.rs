@@ -141,6 +141,10 @@ fn unary(op: char, v: &str, vars: &dyn Vars) -> Result<bool, String> {
         's' => std::fs::metadata(v).is_ok_and(|m| m.is_file() && m.len() > 0),
         // Links themselves: not followed.
         'L' | 'h' => std::fs::symlink_metadata(v).is_ok_and(|m| m.file_type().is_symlink()),
+        'x' => std::fs::metadata(v).is_ok_and(|m| {
+            use std::os::unix::fs::PermissionsExt;
+            m.is_file() && m.permissions().mode() & 0o100 != 0
+        }),
         'R' => ip_match(&vars.var("REMOTE_ADDR").unwrap_or_default(), v)?,
         other => return Err(format!("unknown test -{other}")),
     })

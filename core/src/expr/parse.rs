@@ -148,8 +148,8 @@ pub const FUNCTIONS: &[&str] = &[
     "unescape",
 ];
 
-/// File and string tests: `-d -e -f -s -L -h -n -z -T -R`.
-const UNARY: &str = "defsLhnzTR";
+/// File and string tests: `-d -e -f -s -L -h -x -n -z -T -R`.
+const UNARY: &str = "defsLhxnzTR";
 
 /// Parses a token list.
 pub struct Parser {

@@ -127,6 +127,7 @@ fn tests_on_files_strings_and_addresses() {
     assert!(eval("-d %{REQUEST_FILENAME} && -e %{REQUEST_FILENAME}"));
     assert!(!eval("-f %{REQUEST_FILENAME}"));
     assert!(!eval("-f '/nonexistent/file' || -L '/nonexistent/file'"));
+    assert!(eval("-x '/bin/sh' && ! -x '/etc/passwd'"));
     assert!(eval("-z %{QUERY_STRING} && -n %{HTTP_HOST}"));
     assert!(eval("! -T %{HTTPS} && -T 'yes'"));
     assert!(eval(

@@ -188,7 +188,7 @@ impl Store {
         let mut dirs: Vec<(usize, usize)> = (0..self.sections.len())
             .filter(|&i| {
                 let s = &self.sections[i];
-                s.kind == SectionKind::Directory && s.pattern.is_none() && s.matches_dir(dir)
+                s.kind == SectionKind::Directory && s.regex().is_none() && s.matches_dir(dir)
             })
             .map(|i| (self.sections[i].path.len(), i))
             .collect();

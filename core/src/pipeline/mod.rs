@@ -284,7 +284,7 @@ fn set_view(req: &mut RequestCtx<'_>, paths: Option<FilePaths<'_>>) {
 }
 
 /// Sets the request's sections and the merged configuration that goes with them.
-pub(crate) fn set_sections(req: &mut RequestCtx<'_>, sections: Vec<usize>) {
+fn set_sections(req: &mut RequestCtx<'_>, sections: Vec<usize>) {
     if sections == req.view.sections {
         return;
     }

@@ -82,11 +82,15 @@ impl Apache {
     }
 
     fn status(&self, path: &str) -> u16 {
+        self.status_of("GET", path)
+    }
+
+    fn status_of(&self, method: &str, path: &str) -> u16 {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut out = Vec::new();
@@ -315,4 +319,44 @@ fn sections_merge_in_apaches_order_as_apache_does() {
     let mapache_got: Vec<u16> = urls.iter().map(|u| mapache.get(u).status).collect();
     assert_eq!(apache_got, wants, "apache2 on {urls:?}");
     assert_eq!(mapache_got, wants, "mapache on {urls:?}");
+}
+
+#[test]
+fn limit_and_limitexcept_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n\
+         <Location /public>\n<Limit DELETE PUT>\nRequire all denied\n</Limit>\n</Location>\n\
+         <Location /private>\n<LimitExcept GET>\nRequire all denied\n</LimitExcept>\n</Location>\n"
+    );
+    let asks = [
+        ("GET", "/public/a.txt"),
+        ("HEAD", "/public/a.txt"),
+        ("DELETE", "/public/a.txt"),
+        ("PUT", "/public/a.txt"),
+        ("GET", "/private/secret.txt"),
+        ("HEAD", "/private/secret.txt"),
+        ("DELETE", "/private/secret.txt"),
+    ];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let status = |m: &str, p: &str| {
+        let raw = format!(
+            "{m} {p} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        parse_responses(&mapache.exchange(raw.as_bytes()), m == "HEAD")[0].status
+    };
+    let apache_got: Vec<u16> = asks.iter().map(|(m, p)| apache.status_of(m, p)).collect();
+    let mapache_got: Vec<u16> = asks.iter().map(|(m, p)| status(m, p)).collect();
+    assert_eq!(mapache_got, apache_got, "mapache and apache2 on {asks:?}");
+    assert_eq!(apache_got[2], 403);
+    assert_eq!(apache_got[6], 403);
 }

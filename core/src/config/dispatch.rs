@@ -3,7 +3,7 @@
 //! against the core's table or its module's (name, arity, context, value) and stores it.
 
 use super::core_directives;
-use super::store::{Occurrence, Section, SectionKind, Store};
+use super::store::{Occurrence, Section, SectionKind, Store, VhostAddr, VhostEntry};
 use super::{Directive, Sink};
 use crate::access;
 use crate::loader::{self, module_calls, DirectiveSpec, LoadedModule};
@@ -105,6 +105,38 @@ impl Dispatcher {
                 0,
             ));
         }
+    }
+
+    /// `<VirtualHost addr[:port] …>`: its section (the scope its lines go to) and its entry in
+    /// the table of virtual hosts.
+    fn open_vhost(&mut self, d: &Directive) -> Result<(), String> {
+        if d.args.is_empty() {
+            return Err("<VirtualHost> requires at least one argument, the address (and port) it is for: <VirtualHost *:80>".to_owned());
+        }
+        let addrs = d
+            .args
+            .iter()
+            .map(|a| VhostAddr::parse(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let section = self.store.sections.len();
+        self.store.sections.push(Section {
+            kind: SectionKind::VirtualHost,
+            path: d.args.join(" "),
+            real: None,
+            directives: Vec::new(),
+            require: None,
+            parent: None,
+        });
+        self.store.vhosts.push(VhostEntry {
+            addrs,
+            server_name: None,
+            aliases: Vec::new(),
+            file: d.file.clone(),
+            line: d.line,
+            section,
+        });
+        self.open.push(section);
+        Ok(())
     }
 
     fn find(&self, name: &str) -> Option<Owner<'_>> {
@@ -265,6 +297,7 @@ fn section_name(kind: SectionKind) -> &'static str {
     match kind {
         SectionKind::Location => "Location",
         SectionKind::Directory => "Directory",
+        SectionKind::VirtualHost => "VirtualHost",
     }
 }
 
@@ -296,6 +329,17 @@ impl Sink for Dispatcher {
         };
         let in_section = self.current().map(|i| self.store.sections[i].kind);
         match in_section {
+            // A virtual host's own lines are server-level ones (Apache's RSRC_CONF), except
+            // those only the main server may have (GLOBAL_ONLY).
+            Some(SectionKind::VirtualHost)
+                if contexts & abi::MAPACHE_CTX_SERVER == 0
+                    || contexts & abi::MAPACHE_CTX_GLOBAL_ONLY != 0 =>
+            {
+                return Err(format!(
+                    "{display} cannot occur within <VirtualHost> section"
+                ))
+            }
+            Some(SectionKind::VirtualHost) => {}
             Some(kind) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
                 return Err(format!(
                     "{display} not allowed in <{}> context",
@@ -346,6 +390,21 @@ impl Sink for Dispatcher {
                 require_scope(&mut self.store, self.open.last().copied()),
             )?;
         }
+        if display == "ServerAlias" {
+            let vhost = self
+                .current()
+                .and_then(|i| self.store.vhosts.iter_mut().find(|v| v.section == i))
+                .ok_or_else(|| "ServerAlias only used in <VirtualHost>".to_owned())?;
+            vhost.aliases.extend(d.args.iter().cloned());
+        }
+        if display == "ServerName" {
+            if let Some(vhost) = self
+                .current()
+                .and_then(|i| self.store.vhosts.iter_mut().find(|v| v.section == i))
+            {
+                vhost.server_name = Some(d.args[0].clone());
+            }
+        }
         if display == "ServerRoot" {
             let root = PathBuf::from(&d.args[0]);
             let root = if root.is_absolute() {
@@ -381,6 +440,8 @@ impl Sink for Dispatcher {
             SectionKind::Location
         } else if d.name.eq_ignore_ascii_case("Directory") {
             SectionKind::Directory
+        } else if d.name.eq_ignore_ascii_case("VirtualHost") {
+            SectionKind::VirtualHost
         } else {
             return Err(format!(
                 "Invalid command '<{}', perhaps misspelled or defined by a module not included in the server configuration",
@@ -394,11 +455,18 @@ impl Sink for Dispatcher {
             ));
         }
         if let Some(i) = self.current() {
-            return Err(format!(
-                "<{}> cannot occur within <{}> section",
-                section_name(kind),
-                section_name(self.store.sections[i].kind)
-            ));
+            let outer = self.store.sections[i].kind;
+            // Sections go inside a virtual host; nothing else nests (yet).
+            if outer != SectionKind::VirtualHost || kind == SectionKind::VirtualHost {
+                return Err(format!(
+                    "<{}> cannot occur within <{}> section",
+                    section_name(kind),
+                    section_name(outer)
+                ));
+            }
+        }
+        if kind == SectionKind::VirtualHost {
+            return self.open_vhost(d);
         }
         if d.args.len() != 1 {
             return Err(format!(

@@ -88,6 +88,12 @@ pub struct Connection {
     pub local_ip: String,
     /// Our port on this connection.
     pub local_port: u16,
+    /// The virtual hosts this connection's local address and port may serve (None: only the
+    /// main server), found once when it opened.
+    pub vhost_set: Option<&'static crate::vhost::select::Candidates>,
+    /// The set's first virtual host (or the main server): whose Timeout and KeepAliveTimeout
+    /// the connection keeps, as Apache's `base_server`.
+    pub base: &'static crate::vhost::Vhost,
     /// The client as access control sees it (None when the socket could not name the peer).
     pub client: Option<crate::access::Client>,
     /// Received bytes not consumed yet (the next head, pipelined requests, body bytes).
@@ -165,8 +171,11 @@ impl Connection {
             None => ("-".to_owned(), 0),
         };
         let now = Instant::now();
+        let vhost_set = srv.vhosts.candidates(local_addr);
         Connection {
             srv,
+            vhost_set,
+            base: srv.vhosts.base(vhost_set),
             transport,
             peer,
             peer_ip,
@@ -436,11 +445,11 @@ impl Connection {
             Phase::Lingering { since, last_read } => {
                 (last_read + LINGER_IDLE).min(since + LINGER_MAX)
             }
-            Phase::Writing => self.out.last_progress + s.timeout,
+            Phase::Writing => self.out.last_progress + self.base.timeout,
             Phase::Reading => match self.head_started {
-                None => self.idle_since + s.keep_alive_timeout,
+                None => self.idle_since + self.base.keep_alive_timeout,
                 Some(started) => {
-                    let read = self.last_input + s.timeout;
+                    let read = self.last_input + self.base.timeout;
                     match s
                         .request_read_timeout
                         .header
@@ -544,7 +553,7 @@ impl Connection {
     pub fn read_more(&mut self, stage_deadline: Option<Instant>) -> std::io::Result<usize> {
         // Never wait for the client while it waits for us (a queued `100 Continue`).
         self.flush_blocking()?;
-        let mut wait = self.settings().timeout;
+        let mut wait = self.base.timeout;
         if let Some(d) = stage_deadline {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
@@ -583,7 +592,7 @@ impl Connection {
 
     /// [`Connection::send_more`] without the counting; `total` is the bytes in `parts`.
     fn send_parts(&mut self, parts: &[&[u8]], total: usize, more: bool) -> std::io::Result<()> {
-        let timeout = self.settings().timeout;
+        let timeout = self.base.timeout;
         if !self.queue_output {
             return io::write_all(&mut *self.transport, parts, timeout, more);
         }
@@ -630,7 +639,7 @@ impl Connection {
         mut offset: u64,
         mut len: u64,
     ) -> std::io::Result<()> {
-        let timeout = self.settings().timeout;
+        let timeout = self.base.timeout;
         if !self.queue_output {
             return io::send_file_all(&mut *self.transport, file, offset, len, timeout);
         }
@@ -659,7 +668,7 @@ impl Connection {
     /// Writes everything queued, waiting for the socket (each stall bounded by Timeout).
     fn flush_blocking(&mut self) -> std::io::Result<()> {
         while !self.out.flush(&mut *self.transport)? {
-            io::wait(self.fd(), libc::POLLOUT, self.settings().timeout)?;
+            io::wait(self.fd(), libc::POLLOUT, self.base.timeout)?;
         }
         Ok(())
     }

@@ -62,6 +62,9 @@ pub struct RequestCtx<'c> {
     pub conn: &'c mut Connection,
     /// The parsed head.
     pub head: RequestHead,
+    /// The server it is for: the main server or a virtual host (the connection's default
+    /// until the Host is known).
+    pub vhost: &'static crate::vhost::Vhost,
     /// The configuration scope that applies.
     pub view: View,
     /// The handler name from SetHandler ("" when none).
@@ -181,10 +184,12 @@ impl<'c> RequestCtx<'c> {
             ),
         }
         let bytes_before = conn.bytes_out;
+        let vhost = conn.base;
         RequestCtx {
             conn,
             head,
-            view: View::default(),
+            view: vhost.view.clone(),
+            vhost,
             handler: String::new(),
             mapped: Vec::new(),
             body,
@@ -224,6 +229,65 @@ impl<'c> RequestCtx<'c> {
             retired_mappings: Vec::new(),
             capture: None,
         }
+    }
+
+    /// Chooses the request's virtual host from its Host (Apache's
+    /// `ap_update_vhost_from_headers`), before post_read_request; its scope is where the
+    /// request starts.
+    pub fn select_vhost(&mut self) {
+        let Some(set) = self.conn.vhost_set else {
+            return;
+        };
+        let vhost = self
+            .conn
+            .srv
+            .vhosts
+            .choose(Some(set), self.head.host(), self.conn.local_port);
+        if !std::ptr::eq(vhost, self.vhost) {
+            self.vhost = vhost;
+            self.view = vhost.view.clone();
+            let srv = self.conn.srv;
+            self.scope = srv.pipeline.scopes.of(
+                &self.view,
+                &srv.store,
+                &srv.handlers,
+                &srv.pipeline.filters,
+            );
+        }
+    }
+
+    /// The scope of this request for `url_path` (and the file it maps to): its virtual
+    /// host's section, then the sections that match.
+    pub fn view_for(
+        &self,
+        url_path: &[u8],
+        file: Option<crate::config::store::FilePaths<'_>>,
+    ) -> View {
+        let store = &self.conn.srv.store;
+        let mut sections = self.vhost.view.sections.clone();
+        sections.extend(store.sections_for(self.vhost.entry, url_path, file));
+        View { sections }
+    }
+
+    /// The server name for self-referential URLs (Apache's `ap_get_server_name`): with
+    /// UseCanonicalName Off (the default) the host the client asked for, without its port;
+    /// with On, or without a Host, the virtual host's ServerName.
+    pub fn server_name(&self) -> &[u8] {
+        let sent = self
+            .head
+            .host()
+            .filter(|_| !self.vhost.canonical_name)
+            .map(|h| match h.iter().rposition(|&b| b == b':') {
+                Some(i) if !h[i..].contains(&b']') => &h[..i],
+                _ => h,
+            })
+            .filter(|h| !h.is_empty());
+        sent.unwrap_or(self.vhost.server_name.as_bytes())
+    }
+
+    /// Writes a line about this request to its virtual host's error log.
+    pub fn log(&self, module: &str, level: i32, msg: &str) {
+        error_log::log_for(self.vhost.entry, module, level, Some(&self.conn.peer), msg);
     }
 
     /// The handle modules get for this request (the host functions turn it back).
@@ -329,7 +393,7 @@ impl<'c> RequestCtx<'c> {
     }
 
     fn body_failed(&mut self, status: Option<u16>, why: &str) -> Result<usize, BodyError> {
-        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.log("core", error_log::INFO, why);
         self.conn.close_after_response();
         self.body_failure = Some(status);
         Err(BodyError)
@@ -553,7 +617,7 @@ impl<'c> RequestCtx<'c> {
 
     /// Aborts a committed response whose body cannot be completed: the connection closes.
     pub(crate) fn abort_response(&mut self, why: &str) {
-        error_log::log("core", error_log::ERROR, Some(&self.conn.peer), why);
+        self.log("core", error_log::ERROR, why);
         self.replaced = true;
         if !self.head_sent() {
             // Nothing on the wire yet: a clean 500 instead, past the filters.
@@ -591,10 +655,9 @@ impl<'c> RequestCtx<'c> {
 
     /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
     fn keep_alive(&mut self) -> bool {
-        let s = &self.conn.srv.settings;
         let mut ka = http::KeepAlive {
-            configured: s.keep_alive,
-            max_requests: s.max_keep_alive_requests,
+            configured: self.vhost.keep_alive,
+            max_requests: self.vhost.max_keep_alive_requests,
             served: self.conn.served,
             requested: self.head.keep_alive,
             suspicious_framing: self.head.close_after,
@@ -662,7 +725,7 @@ impl<'c> RequestCtx<'c> {
 
     /// The client went away: stop writing and close without lingering.
     fn gone(&mut self, why: &str) {
-        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.log("core", error_log::INFO, why);
         self.client_gone = true;
         self.conn.abort();
     }
@@ -828,10 +891,9 @@ impl<'c> RequestCtx<'c> {
                 self.sink_error(code)
             }
             Some(code) => {
-                error_log::log(
+                self.log(
                     "core",
                     error_log::ERROR,
-                    Some(&self.conn.peer),
                     &format!("handler returned {code} after sending the response head; closing the connection"),
                 );
                 self.conn.close_after_response();
@@ -864,10 +926,9 @@ impl<'c> RequestCtx<'c> {
             self.push(&[http::response::CHUNK_END]);
         } else if let (Some(ResponseFraming::Length(n)), false) = (self.framing, self.is_head()) {
             if n != self.body_bytes {
-                error_log::log(
+                self.log(
                     "core",
                     error_log::ERROR,
-                    Some(&self.conn.peer),
                     &format!(
                         "handler declared {n} body bytes but produced {}; closing the connection",
                         self.body_bytes
@@ -892,7 +953,7 @@ impl<'c> RequestCtx<'c> {
     /// Ends the request: counts it in the scoreboard, then writes its access log line.
     pub fn end(&self) {
         let elapsed = self.clock.elapsed();
-        let logging = access_log::enabled();
+        let logging = access_log::enabled_for(self.vhost.entry);
         worker::request_done(&worker::Done {
             start_us: self.start_us,
             elapsed,
@@ -916,30 +977,34 @@ impl<'c> RequestCtx<'c> {
         } else {
             '+'
         };
-        access_log::log(&access_log::Entry {
-            client_ip: &self.conn.peer_ip,
-            client_port: self.conn.peer_port,
-            local_ip: &self.conn.local_ip,
-            local_port: self.conn.local_port,
-            head: match self.unframed_line {
-                Some(_) => None,
-                None => Some(&self.head),
+        access_log::log_for(
+            self.vhost.entry,
+            &access_log::Entry {
+                client_ip: &self.conn.peer_ip,
+                client_port: self.conn.peer_port,
+                local_ip: &self.conn.local_ip,
+                local_port: self.conn.local_port,
+                head: match self.unframed_line {
+                    Some(_) => None,
+                    None => Some(&self.head),
+                },
+                raw_line: self.unframed_line.as_deref().unwrap_or(b""),
+                status: self.status,
+                body_bytes: self.sent_body,
+                headers: &self.headers,
+                content_length,
+                chunked,
+                started: self.started,
+                elapsed,
+                conn_status,
+                keepalives: self.conn.served,
+                server_name: &self.vhost.server_name,
+                use_canonical_name: self.vhost.canonical_name,
+                user: self.user.as_deref(),
+                env: &self.env,
+                notes: &self.notes,
             },
-            raw_line: self.unframed_line.as_deref().unwrap_or(b""),
-            status: self.status,
-            body_bytes: self.sent_body,
-            headers: &self.headers,
-            content_length,
-            chunked,
-            started: self.started,
-            elapsed,
-            conn_status,
-            keepalives: self.conn.served,
-            server_name: &self.conn.srv.settings.server_name,
-            user: self.user.as_deref(),
-            env: &self.env,
-            notes: &self.notes,
-        });
+        );
     }
 
     /// Answers with the core's error page for `code` through the output filters (the one way

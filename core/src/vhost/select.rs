@@ -1,0 +1,285 @@
+//! Choosing a request's virtual host as Apache 2.4 does (`ap_update_vhost_given_ip`, then
+//! `ap_update_vhost_from_headers`): the connection's local address and port pick the candidate
+//! set (an exact address beats `*` and `_default_`), then the Host the client sent picks among
+//! them by ServerName, then ServerAlias (`*` and `?` wildcards), case-insensitively, the first
+//! match in configuration order winning; no match, or no Host, is the set's first virtual host.
+//! No candidate set at all: the main server.
+
+use crate::config::store::VhostAddr;
+use std::net::IpAddr;
+
+/// A name a virtual host answers to, lower-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// ServerName, without scheme and port.
+    pub server_name: String,
+    /// ServerAlias names without a wildcard.
+    pub exact: Vec<String>,
+    /// ServerAlias names with `*` or `?`.
+    pub wild: Vec<String>,
+}
+
+impl Names {
+    /// The names of a virtual host: its ServerName and aliases, as configured.
+    pub fn new(server_name: &str, aliases: &[String]) -> Names {
+        let (wild, exact): (Vec<String>, Vec<String>) = aliases
+            .iter()
+            .map(|a| a.to_ascii_lowercase())
+            .partition(|a| a.contains(['*', '?']));
+        Names {
+            server_name: server_name.to_ascii_lowercase(),
+            exact,
+            wild,
+        }
+    }
+
+    /// Whether `host` (normalized, see [`normalize_host`]) is one of them (Apache's
+    /// `matches_aliases`).
+    pub fn matches(&self, host: &str) -> bool {
+        self.server_name == host
+            || self.exact.iter().any(|n| n == host)
+            || self
+                .wild
+                .iter()
+                .any(|w| wildcard_match(w.as_bytes(), host.as_bytes()))
+    }
+}
+
+/// One virtual host on a candidate set: which one, and the port its address named (0: any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Member {
+    vhost: usize,
+    port: u16,
+}
+
+/// The virtual hosts sharing one address (and port), in configuration order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidates {
+    /// The address and port of the set, as the first virtual host named it.
+    pub addr: VhostAddr,
+    members: Vec<Member>,
+}
+
+impl Candidates {
+    /// The virtual hosts of the set, first (the default) first, without repeats.
+    pub fn vhosts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| !self.members[..*i].iter().any(|o| o.vhost == m.vhost))
+            .map(|(_, m)| m.vhost)
+    }
+
+    /// Whether several virtual hosts share the set (Apache's "is a NameVirtualHost").
+    pub fn is_name_based(&self) -> bool {
+        self.vhosts().nth(1).is_some()
+    }
+
+    /// The virtual host for a request with `host` (the Host the client sent, or the absolute
+    /// URI's authority) arriving on `port`.
+    pub fn choose(&self, host: Option<&[u8]>, port: u16, names: &[Names]) -> usize {
+        if let Some(host) = host.and_then(normalize_host) {
+            let found = self
+                .members
+                .iter()
+                .filter(|m| m.port == 0 || m.port == port)
+                .find(|m| names[m.vhost].matches(&host));
+            if let Some(m) = found {
+                return m.vhost;
+            }
+        }
+        self.members[0].vhost
+    }
+}
+
+/// Every candidate set.
+#[derive(Debug, Default, Clone)]
+pub struct Table {
+    /// Sets of an exact address, in the order their first address was configured.
+    pub exact: Vec<Candidates>,
+    /// Sets of `*` or `_default_`, by port.
+    pub wildcard: Vec<Candidates>,
+}
+
+impl Table {
+    /// Builds the sets from each virtual host's addresses (in configuration order). As in
+    /// Apache, an address joins the set of the same address and port; one differing only in
+    /// the port (one of them `*`) makes a set of its own.
+    pub fn build<'a>(vhosts: impl IntoIterator<Item = &'a [VhostAddr]>) -> Table {
+        let mut t = Table::default();
+        for (vhost, addrs) in vhosts.into_iter().enumerate() {
+            for addr in addrs {
+                let sets = match addr.ip {
+                    None => &mut t.wildcard,
+                    Some(_) => &mut t.exact,
+                };
+                let member = Member {
+                    vhost,
+                    port: addr.port,
+                };
+                match sets
+                    .iter_mut()
+                    .find(|s| s.addr.port == addr.port && same_ip(s.addr.ip, addr.ip))
+                {
+                    Some(s) => s.members.push(member),
+                    None => sets.push(Candidates {
+                        addr: *addr,
+                        members: vec![member],
+                    }),
+                }
+            }
+        }
+        t
+    }
+
+    /// The candidate set of a connection to `ip`:`port` (None: the main server serves it).
+    pub fn candidates(&self, ip: IpAddr, port: u16) -> Option<&Candidates> {
+        let ip = ip.to_canonical();
+        self.exact
+            .iter()
+            .find(|s| (s.addr.port == 0 || s.addr.port == port) && same_ip(s.addr.ip, Some(ip)))
+            .or_else(|| {
+                self.wildcard
+                    .iter()
+                    .find(|s| s.addr.port == 0 || s.addr.port == port)
+            })
+    }
+}
+
+fn same_ip(a: Option<IpAddr>, b: Option<IpAddr>) -> bool {
+    a.map(|a| a.to_canonical()) == b.map(|b| b.to_canonical())
+}
+
+/// The Host as Apache compares it (`fix_hostname`): lower case, without the port, without a
+/// trailing dot; IPv6 literals keep their brackets. None when nothing is left.
+pub fn normalize_host(host: &[u8]) -> Option<String> {
+    let host = std::str::from_utf8(host).ok()?.trim();
+    let name = if host.starts_with('[') {
+        match host.find(']') {
+            Some(end) => &host[..=end],
+            None => return None,
+        }
+    } else {
+        host.split(':').next().unwrap_or("")
+    };
+    let name = name.strip_suffix('.').unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_ascii_lowercase())
+}
+
+/// Apache's `ap_strcasecmp_match` (case-folded by the caller): `*` any run, `?` one byte.
+pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> VhostAddr {
+        VhostAddr::parse(s).unwrap()
+    }
+
+    /// a, b: name-based on *:80; c: 127.0.0.2:80 alone; d: 127.0.0.2:80 too and 10.0.0.1:81.
+    fn table() -> (Table, Vec<Names>) {
+        let addrs = [
+            vec![addr("*:80")],
+            vec![addr("*:80")],
+            vec![addr("127.0.0.2:80")],
+            vec![addr("127.0.0.2:80"), addr("10.0.0.1:81")],
+        ];
+        let names = vec![
+            Names::new(
+                "a.example",
+                &["www.a.example".into(), "*.wild.example".into()],
+            ),
+            Names::new("b.example", &["b?.example".into()]),
+            Names::new("c.example", &[]),
+            Names::new("d.example", &[]),
+        ];
+        (Table::build(addrs.iter().map(Vec::as_slice)), names)
+    }
+
+    fn pick(ip: &str, port: u16, host: Option<&str>) -> Option<usize> {
+        let (t, names) = table();
+        t.candidates(ip.parse().unwrap(), port)
+            .map(|c| c.choose(host.map(str::as_bytes), port, &names))
+    }
+
+    #[test]
+    fn the_local_address_picks_the_set_and_host_the_vhost() {
+        assert_eq!(pick("127.0.0.1", 80, Some("b.example")), Some(1));
+        assert_eq!(pick("127.0.0.1", 80, Some("B.Example:80")), Some(1));
+        assert_eq!(pick("127.0.0.1", 80, Some("b.example.")), Some(1));
+        assert_eq!(pick("127.0.0.1", 80, Some("www.a.example")), Some(0));
+        assert_eq!(pick("127.0.0.1", 80, Some("x.y.wild.example")), Some(0));
+        assert_eq!(pick("127.0.0.1", 80, Some("b1.example")), Some(1));
+        assert_eq!(
+            pick("127.0.0.1", 80, Some("b12.example")),
+            Some(0),
+            "? is one byte"
+        );
+        assert_eq!(
+            pick("127.0.0.1", 80, Some("unknown")),
+            Some(0),
+            "the default"
+        );
+        assert_eq!(pick("127.0.0.1", 80, None), Some(0));
+        // The exact address beats *, and its names only are considered.
+        assert_eq!(pick("127.0.0.2", 80, Some("b.example")), Some(2));
+        assert_eq!(pick("127.0.0.2", 80, Some("d.example")), Some(3));
+        assert_eq!(pick("10.0.0.1", 81, Some("c.example")), Some(3));
+        // No set for that port: the main server.
+        assert_eq!(pick("127.0.0.1", 8080, Some("a.example")), None);
+        assert_eq!(pick("::ffff:127.0.0.2", 80, None), Some(2), "v4-mapped");
+    }
+
+    #[test]
+    fn sets_are_name_based_when_shared() {
+        let (t, _) = table();
+        assert!(t.wildcard[0].is_name_based());
+        assert!(t.exact[0].is_name_based());
+        assert!(!t.exact[1].is_name_based());
+        assert_eq!(t.exact[0].vhosts().collect::<Vec<_>>(), vec![2, 3]);
+    }
+
+    #[test]
+    fn hosts_normalize_like_apache() {
+        assert_eq!(
+            normalize_host(b"WWW.Example.COM:8080").as_deref(),
+            Some("www.example.com")
+        );
+        assert_eq!(
+            normalize_host(b"example.com.").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(normalize_host(b"[::1]:80").as_deref(), Some("[::1]"));
+        assert_eq!(normalize_host(b""), None);
+        assert_eq!(normalize_host(b":80"), None);
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match(b"*.example", b"a.b.example"));
+        assert!(!wildcard_match(b"*.example", b"example"));
+        assert!(wildcard_match(b"a*b*c", b"aXXbYYc"));
+        assert!(!wildcard_match(b"a?c", b"ac"));
+        assert!(wildcard_match(b"*", b""));
+    }
+}

@@ -188,7 +188,8 @@ impl<'c> RequestCtx<'c> {
         RequestCtx {
             conn,
             head,
-            view: vhost.view.clone(),
+            // The vhost's scope comes with `select_vhost`.
+            view: View::default(),
             vhost,
             handler: String::new(),
             mapped: Vec::new(),
@@ -243,8 +244,8 @@ impl<'c> RequestCtx<'c> {
             .srv
             .vhosts
             .choose(Some(set), self.head.host(), self.conn.local_port);
-        if !std::ptr::eq(vhost, self.vhost) {
-            self.vhost = vhost;
+        self.vhost = vhost;
+        if vhost.view.sections != self.view.sections {
             self.view = vhost.view.clone();
             let srv = self.conn.srv;
             self.scope = srv.pipeline.scopes.of(

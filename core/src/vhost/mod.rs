@@ -165,10 +165,21 @@ impl Vhosts {
             let server_name = match &entry.server_name {
                 Some(n) => host_of(n),
                 None if entry.addrs.iter().any(|a| a.ip.is_none()) => main.server_name.clone(),
-                None => entry.addrs[0]
-                    .ip
-                    .and_then(reverse_dns)
-                    .unwrap_or_else(|| NO_REVERSE_DNS.to_owned()),
+                None => {
+                    let ip = entry.addrs[0].ip;
+                    ip.and_then(reverse_dns).unwrap_or_else(|| {
+                        crate::logs::error_log::log(
+                            "core",
+                            crate::logs::error_log::ERROR,
+                            None,
+                            &format!(
+                                "AH00549: Failed to resolve server name for {} (check DNS) -- or specify an explicit ServerName",
+                                ip.map(|a| a.to_string()).unwrap_or_default()
+                            ),
+                        );
+                        NO_REVERSE_DNS.to_owned()
+                    })
+                }
             };
             let log_levels = match own(store, s, "LogLevel") {
                 Some(o) => LogLevels::parse(&o.args).map_err(|e| located(o, e))?,

@@ -64,7 +64,7 @@ fn config(root: &Root) -> String {
          LogFormat \"%v %V %U\" vh\nCustomLog logs/main_access vh\n\
          <VirtualHost *>\nServerName a.example\nServerAlias www.a.example *.wild.example\n\
          DocumentRoot \"{r}/a\"\nAddDefaultCharset utf-8\nCustomLog logs/a_access vh\n\
-         ErrorLog logs/a_error\n<Location /private>\nRequire all denied\n</Location>\n\
+         ErrorLog logs/a_error\nLimitRequestFieldSize 100\n<Location /private>\nRequire all denied\n</Location>\n\
          </VirtualHost>\n\
          <VirtualHost *>\nServerName b.example\nDocumentRoot \"{r}/b\"\nUseCanonicalName On\n\
          KeepAlive Off\n</VirtualHost>\n\
@@ -121,6 +121,15 @@ fn each_vhost_serves_its_root_with_its_settings_and_logs() {
     };
     assert_eq!(keep("b.example").as_deref(), Some("close"));
     assert_eq!(keep("a.example"), None);
+
+    // LimitRequestFieldSize of the address's first vhost (a on 127.0.0.1; c on 127.0.0.2 has
+    // the main server's): the head is read before the Host is known.
+    let long = format!(
+        "GET /who.txt HTTP/1.1\r\nHost: c.example\r\nX-Long: {}\r\nConnection: close\r\n\r\n",
+        "y".repeat(200)
+    );
+    assert_eq!(ask(one, &long).status, 400);
+    assert_eq!(ask(two, &long).status, 200);
 
     // Access logs: a's in its own file; b and c (none of their own) in the main server's.
     // %v is the vhost's ServerName; %V the Host sent, or ServerName under UseCanonicalName On.

@@ -283,7 +283,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "LimitRequestLine",
         args: TAKE1,
-        contexts: GLOBAL,
+        contexts: SERVER,
         help: "Limit on maximum size of an HTTP request line",
         check: check_line,
         server_relative: false,
@@ -291,7 +291,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "LimitRequestFields",
         args: TAKE1,
-        contexts: GLOBAL,
+        contexts: SERVER,
         help: "Limit (0 = unlimited) on max number of header fields in a request message",
         check: check_fields,
         server_relative: false,
@@ -299,7 +299,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "LimitRequestFieldSize",
         args: TAKE1,
-        contexts: GLOBAL,
+        contexts: SERVER,
         help: "Limit on maximum size of an HTTP request header field",
         check: check_field_size,
         server_relative: false,
@@ -315,7 +315,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "RequestReadTimeout",
         args: ITERATE,
-        contexts: GLOBAL,
+        contexts: SERVER,
         help: "Set various timeout parameters for reading request headers and body: header=20-40,MinRate=500 body=20,MinRate=500",
         check: check_read_timeout,
         server_relative: false,

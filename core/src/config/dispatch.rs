@@ -372,9 +372,10 @@ impl Sink for Dispatcher {
                 .position(|m| std::ptr::eq(m, module))
                 .expect("the owner is one of the modules");
             let section = self.current();
+            let in_vhost = in_section == Some(SectionKind::VirtualHost);
             let module = &mut self.modules[index];
             if module.desc.set_directive.is_some() {
-                module_config::set_directive(module, section, &name, &d.args)?;
+                module_config::set_directive(module, section, in_vhost, &name, &d.args)?;
             } else {
                 module_check(module, &name, &d.args)?;
             }

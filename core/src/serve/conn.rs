@@ -14,7 +14,6 @@
 use super::io;
 use super::output::OutQueue;
 use super::transport::{PlainSocket, Transport};
-use crate::config::settings::CoreSettings;
 use crate::http::{HeadParse, HeadParser, HttpError, RequestHead};
 use crate::logs::error_log;
 use crate::scoreboard::worker;
@@ -215,10 +214,6 @@ impl Connection {
         c
     }
 
-    fn settings(&self) -> &'static CoreSettings {
-        &self.srv.settings
-    }
-
     /// The socket, for readiness waits (its bytes go through the transport).
     pub fn fd(&self) -> RawFd {
         self.transport.fd()
@@ -283,7 +278,7 @@ impl Connection {
         if self.parsed.is_some() || self.buf.is_empty() {
             return self.state();
         }
-        match self.head_parser.parse(&self.buf, &self.settings().limits) {
+        match self.head_parser.parse(&self.buf, &self.base.limits) {
             HeadParse::Partial => {}
             HeadParse::Complete { head, consumed } => self.parsed = Some(Ok((head, consumed))),
             HeadParse::Error(e) => self.parsed = Some(Err(e)),
@@ -439,7 +434,6 @@ impl Connection {
 
     /// When the current wait ends.
     fn deadline(&self) -> Instant {
-        let s = self.settings();
         match self.phase {
             Phase::Done => Instant::now(),
             Phase::Lingering { since, last_read } => {
@@ -450,7 +444,8 @@ impl Connection {
                 None => self.idle_since + self.base.keep_alive_timeout,
                 Some(started) => {
                     let read = self.last_input + self.base.timeout;
-                    match s
+                    match self
+                        .base
                         .request_read_timeout
                         .header
                         .deadline(started, self.head_bytes)

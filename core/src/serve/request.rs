@@ -365,8 +365,7 @@ impl<'c> RequestCtx<'c> {
             let (started, bytes) = *self.body_clock.get_or_insert((Instant::now(), 0));
             let stage = self
                 .conn
-                .srv
-                .settings
+                .base
                 .request_read_timeout
                 .body
                 .deadline(started, bytes);

@@ -13,6 +13,7 @@ use crate::config::store::{Occurrence, Store, View};
 use crate::logs::access_log::{CustomLog, Formats};
 use crate::logs::error_log::LogLevels;
 use crate::logs::LogTarget;
+use crate::serve::read_timeout::RequestReadTimeout;
 use std::net::IpAddr;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,11 @@ pub struct Vhost {
     pub max_keep_alive_requests: u64,
     /// UseCanonicalName On: `%V` and self-referential URLs use ServerName, not the Host sent.
     pub canonical_name: bool,
+    /// LimitRequestLine / Fields / FieldSize (of a set's first virtual host: the head is read
+    /// before the Host is known, as in Apache).
+    pub limits: crate::http::Limits,
+    /// RequestReadTimeout (of a set's first virtual host, as Apache's mod_reqtimeout).
+    pub request_read_timeout: RequestReadTimeout,
 }
 
 /// The main server, every virtual host, and the candidate sets.
@@ -149,6 +155,8 @@ impl Vhosts {
             keep_alive_timeout: main.keep_alive_timeout,
             max_keep_alive_requests: main.max_keep_alive_requests,
             canonical_name: canonical_name(store.server_last("UseCanonicalName")),
+            limits: main.limits,
+            request_read_timeout: main.request_read_timeout,
         };
         let located = |o: &Occurrence, e: String| {
             format!("Syntax error on line {} of {}: {e}", o.line, o.file)
@@ -157,6 +165,8 @@ impl Vhosts {
         let mut names = Vec::with_capacity(store.vhosts.len());
         for (i, entry) in store.vhosts.iter().enumerate() {
             let s = entry.section;
+            let own_number =
+                |name: &str| own(store, s, name).and_then(|o| o.arg0().parse::<u64>().ok());
             let secs = |name: &str, default: Duration| {
                 own(store, s, name)
                     .and_then(|o| o.arg0().parse::<u64>().ok())
@@ -217,6 +227,30 @@ impl Vhosts {
                     None => main_vhost.canonical_name,
                 },
                 server_name: server_name.clone(),
+                limits: crate::http::Limits {
+                    request_line: own_number("LimitRequestLine")
+                        .map_or(main.limits.request_line, |n| n as usize),
+                    fields: own_number("LimitRequestFields").map_or(main.limits.fields, |n| {
+                        if n == 0 {
+                            10_000
+                        } else {
+                            n as usize
+                        }
+                    }),
+                    field_size: own_number("LimitRequestFieldSize")
+                        .map_or(main.limits.field_size, |n| n as usize),
+                },
+                request_read_timeout: RequestReadTimeout::from_occurrences(
+                    store
+                        .server_all("RequestReadTimeout")
+                        .chain(
+                            store.sections[s]
+                                .directives
+                                .iter()
+                                .filter(|o| o.is_named("requestreadtimeout")),
+                        )
+                        .map(|o| &*o.args),
+                )?,
             });
             names.push(select::Names::new(&server_name, &entry.aliases));
         }

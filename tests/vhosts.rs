@@ -84,7 +84,7 @@ fn each_vhost_serves_its_root_with_its_settings_and_logs() {
     let two = listener_on(&server, "127.0.0.2");
 
     let body = |r: Response| String::from_utf8_lossy(&r.body).into_owned();
-    assert_eq!(body(get(one, "/who.txt", "www.a.example")), "vhost a\n");
+    assert_eq!(body(get(one, "/who.txt", "WWW.A.Example.:81")), "vhost a\n");
     assert_eq!(body(get(one, "/who.txt", "B.EXAMPLE")), "vhost b\n");
     assert_eq!(
         body(get(one, "/who.txt", "nobody.example")),
@@ -132,7 +132,8 @@ fn each_vhost_serves_its_root_with_its_settings_and_logs() {
     assert_eq!(ask(two, &long).status, 200);
 
     // Access logs: a's in its own file; b and c (none of their own) in the main server's.
-    // %v is the vhost's ServerName; %V the Host sent, or ServerName under UseCanonicalName On.
+    // %v is the vhost's ServerName; %V the Host sent (lower case, no port, no trailing dot),
+    // or ServerName under UseCanonicalName On.
     let a_log = file_lines(&root.path().join("logs/a_access"), 1);
     assert!(
         a_log.contains(&"a.example www.a.example /who.txt".to_owned()),

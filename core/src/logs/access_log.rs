@@ -208,8 +208,9 @@ pub struct Entry<'a> {
     pub keepalives: u64,
     /// ServerName (`%v`).
     pub server_name: &'a str,
-    /// UseCanonicalName On: `%V` is ServerName, not the Host sent.
-    pub use_canonical_name: bool,
+    /// The server name as UseCanonicalName says (`%V`, Apache's `ap_get_server_name`): the
+    /// host the client asked for (lower case, no port, no trailing dot), or ServerName.
+    pub host_name: &'a str,
     /// The authenticated user (`%u`), when there is one.
     pub user: Option<&'a str>,
     /// The request's environment variables (`%{VAR}e`).
@@ -313,28 +314,10 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
             };
         }
         'v' => out.push_str(e.server_name),
-        'V' => {
-            let host = head
-                .filter(|_| !e.use_canonical_name)
-                .and_then(|h| h.host())
-                .map(strip_port)
-                .filter(|h| !h.is_empty());
-            match host {
-                Some(h) => escape_into(out, h),
-                None => out.push_str(e.server_name),
-            }
-        }
+        'V' => escape_into(out, e.host_name.as_bytes()),
         'X' => out.push(e.conn_status),
         't' => time_field(out, arg, e.started),
         _ => out.push('-'),
-    }
-}
-
-/// `host[:port]` without the port (IPv6 literals keep their brackets).
-fn strip_port(host: &[u8]) -> &[u8] {
-    match host.iter().rposition(|&b| b == b':') {
-        Some(i) if !host[i..].contains(&b']') => &host[..i],
-        _ => host,
     }
 }
 
@@ -632,7 +615,7 @@ mod tests {
             conn_status: '+',
             keepalives: 2,
             server_name: "www.example",
-            use_canonical_name: false,
+            host_name: "h.example",
             user: None,
             env: &[],
             notes: &[],

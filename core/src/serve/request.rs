@@ -65,6 +65,9 @@ pub struct RequestCtx<'c> {
     /// The server it is for: the main server or a virtual host (the connection's default
     /// until the Host is known).
     pub vhost: &'static crate::vhost::Vhost,
+    /// The host it asked for as Apache's `r->hostname` (see `normalize_host`), worked out
+    /// when first needed.
+    hostname: std::cell::OnceCell<Option<String>>,
     /// The configuration scope that applies.
     pub view: View,
     /// The handler name from SetHandler ("" when none).
@@ -191,6 +194,7 @@ impl<'c> RequestCtx<'c> {
             // The vhost's scope comes with `select_vhost`.
             view: View::default(),
             vhost,
+            hostname: std::cell::OnceCell::new(),
             handler: String::new(),
             mapped: Vec::new(),
             body,
@@ -275,15 +279,15 @@ impl<'c> RequestCtx<'c> {
     /// with On, or without a Host, the virtual host's ServerName.
     pub fn server_name(&self) -> &[u8] {
         let sent = self
-            .head
-            .host()
-            .filter(|_| !self.vhost.canonical_name)
-            .map(|h| match h.iter().rposition(|&b| b == b':') {
-                Some(i) if !h[i..].contains(&b']') => &h[..i],
-                _ => h,
+            .hostname
+            .get_or_init(|| {
+                self.head
+                    .host()
+                    .and_then(crate::vhost::select::normalize_host)
             })
-            .filter(|h| !h.is_empty());
-        sent.unwrap_or(self.vhost.server_name.as_bytes())
+            .as_deref()
+            .filter(|_| !self.vhost.canonical_name);
+        sent.unwrap_or(&self.vhost.server_name).as_bytes()
     }
 
     /// Writes a line about this request to its virtual host's error log.
@@ -999,7 +1003,7 @@ impl<'c> RequestCtx<'c> {
                 conn_status,
                 keepalives: self.conn.served,
                 server_name: &self.vhost.server_name,
-                use_canonical_name: self.vhost.canonical_name,
+                host_name: std::str::from_utf8(self.server_name()).unwrap_or(""),
                 user: self.user.as_deref(),
                 env: &self.env,
                 notes: &self.notes,

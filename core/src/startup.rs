@@ -155,7 +155,7 @@ pub fn run() -> i32 {
         if dump("DUMP_RUN_CFG") {
             print!(
                 "{}",
-                crate::vhost::dump::run_cfg(&srv.settings, &args.defines)
+                crate::vhost::dump::run_cfg(&srv.store, &srv.settings, &args.defines)
             );
         }
         // Apache: a dump replaces "Syntax OK".

@@ -418,7 +418,8 @@ impl Connection {
             Ok(false) => State::NeedWrite,
             Ok(true) => self.next_request(),
             Err(e) => {
-                error_log::log(
+                error_log::log_for(
+                    self.base.entry,
                     "core",
                     error_log::INFO,
                     Some(&self.peer),
@@ -477,7 +478,8 @@ impl Connection {
     pub fn expire(&mut self) -> Expiry {
         match self.phase {
             Phase::Reading if self.parsed.is_none() && !self.buf.is_empty() => {
-                error_log::log(
+                error_log::log_for(
+                    self.base.entry,
                     "core",
                     error_log::INFO,
                     Some(&self.peer),
@@ -487,7 +489,8 @@ impl Connection {
                 return Expiry::HeadTimeout;
             }
             Phase::Writing => {
-                error_log::log(
+                error_log::log_for(
+                    self.base.entry,
                     "core",
                     error_log::INFO,
                     Some(&self.peer),

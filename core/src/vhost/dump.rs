@@ -78,7 +78,7 @@ pub fn vhosts(store: &Store, vhosts: &Vhosts) -> String {
 
 /// `-D DUMP_RUN_CFG`: ServerRoot, the main server's DocumentRoot and ErrorLog, PidFile, the
 /// defines, User and Group, in Apache's words.
-pub fn run_cfg(settings: &CoreSettings, defines: &[String]) -> String {
+pub fn run_cfg(store: &Store, settings: &CoreSettings, defines: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "ServerRoot: \"{}\"", settings.server_root.display());
     let _ = writeln!(
@@ -95,25 +95,19 @@ pub fn run_cfg(settings: &CoreSettings, defines: &[String]) -> String {
     for d in defines {
         let _ = writeln!(out, "Define: {d}");
     }
-    let (user, group) = match &settings.run_as {
-        Some(r) => (
-            format!(
-                "name=\"{}\" id={}",
-                r.user_name.as_ref().map_or_else(
-                    || format!("#{}", r.uid),
-                    |n| n.to_string_lossy().into_owned()
-                ),
-                r.uid
-            ),
-            format!("name=\"#{}\" id={}", r.gid, r.gid),
-        ),
-        None => (
-            "name=\"#-1\" id=4294967295".to_owned(),
-            "name=\"#-1\" id=4294967295".to_owned(),
-        ),
-    };
-    let _ = writeln!(out, "User: {user}");
-    let _ = writeln!(out, "Group: {group}");
+    // As configured, with the id it resolved to (Apache's "#-1" when unset).
+    let ids = settings.run_as.as_ref();
+    for (what, id) in [("User", ids.map(|r| r.uid)), ("Group", ids.map(|r| r.gid))] {
+        match store.server_last(what) {
+            Some(o) => {
+                let id = id.unwrap_or(u32::MAX);
+                let _ = writeln!(out, "{what}: name=\"{}\" id={id}", o.arg0());
+            }
+            None => {
+                let _ = writeln!(out, "{what}: name=\"#-1\" id=4294967295");
+            }
+        }
+    }
     out
 }
 

@@ -398,6 +398,26 @@ mod tests {
     }
 
     #[test]
+    fn run_cfg_names_user_and_group_as_configured() {
+        let store = read("User root\nGroup #0\n").unwrap();
+        let settings = CoreSettings::from_store(&store, &std::env::temp_dir()).unwrap();
+        let text = dump::run_cfg(&store, &settings, &["DUMP_RUN_CFG".to_owned()]);
+        assert!(
+            text.ends_with(
+                "Define: DUMP_RUN_CFG\nUser: name=\"root\" id=0\nGroup: name=\"#0\" id=0\n"
+            ),
+            "{text}"
+        );
+        let (store, v) = build(TWO);
+        let dump = dump::vhosts(&store, &v);
+        assert!(
+            dump.starts_with("VirtualHost configuration:\n127.0.0.2:80 "),
+            "{dump}"
+        );
+        assert!(dump.contains("\n*:80                   is a NameVirtualHost\n         default server a.example (t.conf:"), "{dump}");
+    }
+
+    #[test]
     fn contexts_inside_virtualhost_are_apaches() {
         let e = read("<VirtualHost *:80>\nListen 8080\n</VirtualHost>\n").unwrap_err();
         assert_eq!(

@@ -56,6 +56,10 @@ fn config(root: &Root) -> String {
         root.write(&format!("{v}/page.html"), "<p>x</p>\n");
     }
     root.write("htdocs/who.txt", "main\n");
+    root.write("outside/x.txt", "outside\n");
+    for v in ["a", "b"] {
+        std::os::unix::fs::symlink("../outside", root.path().join(format!("{v}/out"))).unwrap();
+    }
     let r = root.path().display();
     let text = format!(
         "ServerRoot \"{r}\"\nListen 127.0.0.1:0\nListen 127.0.0.2:0\nPidFile logs/mapache.pid\n\
@@ -67,7 +71,7 @@ fn config(root: &Root) -> String {
          ErrorLog logs/a_error\nLimitRequestFieldSize 100\n<Location /private>\nRequire all denied\n</Location>\n\
          </VirtualHost>\n\
          <VirtualHost *>\nServerName b.example\nDocumentRoot \"{r}/b\"\nUseCanonicalName On\n\
-         KeepAlive Off\n</VirtualHost>\n\
+         KeepAlive Off\n<Directory \"{r}\">\nOptions FollowSymLinks\n</Directory>\n</VirtualHost>\n\
          <VirtualHost 127.0.0.2>\nServerName c.example\nDocumentRoot \"{r}/c\"\n</VirtualHost>\n",
         modules = standard_modules(),
     );
@@ -110,6 +114,11 @@ fn each_vhost_serves_its_root_with_its_settings_and_logs() {
     // The <Location> inside vhost a applies to a only.
     assert_eq!(get(one, "/private/x", "a.example").status, 403);
     assert_eq!(get(one, "/private/x", "b.example").status, 404);
+
+    // Links: vhost b's `<Directory>` (above every root) lets b follow its link out of its
+    // DocumentRoot; a, and the main server, keep the default (links staying inside only).
+    assert_eq!(get(one, "/out/x.txt", "b.example").status, 200);
+    assert_eq!(get(one, "/out/x.txt", "a.example").status, 403);
 
     // KeepAlive Off in vhost b: its responses close the connection; a's do not.
     let keep = |host: &str| {

@@ -263,7 +263,24 @@ impl Store {
         url_path: &[u8],
         file: Option<FilePaths<'_>>,
     ) -> Vec<usize> {
-        let mut found = self.matching_sections(url_path, file);
+        let found = self.matching_sections(url_path, file);
+        self.of_vhost(vhost, found, file.map(|f| f.real))
+    }
+
+    /// The `<Directory>` sections for the real directory `dir` that apply in virtual host
+    /// `vhost`, as [`Store::directory_sections`] and ordered as [`Store::sections_for`].
+    pub fn directory_sections_for(&self, vhost: Option<usize>, dir: &[u8]) -> Vec<usize> {
+        self.of_vhost(vhost, self.directory_sections(dir), Some(dir))
+    }
+
+    /// `found` without other virtual hosts' sections, the main server's first in each class
+    /// (kind; for `<Directory>` also depth and whether it matched `real`).
+    fn of_vhost(
+        &self,
+        vhost: Option<usize>,
+        mut found: Vec<usize>,
+        real: Option<&[u8]>,
+    ) -> Vec<usize> {
         if self.vhosts.is_empty() {
             return found;
         }
@@ -273,7 +290,7 @@ impl Store {
         });
         let class = |i: usize| {
             let s = &self.sections[i];
-            let by_real = file.is_some_and(|f| s.matches_dir(f.real));
+            let by_real = real.is_some_and(|r| s.matches_dir(r));
             let depth = if s.kind == SectionKind::Directory {
                 s.path.len()
             } else {

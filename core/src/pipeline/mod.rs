@@ -349,7 +349,7 @@ pub(crate) fn map_logged(
 ) -> Result<storage::Mapped, ()> {
     let store = &req.conn.srv.store;
     storage::map(root, name, &|dir| {
-        crate::config::settings::links_in(store, dir)
+        crate::config::settings::links_in(store, req.vhost.entry, dir)
     })
     .map_err(|refused| {
         req.log(

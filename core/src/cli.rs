@@ -188,6 +188,13 @@ mod tests {
     }
 
     #[test]
+    fn dash_s_is_t_with_the_two_dumps() {
+        let a = p(&["-S"]).unwrap();
+        assert_eq!(a.action, Action::Test);
+        assert_eq!(a.defines, vec!["DUMP_VHOSTS", "DUMP_RUN_CFG"]);
+    }
+
+    #[test]
     fn apache_style_flags() {
         let a = p(&[
             "-DFOREGROUND",

@@ -181,6 +181,35 @@ fn each_vhost_serves_its_root_with_its_settings_and_logs() {
 }
 
 #[test]
+fn every_mpm_chooses_by_address_and_host() {
+    on_each_mpm(|mpm| {
+        let root = Root::new();
+        let text = config(&root).replace(&standard_modules(), &modules_for(mpm));
+        root.write("conf/httpd.conf", text);
+        let server = Server::start(&root, &[]);
+        let one = listener_on(&server, "127.0.0.1");
+        let two = listener_on(&server, "127.0.0.2");
+        // Two requests on one kept-alive connection for two vhosts: each picks its own.
+        let r = {
+            let mut s = TcpStream::connect(one).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            s.write_all(
+                b"GET /who.txt HTTP/1.1\r\nHost: a.example\r\n\r\n\
+                  GET /who.txt HTTP/1.1\r\nHost: b.example\r\nConnection: close\r\n\r\n",
+            )
+            .unwrap();
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out);
+            parse_responses(&out, false)
+        };
+        let bodies: Vec<_> = r.iter().map(|r| String::from_utf8_lossy(&r.body)).collect();
+        assert_eq!(bodies, ["vhost a\n", "vhost b\n"], "{mpm}");
+        let r = get(two, "/who.txt", "a.example");
+        assert_eq!(r.body, b"vhost c\n", "{mpm}");
+    });
+}
+
+#[test]
 fn dash_s_prints_apaches_vhost_dump_and_run_settings() {
     let root = Root::new();
     let text = config(&root);

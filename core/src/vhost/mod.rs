@@ -448,6 +448,21 @@ mod tests {
             e.ends_with("ServerName not allowed in <Location> context"),
             "{e}"
         );
+        let e = read("<VirtualHost>\n</VirtualHost>\n").unwrap_err();
+        assert!(
+            e.contains("<VirtualHost> requires at least one argument"),
+            "{e}"
+        );
+        let e = read("<VirtualHost *:http>\n</VirtualHost>\n").unwrap_err();
+        assert!(e.contains("The address or port is invalid"), "{e}");
+        let addr = |s: &str| {
+            crate::config::store::VhostAddr::parse(s)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(addr("[::1]:8080"), "[::1]:8080");
+        assert_eq!(addr("_default_:*"), "*:*");
+        assert_eq!(addr("10.0.0.1"), "10.0.0.1:*");
         read("<VirtualHost *:80 [::1]:8080 _default_:*>\n<Directory /srv>\nOptions None\n</Directory>\nServerAdmin a@b\n</VirtualHost>\n")
             .unwrap();
     }

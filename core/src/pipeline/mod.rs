@@ -204,7 +204,9 @@ fn insert_filters(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
 
 /// The phases up to the handler, in order.
 fn process(req: &mut RequestCtx<'_>) -> Outcome {
-    req.select_vhost();
+    if req.select_vhost().is_err() {
+        return Some(400);
+    }
     if let Err(o) = run_all(
         req,
         abi::MAPACHE_PHASE_POST_READ_REQUEST,

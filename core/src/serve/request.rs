@@ -238,10 +238,22 @@ impl<'c> RequestCtx<'c> {
 
     /// Chooses the request's virtual host from its Host (Apache's
     /// `ap_update_vhost_from_headers`), before post_read_request; its scope is where the
-    /// request starts.
-    pub fn select_vhost(&mut self) {
+    /// request starts. A Host Apache refuses (see `apache_host`) is `Err`: answer 400.
+    pub fn select_vhost(&mut self) -> Result<(), crate::vhost::select::MalformedHost> {
+        if let Some(host) = self.head.host() {
+            if let Err(e) = crate::vhost::select::apache_host(host) {
+                let shown = String::from_utf8_lossy(host).into_owned();
+                self.log(
+                    "core",
+                    error_log::DEBUG,
+                    &format!("AH00550: Client sent malformed Host header: {shown}"),
+                );
+                self.conn.close_after_response();
+                return Err(e);
+            }
+        }
         let Some(set) = self.conn.vhost_set else {
-            return;
+            return Ok(());
         };
         let vhost = self
             .conn
@@ -259,6 +271,7 @@ impl<'c> RequestCtx<'c> {
                 &srv.pipeline.filters,
             );
         }
+        Ok(())
     }
 
     /// The scope of this request for `url_path` (and the file it maps to): its virtual

@@ -151,19 +151,100 @@ fn same_ip(a: Option<IpAddr>, b: Option<IpAddr>) -> bool {
 }
 
 /// The Host as Apache compares it (`fix_hostname`): lower case, without the port, without a
-/// trailing dot; IPv6 literals keep their brackets. None when nothing is left.
+/// trailing dot; IPv6 literals keep their brackets. None when nothing is left or the host is
+/// one Apache refuses (see [`apache_host`]).
 pub fn normalize_host(host: &[u8]) -> Option<String> {
-    let host = std::str::from_utf8(host).ok()?.trim();
-    let name = if host.starts_with('[') {
-        match host.find(']') {
-            Some(end) => &host[..=end],
-            None => return None,
+    apache_host(host).ok().flatten()
+}
+
+/// A Host Apache answers with 400 (AH00550).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MalformedHost;
+
+/// Apache's `fix_hostname` with its default `HttpProtocolOptions Strict` check, on a Host the
+/// HTTP engine already accepted: `Ok(None)` for an empty one, `Err` for one Apache answers
+/// with 400 (AH00550): a port that is empty, 0 or past 65535; a name with other bytes than
+/// letters, digits, `-`, `_` and `.`; a dotted-decimal address that is not four numbers
+/// without leading zeros; a top-level label that starts with a digit.
+pub fn apache_host(value: &[u8]) -> Result<Option<String>, MalformedHost> {
+    let s = std::str::from_utf8(value)
+        .map_err(|_| MalformedHost)?
+        .trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    // A bare number is a name (Apache does not take it for a port).
+    let (host, port) = if s.bytes().all(|b| b.is_ascii_digit()) {
+        (s, None)
+    } else if s.starts_with('[') {
+        let end = s.find(']').ok_or(MalformedHost)?;
+        match &s[end + 1..] {
+            "" => (&s[..=end], None),
+            rest => (
+                &s[..=end],
+                Some(rest.strip_prefix(':').ok_or(MalformedHost)?),
+            ),
         }
     } else {
-        host.split(':').next().unwrap_or("")
+        match s.rfind(':') {
+            Some(i) => (&s[..i], Some(&s[i + 1..])),
+            None => (s, None),
+        }
     };
-    let name = name.strip_suffix('.').unwrap_or(name);
-    (!name.is_empty()).then(|| name.to_ascii_lowercase())
+    if let Some(p) = port {
+        let ok = !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n));
+        if !ok {
+            return Err(MalformedHost);
+        }
+    }
+    let mut host = host.to_ascii_lowercase();
+    if host.starts_with('[') {
+        return Ok(Some(host));
+    }
+    if host.contains("..") || host.contains(['/', '\\']) {
+        return Err(MalformedHost);
+    }
+    if host.ends_with('.') {
+        host.pop();
+    }
+    if host.is_empty() {
+        return Ok(None);
+    }
+    strict_hostname(host.as_bytes())
+        .then_some(Some(host))
+        .ok_or(MalformedHost)
+}
+
+/// Apache's `strict_hostname_check` (RFC 3986 7.4, RFC 1123 2.1).
+fn strict_hostname(host: &[u8]) -> bool {
+    let mut dotted_decimal = true;
+    let mut leading_zeroes = false;
+    let mut dots = 0;
+    for (i, &b) in host.iter().enumerate() {
+        if b.is_ascii_alphabetic() || b == b'-' || b == b'_' {
+            dotted_decimal = false;
+        } else if b == b'.' {
+            dots += 1;
+            if host.get(i + 1) == Some(&b'0') && host.get(i + 2).is_some_and(u8::is_ascii_digit) {
+                leading_zeroes = true;
+            }
+        } else if !b.is_ascii_digit() {
+            return false;
+        }
+    }
+    if dotted_decimal {
+        if host[0] == b'.' || (host[0] == b'0' && host.get(1).is_some_and(u8::is_ascii_digit)) {
+            leading_zeroes = true;
+        }
+        return !leading_zeroes && dots == 3;
+    }
+    // The top-level label starts with a letter.
+    match host.iter().rposition(|&b| b == b'.') {
+        Some(i) => host.get(i + 1).is_none_or(u8::is_ascii_alphabetic),
+        None => true,
+    }
 }
 
 /// Apache's `ap_strcasecmp_match` (case-folded by the caller): `*` any run, `?` one byte.
@@ -272,6 +353,38 @@ mod tests {
         assert_eq!(normalize_host(b"[::1]:80").as_deref(), Some("[::1]"));
         assert_eq!(normalize_host(b""), None);
         assert_eq!(normalize_host(b":80"), None);
+    }
+
+    #[test]
+    fn hosts_apache_refuses() {
+        for bad in [
+            "a.example:",
+            "a.example:0",
+            "a.example:99999",
+            "*.wild.example",
+            "a!.example",
+            "80",
+            "1.2.3",
+            "010.0.0.1",
+            "a.1b",
+            "a..b",
+        ] {
+            assert_eq!(apache_host(bad.as_bytes()), Err(MalformedHost), "{bad}");
+        }
+        for (ok, name) in [
+            ("10.0.0.1", "10.0.0.1"),
+            ("A_b.Example.:8080", "a_b.example"),
+            (".a.example", ".a.example"),
+            ("[::1]:80", "[::1]"),
+            ("localhost", "localhost"),
+        ] {
+            assert_eq!(
+                apache_host(ok.as_bytes()),
+                Ok(Some(name.to_owned())),
+                "{ok}"
+            );
+        }
+        assert_eq!(apache_host(b""), Ok(None));
     }
 
     #[test]

@@ -241,7 +241,7 @@ impl<'c> RequestCtx<'c> {
     /// request starts. A Host Apache refuses (see `apache_host`) is `Err`: answer 400.
     pub fn select_vhost(&mut self) -> Result<(), crate::vhost::select::MalformedHost> {
         if let Some(host) = self.head.host() {
-            if let Err(e) = crate::vhost::select::apache_host(host) {
+            if let Err(e) = crate::vhost::select::check_host(host) {
                 let shown = String::from_utf8_lossy(host).into_owned();
                 self.log(
                     "core",

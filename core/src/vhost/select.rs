@@ -167,6 +167,11 @@ pub struct MalformedHost;
 /// letters, digits, `-`, `_` and `.`; a dotted-decimal address that is not four numbers
 /// without leading zeros; a top-level label that starts with a digit.
 pub fn apache_host(value: &[u8]) -> Result<Option<String>, MalformedHost> {
+    Ok(check_host(value)?.map(str::to_ascii_lowercase))
+}
+
+/// [`apache_host`] without the copy: the host part as sent (case kept), checked.
+pub fn check_host(value: &[u8]) -> Result<Option<&str>, MalformedHost> {
     let s = std::str::from_utf8(value)
         .map_err(|_| MalformedHost)?
         .trim();
@@ -199,16 +204,13 @@ pub fn apache_host(value: &[u8]) -> Result<Option<String>, MalformedHost> {
             return Err(MalformedHost);
         }
     }
-    let mut host = host.to_ascii_lowercase();
     if host.starts_with('[') {
         return Ok(Some(host));
     }
     if host.contains("..") || host.contains(['/', '\\']) {
         return Err(MalformedHost);
     }
-    if host.ends_with('.') {
-        host.pop();
-    }
+    let host = host.strip_suffix('.').unwrap_or(host);
     if host.is_empty() {
         return Ok(None);
     }

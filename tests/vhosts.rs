@@ -68,7 +68,7 @@ fn config(root: &Root) -> String {
          LogFormat \"%v %V %U\" vh\nCustomLog logs/main_access vh\n\
          <VirtualHost *>\nServerName a.example\nServerAlias www.a.example *.wild.example\n\
          DocumentRoot \"{r}/a\"\nAddDefaultCharset utf-8\nCustomLog logs/a_access vh\n\
-         ErrorLog logs/a_error\nLimitRequestFieldSize 100\n<Location /private>\nRequire all denied\n</Location>\n\
+         ErrorLog logs/a_error\nLogLevel debug\nLimitRequestFieldSize 100\n<Location /private>\nRequire all denied\n</Location>\n\
          </VirtualHost>\n\
          <VirtualHost *>\nServerName b.example\nDocumentRoot \"{r}/b\"\nUseCanonicalName On\n\
          KeepAlive Off\n<Directory \"{r}\">\nOptions FollowSymLinks\n</Directory>\n</VirtualHost>\n\
@@ -178,6 +178,19 @@ fn each_vhost_serves_its_root_with_its_settings_and_logs() {
     assert!(!server
         .log_text()
         .contains("client denied by server configuration"));
+
+    // A Host Apache refuses: 400, logged at debug in the ErrorLog of the address's first vhost
+    // (a, with LogLevel debug), not in the main server's (LogLevel warn).
+    assert_eq!(get(one, "/who.txt", "a.example:0").status, 400);
+    assert!(
+        file_lines(&root.path().join("logs/a_error"), 2)
+            .iter()
+            .any(|l| l.contains("[core:debug]")
+                && l.contains("AH00550: Client sent malformed Host header: a.example:0")),
+        "{:?}",
+        file_lines(&root.path().join("logs/a_error"), 2)
+    );
+    assert!(!server.log_text().contains("AH00550"));
 }
 
 #[test]

@@ -66,12 +66,13 @@ fn config(root: &Root) -> String {
          DocumentRoot \"{r}/htdocs\"\n{modules}\
          ServerName main.example\n\
          LogFormat \"%v %V %U\" vh\nCustomLog logs/main_access vh\n\
+         <Location /echo>\nSetHandler test-echo\n</Location>\n\
          <VirtualHost *>\nServerName a.example\nServerAlias www.a.example *.wild.example\n\
          DocumentRoot \"{r}/a\"\nAddDefaultCharset utf-8\nCustomLog logs/a_access vh\n\
          ErrorLog logs/a_error\nLogLevel debug\nLimitRequestFieldSize 100\n<Location /private>\nRequire all denied\n</Location>\n\
          </VirtualHost>\n\
          <VirtualHost *>\nServerName b.example\nDocumentRoot \"{r}/b\"\nUseCanonicalName On\n\
-         KeepAlive Off\n<Directory \"{r}\">\nOptions FollowSymLinks\n</Directory>\n</VirtualHost>\n\
+         KeepAlive Off\nTimeout 1\n<Directory \"{r}\">\nOptions FollowSymLinks\n</Directory>\n</VirtualHost>\n\
          <VirtualHost 127.0.0.2>\nServerName c.example\nDocumentRoot \"{r}/c\"\n</VirtualHost>\n",
         modules = standard_modules(),
     );
@@ -114,6 +115,30 @@ fn each_vhost_serves_its_root_with_its_settings_and_logs() {
     // The <Location> inside vhost a applies to a only.
     assert_eq!(get(one, "/private/x", "a.example").status, 403);
     assert_eq!(get(one, "/private/x", "b.example").status, 404);
+
+    // Timeout 1 in vhost b (not the first on 127.0.0.1): a body that stalls is given up
+    // after b's Timeout, not the 20 s of RequestReadTimeout's body stage nor a's 60 s (the
+    // client waits 10 s at most).
+    let stalled = |host: &str| {
+        let mut s = TcpStream::connect(one).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "POST /echo HTTP/1.1\r\nHost: {host}\r\nContent-Length: 10\r\n\r\nab"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        out
+    };
+    let out = stalled("b.example");
+    assert!(
+        parse_responses(&out, false)
+            .first()
+            .is_some_and(|r| r.status == 408),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
 
     // Links: vhost b's `<Directory>` (above every root) lets b follow its link out of its
     // DocumentRoot; a, and the main server, keep the default (links staying inside only).

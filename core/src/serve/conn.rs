@@ -93,6 +93,9 @@ pub struct Connection {
     /// The set's first virtual host (or the main server): whose Timeout and KeepAliveTimeout
     /// the connection keeps, as Apache's `base_server`.
     pub base: &'static crate::vhost::Vhost,
+    /// Timeout for the current request's body and response: its vhost's, once chosen (Apache
+    /// switches the socket to it after reading the head); the base's between requests.
+    pub timeout: std::time::Duration,
     /// The client as access control sees it (None when the socket could not name the peer).
     pub client: Option<crate::access::Client>,
     /// Received bytes not consumed yet (the next head, pipelined requests, body bytes).
@@ -171,10 +174,12 @@ impl Connection {
         };
         let now = Instant::now();
         let vhost_set = srv.vhosts.candidates(local_addr);
+        let base = srv.vhosts.base(vhost_set);
         Connection {
             srv,
             vhost_set,
-            base: srv.vhosts.base(vhost_set),
+            base,
+            timeout: base.timeout,
             transport,
             peer,
             peer_ip,
@@ -339,6 +344,7 @@ impl Connection {
 
     /// Everything is written: linger and close, or wait for the next request.
     fn next_request(&mut self) -> State {
+        self.timeout = self.base.timeout;
         if self.must_close {
             return self.begin_linger();
         }
@@ -440,7 +446,7 @@ impl Connection {
             Phase::Lingering { since, last_read } => {
                 (last_read + LINGER_IDLE).min(since + LINGER_MAX)
             }
-            Phase::Writing => self.out.last_progress + self.base.timeout,
+            Phase::Writing => self.out.last_progress + self.timeout,
             Phase::Reading => match self.head_started {
                 None => self.idle_since + self.base.keep_alive_timeout,
                 Some(started) => {
@@ -551,7 +557,7 @@ impl Connection {
     pub fn read_more(&mut self, stage_deadline: Option<Instant>) -> std::io::Result<usize> {
         // Never wait for the client while it waits for us (a queued `100 Continue`).
         self.flush_blocking()?;
-        let mut wait = self.base.timeout;
+        let mut wait = self.timeout;
         if let Some(d) = stage_deadline {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
@@ -590,7 +596,7 @@ impl Connection {
 
     /// [`Connection::send_more`] without the counting; `total` is the bytes in `parts`.
     fn send_parts(&mut self, parts: &[&[u8]], total: usize, more: bool) -> std::io::Result<()> {
-        let timeout = self.base.timeout;
+        let timeout = self.timeout;
         if !self.queue_output {
             return io::write_all(&mut *self.transport, parts, timeout, more);
         }
@@ -637,7 +643,7 @@ impl Connection {
         mut offset: u64,
         mut len: u64,
     ) -> std::io::Result<()> {
-        let timeout = self.base.timeout;
+        let timeout = self.timeout;
         if !self.queue_output {
             return io::send_file_all(&mut *self.transport, file, offset, len, timeout);
         }
@@ -666,7 +672,7 @@ impl Connection {
     /// Writes everything queued, waiting for the socket (each stall bounded by Timeout).
     fn flush_blocking(&mut self) -> std::io::Result<()> {
         while !self.out.flush(&mut *self.transport)? {
-            io::wait(self.fd(), libc::POLLOUT, self.base.timeout)?;
+            io::wait(self.fd(), libc::POLLOUT, self.timeout)?;
         }
         Ok(())
     }

@@ -261,6 +261,7 @@ impl<'c> RequestCtx<'c> {
             .vhosts
             .choose(Some(set), self.head.host(), self.conn.local_port);
         self.vhost = vhost;
+        self.conn.timeout = vhost.timeout;
         if vhost.view.sections != self.view.sections {
             self.view = vhost.view.clone();
             let srv = self.conn.srv;

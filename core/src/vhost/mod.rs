@@ -43,7 +43,8 @@ pub struct Vhost {
     pub log_levels: LogLevels,
     /// Its own CustomLog/TransferLog lines (None: it has none and logs to the main server's).
     pub access_logs: Option<Vec<CustomLog>>,
-    /// Timeout.
+    /// Timeout: a request's body and response use its vhost's; the wait for a head the
+    /// connection's first vhost's.
     pub timeout: Duration,
     /// KeepAlive.
     pub keep_alive: bool,

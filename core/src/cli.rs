@@ -91,7 +91,7 @@ pub fn usage(program: &str) -> String {
         "Usage: {program} [-D name] [-d directory] [-f file]\n\
          {pad} [-C \"directive\"] [-c \"directive\"]\n\
          {pad} [-k start|restart|graceful|graceful-stop|stop]\n\
-         {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-M] [-X]\n\
+         {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-S] [-M] [-X]\n\
          Options:\n\
          \x20 -D name            : define a name for use in <IfDefine name> directives\n\
          \x20 -d directory       : specify an alternate initial ServerRoot\n\
@@ -106,6 +106,7 @@ pub fn usage(program: &str) -> String {
          \x20 -l                 : list compiled in modules\n\
          \x20 -L                 : list available configuration directives\n\
          \x20 -t                 : run syntax check for config files\n\
+         \x20 -S                 : a synonym for -t -D DUMP_VHOSTS -D DUMP_RUN_CFG\n\
          \x20 -M                 : list loaded modules\n\
          \x20 -X                 : debug mode (one process, no children; mapache never detaches)\n",
         pad = " ".repeat(program.len())
@@ -157,6 +158,12 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Args,
             }
             Short('X') => args.one_process = true,
             Short('t') => args.action = Action::Test,
+            // Apache's -S is `-t -D DUMP_VHOSTS -D DUMP_RUN_CFG`.
+            Short('S') => {
+                args.action = Action::Test;
+                args.defines.push("DUMP_VHOSTS".to_owned());
+                args.defines.push("DUMP_RUN_CFG".to_owned());
+            }
             Short('l') => args.action = Action::ListCompiled,
             Short('M') => args.action = Action::ListLoaded,
             Short('L') => args.action = Action::ListDirectives,
@@ -178,6 +185,13 @@ mod tests {
 
     fn p(s: &[&str]) -> Result<Args, String> {
         parse(s.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn dash_s_is_t_with_the_two_dumps() {
+        let a = p(&["-S"]).unwrap();
+        assert_eq!(a.action, Action::Test);
+        assert_eq!(a.defines, vec!["DUMP_VHOSTS", "DUMP_RUN_CFG"]);
     }
 
     #[test]

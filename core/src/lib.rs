@@ -22,3 +22,4 @@ pub mod server;
 pub mod shared_memory;
 pub mod startup;
 pub mod storage;
+pub mod vhost;

@@ -80,7 +80,14 @@ pub fn run() -> i32 {
         }
     };
     let modules = &loaded.dispatcher.modules;
+    // `-t -D DUMP_MODULES` is Apache's spelling of -M.
+    let dump_modules =
+        args.action == crate::cli::Action::Test && args.defines.iter().any(|d| d == "DUMP_MODULES");
     match args.action {
+        _ if dump_modules => {
+            print_loaded(modules);
+            return 0;
+        }
         crate::cli::Action::ListLoaded => {
             print_loaded(modules);
             return 0;
@@ -103,6 +110,13 @@ pub fn run() -> i32 {
             return 1;
         }
     };
+    let vhosts = match crate::vhost::Vhosts::build(&loaded.dispatcher.store, &settings) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+    };
     if args.action == crate::cli::Action::Run {
         // -k (and a plain run, checked like -k start) after the whole configuration was read.
         match crate::control::dash_k::handle(PROGRAM, args.signal, &settings.pid_file) {
@@ -117,8 +131,12 @@ pub fn run() -> i32 {
             eprintln!("{PROGRAM}: {e}");
             return 1;
         }
+        if let Err(e) = open_vhost_logs(&vhosts) {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
     }
-    let srv = match install(loaded, settings) {
+    let srv = match install(loaded, settings, vhosts) {
         Ok(srv) => srv,
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
@@ -130,7 +148,20 @@ pub fn run() -> i32 {
         return 1;
     }
     if args.action == crate::cli::Action::Test {
-        eprintln!("Syntax OK");
+        let dump = |name: &str| args.defines.iter().any(|d| d == name);
+        if dump("DUMP_VHOSTS") {
+            print!("{}", crate::vhost::dump::vhosts(&srv.store, &srv.vhosts));
+        }
+        if dump("DUMP_RUN_CFG") {
+            print!(
+                "{}",
+                crate::vhost::dump::run_cfg(&srv.store, &srv.settings, &args.defines)
+            );
+        }
+        // Apache: a dump replaces "Syntax OK".
+        if !dump("DUMP_VHOSTS") && !dump("DUMP_RUN_CFG") {
+            eprintln!("Syntax OK");
+        }
         return 0;
     }
     for why in activation.refused.iter().chain(&carried) {
@@ -182,9 +213,32 @@ fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
     Ok(Loaded { dispatcher })
 }
 
+/// Each virtual host's own ErrorLog and access logs, opened in the master before any fork
+/// (those without their own use the main server's).
+fn open_vhost_logs(vhosts: &crate::vhost::Vhosts) -> Result<(), String> {
+    if vhosts.list.is_empty() {
+        return Ok(());
+    }
+    error_log::open_vhosts(
+        vhosts
+            .list
+            .iter()
+            .map(|v| (v.error_log.as_ref(), v.log_levels.clone()))
+            .collect(),
+    )?;
+    crate::logs::access_log::open_vhosts(
+        &vhosts
+            .list
+            .iter()
+            .map(|v| v.access_logs.as_deref())
+            .collect::<Vec<_>>(),
+    )
+}
+
 fn install(
     loaded: Loaded,
     settings: CoreSettings,
+    vhosts: crate::vhost::Vhosts,
 ) -> Result<&'static crate::server::Server, String> {
     let Dispatcher { store, modules, .. } = loaded.dispatcher;
     let (mut mpms, mut handlers): (Vec<_>, Vec<_>) =
@@ -200,6 +254,7 @@ fn install(
         handlers,
         server_view: View::default(),
         pipeline,
+        vhosts,
     }))
 }
 

@@ -2,10 +2,13 @@
 //! of each value so a bad one is reported with its file and line while the file is read.
 
 use mapache_plugin_api::abi::{
-    MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_SERVER as SERVER, MAPACHE_FLAG as FLAG,
-    MAPACHE_ITERATE as ITERATE, MAPACHE_TAKE1 as TAKE1, MAPACHE_TAKE12 as TAKE12,
-    MAPACHE_TAKE123 as TAKE123, MAPACHE_TAKE2 as TAKE2,
+    MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_GLOBAL_ONLY, MAPACHE_CTX_SERVER as SERVER,
+    MAPACHE_FLAG as FLAG, MAPACHE_ITERATE as ITERATE, MAPACHE_TAKE1 as TAKE1,
+    MAPACHE_TAKE12 as TAKE12, MAPACHE_TAKE123 as TAKE123, MAPACHE_TAKE2 as TAKE2,
 };
+
+/// The main server only, never inside `<VirtualHost>` (Apache's GLOBAL_ONLY).
+const GLOBAL: u32 = SERVER | MAPACHE_CTX_GLOBAL_ONLY;
 
 /// One core directive.
 pub struct CoreDirective {
@@ -87,6 +90,14 @@ fn check_options(args: &[String]) -> Result<(), String> {
     mapache_plugin_api::sdk::options::parse(&words).map(|_| ())
 }
 
+fn check_canonical_name(args: &[String]) -> Result<(), String> {
+    match args[0].to_ascii_lowercase().as_str() {
+        "on" | "off" => Ok(()),
+        "dns" => Err("UseCanonicalName DNS is not supported (mapache does no reverse lookups): use On or Off".to_owned()),
+        _ => Err("UseCanonicalName must be On, Off or DNS".to_owned()),
+    }
+}
+
 fn check_tokens(args: &[String]) -> Result<(), String> {
     crate::config::settings::ServerTokens::parse(&args[0]).map(|_| ())
 }
@@ -96,7 +107,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "ServerRoot",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Common directory of server-related files (logs, confs, etc.)",
         check: any,
         server_relative: false,
@@ -104,7 +115,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "LoadModule",
         args: TAKE2,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "a module name and the name of a shared object file to load it from",
         check: any,
         server_relative: false,
@@ -118,9 +129,33 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         server_relative: false,
     },
     CoreDirective {
-        name: "ServerTokens",
+        name: "ServerAlias",
+        args: ITERATE,
+        contexts: SERVER,
+        help: "A name or names alternately used to access the server",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ServerAdmin",
         args: TAKE1,
         contexts: SERVER,
+        help: "The email address of the server administrator",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "UseCanonicalName",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "How to work out the ServerName : Port when constructing URLs",
+        check: check_canonical_name,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ServerTokens",
+        args: TAKE1,
+        contexts: GLOBAL,
         help: "Tokens to include in the Server header: Prod, Major, Minor, Min, OS or Full",
         check: check_tokens,
         server_relative: false,
@@ -128,7 +163,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Listen",
         args: TAKE12,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "A port number or a numeric IP address and a port number, and an optional protocol",
         check: check_listen,
         server_relative: false,
@@ -136,7 +171,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "ListenBacklog",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Maximum length of the queue of pending connections, as used by listen(2)",
         check: check_backlog,
         server_relative: false,
@@ -144,7 +179,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "PidFile",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "A file for logging the server process ID",
         check: any,
         server_relative: true,
@@ -152,7 +187,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "User",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Effective user id for this server (a name or #uid); applied in children when started as root",
         check: check_user,
         server_relative: false,
@@ -160,7 +195,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Group",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Effective group id for this server (a name or #gid); applied in children when started as root",
         check: check_group,
         server_relative: false,

@@ -3,7 +3,7 @@
 //! against the core's table or its module's (name, arity, context, value) and stores it.
 
 use super::core_directives;
-use super::store::{Occurrence, Pattern, Section, SectionKind, Store};
+use super::store::{Occurrence, Pattern, Section, SectionKind, Store, VhostAddr, VhostEntry};
 use super::{Directive, Sink};
 use crate::access;
 use crate::loader::{self, module_calls, DirectiveSpec, LoadedModule};
@@ -108,13 +108,23 @@ impl Dispatcher {
         }
     }
 
-    /// Apache's refusals of a section inside another: `<Directory>` and `<Location>` only at
-    /// the top, `<Files>` nowhere under a `<Location>`.
+    /// Apache's refusals of a section inside another: `<VirtualHost>` only at the top,
+    /// `<Directory>` and `<Location>` only at the top of a (virtual) server, `<Files>` nowhere
+    /// under a `<Location>`.
     fn check_nesting(&self, tag: &str, kind: SectionKind) -> Result<(), String> {
         let Some(parent) = self.current() else {
             return Ok(());
         };
+        let outer = self.store.sections[parent].kind;
         match kind {
+            SectionKind::VirtualHost => Err(format!(
+                "<VirtualHost> cannot occur within <{}> section",
+                self.store.sections[parent].tag
+            )),
+            // A virtual host holds sections as the main server does.
+            SectionKind::Directory | SectionKind::Location if outer == SectionKind::VirtualHost => {
+                Ok(())
+            }
             SectionKind::Directory | SectionKind::Location => Err(format!(
                 "<{tag} not allowed in <{}> context",
                 self.store.sections[parent].tag
@@ -150,7 +160,11 @@ impl Dispatcher {
         if let Some(container) = self.authz.open_tag() {
             return Err(format!("<{tag}> cannot occur within {container} section"));
         }
-        if self.current().is_none() {
+        // Apache's OR_LIMIT: in a directory section, not at a (virtual) server's top level.
+        if self
+            .current()
+            .is_none_or(|i| self.store.sections[i].kind == SectionKind::VirtualHost)
+        {
             return Err(format!("<{tag} not allowed here"));
         }
         self.authz.limits.open(except, args)
@@ -238,6 +252,35 @@ impl Dispatcher {
             SectionKind::Files => section.pattern = wildcard(path)?,
             _ => {}
         }
+        Ok(())
+    }
+
+    /// `<VirtualHost addr[:port] …>`: its section (the scope its lines go to) and its entry in
+    /// the table of virtual hosts.
+    fn open_vhost(&mut self, d: &Directive) -> Result<(), String> {
+        if d.args.is_empty() {
+            return Err("<VirtualHost> requires at least one argument, the address (and port) it is for: <VirtualHost *:80>".to_owned());
+        }
+        let addrs = d
+            .args
+            .iter()
+            .map(|a| VhostAddr::parse(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let section = self.store.sections.len();
+        self.store.sections.push(Section::new(
+            SectionKind::VirtualHost,
+            "VirtualHost",
+            d.args.join(" "),
+        ));
+        self.store.vhosts.push(VhostEntry {
+            addrs,
+            server_name: None,
+            aliases: Vec::new(),
+            file: d.file.clone(),
+            line: d.line,
+            section,
+        });
+        self.open.push(section);
         Ok(())
     }
 
@@ -418,6 +461,7 @@ const SECTION_TAGS: &[(&str, SectionKind, bool)] = &[
     ("If", SectionKind::If, false),
     ("ElseIf", SectionKind::If, false),
     ("Else", SectionKind::If, false),
+    ("VirtualHost", SectionKind::VirtualHost, false),
 ];
 
 /// Whether `asked` (as `<IfModule>` writes it) names the Apache module `declared`
@@ -448,6 +492,18 @@ impl Sink for Dispatcher {
         };
         let in_section = self.current().map(|i| self.store.sections[i].tag);
         match in_section {
+            // A virtual host's own lines are server-level ones (Apache's RSRC_CONF), except
+            // those only the main server may have (GLOBAL_ONLY).
+            Some(tag)
+                if tag == "VirtualHost"
+                    && (contexts & abi::MAPACHE_CTX_SERVER == 0
+                        || contexts & abi::MAPACHE_CTX_GLOBAL_ONLY != 0) =>
+            {
+                return Err(format!(
+                    "{display} cannot occur within <VirtualHost> section"
+                ))
+            }
+            Some("VirtualHost") => {}
             Some(tag) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
                 return Err(format!("{display} not allowed in <{tag}> context"))
             }
@@ -477,9 +533,10 @@ impl Sink for Dispatcher {
                 .position(|m| std::ptr::eq(m, module))
                 .expect("the owner is one of the modules");
             let section = self.current();
+            let in_vhost = in_section == Some("VirtualHost");
             let module = &mut self.modules[index];
             if module.desc.set_directive.is_some() {
-                module_config::set_directive(module, section, &name, &d.args)?;
+                module_config::set_directive(module, section, in_vhost, &name, &d.args)?;
             } else {
                 module_check(module, &name, &d.args)?;
             }
@@ -494,6 +551,21 @@ impl Sink for Dispatcher {
                 &loaded,
                 require_scope(&mut self.store, self.open.last().copied()),
             )?;
+        }
+        if display == "ServerAlias" {
+            let vhost = self
+                .current()
+                .and_then(|i| self.store.vhosts.iter_mut().find(|v| v.section == i))
+                .ok_or_else(|| "ServerAlias only used in <VirtualHost>".to_owned())?;
+            vhost.aliases.extend(d.args.iter().cloned());
+        }
+        if display == "ServerName" {
+            if let Some(vhost) = self
+                .current()
+                .and_then(|i| self.store.vhosts.iter_mut().find(|v| v.section == i))
+            {
+                vhost.server_name = Some(d.args[0].clone());
+            }
         }
         if display == "ServerRoot" {
             let root = PathBuf::from(&d.args[0]);
@@ -549,6 +621,9 @@ impl Sink for Dispatcher {
             ));
         }
         self.check_nesting(tag, kind)?;
+        if kind == SectionKind::VirtualHost {
+            return self.open_vhost(d);
+        }
         if kind == SectionKind::If {
             return self.open_condition(tag, &d.args);
         }

@@ -43,9 +43,17 @@ impl Store {
             return out;
         }
         let name = last_component(file.requested);
+        // The top of a virtual host is the top too (the caller keeps only the request's).
+        let top = |parent: Option<usize>| {
+            parent.is_none_or(|p| self.sections[p].kind == SectionKind::VirtualHost)
+        };
         let take = |scope: Option<usize>, out: &mut Vec<usize>| {
             for (i, s) in self.sections.iter().enumerate() {
-                if s.kind == SectionKind::Files && s.parent == scope && name_matches(s, name) {
+                let in_scope = match scope {
+                    None => top(s.parent),
+                    Some(_) => s.parent == scope,
+                };
+                if s.kind == SectionKind::Files && in_scope && name_matches(s, name) {
                     out.push(i);
                 }
             }

@@ -146,10 +146,13 @@ fn run_as(store: &Store) -> Result<Option<crate::control::privileges::RunAs>, St
 
 /// The symbolic links followed in the real directory `dir`: `Options` at server level and in
 /// the `<Directory>` sections for `dir` (as in Apache, `<Location>` does not decide on links).
-pub fn links_in(store: &Store, dir: &[u8]) -> Links {
-    let view = View {
-        sections: store.directory_sections(dir),
-    };
+///
+/// In virtual host `vhost` (None: the main server) its own Options and `<Directory>` sections
+/// count too, after the main server's.
+pub fn links_in(store: &Store, vhost: Option<usize>, dir: &[u8]) -> Links {
+    let mut sections: Vec<usize> = vhost.map(|v| store.vhosts[v].section).into_iter().collect();
+    sections.extend(store.directory_sections_for(vhost, dir));
+    let view = View { sections };
     // Values were checked as the file was read.
     OptionSet::from_lines(
         view.occurrences(store, "options")

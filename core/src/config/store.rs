@@ -67,6 +67,9 @@ pub enum SectionKind {
     Files,
     /// `<If expr>`, `<ElseIf expr>`, `<Else>`: an expression about the request.
     If,
+    /// `<VirtualHost addr:port …>`: the outermost scope of the requests it is chosen for
+    /// (see [`Store::vhosts`]); its directives are that virtual host's server-level lines.
+    VirtualHost,
 }
 
 /// How a section's argument is compared, when it is not a path prefix.
@@ -140,6 +143,83 @@ pub struct Store {
     pub server_require: Option<crate::access::Requirement>,
     /// Whether there is an `<If>` section (requests then evaluate them).
     pub has_conditions: bool,
+    /// The `<VirtualHost>` blocks in file order.
+    pub vhosts: Vec<VhostEntry>,
+}
+
+/// One `<VirtualHost>` block as read.
+#[derive(Debug, Clone)]
+pub struct VhostEntry {
+    /// Its addresses, parsed (`*:80`, `10.0.0.1:8080`, `[::1]:80`, `_default_:443`).
+    pub addrs: Vec<VhostAddr>,
+    /// Its last ServerName, as written (None: it has none; it takes Apache's default).
+    pub server_name: Option<String>,
+    /// Its ServerAlias names in order.
+    pub aliases: Vec<String>,
+    /// Where it starts.
+    pub file: Arc<str>,
+    /// The line of its `<VirtualHost>`.
+    pub line: u32,
+    /// Its section in [`Store::sections`].
+    pub section: usize,
+}
+
+/// One address of a `<VirtualHost>` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VhostAddr {
+    /// The address; None for `*` and `_default_` (any address).
+    pub ip: Option<std::net::IpAddr>,
+    /// The port; 0 for none given or `*` (any port).
+    pub port: u16,
+}
+
+impl VhostAddr {
+    /// Parses one argument of `<VirtualHost>`: `host[:port]` with `*`, `_default_`, an IPv4
+    /// address or a bracketed IPv6 one, and a port or `*`.
+    pub fn parse(arg: &str) -> Result<VhostAddr, String> {
+        let (host, port) = if let Some(rest) = arg.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((h, "")) => (h, None),
+                Some((h, p)) if p.starts_with(':') => (h, Some(&p[1..])),
+                _ => return Err(format!("Invalid address or port in <VirtualHost {arg}>")),
+            }
+        } else {
+            match arg.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (arg, None),
+            }
+        };
+        let port = match port {
+            None | Some("*") => 0,
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| format!("The address or port is invalid: <VirtualHost {arg}>"))?,
+        };
+        let ip = match host {
+            "*" | "_default_" => None,
+            h => Some(h.parse::<std::net::IpAddr>().map_err(|_| {
+                format!(
+                    "<VirtualHost {arg}>: '{h}' is not an IP address, '*' or '_default_' (mapache does not resolve host names here: give the address)"
+                )
+            })?),
+        };
+        Ok(VhostAddr { ip, port })
+    }
+}
+
+impl std::fmt::Display for VhostAddr {
+    /// As `-S` prints it: `*:80`, `10.0.0.1:8080`, `[::1]:80`, `*:*`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ip {
+            None => f.write_str("*")?,
+            Some(std::net::IpAddr::V6(a)) => write!(f, "[{a}]")?,
+            Some(a) => write!(f, "{a}")?,
+        }
+        match self.port {
+            0 => f.write_str(":*"),
+            p => write!(f, ":{p}"),
+        }
+    }
 }
 
 /// Whether `path` lies under `prefix` on a segment boundary: `/a` matches `/a`, `/a/`, `/a/b` but
@@ -194,6 +274,86 @@ impl Store {
             .collect();
         dirs.sort();
         dirs.into_iter().map(|(_, i)| i).collect()
+    }
+}
+
+impl Store {
+    /// The `<VirtualHost>` a section is inside (its index in [`Store::vhosts`]), None for the
+    /// main server's.
+    pub fn vhost_of(&self, section: usize) -> Option<usize> {
+        let mut i = section;
+        loop {
+            let s = &self.sections[i];
+            if s.kind == SectionKind::VirtualHost {
+                return self.vhosts.iter().position(|v| v.section == i);
+            }
+            i = s.parent?;
+        }
+    }
+
+    /// The sections that apply to a request served by virtual host `vhost` (None: the main
+    /// server): [`Store::matching_sections`] without other virtual hosts' sections, and, as
+    /// Apache appends a virtual host's sections to the main server's, the main server's
+    /// first among sections of one kind and rank (for `<Directory>`: one depth).
+    pub fn sections_for(
+        &self,
+        vhost: Option<usize>,
+        url_path: &[u8],
+        file: Option<FilePaths<'_>>,
+    ) -> Vec<usize> {
+        let found = self.matching_sections(url_path, file);
+        self.of_vhost(vhost, found, file.map(|f| f.real))
+    }
+
+    /// The `<Directory>` sections for the real directory `dir` that apply in virtual host
+    /// `vhost`, as [`Store::directory_sections`] and ordered as [`Store::sections_for`].
+    pub fn directory_sections_for(&self, vhost: Option<usize>, dir: &[u8]) -> Vec<usize> {
+        self.of_vhost(vhost, self.directory_sections(dir), Some(dir))
+    }
+
+    /// `found` without other virtual hosts' sections, the main server's first in each class
+    /// (kind; for `<Directory>` also depth and whether it matched `real`).
+    fn of_vhost(
+        &self,
+        vhost: Option<usize>,
+        mut found: Vec<usize>,
+        real: Option<&[u8]>,
+    ) -> Vec<usize> {
+        if self.vhosts.is_empty() {
+            return found;
+        }
+        found.retain(|&i| match self.vhost_of(i) {
+            None => true,
+            owner => owner == vhost,
+        });
+        let class = |i: usize| {
+            let s = &self.sections[i];
+            let by_real = real.is_some_and(|r| s.matches_dir(r));
+            // Plain directories by depth; the regex ones form one class, after them.
+            let depth = match s.kind {
+                SectionKind::Directory if s.regex().is_some() => usize::MAX,
+                SectionKind::Directory => s.path.len(),
+                _ => 0,
+            };
+            (s.kind, by_real, depth)
+        };
+        let first: Vec<usize> = found
+            .iter()
+            .map(|&i| {
+                found
+                    .iter()
+                    .position(|&j| class(j) == class(i))
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut keyed: Vec<(usize, bool, usize)> = found
+            .iter()
+            .zip(first)
+            .map(|(&i, f)| (f, self.vhost_of(i).is_some(), i))
+            .collect();
+        // Stable: config order (and matching_sections' own order) is kept within a class.
+        keyed.sort_by_key(|&(f, in_vhost, _)| (f, in_vhost));
+        keyed.into_iter().map(|(_, _, i)| i).collect()
     }
 }
 

@@ -3,7 +3,6 @@
 
 use super::{abi_str, arg_bytes, arg_text};
 use crate::config::store::View;
-use crate::logs::error_log;
 use crate::serve::request::RequestCtx;
 use crate::storage::Kind;
 use mapache_plugin_api::abi::{
@@ -119,7 +118,7 @@ pub(super) extern "C" fn req_log(
 ) {
     // SAFETY: valid for the call.
     let (module, msg) = unsafe { (arg_text(module), arg_text(msg)) };
-    error_log::log(&module, level, Some(&req(r).conn.peer), &msg);
+    req(r).log(&module, level, &msg);
 }
 
 pub(super) extern "C" fn resp_set_status(r: *mut MapacheRequest, code: u16) {
@@ -320,8 +319,8 @@ pub(super) extern "C" fn req_scheme(_r: *const MapacheRequest) -> MapacheStr {
     abi_str(b"http")
 }
 
-pub(super) extern "C" fn req_server_name(_r: *const MapacheRequest) -> MapacheStr {
-    abi_str(crate::server::get().settings.server_name.as_bytes())
+pub(super) extern "C" fn req_server_name(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).server_name())
 }
 
 pub(super) extern "C" fn req_user(r: *const MapacheRequest) -> MapacheStr {

@@ -208,6 +208,9 @@ pub struct Entry<'a> {
     pub keepalives: u64,
     /// ServerName (`%v`).
     pub server_name: &'a str,
+    /// The server name as UseCanonicalName says (`%V`, Apache's `ap_get_server_name`): the
+    /// host the client asked for (lower case, no port, no trailing dot), or ServerName.
+    pub host_name: &'a str,
     /// The authenticated user (`%u`), when there is one.
     pub user: Option<&'a str>,
     /// The request's environment variables (`%{VAR}e`).
@@ -311,27 +314,10 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
             };
         }
         'v' => out.push_str(e.server_name),
-        'V' => {
-            let host = head
-                .and_then(|h| h.host())
-                .map(strip_port)
-                .filter(|h| !h.is_empty());
-            match host {
-                Some(h) => escape_into(out, h),
-                None => out.push_str(e.server_name),
-            }
-        }
+        'V' => escape_into(out, e.host_name.as_bytes()),
         'X' => out.push(e.conn_status),
         't' => time_field(out, arg, e.started),
         _ => out.push('-'),
-    }
-}
-
-/// `host[:port]` without the port (IPv6 literals keep their brackets).
-fn strip_port(host: &[u8]) -> &[u8] {
-    match host.iter().rposition(|&b| b == b':') {
-        Some(i) if !host[i..].contains(&b']') => &host[..i],
-        _ => host,
     }
 }
 
@@ -513,6 +499,40 @@ struct Opened {
 }
 
 static LOGS: OnceLock<Vec<Opened>> = OnceLock::new();
+/// Each virtual host's own access logs, by its index in the store's table (None: it logs to
+/// the main server's, as in Apache).
+static VHOST_LOGS: OnceLock<Vec<Option<Vec<Opened>>>> = OnceLock::new();
+
+fn opened(logs: &[CustomLog]) -> Result<Vec<Opened>, String> {
+    logs.iter()
+        .map(|l| {
+            Ok(Opened {
+                file: l.target.open("access log")?,
+                format: l.format.clone(),
+                name: l.target.to_string(),
+                failures: WriteFailures::new(),
+            })
+        })
+        .collect()
+}
+
+/// Opens every virtual host's own access logs, in the master before any fork.
+pub fn open_vhosts(vhosts: &[Option<&[CustomLog]>]) -> Result<(), String> {
+    let sets = vhosts
+        .iter()
+        .map(|v| v.map(opened).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    let _ = VHOST_LOGS.set(sets);
+    Ok(())
+}
+
+/// The access logs of virtual host `vhost` (None or without its own: the main server's).
+fn logs_of(vhost: Option<usize>) -> Option<&'static [Opened]> {
+    match vhost.and_then(|v| VHOST_LOGS.get()?.get(v)) {
+        Some(Some(own)) => Some(own),
+        _ => LOGS.get().map(Vec::as_slice),
+    }
+}
 
 /// Opens every access log. Called once in the master before any fork (not for `-t`).
 pub fn open(logs: &[CustomLog]) -> Result<(), String> {
@@ -531,13 +551,23 @@ pub fn open(logs: &[CustomLog]) -> Result<(), String> {
 
 /// Whether any access log is open (so callers can skip building an entry).
 pub fn enabled() -> bool {
-    LOGS.get().is_some_and(|l| !l.is_empty())
+    enabled_for(None)
+}
+
+/// Whether virtual host `vhost` has any access log open.
+pub fn enabled_for(vhost: Option<usize>) -> bool {
+    logs_of(vhost).is_some_and(|l| !l.is_empty())
 }
 
 /// Writes one request's line to every access log. A line that cannot be written is lost, and
 /// said so in the error log (rate-limited), as is the first line written again after that.
 pub fn log(entry: &Entry<'_>) {
-    let Some(logs) = LOGS.get() else { return };
+    log_for(None, entry)
+}
+
+/// Writes one request's line to the access logs of virtual host `vhost`.
+pub fn log_for(vhost: Option<usize>, entry: &Entry<'_>) {
+    let Some(logs) = logs_of(vhost) else { return };
     for l in logs {
         let report = match super::write_line(&l.file, &l.format.render(entry)) {
             Ok(()) => l
@@ -585,6 +615,7 @@ mod tests {
             conn_status: '+',
             keepalives: 2,
             server_name: "www.example",
+            host_name: "h.example",
             user: None,
             env: &[],
             notes: &[],

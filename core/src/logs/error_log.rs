@@ -90,6 +90,8 @@ impl LogLevels {
 enum Target {
     Stderr,
     File(File),
+    /// A virtual host without its own ErrorLog: the main server's.
+    Main,
 }
 
 struct ErrorLog {
@@ -98,6 +100,30 @@ struct ErrorLog {
 }
 
 static LOG: OnceLock<ErrorLog> = OnceLock::new();
+/// Each virtual host's, by its index in the store's table.
+static VHOSTS: OnceLock<Vec<ErrorLog>> = OnceLock::new();
+
+/// Opens each virtual host's own ErrorLog (`None`: the main server's) with its levels, in
+/// the master before any fork.
+pub fn open_vhosts(vhosts: Vec<(Option<&LogTarget>, LogLevels)>) -> Result<(), String> {
+    let mut logs = Vec::with_capacity(vhosts.len());
+    for (target, levels) in vhosts {
+        let target = match target {
+            None => Target::Main,
+            Some(t) => Target::File(t.open("error log")?),
+        };
+        logs.push(ErrorLog { target, levels });
+    }
+    let _ = VHOSTS.set(logs);
+    Ok(())
+}
+
+/// The error log of virtual host `vhost` (None or unknown: the main server's).
+fn log_of(vhost: Option<usize>) -> Option<&'static ErrorLog> {
+    vhost
+        .and_then(|v| VHOSTS.get()?.get(v))
+        .or_else(|| LOG.get())
+}
 
 /// Opens the error log (`None`: standard error; a file; or a piped program) with its levels.
 /// Called once in the master before modules are initialised; lines logged before that go to
@@ -113,7 +139,12 @@ pub fn open(target: Option<&LogTarget>, levels: LogLevels) -> Result<(), String>
 
 /// Whether a line at `level` from `module` would be written.
 pub fn enabled(module: &str, level: i32) -> bool {
-    match LOG.get() {
+    enabled_for(None, module, level)
+}
+
+/// Whether a line at `level` from `module` would be written for virtual host `vhost`.
+pub fn enabled_for(vhost: Option<usize>, module: &str, level: i32) -> bool {
+    match log_of(vhost) {
         Some(l) => l.levels.enabled(module, level),
         None => LogLevels::default().enabled(module, level),
     }
@@ -121,7 +152,12 @@ pub fn enabled(module: &str, level: i32) -> bool {
 
 /// Writes one line; `client` is `ip:port` when the line concerns a connection.
 pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
-    if !enabled(module, level) {
+    log_for(None, module, level, client, msg)
+}
+
+/// Writes one line to the error log of virtual host `vhost` (None: the main server's).
+pub fn log_for(vhost: Option<usize>, module: &str, level: i32, client: Option<&str>, msg: &str) {
+    if !enabled_for(vhost, module, level) {
         return;
     }
     let level_name = LEVEL_NAMES
@@ -146,7 +182,11 @@ pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
     );
     line.push('\n');
-    match LOG.get().map(|l| &l.target) {
+    let target = match log_of(vhost).map(|l| &l.target) {
+        Some(Target::Main) => LOG.get().map(|l| &l.target),
+        t => t,
+    };
+    match target {
         // Where the error log itself fails there is nowhere left to say so.
         Some(Target::File(f)) => {
             let _ = super::write_line(f, line.as_bytes());

@@ -53,10 +53,9 @@ impl Facts for Asked<'_, '_> {
                 } else {
                     format!("returned {other}, which is none of the MAPACHE_AUTHZ_* answers")
                 };
-                error_log::log(
+                self.req.log(
                     "authz_core",
                     error_log::ERROR,
-                    Some(&self.req.conn.peer),
                     &format!(
                         "Require {} of {} {why}; answering 500",
                         provider.name, provider.module
@@ -92,10 +91,9 @@ pub fn check(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     }
     let path = String::from_utf8_lossy(&req.head.path).into_owned();
     if !super::run_first(req, abi::MAPACHE_PHASE_AUTHN, "authn")? {
-        error_log::log(
+        req.log(
             "authz_core",
             error_log::ERROR,
-            Some(&req.conn.peer),
             &format!("AH01796: the Require lines for \"{path}\" need a user, but no authentication module identified one: load and configure one (AuthType) for this location"),
         );
         return Err(Some(500));
@@ -115,7 +113,7 @@ pub fn check(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
                     format!("AH01629: authorization failure (no authenticated user): {path}")
                 }
             };
-            error_log::log("authz_core", error_log::ERROR, Some(&req.conn.peer), &msg);
+            req.log("authz_core", error_log::ERROR, &msg);
             Err(Some(401))
         }
     }
@@ -141,10 +139,9 @@ fn log_denied(req: &RequestCtx<'_>, name: Option<&[u8]>) {
         Some(name) => String::from_utf8_lossy(name).into_owned(),
         None => format!("uri {}", String::from_utf8_lossy(&req.head.path)),
     };
-    error_log::log(
+    req.log(
         "authz_core",
         error_log::ERROR,
-        Some(&req.conn.peer),
         &format!("client denied by server configuration: {what}"),
     );
 }

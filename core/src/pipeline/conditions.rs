@@ -37,18 +37,16 @@ impl Vars for RequestVars<'_, '_> {
             "QUERY_STRING" => head.query.clone(),
             "IS_SUBREQ" => "false".to_owned(),
             "DOCUMENT_ROOT" | "CONTEXT_DOCUMENT_ROOT" => {
-                srv.settings.document_root.to_string_lossy().into_owned()
+                req.vhost.document_root.to_string_lossy().into_owned()
             }
             "CONTEXT_PREFIX" => String::new(),
             "THE_REQUEST" => format!("{} {} {}", head.method, head.target, head.protocol),
             "CONTENT_TYPE" => self.response_header("Content-Type")?,
             "HANDLER" => req.handler.clone(),
             "REMOTE_USER" => req.user.clone()?,
-            "SERVER_NAME" => match head.host() {
-                // UseCanonicalName Off, Apache's default: the name the client used.
-                Some(h) => text(host_without_port(h)),
-                None => srv.settings.server_name.clone(),
-            },
+            // The virtual host's name or the one the client used, as UseCanonicalName says.
+            "SERVER_NAME" => text(req.server_name()),
+            "SERVER_ADMIN" => req.vhost.server_admin.clone(),
             "SERVER_PORT" => conn.local_port.to_string(),
             "SERVER_PROTOCOL" => head.protocol.to_owned(),
             "SERVER_SOFTWARE" => srv.settings.server_header.clone(),
@@ -98,14 +96,6 @@ impl Vars for RequestVars<'_, '_> {
     }
 }
 
-/// `host` of `host:port` (an IPv6 literal keeps its brackets).
-fn host_without_port(h: &[u8]) -> &[u8] {
-    match h.iter().rposition(|&b| b == b':') {
-        Some(i) if !h[i..].contains(&b']') => &h[..i],
-        _ => h,
-    }
-}
-
 /// Adds the `<If>` sections that hold to the request's sections.
 pub fn apply(req: &mut RequestCtx<'_>) {
     let srv = req.conn.srv;
@@ -119,10 +109,9 @@ pub fn apply(req: &mut RequestCtx<'_>) {
             errors.push(e.to_owned())
         });
     for e in errors {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(&req.conn.peer),
             &format!("AH01639: Failed to evaluate <If > condition: {e}"),
         );
     }

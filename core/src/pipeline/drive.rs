@@ -20,7 +20,13 @@ impl Driver for Pipeline {
             match conn.take_next() {
                 Next::Wait(state) => return state,
                 Next::Malformed(e) => {
-                    error_log::log("core", error_log::INFO, Some(&conn.peer), &e.reason);
+                    error_log::log_for(
+                        conn.base.entry,
+                        "core",
+                        error_log::INFO,
+                        Some(&conn.peer),
+                        &e.reason,
+                    );
                     answer_unframed(conn, e.status);
                     return conn.malformed_done();
                 }

@@ -32,7 +32,6 @@ use crate::loader::LoadedModule;
 use crate::logs::error_log;
 use crate::serve::conn::Connection;
 use crate::serve::request::RequestCtx;
-use crate::server;
 use crate::storage;
 use mapache_plugin_api::abi;
 use std::os::unix::ffi::OsStrExt;
@@ -140,10 +139,9 @@ fn verdict(req: &mut RequestCtx<'_>, hook: &hooks::Hook, phase: &str, answer: i3
             } else {
                 format!("returned {other}, which is neither a status from 300 to 599 nor MAPACHE_OK/DECLINED/DONE/ERROR")
             };
-            error_log::log(
+            req.log(
                 "core",
                 error_log::ERROR,
-                Some(&req.conn.peer),
                 &format!("{phase} hook of {symbol} {why}; answering 500"),
             );
             Verdict::Stop(Some(500))
@@ -208,6 +206,9 @@ fn insert_filters(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
 
 /// The phases up to the handler, in order.
 fn process(req: &mut RequestCtx<'_>) -> Outcome {
+    if req.select_vhost().is_err() {
+        return Some(400);
+    }
     if let Err(o) = run_all(
         req,
         abi::MAPACHE_PHASE_POST_READ_REQUEST,
@@ -279,8 +280,8 @@ fn set_view(req: &mut RequestCtx<'_>, paths: Option<FilePaths<'_>>) {
     if srv.store.sections.is_empty() {
         return;
     }
-    let sections = srv.store.matching_sections(&req.head.path, paths);
-    set_sections(req, sections);
+    let view = req.view_for(&req.head.path, paths);
+    set_sections(req, view.sections);
 }
 
 /// Sets the request's sections and the merged configuration that goes with them.
@@ -305,16 +306,11 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         return Ok(());
     }
     let mapped = match &req.filename {
-        Some(f) => map_logged(req.conn.srv, &req.conn.peer, b"/", f).map(|mut m| {
+        Some(f) => map_logged(req, b"/", f).map(|mut m| {
             m.url_path = storage::path::normalize(&req.head.path);
             m
         }),
-        None => map_logged(
-            req.conn.srv,
-            &req.conn.peer,
-            document_root(req.conn.srv),
-            &req.head.path,
-        ),
+        None => map_logged(req, document_root(req), &req.head.path),
     };
     match mapped {
         Ok(mapped) => {
@@ -327,11 +323,11 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
                     requested: &m.requested,
                     real: &m.real,
                 };
-                let sections = srv.store.matching_sections(&req.head.path, Some(paths));
+                let view = req.view_for(&req.head.path, Some(paths));
                 let vars = srv
                     .store
-                    .match_variables(&sections, &req.head.path, Some(paths));
-                set_sections(req, sections);
+                    .match_variables(&view.sections, &req.head.path, Some(paths));
+                set_sections(req, view.sections);
                 for (name, value) in vars {
                     req.table_put_env(&name, &value);
                 }
@@ -341,7 +337,7 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         Err(()) => {
             let requested = match &req.filename {
                 Some(f) => storage::requested(b"/", f),
-                None => storage::requested(document_root(req.conn.srv), &req.head.path),
+                None => storage::requested(document_root(req), &req.head.path),
             };
             set_view(
                 req,
@@ -355,27 +351,26 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     }
 }
 
-pub(crate) fn document_root(srv: &'static server::Server) -> &'static [u8] {
-    srv.settings.document_root.as_os_str().as_bytes()
+/// The DocumentRoot of the request's virtual host.
+pub(crate) fn document_root(req: &RequestCtx<'_>) -> &'static [u8] {
+    req.vhost.document_root.as_os_str().as_bytes()
 }
 
 /// Maps `name` under `root`, following links as the `Options` of their `<Directory>` allow;
-/// a refused link is logged (for `peer`) and is `Err`.
+/// a refused link is logged (for the request's client) and is `Err`.
 pub(crate) fn map_logged(
-    srv: &'static server::Server,
-    peer: &str,
+    req: &RequestCtx<'_>,
     root: &[u8],
     name: &[u8],
 ) -> Result<storage::Mapped, ()> {
-    let store = &srv.store;
+    let store = &req.conn.srv.store;
     storage::map(root, name, &|dir| {
-        crate::config::settings::links_in(store, dir)
+        crate::config::settings::links_in(store, req.vhost.entry, dir)
     })
     .map_err(|refused| {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(peer),
             &storage::refusal_message(&refused),
         )
     })
@@ -386,10 +381,9 @@ pub(crate) fn map_logged(
 fn core_checks(req: &mut RequestCtx<'_>, limit: u64) -> Result<(), Outcome> {
     if let BodyFraming::Length(n) = req.head.framing {
         if limit > 0 && n > limit {
-            error_log::log(
+            req.log(
                 "core",
                 error_log::INFO,
-                Some(&req.conn.peer),
                 &format!(
                     "Requested content-length of {n} is larger than the configured limit of {limit}"
                 ),
@@ -426,10 +420,9 @@ fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
             Verdict::Stop(o) => return o,
             Verdict::Declined if req.changes == before => {}
             Verdict::Declined if req.committed() => {
-                error_log::log(
+                req.log(
                     "core",
                     error_log::ERROR,
-                    Some(&req.conn.peer),
                     &format!(
                         "handler of {} declined after its response was committed; answering 500",
                         srv.handlers[hook.module].symbol
@@ -446,10 +439,9 @@ fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
     if req.handler.is_empty() {
         Some(404)
     } else {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(&req.conn.peer),
             &format!(
                 "no loaded module handles SetHandler {}: check the LoadModule lines",
                 req.handler
@@ -463,19 +455,17 @@ fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
 fn restart(req: &mut RequestCtx<'_>, uri: &str) -> Result<(), Outcome> {
     req.redirects += 1;
     if req.redirects > MAX_REDIRECTS {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(&req.conn.peer),
             &format!("AH00124: Request exceeded the limit of {MAX_REDIRECTS} internal redirects due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace."),
         );
         return Err(Some(500));
     }
     if req.committed() {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(&req.conn.peer),
             "internal redirect asked for after the response was committed; answering 500",
         );
         return Err(Some(500));

@@ -8,17 +8,19 @@ use std::ffi::c_void;
 use std::ptr::NonNull;
 
 /// Feeds one occurrence of `module`'s directive `name` to the object of its scope (`section`,
-/// or the server level), making the object first when needed.
+/// or the server level), making the object first when needed. `server_level`: the section is
+/// a `<VirtualHost>`, whose own lines are server-level ones for the module.
 pub fn set_directive(
     module: &mut LoadedModule,
     section: Option<usize>,
+    server_level: bool,
     name: &str,
     args: &[String],
 ) -> Result<(), String> {
     let Some(set) = module.desc.set_directive else {
         return Ok(());
     };
-    let scope = if section.is_some() {
+    let scope = if section.is_some() && !server_level {
         abi::MAPACHE_SCOPE_SECTION
     } else {
         abi::MAPACHE_SCOPE_SERVER

@@ -62,6 +62,12 @@ pub struct RequestCtx<'c> {
     pub conn: &'c mut Connection,
     /// The parsed head.
     pub head: RequestHead,
+    /// The server it is for: the main server or a virtual host (the connection's default
+    /// until the Host is known).
+    pub vhost: &'static crate::vhost::Vhost,
+    /// The host it asked for as Apache's `r->hostname` (see `normalize_host`), worked out
+    /// when first needed.
+    hostname: std::cell::OnceCell<Option<String>>,
     /// The configuration scope that applies.
     pub view: View,
     /// The handler name from SetHandler ("" when none).
@@ -181,10 +187,14 @@ impl<'c> RequestCtx<'c> {
             ),
         }
         let bytes_before = conn.bytes_out;
+        let vhost = conn.base;
         RequestCtx {
             conn,
             head,
+            // The vhost's scope comes with `select_vhost`.
             view: View::default(),
+            vhost,
+            hostname: std::cell::OnceCell::new(),
             handler: String::new(),
             mapped: Vec::new(),
             body,
@@ -224,6 +234,79 @@ impl<'c> RequestCtx<'c> {
             retired_mappings: Vec::new(),
             capture: None,
         }
+    }
+
+    /// Chooses the request's virtual host from its Host (Apache's
+    /// `ap_update_vhost_from_headers`), before post_read_request; its scope is where the
+    /// request starts. A Host Apache refuses (see `apache_host`) is `Err`: answer 400.
+    pub fn select_vhost(&mut self) -> Result<(), crate::vhost::select::MalformedHost> {
+        if let Some(host) = self.head.host() {
+            if let Err(e) = crate::vhost::select::check_host(host) {
+                let shown = String::from_utf8_lossy(host).into_owned();
+                self.log(
+                    "core",
+                    error_log::DEBUG,
+                    &format!("AH00550: Client sent malformed Host header: {shown}"),
+                );
+                self.conn.close_after_response();
+                return Err(e);
+            }
+        }
+        let Some(set) = self.conn.vhost_set else {
+            return Ok(());
+        };
+        let vhost = self
+            .conn
+            .srv
+            .vhosts
+            .choose(Some(set), self.head.host(), self.conn.local_port);
+        self.vhost = vhost;
+        self.conn.timeout = vhost.timeout;
+        if vhost.view.sections != self.view.sections {
+            self.view = vhost.view.clone();
+            let srv = self.conn.srv;
+            self.scope = srv.pipeline.scopes.of(
+                &self.view,
+                &srv.store,
+                &srv.handlers,
+                &srv.pipeline.filters,
+            );
+        }
+        Ok(())
+    }
+
+    /// The scope of this request for `url_path` (and the file it maps to): its virtual
+    /// host's section, then the sections that match.
+    pub fn view_for(
+        &self,
+        url_path: &[u8],
+        file: Option<crate::config::store::FilePaths<'_>>,
+    ) -> View {
+        let store = &self.conn.srv.store;
+        let mut sections = self.vhost.view.sections.clone();
+        sections.extend(store.sections_for(self.vhost.entry, url_path, file));
+        View { sections }
+    }
+
+    /// The server name for self-referential URLs (Apache's `ap_get_server_name`): with
+    /// UseCanonicalName Off (the default) the host the client asked for, without its port;
+    /// with On, or without a Host, the virtual host's ServerName.
+    pub fn server_name(&self) -> &[u8] {
+        let sent = self
+            .hostname
+            .get_or_init(|| {
+                self.head
+                    .host()
+                    .and_then(crate::vhost::select::normalize_host)
+            })
+            .as_deref()
+            .filter(|_| !self.vhost.canonical_name);
+        sent.unwrap_or(&self.vhost.server_name).as_bytes()
+    }
+
+    /// Writes a line about this request to its virtual host's error log.
+    pub fn log(&self, module: &str, level: i32, msg: &str) {
+        error_log::log_for(self.vhost.entry, module, level, Some(&self.conn.peer), msg);
     }
 
     /// The handle modules get for this request (the host functions turn it back).
@@ -300,8 +383,7 @@ impl<'c> RequestCtx<'c> {
             let (started, bytes) = *self.body_clock.get_or_insert((Instant::now(), 0));
             let stage = self
                 .conn
-                .srv
-                .settings
+                .base
                 .request_read_timeout
                 .body
                 .deadline(started, bytes);
@@ -329,7 +411,7 @@ impl<'c> RequestCtx<'c> {
     }
 
     fn body_failed(&mut self, status: Option<u16>, why: &str) -> Result<usize, BodyError> {
-        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.log("core", error_log::INFO, why);
         self.conn.close_after_response();
         self.body_failure = Some(status);
         Err(BodyError)
@@ -553,7 +635,7 @@ impl<'c> RequestCtx<'c> {
 
     /// Aborts a committed response whose body cannot be completed: the connection closes.
     pub(crate) fn abort_response(&mut self, why: &str) {
-        error_log::log("core", error_log::ERROR, Some(&self.conn.peer), why);
+        self.log("core", error_log::ERROR, why);
         self.replaced = true;
         if !self.head_sent() {
             // Nothing on the wire yet: a clean 500 instead, past the filters.
@@ -591,10 +673,9 @@ impl<'c> RequestCtx<'c> {
 
     /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
     fn keep_alive(&mut self) -> bool {
-        let s = &self.conn.srv.settings;
         let mut ka = http::KeepAlive {
-            configured: s.keep_alive,
-            max_requests: s.max_keep_alive_requests,
+            configured: self.vhost.keep_alive,
+            max_requests: self.vhost.max_keep_alive_requests,
             served: self.conn.served,
             requested: self.head.keep_alive,
             suspicious_framing: self.head.close_after,
@@ -662,7 +743,7 @@ impl<'c> RequestCtx<'c> {
 
     /// The client went away: stop writing and close without lingering.
     fn gone(&mut self, why: &str) {
-        error_log::log("core", error_log::INFO, Some(&self.conn.peer), why);
+        self.log("core", error_log::INFO, why);
         self.client_gone = true;
         self.conn.abort();
     }
@@ -828,10 +909,9 @@ impl<'c> RequestCtx<'c> {
                 self.sink_error(code)
             }
             Some(code) => {
-                error_log::log(
+                self.log(
                     "core",
                     error_log::ERROR,
-                    Some(&self.conn.peer),
                     &format!("handler returned {code} after sending the response head; closing the connection"),
                 );
                 self.conn.close_after_response();
@@ -864,10 +944,9 @@ impl<'c> RequestCtx<'c> {
             self.push(&[http::response::CHUNK_END]);
         } else if let (Some(ResponseFraming::Length(n)), false) = (self.framing, self.is_head()) {
             if n != self.body_bytes {
-                error_log::log(
+                self.log(
                     "core",
                     error_log::ERROR,
-                    Some(&self.conn.peer),
                     &format!(
                         "handler declared {n} body bytes but produced {}; closing the connection",
                         self.body_bytes
@@ -892,7 +971,7 @@ impl<'c> RequestCtx<'c> {
     /// Ends the request: counts it in the scoreboard, then writes its access log line.
     pub fn end(&self) {
         let elapsed = self.clock.elapsed();
-        let logging = access_log::enabled();
+        let logging = access_log::enabled_for(self.vhost.entry);
         worker::request_done(&worker::Done {
             start_us: self.start_us,
             elapsed,
@@ -916,30 +995,34 @@ impl<'c> RequestCtx<'c> {
         } else {
             '+'
         };
-        access_log::log(&access_log::Entry {
-            client_ip: &self.conn.peer_ip,
-            client_port: self.conn.peer_port,
-            local_ip: &self.conn.local_ip,
-            local_port: self.conn.local_port,
-            head: match self.unframed_line {
-                Some(_) => None,
-                None => Some(&self.head),
+        access_log::log_for(
+            self.vhost.entry,
+            &access_log::Entry {
+                client_ip: &self.conn.peer_ip,
+                client_port: self.conn.peer_port,
+                local_ip: &self.conn.local_ip,
+                local_port: self.conn.local_port,
+                head: match self.unframed_line {
+                    Some(_) => None,
+                    None => Some(&self.head),
+                },
+                raw_line: self.unframed_line.as_deref().unwrap_or(b""),
+                status: self.status,
+                body_bytes: self.sent_body,
+                headers: &self.headers,
+                content_length,
+                chunked,
+                started: self.started,
+                elapsed,
+                conn_status,
+                keepalives: self.conn.served,
+                server_name: &self.vhost.server_name,
+                host_name: std::str::from_utf8(self.server_name()).unwrap_or(""),
+                user: self.user.as_deref(),
+                env: &self.env,
+                notes: &self.notes,
             },
-            raw_line: self.unframed_line.as_deref().unwrap_or(b""),
-            status: self.status,
-            body_bytes: self.sent_body,
-            headers: &self.headers,
-            content_length,
-            chunked,
-            started: self.started,
-            elapsed,
-            conn_status,
-            keepalives: self.conn.served,
-            server_name: &self.conn.srv.settings.server_name,
-            user: self.user.as_deref(),
-            env: &self.env,
-            notes: &self.notes,
-        });
+        );
     }
 
     /// Answers with the core's error page for `code` through the output filters (the one way

@@ -532,6 +532,107 @@ fn types_config_add_type_and_default_charset() {
     );
 }
 
+/// Debian's mime.conf lines (languages, charsets, `RemoveType es` before `AddLanguage es`) and
+/// the rest of mod_mime: every extension counts, as in Apache.
+#[test]
+fn languages_charsets_encodings_and_several_extensions() {
+    let root = Root::new();
+    root.write(
+        "conf/mime.types",
+        "text/html html\ntext/plain txt\napplication/ecmascript es\napplication/x-trash bak\n\
+         application/gzip gz\napplication/x-tar tar\n",
+    );
+    for f in [
+        "a.en.html",
+        "b.tar.gz",
+        "c.html.bak",
+        "d.html.zzz",
+        "e.fr.latin1.html",
+        "f.es",
+        "g.tar.Z.gz",
+        "h.zzz",
+        "force/i.txt",
+        "force/none/j.txt",
+        "untyped/k.zzz",
+        "rm/l.gz",
+    ] {
+        root.write(&format!("htdocs/{f}"), b"x");
+    }
+    let s = start(
+        &root,
+        "prefork",
+        "TypesConfig conf/mime.types\nAddType application/x-gzip .gz .tgz\n\
+         AddLanguage en .en\nAddLanguage fr .fr\nRemoveType  es\nAddLanguage es .es\n\
+         AddCharset ISO-8859-1   .iso8859-1  .latin1\nAddEncoding x-gzip .gz\nAddEncoding x-compress .Z\n\
+         <Location /force>\nForceType text/x-forced\nDefaultLanguage de\n</Location>\n\
+         <Location /force/none>\nForceType None\n</Location>\n\
+         <Location /untyped>\nDefaultType None\n</Location>\n\
+         <Location /rm>\nRemoveType .gz\nRemoveEncoding gz\n</Location>\n",
+    );
+    let meta = |p: &str| {
+        let r = s.get(p);
+        assert_eq!(r.status, 200, "{p}");
+        let h = |n: &str| r.header(n).map(str::to_owned);
+        (
+            h("Content-Type"),
+            h("Content-Language"),
+            h("Content-Encoding"),
+        )
+    };
+    let some = |v: &str| Some(v.to_owned());
+    assert_eq!(meta("/a.en.html"), (some("text/html"), some("en"), None));
+    assert_eq!(
+        meta("/b.tar.gz"),
+        (some("application/x-gzip"), None, some("x-gzip"))
+    );
+    // The last extension that has a type gives it; one that has none leaves it.
+    assert_eq!(meta("/c.html.bak").0, some("application/x-trash"));
+    assert_eq!(meta("/d.html.zzz").0, some("text/html"));
+    assert_eq!(
+        meta("/e.fr.latin1.html"),
+        (some("text/html; charset=iso-8859-1"), some("fr"), None)
+    );
+    // RemoveType took the types file's ECMAScript away: no type, so mapache's default.
+    assert_eq!(
+        meta("/f.es"),
+        (some("application/octet-stream"), some("es"), None)
+    );
+    assert_eq!(meta("/g.tar.Z.gz").2, some("x-compress, x-gzip"));
+    assert_eq!(meta("/h.zzz").0, some("application/octet-stream"));
+    assert_eq!(
+        meta("/force/i.txt"),
+        (some("text/x-forced"), some("de"), None)
+    );
+    assert_eq!(
+        meta("/force/none/j.txt"),
+        (some("text/plain"), some("de"), None)
+    );
+    // DefaultType None: as Apache, no Content-Type for a file nothing names a type for.
+    assert_eq!(meta("/untyped/k.zzz"), (None, None, None));
+    assert_eq!(
+        meta("/rm/l.gz"),
+        (some("application/octet-stream"), None, None)
+    );
+}
+
+/// Apache 2.4 accepts `DefaultType` with any value and warns (AH00117) when it is not `None`.
+#[test]
+fn default_type_other_than_none_is_accepted_with_apaches_warning() {
+    let root = Root::new();
+    let conf = root.config(&format!(
+        "{}DefaultType text/plain\nDefaultType None\n<Location /x>\nDefaultType application/x-y\n</Location>\n",
+        standard_modules()
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let line = format!(
+        "AH00117: Ignoring deprecated use of DefaultType in line 8 of {}.",
+        conf.display()
+    );
+    assert!(out.stderr.contains(&line), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("AH00117").count(), 2, "{}", out.stderr);
+}
+
 #[test]
 fn bad_values_are_configuration_errors_with_file_and_line() {
     let root = Root::new();
@@ -549,6 +650,11 @@ fn bad_values_are_configuration_errors_with_file_and_line() {
             "AddDefaultCharset \"x y\"",
             "AddDefaultCharset takes On, Off or a charset name",
         ),
+        (
+            "AddLanguage en",
+            "AddLanguage requires at least two arguments, a language (e.g., fr), followed by one or more file extensions",
+        ),
+        ("ForceType text", "ForceType: 'text' is not a media type"),
         (
             "TypesConfig conf/missing.types",
             "could not open mime types config file",

@@ -38,7 +38,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use types::{AddType, DefaultCharset, TypeTable};
+use types::{Attribute, DefaultCharset, ExtensionMap, ForcedType, TypeTable};
 
 /// `DocumentRoot` when the configuration names none, relative to `ServerRoot` (Apache's habit).
 /// The core records its own default, so this is only a fallback.
@@ -57,6 +57,7 @@ struct Static {
 impl HandlerModule for Static {
     fn init(config: &Config<'_>) -> Result<Self, String> {
         let types = load_types(config)?;
+        warn_ignored_default_types(config);
         // Like Apache (AH00112): a missing DocumentRoot is worth a warning, not a refusal to
         // start, since sections may name another one.
         let root = configured_document_root(config);
@@ -169,13 +170,9 @@ impl Static {
         }
         set_validators(req, &validators);
         req.set_header("Accept-Ranges", "bytes");
-        // The type follows the name that was asked for (as Apache and nginx do), not a link target.
-        let charset = settings.charset.as_ref().unwrap_or(&DefaultCharset::Off);
-        let content_type = charset.apply(types::content_type(
-            &self.types,
-            &settings.add_types,
-            target.requested,
-        ));
+        // The metadata follow the name that was asked for (as Apache and nginx do), not a link
+        // target.
+        let content_type = settings.describe(req, &self.types, target.requested);
         // Range handling is defined for GET only (RFC 9110 14.2): HEAD gets the head of a plain
         // GET, 200 and the whole length.
         let selection = match (req.method(), fields.range, fields.if_range) {
@@ -190,7 +187,9 @@ impl Static {
         };
         match selection {
             Selection::Full => {
-                req.set_header("Content-Type", &content_type);
+                if let Some(ty) = &content_type {
+                    req.set_header("Content-Type", ty);
+                }
                 req.set_content_length(size);
                 send(req, file, target, 0, size);
             }
@@ -202,13 +201,18 @@ impl Static {
             Selection::Partial(ranges) if ranges.len() == 1 => {
                 let r = ranges[0];
                 req.set_status(206);
-                req.set_header("Content-Type", &content_type);
+                if let Some(ty) = &content_type {
+                    req.set_header("Content-Type", ty);
+                }
                 req.set_header("Content-Range", &r.content_range(size));
                 req.set_content_length(r.len());
                 send(req, file, target, r.first, r.len());
             }
             Selection::Partial(ranges) => {
-                let body = Multipart::new(&ranges, size, &content_type, range::new_boundary());
+                let part_type = content_type
+                    .as_deref()
+                    .unwrap_or(types::DEFAULT_CONTENT_TYPE);
+                let body = Multipart::new(&ranges, size, part_type, range::new_boundary());
                 req.set_status(206);
                 req.set_header("Content-Type", &body.content_type());
                 // Known up front, so the body streams with a Content-Length, part by part.
@@ -403,37 +407,124 @@ impl<'a> RequestFields<'a> {
 /// refuses a bad value in a section too) and merged by the core once per combination of sections.
 #[derive(Clone, Debug, Default)]
 struct StaticConfig {
-    /// `AddType` lines, least specific first (a later line naming an extension wins).
-    add_types: Vec<AddType>,
+    /// mod_mime's `Add…`/`Remove…` lines (type, language, charset, encoding) by extension.
+    extensions: ExtensionMap,
+    /// `ForceType`, when this scope sets it.
+    forced_type: Option<ForcedType>,
+    /// `DefaultType None` (true) or another value (false, which has no effect), when set.
+    no_default_type: Option<bool>,
+    /// `DefaultLanguage`, when this scope sets it.
+    default_language: Option<String>,
     /// `AddDefaultCharset`, when this scope sets it.
     charset: Option<DefaultCharset>,
 }
 
 /// A request's settings when the core has none for the module (never in practice: the module
 /// always has a server-level object).
-static DEFAULT_CONFIG: StaticConfig = StaticConfig {
-    add_types: Vec::new(),
-    charset: None,
-};
+static DEFAULT_CONFIG: std::sync::LazyLock<StaticConfig> =
+    std::sync::LazyLock::new(StaticConfig::default);
+
+/// `DefaultType` lines other than `None` seen inside sections, for the start-up warning (`set`
+/// runs before `init`, which sees only the server level's lines).
+static IGNORED_SECTION_DEFAULT_TYPES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 impl ModuleConfig for StaticConfig {
-    fn set(&mut self, _scope: Scope, name: &str, args: &[&str]) -> Result<(), String> {
-        if name.eq_ignore_ascii_case("AddType") {
-            self.add_types.push(AddType::parse(args)?);
+    fn set(&mut self, scope: Scope, name: &str, args: &[&str]) -> Result<(), String> {
+        let first = args.first().copied().unwrap_or("");
+        if let Some((attr, what)) = Attribute::of_add(name) {
+            self.extensions.add(name, attr, what, args)?;
+        } else if let Some(attr) = Attribute::of_remove(name) {
+            self.extensions.remove(attr, args);
+        } else if name.eq_ignore_ascii_case("ForceType") {
+            self.forced_type = Some(ForcedType::parse(first)?);
+        } else if name.eq_ignore_ascii_case("DefaultType") {
+            let none = first.eq_ignore_ascii_case("none");
+            if !none && scope == Scope::Section {
+                IGNORED_SECTION_DEFAULT_TYPES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            self.no_default_type = Some(none);
+        } else if name.eq_ignore_ascii_case("DefaultLanguage") {
+            self.default_language = Some(first.to_ascii_lowercase());
         } else if name.eq_ignore_ascii_case("AddDefaultCharset") {
-            self.charset = Some(DefaultCharset::parse(args.first().copied().unwrap_or(""))?);
+            self.charset = Some(DefaultCharset::parse(first)?);
         }
         // TypesConfig is read once, in `init`.
         Ok(())
     }
 
     fn merge(parent: &Self, child: &Self) -> Self {
-        let mut add_types = parent.add_types.clone();
-        add_types.extend(child.add_types.iter().cloned());
         StaticConfig {
-            add_types,
+            extensions: ExtensionMap::overlay(&parent.extensions, &child.extensions),
+            forced_type: child
+                .forced_type
+                .clone()
+                .or_else(|| parent.forced_type.clone()),
+            no_default_type: child.no_default_type.or(parent.no_default_type),
+            default_language: child
+                .default_language
+                .clone()
+                .or_else(|| parent.default_language.clone()),
             charset: child.charset.clone().or_else(|| parent.charset.clone()),
         }
+    }
+}
+
+impl StaticConfig {
+    /// Sets `Content-Language` and `Content-Encoding` of the file at `path` and returns its
+    /// `Content-Type` (none under `DefaultType None` when nothing names one).
+    fn describe<'t>(
+        &'t self,
+        req: &mut Request<'_>,
+        table: &'t TypeTable,
+        path: &Path,
+    ) -> Option<Cow<'t, str>> {
+        let meta = types::metadata(table, &self.extensions, path);
+        if !meta.languages.is_empty() {
+            req.set_header("Content-Language", &meta.languages.join(", "));
+        } else if let Some(language) = &self.default_language {
+            req.set_header("Content-Language", language);
+        }
+        if !meta.encodings.is_empty() {
+            req.set_header("Content-Encoding", &meta.encodings.join(", "));
+        }
+        let content_type = match &self.forced_type {
+            Some(ForcedType::Type(t)) => Some(Cow::Borrowed(t.as_str())),
+            _ => meta.content_type,
+        };
+        let content_type = match content_type {
+            Some(t) => t,
+            None if self.no_default_type == Some(true) => return None,
+            None => Cow::Borrowed(types::DEFAULT_CONTENT_TYPE),
+        };
+        let charset = self.charset.as_ref().unwrap_or(&DefaultCharset::Off);
+        Some(charset.apply(content_type))
+    }
+}
+
+/// Apache 2.4's warning (AH00117) for each `DefaultType` other than `None`: the directive is
+/// accepted and has no effect.
+fn warn_ignored_default_types(config: &Config<'_>) {
+    for v in config.all("DefaultType") {
+        if !v.arg(0).unwrap_or("").eq_ignore_ascii_case("none") {
+            log(
+                Level::Warn,
+                &format!(
+                    "AH00117: Ignoring deprecated use of DefaultType in line {} of {}.",
+                    v.line(),
+                    v.file()
+                ),
+            );
+        }
+    }
+    let in_sections = IGNORED_SECTION_DEFAULT_TYPES.load(std::sync::atomic::Ordering::Relaxed);
+    if in_sections > 0 {
+        log(
+            Level::Warn,
+            &format!(
+                "AH00117: Ignoring deprecated use of DefaultType in {in_sections} line(s) inside sections."
+            ),
+        );
     }
 }
 
@@ -561,6 +652,16 @@ mapache_module! {
     directives: [
         ("TypesConfig", TAKE1, SERVER, "the MIME types config file"),
         ("AddType", ITERATE, ANY, "a mime type followed by one or more file extensions"),
+        ("AddLanguage", ITERATE, ANY, "a language (e.g., fr), followed by one or more file extensions"),
+        ("AddCharset", ITERATE, ANY, "a charset (e.g., iso-2022-jp), followed by one or more file extensions"),
+        ("AddEncoding", ITERATE, ANY, "an encoding (e.g., gzip), followed by one or more file extensions"),
+        ("RemoveType", ITERATE, ANY, "one or more file extensions"),
+        ("RemoveLanguage", ITERATE, ANY, "one or more file extensions"),
+        ("RemoveCharset", ITERATE, ANY, "one or more file extensions"),
+        ("RemoveEncoding", ITERATE, ANY, "one or more file extensions"),
+        ("ForceType", TAKE1, ANY, "a mime type that overrides other configured type"),
+        ("DefaultType", TAKE1, ANY, "the default media type for otherwise untyped files (DEPRECATED)"),
+        ("DefaultLanguage", TAKE1, ANY, "language to use for documents with no other language file extension"),
         ("AddDefaultCharset", TAKE1, ANY, "The name of the default charset to add to any Content-Type without one or 'Off' to disable"),
     ],
     config: StaticConfig,

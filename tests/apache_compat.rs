@@ -78,6 +78,20 @@ impl Apache {
         apache
     }
 
+    /// One GET with extra header lines (each ending in CRLF), parsed.
+    fn get(&self, path: &str, extra: &str) -> Response {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        parse_responses(&out, false).remove(0)
+    }
+
     fn status(&self, path: &str) -> u16 {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -267,4 +281,120 @@ fn lines_apache_takes_without_a_word_fail_mapache_t() {
         assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
         assert!(out.stderr.contains(message), "{line}: {}", out.stderr);
     }
+}
+
+/// Makes `rel` under the root with `data`, readable by Apache's www-data children (directories
+/// on the way too).
+fn world_readable(root: &Root, rel: &str, data: &[u8]) {
+    let path = root.write(rel, data);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == root.path().parent().unwrap_or(Path::new("/")) {
+            break;
+        }
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir = d.parent();
+    }
+}
+
+/// mod_mime's lines (Debian's kind) and mod_env/mod_setenvif's on both servers: the same
+/// Content-Type, Content-Language and Content-Encoding per file, the same variables per request.
+#[test]
+fn mime_env_and_setenvif_lines_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    let files = [
+        "a.en.html",
+        "b.tar.gz",
+        "c.html.bak",
+        "d.html.zzz",
+        "e.fr.latin1.html",
+        "f.es",
+        "g.tar.Z.gz",
+        "h.zzz",
+        "i.pt-br.txt",
+        ".png",
+        "forced/j.txt",
+        "forced/none/k.txt",
+        "rm/l.gz",
+        "rm/m.en.es",
+    ];
+    for f in files {
+        world_readable(&root, &format!("www/{f}"), b"x");
+    }
+    let r = root.path().display().to_string();
+    let mime = format!(
+        "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\nDefaultType None\n\
+         AddType application/x-gzip .gz .tgz\nAddLanguage en .en\nAddLanguage fr .fr\n\
+         RemoveType  es\nAddLanguage es .es\nAddLanguage pt-BR .pt-br\n\
+         AddCharset ISO-8859-1   .iso8859-1  .latin1\nAddEncoding x-gzip .gz\nAddEncoding x-compress .Z\n\
+         <Directory {r}/www/forced>\nForceType text/x-forced\nDefaultLanguage de\n</Directory>\n\
+         <Directory {r}/www/forced/none>\nForceType None\n</Directory>\n\
+         <Directory {r}/www/rm>\nRemoveType .gz\nRemoveEncoding gz\nRemoveLanguage .en\n</Directory>\n"
+    );
+    let env = |log: &Path| {
+        format!(
+            "LogFormat \"%U a=%{{A}}e b=%{{B}}e c=%{{C}}e d=%{{D}}e e=%{{E}}e f=%{{F}}e g=%{{G}}e h=%{{H}}e\" envtest\n\
+             CustomLog {} envtest\n\
+             SetEnvIf Request_URI \"x\" B=fromsetenvif\nSetEnv A server\nSetEnv C server-c\n\
+             SetEnvIf User-Agent \"^cu(r)l/([0-9])\" D=$1-$2 E\nSetEnvIf ^X-Fo. ^ba F=hdrregex\n\
+             SetEnvIf D \"r-\" G=fromD\nSetEnvIfNoCase x-h \"^YES$\" H\n\
+             <Location /sub>\nUnsetEnv A B\nSetEnv C sub-c\nSetEnvIf Request_URI \"sub\" !E\n</Location>\n",
+            log.display()
+        )
+    };
+    std::fs::create_dir_all(root.path().join("apache/logs")).unwrap();
+    let apache_log = root.path().join("apache/logs/env_log");
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule mime_module {MODULES}/mod_mime.so\nLoadModule env_module {MODULES}/mod_env.so\n\
+             LoadModule setenvif_module {MODULES}/mod_setenvif.so\n{mime}{}",
+            env(&apache_log)
+        ),
+    );
+    let mapache_log = root.path().join("logs/env_log");
+    root.config(&format!(
+        "{}LoadModule env_module {}\nLoadModule setenvif_module {}\n{mime}{}",
+        standard_modules(),
+        module("libmod_env.so").display(),
+        module("libmod_setenvif.so").display(),
+        env(&mapache_log)
+    ));
+    let mapache = Server::start(&root, &[]);
+    let meta = |r: &Response| {
+        let h = |n: &str| r.header(n).map(str::to_owned);
+        (
+            r.status,
+            h("Content-Type"),
+            h("Content-Language"),
+            h("Content-Encoding"),
+        )
+    };
+    for f in files {
+        let url = format!("/{f}");
+        assert_eq!(
+            meta(&mapache.get(&url)),
+            meta(&apache.get(&url, "")),
+            "{f}: mapache, apache2"
+        );
+    }
+    let requests = [
+        ("/x", "User-Agent: curl/7.1\r\n"),
+        ("/sub/x", "User-Agent: curl/8\r\nX-Foo: bar\r\nx-h: yes\r\n"),
+    ];
+    for (path, extra) in requests {
+        apache.get(path, extra);
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+        mapache.exchange(raw.as_bytes());
+    }
+    // Apache writes its log lines as it goes (no BufferedLogs).
+    let apache_lines = file_lines(&apache_log, requests.len() + files.len());
+    let mapache_lines = file_lines(&mapache_log, requests.len() + files.len());
+    assert_eq!(mapache_lines, apache_lines, "mapache, apache2");
 }

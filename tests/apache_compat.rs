@@ -398,3 +398,149 @@ fn mime_env_and_setenvif_lines_answer_as_apache() {
     let mapache_lines = file_lines(&mapache_log, requests.len() + files.len());
     assert_eq!(mapache_lines, apache_lines, "mapache, apache2");
 }
+
+/// Debian's autoindex.conf lines (without its `<IfModule>` and the `/icons/` alias).
+const DEBIAN_AUTOINDEX: &str =
+    "IndexOptions FancyIndexing VersionSort HTMLTable NameWidth=* DescriptionWidth=* Charset=UTF-8
+AddIconByEncoding (CMP,/icons/compressed.gif) x-compress x-gzip x-bzip2
+AddIconByType (TXT,/icons/text.gif) text/*
+AddIconByType (IMG,/icons/image2.gif) image/*
+AddIconByType (SND,/icons/sound2.gif) audio/*
+AddIconByType (VID,/icons/movie.gif) video/*
+AddIcon /icons/binary.gif .bin .exe
+AddIcon /icons/binhex.gif .hqx
+AddIcon /icons/tar.gif .tar
+AddIcon /icons/world2.gif .wrl .wrl.gz .vrml .vrm .iv
+AddIcon /icons/compressed.gif .Z .z .tgz .gz .zip
+AddIcon /icons/a.gif .ps .ai .eps
+AddIcon /icons/layout.gif .html .shtml .htm .pdf
+AddIcon /icons/text.gif .txt
+AddIcon /icons/c.gif .c
+AddIcon /icons/p.gif .pl .py
+AddIcon /icons/f.gif .for
+AddIcon /icons/dvi.gif .dvi
+AddIcon /icons/uuencoded.gif .uu
+AddIcon /icons/script.gif .conf .sh .shar .csh .ksh .tcl
+AddIcon /icons/tex.gif .tex
+AddIcon /icons/bomb.gif /core
+AddIcon (SND,/icons/sound2.gif) .ogg
+AddIcon (VID,/icons/movie.gif) .ogm
+AddIcon /icons/back.gif ..
+AddIcon /icons/hand.right.gif README
+AddIcon /icons/folder.gif ^^DIRECTORY^^
+AddIcon /icons/blank.gif ^^BLANKICON^^
+AddIcon /icons/odf6odt-20x22.png .odt
+DefaultIcon /icons/unknown.gif
+ReadmeName README.html
+HeaderName HEADER.html
+IndexIgnore .??* *~ *# RCS CVS *,v *,t
+";
+
+/// Sets the modification time of `path` (a file or a directory).
+fn set_mtime(path: &Path, secs: i64) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    let t = libc::timespec {
+        tv_sec: secs as libc::time_t,
+        tv_nsec: 0,
+    };
+    // SAFETY: a NUL-terminated path and two timespecs, valid for the call.
+    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [t, t].as_ptr(), 0) };
+    assert_eq!(rc, 0, "utimensat {path:?}");
+}
+
+/// Directory listings under mod_autoindex's directives (Debian's autoindex.conf, the plain
+/// list, FancyIndexing's columns, HTMLTable with a style sheet), sorted by each column both
+/// ways: mapache's page is Apache's, byte for byte.
+#[test]
+fn directory_listings_are_apaches_pages() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    let files: [(&str, &[u8]); 14] = [
+        ("a.txt", b"hello\n"),
+        ("b.html", b"<p>\n"),
+        ("file10.gz", &[0; 3000]),
+        ("file9.tar", b"xy"),
+        ("x~", b"#x\n"),
+        (".hidden", b"z\n"),
+        ("README.html", b"<p>README here</p>\n"),
+        ("HEADER.html", b"<h2>Header</h2>\n"),
+        ("Zed & <b>.c", b"q\n"),
+        ("x:y", b"1"),
+        ("a-very-long-file-name-that-goes-on.txt", b"long"),
+        ("notes.en.txt.gz", &[1; 1500]),
+        ("sub/inner.txt", b"i"),
+        ("CVS/Entries", b""),
+    ];
+    let mut at = 1_577_934_245; // 2020-01-02 03:04:05 UTC, then a minute per file
+    for (name, data) in files {
+        world_readable(&root, &format!("www/idx/{name}"), data);
+    }
+    for (name, _) in files {
+        at += 60;
+        set_mtime(&root.path().join(format!("www/idx/{name}")), at);
+    }
+    for d in ["www/idx/sub", "www/idx/CVS"] {
+        at += 60;
+        set_mtime(&root.path().join(d), at);
+    }
+    let r = root.path().display().to_string();
+    let common = format!(
+        "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\nAddType application/x-gzip .gz .tgz\n\
+         AddEncoding x-gzip .gz\nAddLanguage en .en\n<Directory \"{r}/www/idx\">\nOptions Indexes\n</Directory>\n"
+    );
+    let variants = [
+        ("debian", DEBIAN_AUTOINDEX.to_owned()),
+        ("plain", "IndexOptions Charset=UTF-8\n".to_owned()),
+        (
+            "fancy",
+            "IndexOptions FancyIndexing IconsAreLinks Charset=UTF-8 FoldersFirst\n\
+             AddIcon /i/t.gif .txt\nDefaultIcon /i/def.gif\nAddIcon /i/blank.gif ^^BLANKICON^^\n\
+             AddIconByEncoding (CMP,/i/cmp.gif) x-gzip\n\
+             AddDescription \"A long description <b>bold</b> that is much longer than twenty-three\" *.txt\n\
+             AddDescription \"tar <ball>\" file9\nIndexIgnore *~\nIndexOrderDefault Descending Size\n"
+                .to_owned(),
+        ),
+        (
+            "table",
+            "IndexOptions HTMLTable NameWidth=10 DescriptionWidth=15 SuppressLastModified Charset=UTF-8 IgnoreCase\n\
+             IndexStyleSheet /s.css\nIndexHeadInsert \"<meta name=\\\"x\\\" content=\\\"y\\\">\"\n\
+             AddAlt \"C source\" *.c\nAddIcon /i/c.gif .c\nAddDescription \"the sub directory\" sub\n\
+             ReadmeName README.html\nIndexOptions +SuppressHTMLPreamble\n"
+                .to_owned(),
+        ),
+    ];
+    let queries = [
+        "", "?C=N;O=D", "?C=M;O=A", "?C=M;O=D", "?C=S;O=A", "?C=S;O=D", "?C=D;O=A", "?C=D;O=D",
+    ];
+    for (name, lines) in variants {
+        let body = format!("{common}{lines}");
+        let apache = Apache::start(
+            root.path(),
+            &format!("apache-{name}"),
+            &format!(
+                "LoadModule mime_module {MODULES}/mod_mime.so\nLoadModule autoindex_module {MODULES}/mod_autoindex.so\n{body}"
+            ),
+        );
+        root.config(&format!("{}{body}", standard_modules()));
+        let mapache = Server::start(&root, &[]);
+        for q in queries {
+            let url = format!("/idx/{q}");
+            let want = apache.get(&url, "");
+            let got = mapache.get(&url);
+            assert_eq!(got.status, want.status, "{name} {url}");
+            assert_eq!(
+                got.header("Content-Type"),
+                want.header("Content-Type"),
+                "{name} {url}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&got.body),
+                String::from_utf8_lossy(&want.body),
+                "{name} {url}: mapache, apache2"
+            );
+        }
+    }
+}

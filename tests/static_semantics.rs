@@ -655,6 +655,15 @@ fn bad_values_are_configuration_errors_with_file_and_line() {
             "AddLanguage requires at least two arguments, a language (e.g., fr), followed by one or more file extensions",
         ),
         ("ForceType text", "ForceType: 'text' is not a media type"),
+        ("IndexOptions FancyIndexing Bogus", "Invalid directory indexing option"),
+        (
+            "IndexOrderDefault Up Name",
+            "First keyword must be 'Ascending' or 'Descending'",
+        ),
+        (
+            "AddIcon /i.gif",
+            "AddIcon requires at least two arguments, an icon URL followed by one or more filenames",
+        ),
         (
             "TypesConfig conf/missing.types",
             "could not open mime types config file",
@@ -698,10 +707,12 @@ fn indexes_lists_a_directory_without_an_index() {
     );
     let r = s.get("/pub/");
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("Content-Type"), Some("text/html; charset=UTF-8"));
+    assert_eq!(r.header("Content-Type"), Some("text/html;charset=UTF-8"));
     let page = String::from_utf8(r.body.clone()).unwrap();
-    assert!(page.contains("<title>Index of /pub/</title>"), "{page}");
-    // Directories first, each group sorted by name; .ht* hidden, other dotfiles shown.
+    // Apache's plain list (no FancyIndexing): the title without the slash, the parent by its
+    // path, then names in byte order, a directory's with its slash; .ht* hidden, other
+    // dotfiles shown.
+    assert!(page.contains("<title>Index of /pub</title>"), "{page}");
     let links: Vec<&str> = page
         .split("<a href=\"")
         .skip(1)
@@ -710,20 +721,20 @@ fn indexes_lists_a_directory_without_an_index() {
     assert_eq!(
         links,
         [
-            "../",
+            "/",
+            ".hidden",
+            "%3cb%3e&amp;.txt",
             "Adir/",
+            "a%20b.txt",
             "closed/",
             "withindex/",
-            "zdir/",
-            ".hidden",
-            "%3Cb%3E%26.txt",
-            "a%20b.txt"
+            "zdir/"
         ]
     );
-    assert!(page.contains(">&lt;b&gt;&amp;.txt</a>"), "{page}");
-    assert!(page.contains(&format!(
-        "<a href=\"a%20b.txt\">a b.txt</a></td><td>{OLD_DATE}</td><td>5</td>"
-    )));
+    assert!(
+        page.contains("<li><a href=\"%3cb%3e&amp;.txt\"> &lt;b&gt;&amp;.txt</a></li>\n"),
+        "{page}"
+    );
     assert!(!page.contains("htaccess"));
     // An index file still wins; -Indexes and no Options at all refuse.
     assert_eq!(s.get("/pub/withindex/").body, b"<p>index</p>");
@@ -743,6 +754,85 @@ fn indexes_lists_a_directory_without_an_index() {
         (o.status, o.header("Allow")),
         (200, Some("GET, HEAD, OPTIONS"))
     );
+}
+
+/// mod_autoindex's directives without apache2 at hand (apache_compat.rs compares whole pages
+/// with Apache's): HTMLTable rows, FoldersFirst, IndexIgnore, AddDescription, a text
+/// HeaderName, AddIcon, the sort query and IgnoreClient, options merged per section.
+#[test]
+fn autoindex_directives_shape_the_listing() {
+    let root = Root::new();
+    old_file(&root, "pub/small.txt", b"12");
+    old_file(&root, "pub/big.txt", &[b'x'; 3000]);
+    old_file(&root, "pub/.hidden", b"x");
+    old_file(&root, "pub/zdir/x", b"x");
+    old_file(&root, "pub/HEADER.txt", b"<Read> & me");
+    let s = start(
+        &root,
+        "prefork",
+        "<Location /pub>\nOptions Indexes\nIndexOptions HTMLTable FoldersFirst Charset=ISO-8859-1\n\
+         IndexIgnore .??* HEADER*\nAddDescription \"two bytes\" small.txt\nHeaderName HEADER.txt\n\
+         AddIcon /i/txt.gif .txt\nDefaultIcon /i/unknown.gif\n</Location>\n\
+         <Location /pub/zdir>\nIndexOptions +IgnoreClient -FoldersFirst\n</Location>\n",
+    );
+    let names = |page: &str| -> Vec<String> {
+        page.split("<td><a href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let r = s.get("/pub/");
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("text/html;charset=ISO-8859-1")
+    );
+    let page = String::from_utf8(r.body).unwrap();
+    assert_eq!(
+        names(&page),
+        ["/", "zdir/", "big.txt", "small.txt"],
+        "{page}"
+    );
+    assert!(
+        page.contains("<pre>\n&lt;Read&gt; &amp; me</pre>\n"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<h1>"),
+        "a header file replaces the title: {page}"
+    );
+    assert!(page.contains(
+        "<tr><td valign=\"top\"><img src=\"/i/txt.gif\" alt=\"[   ]\"></td><td><a href=\"small.txt\">small.txt</a>              </td><td align=\"right\">"
+    ), "{page}");
+    assert!(
+        page.contains("<td align=\"right\">  2 </td><td>two bytes</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td align=\"right\">2.9K</td><td>&nbsp;</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<img src=\"/i/unknown.gif\" alt=\"[DIR]\"></td><td><a href=\"zdir/\">"),
+        "{page}"
+    );
+    // Sorting by size, largest first: folders still first; the column link turns around.
+    let page = String::from_utf8(s.get("/pub/?C=S;O=D").body).unwrap();
+    assert_eq!(
+        names(&page),
+        ["/", "zdir/", "big.txt", "small.txt"],
+        "{page}"
+    );
+    let page = String::from_utf8(s.get("/pub/?C=S;O=A").body).unwrap();
+    assert_eq!(
+        names(&page),
+        ["/", "zdir/", "small.txt", "big.txt"],
+        "{page}"
+    );
+    assert!(page.contains("<a href=\"?C=S;O=D\">Size</a>"), "{page}");
+    // The inner section keeps HTMLTable, drops FoldersFirst and ignores the query.
+    old_file(&root, "pub/zdir/a", b"aaaa");
+    let page = String::from_utf8(s.get("/pub/zdir/?C=S;O=D").body).unwrap();
+    assert_eq!(names(&page), ["/pub/", "a", "x"], "{page}");
 }
 
 #[test]

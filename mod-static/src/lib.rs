@@ -130,7 +130,7 @@ impl Static {
         }
         match resource {
             Resource::File(file) => self.serve_file(req, &file, settings),
-            Resource::Listing(dir) => list(req, &dir, url_path),
+            Resource::Listing(dir) => self.list(req, &dir, url_path, settings),
         }
     }
 
@@ -231,6 +231,181 @@ impl Static {
     }
 }
 
+impl Static {
+    /// The listing of a directory without an index file (`Options Indexes`), with the
+    /// autoindex directives in effect. Generated each time, so it carries no validators and
+    /// ignores conditionals and ranges.
+    fn list(
+        &self,
+        req: &mut Request<'_>,
+        dir: &MappedFile<'_>,
+        url_path: &[u8],
+        settings: &StaticConfig,
+    ) -> Result<Outcome, Refusal> {
+        if req.method() == "OPTIONS" {
+            return Ok(options_response(req));
+        }
+        let index = &settings.index;
+        // The directory the core opened, not its path, which may have changed since.
+        let opened = dir
+            .file()
+            .map(|f| PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd())))
+            .unwrap_or_else(|| dir.path.to_path_buf());
+        // A link is listed when a request for it would be served.
+        let entries = listing::read_entries(&opened, &mut |name| {
+            let mut path = url_path.to_vec();
+            path.extend_from_slice(name);
+            req.map(&path)
+                .is_ok_and(|m| matches!(m.kind, FileKind::File | FileKind::Directory))
+        })
+        .map_err(|e| Refusal::from_io(e, dir.path))?;
+        let fancy =
+            index.has(listing::config::FANCY_INDEXING) || index.has(listing::config::HTML_TABLE);
+        let mut rows = Vec::with_capacity(entries.len());
+        for e in entries {
+            if index.ignores(&e.name) {
+                continue;
+            }
+            let mut row = listing::Row {
+                name: e.name.clone(),
+                is_dir: e.is_dir,
+                size: (!e.is_dir).then_some(e.size),
+                modified: e.modified,
+                ..Default::default()
+            };
+            if e.is_dir {
+                row.name.push(b'/');
+            }
+            if fancy {
+                let path = dir.requested.join(os_path(&e.name));
+                let meta = types::metadata(&self.types, &settings.extensions, &path);
+                let media_type = match &settings.forced_type {
+                    Some(ForcedType::Type(t)) => Some(t.as_str()),
+                    _ => meta.content_type.as_deref(),
+                }
+                .map(|t| t.split(';').next().unwrap_or("").trim());
+                let encoding = (!meta.encodings.is_empty()).then(|| meta.encodings.join(", "));
+                index.decorate(
+                    &mut row,
+                    &listing::Described {
+                        path: path.as_os_str().as_bytes(),
+                        media_type,
+                        encoding: encoding.as_deref(),
+                    },
+                );
+            }
+            rows.push(row);
+        }
+        let (key, ascending) = index
+            .order
+            .unwrap_or((listing::config::SortKey::Name, true));
+        let mut order = listing::sort::Order { key, ascending };
+        if !index.has(listing::config::IGNORE_CLIENT) {
+            order = listing::sort::Order::from_query(req.query(), order);
+        }
+        if !fancy {
+            order.key = listing::config::SortKey::Name;
+        }
+        listing::sort::sort(
+            &mut rows,
+            order,
+            index.has(listing::config::FOLDERS_FIRST),
+            index.has(listing::config::VERSION_SORT),
+            index.has(listing::config::IGNORE_CASE),
+        );
+        let parent = (url_path != b"/").then(|| {
+            let trimmed = &url_path[..url_path.len() - 1];
+            let cut = trimmed
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(0, |i| i + 1);
+            (index.parent_row(), trimmed[..cut].to_vec())
+        });
+        let header = index
+            .header_name
+            .as_deref()
+            .and_then(|name| self.included(req, url_path, name, settings));
+        let readme = index
+            .readme_name
+            .as_deref()
+            .and_then(|name| self.included(req, url_path, name, settings));
+        let page = listing::render(&listing::Page {
+            url_path,
+            parent,
+            rows: &rows,
+            config: index,
+            order,
+            header,
+            readme,
+        });
+        let charset = index.charset.as_deref().unwrap_or(LISTING_CHARSET);
+        req.set_header("Content-Type", &format!("text/html;charset={charset}"));
+        req.set_content_length(page.len() as u64);
+        if req.method() != "HEAD" {
+            write(req, dir, page.as_bytes());
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// A `HeaderName`/`ReadmeName` file (relative to the directory's URL, or a URL path), as a
+    /// request for it would get it: HTML is included as it is, other text in a `<pre>` block,
+    /// anything else not at all.
+    fn included(
+        &self,
+        req: &mut Request<'_>,
+        url_path: &[u8],
+        name: &str,
+        settings: &StaticConfig,
+    ) -> Option<listing::Included> {
+        let mut uri = String::new();
+        if !name.starts_with('/') {
+            escape::percent_encode(&mut uri, url_path, escape::is_path_byte);
+        }
+        uri.push_str(name);
+        let target = req.lookup(&uri).ok()?;
+        if target.kind != FileKind::File {
+            return None;
+        }
+        let meta = types::metadata(&self.types, &settings.extensions, target.requested);
+        let media_type = match &settings.forced_type {
+            Some(ForcedType::Type(t)) => t.clone(),
+            _ => meta.content_type?.into_owned(),
+        };
+        // Read at offsets: the core may share the descriptor (and its file position) with
+        // other users of the same file.
+        let file = target.file()?;
+        let len = target.size.min(MAX_INCLUDED_FILE);
+        let mut body = vec![0; len as usize];
+        let mut done = 0;
+        while done < body.len() {
+            match std::os::unix::fs::FileExt::read_at(file, &mut body[done..], done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        body.truncate(done);
+        let essence = media_type.split(';').next().unwrap_or("").trim();
+        if essence.eq_ignore_ascii_case("text/html") {
+            Some(listing::Included::Html(body))
+        } else if essence
+            .get(..5)
+            .is_some_and(|t| t.eq_ignore_ascii_case("text/"))
+        {
+            Some(listing::Included::Plain(body))
+        } else {
+            None
+        }
+    }
+}
+
+/// The listing's charset when no `IndexOptions Charset=` names one (Apache's is ISO-8859-1 on
+/// Unix; file names today are UTF-8).
+const LISTING_CHARSET: &str = "UTF-8";
+/// At most this much of a `HeaderName`/`ReadmeName` file is included.
+const MAX_INCLUDED_FILE: u64 = 1 << 20;
+
 /// 200 with `Allow` and no body.
 fn options_response(req: &mut Request<'_>) -> Outcome {
     req.set_header("Allow", ALLOWED_METHODS);
@@ -271,34 +446,6 @@ fn write(req: &mut Request<'_>, target: &MappedFile<'_>, bytes: &[u8]) -> bool {
         );
     }
     written.is_ok()
-}
-
-/// The listing of a directory without an index file (`Options Indexes`). Generated each time, so
-/// it carries no validators and ignores conditionals and ranges.
-fn list(req: &mut Request<'_>, dir: &MappedFile<'_>, url_path: &[u8]) -> Result<Outcome, Refusal> {
-    if req.method() == "OPTIONS" {
-        return Ok(options_response(req));
-    }
-    // The directory the core opened, not its path, which may have changed since.
-    let opened = dir
-        .file()
-        .map(|f| PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd())))
-        .unwrap_or_else(|| dir.path.to_path_buf());
-    // A link is listed when a request for it would be served.
-    let entries = listing::read_entries(&opened, &mut |name| {
-        let mut path = url_path.to_vec();
-        path.extend_from_slice(name);
-        req.map(&path)
-            .is_ok_and(|m| matches!(m.kind, FileKind::File | FileKind::Directory))
-    })
-    .map_err(|e| Refusal::from_io(e, dir.path))?;
-    let page = listing::render(url_path, &entries);
-    req.set_header("Content-Type", "text/html; charset=UTF-8");
-    req.set_content_length(page.len() as u64);
-    if req.method() != "HEAD" {
-        write(req, dir, page.as_bytes());
-    }
-    Ok(Outcome::Done)
 }
 
 fn no_index(dir: &MappedFile<'_>, names: &[PathBuf]) -> Refusal {
@@ -417,6 +564,8 @@ struct StaticConfig {
     default_language: Option<String>,
     /// `AddDefaultCharset`, when this scope sets it.
     charset: Option<DefaultCharset>,
+    /// mod_autoindex's directives.
+    index: listing::config::IndexConfig,
 }
 
 /// A request's settings when the core has none for the module (never in practice: the module
@@ -448,6 +597,8 @@ impl ModuleConfig for StaticConfig {
             self.default_language = Some(first.to_ascii_lowercase());
         } else if name.eq_ignore_ascii_case("AddDefaultCharset") {
             self.charset = Some(DefaultCharset::parse(first)?);
+        } else if listing::config::is_directive(name) {
+            self.index.set(name, args)?;
         }
         // TypesConfig is read once, in `init`.
         Ok(())
@@ -466,6 +617,7 @@ impl ModuleConfig for StaticConfig {
                 .clone()
                 .or_else(|| parent.default_language.clone()),
             charset: child.charset.clone().or_else(|| parent.charset.clone()),
+            index: listing::config::IndexConfig::merge(&parent.index, &child.index),
         }
     }
 }
@@ -662,6 +814,22 @@ mapache_module! {
         ("ForceType", TAKE1, ANY, "a mime type that overrides other configured type"),
         ("DefaultType", TAKE1, ANY, "the default media type for otherwise untyped files (DEPRECATED)"),
         ("DefaultLanguage", TAKE1, ANY, "language to use for documents with no other language file extension"),
+        ("IndexOptions", RAW_ARGS, ANY, "one or more index options [+|-][]"),
+        ("IndexOrderDefault", TAKE2, ANY, "{Ascending,Descending} {Name,Size,Description,Date}"),
+        ("AddIcon", ITERATE, ANY, "an icon URL followed by one or more filenames"),
+        ("AddIconByType", ITERATE, ANY, "an icon URL followed by one or more MIME types"),
+        ("AddIconByEncoding", ITERATE, ANY, "an icon URL followed by one or more content encodings"),
+        ("AddAlt", ITERATE, ANY, "alternate descriptive text followed by one or more filenames"),
+        ("AddAltByType", ITERATE, ANY, "alternate descriptive text followed by one or more MIME types"),
+        ("AddAltByEncoding", ITERATE, ANY, "alternate descriptive text followed by one or more content encodings"),
+        ("DefaultIcon", TAKE1, ANY, "an icon URL"),
+        ("HeaderName", TAKE1, ANY, "a filename"),
+        ("ReadmeName", TAKE1, ANY, "a filename"),
+        ("IndexIgnore", ITERATE, ANY, "one or more file extensions"),
+        ("IndexIgnoreReset", FLAG, ANY, "Reset the inherited list of IndexIgnore filenames"),
+        ("AddDescription", ITERATE, ANY, "Descriptive text followed by one or more filenames"),
+        ("IndexStyleSheet", TAKE1, ANY, "URL to style sheet"),
+        ("IndexHeadInsert", TAKE1, ANY, "String to insert in HTML HEAD section"),
         ("AddDefaultCharset", TAKE1, ANY, "The name of the default charset to add to any Content-Type without one or 'Off' to disable"),
     ],
     config: StaticConfig,

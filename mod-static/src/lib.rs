@@ -802,7 +802,7 @@ mapache_module! {
     name: "static",
     handler: Static,
     directives: [
-        ("TypesConfig", TAKE1, SERVER, "the MIME types config file"),
+        ("TypesConfig", TAKE1, GLOBAL, "the MIME types config file"),
         ("AddType", ITERATE, ANY, "a mime type followed by one or more file extensions"),
         ("AddLanguage", ITERATE, ANY, "a language (e.g., fr), followed by one or more file extensions"),
         ("AddCharset", ITERATE, ANY, "a charset (e.g., iso-2022-jp), followed by one or more file extensions"),

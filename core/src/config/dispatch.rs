@@ -31,7 +31,8 @@ pub struct Dispatcher {
     pub modules: Vec<LoadedModule>,
     /// The current ServerRoot (module paths resolve against it).
     pub server_root: PathBuf,
-    section: Option<usize>,
+    /// The sections open where the reader is, outermost first (indexes into the store).
+    open: Vec<usize>,
     /// `<RequireAll>`/`<RequireAny>`/`<RequireNone>` open in the current scope.
     authz: access::Builder,
 }
@@ -64,9 +65,14 @@ impl Dispatcher {
             store,
             modules,
             server_root,
-            section: None,
+            open: Vec::new(),
             authz: access::Builder::default(),
         })
+    }
+
+    /// The innermost open section.
+    fn current(&self) -> Option<usize> {
+        self.open.last().copied()
     }
 
     /// Whether `symbol` is built into the binary (the core's own or a linked-in module).
@@ -262,6 +268,18 @@ fn section_name(kind: SectionKind) -> &'static str {
     }
 }
 
+/// Whether `asked` (as `<IfModule>` writes it) names the Apache module `declared`
+/// (`mime_module`): by that name or its source file's (`mod_mime.c`).
+fn is_apache_name(declared: &str, asked: &str) -> bool {
+    declared == asked
+        || declared.strip_suffix("_module").is_some_and(|stem| {
+            asked
+                .strip_prefix("mod_")
+                .and_then(|a| a.strip_suffix(".c"))
+                == Some(stem)
+        })
+}
+
 impl Sink for Dispatcher {
     fn directive(&mut self, d: &Directive) -> Result<(), String> {
         let (args_kind, contexts, help, check, display, relative) = match self.find(&d.name) {
@@ -276,7 +294,7 @@ impl Sink for Dispatcher {
                 ))
             }
         };
-        let in_section = self.section.map(|i| self.store.sections[i].kind);
+        let in_section = self.current().map(|i| self.store.sections[i].kind);
         match in_section {
             Some(kind) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
                 return Err(format!(
@@ -309,7 +327,7 @@ impl Sink for Dispatcher {
                 .iter()
                 .position(|m| std::ptr::eq(m, module))
                 .expect("the owner is one of the modules");
-            let section = self.section;
+            let section = self.current();
             let module = &mut self.modules[index];
             if module.desc.set_directive.is_some() {
                 module_config::set_directive(module, section, &name, &d.args)?;
@@ -325,7 +343,7 @@ impl Sink for Dispatcher {
             self.authz.require(
                 &d.args,
                 &loaded,
-                require_scope(&mut self.store, self.section),
+                require_scope(&mut self.store, self.open.last().copied()),
             )?;
         }
         if display == "ServerRoot" {
@@ -348,7 +366,7 @@ impl Sink for Dispatcher {
                 .into_owned();
         }
         let occ = Occurrence::new(&display, &args, d.file.clone(), d.line);
-        match self.section {
+        match self.current() {
             Some(i) => self.store.sections[i].directives.push(occ),
             None => self.store.server.push(occ),
         }
@@ -375,7 +393,7 @@ impl Sink for Dispatcher {
                 section_name(kind)
             ));
         }
-        if let Some(i) = self.section {
+        if let Some(i) = self.current() {
             return Err(format!(
                 "<{}> cannot occur within <{}> section",
                 section_name(kind),
@@ -419,8 +437,9 @@ impl Sink for Dispatcher {
             real,
             directives: Vec::new(),
             require: None,
+            parent: self.current(),
         });
-        self.section = Some(self.store.sections.len() - 1);
+        self.open.push(self.store.sections.len() - 1);
         Ok(())
     }
 
@@ -429,9 +448,9 @@ impl Sink for Dispatcher {
         if self.authz.open_tag().is_some() {
             return self
                 .authz
-                .close(require_scope(&mut self.store, self.section));
+                .close(require_scope(&mut self.store, self.open.last().copied()));
         }
-        self.section = None;
+        self.open.pop();
         Ok(())
     }
 
@@ -443,10 +462,28 @@ impl Sink for Dispatcher {
                 m.symbol == name
                     || format!("mod_{}.c", m.name) == name
                     || format!("{}.c", m.name) == name
+                    || m.tables
+                        .apache_names
+                        .iter()
+                        .any(|a| is_apache_name(a, name))
             })
     }
 
     fn warn(&mut self, message: &str) {
         error_log::log("core", error_log::WARN, None, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_apache_name;
+
+    #[test]
+    fn apache_names_match_by_symbol_or_source_file() {
+        assert!(is_apache_name("mime_module", "mime_module"));
+        assert!(is_apache_name("mime_module", "mod_mime.c"));
+        assert!(!is_apache_name("mime_module", "mod_mime_magic.c"));
+        assert!(!is_apache_name("mime_module", "mime.c"));
+        assert!(!is_apache_name("dir_module", "mime_module"));
     }
 }

@@ -80,6 +80,8 @@ pub struct Section {
     pub directives: Vec<Occurrence>,
     /// Its Require lines, parsed as they were read (None: it has none).
     pub require: Option<crate::access::Requirement>,
+    /// The section it is nested in (None: it is at the top of its configuration).
+    pub parent: Option<usize>,
 }
 
 /// Everything the configuration said.
@@ -241,6 +243,7 @@ mod tests {
             real: None,
             directives: vec![Occurrence::new("sethandler", &["b".into()], f.clone(), 3)],
             require: None,
+            parent: None,
         });
         let v = View {
             sections: s.matching_sections(b"/s/x", None),

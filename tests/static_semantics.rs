@@ -908,3 +908,36 @@ fn post_is_refused_with_its_body_consumed_and_options_answers() {
         assert_eq!(rs[3].body, b"AAA", "{mpm}");
     }
 }
+
+/// mod-static does the jobs of Apache's mod_mime, mod_dir and mod_autoindex, so `<IfModule>`
+/// knows it by those names (Debian's mods-available files test them).
+#[test]
+fn ifmodule_knows_mod_static_by_apaches_names() {
+    let root = Root::new();
+    let mut body = String::new();
+    for name in [
+        "mime_module",
+        "mod_mime.c",
+        "dir_module",
+        "autoindex_module",
+        "mod_autoindex.c",
+    ] {
+        body.push_str(&format!(
+            "<IfModule !{name}>\nNoSuchDirective {name}\n</IfModule>\n"
+        ));
+    }
+    let conf = root.config(&format!("{}{body}", standard_modules()));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let conf = root.config(&format!(
+        "{}<IfModule autoindex_module>\nNoSuchDirective x\n</IfModule>\n",
+        standard_modules()
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Invalid command 'NoSuchDirective'"),
+        "{}",
+        out.stderr
+    );
+}

@@ -51,9 +51,9 @@ mapache_module! {
     name: "env",
     handler: Env,
     directives: [
-        ("SetEnv", TAKE12, ANY, "an environment variable name and optional value to pass to CGI."),
-        ("UnsetEnv", ITERATE, ANY, "a list of variables to remove from the CGI environment."),
-        ("PassEnv", ITERATE, ANY, "a list of environment variables to pass to CGI."),
+        ("SetEnv", TAKE12, ANY | FILEINFO, "an environment variable name and optional value to pass to CGI."),
+        ("UnsetEnv", ITERATE, ANY | FILEINFO, "a list of variables to remove from the CGI environment."),
+        ("PassEnv", ITERATE, ANY | FILEINFO, "a list of environment variables to pass to CGI."),
     ],
     config: EnvConfig,
     hooks: [Fixups],

@@ -450,7 +450,7 @@ fn set_mtime(path: &Path, secs: i64) {
 
 /// Directory listings under mod_autoindex's directives (Debian's autoindex.conf, the plain
 /// list, FancyIndexing's columns, HTMLTable with a style sheet), sorted by each column both
-/// ways: mapache's page is Apache's, byte for byte.
+/// ways, and with the client's `F=`, `V=` and `P=`: mapache's page is Apache's, byte for byte.
 #[test]
 fn directory_listings_are_apaches_pages() {
     if !Path::new(APACHE).exists() {
@@ -505,15 +505,39 @@ fn directory_listings_are_apaches_pages() {
         ),
         (
             "table",
-            "IndexOptions HTMLTable NameWidth=10 DescriptionWidth=15 SuppressLastModified Charset=UTF-8 IgnoreCase\n\
+            "IndexOptions HTMLTable NameWidth=10 DescriptionWidth=15 SuppressLastModified Charset=UTF-8 IgnoreCase SuppressHTMLPreamble\n\
              IndexStyleSheet /s.css\nIndexHeadInsert \"<meta name=\\\"x\\\" content=\\\"y\\\">\"\n\
              AddAlt \"C source\" *.c\nAddIcon /i/c.gif .c\nAddDescription \"the sub directory\" sub\n\
-             ReadmeName README.html\nIndexOptions +SuppressHTMLPreamble\n"
+             ReadmeName README.html\nIndexOptions +SuppressSize\n"
                 .to_owned(),
+        ),
+        // + and - in a section change the server's flags; in the scope that has flags of its
+        // own they are forgotten (the server's +SuppressDescription).
+        (
+            "sections",
+            format!(
+                "IndexOptions FancyIndexing SuppressSize Charset=UTF-8\nIndexOptions +SuppressDescription\n\
+                 <Directory \"{r}/www/idx\">\nIndexOptions +HTMLTable -SuppressSize +IconsAreLinks\n\
+                 AddIcon /i/t.gif .txt\n</Directory>\n"
+            ),
         ),
     ];
     let queries = [
-        "", "?C=N;O=D", "?C=M;O=A", "?C=M;O=D", "?C=S;O=A", "?C=S;O=D", "?C=D;O=A", "?C=D;O=D",
+        "",
+        "?C=N;O=D",
+        "?C=M;O=A",
+        "?C=M;O=D",
+        "?C=S;O=A",
+        "?C=S;O=D",
+        "?C=D;O=A",
+        "?C=D;O=D",
+        // The format, version sort and pattern arguments, and what Apache makes of junk.
+        "?C=S;O=D;F=1;V=0;P=*.t*",
+        "?F=0",
+        "?F=2&P=a*",
+        "?P=.*",
+        "?C=Q;O=D",
+        "?O=D;junk;C=S",
     ];
     for (name, lines) in variants {
         let body = format!("{common}{lines}");

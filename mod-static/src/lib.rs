@@ -245,7 +245,6 @@ impl Static {
         if req.method() == "OPTIONS" {
             return Ok(options_response(req));
         }
-        let index = &settings.index;
         // The directory the core opened, not its path, which may have changed since.
         let opened = dir
             .file()
@@ -259,11 +258,46 @@ impl Static {
                 .is_ok_and(|m| matches!(m.kind, FileKind::File | FileKind::Directory))
         })
         .map_err(|e| Refusal::from_io(e, dir.path))?;
+        let (key, ascending) = settings
+            .index
+            .order
+            .unwrap_or((listing::config::SortKey::Name, true));
+        let default_order = listing::sort::Order { key, ascending };
+        let query = if settings.index.has(listing::config::IGNORE_CLIENT) {
+            ""
+        } else {
+            req.query()
+        };
+        let client = listing::sort::ClientArgs::parse(query, default_order);
+        // The client's F= and V= change the options for this page only.
+        let mut index = Cow::Borrowed(&settings.index);
+        if let Some(format) = client.format {
+            use listing::config::{FANCY_INDEXING, HTML_TABLE};
+            let opts = &mut index.to_mut().opts;
+            *opts = match format {
+                0 => *opts & !(FANCY_INDEXING | HTML_TABLE),
+                1 => (*opts | FANCY_INDEXING) & !HTML_TABLE,
+                _ => *opts | FANCY_INDEXING | HTML_TABLE,
+            };
+        }
+        if let Some(on) = client.version_sort {
+            let opts = &mut index.to_mut().opts;
+            *opts = if on {
+                *opts | listing::config::VERSION_SORT
+            } else {
+                *opts & !listing::config::VERSION_SORT
+            };
+        }
+        let index = index.as_ref();
         let fancy =
             index.has(listing::config::FANCY_INDEXING) || index.has(listing::config::HTML_TABLE);
         let mut rows = Vec::with_capacity(entries.len());
         for e in entries {
-            if index.ignores(&e.name) {
+            let unwanted = client
+                .pattern
+                .as_ref()
+                .is_some_and(|p| !listing::wildcard::fnmatch_names(&e.name, p.as_bytes()));
+            if unwanted || index.ignores(&e.name) {
                 continue;
             }
             let mut row = listing::Row {
@@ -296,20 +330,15 @@ impl Static {
             }
             rows.push(row);
         }
-        let (key, ascending) = index
-            .order
-            .unwrap_or((listing::config::SortKey::Name, true));
-        let mut order = listing::sort::Order { key, ascending };
-        if !index.has(listing::config::IGNORE_CLIENT) {
-            order = listing::sort::Order::from_query(req.query(), order);
-        }
+        let mut order = client.order;
         if !fancy {
             order.key = listing::config::SortKey::Name;
         }
         listing::sort::sort(
             &mut rows,
             order,
-            index.has(listing::config::FOLDERS_FIRST),
+            // Apache knows directories apart only for the fancy formats.
+            fancy && index.has(listing::config::FOLDERS_FIRST),
             index.has(listing::config::VERSION_SORT),
             index.has(listing::config::IGNORE_CASE),
         );
@@ -335,6 +364,7 @@ impl Static {
             rows: &rows,
             config: index,
             order,
+            colargs: &client.colargs,
             header,
             readme,
         });

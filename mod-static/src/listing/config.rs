@@ -338,7 +338,10 @@ impl IndexConfig {
         Ok(())
     }
 
-    /// One `IndexOptions` keyword, as Apache's `add_opts`.
+    /// One `IndexOptions` keyword, as Apache's `add_opts`: a flag without `+`/`-` is this
+    /// scope's own (and forgets the `+`/`-` ones before it); `+`/`-` flags are kept apart and
+    /// only change an outer scope's options when this scope has no flag of its own (see
+    /// [`IndexConfig::merge`]).
     fn option(&mut self, word: &str) -> Result<(), String> {
         let (action, w) = match word.as_bytes().first() {
             Some(b'+') => (Some(true), &word[1..]),
@@ -350,56 +353,73 @@ impl IndexConfig {
                 .filter(|p| p.eq_ignore_ascii_case(prefix))
                 .map(|_| &w[prefix.len()..])
         };
-        let flag = if w.eq_ignore_ascii_case("None") {
-            NO_OPTIONS
-        } else if let Some((_, f)) = KEYWORDS.iter().find(|(k, _)| k.eq_ignore_ascii_case(w)) {
-            *f
-        } else if w.eq_ignore_ascii_case("NameWidth") && action == Some(false) {
-            self.name_width = Width::Fixed(DEFAULT_WIDTH);
-            return Ok(());
-        } else if w.eq_ignore_ascii_case("DescriptionWidth") && action == Some(false) {
-            self.description_width = Width::Fixed(DEFAULT_WIDTH);
-            return Ok(());
+        let is = |k: &str| w.eq_ignore_ascii_case(k);
+        let no_minus = |what: &str| {
+            if action == Some(false) {
+                Err(format!("Cannot combine '-' with {what}=n"))
+            } else {
+                Ok(())
+            }
+        };
+        let mut flag = 0;
+        if is("None") {
+            if action.is_some() {
+                return Err("Cannot combine '+' or '-' with 'None' keyword".to_owned());
+            }
+            self.opts = NO_OPTIONS;
+            self.absolute = true;
+            self.incremented = 0;
+            self.decremented = 0;
+        } else if let Some((_, f)) = KEYWORDS.iter().find(|(k, _)| is(k)) {
+            flag = *f;
+        } else if is("IconWidth") {
+            self.icon_width = (action != Some(false)).then_some(None);
+        } else if let Some(v) = value("IconWidth=") {
+            no_minus("IconWidth")?;
+            self.icon_width = Some(Some(leading_number(v)));
+        } else if is("IconHeight") {
+            self.icon_height = (action != Some(false)).then_some(None);
+        } else if let Some(v) = value("IconHeight=") {
+            no_minus("IconHeight")?;
+            self.icon_height = Some(Some(leading_number(v)));
+        } else if is("NameWidth") || is("DescriptionWidth") {
+            if action != Some(false) {
+                return Err(format!("{w} with no value may only appear as '-{w}'"));
+            }
+            let reset = Width::Fixed(DEFAULT_WIDTH);
+            if is("NameWidth") {
+                self.name_width = reset;
+            } else {
+                self.description_width = reset;
+            }
         } else if let Some(v) = value("NameWidth=") {
+            no_minus("NameWidth")?;
             self.name_width = width(v, 5, "NameWidth")?;
-            return Ok(());
         } else if let Some(v) = value("DescriptionWidth=") {
+            no_minus("DescriptionWidth")?;
             self.description_width = width(v, 12, "DescriptionWidth")?;
-            return Ok(());
         } else if let Some(v) = value("Charset=") {
             self.charset = Some(v.to_owned());
-            return Ok(());
-        } else if w.eq_ignore_ascii_case("IconWidth") || value("IconWidth=").is_some() {
-            self.icon_width = Some(value("IconWidth=").and_then(|v| v.parse().ok()));
-            return Ok(());
-        } else if w.eq_ignore_ascii_case("IconHeight") || value("IconHeight=").is_some() {
-            self.icon_height = Some(value("IconHeight=").and_then(|v| v.parse().ok()));
-            return Ok(());
-        } else if value("Type=").is_some() || value("AddAltClass").is_some() {
-            // Accepted; the listing's type is always text/html.
-            return Ok(());
-        } else {
+        } else if value("Type=").is_none() && !is("AddAltClass") {
+            // Type= is accepted: the listing's type is always text/html.
             return Err("Invalid directory indexing option".to_owned());
-        };
+        }
         match action {
-            Some(false) => {
-                self.decremented |= flag;
-                self.incremented &= !flag;
-                self.opts &= !flag;
+            None => {
+                if flag != 0 {
+                    self.opts |= flag;
+                    self.absolute = true;
+                }
+                self.incremented = 0;
+                self.decremented = 0;
             }
             Some(true) => {
                 self.incremented |= flag;
                 self.decremented &= !flag;
-                self.opts |= flag;
             }
-            None if self.opts & NO_OPTIONS != 0 => {
-                return Err("Cannot combine other IndexOptions keywords with 'None'".to_owned())
-            }
-            None => {
-                self.absolute = true;
-                self.incremented = 0;
-                self.decremented = 0;
-                self.opts |= flag;
+            Some(false) => {
+                self.decremented |= flag;
+                self.incremented &= !flag;
             }
         }
         if self.opts & NO_OPTIONS != 0 && self.opts & !NO_OPTIONS != 0 {
@@ -410,19 +430,19 @@ impl IndexConfig {
 
     /// `child` inside `parent`.
     pub fn merge(parent: &Self, child: &Self) -> Self {
-        let (mut opts, incremented, decremented) = if child.opts == NO_OPTIONS && child.absolute {
+        // Apache's merge_autoindex_configs: flags of the section's own replace the outer
+        // ones (and its + and - are forgotten); with none, its + and - change the outer ones.
+        let (mut opts, incremented, decremented) = if child.opts & NO_OPTIONS != 0 {
             (NO_OPTIONS, 0, 0)
         } else if !child.absolute {
             let inc = (parent.incremented | child.incremented) & !child.decremented;
             let dec = parent.decremented | child.decremented;
             (parent.opts & !NO_OPTIONS, inc, dec)
         } else {
-            (child.opts, child.incremented, child.decremented)
+            (child.opts, 0, 0)
         };
-        if opts != NO_OPTIONS {
-            opts |= incremented;
-            opts &= !decremented;
-        }
+        opts |= incremented;
+        opts &= !decremented;
         let first_child = |c: &[Item], p: &[Item]| {
             let mut v = c.to_vec();
             v.extend(p.iter().cloned());
@@ -511,9 +531,15 @@ fn item_directive(name: &str) -> Option<(ItemKind, bool, &'static str)> {
         .map(|(_, k, i, w)| (k, i, w))
 }
 
+/// `atoi`: the leading digits of `v`, 0 when none.
+fn leading_number(v: &str) -> u32 {
+    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+    v[..digits].parse().unwrap_or(0)
+}
+
 /// `NameWidth=`/`DescriptionWidth=` values: `*` or a number of at least `min`.
 fn width(v: &str, min: usize, name: &str) -> Result<Width, String> {
-    if v == "*" {
+    if v.starts_with('*') {
         return Ok(Width::Adjust);
     }
     match v.parse::<usize>() {
@@ -551,9 +577,31 @@ mod tests {
             merged(&[&["IndexOptions", "-SuppressSize"]]),
             FANCY_INDEXING
         );
-        // Keywords without + or - replace them.
+        // Flags without + or - replace them, and the scope's own + and - are forgotten
+        // (apache2 2.4 answers so, whatever the order).
         assert_eq!(merged(&[&["IndexOptions", "HTMLTable"]]), HTML_TABLE);
+        assert_eq!(
+            merged(&[&["IndexOptions", "HTMLTable", "+SuppressSize"]]),
+            HTML_TABLE
+        );
+        assert_eq!(
+            merged(&[
+                &["IndexOptions", "+SuppressSize"],
+                &["IndexOptions", "HTMLTable"]
+            ]),
+            HTML_TABLE
+        );
         assert_eq!(merged(&[&["IndexOptions", "None"]]), NO_OPTIONS);
+        // A scope used as it is (no section of the module's): only its own flags.
+        assert_eq!(scope(&[&["IndexOptions", "+HTMLTable"]]).opts, 0);
+        assert_eq!(
+            scope(&[
+                &["IndexOptions", "FancyIndexing"],
+                &["IndexOptions", "+SuppressSize"]
+            ])
+            .opts,
+            FANCY_INDEXING
+        );
         // Lines of one scope add up.
         assert_eq!(
             opts(&[
@@ -563,9 +611,11 @@ mod tests {
             FANCY_INDEXING | VERSION_SORT
         );
         // Increments carry on into deeper scopes.
-        let mid = IndexConfig::merge(&server, &scope(&[&["IndexOptions", "+FoldersFirst"]]));
-        let deep = IndexConfig::merge(&mid, &scope(&[&["IndexOptions", "-FancyIndexing"]]));
-        assert_eq!(deep.opts, SUPPRESS_SIZE | FOLDERS_FIRST);
+        let plus = scope(&[&["IndexOptions", "+HTMLTable"]]);
+        let mid = IndexConfig::merge(&plus, &scope(&[&["IndexOptions", "+FoldersFirst"]]));
+        assert_eq!(mid.opts, HTML_TABLE | FOLDERS_FIRST);
+        let deep = IndexConfig::merge(&mid, &scope(&[&["IndexOptions", "-HTMLTable"]]));
+        assert_eq!(deep.opts, FOLDERS_FIRST);
     }
 
     #[test]
@@ -595,6 +645,18 @@ mod tests {
         assert_eq!(
             err(&mut c, &["DescriptionWidth=3"]),
             "DescriptionWidth value must be greater than 12"
+        );
+        assert_eq!(
+            err(&mut c, &["+None"]),
+            "Cannot combine '+' or '-' with 'None' keyword"
+        );
+        assert_eq!(
+            err(&mut c, &["NameWidth"]),
+            "NameWidth with no value may only appear as '-NameWidth'"
+        );
+        assert_eq!(
+            err(&mut c, &["-NameWidth=9"]),
+            "Cannot combine '-' with NameWidth=n"
         );
         assert_eq!(
             c.set("IndexOrderDefault", &["Up", "Name"]).unwrap_err(),

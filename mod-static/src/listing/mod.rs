@@ -8,7 +8,7 @@
 pub mod config;
 mod render;
 pub mod sort;
-mod wildcard;
+pub mod wildcard;
 
 use crate::locate::is_ht_name;
 use config::{IndexConfig, Item, ItemKind};

@@ -28,6 +28,8 @@ pub struct Page<'a> {
     pub rows: &'a [Row],
     pub config: &'a IndexConfig,
     pub order: Order,
+    /// The client's `F=`, `V=`, `P=` arguments, carried on by the column links.
+    pub colargs: &'a str,
     pub header: Option<Included>,
     pub readme: Option<Included>,
 }
@@ -234,13 +236,19 @@ pub fn render(page: &Page<'_>) -> String {
         }
         out.push_str("</ul>\n");
     }
+    // An HTML readme under SuppressHTMLPreamble brings its own end.
+    let mut post = true;
     match &page.readme {
-        Some(Included::Html(body)) => out.push_str(&String::from_utf8_lossy(body)),
+        Some(Included::Html(body)) => {
+            out.push_str(&String::from_utf8_lossy(body));
+            post = !c.has(config::SUPPRESS_HTML_PREAMBLE);
+        }
         Some(Included::Plain(body)) => plain_block(&mut out, body),
         None => {}
     }
-    // Also after an HTML readme under SuppressHTMLPreamble, as Apache 2.4 does.
-    out.push_str("</body></html>\n");
+    if post {
+        out.push_str("</body></html>\n");
+    }
     out
 }
 
@@ -268,7 +276,11 @@ fn column(page: &Page<'_>, text: &str, key: SortKey) -> String {
     } else {
         'A'
     };
-    format!("<a href=\"?C={};O={dir}\">{text}</a>", key.letter())
+    format!(
+        "<a href=\"?C={};O={dir}{}\">{text}</a>",
+        key.letter(),
+        page.colargs
+    )
 }
 
 /// ` width="…" height="…"` of icons.
@@ -388,6 +400,9 @@ fn table(out: &mut String, page: &Page<'_>, rows: &[(&Row, String)], close: &str
         }
         if show_icon {
             let _ = write!(out, "<td{}>", cls("indexcolicon", " valign=\"top\""));
+            if c.has(config::ICONS_ARE_LINKS) {
+                let _ = write!(out, "<a href=\"{}\">", html(href.as_bytes()));
+            }
             match row.icon.as_ref().or(c.default_icon.as_ref()) {
                 Some(icon) => {
                     let _ = write!(
@@ -399,6 +414,9 @@ fn table(out: &mut String, page: &Page<'_>, rows: &[(&Row, String)], close: &str
                     );
                 }
                 None => out.push_str("&nbsp;"),
+            }
+            if c.has(config::ICONS_ARE_LINKS) {
+                out.push_str("</a>");
             }
             out.push_str("</td>");
         }

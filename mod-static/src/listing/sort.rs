@@ -13,24 +13,60 @@ pub struct Order {
     pub ascending: bool,
 }
 
-impl Order {
-    /// The order `query` asks for (`C=N|M|S|D`, `O=A|D`, separated by `;` or `&`), over
-    /// `default`.
-    pub fn from_query(query: &str, default: Order) -> Order {
-        let mut order = default;
-        for arg in query.split([';', '&']) {
+/// What the client's query asks for (Apache's `C=`, `O=`, `F=`, `V=`, `P=`, separated by `;`
+/// or `&`; parsing stops at the first argument it does not know, as Apache's does).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientArgs {
+    pub order: Order,
+    /// `F=0` plain, `1` FancyIndexing, `2` HTMLTable.
+    pub format: Option<u8>,
+    /// `V=0|1`: VersionSort off or on.
+    pub version_sort: Option<bool>,
+    /// `P=pattern`: only names matching it.
+    pub pattern: Option<String>,
+    /// `;F=…;V=…;P=…` as the column links carry them on.
+    pub colargs: String,
+}
+
+impl ClientArgs {
+    /// `query` over `default`.
+    pub fn parse(query: &str, default: Order) -> ClientArgs {
+        let mut args = ClientArgs {
+            order: default,
+            format: None,
+            version_sort: None,
+            pattern: None,
+            colargs: String::new(),
+        };
+        let (mut f, mut v, mut p) = (String::new(), String::new(), String::new());
+        for arg in query.split([';', '&']).filter(|a| !a.is_empty()) {
             match arg.as_bytes() {
-                [b'C', b'=', c] => {
-                    if let Some(key) = SortKey::from_letter(*c) {
-                        order.key = key;
+                [b'C', b'=', c] if SortKey::from_letter(*c).is_some() => {
+                    args.order.key = SortKey::from_letter(*c).unwrap_or_default();
+                }
+                [b'O', b'=', b'A'] => args.order.ascending = true,
+                [b'O', b'=', b'D'] => args.order.ascending = false,
+                [b'F', b'=', c @ b'0'..=b'2'] => {
+                    args.format = Some(c - b'0');
+                    f = format!(";F={}", char::from(*c));
+                }
+                [b'V', b'=', c @ (b'0' | b'1')] => {
+                    args.version_sort = Some(*c == b'1');
+                    v = format!(";V={}", char::from(*c));
+                }
+                [b'P', b'=', value @ ..] => {
+                    // Apache 2.4 drops a pattern written with %-escapes.
+                    let value = String::from_utf8_lossy(value);
+                    if !value.is_empty() && !value.contains('%') {
+                        p = format!(";P={value}");
+                        args.pattern = Some(value.into_owned());
                     }
                 }
-                [b'O', b'=', b'A'] => order.ascending = true,
-                [b'O', b'=', b'D'] => order.ascending = false,
-                _ => {}
+                _ => break,
             }
         }
-        order
+        args.colargs = format!("{f}{v}{p}");
+        args
     }
 }
 
@@ -158,20 +194,37 @@ mod tests {
             key: SortKey::Name,
             ascending: true,
         };
+        let parse = |q| ClientArgs::parse(q, default);
         assert_eq!(
-            Order::from_query("C=S;O=D", default),
+            parse("C=S;O=D").order,
             Order {
                 key: SortKey::Size,
                 ascending: false
             }
         );
         assert_eq!(
-            Order::from_query("O=D&C=M", default),
+            parse("O=D&C=M").order,
             Order {
                 key: SortKey::Modified,
                 ascending: false
             }
         );
-        assert_eq!(Order::from_query("C=X;O=Z;junk", default), default);
+        // Apache stops at the first argument it does not know.
+        assert_eq!(parse("C=X;O=D").order, default);
+        assert_eq!(
+            parse("O=D;junk;C=S").order,
+            Order {
+                key: SortKey::Name,
+                ascending: false
+            }
+        );
+        let a = parse("C=S;O=D;F=1;V=0;P=s*");
+        assert_eq!(
+            (a.format, a.version_sort, a.pattern.as_deref()),
+            (Some(1), Some(false), Some("s*"))
+        );
+        assert_eq!(a.colargs, ";F=1;V=0;P=s*");
+        assert_eq!(parse("P=sub%2A").pattern, None);
+        assert_eq!(parse("").colargs, "");
     }
 }

@@ -4,15 +4,24 @@
 
 /// `ap_strcmp_match`: `*` any run, `?` one byte; optionally without ASCII case.
 pub fn simple(text: &[u8], pattern: &[u8], no_case: bool) -> bool {
-    matches(text, pattern, no_case, false)
+    matches(text, pattern, no_case, false, false)
 }
 
 /// `apr_fnmatch` without flags: `*`, `?`, `[…]` (ranges, `!` or `^` to negate), `\` escapes.
 pub fn fnmatch(text: &[u8], pattern: &[u8]) -> bool {
-    matches(text, pattern, false, true)
+    matches(text, pattern, false, true, true)
 }
 
-fn matches(text: &[u8], pattern: &[u8], no_case: bool, classes: bool) -> bool {
+/// `apr_fnmatch` with `APR_FNM_NOESCAPE | APR_FNM_PERIOD` (the `P=` query argument): `\` is
+/// itself, and a leading `.` must be matched by a `.`.
+pub fn fnmatch_names(text: &[u8], pattern: &[u8]) -> bool {
+    if text.first() == Some(&b'.') && pattern.first() != Some(&b'.') {
+        return false;
+    }
+    matches(text, pattern, false, true, false)
+}
+
+fn matches(text: &[u8], pattern: &[u8], no_case: bool, classes: bool, escapes: bool) -> bool {
     let eq = |a: u8, b: u8| {
         if no_case {
             a.eq_ignore_ascii_case(&b)
@@ -32,7 +41,7 @@ fn matches(text: &[u8], pattern: &[u8], no_case: bool, classes: bool) -> bool {
             }
             Some(b'?') => Some(1),
             Some(b'[') if classes => class(&pattern[p..], text[t]),
-            Some(b'\\') if classes && p + 1 < pattern.len() => {
+            Some(b'\\') if escapes && p + 1 < pattern.len() => {
                 eq(pattern[p + 1], text[t]).then_some(2)
             }
             Some(&c) => eq(c, text[t]).then_some(1),
@@ -119,5 +128,9 @@ mod tests {
         assert!(fnmatch(b"a[b", b"a[b"));
         assert!(fnmatch(b"a*b", b"a\\*b"));
         assert!(!fnmatch(b"axb", b"a\\*b"));
+        assert!(fnmatch_names(b"sub-a", b"s*"));
+        assert!(!fnmatch_names(b".hidden", b"*"));
+        assert!(fnmatch_names(b".hidden", b".*"));
+        assert!(fnmatch_names(b"a\\b", b"a\\b"));
     }
 }

@@ -13,6 +13,9 @@
 //!   name no loaded module offers: Apache's `-t` takes them without a word, mapache's refuses
 //!   them with their line.
 //!
+//! Sections of every kind (`<Directory>`, `<DirectoryMatch>`, `<Files>`, `<FilesMatch>`,
+//! `<Location>`, `<LocationMatch>`, `<If>`) merge in Apache's order: the same answers.
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
@@ -93,11 +96,15 @@ impl Apache {
     }
 
     fn status(&self, path: &str) -> u16 {
+        self.status_of("GET", path)
+    }
+
+    fn status_of(&self, method: &str, path: &str) -> u16 {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut out = Vec::new();
@@ -281,6 +288,91 @@ fn lines_apache_takes_without_a_word_fail_mapache_t() {
         assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
         assert!(out.stderr.contains(message), "{line}: {}", out.stderr);
     }
+}
+
+#[test]
+fn sections_merge_in_apaches_order_as_apache_does() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    for f in ["www/public/b.txt", "www/.htpasswd", "www/top.txt"] {
+        root.write(f, b"f");
+        std::fs::set_permissions(root.path().join(f), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+    }
+    let r = root.path().display().to_string();
+    // Each line's Require replaces the one before it (AuthMerging Off): the status tells
+    // which section was merged last. Written against the merge order.
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <If \"%{{QUERY_STRING}} == 'deny'\">\nRequire all denied\n</If>\n\
+         <Location /private>\nRequire all granted\n</Location>\n\
+         <LocationMatch \"^/public/b\">\nRequire all granted\n</LocationMatch>\n\
+         <FilesMatch \"^\\.ht\">\nRequire all denied\n</FilesMatch>\n\
+         <Files a.txt>\nRequire all granted\n</Files>\n\
+         <DirectoryMatch \"/www/public/\">\nRequire all denied\n</DirectoryMatch>\n\
+         <Directory {r}/www/private>\nRequire all denied\n</Directory>\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n"
+    );
+    let urls = [
+        "/top.txt",
+        "/public/a.txt",
+        "/public/b.txt",
+        "/.htpasswd",
+        "/private/secret.txt",
+        "/private/secret.txt?deny",
+    ];
+    let wants = [200, 200, 200, 403, 200, 403];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let apache_got: Vec<u16> = urls.iter().map(|u| apache.status(u)).collect();
+    let mapache_got: Vec<u16> = urls.iter().map(|u| mapache.get(u).status).collect();
+    assert_eq!(apache_got, wants, "apache2 on {urls:?}");
+    assert_eq!(mapache_got, wants, "mapache on {urls:?}");
+}
+
+#[test]
+fn limit_and_limitexcept_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n\
+         <Location /public>\n<Limit DELETE PUT>\nRequire all denied\n</Limit>\n</Location>\n\
+         <Location /private>\n<LimitExcept GET>\nRequire all denied\n</LimitExcept>\n</Location>\n"
+    );
+    let asks = [
+        ("GET", "/public/a.txt"),
+        ("HEAD", "/public/a.txt"),
+        ("DELETE", "/public/a.txt"),
+        ("PUT", "/public/a.txt"),
+        ("GET", "/private/secret.txt"),
+        ("HEAD", "/private/secret.txt"),
+        ("DELETE", "/private/secret.txt"),
+    ];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let status = |m: &str, p: &str| {
+        let raw = format!(
+            "{m} {p} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        parse_responses(&mapache.exchange(raw.as_bytes()), m == "HEAD")[0].status
+    };
+    let apache_got: Vec<u16> = asks.iter().map(|(m, p)| apache.status_of(m, p)).collect();
+    let mapache_got: Vec<u16> = asks.iter().map(|(m, p)| status(m, p)).collect();
+    assert_eq!(mapache_got, apache_got, "mapache and apache2 on {asks:?}");
+    assert_eq!(apache_got[2], 403);
+    assert_eq!(apache_got[6], 403);
 }
 
 /// Makes `rel` under the root with `data`, readable by Apache's www-data children (directories

@@ -3,12 +3,13 @@
 //! against the core's table or its module's (name, arity, context, value) and stores it.
 
 use super::core_directives;
-use super::store::{Occurrence, Section, SectionKind, Store};
+use super::store::{Occurrence, Pattern, Section, SectionKind, Store};
 use super::{Directive, Sink};
 use crate::access;
 use crate::loader::{self, module_calls, DirectiveSpec, LoadedModule};
 use crate::logs::error_log;
 use crate::pipeline::module_config;
+use crate::regex::Regex;
 use mapache_plugin_api::abi;
 use std::path::PathBuf;
 
@@ -105,6 +106,139 @@ impl Dispatcher {
                 0,
             ));
         }
+    }
+
+    /// Apache's refusals of a section inside another: `<Directory>` and `<Location>` only at
+    /// the top, `<Files>` nowhere under a `<Location>`.
+    fn check_nesting(&self, tag: &str, kind: SectionKind) -> Result<(), String> {
+        let Some(parent) = self.current() else {
+            return Ok(());
+        };
+        match kind {
+            SectionKind::Directory | SectionKind::Location => Err(format!(
+                "<{tag} not allowed in <{}> context",
+                self.store.sections[parent].tag
+            )),
+            SectionKind::Files => {
+                if let Some(location) = self
+                    .ancestors(parent)
+                    .find(|s| s.kind == SectionKind::Location)
+                {
+                    return Err(format!(
+                        "<{tag}> cannot occur within <{}> section",
+                        location.tag
+                    ));
+                }
+                // Apache reads this and never applies it (files are matched before any
+                // condition): refused rather than silently ignored.
+                if let Some(condition) = self.ancestors(parent).find(|s| s.kind == SectionKind::If)
+                {
+                    return Err(format!(
+                        "<{tag}> inside <{}> would never apply (Apache ignores it): put the <{}> inside the <{tag}> section instead",
+                        condition.tag, condition.tag
+                    ));
+                }
+                Ok(())
+            }
+            SectionKind::If => Ok(()),
+        }
+    }
+
+    /// `<Limit>`/`<LimitExcept>`: only inside a section (Apache's OR_LIMIT: not at the server
+    /// level); the Require lines until its end are for its methods only.
+    fn open_limit(&mut self, tag: &str, except: bool, args: &[String]) -> Result<(), String> {
+        if let Some(container) = self.authz.open_tag() {
+            return Err(format!("<{tag}> cannot occur within {container} section"));
+        }
+        if self.current().is_none() {
+            return Err(format!("<{tag} not allowed here"));
+        }
+        self.authz.limits.open(except, args)
+    }
+
+    /// `<If "expr">`, `<ElseIf "expr">`, `<Else>`: the expression parsed now (its errors are
+    /// `-t` errors); an `<ElseIf>`/`<Else>` must follow an `<If>`/`<ElseIf>` of its scope.
+    fn open_condition(&mut self, tag: &'static str, args: &[String]) -> Result<(), String> {
+        let parent = self.current();
+        if tag != "If" {
+            let previous = self
+                .store
+                .sections
+                .iter()
+                .rev()
+                .find(|s| s.kind == SectionKind::If && s.parent == parent);
+            if previous.is_none_or(|p| p.tag == "Else") {
+                return Err("<Else> or <ElseIf> section without previous <If> or <ElseIf> section in same scope".to_owned());
+            }
+        }
+        let condition = match (tag, args) {
+            ("Else", []) => None,
+            ("Else", _) => return Err("<Else> does not take an argument".to_owned()),
+            (_, []) => return Err(format!("<{tag}> directive requires additional arguments")),
+            (_, [expr]) => Some(
+                crate::expr::Expr::parse(expr)
+                    .map_err(|e| format!("Cannot parse condition clause: {e}"))?,
+            ),
+            (_, _) => {
+                return Err(format!(
+                    "<{tag}> takes one argument, the expression in quotes"
+                ))
+            }
+        };
+        let mut section = Section::new(
+            SectionKind::If,
+            tag,
+            args.first().cloned().unwrap_or_default(),
+        );
+        section.parent = parent;
+        section.condition = condition;
+        self.store.sections.push(section);
+        self.store.has_conditions = true;
+        self.open.push(self.store.sections.len() - 1);
+        Ok(())
+    }
+
+    /// Section `i` and those it is nested in, innermost first.
+    fn ancestors(&self, i: usize) -> impl Iterator<Item = &Section> {
+        std::iter::successors(Some(&self.store.sections[i]), |s| {
+            s.parent.map(|p| &self.store.sections[p])
+        })
+    }
+
+    /// A section whose argument is a path or a wildcard: put in the form it is compared in.
+    fn plain_section(&self, section: &mut Section) -> Result<(), String> {
+        let path = &mut section.path;
+        match section.kind {
+            SectionKind::Location if path.starts_with('/') => {
+                // Request paths arrive with `//` collapsed and dot segments resolved: the
+                // section is compared in the same form (its trailing slash still counts, as
+                // in Apache).
+                let mut normalized = crate::storage::path::normalize(path.as_bytes());
+                if path.ends_with('/') && normalized != b"/" {
+                    normalized.push(b'/');
+                }
+                *path = String::from_utf8_lossy(&normalized).into_owned();
+                section.pattern = wildcard(path)?;
+            }
+            SectionKind::Directory => {
+                if !path.starts_with('/') {
+                    *path = self.server_root.join(&*path).to_string_lossy().into_owned();
+                }
+                // One spelling (`/srv/www/`, `/srv//www` and `/srv/./www` are one directory),
+                // and the real directory when a link leads to it: requests are matched by
+                // where their file really is.
+                let normalized = crate::storage::path::normalize(path.as_bytes());
+                *path = String::from_utf8_lossy(&normalized).into_owned();
+                section.real = std::fs::canonicalize(&*path)
+                    .ok()
+                    .map(|p| std::os::unix::ffi::OsStringExt::into_vec(p.into_os_string()))
+                    .filter(|r| *r != normalized);
+                section.pattern = wildcard(path)?;
+            }
+            SectionKind::Files => section.pattern = wildcard(path)?,
+            _ => {}
+        }
+        Ok(())
     }
 
     fn find(&self, name: &str) -> Option<Owner<'_>> {
@@ -261,12 +395,30 @@ fn require_scope(store: &mut Store, section: Option<usize>) -> &mut Option<acces
     }
 }
 
-fn section_name(kind: SectionKind) -> &'static str {
-    match kind {
-        SectionKind::Location => "Location",
-        SectionKind::Directory => "Directory",
+/// A section argument with shell wildcards (`*`, `?`, `[`) is compared with fnmatch(3), as in
+/// Apache.
+fn wildcard(path: &str) -> Result<Option<Pattern>, String> {
+    if !path.contains(['*', '?', '[']) {
+        return Ok(None);
     }
+    std::ffi::CString::new(path.as_bytes())
+        .map(|w| Some(Pattern::Wildcard(w)))
+        .map_err(|_| format!("{path}: a section argument cannot hold a NUL byte"))
 }
+
+/// The sections the dispatcher stores: (name as Apache spells it, kind, whether the argument
+/// is a regex).
+const SECTION_TAGS: &[(&str, SectionKind, bool)] = &[
+    ("Location", SectionKind::Location, false),
+    ("LocationMatch", SectionKind::Location, true),
+    ("Directory", SectionKind::Directory, false),
+    ("DirectoryMatch", SectionKind::Directory, true),
+    ("Files", SectionKind::Files, false),
+    ("FilesMatch", SectionKind::Files, true),
+    ("If", SectionKind::If, false),
+    ("ElseIf", SectionKind::If, false),
+    ("Else", SectionKind::If, false),
+];
 
 /// Whether `asked` (as `<IfModule>` writes it) names the Apache module `declared`
 /// (`mime_module`): by that name or its source file's (`mod_mime.c`).
@@ -294,13 +446,10 @@ impl Sink for Dispatcher {
                 ))
             }
         };
-        let in_section = self.current().map(|i| self.store.sections[i].kind);
+        let in_section = self.current().map(|i| self.store.sections[i].tag);
         match in_section {
-            Some(kind) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
-                return Err(format!(
-                    "{display} not allowed in <{}> context",
-                    section_name(kind)
-                ))
+            Some(tag) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
+                return Err(format!("{display} not allowed in <{tag}> context"))
             }
             None if contexts & abi::MAPACHE_CTX_SERVER == 0 => {
                 return Err(format!("{display} not allowed here"))
@@ -377,78 +526,63 @@ impl Sink for Dispatcher {
         if self.authz.open(&d.name, &d.args)? {
             return Ok(());
         }
-        let kind = if d.name.eq_ignore_ascii_case("Location") {
-            SectionKind::Location
-        } else if d.name.eq_ignore_ascii_case("Directory") {
-            SectionKind::Directory
-        } else {
+        for (tag, except) in [("Limit", false), ("LimitExcept", true)] {
+            if d.name.eq_ignore_ascii_case(tag) {
+                return self.open_limit(tag, except, &d.args);
+            }
+        }
+        let Some(&(tag, kind, is_match)) = SECTION_TAGS
+            .iter()
+            .find(|(t, _, _)| t.eq_ignore_ascii_case(&d.name))
+        else {
             return Err(format!(
                 "Invalid command '<{}', perhaps misspelled or defined by a module not included in the server configuration",
                 d.name
             ));
         };
         if let Some(container) = self.authz.open_tag() {
+            return Err(format!("<{tag}> cannot occur within {container} section"));
+        }
+        if self.authz.limits.is_open() {
             return Err(format!(
-                "<{}> cannot occur within {container} section",
-                section_name(kind)
+                "<{tag}> cannot occur within <Limit> or <LimitExcept> section"
             ));
         }
-        if let Some(i) = self.current() {
-            return Err(format!(
-                "<{}> cannot occur within <{}> section",
-                section_name(kind),
-                section_name(self.store.sections[i].kind)
-            ));
+        self.check_nesting(tag, kind)?;
+        if kind == SectionKind::If {
+            return self.open_condition(tag, &d.args);
         }
-        if d.args.len() != 1 {
-            return Err(format!(
-                "<{}> takes one argument, the path the section applies to",
-                section_name(kind)
-            ));
+        let (pattern_arg, regex) = match d.args.as_slice() {
+            [] => return Err(format!("<{tag}> directive requires additional arguments")),
+            [tilde, p] if !is_match && tilde == "~" => (p.clone(), true),
+            [p] => (p.clone(), is_match),
+            _ => return Err(format!("Multiple <{tag}> arguments not (yet) supported.")),
+        };
+        let mut section = Section::new(kind, tag, pattern_arg);
+        section.parent = self.current();
+        if regex {
+            section.pattern = Some(Pattern::Regex(Regex::for_section(&section.path)?));
+        } else {
+            self.plain_section(&mut section)?;
         }
-        let mut path = d.args[0].clone();
-        let mut real = None;
-        if kind == SectionKind::Location && path.starts_with('/') {
-            // Request paths arrive with `//` collapsed and dot segments resolved: the section
-            // is compared in the same form (its trailing slash still counts, as in Apache).
-            let mut normalized = crate::storage::path::normalize(path.as_bytes());
-            if path.ends_with('/') && normalized != b"/" {
-                normalized.push(b'/');
-            }
-            path = String::from_utf8_lossy(&normalized).into_owned();
-        }
-        if kind == SectionKind::Directory {
-            if !path.starts_with('/') {
-                path = self.server_root.join(&path).to_string_lossy().into_owned();
-            }
-            // One spelling (`/srv/www/`, `/srv//www` and `/srv/./www` are one directory), and
-            // the real directory when a link leads to it: requests are matched by where their
-            // file really is.
-            let normalized = crate::storage::path::normalize(path.as_bytes());
-            path = String::from_utf8_lossy(&normalized).into_owned();
-            real = std::fs::canonicalize(&path)
-                .ok()
-                .map(|p| std::os::unix::ffi::OsStringExt::into_vec(p.into_os_string()))
-                .filter(|r| *r != normalized);
-        }
-        self.store.sections.push(Section {
-            kind,
-            path,
-            real,
-            directives: Vec::new(),
-            require: None,
-            parent: self.current(),
-        });
+        self.store.sections.push(section);
         self.open.push(self.store.sections.len() - 1);
         Ok(())
     }
 
-    fn section_end(&mut self, _d: &Directive) -> Result<(), String> {
-        // The reader closes sections innermost first: an open Require container is innermost.
+    fn section_end(&mut self, d: &Directive) -> Result<(), String> {
+        // The reader closes sections innermost first: an open Require container is innermost,
+        // then the `<Limit>`s (nothing else opens inside one).
         if self.authz.open_tag().is_some() {
             return self
                 .authz
                 .close(require_scope(&mut self.store, self.open.last().copied()));
+        }
+        if self.authz.limits.is_open()
+            && (d.name.eq_ignore_ascii_case("Limit") || d.name.eq_ignore_ascii_case("LimitExcept"))
+        {
+            self.authz.limits.close();
+            return Ok(());
         }
         self.open.pop();
         Ok(())

@@ -19,6 +19,7 @@ pub mod reader;
 
 pub mod core_directives;
 pub mod dispatch;
+mod matching;
 pub mod settings;
 pub mod store;
 #[cfg(test)]

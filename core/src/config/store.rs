@@ -59,20 +59,38 @@ impl Occurrence {
 /// What a section matches against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SectionKind {
-    /// `<Location /url-path>`: the decoded request path.
+    /// `<Location /url-path>`, `<LocationMatch regex>`: the decoded request path.
     Location,
-    /// `<Directory /fs/path>`: the file the path maps to under DocumentRoot.
+    /// `<Directory /fs/path>`, `<DirectoryMatch regex>`: the file the path maps to.
     Directory,
+    /// `<Files name>`, `<FilesMatch regex>`: the last component of the mapped file.
+    Files,
+    /// `<If expr>`, `<ElseIf expr>`, `<Else>`: an expression about the request.
+    If,
 }
 
-/// One `<Location>` or `<Directory>` section.
+/// How a section's argument is compared, when it is not a path prefix.
+#[derive(Debug)]
+pub enum Pattern {
+    /// A regular expression (`<…Match>` or `~`).
+    Regex(crate::regex::Regex),
+    /// A shell wildcard (`<Files *.sql>`), as fnmatch(3) takes it.
+    Wildcard(std::ffi::CString),
+}
+
+/// One section: `<Location>`, `<Directory>`, `<Files>` (and their regex forms) or `<If>`.
 #[derive(Debug)]
 pub struct Section {
     /// Its kind.
     pub kind: SectionKind,
+    /// The section name as Apache spells it (`FilesMatch`), for messages.
+    pub tag: &'static str,
     /// The path it matches (a prefix on segment boundaries); for `<Directory>`, absolute and
-    /// normalized (no empty or dot segment, no trailing `/`).
+    /// normalized (no empty or dot segment, no trailing `/`); for a regex or wildcard, the
+    /// pattern as written.
     pub path: String,
+    /// How `path` is compared when it is not a prefix.
+    pub pattern: Option<Pattern>,
     /// For `<Directory>`: the real path of `path` when it differs (a link on the way), as found
     /// when the configuration was read. A file matches the section under either.
     pub real: Option<Vec<u8>>,
@@ -82,6 +100,33 @@ pub struct Section {
     pub require: Option<crate::access::Requirement>,
     /// The section it is nested in (None: it is at the top of its configuration).
     pub parent: Option<usize>,
+    /// For `<If>` and `<ElseIf>`: the expression (`<Else>` has none).
+    pub condition: Option<crate::expr::Expr>,
+}
+
+impl Section {
+    /// A section with no directives yet.
+    pub fn new(kind: SectionKind, tag: &'static str, path: String) -> Section {
+        Section {
+            kind,
+            tag,
+            path,
+            pattern: None,
+            real: None,
+            directives: Vec::new(),
+            require: None,
+            parent: None,
+            condition: None,
+        }
+    }
+
+    /// Its regular expression, for a regex section.
+    pub fn regex(&self) -> Option<&crate::regex::Regex> {
+        match &self.pattern {
+            Some(Pattern::Regex(r)) => Some(r),
+            _ => None,
+        }
+    }
 }
 
 /// Everything the configuration said.
@@ -93,6 +138,8 @@ pub struct Store {
     pub sections: Vec<Section>,
     /// Server-level Require lines, parsed as they were read (None: there are none).
     pub server_require: Option<crate::access::Requirement>,
+    /// Whether there is an `<If>` section (requests then evaluate them).
+    pub has_conditions: bool,
 }
 
 /// Whether `path` lies under `prefix` on a segment boundary: `/a` matches `/a`, `/a/`, `/a/b` but
@@ -118,30 +165,20 @@ impl Store {
         self.server.iter().filter(move |o| o.is_named(name))
     }
 
-    /// Sections that apply to a request: Directory sections (shortest path first) for the file it
-    /// maps to, then Location sections in file order, as Apache merges them. `file` is the
-    /// mapped file, as asked for (DocumentRoot joined with the path) and as it really is (links
-    /// resolved); both normalized. A `<Directory>` matching the real path ranks after (overrides)
-    /// one matching only the name asked for: the directory a file really is in decides.
+    /// Sections that apply to a request, in Apache's merge order (`matching.rs` has each
+    /// kind): `<Directory>` then `<DirectoryMatch>` for the file it maps to, `<Files>` and
+    /// `<FilesMatch>` for its name, then `<Location>` and `<LocationMatch>` for the URL path.
+    /// `file` is the mapped file, as asked for (DocumentRoot joined with the path) and as it
+    /// really is (links resolved); both normalized. `<If>` sections are added per request by
+    /// [`Store::if_sections`].
     pub fn matching_sections(&self, url_path: &[u8], file: Option<FilePaths<'_>>) -> Vec<usize> {
-        let mut dirs: Vec<(bool, usize, usize)> = Vec::new();
+        let mut sections = Vec::new();
         if let Some(file) = file {
-            for (i, s) in self.sections.iter().enumerate() {
-                if s.kind != SectionKind::Directory {
-                    continue;
-                }
-                let by_real = s.matches_dir(file.real);
-                if by_real || s.matches_dir(file.requested) {
-                    dirs.push((by_real, s.path.len(), i));
-                }
-            }
+            sections = self.directory_matches(file);
+            let files = self.files_matches(file, &sections);
+            sections.extend(files);
         }
-        dirs.sort();
-        let mut sections: Vec<usize> = dirs.into_iter().map(|(_, _, i)| i).collect();
-        sections.extend((0..self.sections.len()).filter(|&i| {
-            let s = &self.sections[i];
-            s.kind == SectionKind::Location && prefix_matches(s.path.as_bytes(), url_path)
-        }));
+        sections.extend(self.location_matches(url_path));
         sections
     }
 
@@ -150,7 +187,8 @@ impl Store {
     pub fn directory_sections(&self, dir: &[u8]) -> Vec<usize> {
         let mut dirs: Vec<(usize, usize)> = (0..self.sections.len())
             .filter(|&i| {
-                self.sections[i].kind == SectionKind::Directory && self.sections[i].matches_dir(dir)
+                let s = &self.sections[i];
+                s.kind == SectionKind::Directory && s.regex().is_none() && s.matches_dir(dir)
             })
             .map(|i| (self.sections[i].path.len(), i))
             .collect();
@@ -171,7 +209,10 @@ pub struct FilePaths<'a> {
 impl Section {
     /// Whether a `<Directory>` section covers the normalized path `p`, under its path as written
     /// or its real path.
-    fn matches_dir(&self, p: &[u8]) -> bool {
+    pub(super) fn matches_dir(&self, p: &[u8]) -> bool {
+        if let Some(Pattern::Wildcard(w)) = &self.pattern {
+            return super::matching::wildcard_dir_matches(w, &self.path, p);
+        }
         crate::storage::path::is_under(p, self.path.as_bytes())
             || self
                 .real
@@ -237,14 +278,11 @@ mod tests {
         let mut s = Store::default();
         s.server
             .push(Occurrence::new("SetHandler", &["a".into()], f.clone(), 1));
-        s.sections.push(Section {
-            kind: SectionKind::Location,
-            path: "/s".into(),
-            real: None,
-            directives: vec![Occurrence::new("sethandler", &["b".into()], f.clone(), 3)],
-            require: None,
-            parent: None,
-        });
+        let mut section = Section::new(SectionKind::Location, "Location", "/s".into());
+        section
+            .directives
+            .push(Occurrence::new("sethandler", &["b".into()], f.clone(), 3));
+        s.sections.push(section);
         let v = View {
             sections: s.matching_sections(b"/s/x", None),
         };

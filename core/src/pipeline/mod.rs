@@ -15,8 +15,10 @@
 //! - `module_config.rs`: the modules' typed configuration objects.
 //! - `authorize.rs`: `Require` with the modules' providers, and authn.
 //! - `lookup.rs`: what another path or URL maps to, for `req_map` and `req_lookup`.
+//! - `conditions.rs`: the `<If>` sections that hold for the request, merged last.
 
 pub mod authorize;
+pub mod conditions;
 pub mod drive;
 pub mod filters;
 pub mod hooks;
@@ -247,9 +249,17 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     if run_first(req, abi::MAPACHE_PHASE_MAP_TO_STORAGE, "map_to_storage")? {
         req.unmapped = true;
         set_view(req, None);
+        let srv = req.conn.srv;
+        for (name, value) in srv
+            .store
+            .match_variables(&req.view.sections, &req.head.path, None)
+        {
+            req.table_put_env(&name, &value);
+        }
     } else {
         map_request(req)?;
     }
+    conditions::apply(req);
     if req.handler != req.scope.handler {
         req.handler.clone_from(&req.scope.handler);
     }
@@ -313,14 +323,18 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
             let srv = req.conn.srv;
             if !srv.store.sections.is_empty() {
                 let m = &req.mapped[0];
-                let sections = srv.store.matching_sections(
-                    &req.head.path,
-                    Some(FilePaths {
-                        requested: &m.requested,
-                        real: &m.real,
-                    }),
-                );
+                let paths = FilePaths {
+                    requested: &m.requested,
+                    real: &m.real,
+                };
+                let sections = srv.store.matching_sections(&req.head.path, Some(paths));
+                let vars = srv
+                    .store
+                    .match_variables(&sections, &req.head.path, Some(paths));
                 set_sections(req, sections);
+                for (name, value) in vars {
+                    req.table_put_env(&name, &value);
+                }
             }
             Ok(())
         }

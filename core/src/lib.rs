@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod host;
+pub mod htaccess;
 pub mod http;
 pub mod listen;
 pub mod loader;

@@ -145,6 +145,18 @@ pub fn error_page(status: u16, detail: &str) -> String {
     )
 }
 
+/// The page for `status` when serving its ErrorDocument failed with `second` (Apache's
+/// wording).
+pub fn recursive_error_page(status: u16, second: u16) -> String {
+    let page = error_page(status, default_detail(status));
+    let note = format!(
+        "<p>Additionally, a {second} {}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n",
+        reason_phrase(second)
+    );
+    let at = page.rfind("</body>").unwrap_or(page.len());
+    format!("{}{note}{}", &page[..at], &page[at..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

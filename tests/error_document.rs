@@ -42,8 +42,17 @@ fn a_local_document_is_served_with_the_errors_status_and_the_redirect_variables(
     let head = &parse_responses(&raw, true)[0];
     assert_eq!(head.status, 404);
     assert!(head.body.is_empty());
+    // Sent whole: never a 304 or a range of the document.
+    let raw = s.exchange(
+        b"GET /nothing.html HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\nIf-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\nRange: bytes=0-1\r\nConnection: close\r\n\r\n",
+    );
+    let whole = &parse_responses(&raw, false)[0];
+    assert_eq!(
+        (whole.status, whole.body.as_slice()),
+        (404, &b"sorry, not here\n"[..])
+    );
     assert_eq!(s.get("/a.txt").body, b"file a");
-    let lines = file_lines(&root.path().join("logs/redirects"), 4);
+    let lines = file_lines(&root.path().join("logs/redirects"), 5);
     assert_eq!(
         lines[..3],
         [
@@ -52,7 +61,7 @@ fn a_local_document_is_served_with_the_errors_status_and_the_redirect_variables(
             "404 /errors/missing.html|404|/nothing.html|-|HEAD",
         ]
     );
-    assert_eq!(lines[3], "200 /a.txt|-|-|-|-");
+    assert_eq!(lines[4], "200 /a.txt|-|-|-|-");
 }
 
 #[test]

@@ -41,17 +41,32 @@ fn none_ignores_a_file_and_all_reads_it() {
 fn a_directive_of_another_class_or_unknown_is_a_500_with_apaches_line() {
     let root = Root::new();
     root.write("htdocs/opts/a.txt", b"file a");
-    root.write("htdocs/opts/.htaccess", b"# only file info is granted\nOptions -Indexes\n");
+    root.write(
+        "htdocs/opts/.htaccess",
+        b"# only file info is granted\nOptions -Indexes\n",
+    );
     root.write("htdocs/typo/a.txt", b"file a");
-    root.write("htdocs/typo/.htaccess", b"ErrorDocument 404 /x.html\nFoo bar\n");
+    root.write(
+        "htdocs/typo/.htaccess",
+        b"ErrorDocument 404 /x.html\nFoo bar\n",
+    );
     root.write("htdocs/fine/a.txt", b"file a");
-    root.write("htdocs/fine/.htaccess", b"ErrorDocument 404 \"from the file\"\n");
-    let s = start(&root, "<Directory @/htdocs>\nAllowOverride FileInfo\n</Directory>");
+    root.write(
+        "htdocs/fine/.htaccess",
+        b"ErrorDocument 404 \"from the file\"\n",
+    );
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride FileInfo\n</Directory>",
+    );
     let htdocs = root.path().join("htdocs");
     assert_eq!(s.get("/opts/a.txt").status, 500);
     assert!(
         s.wait_log(
-            &format!("{}/opts/.htaccess: Options not allowed here", htdocs.display()),
+            &format!(
+                "{}/opts/.htaccess: Options not allowed here",
+                htdocs.display()
+            ),
             5
         ),
         "{}",
@@ -97,7 +112,10 @@ fn allow_override_list_and_access_file_name() {
 fn a_changed_file_is_seen_without_a_restart() {
     let root = Root::new();
     let file = root.write("htdocs/d/.htaccess", b"ErrorDocument 404 \"first\"\n");
-    let s = start(&root, "<Directory @/htdocs>\nAllowOverride FileInfo\n</Directory>");
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride FileInfo\n</Directory>",
+    );
     assert_eq!(s.get("/d/nothing").body, b"first");
     assert_eq!(s.get("/d/nothing").body, b"first");
     std::fs::write(&file, b"ErrorDocument 404 \"second\"\n").unwrap();
@@ -112,11 +130,17 @@ fn a_changed_file_is_seen_without_a_restart() {
 #[test]
 fn three_levels_merge_in_apaches_order() {
     let root = Root::new();
-    root.write("htdocs/.htaccess", b"SetHandler test-config\nTestGreeting level-1\n");
+    root.write(
+        "htdocs/.htaccess",
+        b"SetHandler test-config\nTestGreeting level-1\n",
+    );
     root.write("htdocs/a/.htaccess", b"TestGreeting level-2\n");
     root.write("htdocs/a/b/.htaccess", b"ErrorDocument 404 /x\n");
     root.write("htdocs/a/b/c/.htaccess", b"TestGreeting level-4\n");
-    root.write("htdocs/idx/.htaccess", b"SetHandler none\nDirectoryIndex start.html\n");
+    root.write(
+        "htdocs/idx/.htaccess",
+        b"SetHandler none\nDirectoryIndex start.html\n",
+    );
     root.write("htdocs/idx/start.html", b"the start page");
     let s = start(
         &root,
@@ -142,13 +166,21 @@ fn allow_override_outside_directory_sections() {
     let conf = root.config(&format!("{}AllowOverride All\n", standard_modules()));
     let out = run(&["-t", "-f", conf.to_str().unwrap()]);
     assert_ne!(out.code, Some(0));
-    assert!(out.stderr.contains("AllowOverride not allowed here"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("AllowOverride not allowed here"),
+        "{}",
+        out.stderr
+    );
     let conf = root.config(&format!(
         "{}<Directory /tmp>\nAllowOverride Bogus\n</Directory>\n",
         standard_modules()
     ));
     let out = run(&["-t", "-f", conf.to_str().unwrap()]);
-    assert!(out.stderr.contains("Illegal override option Bogus"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Illegal override option Bogus"),
+        "{}",
+        out.stderr
+    );
     // In <Location>: Apache's warning, and the line has no effect.
     let conf = root.config(&format!(
         "{}<Location /x>\nAllowOverride All\n</Location>\n",
@@ -157,7 +189,8 @@ fn allow_override_outside_directory_sections() {
     let out = run(&["-t", "-f", conf.to_str().unwrap()]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
-        out.stderr.contains("AH00114: Useless use of AllowOverride in line"),
+        out.stderr
+            .contains("AH00114: Useless use of AllowOverride in line"),
         "{}",
         out.stderr
     );

@@ -130,6 +130,16 @@ pub fn apply(req: &mut RequestCtx<'_>, outcome: Outcome) -> Outcome {
     }
 }
 
+/// Request fields that would make the document a 304 or a part of it.
+const CONDITIONAL: [&str; 6] = [
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "range",
+    "if-range",
+];
+
 /// Serves the local document `uri` for the error `code` by an internal redirect, as a GET
 /// (HEAD stays HEAD). When serving it fails too, the core's page for `code` says so.
 fn serve_local(req: &mut RequestCtx<'_>, code: u16, uri: &str) -> Outcome {
@@ -140,6 +150,17 @@ fn serve_local(req: &mut RequestCtx<'_>, code: u16, uri: &str) -> Outcome {
         req.head.method = "GET";
     }
     req.error_status = Some(code);
+    // Apache's `no_local_copy`: the document is sent whole, never as a 304 or a range.
+    let headers = std::mem::take(&mut req.head.headers);
+    let (dropped, kept): (Vec<_>, Vec<_>) = headers
+        .into_iter()
+        .partition(|(n, _)| CONDITIONAL.iter().any(|c| c.eq_ignore_ascii_case(n)));
+    req.head.headers = kept;
+    for (name, value) in dropped {
+        // A module may still hold what the host returned for them.
+        req.retire(name.into_bytes());
+        req.retire(value);
+    }
     let second = match super::restart(req, uri) {
         Ok(()) => super::run(req),
         Err(o) => o,

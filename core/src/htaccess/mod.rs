@@ -22,31 +22,44 @@ use crate::server::Server;
 use crate::storage::path::is_under;
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::sync::{OnceLock, RwLock};
 
 /// What the configuration says about `.htaccess` files, read once per process.
 struct Settings {
     /// Whether any `<Directory>` grants anything: if none, nothing is ever looked for.
     granted: bool,
+    /// The sections with AllowOverride lines.
+    grants: Vec<overrides::Grant>,
+    /// The length of the shortest directory of `grants` (its real path's, when shorter).
+    shortest: usize,
     /// AccessFileName (the first that exists at a level is read).
     names: Vec<String>,
 }
 
 fn settings(store: &Store) -> &'static Settings {
     static SETTINGS: OnceLock<Settings> = OnceLock::new();
-    SETTINGS.get_or_init(|| Settings {
-        granted: store.sections.iter().any(|s| {
-            s.kind == SectionKind::Directory
-                && s.directives.iter().any(|o| {
-                    (o.is_named("allowoverride") || o.is_named("allowoverridelist"))
-                        && !o.arg0().eq_ignore_ascii_case("none")
-                })
-        }),
-        names: store
-            .server_last("AccessFileName")
-            .map(|o| o.args.to_vec())
-            .unwrap_or_else(|| vec![".htaccess".to_owned()]),
+    SETTINGS.get_or_init(|| {
+        let grants = overrides::grants(store);
+        let shortest = grants
+            .iter()
+            .map(overrides::Grant::shortest)
+            .min()
+            .unwrap_or(0);
+        Settings {
+            granted: store.sections.iter().any(|s| {
+                s.kind == SectionKind::Directory
+                    && s.directives.iter().any(|o| {
+                        (o.is_named("allowoverride") || o.is_named("allowoverridelist"))
+                            && !o.arg0().eq_ignore_ascii_case("none")
+                    })
+            }),
+            grants,
+            shortest,
+            names: store
+                .server_last("AccessFileName")
+                .map(|o| o.args.to_vec())
+                .unwrap_or_else(|| vec![".htaccess".to_owned()]),
+        }
     })
 }
 
@@ -64,14 +77,45 @@ enum Parsed {
     /// Its section's number.
     Section(usize),
     /// The message it was refused with.
-    Bad(String),
+    Bad(std::sync::Arc<str>),
 }
 
-type Cache = RwLock<HashMap<Vec<u8>, (Identity, Parsed)>>;
+/// A parsed file: when it was read (modification time and size) and as the file of which
+/// directory (the same file reached from another level is parsed again there).
+struct Entry {
+    mtime_ns: i64,
+    size: u64,
+    level: Vec<u8>,
+    parsed: Parsed,
+}
+
+/// Files by (device, inode): two numbers hashed, not a path.
+type Cache = RwLock<HashMap<(u64, u64), Entry, BuildIdentityHasher>>;
+
+/// A hasher for (device, inode) pairs: a multiply-mix of the two words (the keys are not
+/// chosen by clients).
+#[derive(Default, Clone, Copy)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type BuildIdentityHasher = std::hash::BuildHasherDefault<IdentityHasher>;
 
 fn cache() -> &'static Cache {
     static CACHE: OnceLock<Cache> = OnceLock::new();
-    CACHE.get_or_init(|| RwLock::new(HashMap::new()))
+    CACHE.get_or_init(|| RwLock::new(HashMap::default()))
 }
 
 /// Adds to `sections` (a request's, from the store) the `.htaccess` files on the way to the
@@ -89,12 +133,17 @@ pub fn extend(
     if !settings.granted {
         return Ok(());
     }
+    let mut path = Vec::with_capacity(requested.len() + 16);
     for level in levels(requested, is_dir) {
-        let allowed = overrides::at(&srv.store, level);
+        if level.len() < settings.shortest {
+            // Above every section that grants anything.
+            continue;
+        }
+        let allowed = overrides::at(&settings.grants, level);
         if !allowed.any() {
             continue;
         }
-        if let Some(n) = read_level(srv, peer, level, &allowed, &settings.names)? {
+        if let Some(n) = read_level(srv, peer, level, &allowed, &settings.names, &mut path)? {
             insert(&srv.store, sections, level, n);
         }
     }
@@ -125,39 +174,33 @@ fn read_level(
     srv: &'static Server,
     peer: &str,
     level: &[u8],
-    allowed: &overrides::Overrides,
+    allowed: &overrides::Allowed<'_>,
     names: &[String],
+    path: &mut Vec<u8>,
 ) -> Result<Option<usize>, u16> {
     for name in names {
-        let mut path = level.to_vec();
+        path.clear();
+        path.extend_from_slice(level);
         if !path.ends_with(b"/") {
             path.push(b'/');
         }
         path.extend_from_slice(name.as_bytes());
-        let os = std::ffi::OsStr::from_bytes(&path);
-        let meta = match std::fs::metadata(os) {
-            Ok(m) => m,
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
-                continue
-            }
-            Err(_) => return Err(unreadable(peer, &path, level)),
+        let id = match identity(path) {
+            Ok(id) => id,
+            Err(libc::ENOENT) | Err(libc::ENOTDIR) => continue,
+            Err(_) => return Err(unreadable(peer, path, level)),
         };
-        let id = Identity {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-            size: meta.size(),
-        };
+        let os = std::ffi::OsStr::from_bytes(path);
         let known = cache().read().ok().and_then(|c| {
-            c.get(&path)
-                .filter(|(i, _)| *i == id)
-                .map(|(_, p)| p.clone())
+            c.get(&(id.dev, id.ino))
+                .filter(|e| e.mtime_ns == id.mtime_ns && e.size == id.size && e.level == level)
+                .map(|e| e.parsed.clone())
         });
         let parsed = match known {
             Some(p) => p,
             None => {
-                let text = std::fs::read(os).map_err(|_| unreadable(peer, &path, level))?;
-                let shown = String::from_utf8_lossy(&path).into_owned();
+                let text = std::fs::read(os).map_err(|_| unreadable(peer, path, level))?;
+                let shown = String::from_utf8_lossy(path).into_owned();
                 let dir = String::from_utf8_lossy(level).into_owned();
                 let parsed = match parse::parse(
                     &String::from_utf8_lossy(&text),
@@ -169,14 +212,21 @@ fn read_level(
                     Ok(d) => match registry::add(d) {
                         Some(n) => Parsed::Section(n),
                         None => Parsed::Bad(
-                            "too many .htaccess versions read by this process; restart it"
-                                .to_owned(),
+                            "too many .htaccess versions read by this process; restart it".into(),
                         ),
                     },
-                    Err(e) => Parsed::Bad(e),
+                    Err(e) => Parsed::Bad(e.into()),
                 };
                 if let Ok(mut c) = cache().write() {
-                    c.insert(path.clone(), (id, parsed.clone()));
+                    c.insert(
+                        (id.dev, id.ino),
+                        Entry {
+                            mtime_ns: id.mtime_ns,
+                            size: id.size,
+                            level: level.to_vec(),
+                            parsed: parsed.clone(),
+                        },
+                    );
                 }
                 parsed
             }
@@ -188,13 +238,37 @@ fn read_level(
                     "core",
                     error_log::ALERT,
                     Some(peer),
-                    &format!("{}: {message}", String::from_utf8_lossy(&path)),
+                    &format!("{}: {message}", String::from_utf8_lossy(path)),
                 );
                 Err(500)
             }
         };
     }
     Ok(None)
+}
+
+/// The identity of the file at `path` (one stat(2), on the path made a C string in place),
+/// or the errno.
+fn identity(path: &mut Vec<u8>) -> Result<Identity, i32> {
+    if path.contains(&0) {
+        return Err(libc::ENOENT);
+    }
+    path.push(0);
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `path` is NUL-terminated and `st` is writable.
+    let rc = unsafe { libc::stat(path.as_ptr().cast(), st.as_mut_ptr()) };
+    path.pop();
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    }
+    // SAFETY: stat succeeded and filled it.
+    let st = unsafe { st.assume_init() };
+    Ok(Identity {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mtime_ns: st.st_mtime * 1_000_000_000 + st.st_mtime_nsec,
+        size: st.st_size as u64,
+    })
 }
 
 /// Apache's line for a `.htaccess` that exists but cannot be read.

@@ -1,6 +1,7 @@
 //! AllowOverride and AllowOverrideList: what a `.htaccess` file may say.
 
 use crate::config::store::{Section, SectionKind, Store};
+use crate::storage::path::is_under;
 use mapache_plugin_api::abi;
 
 /// What `.htaccess` files of one directory level may contain.
@@ -78,6 +79,29 @@ impl Overrides {
         self.set(&args).unwrap();
     }
 
+    /// The grants as [`at`] hands them out.
+    pub fn as_allowed(&self) -> Allowed<'_> {
+        Allowed {
+            classes: self.classes,
+            options: self.options.as_deref(),
+            list: &self.list,
+        }
+    }
+}
+
+/// What `.htaccess` files of one directory level may contain, borrowed from the sections
+/// that say it (nothing is copied per request).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Allowed<'a> {
+    /// The granted classes (`MAPACHE_OVERRIDE_*` bits).
+    pub classes: u32,
+    /// For `Options=…`: the options `Options` may name (lower-case; None: any).
+    pub options: Option<&'a [String]>,
+    /// AllowOverrideList: directives allowed by name (lower-case).
+    pub list: &'a [String],
+}
+
+impl Allowed<'_> {
     /// Whether any `.htaccess` is read at this level.
     pub fn any(&self) -> bool {
         self.classes != 0 || !self.list.is_empty()
@@ -90,7 +114,7 @@ impl Overrides {
 
     /// For `Options`: whether the option word (`+Indexes`, `-ExecCGI`, `None`) may be set.
     pub fn allows_option(&self, word: &str) -> bool {
-        let Some(list) = &self.options else {
+        let Some(list) = self.options else {
             return true;
         };
         let name = word.trim_start_matches(['+', '-']);
@@ -104,33 +128,87 @@ pub fn check(args: &[String]) -> Result<(), String> {
     Overrides::default().set(args)
 }
 
-/// What the `<Directory>` sections (not regex) for the directory `dir` allow, the most
-/// specific last; none grants nothing (Apache 2.4's default).
-pub fn at(store: &Store, dir: &[u8]) -> Overrides {
-    let mut o = Overrides::default();
-    for i in store.directory_sections(dir) {
-        apply(&mut o, &store.sections[i]);
-    }
-    o
+/// One `<Directory>` section's AllowOverride and AllowOverrideList lines, read once.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// The section's path, and its real path when a link leads to it.
+    path: Vec<u8>,
+    real: Option<Vec<u8>>,
+    /// Its last AllowOverride, read (None: it has none).
+    classes: Option<(u32, Option<Vec<String>>)>,
+    /// Its last AllowOverrideList (lower-case; None: it has none).
+    list: Option<Vec<String>>,
 }
 
-fn apply(o: &mut Overrides, s: &Section) {
-    if s.kind != SectionKind::Directory {
-        return;
+impl Grant {
+    /// The length of the shorter of its two paths: no directory shorter is under it.
+    pub fn shortest(&self) -> usize {
+        self.real
+            .as_ref()
+            .map_or(self.path.len(), |r| r.len().min(self.path.len()))
     }
-    for occ in &s.directives {
-        if occ.is_named("allowoverride") {
-            // Checked when the file was read.
-            let _ = o.set(&occ.args);
-        } else if occ.is_named("allowoverridelist") {
-            o.list = occ
-                .args
-                .iter()
-                .filter(|a| !a.eq_ignore_ascii_case("none"))
-                .map(|a| a.to_ascii_lowercase())
-                .collect();
+}
+
+/// The `<Directory>` sections with AllowOverride or AllowOverrideList lines, least specific
+/// first (shorter path, then configuration order), as they merge.
+pub fn grants(store: &Store) -> Vec<Grant> {
+    let mut found: Vec<(usize, usize, Grant)> = Vec::new();
+    for (i, s) in store.sections.iter().enumerate() {
+        if let Some(g) = grant(s) {
+            found.push((s.path.len(), i, g));
         }
     }
+    found.sort_by_key(|(len, i, _)| (*len, *i));
+    found.into_iter().map(|(_, _, g)| g).collect()
+}
+
+fn grant(s: &Section) -> Option<Grant> {
+    if s.kind != SectionKind::Directory {
+        return None;
+    }
+    let mut g = Grant {
+        path: s.path.as_bytes().to_vec(),
+        real: s.real.clone(),
+        classes: None,
+        list: None,
+    };
+    for occ in &s.directives {
+        if occ.is_named("allowoverride") {
+            let mut o = Overrides::default();
+            // Checked when the file was read.
+            let _ = o.set(&occ.args);
+            g.classes = Some((o.classes, o.options));
+        } else if occ.is_named("allowoverridelist") {
+            g.list = Some(
+                occ.args
+                    .iter()
+                    .filter(|a| !a.eq_ignore_ascii_case("none"))
+                    .map(|a| a.to_ascii_lowercase())
+                    .collect(),
+            );
+        }
+    }
+    (g.classes.is_some() || g.list.is_some()).then_some(g)
+}
+
+/// What the sections of `grants` covering the directory `dir` allow there, the most specific
+/// last; none grants nothing (Apache 2.4's default).
+pub fn at<'a>(grants: &'a [Grant], dir: &[u8]) -> Allowed<'a> {
+    let mut o = Allowed::default();
+    for g in grants {
+        let covers = is_under(dir, &g.path) || g.real.as_deref().is_some_and(|r| is_under(dir, r));
+        if !covers {
+            continue;
+        }
+        if let Some((classes, options)) = &g.classes {
+            o.classes = *classes;
+            o.options = options.as_deref();
+        }
+        if let Some(list) = &g.list {
+            o.list = list;
+        }
+    }
+    o
 }
 
 #[cfg(test)]
@@ -143,16 +221,19 @@ mod tests {
 
     #[test]
     fn classes_and_option_lists() {
-        let mut o = Overrides::default();
-        o.set(&words("AuthConfig Options=Indexes,FollowSymLinks"))
+        let mut owned = Overrides::default();
+        owned
+            .set(&words("AuthConfig Options=Indexes,FollowSymLinks"))
             .unwrap();
+        let o = owned.as_allowed();
         assert!(o.allows("Require", abi::MAPACHE_OVERRIDE_AUTHCFG));
         assert!(!o.allows("SetHandler", abi::MAPACHE_OVERRIDE_FILEINFO));
         assert!(o.allows_option("-Indexes"));
         assert!(!o.allows_option("+ExecCGI"));
-        o.set(&words("None")).unwrap();
-        assert!(!o.any());
-        o.set(&words("All")).unwrap();
+        owned.set(&words("None")).unwrap();
+        assert!(!owned.as_allowed().any());
+        owned.set(&words("All")).unwrap();
+        let o = owned.as_allowed();
         assert!(o.allows("SetHandler", abi::MAPACHE_OVERRIDE_FILEINFO));
         assert!(!o.allows("ServerName", 0));
     }

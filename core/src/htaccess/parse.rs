@@ -2,6 +2,8 @@
 //! Apache does (known; allowed by the granted override classes or AllowOverrideList; its
 //! arity and value), modules' typed objects made for it, Require lines parsed.
 
+use super::overrides::Allowed;
+#[cfg(test)]
 use super::overrides::Overrides;
 use super::registry::Dynamic;
 use crate::access;
@@ -20,7 +22,7 @@ pub fn parse(
     text: &str,
     path: &str,
     dir: &str,
-    allowed: &Overrides,
+    allowed: &Allowed<'_>,
     modules: &[LoadedModule],
 ) -> Result<Dynamic, String> {
     let file: Arc<str> = Arc::from(path);
@@ -111,7 +113,7 @@ pub fn parse(
 fn directive(
     name: &str,
     args: &[String],
-    allowed: &Overrides,
+    allowed: &Allowed<'_>,
     modules: &[LoadedModule],
     configs: &mut Vec<(usize, std::ptr::NonNull<std::ffi::c_void>)>,
 ) -> Result<String, String> {
@@ -186,7 +188,7 @@ mod tests {
     }
 
     fn read(text: &str, allowed: &Overrides) -> Result<Dynamic, String> {
-        parse(text, "/w/.htaccess", "/w", allowed, &[])
+        parse(text, "/w/.htaccess", "/w", &allowed.as_allowed(), &[])
     }
 
     #[test]

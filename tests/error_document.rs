@@ -100,6 +100,13 @@ fn texts_urls_default_and_sections_for_handler_and_core_errors() {
     let r = s.get("/moved/x");
     assert_eq!(r.status, 302);
     assert_eq!(r.header("Location"), Some("http://example.com/elsewhere"));
+    assert!(
+        String::from_utf8_lossy(&r.body).contains(
+            "<p>The document has moved <a href=\"http://example.com/elsewhere\">here</a>.</p>"
+        ),
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     // `default`: the core's page again.
     let r = s.get("/plain/x");
     assert_eq!(r.status, 404);

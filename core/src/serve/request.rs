@@ -981,7 +981,10 @@ impl<'c> RequestCtx<'c> {
             Some(CustomPage::Additionally(second)) => {
                 http::status::recursive_error_page(code, second)
             }
-            None => http::status::error_page(code, http::status::default_detail(code)),
+            None => match self.redirect_location(code) {
+                Some(location) => http::status::redirect_page(code, &location),
+                None => http::status::error_page(code, http::status::default_detail(code)),
+            },
         };
         self.set_header("Content-Type", "text/html; charset=iso-8859-1", false);
         self.content_length = Some(page.len() as u64);
@@ -1075,6 +1078,18 @@ impl RequestCtx<'_> {
     /// Keeps `bytes` until the request ends (a module may hold what the host returned for them).
     pub(crate) fn retire(&mut self, bytes: Vec<u8>) {
         self.retired.push(bytes);
+    }
+
+    /// For a redirect status, the Location the response sends (its page links there).
+    fn redirect_location(&self, code: u16) -> Option<String> {
+        if !matches!(code, 301 | 302 | 303 | 307 | 308) {
+            return None;
+        }
+        self.headers
+            .iter()
+            .chain(&self.err_headers)
+            .find(|(n, _)| n.eq_ignore_ascii_case("location"))
+            .map(|(_, v)| v.clone())
     }
 
     /// Makes the next error page `page` instead of the core's.

@@ -176,3 +176,27 @@ fn bad_error_documents_fail_the_syntax_check() {
         assert!(out.stderr.contains(expected), "{line}: {}", out.stderr);
     }
 }
+
+#[test]
+fn a_401_document_keeps_the_challenge() {
+    let root = Root::new();
+    root.write("htdocs/private/secret.txt", b"the secret\n");
+    root.write("htdocs/errors/auth.html", b"please log in\n");
+    let static_line = if static_build() {
+        "# static_module is built into this mapache".to_owned()
+    } else {
+        format!("LoadModule static_module {}", module("libmod_static.so").display())
+    };
+    root.config(&format!(
+        "LoadModule mpm_prefork_module {}\nLoadModule pipeline_probe_module {}\n{static_line}\n\
+         StartServers 1\nErrorDocument 401 /errors/auth.html\n\
+         <Location /private>\nRequire probe-user probe\n</Location>\n",
+        module("libmpm_prefork.so").display(),
+        module("libpipeline_probe.so").display(),
+    ));
+    let s = Server::start(&root, &[]);
+    let r = s.get("/private/secret.txt");
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("WWW-Authenticate"), Some("Basic realm=\"probe\""));
+    assert_eq!(r.body, b"please log in\n");
+}

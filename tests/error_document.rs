@@ -185,7 +185,10 @@ fn a_401_document_keeps_the_challenge() {
     let static_line = if static_build() {
         "# static_module is built into this mapache".to_owned()
     } else {
-        format!("LoadModule static_module {}", module("libmod_static.so").display())
+        format!(
+            "LoadModule static_module {}",
+            module("libmod_static.so").display()
+        )
     };
     root.config(&format!(
         "LoadModule mpm_prefork_module {}\nLoadModule pipeline_probe_module {}\n{static_line}\n\

@@ -195,3 +195,30 @@ fn allow_override_outside_directory_sections() {
         out.stderr
     );
 }
+
+#[test]
+fn a_modules_typed_configuration_is_made_and_merged_for_a_file() {
+    let root = Root::new();
+    root.write("htdocs/t/a.mine", b"mine");
+    root.write("htdocs/t/u/b.mine", b"mine too");
+    root.write("htdocs/t/u/c.other", b"other");
+    root.write("htdocs/t/.htaccess", b"AddType text/x-mine .mine\n");
+    root.write("htdocs/t/u/.htaccess", b"AddType text/x-other .other\n");
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverrideList AddType\n</Directory>",
+    );
+    assert_eq!(
+        s.get("/t/a.mine").header("Content-Type"),
+        Some("text/x-mine")
+    );
+    // The deeper file's object merged over the upper one's.
+    assert_eq!(
+        s.get("/t/u/b.mine").header("Content-Type"),
+        Some("text/x-mine")
+    );
+    assert_eq!(
+        s.get("/t/u/c.other").header("Content-Type"),
+        Some("text/x-other")
+    );
+}

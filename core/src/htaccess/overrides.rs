@@ -118,8 +118,11 @@ impl Allowed<'_> {
             return true;
         };
         let name = word.trim_start_matches(['+', '-']);
-        list.iter()
-            .any(|o| o == "all" || o.eq_ignore_ascii_case(name))
+        // `None` sets nothing, so it is always allowed (Apache's OPT_NONE).
+        name.eq_ignore_ascii_case("none")
+            || list
+                .iter()
+                .any(|o| o == "all" || o.eq_ignore_ascii_case(name))
     }
 }
 
@@ -230,6 +233,7 @@ mod tests {
         assert!(!o.allows("SetHandler", abi::MAPACHE_OVERRIDE_FILEINFO));
         assert!(o.allows_option("-Indexes"));
         assert!(!o.allows_option("+ExecCGI"));
+        assert!(o.allows_option("None"));
         owned.set(&words("None")).unwrap();
         assert!(!owned.as_allowed().any());
         owned.set(&words("All")).unwrap();

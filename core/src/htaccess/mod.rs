@@ -4,9 +4,10 @@
 //! it, so views, the merged scopes and their cache take it like any section.
 //!
 //! A file is read only at a level whose AllowOverride (or AllowOverrideList) grants anything,
-//! from the root down to the file's directory. Parsed files are kept per process by path and
-//! identity (device, inode, modification time, size): a level costs one stat, a changed file
-//! is seen on the next request, a missing one is a failed stat.
+//! from the root down to the file's directory. Parsed files are kept per process by (device,
+//! inode), checked against modification time and size: a level costs one stat, a changed file
+//! is seen on the next request, a missing one is a failed stat. A changed file's old parse
+//! stays in the registry (requests and cached scopes may still name it) until the process ends.
 //!
 //! - `overrides.rs`: AllowOverride / AllowOverrideList.
 //! - `parse.rs`: a file's text to a section, each directive checked.
@@ -63,7 +64,7 @@ fn settings(store: &Store) -> &'static Settings {
     })
 }
 
-/// A file as last parsed.
+/// A file as its stat describes it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Identity {
     dev: u64,

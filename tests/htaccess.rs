@@ -222,3 +222,26 @@ fn a_modules_typed_configuration_is_made_and_merged_for_a_file() {
         Some("text/x-other")
     );
 }
+
+#[test]
+fn nonfatal_skips_unknown_and_refused_lines_with_apaches_warnings() {
+    let root = Root::new();
+    root.write(
+        "htdocs/n/.htaccess",
+        b"Foo bar\nOptions -Indexes\nErrorDocument 404 \"still read\"\n",
+    );
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride FileInfo Nonfatal=All\n</Directory>",
+    );
+    let r = s.get("/n/nothing");
+    assert_eq!((r.status, r.body.as_slice()), (404, &b"still read"[..]));
+    assert!(s.wait_log(
+        "AH02296: Unknown directive foo perhaps misspelled or defined by a module not included in the server configuration",
+        5
+    ));
+    assert!(s.wait_log(
+        "AH02295: Options in .htaccess forbidden by AllowOverride",
+        5
+    ));
+}

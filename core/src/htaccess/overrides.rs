@@ -40,6 +40,12 @@ fn class(word: &str) -> Option<u32> {
     })
 }
 
+/// `AllowOverride Nonfatal=Override`: a directive of a class not granted is skipped with a
+/// warning instead of failing the request (kept with the class bits, above them).
+pub const NONFATAL_OVERRIDE: u32 = 1 << 16;
+/// `Nonfatal=Unknown`: an unknown directive is skipped with a warning.
+pub const NONFATAL_UNKNOWN: u32 = 1 << 17;
+
 impl Overrides {
     /// Reads one AllowOverride line over what less specific lines said (each line replaces
     /// the classes, as in Apache).
@@ -51,6 +57,19 @@ impl Overrides {
                 Some((n, l)) => (n, Some(l)),
                 None => (word.as_str(), None),
             };
+            if name.eq_ignore_ascii_case("nonfatal") {
+                self.classes |= match list.map(str::to_ascii_lowercase).as_deref() {
+                    Some("override") => NONFATAL_OVERRIDE,
+                    Some("unknown") => NONFATAL_UNKNOWN,
+                    Some("all") => NONFATAL_OVERRIDE | NONFATAL_UNKNOWN,
+                    _ => {
+                        return Err(format!(
+                        "Illegal override option {word}: Nonfatal= takes Override, Unknown or All"
+                    ))
+                    }
+                };
+                continue;
+            }
             let Some(bits) = class(name) else {
                 return Err(format!("Illegal override option {word}"));
             };
@@ -104,7 +123,17 @@ pub struct Allowed<'a> {
 impl Allowed<'_> {
     /// Whether any `.htaccess` is read at this level.
     pub fn any(&self) -> bool {
-        self.classes != 0 || !self.list.is_empty()
+        self.classes & abi::MAPACHE_OVERRIDE_ALL != 0 || !self.list.is_empty()
+    }
+
+    /// Whether a directive of a class not granted is skipped (with a warning).
+    pub fn nonfatal_override(&self) -> bool {
+        self.classes & NONFATAL_OVERRIDE != 0
+    }
+
+    /// Whether an unknown directive is skipped (with a warning).
+    pub fn nonfatal_unknown(&self) -> bool {
+        self.classes & NONFATAL_UNKNOWN != 0
     }
 
     /// Whether a directive named `name` of override classes `classes` may appear.
@@ -253,5 +282,7 @@ mod tests {
             "Illegal option Bogus"
         );
         assert!(check(&words("FileInfo=Indexes")).is_err());
+        assert!(check(&words("FileInfo Nonfatal=All")).is_ok());
+        assert!(check(&words("Nonfatal=Bogus")).is_err());
     }
 }

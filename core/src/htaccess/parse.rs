@@ -83,7 +83,9 @@ pub fn parse(
             }
             Statement::Directive { name, args } => {
                 let display = match directive(&name, &args, allowed, modules, &mut configs) {
-                    Ok(d) => d,
+                    Ok(Some(d)) => d,
+                    // Skipped under AllowOverride Nonfatal=…
+                    Ok(None) => continue,
                     Err(e) => {
                         free(modules, &configs);
                         return Err(e);
@@ -116,7 +118,7 @@ fn directive(
     allowed: &Allowed<'_>,
     modules: &[LoadedModule],
     configs: &mut Vec<(usize, std::ptr::NonNull<std::ffi::c_void>)>,
-) -> Result<String, String> {
+) -> Result<Option<String>, String> {
     let unknown = || {
         format!("Invalid command '{name}', perhaps misspelled or defined by a module not included in the server configuration")
     };
@@ -130,10 +132,21 @@ fn directive(
     let (display, kind, contexts, help) = match (core, module) {
         (Some(c), _) => (c.name.to_owned(), c.args, c.contexts, c.help.to_owned()),
         (None, Some((_, _, d))) => (d.name.clone(), d.args, d.contexts, d.help.clone()),
+        (None, None) if allowed.nonfatal_unknown() => {
+            // Apache's warning (the name as it lower-cases it).
+            warn(&format!("AH02296: Unknown directive {} perhaps misspelled or defined by a module not included in the server configuration", name.to_ascii_lowercase()));
+            return Ok(None);
+        }
         (None, None) => return Err(unknown()),
     };
     let classes = contexts & abi::MAPACHE_OVERRIDE_ALL;
     if contexts & abi::MAPACHE_CTX_SECTION == 0 || !allowed.allows(&display, classes) {
+        if allowed.nonfatal_override() {
+            warn(&format!(
+                "AH02295: {display} in .htaccess forbidden by AllowOverride"
+            ));
+            return Ok(None);
+        }
         return Err(format!("{display} not allowed here"));
     }
     if display == "Options" && allowed.classes & abi::MAPACHE_OVERRIDE_OPTIONS != 0 {
@@ -165,7 +178,12 @@ fn directive(
         }
         (None, None) => return Err(unknown()),
     }
-    Ok(display)
+    Ok(Some(display))
+}
+
+/// A line skipped under `AllowOverride Nonfatal=…`, logged as Apache does.
+fn warn(message: &str) {
+    crate::logs::error_log::log("core", crate::logs::error_log::WARN, None, message);
 }
 
 /// Frees the typed objects made for a file that turned out bad.
@@ -214,6 +232,18 @@ mod tests {
             read("Foo bar", &granted("All")).err().unwrap(),
             "Invalid command 'Foo', perhaps misspelled or defined by a module not included in the server configuration"
         );
+    }
+
+    #[test]
+    fn nonfatal_skips_unknown_and_refused_lines() {
+        let d = read(
+            "Foo bar\nOptions -Indexes\nSetHandler none\n",
+            &granted("FileInfo Nonfatal=All"),
+        )
+        .unwrap();
+        assert_eq!(d.section.directives.len(), 1);
+        assert!(read("Foo bar", &granted("FileInfo Nonfatal=Override")).is_err());
+        assert!(read("Options -Indexes", &granted("FileInfo Nonfatal=Unknown")).is_err());
     }
 
     #[test]

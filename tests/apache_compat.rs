@@ -691,3 +691,63 @@ fn debians_mime_autoindex_setenvif_and_dir_files_pass_config_test() {
     let out = run(&["-t", "-f", conf.to_str().unwrap()]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
 }
+
+#[test]
+fn error_documents_and_htaccess_files_answer_and_log_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    root.write(
+        "www/public/.htaccess",
+        b"ErrorDocument 404 \"gone from public\"\n",
+    );
+    root.write("www/private/.htaccess", b"Options -Indexes\n");
+    root.write("www/typo/.htaccess", b"Foo bar\n");
+    root.write("www/typo/a.txt", b"a");
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride FileInfo\n</Directory>\n\
+         ErrorDocument 404 /errors/missing.html\n"
+    );
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    // A text from a .htaccess: the same answer.
+    let (a, m) = (
+        apache.get("/public/nothing", ""),
+        mapache.get("/public/nothing"),
+    );
+    assert_eq!((a.status, &a.body), (404, &b"gone from public".to_vec()));
+    assert_eq!((m.status, &m.body), (a.status, &a.body));
+    // A local document that is missing too: the same note in the canned page.
+    let note = |r: &Response| {
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        body.find("<p>Additionally").map(|i| body[i..].to_owned())
+    };
+    let (a, m) = (apache.get("/nothing", ""), mapache.get("/nothing"));
+    assert_eq!(a.status, 404);
+    assert_eq!(m.status, 404);
+    assert!(note(&a).is_some(), "{:?}", String::from_utf8_lossy(&a.body));
+    assert_eq!(note(&m), note(&a));
+    // A refused and an unknown directive: 500 and the same line after the file name.
+    assert_eq!(apache.status("/private/secret.txt"), 500);
+    assert_eq!(mapache.get("/private/secret.txt").status, 500);
+    assert_eq!(apache.status("/typo/a.txt"), 500);
+    assert_eq!(mapache.get("/typo/a.txt").status, 500);
+    let apache_log = root.path().join("apache/logs/error_log");
+    for line in [
+        format!("{r}/www/private/.htaccess: Options not allowed here"),
+        format!("{r}/www/typo/.htaccess: Invalid command 'Foo', perhaps misspelled or defined by a module not included in the server configuration"),
+    ] {
+        assert!(
+            wait_until(Duration::from_secs(5), || std::fs::read_to_string(&apache_log)
+                .unwrap_or_default()
+                .contains(&line)),
+            "apache2 did not log {line:?}"
+        );
+        assert!(mapache.wait_log(&line, 5), "mapache did not log {line:?}: {}", mapache.log_text());
+    }
+}

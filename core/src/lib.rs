@@ -9,6 +9,7 @@ pub mod config;
 pub mod control;
 pub mod expr;
 pub mod host;
+pub mod htaccess;
 pub mod http;
 pub mod listen;
 pub mod loader;

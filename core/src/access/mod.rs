@@ -320,7 +320,7 @@ pub fn in_effect<'a>(store: &'a Store, view: &View) -> Option<&'a Requirement> {
     view.sections
         .iter()
         .rev()
-        .find_map(|&i| store.sections[i].require.as_ref())
+        .find_map(|&i| store.section(i).require.as_ref())
         .or(store.server_require.as_ref())
 }
 

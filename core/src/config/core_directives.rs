@@ -2,9 +2,12 @@
 //! of each value so a bad one is reported with its file and line while the file is read.
 
 use mapache_plugin_api::abi::{
-    MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_GLOBAL_ONLY, MAPACHE_CTX_SERVER as SERVER,
-    MAPACHE_FLAG as FLAG, MAPACHE_ITERATE as ITERATE, MAPACHE_TAKE1 as TAKE1,
-    MAPACHE_TAKE12 as TAKE12, MAPACHE_TAKE123 as TAKE123, MAPACHE_TAKE2 as TAKE2,
+    MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_GLOBAL_ONLY, MAPACHE_CTX_SECTION as SECTION,
+    MAPACHE_CTX_SERVER as SERVER, MAPACHE_FLAG as FLAG, MAPACHE_ITERATE as ITERATE,
+    MAPACHE_OVERRIDE_AUTHCFG as AUTHCFG, MAPACHE_OVERRIDE_FILEINFO as FILEINFO,
+    MAPACHE_OVERRIDE_INDEXES as INDEXES, MAPACHE_OVERRIDE_OPTIONS as OPTIONS,
+    MAPACHE_TAKE1 as TAKE1, MAPACHE_TAKE12 as TAKE12, MAPACHE_TAKE123 as TAKE123,
+    MAPACHE_TAKE2 as TAKE2,
 };
 
 /// The main server only, never inside `<VirtualHost>` (Apache's GLOBAL_ONLY).
@@ -35,6 +38,14 @@ fn any(_: &[String]) -> Result<(), String> {
 fn two_or_more(args: &[String]) -> Result<(), String> {
     if args.len() < 2 {
         return Err("requires at least two arguments, a filter name followed by one or more content-types or extensions".to_owned());
+    }
+    Ok(())
+}
+
+/// AddHandler's arity (Apache's message).
+fn handler_and_extensions(args: &[String]) -> Result<(), String> {
+    if args.len() < 2 {
+        return Err("AddHandler requires at least two arguments, a handler name followed by one or more file extensions".to_owned());
     }
     Ok(())
 }
@@ -227,7 +238,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Options",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | OPTIONS,
         help: "Set a number of attributes for a given directory",
         check: check_options,
         server_relative: false,
@@ -235,7 +246,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "DirectoryIndex",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | INDEXES,
         help: "a list of file names to try when a directory is requested",
         check: any,
         server_relative: false,
@@ -243,7 +254,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "SetHandler",
         args: TAKE1,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "a handler name that overrides any other configured handler",
         check: any,
         server_relative: false,
@@ -323,7 +334,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Require",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | AUTHCFG,
         help: "specifies authorization directives which one must pass (or not) for a request to succeed",
         check: crate::access::check_line,
         server_relative: false,
@@ -355,7 +366,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "SetOutputFilter",
         args: TAKE1,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "filter (or ; delimited list of filters) to be run on the request content",
         check: any,
         server_relative: false,
@@ -363,7 +374,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "SetInputFilter",
         args: TAKE1,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "filter (or ; delimited list of filters) to be run on the request body",
         check: any,
         server_relative: false,
@@ -371,7 +382,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "AddOutputFilterByType",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "output filter name followed by one or more content-types",
         check: two_or_more,
         server_relative: false,
@@ -379,7 +390,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "AddOutputFilter",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "output filter (or ; delimited list of filters) followed by one or more file extensions",
         check: two_or_more,
         server_relative: false,
@@ -387,8 +398,56 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "RemoveOutputFilter",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "one or more file extensions",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ErrorDocument",
+        args: TAKE2,
+        contexts: ANY | FILEINFO,
+        help: "Change responses for HTTP errors",
+        check: crate::pipeline::error_document::check,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AddHandler",
+        args: ITERATE,
+        contexts: ANY | FILEINFO,
+        help: "a handler name followed by one or more file extensions",
+        check: handler_and_extensions,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "RemoveHandler",
+        args: ITERATE,
+        contexts: ANY | FILEINFO,
+        help: "one or more file extensions",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AllowOverride",
+        args: ITERATE,
+        contexts: SECTION,
+        help: "Controls what groups of directives can be configured by per-directory config files",
+        check: crate::htaccess::overrides::check,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AllowOverrideList",
+        args: ITERATE,
+        contexts: SECTION,
+        help: "Controls what individual directives can be configured by per-directory config files",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AccessFileName",
+        args: ITERATE,
+        contexts: SERVER,
+        help: "Name(s) of per-directory config files (default: .htaccess)",
         check: any,
         server_relative: false,
     },

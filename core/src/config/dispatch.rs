@@ -328,7 +328,11 @@ impl Dispatcher {
 }
 
 /// Runs a module's own value check (ABI 1.1 `check_directive`) for one occurrence.
-fn module_check(module: &LoadedModule, name: &str, args: &[String]) -> Result<(), String> {
+pub(crate) fn module_check(
+    module: &LoadedModule,
+    name: &str,
+    args: &[String],
+) -> Result<(), String> {
     let Some(check) = module.desc.check_directive else {
         return Ok(());
     };
@@ -378,7 +382,7 @@ pub fn check_arity(name: &str, kind: u32, help: &str, n: usize) -> Result<(), St
 
 /// The `Require` providers of the modules loaded so far (LoadModule order: the first one that
 /// offers a name has it).
-struct Loaded<'a>(&'a [LoadedModule]);
+pub(crate) struct Loaded<'a>(pub(crate) &'a [LoadedModule]);
 
 impl access::ModuleProviders for Loaded<'_> {
     fn provider(
@@ -511,6 +515,25 @@ impl Sink for Dispatcher {
                 return Err(format!("{display} not allowed here"))
             }
             _ => {}
+        }
+        if in_section.is_some_and(|tag| tag != "Directory" && tag != "VirtualHost")
+            && (display == "AllowOverride" || display == "AllowOverrideList")
+        {
+            // Apache's warning: only a plain `<Directory>` decides what `.htaccess` files may
+            // say (Apache warns for Location and Files; a regex directory or an If is as
+            // useless).
+            let what = if display == "AllowOverride" {
+                format!(
+                    "AH00114: Useless use of AllowOverride in line {} of {}.",
+                    d.line, d.file
+                )
+            } else {
+                format!(
+                    "AH00115: Useless use of AllowOverrideList at line {} of {}.",
+                    d.line, d.file
+                )
+            };
+            error_log::log("core", error_log::WARN, None, &what);
         }
         // Inside a Require container only Require lines stand (Apache's OR_AUTHCFG override).
         if self.authz.open_tag().is_some() && display != "Require" {
@@ -664,23 +687,28 @@ impl Sink for Dispatcher {
     }
 
     fn is_module_loaded(&self, name: &str) -> bool {
-        BUILT_IN
-            .iter()
-            .any(|(sym, file)| name == *sym || name == *file)
-            || self.modules.iter().any(|m| {
-                m.symbol == name
-                    || format!("mod_{}.c", m.name) == name
-                    || format!("{}.c", m.name) == name
-                    || m.tables
-                        .apache_names
-                        .iter()
-                        .any(|a| is_apache_name(a, name))
-            })
+        is_loaded(&self.modules, name)
     }
 
     fn warn(&mut self, message: &str) {
         error_log::log("core", error_log::WARN, None, message);
     }
+}
+
+/// Whether `<IfModule name>` is true with `modules` loaded.
+pub(crate) fn is_loaded(modules: &[LoadedModule], name: &str) -> bool {
+    BUILT_IN
+        .iter()
+        .any(|(sym, file)| name == *sym || name == *file)
+        || modules.iter().any(|m| {
+            m.symbol == name
+                || format!("mod_{}.c", m.name) == name
+                || format!("{}.c", m.name) == name
+                || m.tables
+                    .apache_names
+                    .iter()
+                    .any(|a| is_apache_name(a, name))
+        })
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! table, `store` what modules query, `settings` the core's typed values.
 
 mod include;
-mod lexer;
+pub(crate) mod lexer;
 pub mod reader;
 
 pub mod core_directives;

@@ -235,6 +235,14 @@ pub fn prefix_matches(prefix: &[u8], path: &[u8]) -> bool {
 }
 
 impl Store {
+    /// Section `i` of a view: the store's, or a `.htaccess` file's (numbered after them).
+    pub fn section(&self, i: usize) -> &Section {
+        match self.sections.get(i) {
+            Some(s) => s,
+            None => &crate::htaccess::registry::get(i).section,
+        }
+    }
+
     /// The last server-level occurrence of `name`.
     pub fn server_last(&self, name: &str) -> Option<&Occurrence> {
         self.server.iter().rev().find(|o| o.is_named(name))
@@ -403,7 +411,7 @@ impl View {
             .chain(
                 self.sections
                     .iter()
-                    .flat_map(|&i| store.sections[i].directives.iter()),
+                    .flat_map(|&i| store.section(i).directives.iter()),
             )
             .filter(move |o| o.is_named(name))
     }

@@ -145,6 +145,33 @@ pub fn error_page(status: u16, detail: &str) -> String {
     )
 }
 
+/// Apache's page for a redirect status sent to `location`: the sentence links there.
+pub fn redirect_page(status: u16, location: &str) -> String {
+    let reason = reason_phrase(status);
+    format!(
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n\
+         <html><head>\n\
+         <title>{status} {reason}</title>\n\
+         </head><body>\n\
+         <h1>{reason}</h1>\n\
+         <p>The document has moved <a href=\"{}\">here</a>.</p>\n\
+         </body></html>\n",
+        html_escape(location)
+    )
+}
+
+/// The page for `status` when serving its ErrorDocument failed with `second` (Apache's
+/// wording).
+pub fn recursive_error_page(status: u16, second: u16) -> String {
+    let page = error_page(status, default_detail(status));
+    let note = format!(
+        "<p>Additionally, a {second} {}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n",
+        reason_phrase(second)
+    );
+    let at = page.rfind("</body>").unwrap_or(page.len());
+    format!("{}{note}{}", &page[..at], &page[at..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

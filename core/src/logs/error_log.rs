@@ -21,6 +21,10 @@ const LEVEL_NAMES: [&str; 16] = [
 
 /// Level `notice`: like Apache, notices are written whatever LogLevel says (startup and shutdown).
 pub const NOTICE: i32 = 5;
+/// Level `alert`.
+pub const ALERT: i32 = 1;
+/// Level `crit`.
+pub const CRIT: i32 = 2;
 /// Level `error`.
 pub const ERROR: i32 = 3;
 /// Level `warn`.

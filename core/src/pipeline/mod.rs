@@ -20,6 +20,7 @@
 pub mod authorize;
 pub mod conditions;
 pub mod drive;
+pub mod error_document;
 pub mod filters;
 pub mod hooks;
 pub mod lookup;
@@ -68,7 +69,7 @@ impl Pipeline {
     }
 }
 
-/// A `SetHandler` name no module declares fails `-t`, unless some module takes any name.
+/// A `SetHandler` or `AddHandler` name no module declares fails `-t`, unless some module takes any name.
 fn check_handlers(
     store: &Store,
     modules: &[LoadedModule],
@@ -81,11 +82,16 @@ fn check_handlers(
         .server
         .iter()
         .chain(store.sections.iter().flat_map(|s| s.directives.iter()));
-    for occ in all.filter(|o| o.is_named("sethandler")) {
+    for occ in all.filter(|o| o.is_named("sethandler") || o.is_named("addhandler")) {
         let name = occ.arg0();
-        if name.eq_ignore_ascii_case("none") {
+        if name.eq_ignore_ascii_case("none") && occ.is_named("sethandler") {
             continue;
         }
+        let directive = if occ.is_named("sethandler") {
+            "SetHandler"
+        } else {
+            "AddHandler"
+        };
         let declared = modules.iter().any(|m| {
             m.tables
                 .handler_names
@@ -94,7 +100,7 @@ fn check_handlers(
         });
         if !declared {
             return Err(format!(
-                "Syntax error on line {} of {}: SetHandler {name}: no loaded module declares a handler of that name: check the LoadModule lines",
+                "Syntax error on line {} of {}: {directive} {name}: no loaded module declares a handler of that name: check the LoadModule lines",
                 occ.line, occ.file
             ));
         }
@@ -177,6 +183,7 @@ fn run_first(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<bool, O
 pub fn serve(conn: &mut Connection, head: RequestHead) {
     let mut req = RequestCtx::new(conn, head);
     let outcome = process(&mut req);
+    let outcome = error_document::apply(&mut req, outcome);
     conclude(&mut req, outcome);
 }
 
@@ -216,6 +223,11 @@ fn process(req: &mut RequestCtx<'_>) -> Outcome {
     ) {
         return o;
     }
+    run(req)
+}
+
+/// From translate to the handler, again after each internal redirect.
+fn run(req: &mut RequestCtx<'_>) -> Outcome {
     loop {
         if let Err(o) = prepare(req) {
             return o;
@@ -263,6 +275,16 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     conditions::apply(req);
     if req.handler != req.scope.handler {
         req.handler.clone_from(&req.scope.handler);
+    }
+    if req.handler.is_empty() && !req.scope.handler_by_extension.is_empty() {
+        // AddHandler by the file's extensions; SetHandler, above, wins over it.
+        let name = req
+            .mapped
+            .first()
+            .map_or(req.head.path.as_slice(), |m| m.requested.as_slice());
+        if let Some(h) = scope::handler_for(&req.scope, name) {
+            req.handler = h.to_owned();
+        }
     }
     let limit = req.scope.limit_request_body;
     req.set_body_limit(limit);
@@ -323,14 +345,26 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
                     requested: &m.requested,
                     real: &m.real,
                 };
-                let view = req.view_for(&req.head.path, Some(paths));
+                let mut view = req.view_for(&req.head.path, Some(paths));
                 let vars = srv
                     .store
                     .match_variables(&view.sections, &req.head.path, Some(paths));
+                // The one place `.htaccess` files join the request's sections (on a bad
+                // one, those read before it stay).
+                let is_dir = m.kind == storage::Kind::Directory;
+                let read = crate::htaccess::extend(
+                    srv,
+                    req.vhost.entry,
+                    &req.conn.peer,
+                    &mut view.sections,
+                    &m.requested,
+                    is_dir,
+                );
                 set_sections(req, view.sections);
                 for (name, value) in vars {
                     req.table_put_env(&name, &value);
                 }
+                read.map_err(Some)?;
             }
             Ok(())
         }
@@ -470,9 +504,18 @@ fn restart(req: &mut RequestCtx<'_>, uri: &str) -> Result<(), Outcome> {
         );
         return Err(Some(500));
     }
+    // Apache's: the old request's variables are kept with `REDIRECT_` before their names,
+    // with the URL, query and status it had.
     let from = String::from_utf8_lossy(&req.head.path).into_owned();
     let status = req.status.to_string();
+    for (name, _) in req.env.iter_mut() {
+        name.insert_str(0, "REDIRECT_");
+    }
     req.table_put_env("REDIRECT_URL", &from);
+    if !req.head.query.is_empty() {
+        let query = req.head.query.clone();
+        req.table_put_env("REDIRECT_QUERY_STRING", &query);
+    }
     req.table_put_env("REDIRECT_STATUS", &status);
     let srv = req.conn.srv;
     req.reset_for_redirect(&srv.pipeline.filters);

@@ -120,6 +120,12 @@ pub struct RequestCtx<'c> {
     pub redirect: Option<String>,
     /// Internal redirects so far.
     pub redirects: u32,
+    /// While an ErrorDocument's internal redirect is served: the status of the error it
+    /// answers, which the client gets when the document itself is served as 200.
+    pub error_status: Option<u16>,
+    /// What the next error page is instead of the core's (ErrorDocument "text", or the note
+    /// that the ErrorDocument failed too).
+    custom_page: Option<CustomPage>,
     /// The merged configuration of the request's scope.
     pub scope: crate::pipeline::scope::ScopeRef,
     /// The filter chains.
@@ -223,6 +229,8 @@ impl<'c> RequestCtx<'c> {
             unmapped: false,
             redirect: None,
             redirects: 0,
+            error_status: None,
+            custom_page: None,
             scope,
             chain,
             changes: 0,
@@ -699,6 +707,9 @@ impl<'c> RequestCtx<'c> {
             self.conn.close_after_response();
         }
         self.framing = Some(framing);
+        if let (Some(code), 200) = (self.error_status, self.status) {
+            self.status = code;
+        }
         if !self.err_headers.is_empty() {
             self.headers.append(&mut self.err_headers);
         }
@@ -1048,7 +1059,16 @@ impl<'c> RequestCtx<'c> {
             self.content_length = None;
             return;
         }
-        let page = http::status::error_page(code, http::status::default_detail(code));
+        let page = match self.custom_page.take() {
+            Some(CustomPage::Text(text)) => text,
+            Some(CustomPage::Additionally(second)) => {
+                http::status::recursive_error_page(code, second)
+            }
+            None => match self.redirect_location(code) {
+                Some(location) => http::status::redirect_page(code, &location),
+                None => http::status::error_page(code, http::status::default_detail(code)),
+            },
+        };
         self.set_header("Content-Type", "text/html; charset=iso-8859-1", false);
         self.content_length = Some(page.len() as u64);
         self.body_bytes = page.len() as u64;
@@ -1063,6 +1083,16 @@ impl<'c> RequestCtx<'c> {
         self.prepare_error_page(code);
         self.sink_end();
     }
+}
+
+/// An error page other than the core's own for its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomPage {
+    /// ErrorDocument's text, as the body.
+    Text(String),
+    /// The core's page, saying that this second error happened while the ErrorDocument was
+    /// served.
+    Additionally(u16),
 }
 
 /// Headers that describe a body: an error page drops them.
@@ -1131,6 +1161,32 @@ impl RequestCtx<'_> {
     /// Keeps `bytes` until the request ends (a module may hold what the host returned for them).
     pub(crate) fn retire(&mut self, bytes: Vec<u8>) {
         self.retired.push(bytes);
+    }
+
+    /// For a redirect status, the Location the response sends (its page links there).
+    fn redirect_location(&self, code: u16) -> Option<String> {
+        if !matches!(code, 301 | 302 | 303 | 307 | 308) {
+            return None;
+        }
+        self.headers
+            .iter()
+            .chain(&self.err_headers)
+            .find(|(n, _)| n.eq_ignore_ascii_case("location"))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Makes the next error page `page` instead of the core's.
+    pub fn set_custom_page(&mut self, page: CustomPage) {
+        self.custom_page = Some(page);
+    }
+
+    /// The status a failed body read answers with while nothing is sent (it decides over
+    /// the handler's).
+    pub fn body_failure_status(&self) -> Option<u16> {
+        match self.body_failure {
+            Some(Some(code)) if !self.head_sent() => Some(code),
+            _ => None,
+        }
     }
 
     /// Sets environment variable `name` to `value`.

@@ -80,7 +80,14 @@ pub fn run() -> i32 {
         }
     };
     let modules = &loaded.dispatcher.modules;
+    // `-t -D DUMP_MODULES` is Apache's other spelling of `-M`.
+    let dump_modules =
+        args.action == crate::cli::Action::Test && args.defines.iter().any(|d| d == "DUMP_MODULES");
     match args.action {
+        _ if dump_modules => {
+            print_loaded(modules);
+            return 0;
+        }
         crate::cli::Action::ListLoaded => {
             print_loaded(modules);
             return 0;
@@ -404,6 +411,13 @@ fn print_loaded(modules: &[LoadedModule]) {
             m.version,
             m.abi()
         );
+        // The Apache modules whose job it does, under Apache's names, so `-M | grep mime_module`
+        // finds what an admin looks for.
+        for apache in &m.tables.apache_names {
+            if *apache != m.symbol {
+                println!(" {apache} ({how}) [provided by {}]", m.symbol);
+            }
+        }
     }
 }
 
@@ -451,6 +465,10 @@ fn print_settings(modules: &[LoadedModule]) {
     println!("Server built:   {}", env!("MAPACHE_BUILT"));
     println!("Module ABI:     {MAPACHE_ABI_MAJOR}.{MAPACHE_ABI_MINOR} (magic {MAPACHE_MODULE_MAGIC:08x})");
     println!("Architecture:   {}-bit", usize::BITS);
+    println!(
+        "Apache version: {} (what <IfVersion> compares with)",
+        crate::config::if_version::compatible_text()
+    );
     if let Some(m) = modules.iter().find(|m| m.is_mpm()) {
         let yes = |b: bool| if b { "yes" } else { "no" };
         println!("Server MPM:     {}", mpm_short_name(m));

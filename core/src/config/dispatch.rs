@@ -13,15 +13,38 @@ use crate::regex::Regex;
 use mapache_plugin_api::abi;
 use std::path::PathBuf;
 
-/// Modules built into the core, as `-l`, `-M` and `<IfModule>` know them.
+/// Modules built into the core, as `-l`, `-M` and `<IfModule>` know them: Apache's modules whose
+/// job the core does, so configurations that test for them (`<IfModule unixd_module>` around
+/// User and Group in Apache's stock httpd.conf) keep their lines. Only what the core really does
+/// is claimed; a module file declares the Apache names it stands for in its `apache_names`.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("core_module", "core.c"),
     ("so_module", "mod_so.c"),
     ("http_module", "http_core.c"),
+    // LogFormat, CustomLog, TransferLog (core/src/logs).
+    ("log_config_module", "mod_log_config.c"),
+    // <IfVersion> (the reader).
+    ("version_module", "mod_version.c"),
+    // User, Group (control/privileges).
+    ("unixd_module", "mod_unixd.c"),
+    // RequestReadTimeout (serve/read_timeout).
+    ("reqtimeout_module", "mod_reqtimeout.c"),
+    // AddOutputFilterByType (the pipeline's filters).
+    ("filter_module", "mod_filter.c"),
     // Require (core/src/access): Apache configurations test for these, e.g.
     // `<IfModule mod_authz_core.c>`, and must not lose their Require lines.
     ("authz_core_module", "mod_authz_core.c"),
     ("authz_host_module", "mod_authz_host.c"),
+];
+
+/// The sections the dispatcher opens (`<IfSection>` answers from it): keep it in step with
+/// `section_start`.
+const SECTIONS: &[&str] = &[
+    "Directory",
+    "Location",
+    "RequireAll",
+    "RequireAny",
+    "RequireNone",
 ];
 
 /// Collects the configuration while it is read.
@@ -601,6 +624,14 @@ impl Sink for Dispatcher {
                         .iter()
                         .any(|a| is_apache_name(a, name))
             })
+    }
+
+    fn is_directive_known(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    fn is_section_known(&self, name: &str) -> bool {
+        SECTIONS.iter().any(|s| s.eq_ignore_ascii_case(name))
     }
 
     fn warn(&mut self, message: &str) {

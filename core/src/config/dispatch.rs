@@ -276,6 +276,43 @@ impl Dispatcher {
         })
     }
 
+    /// The name a module logs under (its descriptor name, or the core's stem: `core`, `http`),
+    /// for a module as `LogLevel module:level` may name it: `ssl`, `ssl_module`, `mod_ssl.c`,
+    /// also an Apache name a loaded module declares. `None`: no such module (yet), as Apache's
+    /// lookup at read time.
+    fn log_module_name(&self, asked: &str) -> Option<String> {
+        // `ssl` stands for `ssl_module`, as in Apache.
+        let with_suffix = format!("{asked}_module");
+        let forms = [asked, with_suffix.as_str()];
+        if let Some((symbol, _)) = BUILT_IN
+            .iter()
+            .find(|(sym, file)| forms.iter().any(|f| f == sym || f == file))
+        {
+            return Some(symbol.trim_end_matches("_module").to_owned());
+        }
+        self.modules
+            .iter()
+            .find(|m| asked == m.name || forms.iter().any(|f| module_answers_to(m, f)))
+            .map(|m| m.name.clone())
+    }
+
+    /// LogLevel's `module:level` words with each module named as it logs; an unknown module is
+    /// refused in Apache's words.
+    fn log_level_args(&self, args: &[String]) -> Result<Vec<String>, String> {
+        args.iter()
+            .map(|arg| match arg.split_once(':') {
+                None => Ok(arg.clone()),
+                Some((module, level)) => match self.log_module_name(module) {
+                    Some(name) => Ok(format!("{name}:{level}")),
+                    None => Err(format!(
+                        "Cannot find module {module} (LogLevel {arg}: no module of that name is \
+                         built in or loaded by a LoadModule line before it)"
+                    )),
+                },
+            })
+            .collect()
+    }
+
     fn load_module(&mut self, d: &Directive) -> Result<(), String> {
         let symbol = &d.args[0];
         if self.modules.iter().any(|m| &m.symbol == symbol) || Self::is_built_in(symbol) {
@@ -455,18 +492,45 @@ fn is_apache_name(declared: &str, asked: &str) -> bool {
         })
 }
 
+/// Whether the loaded module `m` is the module `name` (as `<IfModule>` and `LogLevel` write
+/// it): its symbol, its source-file forms, or an Apache module it declares it does the job of.
+fn module_answers_to(m: &LoadedModule, name: &str) -> bool {
+    m.symbol == name
+        || format!("mod_{}.c", m.name) == name
+        || format!("{}.c", m.name) == name
+        || m.tables
+            .apache_names
+            .iter()
+            .any(|a| is_apache_name(a, name))
+}
+
 impl Sink for Dispatcher {
     fn directive(&mut self, d: &Directive) -> Result<(), String> {
         let (args_kind, contexts, help, check, display, relative) = match self.find(&d.name) {
-            Some(Owner::Core(c)) => {
-                (c.args, c.contexts, c.help.to_owned(), Some(c.check), c.name.to_owned(), c.server_relative)
-            }
-            Some(Owner::Module(_, m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone(), false),
+            Some(Owner::Core(c)) => (
+                c.args,
+                c.contexts,
+                c.help.to_owned(),
+                Some(c.check),
+                c.name.to_owned(),
+                c.server_relative,
+            ),
+            Some(Owner::Module(_, m)) => (
+                m.args,
+                m.contexts,
+                m.help.clone(),
+                None,
+                m.name.clone(),
+                false,
+            ),
             None => {
+                if let Some(replacement) = core_directives::retired(&d.name) {
+                    return Err(replacement.to_owned());
+                }
                 return Err(format!(
                     "Invalid command '{}', perhaps misspelled or defined by a module not included in the server configuration",
                     d.name
-                ))
+                ));
             }
         };
         let in_section = self.current().map(|i| self.store.sections[i].tag);
@@ -530,7 +594,11 @@ impl Sink for Dispatcher {
             }
             self.server_root = root;
         }
-        let mut args = d.args.clone();
+        let mut args = if display == "LogLevel" {
+            self.log_level_args(&d.args)?
+        } else {
+            d.args.clone()
+        };
         // A piped log (`|program`) is a command, not a path.
         if (relative && !crate::logs::LogTarget::is_pipe(&args[0])) || display == "ServerRoot" {
             args[0] = loader::resolve(&self.server_root, &args[0])
@@ -615,15 +683,7 @@ impl Sink for Dispatcher {
         BUILT_IN
             .iter()
             .any(|(sym, file)| name == *sym || name == *file)
-            || self.modules.iter().any(|m| {
-                m.symbol == name
-                    || format!("mod_{}.c", m.name) == name
-                    || format!("{}.c", m.name) == name
-                    || m.tables
-                        .apache_names
-                        .iter()
-                        .any(|a| is_apache_name(a, name))
-            })
+            || self.modules.iter().any(|m| module_answers_to(m, name))
     }
 
     fn is_directive_known(&self, name: &str) -> bool {

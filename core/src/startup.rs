@@ -103,7 +103,7 @@ pub fn run() -> i32 {
         _ => {}
     }
     let root = loaded.dispatcher.server_root.clone();
-    let settings = match CoreSettings::from_store(&loaded.dispatcher.store, &root) {
+    let mut settings = match CoreSettings::from_store(&loaded.dispatcher.store, &root) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
@@ -115,6 +115,18 @@ pub fn run() -> i32 {
         match crate::control::dash_k::handle(PROGRAM, args.signal, &settings.pid_file) {
             crate::control::dash_k::Next::Exit(code) => return code,
             crate::control::dash_k::Next::Start => {}
+        }
+        if crate::control::detach::wanted(&args, !activation.sockets.is_empty()) {
+            // A daemon has no standard error to log to: Apache's default error log then.
+            if settings.error_log.is_none() {
+                settings.error_log = Some(crate::logs::LogTarget::File(
+                    root.join(crate::control::detach::DEFAULT_ERROR_LOG),
+                ));
+            }
+            match crate::control::detach::detach(PROGRAM) {
+                crate::control::detach::Role::Exit(code) => return code,
+                crate::control::detach::Role::Daemon => {}
+            }
         }
         if let Err(e) = error_log::open(settings.error_log.as_ref(), settings.log_levels.clone()) {
             eprintln!("{PROGRAM}: {e}");
@@ -353,6 +365,7 @@ fn serve(
     };
     crate::control::privileges::set_master();
     sd_notify(&crate::control::systemd::ready_message());
+    crate::control::detach::ready();
     let result = run(&info);
     let graceful = result == abi::MAPACHE_MPM_GRACEFUL;
     if graceful || result == abi::MAPACHE_MPM_RESTART {

@@ -254,7 +254,8 @@ fn edit(path: &Path, from: &str, to: &str) {
 /// dir). `-t` passes, then the server serves 000-default's DocumentRoot and logs to its
 /// CustomLog and ErrorLog.
 ///
-/// Still failing on branch i15-cli (each line commented out in turn to find the next), by owner:
+/// Still failing on branch i15-cli rebased on main of 3 Dec (each line commented out in turn to
+/// find the next), by owner:
 /// - logs: `DefaultRuntimeDir` (apache2.conf:80), `HostnameLookups` (apache2.conf:126), `%O` in
 ///   LogFormat (apache2.conf:212; then `logio_module` belongs in the core's BUILT_IN, and
 ///   other-vhosts-access-log.conf's `vhost_combined` CustomLog follows), `ServerSignature`
@@ -264,7 +265,6 @@ fn edit(path: &Path, from: &str, to: &str) {
 ///   (autoindex.conf), `AddLanguage`, `RemoveType`, `AddCharset` (mime.conf);
 /// - htaccess: `AddHandler` (mime.conf:235), `AllowOverride` (apache2.conf:161),
 ///   `AccessFileName` (apache2.conf:189);
-/// - sections: `<FilesMatch>` (apache2.conf:195);
 /// - vhosts: `<VirtualHost>` (sites-enabled/000-default.conf:1), which holds the DocumentRoot,
 ///   ErrorLog and CustomLog this test then checks.
 #[test]

@@ -37,16 +37,6 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("authz_host_module", "mod_authz_host.c"),
 ];
 
-/// The sections the dispatcher opens (`<IfSection>` answers from it): keep it in step with
-/// `section_start`.
-const SECTIONS: &[&str] = &[
-    "Directory",
-    "Location",
-    "RequireAll",
-    "RequireAny",
-    "RequireNone",
-];
-
 /// Collects the configuration while it is read.
 pub struct Dispatcher {
     /// Directives stored so far.
@@ -315,6 +305,18 @@ impl Dispatcher {
 
     fn load_module(&mut self, d: &Directive) -> Result<(), String> {
         let symbol = &d.args[0];
+        if BUILT_IN.iter().any(|(s, _)| s == symbol) {
+            // An Apache module whose job the core does: stock configurations (Debian's
+            // mods-enabled, Apache's httpd.conf) load these on every start, and nothing is
+            // wrong with them.
+            error_log::log(
+                "core",
+                error_log::INFO,
+                None,
+                &format!("module {symbol} is built into mapache's core: nothing to load"),
+            );
+            return Ok(());
+        }
         if self.modules.iter().any(|m| &m.symbol == symbol) || Self::is_built_in(symbol) {
             let what = if Self::is_built_in(symbol) {
                 "is built-in and can't be loaded"
@@ -691,7 +693,17 @@ impl Sink for Dispatcher {
     }
 
     fn is_section_known(&self, name: &str) -> bool {
-        SECTIONS.iter().any(|s| s.eq_ignore_ascii_case(name))
+        // Those `section_start` opens: the access containers, then the others.
+        [
+            "RequireAll",
+            "RequireAny",
+            "RequireNone",
+            "Limit",
+            "LimitExcept",
+        ]
+        .iter()
+        .chain(SECTION_TAGS.iter().map(|(tag, _, _)| tag))
+        .any(|s| s.eq_ignore_ascii_case(name))
     }
 
     fn warn(&mut self, message: &str) {

@@ -380,6 +380,21 @@ fn k_start_detaches_and_returns_once_serving() {
         out.stdout.trim(),
         format!("mapache (pid {pid}) already running")
     );
+    // A graceful restart of the daemon re-executes it in place (without -k: it does not detach
+    // again) and it goes on serving under the same pid.
+    let out = run(&["-f", &conf, "-k", "graceful"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        wait_until(Duration::from_secs(15), || std::fs::read_to_string(
+            root.path().join("logs/error_log")
+        )
+        .unwrap_or_default()
+        .contains("generation 1")),
+        "no restart in the error log"
+    );
+    assert_eq!(daemon.pid(), pid);
+    assert!(!exited(pid));
+    assert_eq!(daemon.get("/hello.txt").status, 200);
     let out = run(&["-f", &conf, "-k", "stop"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(wait_until(Duration::from_secs(10), || exited(pid)));

@@ -117,16 +117,17 @@ pub fn run() -> i32 {
             crate::control::dash_k::Next::Start => {}
         }
         if crate::control::detach::wanted(&args, !activation.sockets.is_empty()) {
-            // A daemon has no standard error to log to: Apache's default error log then.
-            if settings.error_log.is_none() {
-                settings.error_log = Some(crate::logs::LogTarget::File(
-                    root.join(crate::control::detach::DEFAULT_ERROR_LOG),
-                ));
-            }
             match crate::control::detach::detach(PROGRAM) {
                 crate::control::detach::Role::Exit(code) => return code,
                 crate::control::detach::Role::Daemon => {}
             }
+        }
+        // A daemon (also after re-executing itself for a restart) has no standard error to log
+        // to: Apache's default error log then.
+        if crate::control::detach::is_daemon() && settings.error_log.is_none() {
+            settings.error_log = Some(crate::logs::LogTarget::File(
+                root.join(crate::control::detach::DEFAULT_ERROR_LOG),
+            ));
         }
         if let Err(e) = error_log::open(settings.error_log.as_ref(), settings.log_levels.clone()) {
             eprintln!("{PROGRAM}: {e}");

@@ -19,6 +19,10 @@ use std::sync::atomic::{AtomicI32, Ordering};
 /// The error log of a daemon whose configuration names none (under ServerRoot), as Apache's.
 pub const DEFAULT_ERROR_LOG: &str = "logs/error_log";
 
+/// Set in a daemon's environment, so the image a restart re-executes (which runs without `-k`
+/// and stays where it is) still knows it is one.
+const ENV_DAEMON: &str = "MAPACHE_DAEMON";
+
 /// The line the daemon writes on the pipe once it serves; no message starts with a NUL.
 const READY: &str = "\0mapache-ready";
 
@@ -83,6 +87,8 @@ pub fn detach(program: &str) -> Role {
                 libc::close(null);
                 libc::close(write);
             }
+            // Edition 2021: safe; the process is single-threaded here.
+            std::env::set_var(ENV_DAEMON, "1");
             Role::Daemon
         }
         daemon => {
@@ -123,6 +129,11 @@ fn wait_for(program: &str, read: RawFd, daemon: libc::pid_t) -> i32 {
         eprintln!("{program}: the server did not start ({how}); see its error log");
     }
     1
+}
+
+/// Whether this process is a detached daemon (forked by [`detach`], or re-executed from one).
+pub fn is_daemon() -> bool {
+    std::env::var_os(ENV_DAEMON).is_some()
 }
 
 /// In a detached daemon, once it serves (listeners bound, pid file written): tells the command,

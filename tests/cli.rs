@@ -176,6 +176,7 @@ fn if_module_is_true_for_the_apache_modules_the_core_stands_for() {
         ("version_module", "mod_version.c"),
         ("reqtimeout_module", "mod_reqtimeout.c"),
         ("filter_module", "mod_filter.c"),
+        ("systemd_module", "mod_systemd.c"),
         ("authz_core_module", "mod_authz_core.c"),
         ("authz_host_module", "mod_authz_host.c"),
     ];

@@ -31,6 +31,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("reqtimeout_module", "mod_reqtimeout.c"),
     // AddOutputFilterByType (the pipeline's filters).
     ("filter_module", "mod_filter.c"),
+    // sd_notify and socket activation (control/systemd); Fedora's httpd loads it.
+    ("systemd_module", "mod_systemd.c"),
     // Require (core/src/access): Apache configurations test for these, e.g.
     // `<IfModule mod_authz_core.c>`, and must not lose their Require lines.
     ("authz_core_module", "mod_authz_core.c"),

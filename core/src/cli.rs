@@ -48,13 +48,13 @@ pub struct Args {
 /// `-k start|stop|restart|graceful|graceful-stop`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KCommand {
-    /// Start unless a master is already running; mapache stays in the foreground as a plain run.
+    /// Start unless a master is already running, detached (the command returns once it serves).
     Start,
     /// SIGTERM to the master.
     Stop,
-    /// SIGHUP to the master, or start one.
+    /// SIGHUP to the master, or start one (detached).
     Restart,
-    /// SIGUSR1 to the master, or start one.
+    /// SIGUSR1 to the master, or start one (detached).
     Graceful,
     /// SIGWINCH to the master.
     GracefulStop,
@@ -98,8 +98,8 @@ pub fn usage(program: &str) -> String {
          \x20 -f file            : specify an alternate ServerConfigFile\n\
          \x20 -C \"directive\"     : process directive before reading config files\n\
          \x20 -c \"directive\"     : process directive after reading config files\n\
-         \x20 -k action          : signal the master named by PidFile: start (in the foreground), \
-         stop, restart, graceful, graceful-stop\n\
+         \x20 -k action          : signal the master named by PidFile: start (detached, returns once \
+         serving), stop, restart, graceful, graceful-stop\n\
          \x20 -v                 : show version number\n\
          \x20 -V                 : show compile settings\n\
          \x20 -h                 : list available command line options (this page)\n\
@@ -108,7 +108,7 @@ pub fn usage(program: &str) -> String {
          \x20 -t                 : run syntax check for config files\n\
          \x20 -S                 : a synonym for -t -D DUMP_VHOSTS -D DUMP_RUN_CFG\n\
          \x20 -M                 : list loaded modules\n\
-         \x20 -X                 : debug mode (one process, no children; mapache never detaches)\n",
+         \x20 -X                 : debug mode (one process, no children, no detaching)\n",
         pad = " ".repeat(program.len())
     )
 }
@@ -175,7 +175,8 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Args,
             Value(v) => return Err(format!("unexpected argument '{}'", v.to_string_lossy())),
         }
     }
-    // -DFOREGROUND is accepted for Apache compatibility: mapache always stays in the foreground.
+    // -DFOREGROUND is an ordinary define that also keeps `-k start` in the foreground
+    // (control::detach), as Apache's.
     Ok(args)
 }
 

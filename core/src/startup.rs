@@ -80,7 +80,7 @@ pub fn run() -> i32 {
         }
     };
     let modules = &loaded.dispatcher.modules;
-    // `-t -D DUMP_MODULES` is Apache's spelling of -M.
+    // `-t -D DUMP_MODULES` is Apache's other spelling of `-M`.
     let dump_modules =
         args.action == crate::cli::Action::Test && args.defines.iter().any(|d| d == "DUMP_MODULES");
     match args.action {
@@ -103,7 +103,7 @@ pub fn run() -> i32 {
         _ => {}
     }
     let root = loaded.dispatcher.server_root.clone();
-    let settings = match CoreSettings::from_store(&loaded.dispatcher.store, &root) {
+    let mut settings = match CoreSettings::from_store(&loaded.dispatcher.store, &root) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
@@ -122,6 +122,19 @@ pub fn run() -> i32 {
         match crate::control::dash_k::handle(PROGRAM, args.signal, &settings.pid_file) {
             crate::control::dash_k::Next::Exit(code) => return code,
             crate::control::dash_k::Next::Start => {}
+        }
+        if crate::control::detach::wanted(&args, !activation.sockets.is_empty()) {
+            match crate::control::detach::detach(PROGRAM) {
+                crate::control::detach::Role::Exit(code) => return code,
+                crate::control::detach::Role::Daemon => {}
+            }
+        }
+        // A daemon (also after re-executing itself for a restart) has no standard error to log
+        // to: Apache's default error log then.
+        if crate::control::detach::is_daemon() && settings.error_log.is_none() {
+            settings.error_log = Some(crate::logs::LogTarget::File(
+                root.join(crate::control::detach::DEFAULT_ERROR_LOG),
+            ));
         }
         if let Err(e) = error_log::open(settings.error_log.as_ref(), settings.log_levels.clone()) {
             eprintln!("{PROGRAM}: {e}");
@@ -401,6 +414,7 @@ fn serve(
     };
     crate::control::privileges::set_master();
     sd_notify(&crate::control::systemd::ready_message());
+    crate::control::detach::ready();
     let result = run(&info);
     let graceful = result == abi::MAPACHE_MPM_GRACEFUL;
     if graceful || result == abi::MAPACHE_MPM_RESTART {
@@ -459,6 +473,13 @@ fn print_loaded(modules: &[LoadedModule]) {
             m.version,
             m.abi()
         );
+        // The Apache modules whose job it does, under Apache's names, so `-M | grep mime_module`
+        // finds what an admin looks for.
+        for apache in &m.tables.apache_names {
+            if *apache != m.symbol {
+                println!(" {apache} ({how}) [provided by {}]", m.symbol);
+            }
+        }
     }
 }
 
@@ -506,6 +527,10 @@ fn print_settings(modules: &[LoadedModule]) {
     println!("Server built:   {}", env!("MAPACHE_BUILT"));
     println!("Module ABI:     {MAPACHE_ABI_MAJOR}.{MAPACHE_ABI_MINOR} (magic {MAPACHE_MODULE_MAGIC:08x})");
     println!("Architecture:   {}-bit", usize::BITS);
+    println!(
+        "Apache version: {} (what <IfVersion> compares with)",
+        crate::config::if_version::compatible_text()
+    );
     if let Some(m) = modules.iter().find(|m| m.is_mpm()) {
         let yes = |b: bool| if b { "yes" } else { "no" };
         println!("Server MPM:     {}", mpm_short_name(m));

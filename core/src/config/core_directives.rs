@@ -81,7 +81,24 @@ fn check_read_timeout(args: &[String]) -> Result<(), String> {
 }
 
 fn check_listen(args: &[String]) -> Result<(), String> {
-    crate::listen::parse_listen(&args[0]).map(|_| ())
+    crate::listen::parse_listen(&args[0])?;
+    // The protocol argument: the core speaks plain HTTP; any other protocol needs a module to
+    // speak it, and none offers one yet (TLS would be mod_ssl's job). Refused rather than served
+    // as plain HTTP on the port clients will talk TLS to.
+    match args.get(1) {
+        Some(protocol) if !protocol.eq_ignore_ascii_case("http") => {
+            let hint = if protocol.eq_ignore_ascii_case("https") {
+                " (TLS is mod_ssl's job and mapache has no TLS module yet: terminate TLS in a proxy in front)"
+            } else {
+                ""
+            };
+            Err(format!(
+                "Listen {} {protocol}: no loaded module provides {protocol}{hint}",
+                args[0]
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_log_level(args: &[String]) -> Result<(), String> {
@@ -461,4 +478,40 @@ pub fn find(name: &str) -> Option<&'static CoreDirective> {
     CORE_DIRECTIVES
         .iter()
         .find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+/// Apache 2.2's access control (mod_access_compat), refused with what to write instead: its
+/// rules (Order's two evaluation orders, host names checked by double reverse lookup, Satisfy
+/// combining with authentication) are not what the Require code does, and a near copy would
+/// grant or deny differently from what the lines say. `None`: not one of them.
+pub fn retired(name: &str) -> Option<&'static str> {
+    const ACCESS_COMPAT: &[(&str, &str)] = &[
+        (
+            "Order",
+            "Order/Allow/Deny are Apache 2.2's mod_access_compat, which mapache does not have: use \
+             Require (Order allow,deny + Allow from all → Require all granted; Deny from all → \
+             Require all denied)",
+        ),
+        (
+            "Allow",
+            "Allow is Apache 2.2's mod_access_compat, which mapache does not have: use Require \
+             (Allow from all → Require all granted; Allow from 10.0.0.0/8 → Require ip 10.0.0.0/8; \
+             Allow from env=X → Require env X)",
+        ),
+        (
+            "Deny",
+            "Deny is Apache 2.2's mod_access_compat, which mapache does not have: use Require \
+             (Deny from all → Require all denied; Deny from 10.1.2.3 → <RequireAll> Require all \
+             granted + Require not ip 10.1.2.3 </RequireAll>)",
+        ),
+        (
+            "Satisfy",
+            "Satisfy is Apache 2.2's mod_access_compat, which mapache does not have: use Require \
+             inside <RequireAny> (Satisfy Any) or <RequireAll> (Satisfy All)",
+        ),
+    ];
+    ACCESS_COMPAT
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|&(_, message)| message)
 }

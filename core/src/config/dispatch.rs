@@ -13,11 +13,26 @@ use crate::regex::Regex;
 use mapache_plugin_api::abi;
 use std::path::PathBuf;
 
-/// Modules built into the core, as `-l`, `-M` and `<IfModule>` know them.
+/// Modules built into the core, as `-l`, `-M` and `<IfModule>` know them: Apache's modules whose
+/// job the core does, so configurations that test for them (`<IfModule unixd_module>` around
+/// User and Group in Apache's stock httpd.conf) keep their lines. Only what the core really does
+/// is claimed; a module file declares the Apache names it stands for in its `apache_names`.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("core_module", "core.c"),
     ("so_module", "mod_so.c"),
     ("http_module", "http_core.c"),
+    // LogFormat, CustomLog, TransferLog (core/src/logs).
+    ("log_config_module", "mod_log_config.c"),
+    // <IfVersion> (the reader).
+    ("version_module", "mod_version.c"),
+    // User, Group (control/privileges).
+    ("unixd_module", "mod_unixd.c"),
+    // RequestReadTimeout (serve/read_timeout).
+    ("reqtimeout_module", "mod_reqtimeout.c"),
+    // AddOutputFilterByType (the pipeline's filters).
+    ("filter_module", "mod_filter.c"),
+    // sd_notify and socket activation (control/systemd); Fedora's httpd loads it.
+    ("systemd_module", "mod_systemd.c"),
     // Require (core/src/access): Apache configurations test for these, e.g.
     // `<IfModule mod_authz_core.c>`, and must not lose their Require lines.
     ("authz_core_module", "mod_authz_core.c"),
@@ -296,8 +311,57 @@ impl Dispatcher {
         })
     }
 
+    /// The name a module logs under (its descriptor name, or the core's stem: `core`, `http`),
+    /// for a module as `LogLevel module:level` may name it: `ssl`, `ssl_module`, `mod_ssl.c`,
+    /// also an Apache name a loaded module declares. `None`: no such module (yet), as Apache's
+    /// lookup at read time.
+    fn log_module_name(&self, asked: &str) -> Option<String> {
+        // `ssl` stands for `ssl_module`, as in Apache.
+        let with_suffix = format!("{asked}_module");
+        let forms = [asked, with_suffix.as_str()];
+        if let Some((symbol, _)) = BUILT_IN
+            .iter()
+            .find(|(sym, file)| forms.iter().any(|f| f == sym || f == file))
+        {
+            return Some(symbol.trim_end_matches("_module").to_owned());
+        }
+        self.modules
+            .iter()
+            .find(|m| asked == m.name || forms.iter().any(|f| module_answers_to(m, f)))
+            .map(|m| m.name.clone())
+    }
+
+    /// LogLevel's `module:level` words with each module named as it logs; an unknown module is
+    /// refused in Apache's words.
+    fn log_level_args(&self, args: &[String]) -> Result<Vec<String>, String> {
+        args.iter()
+            .map(|arg| match arg.split_once(':') {
+                None => Ok(arg.clone()),
+                Some((module, level)) => match self.log_module_name(module) {
+                    Some(name) => Ok(format!("{name}:{level}")),
+                    None => Err(format!(
+                        "Cannot find module {module} (LogLevel {arg}: no module of that name is \
+                         built in or loaded by a LoadModule line before it)"
+                    )),
+                },
+            })
+            .collect()
+    }
+
     fn load_module(&mut self, d: &Directive) -> Result<(), String> {
         let symbol = &d.args[0];
+        if BUILT_IN.iter().any(|(s, _)| s == symbol) {
+            // An Apache module whose job the core does: stock configurations (Debian's
+            // mods-enabled, Apache's httpd.conf) load these on every start, and nothing is
+            // wrong with them.
+            error_log::log(
+                "core",
+                error_log::INFO,
+                None,
+                &format!("module {symbol} is built into mapache's core: nothing to load"),
+            );
+            return Ok(());
+        }
         if self.modules.iter().any(|m| &m.symbol == symbol) || Self::is_built_in(symbol) {
             let what = if Self::is_built_in(symbol) {
                 "is built-in and can't be loaded"
@@ -480,18 +544,45 @@ fn is_apache_name(declared: &str, asked: &str) -> bool {
         })
 }
 
+/// Whether the loaded module `m` is the module `name` (as `<IfModule>` and `LogLevel` write
+/// it): its symbol, its source-file forms, or an Apache module it declares it does the job of.
+fn module_answers_to(m: &LoadedModule, name: &str) -> bool {
+    m.symbol == name
+        || format!("mod_{}.c", m.name) == name
+        || format!("{}.c", m.name) == name
+        || m.tables
+            .apache_names
+            .iter()
+            .any(|a| is_apache_name(a, name))
+}
+
 impl Sink for Dispatcher {
     fn directive(&mut self, d: &Directive) -> Result<(), String> {
         let (args_kind, contexts, help, check, display, relative) = match self.find(&d.name) {
-            Some(Owner::Core(c)) => {
-                (c.args, c.contexts, c.help.to_owned(), Some(c.check), c.name.to_owned(), c.server_relative)
-            }
-            Some(Owner::Module(_, m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone(), false),
+            Some(Owner::Core(c)) => (
+                c.args,
+                c.contexts,
+                c.help.to_owned(),
+                Some(c.check),
+                c.name.to_owned(),
+                c.server_relative,
+            ),
+            Some(Owner::Module(_, m)) => (
+                m.args,
+                m.contexts,
+                m.help.clone(),
+                None,
+                m.name.clone(),
+                false,
+            ),
             None => {
+                if let Some(replacement) = core_directives::retired(&d.name) {
+                    return Err(replacement.to_owned());
+                }
                 return Err(format!(
                     "Invalid command '{}', perhaps misspelled or defined by a module not included in the server configuration",
                     d.name
-                ))
+                ));
             }
         };
         let in_section = self.current().map(|i| self.store.sections[i].tag);
@@ -602,7 +693,11 @@ impl Sink for Dispatcher {
             }
             self.server_root = root;
         }
-        let mut args = d.args.clone();
+        let mut args = if display == "LogLevel" {
+            self.log_level_args(&d.args)?
+        } else {
+            d.args.clone()
+        };
         // A piped log (`|program`) is a command, not a path.
         if (relative && !crate::logs::LogTarget::is_pipe(&args[0])) || display == "ServerRoot" {
             args[0] = loader::resolve(&self.server_root, &args[0])
@@ -690,6 +785,24 @@ impl Sink for Dispatcher {
         is_loaded(&self.modules, name)
     }
 
+    fn is_directive_known(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    fn is_section_known(&self, name: &str) -> bool {
+        // Those `section_start` opens: the access containers, then the others.
+        [
+            "RequireAll",
+            "RequireAny",
+            "RequireNone",
+            "Limit",
+            "LimitExcept",
+        ]
+        .iter()
+        .chain(SECTION_TAGS.iter().map(|(tag, _, _)| tag))
+        .any(|s| s.eq_ignore_ascii_case(name))
+    }
+
     fn warn(&mut self, message: &str) {
         error_log::log("core", error_log::WARN, None, message);
     }
@@ -700,15 +813,7 @@ pub(crate) fn is_loaded(modules: &[LoadedModule], name: &str) -> bool {
     BUILT_IN
         .iter()
         .any(|(sym, file)| name == *sym || name == *file)
-        || modules.iter().any(|m| {
-            m.symbol == name
-                || format!("mod_{}.c", m.name) == name
-                || format!("{}.c", m.name) == name
-                || m.tables
-                    .apache_names
-                    .iter()
-                    .any(|a| is_apache_name(a, name))
-        })
+        || modules.iter().any(|m| module_answers_to(m, name))
 }
 
 #[cfg(test)]

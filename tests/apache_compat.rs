@@ -13,6 +13,9 @@
 //!   name no loaded module offers: Apache's `-t` takes them without a word, mapache's refuses
 //!   them with their line.
 //!
+//! Sections of every kind (`<Directory>`, `<DirectoryMatch>`, `<Files>`, `<FilesMatch>`,
+//! `<Location>`, `<LocationMatch>`, `<If>`) merge in Apache's order: the same answers.
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
@@ -78,12 +81,30 @@ impl Apache {
         apache
     }
 
-    fn status(&self, path: &str) -> u16 {
+    /// One GET with extra header lines (each ending in CRLF), parsed.
+    fn get(&self, path: &str, extra: &str) -> Response {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        parse_responses(&out, false).remove(0)
+    }
+
+    fn status(&self, path: &str) -> u16 {
+        self.status_of("GET", path)
+    }
+
+    fn status_of(&self, method: &str, path: &str) -> u16 {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut out = Vec::new();
@@ -266,5 +287,467 @@ fn lines_apache_takes_without_a_word_fail_mapache_t() {
         let out = run(&["-t", "-f", conf.to_str().unwrap()]);
         assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
         assert!(out.stderr.contains(message), "{line}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn sections_merge_in_apaches_order_as_apache_does() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    for f in ["www/public/b.txt", "www/.htpasswd", "www/top.txt"] {
+        root.write(f, b"f");
+        std::fs::set_permissions(root.path().join(f), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+    }
+    let r = root.path().display().to_string();
+    // Each line's Require replaces the one before it (AuthMerging Off): the status tells
+    // which section was merged last. Written against the merge order.
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <If \"%{{QUERY_STRING}} == 'deny'\">\nRequire all denied\n</If>\n\
+         <Location /private>\nRequire all granted\n</Location>\n\
+         <LocationMatch \"^/public/b\">\nRequire all granted\n</LocationMatch>\n\
+         <FilesMatch \"^\\.ht\">\nRequire all denied\n</FilesMatch>\n\
+         <Files a.txt>\nRequire all granted\n</Files>\n\
+         <DirectoryMatch \"/www/public/\">\nRequire all denied\n</DirectoryMatch>\n\
+         <Directory {r}/www/private>\nRequire all denied\n</Directory>\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n"
+    );
+    let urls = [
+        "/top.txt",
+        "/public/a.txt",
+        "/public/b.txt",
+        "/.htpasswd",
+        "/private/secret.txt",
+        "/private/secret.txt?deny",
+    ];
+    let wants = [200, 200, 200, 403, 200, 403];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let apache_got: Vec<u16> = urls.iter().map(|u| apache.status(u)).collect();
+    let mapache_got: Vec<u16> = urls.iter().map(|u| mapache.get(u).status).collect();
+    assert_eq!(apache_got, wants, "apache2 on {urls:?}");
+    assert_eq!(mapache_got, wants, "mapache on {urls:?}");
+}
+
+#[test]
+fn limit_and_limitexcept_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n\
+         <Location /public>\n<Limit DELETE PUT>\nRequire all denied\n</Limit>\n</Location>\n\
+         <Location /private>\n<LimitExcept GET>\nRequire all denied\n</LimitExcept>\n</Location>\n"
+    );
+    let asks = [
+        ("GET", "/public/a.txt"),
+        ("HEAD", "/public/a.txt"),
+        ("DELETE", "/public/a.txt"),
+        ("PUT", "/public/a.txt"),
+        ("GET", "/private/secret.txt"),
+        ("HEAD", "/private/secret.txt"),
+        ("DELETE", "/private/secret.txt"),
+    ];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let status = |m: &str, p: &str| {
+        let raw = format!(
+            "{m} {p} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        parse_responses(&mapache.exchange(raw.as_bytes()), m == "HEAD")[0].status
+    };
+    let apache_got: Vec<u16> = asks.iter().map(|(m, p)| apache.status_of(m, p)).collect();
+    let mapache_got: Vec<u16> = asks.iter().map(|(m, p)| status(m, p)).collect();
+    assert_eq!(mapache_got, apache_got, "mapache and apache2 on {asks:?}");
+    assert_eq!(apache_got[2], 403);
+    assert_eq!(apache_got[6], 403);
+}
+
+/// Makes `rel` under the root with `data`, readable by Apache's www-data children (directories
+/// on the way too).
+fn world_readable(root: &Root, rel: &str, data: &[u8]) {
+    let path = root.write(rel, data);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == root.path().parent().unwrap_or(Path::new("/")) {
+            break;
+        }
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        dir = d.parent();
+    }
+}
+
+/// mod_mime's lines (Debian's kind) and mod_env/mod_setenvif's on both servers: the same
+/// Content-Type, Content-Language and Content-Encoding per file, the same variables per request.
+#[test]
+fn mime_env_and_setenvif_lines_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    let files = [
+        "a.en.html",
+        "b.tar.gz",
+        "c.html.bak",
+        "d.html.zzz",
+        "e.fr.latin1.html",
+        "f.es",
+        "g.tar.Z.gz",
+        "h.zzz",
+        "i.pt-br.txt",
+        ".png",
+        "forced/j.txt",
+        "forced/none/k.txt",
+        "rm/l.gz",
+        "rm/m.en.es",
+    ];
+    for f in files {
+        world_readable(&root, &format!("www/{f}"), b"x");
+    }
+    let r = root.path().display().to_string();
+    let mime = format!(
+        "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\nDefaultType None\n\
+         AddType application/x-gzip .gz .tgz\nAddLanguage en .en\nAddLanguage fr .fr\n\
+         RemoveType  es\nAddLanguage es .es\nAddLanguage pt-BR .pt-br\n\
+         AddCharset ISO-8859-1   .iso8859-1  .latin1\nAddEncoding x-gzip .gz\nAddEncoding x-compress .Z\n\
+         <Directory {r}/www/forced>\nForceType text/x-forced\nDefaultLanguage de\n</Directory>\n\
+         <Directory {r}/www/forced/none>\nForceType None\n</Directory>\n\
+         <Directory {r}/www/rm>\nRemoveType .gz\nRemoveEncoding gz\nRemoveLanguage .en\n</Directory>\n"
+    );
+    let env = |log: &Path| {
+        format!(
+            "LogFormat \"%U a=%{{A}}e b=%{{B}}e c=%{{C}}e d=%{{D}}e e=%{{E}}e f=%{{F}}e g=%{{G}}e h=%{{H}}e\" envtest\n\
+             CustomLog {} envtest\n\
+             SetEnvIf Request_URI \"x\" B=fromsetenvif\nSetEnv A server\nSetEnv C server-c\n\
+             SetEnvIf User-Agent \"^cu(r)l/([0-9])\" D=$1-$2 E\nSetEnvIf ^X-Fo. ^ba F=hdrregex\n\
+             SetEnvIf D \"r-\" G=fromD\nSetEnvIfNoCase x-h \"^YES$\" H\n\
+             <Location /sub>\nUnsetEnv A B\nSetEnv C sub-c\nSetEnvIf Request_URI \"sub\" !E\n</Location>\n",
+            log.display()
+        )
+    };
+    std::fs::create_dir_all(root.path().join("apache/logs")).unwrap();
+    let apache_log = root.path().join("apache/logs/env_log");
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule mime_module {MODULES}/mod_mime.so\nLoadModule env_module {MODULES}/mod_env.so\n\
+             LoadModule setenvif_module {MODULES}/mod_setenvif.so\n{mime}{}",
+            env(&apache_log)
+        ),
+    );
+    let mapache_log = root.path().join("logs/env_log");
+    root.config(&format!(
+        "{}LoadModule env_module {}\nLoadModule setenvif_module {}\n{mime}{}",
+        standard_modules(),
+        module("libmod_env.so").display(),
+        module("libmod_setenvif.so").display(),
+        env(&mapache_log)
+    ));
+    let mapache = Server::start(&root, &[]);
+    let meta = |r: &Response| {
+        let h = |n: &str| r.header(n).map(str::to_owned);
+        (
+            r.status,
+            h("Content-Type"),
+            h("Content-Language"),
+            h("Content-Encoding"),
+        )
+    };
+    for f in files {
+        let url = format!("/{f}");
+        assert_eq!(
+            meta(&mapache.get(&url)),
+            meta(&apache.get(&url, "")),
+            "{f}: mapache, apache2"
+        );
+    }
+    let requests = [
+        ("/x", "User-Agent: curl/7.1\r\n"),
+        ("/sub/x", "User-Agent: curl/8\r\nX-Foo: bar\r\nx-h: yes\r\n"),
+    ];
+    for (path, extra) in requests {
+        apache.get(path, extra);
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+        mapache.exchange(raw.as_bytes());
+    }
+    // Apache writes its log lines as it goes (no BufferedLogs).
+    let apache_lines = file_lines(&apache_log, requests.len() + files.len());
+    let mapache_lines = file_lines(&mapache_log, requests.len() + files.len());
+    assert_eq!(mapache_lines, apache_lines, "mapache, apache2");
+}
+
+/// Debian's autoindex.conf lines (without its `<IfModule>` and the `/icons/` alias).
+const DEBIAN_AUTOINDEX: &str =
+    "IndexOptions FancyIndexing VersionSort HTMLTable NameWidth=* DescriptionWidth=* Charset=UTF-8
+AddIconByEncoding (CMP,/icons/compressed.gif) x-compress x-gzip x-bzip2
+AddIconByType (TXT,/icons/text.gif) text/*
+AddIconByType (IMG,/icons/image2.gif) image/*
+AddIconByType (SND,/icons/sound2.gif) audio/*
+AddIconByType (VID,/icons/movie.gif) video/*
+AddIcon /icons/binary.gif .bin .exe
+AddIcon /icons/binhex.gif .hqx
+AddIcon /icons/tar.gif .tar
+AddIcon /icons/world2.gif .wrl .wrl.gz .vrml .vrm .iv
+AddIcon /icons/compressed.gif .Z .z .tgz .gz .zip
+AddIcon /icons/a.gif .ps .ai .eps
+AddIcon /icons/layout.gif .html .shtml .htm .pdf
+AddIcon /icons/text.gif .txt
+AddIcon /icons/c.gif .c
+AddIcon /icons/p.gif .pl .py
+AddIcon /icons/f.gif .for
+AddIcon /icons/dvi.gif .dvi
+AddIcon /icons/uuencoded.gif .uu
+AddIcon /icons/script.gif .conf .sh .shar .csh .ksh .tcl
+AddIcon /icons/tex.gif .tex
+AddIcon /icons/bomb.gif /core
+AddIcon (SND,/icons/sound2.gif) .ogg
+AddIcon (VID,/icons/movie.gif) .ogm
+AddIcon /icons/back.gif ..
+AddIcon /icons/hand.right.gif README
+AddIcon /icons/folder.gif ^^DIRECTORY^^
+AddIcon /icons/blank.gif ^^BLANKICON^^
+AddIcon /icons/odf6odt-20x22.png .odt
+DefaultIcon /icons/unknown.gif
+ReadmeName README.html
+HeaderName HEADER.html
+IndexIgnore .??* *~ *# RCS CVS *,v *,t
+";
+
+/// Sets the modification time of `path` (a file or a directory).
+fn set_mtime(path: &Path, secs: i64) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    let t = libc::timespec {
+        tv_sec: secs as libc::time_t,
+        tv_nsec: 0,
+    };
+    // SAFETY: a NUL-terminated path and two timespecs, valid for the call.
+    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [t, t].as_ptr(), 0) };
+    assert_eq!(rc, 0, "utimensat {path:?}");
+}
+
+/// Directory listings under mod_autoindex's directives (Debian's autoindex.conf, the plain
+/// list, FancyIndexing's columns, HTMLTable with a style sheet), sorted by each column both
+/// ways, and with the client's `F=`, `V=` and `P=`: mapache's page is Apache's, byte for byte.
+#[test]
+fn directory_listings_are_apaches_pages() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    let files: [(&str, &[u8]); 14] = [
+        ("a.txt", b"hello\n"),
+        ("b.html", b"<p>\n"),
+        ("file10.gz", &[0; 3000]),
+        ("file9.tar", b"xy"),
+        ("x~", b"#x\n"),
+        (".hidden", b"z\n"),
+        ("README.html", b"<p>README here</p>\n"),
+        ("HEADER.html", b"<h2>Header</h2>\n"),
+        ("Zed & <b>.c", b"q\n"),
+        ("x:y", b"1"),
+        ("a-very-long-file-name-that-goes-on.txt", b"long"),
+        ("notes.en.txt.gz", &[1; 1500]),
+        ("sub/inner.txt", b"i"),
+        ("CVS/Entries", b""),
+    ];
+    let mut at = 1_577_934_245; // 2020-01-02 03:04:05 UTC, then a minute per file
+    for (name, data) in files {
+        world_readable(&root, &format!("www/idx/{name}"), data);
+    }
+    for (name, _) in files {
+        at += 60;
+        set_mtime(&root.path().join(format!("www/idx/{name}")), at);
+    }
+    for d in ["www/idx/sub", "www/idx/CVS"] {
+        at += 60;
+        set_mtime(&root.path().join(d), at);
+    }
+    let r = root.path().display().to_string();
+    let common = format!(
+        "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\nAddType application/x-gzip .gz .tgz\n\
+         AddEncoding x-gzip .gz\nAddLanguage en .en\n<Directory \"{r}/www/idx\">\nOptions Indexes\n</Directory>\n"
+    );
+    let variants = [
+        ("debian", DEBIAN_AUTOINDEX.to_owned()),
+        ("plain", "IndexOptions Charset=UTF-8\n".to_owned()),
+        (
+            "fancy",
+            "IndexOptions FancyIndexing IconsAreLinks Charset=UTF-8 FoldersFirst\n\
+             AddIcon /i/t.gif .txt\nDefaultIcon /i/def.gif\nAddIcon /i/blank.gif ^^BLANKICON^^\n\
+             AddIconByEncoding (CMP,/i/cmp.gif) x-gzip\n\
+             AddDescription \"A long description <b>bold</b> that is much longer than twenty-three\" *.txt\n\
+             AddDescription \"tar <ball>\" file9\nIndexIgnore *~\nIndexOrderDefault Descending Size\n"
+                .to_owned(),
+        ),
+        (
+            "table",
+            "IndexOptions HTMLTable NameWidth=10 DescriptionWidth=15 SuppressLastModified Charset=UTF-8 IgnoreCase SuppressHTMLPreamble\n\
+             IndexStyleSheet /s.css\nIndexHeadInsert \"<meta name=\\\"x\\\" content=\\\"y\\\">\"\n\
+             AddAlt \"C source\" *.c\nAddIcon /i/c.gif .c\nAddDescription \"the sub directory\" sub\n\
+             ReadmeName README.html\nIndexOptions +SuppressSize\n"
+                .to_owned(),
+        ),
+        // + and - in a section change the server's flags; in the scope that has flags of its
+        // own they are forgotten (the server's +SuppressDescription).
+        (
+            "sections",
+            format!(
+                "IndexOptions FancyIndexing SuppressSize Charset=UTF-8\nIndexOptions +SuppressDescription\n\
+                 <Directory \"{r}/www/idx\">\nIndexOptions +HTMLTable -SuppressSize +IconsAreLinks\n\
+                 AddIcon /i/t.gif .txt\n</Directory>\n"
+            ),
+        ),
+    ];
+    let queries = [
+        "",
+        "?C=N;O=D",
+        "?C=M;O=A",
+        "?C=M;O=D",
+        "?C=S;O=A",
+        "?C=S;O=D",
+        "?C=D;O=A",
+        "?C=D;O=D",
+        // The format, version sort and pattern arguments, and what Apache makes of junk.
+        "?C=S;O=D;F=1;V=0;P=*.t*",
+        "?F=0",
+        "?F=2&P=a*",
+        "?P=.*",
+        "?C=Q;O=D",
+        "?O=D;junk;C=S",
+    ];
+    for (name, lines) in variants {
+        let body = format!("{common}{lines}");
+        let apache = Apache::start(
+            root.path(),
+            &format!("apache-{name}"),
+            &format!(
+                "LoadModule mime_module {MODULES}/mod_mime.so\nLoadModule autoindex_module {MODULES}/mod_autoindex.so\n{body}"
+            ),
+        );
+        root.config(&format!("{}{body}", standard_modules()));
+        let mapache = Server::start(&root, &[]);
+        for q in queries {
+            let url = format!("/idx/{q}");
+            let want = apache.get(&url, "");
+            let got = mapache.get(&url);
+            assert_eq!(got.status, want.status, "{name} {url}");
+            assert_eq!(
+                got.header("Content-Type"),
+                want.header("Content-Type"),
+                "{name} {url}"
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&got.body),
+                String::from_utf8_lossy(&want.body),
+                "{name} {url}: mapache, apache2"
+            );
+        }
+    }
+}
+
+/// Debian's stock mods-available files for the modules mapache's crates stand for pass `-t`
+/// as they ship. mime.conf's `AddHandler type-map var` is the core's directive (issue 15, the
+/// htaccess part): until it is there, the line is left out of the copy tested here.
+#[test]
+fn debians_mime_autoindex_setenvif_and_dir_files_pass_config_test() {
+    let dir = Path::new("/etc/apache2/mods-available");
+    if !dir.join("mime.conf").exists() {
+        eprintln!("skipped: Debian's {} is not installed", dir.display());
+        return;
+    }
+    let root = Root::new();
+    let mime = std::fs::read_to_string(dir.join("mime.conf")).unwrap();
+    let mime: String = mime
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("AddHandler"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mime_copy = root.write("conf/mime.conf", mime);
+    let conf = root.config(&format!(
+        "{}LoadModule env_module {}\nLoadModule setenvif_module {}\nInclude {}\n\
+         Include {d}/autoindex.conf\nInclude {d}/setenvif.conf\nInclude {d}/dir.conf\n",
+        standard_modules(),
+        module("libmod_env.so").display(),
+        module("libmod_setenvif.so").display(),
+        mime_copy.display(),
+        d = dir.display()
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+#[test]
+fn error_documents_and_htaccess_files_answer_and_log_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    root.write(
+        "www/public/.htaccess",
+        b"ErrorDocument 404 \"gone from public\"\n",
+    );
+    root.write("www/private/.htaccess", b"Options -Indexes\n");
+    root.write("www/typo/.htaccess", b"Foo bar\n");
+    root.write("www/typo/a.txt", b"a");
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride FileInfo\n</Directory>\n\
+         ErrorDocument 404 /errors/missing.html\n"
+    );
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    // A text from a .htaccess: the same answer.
+    let (a, m) = (
+        apache.get("/public/nothing", ""),
+        mapache.get("/public/nothing"),
+    );
+    assert_eq!((a.status, &a.body), (404, &b"gone from public".to_vec()));
+    assert_eq!((m.status, &m.body), (a.status, &a.body));
+    // A local document that is missing too: the same note in the canned page.
+    let note = |r: &Response| {
+        let body = String::from_utf8_lossy(&r.body).into_owned();
+        body.find("<p>Additionally").map(|i| body[i..].to_owned())
+    };
+    let (a, m) = (apache.get("/nothing", ""), mapache.get("/nothing"));
+    assert_eq!(a.status, 404);
+    assert_eq!(m.status, 404);
+    assert!(note(&a).is_some(), "{:?}", String::from_utf8_lossy(&a.body));
+    assert_eq!(note(&m), note(&a));
+    // A refused and an unknown directive: 500 and the same line after the file name.
+    assert_eq!(apache.status("/private/secret.txt"), 500);
+    assert_eq!(mapache.get("/private/secret.txt").status, 500);
+    assert_eq!(apache.status("/typo/a.txt"), 500);
+    assert_eq!(mapache.get("/typo/a.txt").status, 500);
+    let apache_log = root.path().join("apache/logs/error_log");
+    for line in [
+        format!("{r}/www/private/.htaccess: Options not allowed here"),
+        format!("{r}/www/typo/.htaccess: Invalid command 'Foo', perhaps misspelled or defined by a module not included in the server configuration"),
+    ] {
+        assert!(
+            wait_until(Duration::from_secs(5), || std::fs::read_to_string(&apache_log)
+                .unwrap_or_default()
+                .contains(&line)),
+            "apache2 did not log {line:?}"
+        );
+        assert!(mapache.wait_log(&line, 5), "mapache did not log {line:?}: {}", mapache.log_text());
     }
 }

@@ -178,3 +178,53 @@ fn framing_errors_get_400_and_close_on(mpm: &str) {
         String::from_utf8_lossy(&raw)
     );
 }
+
+#[test]
+fn add_handler_by_extension_and_set_handler_over_it() {
+    let root = Root::new();
+    root.config(&format!(
+        "{}StartServers 1\nAddHandler test-teapot .tea brew\n\
+         <Location /greet>\nSetHandler test-greeting\n</Location>\n\
+         <Location /plain>\nRemoveHandler .tea\n</Location>\n",
+        standard_modules()
+    ));
+    for f in [
+        "x.tea",
+        "x.tea.en",
+        "x.brew",
+        "x.TEA",
+        "plain/x.tea",
+        "greet/x.tea",
+        "x.txt",
+    ] {
+        root.write(&format!("htdocs/{f}"), b"file");
+    }
+    let s = Server::start(&root, &[]);
+    // Every extension counts (`x.tea.en` too), case-insensitively, with or without the dot.
+    for url in ["/x.tea", "/x.tea.en", "/x.brew", "/x.TEA"] {
+        assert_eq!(s.get(url).status, 418, "{url}");
+    }
+    assert_eq!(s.get("/x.txt").body, b"file");
+    assert_eq!(s.get("/plain/x.tea").body, b"file");
+    // SetHandler wins over the extension.
+    assert_eq!(s.get("/greet/x.tea").body, b"no greeting\n");
+}
+
+#[test]
+fn an_add_handler_no_module_declares_fails_the_syntax_check() {
+    let root = Root::new();
+    let conf = root.config(&format!(
+        "LoadModule mpm_prefork_module {}\nLoadModule static_module {}\nAddHandler no-such-handler .x\n",
+        module("libmpm_prefork.so").display(),
+        module("libmod_static.so").display()
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains(
+            "AddHandler no-such-handler: no loaded module declares a handler of that name"
+        ),
+        "{}",
+        out.stderr
+    );
+}

@@ -111,7 +111,7 @@ fn newer_minor_is_refused() {
     assert_error(
         &root,
         &body,
-        &["needs module ABI 1.11 but this mapache provides 1.4"],
+        &["needs module ABI 1.12 but this mapache provides 1.5"],
     );
 }
 

@@ -532,6 +532,107 @@ fn types_config_add_type_and_default_charset() {
     );
 }
 
+/// Debian's mime.conf lines (languages, charsets, `RemoveType es` before `AddLanguage es`) and
+/// the rest of mod_mime: every extension counts, as in Apache.
+#[test]
+fn languages_charsets_encodings_and_several_extensions() {
+    let root = Root::new();
+    root.write(
+        "conf/mime.types",
+        "text/html html\ntext/plain txt\napplication/ecmascript es\napplication/x-trash bak\n\
+         application/gzip gz\napplication/x-tar tar\n",
+    );
+    for f in [
+        "a.en.html",
+        "b.tar.gz",
+        "c.html.bak",
+        "d.html.zzz",
+        "e.fr.latin1.html",
+        "f.es",
+        "g.tar.Z.gz",
+        "h.zzz",
+        "force/i.txt",
+        "force/none/j.txt",
+        "untyped/k.zzz",
+        "rm/l.gz",
+    ] {
+        root.write(&format!("htdocs/{f}"), b"x");
+    }
+    let s = start(
+        &root,
+        "prefork",
+        "TypesConfig conf/mime.types\nAddType application/x-gzip .gz .tgz\n\
+         AddLanguage en .en\nAddLanguage fr .fr\nRemoveType  es\nAddLanguage es .es\n\
+         AddCharset ISO-8859-1   .iso8859-1  .latin1\nAddEncoding x-gzip .gz\nAddEncoding x-compress .Z\n\
+         <Location /force>\nForceType text/x-forced\nDefaultLanguage de\n</Location>\n\
+         <Location /force/none>\nForceType None\n</Location>\n\
+         <Location /untyped>\nDefaultType None\n</Location>\n\
+         <Location /rm>\nRemoveType .gz\nRemoveEncoding gz\n</Location>\n",
+    );
+    let meta = |p: &str| {
+        let r = s.get(p);
+        assert_eq!(r.status, 200, "{p}");
+        let h = |n: &str| r.header(n).map(str::to_owned);
+        (
+            h("Content-Type"),
+            h("Content-Language"),
+            h("Content-Encoding"),
+        )
+    };
+    let some = |v: &str| Some(v.to_owned());
+    assert_eq!(meta("/a.en.html"), (some("text/html"), some("en"), None));
+    assert_eq!(
+        meta("/b.tar.gz"),
+        (some("application/x-gzip"), None, some("x-gzip"))
+    );
+    // The last extension that has a type gives it; one that has none leaves it.
+    assert_eq!(meta("/c.html.bak").0, some("application/x-trash"));
+    assert_eq!(meta("/d.html.zzz").0, some("text/html"));
+    assert_eq!(
+        meta("/e.fr.latin1.html"),
+        (some("text/html; charset=iso-8859-1"), some("fr"), None)
+    );
+    // RemoveType took the types file's ECMAScript away: no type, so mapache's default.
+    assert_eq!(
+        meta("/f.es"),
+        (some("application/octet-stream"), some("es"), None)
+    );
+    assert_eq!(meta("/g.tar.Z.gz").2, some("x-compress, x-gzip"));
+    assert_eq!(meta("/h.zzz").0, some("application/octet-stream"));
+    assert_eq!(
+        meta("/force/i.txt"),
+        (some("text/x-forced"), some("de"), None)
+    );
+    assert_eq!(
+        meta("/force/none/j.txt"),
+        (some("text/plain"), some("de"), None)
+    );
+    // DefaultType None: as Apache, no Content-Type for a file nothing names a type for.
+    assert_eq!(meta("/untyped/k.zzz"), (None, None, None));
+    assert_eq!(
+        meta("/rm/l.gz"),
+        (some("application/octet-stream"), None, None)
+    );
+}
+
+/// Apache 2.4 accepts `DefaultType` with any value and warns (AH00117) when it is not `None`.
+#[test]
+fn default_type_other_than_none_is_accepted_with_apaches_warning() {
+    let root = Root::new();
+    let conf = root.config(&format!(
+        "{}DefaultType text/plain\nDefaultType None\n<Location /x>\nDefaultType application/x-y\n</Location>\n",
+        standard_modules()
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let line = format!(
+        "AH00117: Ignoring deprecated use of DefaultType in line 8 of {}.",
+        conf.display()
+    );
+    assert!(out.stderr.contains(&line), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("AH00117").count(), 2, "{}", out.stderr);
+}
+
 #[test]
 fn bad_values_are_configuration_errors_with_file_and_line() {
     let root = Root::new();
@@ -548,6 +649,20 @@ fn bad_values_are_configuration_errors_with_file_and_line() {
         (
             "AddDefaultCharset \"x y\"",
             "AddDefaultCharset takes On, Off or a charset name",
+        ),
+        (
+            "AddLanguage en",
+            "AddLanguage requires at least two arguments, a language (e.g., fr), followed by one or more file extensions",
+        ),
+        ("ForceType text", "ForceType: 'text' is not a media type"),
+        ("IndexOptions FancyIndexing Bogus", "Invalid directory indexing option"),
+        (
+            "IndexOrderDefault Up Name",
+            "First keyword must be 'Ascending' or 'Descending'",
+        ),
+        (
+            "AddIcon /i.gif",
+            "AddIcon requires at least two arguments, an icon URL followed by one or more filenames",
         ),
         (
             "TypesConfig conf/missing.types",
@@ -592,10 +707,12 @@ fn indexes_lists_a_directory_without_an_index() {
     );
     let r = s.get("/pub/");
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("Content-Type"), Some("text/html; charset=UTF-8"));
+    assert_eq!(r.header("Content-Type"), Some("text/html;charset=UTF-8"));
     let page = String::from_utf8(r.body.clone()).unwrap();
-    assert!(page.contains("<title>Index of /pub/</title>"), "{page}");
-    // Directories first, each group sorted by name; .ht* hidden, other dotfiles shown.
+    // Apache's plain list (no FancyIndexing): the title without the slash, the parent by its
+    // path, then names in byte order, a directory's with its slash; .ht* hidden, other
+    // dotfiles shown.
+    assert!(page.contains("<title>Index of /pub</title>"), "{page}");
     let links: Vec<&str> = page
         .split("<a href=\"")
         .skip(1)
@@ -604,20 +721,20 @@ fn indexes_lists_a_directory_without_an_index() {
     assert_eq!(
         links,
         [
-            "../",
+            "/",
+            ".hidden",
+            "%3cb%3e&amp;.txt",
             "Adir/",
+            "a%20b.txt",
             "closed/",
             "withindex/",
-            "zdir/",
-            ".hidden",
-            "%3Cb%3E%26.txt",
-            "a%20b.txt"
+            "zdir/"
         ]
     );
-    assert!(page.contains(">&lt;b&gt;&amp;.txt</a>"), "{page}");
-    assert!(page.contains(&format!(
-        "<a href=\"a%20b.txt\">a b.txt</a></td><td>{OLD_DATE}</td><td>5</td>"
-    )));
+    assert!(
+        page.contains("<li><a href=\"%3cb%3e&amp;.txt\"> &lt;b&gt;&amp;.txt</a></li>\n"),
+        "{page}"
+    );
     assert!(!page.contains("htaccess"));
     // An index file still wins; -Indexes and no Options at all refuse.
     assert_eq!(s.get("/pub/withindex/").body, b"<p>index</p>");
@@ -637,6 +754,85 @@ fn indexes_lists_a_directory_without_an_index() {
         (o.status, o.header("Allow")),
         (200, Some("GET, HEAD, OPTIONS"))
     );
+}
+
+/// mod_autoindex's directives without apache2 at hand (apache_compat.rs compares whole pages
+/// with Apache's): HTMLTable rows, FoldersFirst, IndexIgnore, AddDescription, a text
+/// HeaderName, AddIcon, the sort query and IgnoreClient, options merged per section.
+#[test]
+fn autoindex_directives_shape_the_listing() {
+    let root = Root::new();
+    old_file(&root, "pub/small.txt", b"12");
+    old_file(&root, "pub/big.txt", &[b'x'; 3000]);
+    old_file(&root, "pub/.hidden", b"x");
+    old_file(&root, "pub/zdir/x", b"x");
+    old_file(&root, "pub/HEADER.txt", b"<Read> & me");
+    let s = start(
+        &root,
+        "prefork",
+        "<Location /pub>\nOptions Indexes\nIndexOptions HTMLTable FoldersFirst Charset=ISO-8859-1\n\
+         IndexIgnore .??* HEADER*\nAddDescription \"two bytes\" small.txt\nHeaderName HEADER.txt\n\
+         AddIcon /i/txt.gif .txt\nDefaultIcon /i/unknown.gif\n</Location>\n\
+         <Location /pub/zdir>\nIndexOptions +IgnoreClient -FoldersFirst\n</Location>\n",
+    );
+    let names = |page: &str| -> Vec<String> {
+        page.split("<td><a href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let r = s.get("/pub/");
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("text/html;charset=ISO-8859-1")
+    );
+    let page = String::from_utf8(r.body).unwrap();
+    assert_eq!(
+        names(&page),
+        ["/", "zdir/", "big.txt", "small.txt"],
+        "{page}"
+    );
+    assert!(
+        page.contains("<pre>\n&lt;Read&gt; &amp; me</pre>\n"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<h1>"),
+        "a header file replaces the title: {page}"
+    );
+    assert!(page.contains(
+        "<tr><td valign=\"top\"><img src=\"/i/txt.gif\" alt=\"[   ]\"></td><td><a href=\"small.txt\">small.txt</a>              </td><td align=\"right\">"
+    ), "{page}");
+    assert!(
+        page.contains("<td align=\"right\">  2 </td><td>two bytes</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td align=\"right\">2.9K</td><td>&nbsp;</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<img src=\"/i/unknown.gif\" alt=\"[DIR]\"></td><td><a href=\"zdir/\">"),
+        "{page}"
+    );
+    // Sorting by size, largest first: folders still first; the column link turns around.
+    let page = String::from_utf8(s.get("/pub/?C=S;O=D").body).unwrap();
+    assert_eq!(
+        names(&page),
+        ["/", "zdir/", "big.txt", "small.txt"],
+        "{page}"
+    );
+    let page = String::from_utf8(s.get("/pub/?C=S;O=A").body).unwrap();
+    assert_eq!(
+        names(&page),
+        ["/", "zdir/", "small.txt", "big.txt"],
+        "{page}"
+    );
+    assert!(page.contains("<a href=\"?C=S;O=D\">Size</a>"), "{page}");
+    // The inner section keeps HTMLTable, drops FoldersFirst and ignores the query.
+    old_file(&root, "pub/zdir/a", b"aaaa");
+    let page = String::from_utf8(s.get("/pub/zdir/?C=S;O=D").body).unwrap();
+    assert_eq!(names(&page), ["/pub/", "a", "x"], "{page}");
 }
 
 #[test]
@@ -711,4 +907,37 @@ fn post_is_refused_with_its_body_consumed_and_options_answers() {
         assert!(rs[2].body.is_empty());
         assert_eq!(rs[3].body, b"AAA", "{mpm}");
     }
+}
+
+/// mod-static does the jobs of Apache's mod_mime, mod_dir and mod_autoindex, so `<IfModule>`
+/// knows it by those names (Debian's mods-available files test them).
+#[test]
+fn ifmodule_knows_mod_static_by_apaches_names() {
+    let root = Root::new();
+    let mut body = String::new();
+    for name in [
+        "mime_module",
+        "mod_mime.c",
+        "dir_module",
+        "autoindex_module",
+        "mod_autoindex.c",
+    ] {
+        body.push_str(&format!(
+            "<IfModule !{name}>\nNoSuchDirective {name}\n</IfModule>\n"
+        ));
+    }
+    let conf = root.config(&format!("{}{body}", standard_modules()));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let conf = root.config(&format!(
+        "{}<IfModule autoindex_module>\nNoSuchDirective x\n</IfModule>\n",
+        standard_modules()
+    ));
+    let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Invalid command 'NoSuchDirective'"),
+        "{}",
+        out.stderr
+    );
 }

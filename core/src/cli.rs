@@ -48,13 +48,13 @@ pub struct Args {
 /// `-k start|stop|restart|graceful|graceful-stop`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KCommand {
-    /// Start unless a master is already running; mapache stays in the foreground as a plain run.
+    /// Start unless a master is already running, detached (the command returns once it serves).
     Start,
     /// SIGTERM to the master.
     Stop,
-    /// SIGHUP to the master, or start one.
+    /// SIGHUP to the master, or start one (detached).
     Restart,
-    /// SIGUSR1 to the master, or start one.
+    /// SIGUSR1 to the master, or start one (detached).
     Graceful,
     /// SIGWINCH to the master.
     GracefulStop,
@@ -91,23 +91,24 @@ pub fn usage(program: &str) -> String {
         "Usage: {program} [-D name] [-d directory] [-f file]\n\
          {pad} [-C \"directive\"] [-c \"directive\"]\n\
          {pad} [-k start|restart|graceful|graceful-stop|stop]\n\
-         {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-M] [-X]\n\
+         {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-S] [-M] [-X]\n\
          Options:\n\
          \x20 -D name            : define a name for use in <IfDefine name> directives\n\
          \x20 -d directory       : specify an alternate initial ServerRoot\n\
          \x20 -f file            : specify an alternate ServerConfigFile\n\
          \x20 -C \"directive\"     : process directive before reading config files\n\
          \x20 -c \"directive\"     : process directive after reading config files\n\
-         \x20 -k action          : signal the master named by PidFile: start (in the foreground), \
-         stop, restart, graceful, graceful-stop\n\
+         \x20 -k action          : signal the master named by PidFile: start (detached, returns once \
+         serving), stop, restart, graceful, graceful-stop\n\
          \x20 -v                 : show version number\n\
          \x20 -V                 : show compile settings\n\
          \x20 -h                 : list available command line options (this page)\n\
          \x20 -l                 : list compiled in modules\n\
          \x20 -L                 : list available configuration directives\n\
          \x20 -t                 : run syntax check for config files\n\
+         \x20 -S                 : a synonym for -t -D DUMP_VHOSTS -D DUMP_RUN_CFG\n\
          \x20 -M                 : list loaded modules\n\
-         \x20 -X                 : debug mode (one process, no children; mapache never detaches)\n",
+         \x20 -X                 : debug mode (one process, no children, no detaching)\n",
         pad = " ".repeat(program.len())
     )
 }
@@ -157,6 +158,12 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Args,
             }
             Short('X') => args.one_process = true,
             Short('t') => args.action = Action::Test,
+            // Apache's -S is `-t -D DUMP_VHOSTS -D DUMP_RUN_CFG`.
+            Short('S') => {
+                args.action = Action::Test;
+                args.defines.push("DUMP_VHOSTS".to_owned());
+                args.defines.push("DUMP_RUN_CFG".to_owned());
+            }
             Short('l') => args.action = Action::ListCompiled,
             Short('M') => args.action = Action::ListLoaded,
             Short('L') => args.action = Action::ListDirectives,
@@ -168,7 +175,8 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Args,
             Value(v) => return Err(format!("unexpected argument '{}'", v.to_string_lossy())),
         }
     }
-    // -DFOREGROUND is accepted for Apache compatibility: mapache always stays in the foreground.
+    // -DFOREGROUND is an ordinary define that also keeps `-k start` in the foreground
+    // (control::detach), as Apache's.
     Ok(args)
 }
 
@@ -178,6 +186,13 @@ mod tests {
 
     fn p(s: &[&str]) -> Result<Args, String> {
         parse(s.iter().map(std::ffi::OsString::from))
+    }
+
+    #[test]
+    fn dash_s_is_t_with_the_two_dumps() {
+        let a = p(&["-S"]).unwrap();
+        assert_eq!(a.action, Action::Test);
+        assert_eq!(a.defines, vec!["DUMP_VHOSTS", "DUMP_RUN_CFG"]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct Server {
     pub server_view: View,
     /// What the modules plug into the request's path.
     pub pipeline: crate::pipeline::Pipeline,
+    /// The main server and the virtual hosts.
+    pub vhosts: crate::vhost::Vhosts,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
@@ -157,6 +159,8 @@ pub(crate) mod testing {
             let handlers = vec![module(MAPACHE_KIND_HANDLER, true)];
             let pipeline = crate::pipeline::Pipeline::build(&dispatcher.store, &handlers)
                 .expect("test pipeline");
+            let vhosts =
+                crate::vhost::Vhosts::build(&dispatcher.store, &settings).expect("test vhosts");
             super::install(Server {
                 store: dispatcher.store,
                 settings,
@@ -164,6 +168,7 @@ pub(crate) mod testing {
                 handlers,
                 server_view: View::default(),
                 pipeline,
+                vhosts,
             });
         });
         get()

@@ -80,7 +80,14 @@ pub fn run() -> i32 {
         }
     };
     let modules = &loaded.dispatcher.modules;
+    // `-t -D DUMP_MODULES` is Apache's other spelling of `-M`.
+    let dump_modules =
+        args.action == crate::cli::Action::Test && args.defines.iter().any(|d| d == "DUMP_MODULES");
     match args.action {
+        _ if dump_modules => {
+            print_loaded(modules);
+            return 0;
+        }
         crate::cli::Action::ListLoaded => {
             print_loaded(modules);
             return 0;
@@ -96,8 +103,15 @@ pub fn run() -> i32 {
         _ => {}
     }
     let root = loaded.dispatcher.server_root.clone();
-    let settings = match CoreSettings::from_store(&loaded.dispatcher.store, &root) {
+    let mut settings = match CoreSettings::from_store(&loaded.dispatcher.store, &root) {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
+    };
+    let vhosts = match crate::vhost::Vhosts::build(&loaded.dispatcher.store, &settings) {
+        Ok(v) => v,
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
             return 1;
@@ -108,6 +122,19 @@ pub fn run() -> i32 {
         match crate::control::dash_k::handle(PROGRAM, args.signal, &settings.pid_file) {
             crate::control::dash_k::Next::Exit(code) => return code,
             crate::control::dash_k::Next::Start => {}
+        }
+        if crate::control::detach::wanted(&args, !activation.sockets.is_empty()) {
+            match crate::control::detach::detach(PROGRAM) {
+                crate::control::detach::Role::Exit(code) => return code,
+                crate::control::detach::Role::Daemon => {}
+            }
+        }
+        // A daemon (also after re-executing itself for a restart) has no standard error to log
+        // to: Apache's default error log then.
+        if crate::control::detach::is_daemon() && settings.error_log.is_none() {
+            settings.error_log = Some(crate::logs::LogTarget::File(
+                root.join(crate::control::detach::DEFAULT_ERROR_LOG),
+            ));
         }
         if let Err(e) = error_log::open(
             settings.error_log.as_ref(),
@@ -123,8 +150,12 @@ pub fn run() -> i32 {
             eprintln!("{PROGRAM}: {e}");
             return 1;
         }
+        if let Err(e) = open_vhost_logs(&vhosts) {
+            eprintln!("{PROGRAM}: {e}");
+            return 1;
+        }
     }
-    let srv = match install(loaded, settings) {
+    let srv = match install(loaded, settings, vhosts) {
         Ok(srv) => srv,
         Err(e) => {
             eprintln!("{PROGRAM}: {e}");
@@ -136,7 +167,20 @@ pub fn run() -> i32 {
         return 1;
     }
     if args.action == crate::cli::Action::Test {
-        eprintln!("Syntax OK");
+        let dump = |name: &str| args.defines.iter().any(|d| d == name);
+        if dump("DUMP_VHOSTS") {
+            print!("{}", crate::vhost::dump::vhosts(&srv.store, &srv.vhosts));
+        }
+        if dump("DUMP_RUN_CFG") {
+            print!(
+                "{}",
+                crate::vhost::dump::run_cfg(&srv.store, &srv.settings, &args.defines)
+            );
+        }
+        // Apache: a dump replaces "Syntax OK".
+        if !dump("DUMP_VHOSTS") && !dump("DUMP_RUN_CFG") {
+            eprintln!("Syntax OK");
+        }
         return 0;
     }
     for why in activation.refused.iter().chain(&carried) {
@@ -188,9 +232,32 @@ fn load_config(args: &crate::cli::Args) -> Result<Loaded, String> {
     Ok(Loaded { dispatcher })
 }
 
+/// Each virtual host's own ErrorLog and access logs, opened in the master before any fork
+/// (those without their own use the main server's).
+fn open_vhost_logs(vhosts: &crate::vhost::Vhosts) -> Result<(), String> {
+    if vhosts.list.is_empty() {
+        return Ok(());
+    }
+    error_log::open_vhosts(
+        vhosts
+            .list
+            .iter()
+            .map(|v| (v.error_log.as_ref(), v.log_levels.clone()))
+            .collect(),
+    )?;
+    crate::logs::access_log::open_vhosts(
+        &vhosts
+            .list
+            .iter()
+            .map(|v| v.access_logs.as_deref())
+            .collect::<Vec<_>>(),
+    )
+}
+
 fn install(
     loaded: Loaded,
     settings: CoreSettings,
+    vhosts: crate::vhost::Vhosts,
 ) -> Result<&'static crate::server::Server, String> {
     let Dispatcher { store, modules, .. } = loaded.dispatcher;
     let (mut mpms, mut handlers): (Vec<_>, Vec<_>) =
@@ -206,6 +273,7 @@ fn install(
         handlers,
         server_view: View::default(),
         pipeline,
+        vhosts,
     }))
 }
 
@@ -352,6 +420,7 @@ fn serve(
     };
     crate::control::privileges::set_master();
     sd_notify(&crate::control::systemd::ready_message());
+    crate::control::detach::ready();
     let result = run(&info);
     let graceful = result == abi::MAPACHE_MPM_GRACEFUL;
     if graceful || result == abi::MAPACHE_MPM_RESTART {
@@ -410,6 +479,13 @@ fn print_loaded(modules: &[LoadedModule]) {
             m.version,
             m.abi()
         );
+        // The Apache modules whose job it does, under Apache's names, so `-M | grep mime_module`
+        // finds what an admin looks for.
+        for apache in &m.tables.apache_names {
+            if *apache != m.symbol {
+                println!(" {apache} ({how}) [provided by {}]", m.symbol);
+            }
+        }
     }
 }
 
@@ -457,6 +533,10 @@ fn print_settings(modules: &[LoadedModule]) {
     println!("Server built:   {}", env!("MAPACHE_BUILT"));
     println!("Module ABI:     {MAPACHE_ABI_MAJOR}.{MAPACHE_ABI_MINOR} (magic {MAPACHE_MODULE_MAGIC:08x})");
     println!("Architecture:   {}-bit", usize::BITS);
+    println!(
+        "Apache version: {} (what <IfVersion> compares with)",
+        crate::config::if_version::compatible_text()
+    );
     if let Some(m) = modules.iter().find(|m| m.is_mpm()) {
         let yes = |b: bool| if b { "yes" } else { "no" };
         println!("Server MPM:     {}", mpm_short_name(m));

@@ -38,7 +38,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use types::{AddType, DefaultCharset, TypeTable};
+use types::{Attribute, DefaultCharset, ExtensionMap, ForcedType, TypeTable};
 
 /// `DocumentRoot` when the configuration names none, relative to `ServerRoot` (Apache's habit).
 /// The core records its own default, so this is only a fallback.
@@ -57,6 +57,7 @@ struct Static {
 impl HandlerModule for Static {
     fn init(config: &Config<'_>) -> Result<Self, String> {
         let types = load_types(config)?;
+        warn_ignored_default_types(config);
         // Like Apache (AH00112): a missing DocumentRoot is worth a warning, not a refusal to
         // start, since sections may name another one.
         let root = configured_document_root(config);
@@ -129,7 +130,7 @@ impl Static {
         }
         match resource {
             Resource::File(file) => self.serve_file(req, &file, settings),
-            Resource::Listing(dir) => list(req, &dir, url_path),
+            Resource::Listing(dir) => self.list(req, &dir, url_path, settings),
         }
     }
 
@@ -169,13 +170,9 @@ impl Static {
         }
         set_validators(req, &validators);
         req.set_header("Accept-Ranges", "bytes");
-        // The type follows the name that was asked for (as Apache and nginx do), not a link target.
-        let charset = settings.charset.as_ref().unwrap_or(&DefaultCharset::Off);
-        let content_type = charset.apply(types::content_type(
-            &self.types,
-            &settings.add_types,
-            target.requested,
-        ));
+        // The metadata follow the name that was asked for (as Apache and nginx do), not a link
+        // target.
+        let content_type = settings.describe(req, &self.types, target.requested);
         // Range handling is defined for GET only (RFC 9110 14.2): HEAD gets the head of a plain
         // GET, 200 and the whole length.
         let selection = match (req.method(), fields.range, fields.if_range) {
@@ -190,7 +187,9 @@ impl Static {
         };
         match selection {
             Selection::Full => {
-                req.set_header("Content-Type", &content_type);
+                if let Some(ty) = &content_type {
+                    req.set_header("Content-Type", ty);
+                }
                 req.set_content_length(size);
                 send(req, file, target, 0, size);
             }
@@ -202,13 +201,18 @@ impl Static {
             Selection::Partial(ranges) if ranges.len() == 1 => {
                 let r = ranges[0];
                 req.set_status(206);
-                req.set_header("Content-Type", &content_type);
+                if let Some(ty) = &content_type {
+                    req.set_header("Content-Type", ty);
+                }
                 req.set_header("Content-Range", &r.content_range(size));
                 req.set_content_length(r.len());
                 send(req, file, target, r.first, r.len());
             }
             Selection::Partial(ranges) => {
-                let body = Multipart::new(&ranges, size, &content_type, range::new_boundary());
+                let part_type = content_type
+                    .as_deref()
+                    .unwrap_or(types::DEFAULT_CONTENT_TYPE);
+                let body = Multipart::new(&ranges, size, part_type, range::new_boundary());
                 req.set_status(206);
                 req.set_header("Content-Type", &body.content_type());
                 // Known up front, so the body streams with a Content-Length, part by part.
@@ -226,6 +230,211 @@ impl Static {
         Ok(Outcome::Done)
     }
 }
+
+impl Static {
+    /// The listing of a directory without an index file (`Options Indexes`), with the
+    /// autoindex directives in effect. Generated each time, so it carries no validators and
+    /// ignores conditionals and ranges.
+    fn list(
+        &self,
+        req: &mut Request<'_>,
+        dir: &MappedFile<'_>,
+        url_path: &[u8],
+        settings: &StaticConfig,
+    ) -> Result<Outcome, Refusal> {
+        if req.method() == "OPTIONS" {
+            return Ok(options_response(req));
+        }
+        // The directory the core opened, not its path, which may have changed since.
+        let opened = dir
+            .file()
+            .map(|f| PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd())))
+            .unwrap_or_else(|| dir.path.to_path_buf());
+        // A link is listed when a request for it would be served.
+        let entries = listing::read_entries(&opened, &mut |name| {
+            let mut path = url_path.to_vec();
+            path.extend_from_slice(name);
+            req.map(&path)
+                .is_ok_and(|m| matches!(m.kind, FileKind::File | FileKind::Directory))
+        })
+        .map_err(|e| Refusal::from_io(e, dir.path))?;
+        let (key, ascending) = settings
+            .index
+            .order
+            .unwrap_or((listing::config::SortKey::Name, true));
+        let default_order = listing::sort::Order { key, ascending };
+        let query = if settings.index.has(listing::config::IGNORE_CLIENT) {
+            ""
+        } else {
+            req.query()
+        };
+        let client = listing::sort::ClientArgs::parse(query, default_order);
+        // The client's F= and V= change the options for this page only.
+        let mut index = Cow::Borrowed(&settings.index);
+        if let Some(format) = client.format {
+            use listing::config::{FANCY_INDEXING, HTML_TABLE};
+            let opts = &mut index.to_mut().opts;
+            *opts = match format {
+                0 => *opts & !(FANCY_INDEXING | HTML_TABLE),
+                1 => (*opts | FANCY_INDEXING) & !HTML_TABLE,
+                _ => *opts | FANCY_INDEXING | HTML_TABLE,
+            };
+        }
+        if let Some(on) = client.version_sort {
+            let opts = &mut index.to_mut().opts;
+            *opts = if on {
+                *opts | listing::config::VERSION_SORT
+            } else {
+                *opts & !listing::config::VERSION_SORT
+            };
+        }
+        let index = index.as_ref();
+        let fancy =
+            index.has(listing::config::FANCY_INDEXING) || index.has(listing::config::HTML_TABLE);
+        let mut rows = Vec::with_capacity(entries.len());
+        for e in entries {
+            let unwanted = client
+                .pattern
+                .as_ref()
+                .is_some_and(|p| !listing::wildcard::fnmatch_names(&e.name, p.as_bytes()));
+            if unwanted || index.ignores(&e.name) {
+                continue;
+            }
+            let mut row = listing::Row {
+                name: e.name.clone(),
+                is_dir: e.is_dir,
+                size: (!e.is_dir).then_some(e.size),
+                modified: e.modified,
+                ..Default::default()
+            };
+            if e.is_dir {
+                row.name.push(b'/');
+            }
+            if fancy {
+                let path = dir.requested.join(os_path(&e.name));
+                let meta = types::metadata(&self.types, &settings.extensions, &path);
+                let media_type = match &settings.forced_type {
+                    Some(ForcedType::Type(t)) => Some(t.as_str()),
+                    _ => meta.content_type.as_deref(),
+                }
+                .map(|t| t.split(';').next().unwrap_or("").trim());
+                let encoding = (!meta.encodings.is_empty()).then(|| meta.encodings.join(", "));
+                index.decorate(
+                    &mut row,
+                    &listing::Described {
+                        path: path.as_os_str().as_bytes(),
+                        media_type,
+                        encoding: encoding.as_deref(),
+                    },
+                );
+            }
+            rows.push(row);
+        }
+        let mut order = client.order;
+        if !fancy {
+            order.key = listing::config::SortKey::Name;
+        }
+        listing::sort::sort(
+            &mut rows,
+            order,
+            // Apache knows directories apart only for the fancy formats.
+            fancy && index.has(listing::config::FOLDERS_FIRST),
+            index.has(listing::config::VERSION_SORT),
+            index.has(listing::config::IGNORE_CASE),
+        );
+        let parent = (url_path != b"/").then(|| {
+            let trimmed = &url_path[..url_path.len() - 1];
+            let cut = trimmed
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(0, |i| i + 1);
+            (index.parent_row(), trimmed[..cut].to_vec())
+        });
+        let header = index
+            .header_name
+            .as_deref()
+            .and_then(|name| self.included(req, url_path, name, settings));
+        let readme = index
+            .readme_name
+            .as_deref()
+            .and_then(|name| self.included(req, url_path, name, settings));
+        let page = listing::render(&listing::Page {
+            url_path,
+            parent,
+            rows: &rows,
+            config: index,
+            order,
+            colargs: &client.colargs,
+            header,
+            readme,
+        });
+        let charset = index.charset.as_deref().unwrap_or(LISTING_CHARSET);
+        req.set_header("Content-Type", &format!("text/html;charset={charset}"));
+        req.set_content_length(page.len() as u64);
+        if req.method() != "HEAD" {
+            write(req, dir, page.as_bytes());
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// A `HeaderName`/`ReadmeName` file (relative to the directory's URL, or a URL path), as a
+    /// request for it would get it: HTML is included as it is, other text in a `<pre>` block,
+    /// anything else not at all.
+    fn included(
+        &self,
+        req: &mut Request<'_>,
+        url_path: &[u8],
+        name: &str,
+        settings: &StaticConfig,
+    ) -> Option<listing::Included> {
+        let mut uri = String::new();
+        if !name.starts_with('/') {
+            escape::percent_encode(&mut uri, url_path, escape::is_path_byte);
+        }
+        uri.push_str(name);
+        let target = req.lookup(&uri).ok()?;
+        if target.kind != FileKind::File {
+            return None;
+        }
+        let meta = types::metadata(&self.types, &settings.extensions, target.requested);
+        let media_type = match &settings.forced_type {
+            Some(ForcedType::Type(t)) => t.clone(),
+            _ => meta.content_type?.into_owned(),
+        };
+        // Read at offsets: the core may share the descriptor (and its file position) with
+        // other users of the same file.
+        let file = target.file()?;
+        let len = target.size.min(MAX_INCLUDED_FILE);
+        let mut body = vec![0; len as usize];
+        let mut done = 0;
+        while done < body.len() {
+            match std::os::unix::fs::FileExt::read_at(file, &mut body[done..], done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+        body.truncate(done);
+        let essence = media_type.split(';').next().unwrap_or("").trim();
+        if essence.eq_ignore_ascii_case("text/html") {
+            Some(listing::Included::Html(body))
+        } else if essence
+            .get(..5)
+            .is_some_and(|t| t.eq_ignore_ascii_case("text/"))
+        {
+            Some(listing::Included::Plain(body))
+        } else {
+            None
+        }
+    }
+}
+
+/// The listing's charset when no `IndexOptions Charset=` names one (Apache's is ISO-8859-1 on
+/// Unix; file names today are UTF-8).
+const LISTING_CHARSET: &str = "UTF-8";
+/// At most this much of a `HeaderName`/`ReadmeName` file is included.
+const MAX_INCLUDED_FILE: u64 = 1 << 20;
 
 /// 200 with `Allow` and no body.
 fn options_response(req: &mut Request<'_>) -> Outcome {
@@ -267,34 +476,6 @@ fn write(req: &mut Request<'_>, target: &MappedFile<'_>, bytes: &[u8]) -> bool {
         );
     }
     written.is_ok()
-}
-
-/// The listing of a directory without an index file (`Options Indexes`). Generated each time, so
-/// it carries no validators and ignores conditionals and ranges.
-fn list(req: &mut Request<'_>, dir: &MappedFile<'_>, url_path: &[u8]) -> Result<Outcome, Refusal> {
-    if req.method() == "OPTIONS" {
-        return Ok(options_response(req));
-    }
-    // The directory the core opened, not its path, which may have changed since.
-    let opened = dir
-        .file()
-        .map(|f| PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd())))
-        .unwrap_or_else(|| dir.path.to_path_buf());
-    // A link is listed when a request for it would be served.
-    let entries = listing::read_entries(&opened, &mut |name| {
-        let mut path = url_path.to_vec();
-        path.extend_from_slice(name);
-        req.map(&path)
-            .is_ok_and(|m| matches!(m.kind, FileKind::File | FileKind::Directory))
-    })
-    .map_err(|e| Refusal::from_io(e, dir.path))?;
-    let page = listing::render(url_path, &entries);
-    req.set_header("Content-Type", "text/html; charset=UTF-8");
-    req.set_content_length(page.len() as u64);
-    if req.method() != "HEAD" {
-        write(req, dir, page.as_bytes());
-    }
-    Ok(Outcome::Done)
 }
 
 fn no_index(dir: &MappedFile<'_>, names: &[PathBuf]) -> Refusal {
@@ -403,37 +584,129 @@ impl<'a> RequestFields<'a> {
 /// refuses a bad value in a section too) and merged by the core once per combination of sections.
 #[derive(Clone, Debug, Default)]
 struct StaticConfig {
-    /// `AddType` lines, least specific first (a later line naming an extension wins).
-    add_types: Vec<AddType>,
+    /// mod_mime's `Add…`/`Remove…` lines (type, language, charset, encoding) by extension.
+    extensions: ExtensionMap,
+    /// `ForceType`, when this scope sets it.
+    forced_type: Option<ForcedType>,
+    /// `DefaultType None` (true) or another value (false, which has no effect), when set.
+    no_default_type: Option<bool>,
+    /// `DefaultLanguage`, when this scope sets it.
+    default_language: Option<String>,
     /// `AddDefaultCharset`, when this scope sets it.
     charset: Option<DefaultCharset>,
+    /// mod_autoindex's directives.
+    index: listing::config::IndexConfig,
 }
 
 /// A request's settings when the core has none for the module (never in practice: the module
 /// always has a server-level object).
-static DEFAULT_CONFIG: StaticConfig = StaticConfig {
-    add_types: Vec::new(),
-    charset: None,
-};
+static DEFAULT_CONFIG: std::sync::LazyLock<StaticConfig> =
+    std::sync::LazyLock::new(StaticConfig::default);
+
+/// `DefaultType` lines other than `None` seen inside sections, for the start-up warning (`set`
+/// runs before `init`, which sees only the server level's lines).
+static IGNORED_SECTION_DEFAULT_TYPES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 impl ModuleConfig for StaticConfig {
-    fn set(&mut self, _scope: Scope, name: &str, args: &[&str]) -> Result<(), String> {
-        if name.eq_ignore_ascii_case("AddType") {
-            self.add_types.push(AddType::parse(args)?);
+    fn set(&mut self, scope: Scope, name: &str, args: &[&str]) -> Result<(), String> {
+        let first = args.first().copied().unwrap_or("");
+        if let Some((attr, what)) = Attribute::of_add(name) {
+            self.extensions.add(name, attr, what, args)?;
+        } else if let Some(attr) = Attribute::of_remove(name) {
+            self.extensions.remove(attr, args);
+        } else if name.eq_ignore_ascii_case("ForceType") {
+            self.forced_type = Some(ForcedType::parse(first)?);
+        } else if name.eq_ignore_ascii_case("DefaultType") {
+            let none = first.eq_ignore_ascii_case("none");
+            if !none && scope == Scope::Section {
+                IGNORED_SECTION_DEFAULT_TYPES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            self.no_default_type = Some(none);
+        } else if name.eq_ignore_ascii_case("DefaultLanguage") {
+            self.default_language = Some(first.to_ascii_lowercase());
         } else if name.eq_ignore_ascii_case("AddDefaultCharset") {
-            self.charset = Some(DefaultCharset::parse(args.first().copied().unwrap_or(""))?);
+            self.charset = Some(DefaultCharset::parse(first)?);
+        } else if listing::config::is_directive(name) {
+            self.index.set(name, args)?;
         }
         // TypesConfig is read once, in `init`.
         Ok(())
     }
 
     fn merge(parent: &Self, child: &Self) -> Self {
-        let mut add_types = parent.add_types.clone();
-        add_types.extend(child.add_types.iter().cloned());
         StaticConfig {
-            add_types,
+            extensions: ExtensionMap::overlay(&parent.extensions, &child.extensions),
+            forced_type: child
+                .forced_type
+                .clone()
+                .or_else(|| parent.forced_type.clone()),
+            no_default_type: child.no_default_type.or(parent.no_default_type),
+            default_language: child
+                .default_language
+                .clone()
+                .or_else(|| parent.default_language.clone()),
             charset: child.charset.clone().or_else(|| parent.charset.clone()),
+            index: listing::config::IndexConfig::merge(&parent.index, &child.index),
         }
+    }
+}
+
+impl StaticConfig {
+    /// Sets `Content-Language` and `Content-Encoding` of the file at `path` and returns its
+    /// `Content-Type` (none under `DefaultType None` when nothing names one).
+    fn describe<'t>(
+        &'t self,
+        req: &mut Request<'_>,
+        table: &'t TypeTable,
+        path: &Path,
+    ) -> Option<Cow<'t, str>> {
+        let meta = types::metadata(table, &self.extensions, path);
+        if !meta.languages.is_empty() {
+            req.set_header("Content-Language", &meta.languages.join(", "));
+        } else if let Some(language) = &self.default_language {
+            req.set_header("Content-Language", language);
+        }
+        if !meta.encodings.is_empty() {
+            req.set_header("Content-Encoding", &meta.encodings.join(", "));
+        }
+        let content_type = match &self.forced_type {
+            Some(ForcedType::Type(t)) => Some(Cow::Borrowed(t.as_str())),
+            _ => meta.content_type,
+        };
+        let content_type = match content_type {
+            Some(t) => t,
+            None if self.no_default_type == Some(true) => return None,
+            None => Cow::Borrowed(types::DEFAULT_CONTENT_TYPE),
+        };
+        let charset = self.charset.as_ref().unwrap_or(&DefaultCharset::Off);
+        Some(charset.apply(content_type))
+    }
+}
+
+/// Apache 2.4's warning (AH00117) for each `DefaultType` other than `None`: the directive is
+/// accepted and has no effect.
+fn warn_ignored_default_types(config: &Config<'_>) {
+    for v in config.all("DefaultType") {
+        if !v.arg(0).unwrap_or("").eq_ignore_ascii_case("none") {
+            log(
+                Level::Warn,
+                &format!(
+                    "AH00117: Ignoring deprecated use of DefaultType in line {} of {}.",
+                    v.line(),
+                    v.file()
+                ),
+            );
+        }
+    }
+    let in_sections = IGNORED_SECTION_DEFAULT_TYPES.load(std::sync::atomic::Ordering::Relaxed);
+    if in_sections > 0 {
+        log(
+            Level::Warn,
+            &format!(
+                "AH00117: Ignoring deprecated use of DefaultType in {in_sections} line(s) inside sections."
+            ),
+        );
     }
 }
 
@@ -559,12 +832,39 @@ mapache_module! {
     name: "static",
     handler: Static,
     directives: [
-        ("TypesConfig", TAKE1, SERVER, "the MIME types config file"),
-        ("AddType", ITERATE, ANY, "a mime type followed by one or more file extensions"),
-        ("AddDefaultCharset", TAKE1, ANY, "The name of the default charset to add to any Content-Type without one or 'Off' to disable"),
+        ("TypesConfig", TAKE1, GLOBAL, "the MIME types config file"),
+        ("AddType", ITERATE, ANY | FILEINFO, "a mime type followed by one or more file extensions"),
+        ("AddLanguage", ITERATE, ANY | FILEINFO, "a language (e.g., fr), followed by one or more file extensions"),
+        ("AddCharset", ITERATE, ANY | FILEINFO, "a charset (e.g., iso-2022-jp), followed by one or more file extensions"),
+        ("AddEncoding", ITERATE, ANY | FILEINFO, "an encoding (e.g., gzip), followed by one or more file extensions"),
+        ("RemoveType", ITERATE, ANY | FILEINFO, "one or more file extensions"),
+        ("RemoveLanguage", ITERATE, ANY | FILEINFO, "one or more file extensions"),
+        ("RemoveCharset", ITERATE, ANY | FILEINFO, "one or more file extensions"),
+        ("RemoveEncoding", ITERATE, ANY | FILEINFO, "one or more file extensions"),
+        ("ForceType", TAKE1, ANY | FILEINFO, "a mime type that overrides other configured type"),
+        ("DefaultType", TAKE1, ANY | FILEINFO, "the default media type for otherwise untyped files (DEPRECATED)"),
+        ("DefaultLanguage", TAKE1, ANY | FILEINFO, "language to use for documents with no other language file extension"),
+        ("IndexOptions", RAW_ARGS, ANY | INDEXES, "one or more index options [+|-][]"),
+        ("IndexOrderDefault", TAKE2, ANY | INDEXES, "{Ascending,Descending} {Name,Size,Description,Date}"),
+        ("AddIcon", ITERATE, ANY | INDEXES, "an icon URL followed by one or more filenames"),
+        ("AddIconByType", ITERATE, ANY | INDEXES, "an icon URL followed by one or more MIME types"),
+        ("AddIconByEncoding", ITERATE, ANY | INDEXES, "an icon URL followed by one or more content encodings"),
+        ("AddAlt", ITERATE, ANY | INDEXES, "alternate descriptive text followed by one or more filenames"),
+        ("AddAltByType", ITERATE, ANY | INDEXES, "alternate descriptive text followed by one or more MIME types"),
+        ("AddAltByEncoding", ITERATE, ANY | INDEXES, "alternate descriptive text followed by one or more content encodings"),
+        ("DefaultIcon", TAKE1, ANY | INDEXES, "an icon URL"),
+        ("HeaderName", TAKE1, ANY | INDEXES, "a filename"),
+        ("ReadmeName", TAKE1, ANY | INDEXES, "a filename"),
+        ("IndexIgnore", ITERATE, ANY | INDEXES, "one or more file extensions"),
+        ("IndexIgnoreReset", FLAG, ANY | INDEXES, "Reset the inherited list of IndexIgnore filenames"),
+        ("AddDescription", ITERATE, ANY | INDEXES, "Descriptive text followed by one or more filenames"),
+        ("IndexStyleSheet", TAKE1, ANY | INDEXES, "URL to style sheet"),
+        ("IndexHeadInsert", TAKE1, ANY | INDEXES, "String to insert in HTML HEAD section"),
+        ("AddDefaultCharset", TAKE1, ANY | FILEINFO, "The name of the default charset to add to any Content-Type without one or 'Off' to disable"),
     ],
     config: StaticConfig,
     handler_names: ["default-handler"],
+    apache_names: ["mime_module", "dir_module", "autoindex_module"],
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ mapache_module! {
     name: "status",
     handler: Status,
     directives: [
-        ("ExtendedStatus", FLAG, SERVER,
+        ("ExtendedStatus", FLAG, GLOBAL,
          "\"On\" to enable extended status information, \"Off\" to disable"),
     ],
     handler_names: ["server-status", "server-metrics"],

@@ -194,7 +194,7 @@ struct MapacheModule;
 // (MapacheFilterDef, MapacheBucket), Require providers (MapacheAuthzProvider),
 // typed per-scope configuration (create_config … free_config), a status-page section, and
 // the host functions from MapacheHost.req_set_uri on.
-#define MAPACHE_ABI_MINOR 4
+#define MAPACHE_ABI_MINOR 5
 
 // Return value: success.
 #define MAPACHE_OK 0
@@ -239,14 +239,43 @@ struct MapacheModule;
 // Directive argument kind: any number of arguments, including none.
 #define MAPACHE_RAW_ARGS 8
 
-// Directive context bit: allowed at server level (outside any section).
+// Directive context bit: allowed at server level, outside any section: in the main server and
+// (since ABI 1.5, which has virtual hosts) inside <VirtualHost>, unless
+// MAPACHE_CTX_GLOBAL_ONLY is set too.
 #define MAPACHE_CTX_SERVER 1
 
-// Directive context bit: allowed inside <Location> and <Directory> sections.
+// Directive context bit: allowed inside the per-directory sections (<Location>,
+// <Directory>, <Files>, their regex forms and <If>).
 #define MAPACHE_CTX_SECTION 2
 
-// Directive context bits: allowed everywhere.
+// Directive context bits: allowed everywhere in the configuration files (.htaccess files take
+// the MAPACHE_OVERRIDE_* bits).
 #define MAPACHE_CTX_ANY 3
+
+// (ABI 1.5) Directive context bit, with MAPACHE_CTX_SERVER: only in the main server, never
+// inside <VirtualHost> (what applies to the whole server, as Apache's GLOBAL_ONLY). An MPM's
+// directives are always global.
+#define MAPACHE_CTX_GLOBAL_ONLY 4
+
+// (ABI 1.5) Override class bit in MapacheDirective.contexts: the directive may appear in
+// a .htaccess file where AllowOverride AuthConfig is granted (Apache's OR_AUTHCFG).
+#define MAPACHE_OVERRIDE_AUTHCFG (1 << 8)
+
+// (ABI 1.5) Override class: AllowOverride FileInfo (document types, handlers, headers;
+// Apache's OR_FILEINFO).
+#define MAPACHE_OVERRIDE_FILEINFO (1 << 9)
+
+// (ABI 1.5) Override class: AllowOverride Indexes (directory listings; OR_INDEXES).
+#define MAPACHE_OVERRIDE_INDEXES (1 << 10)
+
+// (ABI 1.5) Override class: AllowOverride Limit (host access; OR_LIMIT).
+#define MAPACHE_OVERRIDE_LIMIT (1 << 11)
+
+// (ABI 1.5) Override class: AllowOverride Options (Options and the like; OR_OPTIONS).
+#define MAPACHE_OVERRIDE_OPTIONS (1 << 12)
+
+// (ABI 1.5) Every override class bit.
+#define MAPACHE_OVERRIDE_ALL (31 << 8)
 
 // Scope of a module configuration object (ABI 1.4), as passed to create_config and
 // set_directive: the server level.
@@ -1314,6 +1343,13 @@ typedef struct MapacheModule {
   // handler's request (see MapacheHost.status_sections). Returns MAPACHE_OK, or
   // MAPACHE_DECLINED when it has nothing in that format. May be null.
   int32_t (*status_section)(struct MapacheRequest *req, uint32_t format);
+  // (ABI 1.5) The Apache modules whose job this module does (NUL-terminated, static;
+  // apache_name_count of them), e.g. mime_module and dir_module for a static-file module:
+  // <IfModule mime_module> and <IfModule mod_mime.c> are then true and -M lists them.
+  // The module's own LoadModule name needs no entry.
+  const char *const *apache_names;
+  // (ABI 1.5) Number of entries in apache_names.
+  size_t apache_name_count;
 } MapacheModule;
 
 // A phase hook's function. It runs on the request's thread; req is valid during the call.

@@ -39,7 +39,7 @@ pub const MAPACHE_ABI_MAJOR: u16 = 1;
 /// ([`MapacheFilterDef`], [`MapacheBucket`]), `Require` providers ([`MapacheAuthzProvider`]),
 /// typed per-scope configuration (`create_config` … `free_config`), a status-page section, and
 /// the host functions from [`MapacheHost::req_set_uri`] on.
-pub const MAPACHE_ABI_MINOR: u16 = 4;
+pub const MAPACHE_ABI_MINOR: u16 = 5;
 
 /// Return value: success.
 pub const MAPACHE_OK: i32 = 0;
@@ -73,12 +73,35 @@ pub const MAPACHE_ITERATE: u32 = 7;
 /// Directive argument kind: any number of arguments, including none.
 pub const MAPACHE_RAW_ARGS: u32 = 8;
 
-/// Directive context bit: allowed at server level (outside any section).
+/// Directive context bit: allowed at server level, outside any section: in the main server and
+/// (since ABI 1.5, which has virtual hosts) inside `<VirtualHost>`, unless
+/// [`MAPACHE_CTX_GLOBAL_ONLY`] is set too.
 pub const MAPACHE_CTX_SERVER: u32 = 1;
-/// Directive context bit: allowed inside `<Location>` and `<Directory>` sections.
+/// Directive context bit: allowed inside the per-directory sections (`<Location>`,
+/// `<Directory>`, `<Files>`, their regex forms and `<If>`).
 pub const MAPACHE_CTX_SECTION: u32 = 2;
-/// Directive context bits: allowed everywhere.
+/// Directive context bits: allowed everywhere in the configuration files (`.htaccess` files take
+/// the `MAPACHE_OVERRIDE_*` bits).
 pub const MAPACHE_CTX_ANY: u32 = 3;
+/// (ABI 1.5) Directive context bit, with [`MAPACHE_CTX_SERVER`]: only in the main server, never
+/// inside `<VirtualHost>` (what applies to the whole server, as Apache's `GLOBAL_ONLY`). An MPM's
+/// directives are always global.
+pub const MAPACHE_CTX_GLOBAL_ONLY: u32 = 4;
+
+/// (ABI 1.5) Override class bit in [`MapacheDirective::contexts`]: the directive may appear in
+/// a `.htaccess` file where `AllowOverride AuthConfig` is granted (Apache's `OR_AUTHCFG`).
+pub const MAPACHE_OVERRIDE_AUTHCFG: u32 = 1 << 8;
+/// (ABI 1.5) Override class: `AllowOverride FileInfo` (document types, handlers, headers;
+/// Apache's `OR_FILEINFO`).
+pub const MAPACHE_OVERRIDE_FILEINFO: u32 = 1 << 9;
+/// (ABI 1.5) Override class: `AllowOverride Indexes` (directory listings; `OR_INDEXES`).
+pub const MAPACHE_OVERRIDE_INDEXES: u32 = 1 << 10;
+/// (ABI 1.5) Override class: `AllowOverride Limit` (host access; `OR_LIMIT`).
+pub const MAPACHE_OVERRIDE_LIMIT: u32 = 1 << 11;
+/// (ABI 1.5) Override class: `AllowOverride Options` (`Options` and the like; `OR_OPTIONS`).
+pub const MAPACHE_OVERRIDE_OPTIONS: u32 = 1 << 12;
+/// (ABI 1.5) Every override class bit.
+pub const MAPACHE_OVERRIDE_ALL: u32 = 0x1f << 8;
 
 /// Scope of a module configuration object (ABI 1.4), as passed to `create_config` and
 /// `set_directive`: the server level.
@@ -1192,6 +1215,8 @@ pub struct MapacheModule {
     /// (ABI 1.4) Makes an empty configuration object for a scope (`MAPACHE_SCOPE_*`), in the master
     /// while the configuration is read (also for `-t`), before `init`. The module owns it; the core
     /// keeps it for the process's life. May be null (the module has no typed configuration).
+    /// (ABI 1.5) Also in a child, on any worker thread, for a `.htaccess` file holding one of the
+    /// module's directives (`MAPACHE_SCOPE_SECTION`; then `set_directive` fills it there too).
     pub create_config: Option<extern "C" fn(scope: u32) -> *mut core::ffi::c_void>,
     /// (ABI 1.4) Fills `config` (made by `create_config` for `scope`) with one occurrence of one of
     /// the module's directives, in file order, server level first, then each section. When present,
@@ -1227,11 +1252,21 @@ pub struct MapacheModule {
     /// handler's request (see [`MapacheHost::status_sections`]). Returns `MAPACHE_OK`, or
     /// `MAPACHE_DECLINED` when it has nothing in that format. May be null.
     pub status_section: Option<extern "C" fn(req: *mut MapacheRequest, format: u32) -> i32>,
+
+    // ---- appended in ABI 1.5: virtual hosts and .htaccess ----
+    /// (ABI 1.5) The Apache modules whose job this module does (NUL-terminated, static;
+    /// `apache_name_count` of them), e.g. `mime_module` and `dir_module` for a static-file module:
+    /// `<IfModule mime_module>` and `<IfModule mod_mime.c>` are then true and `-M` lists them.
+    /// The module's own `LoadModule` name needs no entry.
+    pub apache_names: *const *const c_char,
+    /// (ABI 1.5) Number of entries in `apache_names`.
+    pub apache_name_count: usize,
 }
 
 impl MapacheModule {
-    /// The fields appended in ABI 1.4, empty: for descriptors written in Rust that use none of
-    /// them (`..MapacheModule::PRE_1_4` after the others). Not a valid descriptor by itself.
+    /// The fields appended in ABI 1.4 and later, empty: for descriptors written in Rust that use
+    /// none of them (`..MapacheModule::PRE_1_4` after the others). Not a valid descriptor by
+    /// itself.
     pub const PRE_1_4: MapacheModule = MapacheModule {
         magic: 0,
         abi_major: 0,
@@ -1261,6 +1296,8 @@ impl MapacheModule {
         merge_config: None,
         free_config: None,
         status_section: None,
+        apache_names: core::ptr::null(),
+        apache_name_count: 0,
     };
 }
 

@@ -108,10 +108,13 @@ pub fn check_line(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// The containers open in the scope being read, innermost last.
+/// The containers open in the scope being read, innermost last, and the `<Limit>` sections
+/// around them.
 #[derive(Debug, Default)]
 pub struct Builder {
     open: Vec<(Combine, Vec<Node>)>,
+    /// The `<Limit>`/`<LimitExcept>` sections open.
+    pub limits: super::limit::LimitStack,
 }
 
 impl Builder {
@@ -130,10 +133,22 @@ impl Builder {
     fn add(&mut self, node: Node, scope: &mut Option<Requirement>) {
         match self.open.last_mut() {
             Some((_, children)) => children.push(node),
-            None => scope
-                .get_or_insert_with(Requirement::default)
-                .any
-                .push(node),
+            None => {
+                // Containers never straddle a `<Limit>`: wrapping what reaches the scope is
+                // enough.
+                let node = self
+                    .limits
+                    .limits()
+                    .rev()
+                    .fold(node, |node, limit| Node::Limited {
+                        limit: limit.clone(),
+                        node: Box::new(node),
+                    });
+                scope
+                    .get_or_insert_with(Requirement::default)
+                    .any
+                    .push(node)
+            }
         }
     }
 

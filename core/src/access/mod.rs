@@ -14,8 +14,10 @@
 
 mod build;
 pub mod ip;
+pub mod limit;
 
 pub use build::{check_line, Builder, ModuleProviders};
+pub use limit::MethodLimit;
 
 use crate::config::store::{Store, View};
 use ip::Subnet;
@@ -212,6 +214,14 @@ pub enum Node {
         /// Its lines and containers, in order.
         children: Vec<Node>,
     },
+    /// A line or container inside `<Limit>`/`<LimitExcept>`: for other methods it is as if it
+    /// were not there (Apache: granted under "all", neutral under "any").
+    Limited {
+        /// The methods it is for.
+        limit: MethodLimit,
+        /// The line or container.
+        node: Box<Node>,
+    },
 }
 
 impl Node {
@@ -220,11 +230,21 @@ impl Node {
         match self {
             Node::Require { negate, .. } => *negate,
             Node::Container { combine, .. } => *combine == Combine::None,
+            Node::Limited { node, .. } => node.is_negative(),
+        }
+    }
+
+    /// Whether the node is for `method` (every node outside a `<Limit>` is).
+    fn applies(&self, method: &str) -> bool {
+        match self {
+            Node::Limited { limit, node } => limit.applies(method) && node.applies(method),
+            _ => true,
         }
     }
 
     fn evaluate(&self, facts: &mut dyn Facts) -> Outcome {
         let (result, negate) = match self {
+            Node::Limited { node, .. } => return node.evaluate(facts),
             Node::Require { negate, provider } => (provider.check(facts), *negate),
             Node::Container { combine, children } => (
                 combine_children(*combine, children, facts),
@@ -249,7 +269,15 @@ impl Node {
 fn combine_children(combine: Combine, children: &[Node], facts: &mut dyn Facts) -> Outcome {
     let mut result = Outcome::Neutral;
     for child in children {
-        let r = child.evaluate(facts);
+        let r = if !child.applies(facts.method()) {
+            if combine.is_or() {
+                Outcome::Neutral
+            } else {
+                Outcome::Granted
+            }
+        } else {
+            child.evaluate(facts)
+        };
         match (combine.is_or(), r) {
             (_, Outcome::Error) => return Outcome::Error,
             (_, Outcome::Neutral) => {}
@@ -276,6 +304,11 @@ impl Requirement {
     /// What the lines say about the request `facts` describes: only [`Outcome::Granted`] lets
     /// it through (a neutral result, as in Apache, is a refusal).
     pub fn evaluate(&self, facts: &mut dyn Facts) -> Outcome {
+        // No line for this method (all inside `<Limit>`s for others): nothing is required, as
+        // Apache's `authz_some_auth_required` finds.
+        if !self.any.iter().any(|n| n.applies(facts.method())) {
+            return Outcome::Granted;
+        }
         combine_children(Combine::Any, &self.any, facts)
     }
 }
@@ -287,7 +320,7 @@ pub fn in_effect<'a>(store: &'a Store, view: &View) -> Option<&'a Requirement> {
     view.sections
         .iter()
         .rev()
-        .find_map(|&i| store.sections[i].require.as_ref())
+        .find_map(|&i| store.section(i).require.as_ref())
         .or(store.server_require.as_ref())
 }
 

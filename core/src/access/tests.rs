@@ -461,3 +461,60 @@ fn address_rules_deny_a_client_the_socket_could_not_name() {
         Outcome::Denied
     );
 }
+
+/// Whether `method` from `ip` may fetch `url`, as `allows` does for GET.
+fn allows_method(store: &Store, url: &str, method: &'static str, ip: &str) -> bool {
+    let file = format!("/srv/htdocs{url}");
+    let paths = FilePaths {
+        requested: file.as_bytes(),
+        real: file.as_bytes(),
+    };
+    let view = View {
+        sections: store.matching_sections(url.as_bytes(), Some(paths)),
+    };
+    let mut req = Req::from(ip);
+    req.method = method;
+    in_effect(store, &view).is_none_or(|r| r.evaluate(&mut req) == Outcome::Granted)
+}
+
+#[test]
+fn limit_restricts_require_lines_to_its_methods() {
+    let s = read(
+        "Require all denied\n\
+         <Location /w>\n<Limit POST PUT>\nRequire ip 10.0.0.0/8\n</Limit>\nOptions None\n</Location>\n\
+         <Location /r>\nRequire ip 10.0.0.0/8\n<LimitExcept GET>\n<RequireAll>\nRequire ip 10.0.0.0/8\nRequire not ip 10.9.0.0/16\n</RequireAll>\n</LimitExcept>\n</Location>\n",
+    )
+    .unwrap();
+    // No line for GET or HEAD in /w: nothing is required (the server's denial is replaced).
+    assert!(allows_method(&s, "/w/f", "GET", "192.0.2.1"));
+    assert!(allows_method(&s, "/w/f", "HEAD", "192.0.2.1"));
+    assert!(!allows_method(&s, "/w/f", "POST", "192.0.2.1"));
+    assert!(allows_method(&s, "/w/f", "PUT", "10.1.1.1"));
+    // The Options line inside the Location, after the Limit, belongs to the Location.
+    let w = s.sections.iter().find(|x| x.path == "/w").unwrap();
+    assert!(w.directives.iter().any(|o| o.is_named("options")));
+    // /r: GET needs 10/8; other methods: also not 10.9/16 (the container, or-ed with the
+    // unlimited line, which grants 10.9.x.x anyway: any grant wins).
+    assert!(allows_method(&s, "/r/f", "GET", "10.9.1.1"));
+    assert!(!allows_method(&s, "/r/f", "GET", "192.0.2.1"));
+    assert!(allows_method(&s, "/r/f", "DELETE", "10.1.1.1"));
+}
+
+#[test]
+fn limit_where_apache_refuses_it() {
+    assert!(err("<Limit GET>\nRequire all denied\n</Limit>").contains("<Limit not allowed here"));
+    assert!(
+        err("<Location /a>\n<Limit GET>\n<Files x>\n</Files>\n</Limit>\n</Location>")
+            .contains("<Files> cannot occur within <Limit> or <LimitExcept> section")
+    );
+    assert!(err("<Location /a>\n<Limit TRACE>\n</Limit>\n</Location>")
+        .contains("TRACE cannot be controlled by <Limit>, see TraceEnable"));
+    assert!(
+        err("<Location /a>\n<Limit GET>\n<Limit POST>\n</Limit>\n</Limit>\n</Location>")
+            .contains("<Limit> directive excludes all methods")
+    );
+    assert!(
+        err("<Location /a>\n<RequireAll>\n<Limit GET>\n</Limit>\n</RequireAll>\n</Location>")
+            .contains("<Limit> cannot occur within <RequireAll> section")
+    );
+}

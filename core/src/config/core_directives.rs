@@ -2,10 +2,16 @@
 //! of each value so a bad one is reported with its file and line while the file is read.
 
 use mapache_plugin_api::abi::{
-    MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_SERVER as SERVER, MAPACHE_FLAG as FLAG,
-    MAPACHE_ITERATE as ITERATE, MAPACHE_TAKE1 as TAKE1, MAPACHE_TAKE12 as TAKE12,
-    MAPACHE_TAKE123 as TAKE123, MAPACHE_TAKE2 as TAKE2,
+    MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_GLOBAL_ONLY, MAPACHE_CTX_SECTION as SECTION,
+    MAPACHE_CTX_SERVER as SERVER, MAPACHE_FLAG as FLAG, MAPACHE_ITERATE as ITERATE,
+    MAPACHE_OVERRIDE_AUTHCFG as AUTHCFG, MAPACHE_OVERRIDE_FILEINFO as FILEINFO,
+    MAPACHE_OVERRIDE_INDEXES as INDEXES, MAPACHE_OVERRIDE_OPTIONS as OPTIONS,
+    MAPACHE_TAKE1 as TAKE1, MAPACHE_TAKE12 as TAKE12, MAPACHE_TAKE123 as TAKE123,
+    MAPACHE_TAKE2 as TAKE2,
 };
+
+/// The main server only, never inside `<VirtualHost>` (Apache's GLOBAL_ONLY).
+const GLOBAL: u32 = SERVER | MAPACHE_CTX_GLOBAL_ONLY;
 
 /// One core directive.
 pub struct CoreDirective {
@@ -32,6 +38,14 @@ fn any(_: &[String]) -> Result<(), String> {
 fn two_or_more(args: &[String]) -> Result<(), String> {
     if args.len() < 2 {
         return Err("requires at least two arguments, a filter name followed by one or more content-types or extensions".to_owned());
+    }
+    Ok(())
+}
+
+/// AddHandler's arity (Apache's message).
+fn handler_and_extensions(args: &[String]) -> Result<(), String> {
+    if args.len() < 2 {
+        return Err("AddHandler requires at least two arguments, a handler name followed by one or more file extensions".to_owned());
     }
     Ok(())
 }
@@ -67,7 +81,24 @@ fn check_read_timeout(args: &[String]) -> Result<(), String> {
 }
 
 fn check_listen(args: &[String]) -> Result<(), String> {
-    crate::listen::parse_listen(&args[0]).map(|_| ())
+    crate::listen::parse_listen(&args[0])?;
+    // The protocol argument: the core speaks plain HTTP; any other protocol needs a module to
+    // speak it, and none offers one yet (TLS would be mod_ssl's job). Refused rather than served
+    // as plain HTTP on the port clients will talk TLS to.
+    match args.get(1) {
+        Some(protocol) if !protocol.eq_ignore_ascii_case("http") => {
+            let hint = if protocol.eq_ignore_ascii_case("https") {
+                " (TLS is mod_ssl's job and mapache has no TLS module yet: terminate TLS in a proxy in front)"
+            } else {
+                ""
+            };
+            Err(format!(
+                "Listen {} {protocol}: no loaded module provides {protocol}{hint}",
+                args[0]
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_error_log(args: &[String]) -> Result<(), String> {
@@ -89,6 +120,14 @@ fn check_group(args: &[String]) -> Result<(), String> {
 fn check_options(args: &[String]) -> Result<(), String> {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     mapache_plugin_api::sdk::options::parse(&words).map(|_| ())
+}
+
+fn check_canonical_name(args: &[String]) -> Result<(), String> {
+    match args[0].to_ascii_lowercase().as_str() {
+        "on" | "off" => Ok(()),
+        "dns" => Err("UseCanonicalName DNS is not supported (mapache does no reverse lookups): use On or Off".to_owned()),
+        _ => Err("UseCanonicalName must be On, Off or DNS".to_owned()),
+    }
 }
 
 fn check_tokens(args: &[String]) -> Result<(), String> {
@@ -136,7 +175,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "ServerRoot",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Common directory of server-related files (logs, confs, etc.)",
         check: any,
         server_relative: false,
@@ -144,7 +183,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "LoadModule",
         args: TAKE2,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "a module name and the name of a shared object file to load it from",
         check: any,
         server_relative: false,
@@ -158,9 +197,33 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
         server_relative: false,
     },
     CoreDirective {
-        name: "ServerTokens",
+        name: "ServerAlias",
+        args: ITERATE,
+        contexts: SERVER,
+        help: "A name or names alternately used to access the server",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ServerAdmin",
         args: TAKE1,
         contexts: SERVER,
+        help: "The email address of the server administrator",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "UseCanonicalName",
+        args: TAKE1,
+        contexts: SERVER,
+        help: "How to work out the ServerName : Port when constructing URLs",
+        check: check_canonical_name,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "ServerTokens",
+        args: TAKE1,
+        contexts: GLOBAL,
         help: "Tokens to include in the Server header: Prod, Major, Minor, Min, OS or Full",
         check: check_tokens,
         server_relative: false,
@@ -168,7 +231,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Listen",
         args: TAKE12,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "A port number or a numeric IP address and a port number, and an optional protocol",
         check: check_listen,
         server_relative: false,
@@ -176,7 +239,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "ListenBacklog",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Maximum length of the queue of pending connections, as used by listen(2)",
         check: check_backlog,
         server_relative: false,
@@ -184,7 +247,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "PidFile",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "A file for logging the server process ID",
         check: any,
         server_relative: true,
@@ -192,7 +255,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "User",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Effective user id for this server (a name or #uid); applied in children when started as root",
         check: check_user,
         server_relative: false,
@@ -200,7 +263,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Group",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Effective group id for this server (a name or #gid); applied in children when started as root",
         check: check_group,
         server_relative: false,
@@ -232,7 +295,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Options",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | OPTIONS,
         help: "Set a number of attributes for a given directory",
         check: check_options,
         server_relative: false,
@@ -240,7 +303,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "DirectoryIndex",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | INDEXES,
         help: "a list of file names to try when a directory is requested",
         check: any,
         server_relative: false,
@@ -248,7 +311,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "SetHandler",
         args: TAKE1,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "a handler name that overrides any other configured handler",
         check: any,
         server_relative: false,
@@ -328,7 +391,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Require",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | AUTHCFG,
         help: "specifies authorization directives which one must pass (or not) for a request to succeed",
         check: crate::access::check_line,
         server_relative: false,
@@ -360,7 +423,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "SetOutputFilter",
         args: TAKE1,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "filter (or ; delimited list of filters) to be run on the request content",
         check: any,
         server_relative: false,
@@ -368,7 +431,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "SetInputFilter",
         args: TAKE1,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "filter (or ; delimited list of filters) to be run on the request body",
         check: any,
         server_relative: false,
@@ -376,7 +439,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "AddOutputFilterByType",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "output filter name followed by one or more content-types",
         check: two_or_more,
         server_relative: false,
@@ -384,7 +447,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "AddOutputFilter",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "output filter (or ; delimited list of filters) followed by one or more file extensions",
         check: two_or_more,
         server_relative: false,
@@ -392,16 +455,56 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "RemoveOutputFilter",
         args: ITERATE,
-        contexts: ANY,
+        contexts: ANY | FILEINFO,
         help: "one or more file extensions",
         check: any,
         server_relative: false,
     },
     CoreDirective {
-        name: "ServerAdmin",
-        args: TAKE1,
+        name: "ErrorDocument",
+        args: TAKE2,
+        contexts: ANY | FILEINFO,
+        help: "Change responses for HTTP errors",
+        check: crate::pipeline::error_document::check,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AddHandler",
+        args: ITERATE,
+        contexts: ANY | FILEINFO,
+        help: "a handler name followed by one or more file extensions",
+        check: handler_and_extensions,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "RemoveHandler",
+        args: ITERATE,
+        contexts: ANY | FILEINFO,
+        help: "one or more file extensions",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AllowOverride",
+        args: ITERATE,
+        contexts: SECTION,
+        help: "Controls what groups of directives can be configured by per-directory config files",
+        check: crate::htaccess::overrides::check,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AllowOverrideList",
+        args: ITERATE,
+        contexts: SECTION,
+        help: "Controls what individual directives can be configured by per-directory config files",
+        check: any,
+        server_relative: false,
+    },
+    CoreDirective {
+        name: "AccessFileName",
+        args: ITERATE,
         contexts: SERVER,
-        help: "The email address of the server administrator",
+        help: "Name(s) of per-directory config files (default: .htaccess)",
         check: any,
         server_relative: false,
     },
@@ -495,4 +598,40 @@ pub fn find(name: &str) -> Option<&'static CoreDirective> {
     CORE_DIRECTIVES
         .iter()
         .find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+/// Apache 2.2's access control (mod_access_compat), refused with what to write instead: its
+/// rules (Order's two evaluation orders, host names checked by double reverse lookup, Satisfy
+/// combining with authentication) are not what the Require code does, and a near copy would
+/// grant or deny differently from what the lines say. `None`: not one of them.
+pub fn retired(name: &str) -> Option<&'static str> {
+    const ACCESS_COMPAT: &[(&str, &str)] = &[
+        (
+            "Order",
+            "Order/Allow/Deny are Apache 2.2's mod_access_compat, which mapache does not have: use \
+             Require (Order allow,deny + Allow from all → Require all granted; Deny from all → \
+             Require all denied)",
+        ),
+        (
+            "Allow",
+            "Allow is Apache 2.2's mod_access_compat, which mapache does not have: use Require \
+             (Allow from all → Require all granted; Allow from 10.0.0.0/8 → Require ip 10.0.0.0/8; \
+             Allow from env=X → Require env X)",
+        ),
+        (
+            "Deny",
+            "Deny is Apache 2.2's mod_access_compat, which mapache does not have: use Require \
+             (Deny from all → Require all denied; Deny from 10.1.2.3 → <RequireAll> Require all \
+             granted + Require not ip 10.1.2.3 </RequireAll>)",
+        ),
+        (
+            "Satisfy",
+            "Satisfy is Apache 2.2's mod_access_compat, which mapache does not have: use Require \
+             inside <RequireAny> (Satisfy Any) or <RequireAll> (Satisfy All)",
+        ),
+    ];
+    ACCESS_COMPAT
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|&(_, message)| message)
 }

@@ -3,20 +3,36 @@
 //! against the core's table or its module's (name, arity, context, value) and stores it.
 
 use super::core_directives;
-use super::store::{Occurrence, Section, SectionKind, Store};
+use super::store::{Occurrence, Pattern, Section, SectionKind, Store, VhostAddr, VhostEntry};
 use super::{Directive, Sink};
 use crate::access;
 use crate::loader::{self, module_calls, DirectiveSpec, LoadedModule};
 use crate::logs::error_log;
 use crate::pipeline::module_config;
+use crate::regex::Regex;
 use mapache_plugin_api::abi;
 use std::path::PathBuf;
 
-/// Modules built into the core, as `-l`, `-M` and `<IfModule>` know them.
+/// Modules built into the core, as `-l`, `-M` and `<IfModule>` know them: Apache's modules whose
+/// job the core does, so configurations that test for them (`<IfModule unixd_module>` around
+/// User and Group in Apache's stock httpd.conf) keep their lines. Only what the core really does
+/// is claimed; a module file declares the Apache names it stands for in its `apache_names`.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("core_module", "core.c"),
     ("so_module", "mod_so.c"),
     ("http_module", "http_core.c"),
+    // LogFormat, CustomLog, TransferLog (core/src/logs).
+    ("log_config_module", "mod_log_config.c"),
+    // <IfVersion> (the reader).
+    ("version_module", "mod_version.c"),
+    // User, Group (control/privileges).
+    ("unixd_module", "mod_unixd.c"),
+    // RequestReadTimeout (serve/read_timeout).
+    ("reqtimeout_module", "mod_reqtimeout.c"),
+    // AddOutputFilterByType (the pipeline's filters).
+    ("filter_module", "mod_filter.c"),
+    // sd_notify and socket activation (control/systemd); Fedora's httpd loads it.
+    ("systemd_module", "mod_systemd.c"),
     // Require (core/src/access): Apache configurations test for these, e.g.
     // `<IfModule mod_authz_core.c>`, and must not lose their Require lines.
     ("authz_core_module", "mod_authz_core.c"),
@@ -31,7 +47,8 @@ pub struct Dispatcher {
     pub modules: Vec<LoadedModule>,
     /// The current ServerRoot (module paths resolve against it).
     pub server_root: PathBuf,
-    section: Option<usize>,
+    /// The sections open where the reader is, outermost first (indexes into the store).
+    open: Vec<usize>,
     /// `<RequireAll>`/`<RequireAny>`/`<RequireNone>` open in the current scope.
     authz: access::Builder,
 }
@@ -64,9 +81,14 @@ impl Dispatcher {
             store,
             modules,
             server_root,
-            section: None,
+            open: Vec::new(),
             authz: access::Builder::default(),
         })
+    }
+
+    /// The innermost open section.
+    fn current(&self) -> Option<usize> {
+        self.open.last().copied()
     }
 
     /// Whether `symbol` is built into the binary (the core's own or a linked-in module).
@@ -101,6 +123,182 @@ impl Dispatcher {
         }
     }
 
+    /// Apache's refusals of a section inside another: `<VirtualHost>` only at the top,
+    /// `<Directory>` and `<Location>` only at the top of a (virtual) server, `<Files>` nowhere
+    /// under a `<Location>`.
+    fn check_nesting(&self, tag: &str, kind: SectionKind) -> Result<(), String> {
+        let Some(parent) = self.current() else {
+            return Ok(());
+        };
+        let outer = self.store.sections[parent].kind;
+        match kind {
+            SectionKind::VirtualHost => Err(format!(
+                "<VirtualHost> cannot occur within <{}> section",
+                self.store.sections[parent].tag
+            )),
+            // A virtual host holds sections as the main server does.
+            SectionKind::Directory | SectionKind::Location if outer == SectionKind::VirtualHost => {
+                Ok(())
+            }
+            SectionKind::Directory | SectionKind::Location => Err(format!(
+                "<{tag} not allowed in <{}> context",
+                self.store.sections[parent].tag
+            )),
+            SectionKind::Files => {
+                if let Some(location) = self
+                    .ancestors(parent)
+                    .find(|s| s.kind == SectionKind::Location)
+                {
+                    return Err(format!(
+                        "<{tag}> cannot occur within <{}> section",
+                        location.tag
+                    ));
+                }
+                // Apache reads this and never applies it (files are matched before any
+                // condition): refused rather than silently ignored.
+                if let Some(condition) = self.ancestors(parent).find(|s| s.kind == SectionKind::If)
+                {
+                    return Err(format!(
+                        "<{tag}> inside <{}> would never apply (Apache ignores it): put the <{}> inside the <{tag}> section instead",
+                        condition.tag, condition.tag
+                    ));
+                }
+                Ok(())
+            }
+            SectionKind::If => Ok(()),
+        }
+    }
+
+    /// `<Limit>`/`<LimitExcept>`: only inside a section (Apache's OR_LIMIT: not at the server
+    /// level); the Require lines until its end are for its methods only.
+    fn open_limit(&mut self, tag: &str, except: bool, args: &[String]) -> Result<(), String> {
+        if let Some(container) = self.authz.open_tag() {
+            return Err(format!("<{tag}> cannot occur within {container} section"));
+        }
+        // Apache's OR_LIMIT: in a directory section, not at a (virtual) server's top level.
+        if self
+            .current()
+            .is_none_or(|i| self.store.sections[i].kind == SectionKind::VirtualHost)
+        {
+            return Err(format!("<{tag} not allowed here"));
+        }
+        self.authz.limits.open(except, args)
+    }
+
+    /// `<If "expr">`, `<ElseIf "expr">`, `<Else>`: the expression parsed now (its errors are
+    /// `-t` errors); an `<ElseIf>`/`<Else>` must follow an `<If>`/`<ElseIf>` of its scope.
+    fn open_condition(&mut self, tag: &'static str, args: &[String]) -> Result<(), String> {
+        let parent = self.current();
+        if tag != "If" {
+            let previous = self
+                .store
+                .sections
+                .iter()
+                .rev()
+                .find(|s| s.kind == SectionKind::If && s.parent == parent);
+            if previous.is_none_or(|p| p.tag == "Else") {
+                return Err("<Else> or <ElseIf> section without previous <If> or <ElseIf> section in same scope".to_owned());
+            }
+        }
+        let condition = match (tag, args) {
+            ("Else", []) => None,
+            ("Else", _) => return Err("<Else> does not take an argument".to_owned()),
+            (_, []) => return Err(format!("<{tag}> directive requires additional arguments")),
+            (_, [expr]) => Some(
+                crate::expr::Expr::parse(expr)
+                    .map_err(|e| format!("Cannot parse condition clause: {e}"))?,
+            ),
+            (_, _) => {
+                return Err(format!(
+                    "<{tag}> takes one argument, the expression in quotes"
+                ))
+            }
+        };
+        let mut section = Section::new(
+            SectionKind::If,
+            tag,
+            args.first().cloned().unwrap_or_default(),
+        );
+        section.parent = parent;
+        section.condition = condition;
+        self.store.sections.push(section);
+        self.store.has_conditions = true;
+        self.open.push(self.store.sections.len() - 1);
+        Ok(())
+    }
+
+    /// Section `i` and those it is nested in, innermost first.
+    fn ancestors(&self, i: usize) -> impl Iterator<Item = &Section> {
+        std::iter::successors(Some(&self.store.sections[i]), |s| {
+            s.parent.map(|p| &self.store.sections[p])
+        })
+    }
+
+    /// A section whose argument is a path or a wildcard: put in the form it is compared in.
+    fn plain_section(&self, section: &mut Section) -> Result<(), String> {
+        let path = &mut section.path;
+        match section.kind {
+            SectionKind::Location if path.starts_with('/') => {
+                // Request paths arrive with `//` collapsed and dot segments resolved: the
+                // section is compared in the same form (its trailing slash still counts, as
+                // in Apache).
+                let mut normalized = crate::storage::path::normalize(path.as_bytes());
+                if path.ends_with('/') && normalized != b"/" {
+                    normalized.push(b'/');
+                }
+                *path = String::from_utf8_lossy(&normalized).into_owned();
+                section.pattern = wildcard(path)?;
+            }
+            SectionKind::Directory => {
+                if !path.starts_with('/') {
+                    *path = self.server_root.join(&*path).to_string_lossy().into_owned();
+                }
+                // One spelling (`/srv/www/`, `/srv//www` and `/srv/./www` are one directory),
+                // and the real directory when a link leads to it: requests are matched by
+                // where their file really is.
+                let normalized = crate::storage::path::normalize(path.as_bytes());
+                *path = String::from_utf8_lossy(&normalized).into_owned();
+                section.real = std::fs::canonicalize(&*path)
+                    .ok()
+                    .map(|p| std::os::unix::ffi::OsStringExt::into_vec(p.into_os_string()))
+                    .filter(|r| *r != normalized);
+                section.pattern = wildcard(path)?;
+            }
+            SectionKind::Files => section.pattern = wildcard(path)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `<VirtualHost addr[:port] …>`: its section (the scope its lines go to) and its entry in
+    /// the table of virtual hosts.
+    fn open_vhost(&mut self, d: &Directive) -> Result<(), String> {
+        if d.args.is_empty() {
+            return Err("<VirtualHost> requires at least one argument, the address (and port) it is for: <VirtualHost *:80>".to_owned());
+        }
+        let addrs = d
+            .args
+            .iter()
+            .map(|a| VhostAddr::parse(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let section = self.store.sections.len();
+        self.store.sections.push(Section::new(
+            SectionKind::VirtualHost,
+            "VirtualHost",
+            d.args.join(" "),
+        ));
+        self.store.vhosts.push(VhostEntry {
+            addrs,
+            server_name: None,
+            aliases: Vec::new(),
+            file: d.file.clone(),
+            line: d.line,
+            section,
+        });
+        self.open.push(section);
+        Ok(())
+    }
+
     fn find(&self, name: &str) -> Option<Owner<'_>> {
         if let Some(c) = core_directives::find(name) {
             return Some(Owner::Core(c));
@@ -113,8 +311,57 @@ impl Dispatcher {
         })
     }
 
+    /// The name a module logs under (its descriptor name, or the core's stem: `core`, `http`),
+    /// for a module as `LogLevel module:level` may name it: `ssl`, `ssl_module`, `mod_ssl.c`,
+    /// also an Apache name a loaded module declares. `None`: no such module (yet), as Apache's
+    /// lookup at read time.
+    fn log_module_name(&self, asked: &str) -> Option<String> {
+        // `ssl` stands for `ssl_module`, as in Apache.
+        let with_suffix = format!("{asked}_module");
+        let forms = [asked, with_suffix.as_str()];
+        if let Some((symbol, _)) = BUILT_IN
+            .iter()
+            .find(|(sym, file)| forms.iter().any(|f| f == sym || f == file))
+        {
+            return Some(symbol.trim_end_matches("_module").to_owned());
+        }
+        self.modules
+            .iter()
+            .find(|m| asked == m.name || forms.iter().any(|f| module_answers_to(m, f)))
+            .map(|m| m.name.clone())
+    }
+
+    /// LogLevel's `module:level` words with each module named as it logs; an unknown module is
+    /// refused in Apache's words.
+    fn log_level_args(&self, args: &[String]) -> Result<Vec<String>, String> {
+        args.iter()
+            .map(|arg| match arg.split_once(':') {
+                None => Ok(arg.clone()),
+                Some((module, level)) => match self.log_module_name(module) {
+                    Some(name) => Ok(format!("{name}:{level}")),
+                    None => Err(format!(
+                        "Cannot find module {module} (LogLevel {arg}: no module of that name is \
+                         built in or loaded by a LoadModule line before it)"
+                    )),
+                },
+            })
+            .collect()
+    }
+
     fn load_module(&mut self, d: &Directive) -> Result<(), String> {
         let symbol = &d.args[0];
+        if BUILT_IN.iter().any(|(s, _)| s == symbol) {
+            // An Apache module whose job the core does: stock configurations (Debian's
+            // mods-enabled, Apache's httpd.conf) load these on every start, and nothing is
+            // wrong with them.
+            error_log::log(
+                "core",
+                error_log::INFO,
+                None,
+                &format!("module {symbol} is built into mapache's core: nothing to load"),
+            );
+            return Ok(());
+        }
         if self.modules.iter().any(|m| &m.symbol == symbol) || Self::is_built_in(symbol) {
             let what = if Self::is_built_in(symbol) {
                 "is built-in and can't be loaded"
@@ -145,7 +392,11 @@ impl Dispatcher {
 }
 
 /// Runs a module's own value check (ABI 1.1 `check_directive`) for one occurrence.
-fn module_check(module: &LoadedModule, name: &str, args: &[String]) -> Result<(), String> {
+pub(crate) fn module_check(
+    module: &LoadedModule,
+    name: &str,
+    args: &[String],
+) -> Result<(), String> {
     let Some(check) = module.desc.check_directive else {
         return Ok(());
     };
@@ -195,7 +446,7 @@ pub fn check_arity(name: &str, kind: u32, help: &str, n: usize) -> Result<(), St
 
 /// The `Require` providers of the modules loaded so far (LoadModule order: the first one that
 /// offers a name has it).
-struct Loaded<'a>(&'a [LoadedModule]);
+pub(crate) struct Loaded<'a>(pub(crate) &'a [LoadedModule]);
 
 impl access::ModuleProviders for Loaded<'_> {
     fn provider(
@@ -255,39 +506,125 @@ fn require_scope(store: &mut Store, section: Option<usize>) -> &mut Option<acces
     }
 }
 
-fn section_name(kind: SectionKind) -> &'static str {
-    match kind {
-        SectionKind::Location => "Location",
-        SectionKind::Directory => "Directory",
+/// A section argument with shell wildcards (`*`, `?`, `[`) is compared with fnmatch(3), as in
+/// Apache.
+fn wildcard(path: &str) -> Result<Option<Pattern>, String> {
+    if !path.contains(['*', '?', '[']) {
+        return Ok(None);
     }
+    std::ffi::CString::new(path.as_bytes())
+        .map(|w| Some(Pattern::Wildcard(w)))
+        .map_err(|_| format!("{path}: a section argument cannot hold a NUL byte"))
+}
+
+/// The sections the dispatcher stores: (name as Apache spells it, kind, whether the argument
+/// is a regex).
+const SECTION_TAGS: &[(&str, SectionKind, bool)] = &[
+    ("Location", SectionKind::Location, false),
+    ("LocationMatch", SectionKind::Location, true),
+    ("Directory", SectionKind::Directory, false),
+    ("DirectoryMatch", SectionKind::Directory, true),
+    ("Files", SectionKind::Files, false),
+    ("FilesMatch", SectionKind::Files, true),
+    ("If", SectionKind::If, false),
+    ("ElseIf", SectionKind::If, false),
+    ("Else", SectionKind::If, false),
+    ("VirtualHost", SectionKind::VirtualHost, false),
+];
+
+/// Whether `asked` (as `<IfModule>` writes it) names the Apache module `declared`
+/// (`mime_module`): by that name or its source file's (`mod_mime.c`).
+fn is_apache_name(declared: &str, asked: &str) -> bool {
+    declared == asked
+        || declared.strip_suffix("_module").is_some_and(|stem| {
+            asked
+                .strip_prefix("mod_")
+                .and_then(|a| a.strip_suffix(".c"))
+                == Some(stem)
+        })
+}
+
+/// Whether the loaded module `m` is the module `name` (as `<IfModule>` and `LogLevel` write
+/// it): its symbol, its source-file forms, or an Apache module it declares it does the job of.
+fn module_answers_to(m: &LoadedModule, name: &str) -> bool {
+    m.symbol == name
+        || format!("mod_{}.c", m.name) == name
+        || format!("{}.c", m.name) == name
+        || m.tables
+            .apache_names
+            .iter()
+            .any(|a| is_apache_name(a, name))
 }
 
 impl Sink for Dispatcher {
     fn directive(&mut self, d: &Directive) -> Result<(), String> {
         let (args_kind, contexts, help, check, display, relative) = match self.find(&d.name) {
-            Some(Owner::Core(c)) => {
-                (c.args, c.contexts, c.help.to_owned(), Some(c.check), c.name.to_owned(), c.server_relative)
-            }
-            Some(Owner::Module(_, m)) => (m.args, m.contexts, m.help.clone(), None, m.name.clone(), false),
+            Some(Owner::Core(c)) => (
+                c.args,
+                c.contexts,
+                c.help.to_owned(),
+                Some(c.check),
+                c.name.to_owned(),
+                c.server_relative,
+            ),
+            Some(Owner::Module(_, m)) => (
+                m.args,
+                m.contexts,
+                m.help.clone(),
+                None,
+                m.name.clone(),
+                false,
+            ),
             None => {
+                if let Some(replacement) = core_directives::retired(&d.name) {
+                    return Err(replacement.to_owned());
+                }
                 return Err(format!(
                     "Invalid command '{}', perhaps misspelled or defined by a module not included in the server configuration",
                     d.name
-                ))
+                ));
             }
         };
-        let in_section = self.section.map(|i| self.store.sections[i].kind);
+        let in_section = self.current().map(|i| self.store.sections[i].tag);
         match in_section {
-            Some(kind) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
+            // A virtual host's own lines are server-level ones (Apache's RSRC_CONF), except
+            // those only the main server may have (GLOBAL_ONLY).
+            Some(tag)
+                if tag == "VirtualHost"
+                    && (contexts & abi::MAPACHE_CTX_SERVER == 0
+                        || contexts & abi::MAPACHE_CTX_GLOBAL_ONLY != 0) =>
+            {
                 return Err(format!(
-                    "{display} not allowed in <{}> context",
-                    section_name(kind)
+                    "{display} cannot occur within <VirtualHost> section"
                 ))
+            }
+            Some("VirtualHost") => {}
+            Some(tag) if contexts & abi::MAPACHE_CTX_SECTION == 0 => {
+                return Err(format!("{display} not allowed in <{tag}> context"))
             }
             None if contexts & abi::MAPACHE_CTX_SERVER == 0 => {
                 return Err(format!("{display} not allowed here"))
             }
             _ => {}
+        }
+        if in_section.is_some_and(|tag| tag != "Directory" && tag != "VirtualHost")
+            && (display == "AllowOverride" || display == "AllowOverrideList")
+        {
+            // Apache's warning: only a plain `<Directory>` decides what `.htaccess` files may
+            // say (Apache warns for Location and Files; a regex directory or an If is as
+            // useless).
+            let what = if display == "AllowOverride" {
+                format!(
+                    "AH00114: Useless use of AllowOverride in line {} of {}.",
+                    d.line, d.file
+                )
+            } else {
+                format!(
+                    "AH00115: Useless use of AllowOverrideList at line {} of {}.",
+                    d.line, d.file
+                )
+            };
+            error_log::log("core", error_log::WARN, None, &what);
         }
         // Inside a Require container only Require lines stand (Apache's OR_AUTHCFG override).
         if self.authz.open_tag().is_some() && display != "Require" {
@@ -309,10 +646,11 @@ impl Sink for Dispatcher {
                 .iter()
                 .position(|m| std::ptr::eq(m, module))
                 .expect("the owner is one of the modules");
-            let section = self.section;
+            let section = self.current();
+            let in_vhost = in_section == Some("VirtualHost");
             let module = &mut self.modules[index];
             if module.desc.set_directive.is_some() {
-                module_config::set_directive(module, section, &name, &d.args)?;
+                module_config::set_directive(module, section, in_vhost, &name, &d.args)?;
             } else {
                 module_check(module, &name, &d.args)?;
             }
@@ -325,8 +663,23 @@ impl Sink for Dispatcher {
             self.authz.require(
                 &d.args,
                 &loaded,
-                require_scope(&mut self.store, self.section),
+                require_scope(&mut self.store, self.open.last().copied()),
             )?;
+        }
+        if display == "ServerAlias" {
+            let vhost = self
+                .current()
+                .and_then(|i| self.store.vhosts.iter_mut().find(|v| v.section == i))
+                .ok_or_else(|| "ServerAlias only used in <VirtualHost>".to_owned())?;
+            vhost.aliases.extend(d.args.iter().cloned());
+        }
+        if display == "ServerName" {
+            if let Some(vhost) = self
+                .current()
+                .and_then(|i| self.store.vhosts.iter_mut().find(|v| v.section == i))
+            {
+                vhost.server_name = Some(d.args[0].clone());
+            }
         }
         if display == "ServerRoot" {
             let root = PathBuf::from(&d.args[0]);
@@ -340,7 +693,11 @@ impl Sink for Dispatcher {
             }
             self.server_root = root;
         }
-        let mut args = d.args.clone();
+        let mut args = if display == "LogLevel" {
+            self.log_level_args(&d.args)?
+        } else {
+            d.args.clone()
+        };
         // A piped log (`|program`) is a command, not a path; nor is `ErrorLog syslog`.
         let not_a_path = |arg: &str| {
             crate::logs::LogTarget::is_pipe(arg)
@@ -352,7 +709,7 @@ impl Sink for Dispatcher {
                 .into_owned();
         }
         let occ = Occurrence::new(&display, &args, d.file.clone(), d.line);
-        match self.section {
+        match self.current() {
             Some(i) => self.store.sections[i].directives.push(occ),
             None => self.store.server.push(occ),
         }
@@ -363,94 +720,116 @@ impl Sink for Dispatcher {
         if self.authz.open(&d.name, &d.args)? {
             return Ok(());
         }
-        let kind = if d.name.eq_ignore_ascii_case("Location") {
-            SectionKind::Location
-        } else if d.name.eq_ignore_ascii_case("Directory") {
-            SectionKind::Directory
-        } else {
+        for (tag, except) in [("Limit", false), ("LimitExcept", true)] {
+            if d.name.eq_ignore_ascii_case(tag) {
+                return self.open_limit(tag, except, &d.args);
+            }
+        }
+        let Some(&(tag, kind, is_match)) = SECTION_TAGS
+            .iter()
+            .find(|(t, _, _)| t.eq_ignore_ascii_case(&d.name))
+        else {
             return Err(format!(
                 "Invalid command '<{}', perhaps misspelled or defined by a module not included in the server configuration",
                 d.name
             ));
         };
         if let Some(container) = self.authz.open_tag() {
+            return Err(format!("<{tag}> cannot occur within {container} section"));
+        }
+        if self.authz.limits.is_open() {
             return Err(format!(
-                "<{}> cannot occur within {container} section",
-                section_name(kind)
+                "<{tag}> cannot occur within <Limit> or <LimitExcept> section"
             ));
         }
-        if let Some(i) = self.section {
-            return Err(format!(
-                "<{}> cannot occur within <{}> section",
-                section_name(kind),
-                section_name(self.store.sections[i].kind)
-            ));
+        self.check_nesting(tag, kind)?;
+        if kind == SectionKind::VirtualHost {
+            return self.open_vhost(d);
         }
-        if d.args.len() != 1 {
-            return Err(format!(
-                "<{}> takes one argument, the path the section applies to",
-                section_name(kind)
-            ));
+        if kind == SectionKind::If {
+            return self.open_condition(tag, &d.args);
         }
-        let mut path = d.args[0].clone();
-        let mut real = None;
-        if kind == SectionKind::Location && path.starts_with('/') {
-            // Request paths arrive with `//` collapsed and dot segments resolved: the section
-            // is compared in the same form (its trailing slash still counts, as in Apache).
-            let mut normalized = crate::storage::path::normalize(path.as_bytes());
-            if path.ends_with('/') && normalized != b"/" {
-                normalized.push(b'/');
-            }
-            path = String::from_utf8_lossy(&normalized).into_owned();
+        let (pattern_arg, regex) = match d.args.as_slice() {
+            [] => return Err(format!("<{tag}> directive requires additional arguments")),
+            [tilde, p] if !is_match && tilde == "~" => (p.clone(), true),
+            [p] => (p.clone(), is_match),
+            _ => return Err(format!("Multiple <{tag}> arguments not (yet) supported.")),
+        };
+        let mut section = Section::new(kind, tag, pattern_arg);
+        section.parent = self.current();
+        if regex {
+            section.pattern = Some(Pattern::Regex(Regex::for_section(&section.path)?));
+        } else {
+            self.plain_section(&mut section)?;
         }
-        if kind == SectionKind::Directory {
-            if !path.starts_with('/') {
-                path = self.server_root.join(&path).to_string_lossy().into_owned();
-            }
-            // One spelling (`/srv/www/`, `/srv//www` and `/srv/./www` are one directory), and
-            // the real directory when a link leads to it: requests are matched by where their
-            // file really is.
-            let normalized = crate::storage::path::normalize(path.as_bytes());
-            path = String::from_utf8_lossy(&normalized).into_owned();
-            real = std::fs::canonicalize(&path)
-                .ok()
-                .map(|p| std::os::unix::ffi::OsStringExt::into_vec(p.into_os_string()))
-                .filter(|r| *r != normalized);
-        }
-        self.store.sections.push(Section {
-            kind,
-            path,
-            real,
-            directives: Vec::new(),
-            require: None,
-        });
-        self.section = Some(self.store.sections.len() - 1);
+        self.store.sections.push(section);
+        self.open.push(self.store.sections.len() - 1);
         Ok(())
     }
 
-    fn section_end(&mut self, _d: &Directive) -> Result<(), String> {
-        // The reader closes sections innermost first: an open Require container is innermost.
+    fn section_end(&mut self, d: &Directive) -> Result<(), String> {
+        // The reader closes sections innermost first: an open Require container is innermost,
+        // then the `<Limit>`s (nothing else opens inside one).
         if self.authz.open_tag().is_some() {
             return self
                 .authz
-                .close(require_scope(&mut self.store, self.section));
+                .close(require_scope(&mut self.store, self.open.last().copied()));
         }
-        self.section = None;
+        if self.authz.limits.is_open()
+            && (d.name.eq_ignore_ascii_case("Limit") || d.name.eq_ignore_ascii_case("LimitExcept"))
+        {
+            self.authz.limits.close();
+            return Ok(());
+        }
+        self.open.pop();
         Ok(())
     }
 
     fn is_module_loaded(&self, name: &str) -> bool {
-        BUILT_IN
-            .iter()
-            .any(|(sym, file)| name == *sym || name == *file)
-            || self.modules.iter().any(|m| {
-                m.symbol == name
-                    || format!("mod_{}.c", m.name) == name
-                    || format!("{}.c", m.name) == name
-            })
+        is_loaded(&self.modules, name)
+    }
+
+    fn is_directive_known(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    fn is_section_known(&self, name: &str) -> bool {
+        // Those `section_start` opens: the access containers, then the others.
+        [
+            "RequireAll",
+            "RequireAny",
+            "RequireNone",
+            "Limit",
+            "LimitExcept",
+        ]
+        .iter()
+        .chain(SECTION_TAGS.iter().map(|(tag, _, _)| tag))
+        .any(|s| s.eq_ignore_ascii_case(name))
     }
 
     fn warn(&mut self, message: &str) {
         error_log::log("core", error_log::WARN, None, message);
+    }
+}
+
+/// Whether `<IfModule name>` is true with `modules` loaded.
+pub(crate) fn is_loaded(modules: &[LoadedModule], name: &str) -> bool {
+    BUILT_IN
+        .iter()
+        .any(|(sym, file)| name == *sym || name == *file)
+        || modules.iter().any(|m| module_answers_to(m, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_apache_name;
+
+    #[test]
+    fn apache_names_match_by_symbol_or_source_file() {
+        assert!(is_apache_name("mime_module", "mime_module"));
+        assert!(is_apache_name("mime_module", "mod_mime.c"));
+        assert!(!is_apache_name("mime_module", "mod_mime_magic.c"));
+        assert!(!is_apache_name("mime_module", "mime.c"));
+        assert!(!is_apache_name("dir_module", "mime_module"));
     }
 }

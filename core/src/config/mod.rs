@@ -3,7 +3,8 @@
 //! The [`Reader`] turns configuration text into a stream of events delivered to a [`Sink`], in file
 //! order. It handles the parts of the language that decide *which* lines exist: comments, line
 //! continuation, quoting, `Define`/`UnDefine` and `${VAR}`, `Include`/`IncludeOptional`,
-//! `<IfModule>`, `<IfDefine>` and `ServerRoot`. Every other directive and section is the sink's
+//! the conditions (`<IfModule>`, `<IfDefine>`, `<IfVersion>`, `<IfFile>`, `<IfDirective>`,
+//! `<IfSection>`) and `ServerRoot`. Every other directive and section is the sink's
 //! business.
 //!
 //! It is a streaming reader, not a tree builder, on purpose: the sink loads a module as soon as it
@@ -13,12 +14,14 @@
 //! (LoadModule, directive tables, arity and context checks), `core_directives` the core's own
 //! table, `store` what modules query, `settings` the core's typed values.
 
+pub mod if_version;
 mod include;
-mod lexer;
+pub(crate) mod lexer;
 pub mod reader;
 
 pub mod core_directives;
 pub mod dispatch;
+mod matching;
 pub mod mutex;
 pub mod settings;
 pub mod store;
@@ -62,6 +65,16 @@ pub trait Sink {
     /// For `<IfModule>`: the argument as written without its `!`, e.g. `status_module` or
     /// `mod_status.c`.
     fn is_module_loaded(&self, name: &str) -> bool;
+    /// For `<IfDirective>`: whether a directive of that name (case-insensitive) is known now,
+    /// to the core or a module loaded so far.
+    fn is_directive_known(&self, _name: &str) -> bool {
+        false
+    }
+    /// For `<IfSection>`: whether a section of that name (without `<`, case-insensitive) is
+    /// known now.
+    fn is_section_known(&self, _name: &str) -> bool {
+        false
+    }
     /// A warning that does not stop reading, e.g. an undefined `${X}`.
     fn warn(&mut self, message: &str);
 }

@@ -1,7 +1,7 @@
 //! The reader: files and strings in, [`Sink`] events out, in file order.
 //!
 //! It acts on the lines that decide what else is read (`Define`, `UnDefine`, `Include`,
-//! `IncludeOptional`, `ServerRoot`, `<IfModule>`, `<IfDefine>`) and hands everything else to the
+//! `IncludeOptional`, `ServerRoot`, the `<If…>` conditions) and hands everything else to the
 //! sink as it comes, so a module loaded by the sink is visible to the next `<IfModule>`.
 
 use std::path::{Path, PathBuf};
@@ -101,13 +101,21 @@ const OWN: [(&str, Own, &str); 5] = [
 /// The conditional sections, evaluated here and never shown to the sink.
 #[derive(Clone, Copy)]
 enum Condition {
-    IfModule,
-    IfDefine,
+    Module,
+    Define,
+    Version,
+    File,
+    Directive,
+    Section,
 }
 
-const CONDITIONS: [(&str, Condition); 2] = [
-    ("IfModule", Condition::IfModule),
-    ("IfDefine", Condition::IfDefine),
+const CONDITIONS: [(&str, Condition); 6] = [
+    ("IfModule", Condition::Module),
+    ("IfDefine", Condition::Define),
+    ("IfVersion", Condition::Version),
+    ("IfFile", Condition::File),
+    ("IfDirective", Condition::Directive),
+    ("IfSection", Condition::Section),
 ];
 
 impl Reader {
@@ -375,7 +383,8 @@ impl Reader {
         }
     }
 
-    /// Evaluates `<IfModule [!]name>` / `<IfDefine [!]NAME>`.
+    /// Evaluates `<IfModule [!]name>`, `<IfDefine [!]NAME>`, `<IfVersion [[!]op] version>`,
+    /// `<IfFile [!]path>`, `<IfDirective [!]Name>` and `<IfSection [!]Name>`.
     fn holds(
         &self,
         condition: Condition,
@@ -383,20 +392,49 @@ impl Reader {
         d: &Directive,
         sink: &dyn Sink,
     ) -> Result<bool, String> {
-        let arity = || format!("<{canonical}> requires exactly one argument");
-        let [arg] = d.args.as_slice() else {
-            return Err(arity());
+        // `[!]name`: one argument, its negation, and the name.
+        let negated_name = || {
+            let arity = || format!("<{canonical}> requires exactly one argument");
+            let [arg] = d.args.as_slice() else {
+                return Err(arity());
+            };
+            let (negated, name) = match arg.strip_prefix('!') {
+                Some(name) => (true, name),
+                None => (false, arg.as_str()),
+            };
+            if name.is_empty() {
+                return Err(arity());
+            }
+            Ok((negated, name))
         };
-        let (negated, name) = match arg.strip_prefix('!') {
-            Some(name) => (true, name),
-            None => (false, arg.as_str()),
-        };
-        if name.is_empty() {
-            return Err(arity());
-        }
-        let present = match condition {
-            Condition::IfModule => sink.is_module_loaded(name),
-            Condition::IfDefine => self.variables.is_defined(name),
+        let (present, negated) = match condition {
+            Condition::Version => return super::if_version::holds(&d.args),
+            Condition::Module => {
+                let (negated, name) = negated_name()?;
+                (sink.is_module_loaded(name), negated)
+            }
+            Condition::Define => {
+                let (negated, name) = negated_name()?;
+                (self.variables.is_defined(name), negated)
+            }
+            Condition::File => {
+                // Relative to ServerRoot; anything that exists counts, as Apache's stat.
+                let (negated, name) = negated_name()?;
+                let exists = std::fs::metadata(self.absolute(Path::new(name))).is_ok();
+                (exists, negated)
+            }
+            Condition::Directive => {
+                let (negated, name) = negated_name()?;
+                let known = OWN.iter().any(|(own, _, _)| own.eq_ignore_ascii_case(name))
+                    || sink.is_directive_known(name);
+                (known, negated)
+            }
+            Condition::Section => {
+                let (negated, name) = negated_name()?;
+                let known = CONDITIONS.iter().any(|(c, _)| c.eq_ignore_ascii_case(name))
+                    || sink.is_section_known(name);
+                (known, negated)
+            }
         };
         Ok(present != negated)
     }
@@ -458,6 +496,12 @@ mod tests {
         }
         fn is_module_loaded(&self, name: &str) -> bool {
             self.modules.iter().any(|m| m == name)
+        }
+        fn is_directive_known(&self, name: &str) -> bool {
+            name.eq_ignore_ascii_case("Known")
+        }
+        fn is_section_known(&self, name: &str) -> bool {
+            name.eq_ignore_ascii_case("Known")
         }
         fn warn(&mut self, message: &str) {
             self.events.push(format!("warn: {message}"));
@@ -685,6 +729,37 @@ mod tests {
         assert_eq!(
             fail("<ifdefine !>\n</ifdefine>"),
             err(1, "<IfDefine> requires exactly one argument")
+        );
+    }
+
+    #[test]
+    fn if_version_file_directive_and_section() {
+        let tree = TempTree::new("ifcond");
+        tree.write("present.conf", "");
+        let text = "<IfVersion >= 2.4>\nA\n</IfVersion>\n<IfVersion < 2.4>\nX\n</IfVersion>\n\
+                    <IfFile present.conf>\nB\n</IfFile>\n<IfFile !present.conf>\nX\n</IfFile>\n\
+                    <IfFile missing.conf>\nX\n</IfFile>\n\
+                    <IfDirective Include>\nC\n</IfDirective>\n<IfDirective !Include>\nX\n</IfDirective>\n\
+                    <IfDirective Known>\nD\n</IfDirective>\n<IfDirective Unknown>\nX\n</IfDirective>\n\
+                    <IfSection IfModule>\nE\n</IfSection>\n<IfSection !Known>\nX\n</IfSection>\n\
+                    <IfSection known>\nF\n</IfSection>";
+        let mut sink = Recorder::default();
+        Reader::new(tree.root().to_path_buf(), &[])
+            .read_str(text, "t", &mut sink)
+            .unwrap();
+        let names: Vec<&str> = sink
+            .events
+            .iter()
+            .map(|e| e.split(':').nth(1).unwrap())
+            .collect();
+        assert_eq!(names, ["A", "B", "C", "D", "E", "F"]);
+        assert_eq!(
+            fail("<IfVersion => 2.4>\n</IfVersion>"),
+            err(1, "unrecognized operator '=>'")
+        );
+        assert_eq!(
+            fail("<IfFile>\n</IfFile>"),
+            err(1, "<IfFile> requires exactly one argument")
         );
     }
 

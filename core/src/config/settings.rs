@@ -186,8 +186,6 @@ pub struct CoreSettings {
     pub trace_enable: TraceEnable,
     /// ServerSignature (Off).
     pub server_signature: ServerSignature,
-    /// ServerAdmin (Apache's default `[no address given]`).
-    pub server_admin: String,
     /// HostnameLookups (Off).
     pub hostname_lookups: HostnameLookups,
     /// EnableSendfile (On): Off sends files with read and write.
@@ -243,10 +241,13 @@ fn run_as(store: &Store) -> Result<Option<crate::control::privileges::RunAs>, St
 
 /// The symbolic links followed in the real directory `dir`: `Options` at server level and in
 /// the `<Directory>` sections for `dir` (as in Apache, `<Location>` does not decide on links).
-pub fn links_in(store: &Store, dir: &[u8]) -> Links {
-    let view = View {
-        sections: store.directory_sections(dir),
-    };
+///
+/// In virtual host `vhost` (None: the main server) its own Options and `<Directory>` sections
+/// count too, after the main server's.
+pub fn links_in(store: &Store, vhost: Option<usize>, dir: &[u8]) -> Links {
+    let mut sections: Vec<usize> = vhost.map(|v| store.vhosts[v].section).into_iter().collect();
+    sections.extend(store.directory_sections_for(vhost, dir));
+    let view = View { sections };
     // Values were checked as the file was read.
     OptionSet::from_lines(
         view.occurrences(store, "options")
@@ -454,10 +455,6 @@ impl CoreSettings {
                 .server_last("ServerSignature")
                 .and_then(|o| ServerSignature::parse(o.arg0()).ok())
                 .unwrap_or(ServerSignature::Off),
-            server_admin: store
-                .server_last("ServerAdmin")
-                .map(|o| o.arg0().to_owned())
-                .unwrap_or_else(|| "[no address given]".to_owned()),
             hostname_lookups: store
                 .server_last("HostnameLookups")
                 .and_then(|o| HostnameLookups::parse(o.arg0()).ok())

@@ -10,9 +10,10 @@ use std::path::Path;
 /// What to do after `-k` has been handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
-    /// Exit with this status (0 when a signal was sent, 1 otherwise, as Apache).
+    /// Exit with this status (0 when a signal was sent or a stop found nothing to stop, 1
+    /// otherwise, as Apache).
     Exit(i32),
-    /// Start the server in this process (it stays in the foreground: mapache never detaches).
+    /// Start the server (detached for a `-k` command, see `control::detach`).
     Start,
 }
 
@@ -57,7 +58,8 @@ pub fn handle(program: &str, cmd: Option<KCommand>, pid_file: &Path) -> Next {
                 // the unclean-shutdown warning.
                 let _ = std::fs::remove_file(pid_file);
             }
-            Next::Exit(1)
+            // Nothing to stop is no failure (Apache's status, and LSB's for a stopped service).
+            Next::Exit(0)
         }
         (KCommand::Restart | KCommand::Graceful, Master::NoPidFile | Master::Stale(_)) => {
             println!("{program} not running, trying to start");
@@ -88,15 +90,15 @@ mod tests {
     fn without_a_master() {
         let p = std::env::temp_dir().join(format!("mapache-dashk-{}", std::process::id()));
         let _ = std::fs::remove_file(&p);
-        assert_eq!(handle("m", Some(KCommand::Stop), &p), Next::Exit(1));
-        assert_eq!(handle("m", Some(KCommand::GracefulStop), &p), Next::Exit(1));
+        assert_eq!(handle("m", Some(KCommand::Stop), &p), Next::Exit(0));
+        assert_eq!(handle("m", Some(KCommand::GracefulStop), &p), Next::Exit(0));
         assert_eq!(handle("m", Some(KCommand::Graceful), &p), Next::Start);
         assert_eq!(handle("m", Some(KCommand::Start), &p), Next::Start);
         assert_eq!(handle("m", None, &p), Next::Start);
         // A stale file (pid 1 is not mapache) is removed by stop.
         std::fs::write(&p, "1\n").unwrap();
         assert_eq!(handle("m", Some(KCommand::Start), &p), Next::Start);
-        assert_eq!(handle("m", Some(KCommand::Stop), &p), Next::Exit(1));
+        assert_eq!(handle("m", Some(KCommand::Stop), &p), Next::Exit(0));
         assert!(!p.exists());
     }
 }

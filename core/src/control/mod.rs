@@ -1,9 +1,10 @@
-//! Process control from outside the server: the pid file and `-k`, systemd (socket activation and
+//! Process control from outside the server: the pid file and `-k`, detaching, systemd (socket activation and
 //! readiness notification), dropping root privileges in children (User, Group), restarting in
 //! place, and the configuration check an MPM runs before it restarts.
 
 pub mod config_check;
 pub mod dash_k;
+pub mod detach;
 pub mod pidfile;
 pub mod privileges;
 pub mod reexec;

@@ -319,8 +319,8 @@ pub(super) extern "C" fn req_scheme(_r: *const MapacheRequest) -> MapacheStr {
     abi_str(b"http")
 }
 
-pub(super) extern "C" fn req_server_name(_r: *const MapacheRequest) -> MapacheStr {
-    abi_str(crate::server::get().settings.server_name.as_bytes())
+pub(super) extern "C" fn req_server_name(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).server_name())
 }
 
 pub(super) extern "C" fn req_user(r: *const MapacheRequest) -> MapacheStr {

@@ -131,9 +131,7 @@ pub fn default_detail(status: u16) -> &'static str {
 /// A short Apache-style HTML page for `status`, with `detail` (plain text,
 /// escaped here) as its paragraph. Serve as `text/html; charset=iso-8859-1`
 /// like Apache, or utf-8: the page itself is ASCII unless `detail` is not.
-///
-/// `signature` is ServerSignature's footer (HTML, `<hr>\n<address>…</address>\n`), or empty.
-pub fn error_page(status: u16, detail: &str, signature: &str) -> String {
+pub fn error_page(status: u16, detail: &str) -> String {
     let reason = reason_phrase(status);
     format!(
         "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n\
@@ -142,9 +140,19 @@ pub fn error_page(status: u16, detail: &str, signature: &str) -> String {
          </head><body>\n\
          <h1>{reason}</h1>\n\
          <p>{}</p>\n\
-         {signature}</body></html>\n",
+         </body></html>\n",
         html_escape(detail)
     )
+}
+
+/// `page` with ServerSignature's footer (HTML, or empty) before its `</body>`, where Apache
+/// puts it on every page it makes.
+pub fn signed(page: String, signature: &str) -> String {
+    if signature.is_empty() {
+        return page;
+    }
+    let at = page.rfind("</body>").unwrap_or(page.len());
+    format!("{}{signature}{}", &page[..at], &page[at..])
 }
 
 /// Apache's `ap_psignature("<hr>\n", r)`: the server's banner, name and port, the name a
@@ -165,6 +173,33 @@ pub fn signature(banner: &str, name: &str, port: u16, admin: Option<&str>) -> St
         }
         None => format!("<hr>\n<address>{banner} Server at {name} Port {port}</address>\n"),
     }
+}
+
+/// Apache's page for a redirect status sent to `location`: the sentence links there.
+pub fn redirect_page(status: u16, location: &str) -> String {
+    let reason = reason_phrase(status);
+    format!(
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n\
+         <html><head>\n\
+         <title>{status} {reason}</title>\n\
+         </head><body>\n\
+         <h1>{reason}</h1>\n\
+         <p>The document has moved <a href=\"{}\">here</a>.</p>\n\
+         </body></html>\n",
+        html_escape(location)
+    )
+}
+
+/// The page for `status` when serving its ErrorDocument failed with `second` (Apache's
+/// wording).
+pub fn recursive_error_page(status: u16, second: u16) -> String {
+    let page = error_page(status, default_detail(status));
+    let note = format!(
+        "<p>Additionally, a {second} {}\nerror was encountered while trying to use an ErrorDocument to handle the request.</p>\n",
+        reason_phrase(second)
+    );
+    let at = page.rfind("</body>").unwrap_or(page.len());
+    format!("{}{note}{}", &page[..at], &page[at..])
 }
 
 #[cfg(test)]
@@ -204,7 +239,7 @@ mod tests {
     #[test]
     fn error_page_exact() {
         assert_eq!(
-            error_page(404, default_detail(404), ""),
+            error_page(404, default_detail(404)),
             "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n\
              <html><head>\n\
              <title>404 Not Found</title>\n\
@@ -226,12 +261,15 @@ mod tests {
             "<hr>\n<address>mapache Server at <a href=\"mailto:a@b.example\">h</a> Port 80</address>\n"
         );
         assert!(signature("m", "h", 80, Some("MailTo:a@b")).contains("href=\"MailTo:a@b\""));
-        assert!(error_page(404, "x", "<hr>\n").ends_with("<p>x</p>\n<hr>\n</body></html>\n"));
+        assert!(
+            signed(error_page(404, "x"), "<hr>\n").ends_with("<p>x</p>\n<hr>\n</body></html>\n")
+        );
+        assert_eq!(signed("a</body>".to_owned(), ""), "a</body>");
     }
 
     #[test]
     fn error_page_escapes_detail() {
-        let page = error_page(400, "<script>alert('x')</script> & \"q\"", "");
+        let page = error_page(400, "<script>alert('x')</script> & \"q\"");
         assert!(page.contains(
             "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;</p>"
         ));

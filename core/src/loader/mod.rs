@@ -24,6 +24,7 @@ const MODULE_SIZE_BY_MINOR: [usize; MAPACHE_ABI_MINOR as usize + 1] = [
     // 1.2 and 1.3 appended to the host table only.
     std::mem::offset_of!(MapacheModule, hooks),
     std::mem::offset_of!(MapacheModule, hooks),
+    std::mem::offset_of!(MapacheModule, apache_names),
     std::mem::size_of::<MapacheModule>(),
 ];
 
@@ -294,11 +295,22 @@ fn read_directives(
             Ok(DirectiveSpec {
                 name,
                 args: d.args,
-                contexts: d.contexts,
+                contexts: contexts(desc, d.contexts),
                 help: c_text(d.help).unwrap_or_default(),
             })
         })
         .collect()
+}
+
+/// A directive's contexts as the core applies them: an MPM's directives shape the whole
+/// server, so they are global whatever the module declared (before ABI 1.5 there was no bit to
+/// say so).
+fn contexts(desc: &MapacheModule, declared: u32) -> u32 {
+    if desc.kind == abi::MAPACHE_KIND_MPM && declared & abi::MAPACHE_CTX_SERVER != 0 {
+        declared | abi::MAPACHE_CTX_GLOBAL_ONLY
+    } else {
+        declared
+    }
 }
 
 fn c_text(p: *const std::ffi::c_char) -> Option<String> {
@@ -315,5 +327,37 @@ fn dl_message(e: &libloading::Error) -> String {
     match std::error::Error::source(e) {
         Some(detail) => detail.to_string(),
         None => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::contexts;
+    use mapache_plugin_api::abi::{self, MapacheModule};
+
+    fn module(minor: u16, kind: u32) -> MapacheModule {
+        MapacheModule {
+            abi_minor: minor,
+            kind,
+            ..MapacheModule::PRE_1_4
+        }
+    }
+
+    #[test]
+    fn an_mpms_server_directives_are_global() {
+        let mpm = module(4, abi::MAPACHE_KIND_MPM);
+        assert_eq!(
+            contexts(&mpm, abi::MAPACHE_CTX_SERVER),
+            abi::MAPACHE_CTX_SERVER | abi::MAPACHE_CTX_GLOBAL_ONLY
+        );
+        let handler = module(5, abi::MAPACHE_KIND_HANDLER);
+        assert_eq!(
+            contexts(&handler, abi::MAPACHE_CTX_SERVER),
+            abi::MAPACHE_CTX_SERVER
+        );
+        assert_eq!(
+            contexts(&handler, abi::MAPACHE_CTX_ANY),
+            abi::MAPACHE_CTX_ANY
+        );
     }
 }

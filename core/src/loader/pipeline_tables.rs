@@ -51,6 +51,8 @@ pub struct PipelineTables {
     pub filters: Vec<FilterSpec>,
     /// Require providers.
     pub providers: Vec<ProviderSpec>,
+    /// (ABI 1.5) The Apache modules whose job it does, for `<IfModule>` and `-M`.
+    pub apache_names: Vec<String>,
 }
 
 /// Reads the tables; `what` names the module for messages ("Module x in file").
@@ -121,11 +123,21 @@ pub fn read(what: &str, desc: &MapacheModule) -> Result<PipelineTables, String> 
         Ok(ProviderSpec { name, def: *p })
     })
     .collect::<Result<_, _>>()?;
+    let apache_names = slice(
+        what,
+        "Apache module names",
+        desc.apache_names,
+        desc.apache_name_count,
+    )?
+    .iter()
+    .map(|&p| c_text(p).ok_or_else(|| format!("{what} declares a null Apache module name")))
+    .collect::<Result<_, _>>()?;
     Ok(PipelineTables {
         hooks,
         handler_names,
         filters,
         providers,
+        apache_names,
     })
 }
 

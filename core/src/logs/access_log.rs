@@ -251,6 +251,9 @@ pub struct Entry<'a> {
     pub keepalives: u64,
     /// ServerName (`%v`).
     pub server_name: &'a str,
+    /// The server name as UseCanonicalName says (`%V`, Apache's `ap_get_server_name`): the
+    /// host the client asked for (lower case, no port, no trailing dot), or ServerName.
+    pub host_name: &'a str,
     /// The authenticated user (`%u`), when there is one.
     pub user: Option<&'a str>,
     /// The request's environment variables (`%{VAR}e`).
@@ -390,16 +393,7 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
             };
         }
         'v' => out.push_str(e.server_name),
-        'V' => {
-            let host = head
-                .and_then(|h| h.host())
-                .map(strip_port)
-                .filter(|h| !h.is_empty());
-            match host {
-                Some(h) => escape_into(out, h),
-                None => out.push_str(e.server_name),
-            }
-        }
+        'V' => escape_into(out, e.host_name.as_bytes()),
         'X' => out.push(e.conn_status),
         't' => time_field(out, arg, e.started),
         _ => out.push('-'),
@@ -415,14 +409,6 @@ fn cookie<'h>(head: &'h RequestHead, name: &str) -> Option<&'h [u8]> {
             (pair[..eq].trim_ascii() == name.as_bytes()).then(|| pair[eq + 1..].trim_ascii())
         })
     })
-}
-
-/// `host[:port]` without the port (IPv6 literals keep their brackets).
-fn strip_port(host: &[u8]) -> &[u8] {
-    match host.iter().rposition(|&b| b == b':') {
-        Some(i) if !host[i..].contains(&b']') => &host[..i],
-        _ => host,
-    }
 }
 
 /// Apache's `ap_escape_logitem`: `"` and `\` get a backslash; \b \n \r \t \v their C escapes;
@@ -605,6 +591,51 @@ struct Opened {
 }
 
 static LOGS: OnceLock<Vec<Opened>> = OnceLock::new();
+/// Each virtual host's own access logs, by its index in the store's table (None: it logs to
+/// the main server's, as in Apache).
+static VHOST_LOGS: OnceLock<Vec<Option<Vec<Opened>>>> = OnceLock::new();
+
+/// BufferedLogs On (set by [`open`], before the virtual hosts' logs are opened).
+static BUFFERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn opened(logs: &[CustomLog]) -> Result<Vec<Opened>, String> {
+    let buffered = BUFFERED.load(std::sync::atomic::Ordering::Relaxed);
+    logs.iter()
+        .map(|l| {
+            Ok(Opened {
+                file: l.target.open("access log")?,
+                format: l.format.clone(),
+                name: l.target.to_string(),
+                failures: WriteFailures::new(),
+                buffer: buffered.then(|| Mutex::new(Vec::with_capacity(BUFFER_SIZE))),
+            })
+        })
+        .collect()
+}
+
+/// Every log of this process: the main server's and the virtual hosts' own.
+fn all_logs() -> impl Iterator<Item = &'static Opened> {
+    let vhosts = VHOST_LOGS.get().into_iter().flatten().flatten().flatten();
+    LOGS.get().into_iter().flatten().chain(vhosts)
+}
+
+/// Opens every virtual host's own access logs, in the master before any fork.
+pub fn open_vhosts(vhosts: &[Option<&[CustomLog]>]) -> Result<(), String> {
+    let sets = vhosts
+        .iter()
+        .map(|v| v.map(opened).transpose())
+        .collect::<Result<Vec<_>, _>>()?;
+    let _ = VHOST_LOGS.set(sets);
+    Ok(())
+}
+
+/// The access logs of virtual host `vhost` (None or without its own: the main server's).
+fn logs_of(vhost: Option<usize>) -> Option<&'static [Opened]> {
+    match vhost.and_then(|v| VHOST_LOGS.get()?.get(v)) {
+        Some(Some(own)) => Some(own),
+        _ => LOGS.get().map(Vec::as_slice),
+    }
+}
 
 /// What BufferedLogs keeps before writing (Apache's LOG_BUFSIZE): at most PIPE_BUF, so a piped
 /// log gets each write whole too.
@@ -615,25 +646,15 @@ const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// Opens every access log. Called once in the master before any fork (not for `-t`).
 /// `buffered`: BufferedLogs On.
 pub fn open(logs: &[CustomLog], buffered: bool) -> Result<(), String> {
-    let mut opened = Vec::with_capacity(logs.len());
-    for l in logs {
-        opened.push(Opened {
-            file: l.target.open("access log")?,
-            format: l.format.clone(),
-            name: l.target.to_string(),
-            failures: WriteFailures::new(),
-            buffer: buffered.then(|| Mutex::new(Vec::with_capacity(BUFFER_SIZE))),
-        });
-    }
-    let _ = LOGS.set(opened);
+    BUFFERED.store(buffered, std::sync::atomic::Ordering::Relaxed);
+    let _ = LOGS.set(opened(logs)?);
     Ok(())
 }
 
 /// Writes what BufferedLogs holds in this process (at child exit; also once a second from a
 /// thread the first buffered line starts).
 pub fn flush() {
-    let Some(logs) = LOGS.get() else { return };
-    for l in logs {
+    for l in all_logs() {
         if let Some(buffer) = &l.buffer {
             let mut b = buffer.lock().unwrap_or_else(|p| p.into_inner());
             if !b.is_empty() {
@@ -679,20 +700,29 @@ fn write_reporting(l: &Opened, bytes: &[u8]) {
 /// Whether an open access log's format has the `%` directive `letter` (so an entry computes
 /// only what some line shows: the log id, the client's name).
 pub fn uses(letter: char) -> bool {
-    LOGS.get()
-        .is_some_and(|logs| logs.iter().any(|l| l.format.uses(letter)))
+    all_logs().any(|l| l.format.uses(letter))
 }
 
 /// Whether any access log is open (so callers can skip building an entry).
 pub fn enabled() -> bool {
-    LOGS.get().is_some_and(|l| !l.is_empty())
+    enabled_for(None)
+}
+
+/// Whether virtual host `vhost` has any access log open.
+pub fn enabled_for(vhost: Option<usize>) -> bool {
+    logs_of(vhost).is_some_and(|l| !l.is_empty())
 }
 
 /// Writes one request's line to every access log (or to its buffer, BufferedLogs On: the
 /// buffer is written first when the line would not fit). A line that cannot be written is lost,
 /// and said so in the error log (rate-limited), as is the first line written again after that.
 pub fn log(entry: &Entry<'_>) {
-    let Some(logs) = LOGS.get() else { return };
+    log_for(None, entry)
+}
+
+/// Writes one request's line to the access logs of virtual host `vhost`.
+pub fn log_for(vhost: Option<usize>, entry: &Entry<'_>) {
+    let Some(logs) = logs_of(vhost) else { return };
     for l in logs {
         let line = l.format.render(entry);
         let Some(buffer) = &l.buffer else {
@@ -743,6 +773,7 @@ mod tests {
             conn_status: '+',
             keepalives: 2,
             server_name: "www.example",
+            host_name: "h.example",
             user: None,
             env: &[],
             notes: &[],

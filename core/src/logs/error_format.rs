@@ -24,8 +24,10 @@ pub trait RequestItems {
     fn keepalives(&self) -> u64;
     /// Our address and port on the connection.
     fn local(&self) -> String;
-    /// The host the request named (`%V`), when it named one.
+    /// The request's server name for self-referential URLs (`%V`, UseCanonicalName).
     fn host(&self) -> Option<String>;
+    /// The ServerName of the request's virtual host (`%v`).
+    fn server_name(&self) -> String;
 }
 
 /// One line to format.
@@ -320,7 +322,10 @@ fn item(out: &mut String, what: &What, l: &Line<'_>) {
             let _ = write!(out, "{}", unsafe { libc::gettid() });
         }
         't' => out.push_str(&time(arg.unwrap_or(""))),
-        'v' => out.push_str(l.server_name),
+        'v' => match r {
+            Some(r) => out.push_str(&r.server_name()),
+            None => out.push_str(l.server_name),
+        },
         'V' => match r.and_then(|r| r.host()) {
             Some(h) => out.push_str(&h),
             None => out.push_str(l.server_name),
@@ -401,6 +406,9 @@ mod tests {
         fn host(&self) -> Option<String> {
             Some("h.example".to_owned())
         }
+        fn server_name(&self) -> String {
+            "vhost.example".to_owned()
+        }
     }
 
     fn render(fmt: &str, client: Option<&str>, request: bool, level: i32) -> Option<String> {
@@ -441,7 +449,7 @@ mod tests {
         assert_eq!(render("%+{X}i %M", None, true, 3), None);
         assert_eq!(
             render("%{E}e %k %L %A %v %V %% %M", None, true, 3).unwrap(),
-            "ev 3 id1 127.0.0.1:80 www.example h.example % it broke"
+            "ev 3 id1 127.0.0.1:80 vhost.example h.example % it broke"
         );
         assert_eq!(
             render("%V %M", None, false, 3).unwrap(),

@@ -24,6 +24,10 @@ const LEVEL_NAMES: [&str; 16] = [
 
 /// Level `notice`: like Apache, notices are written whatever LogLevel says (startup and shutdown).
 pub const NOTICE: i32 = 5;
+/// Level `alert`.
+pub const ALERT: i32 = 1;
+/// Level `crit`.
+pub const CRIT: i32 = 2;
 /// Level `error`.
 pub const ERROR: i32 = 3;
 /// Level `warn`.
@@ -94,20 +98,61 @@ enum Target {
     Stderr,
     File(File),
     Syslog(super::syslog::Syslog),
+    /// A virtual host without its own ErrorLog: the main server's.
+    Main,
 }
 
 struct ErrorLog {
     target: Target,
     levels: LogLevels,
+}
+
+/// ErrorLogFormat (None: Apache's default line) and ServerName (`%v`), the main server's.
+struct Shape {
     format: Option<ErrorFormat>,
     server_name: String,
 }
 
+static SHAPE: OnceLock<Shape> = OnceLock::new();
+
+/// Opens a configured ErrorLog: syslog, or a file or program.
+fn open_target(target: &LogTarget) -> Result<Target, String> {
+    Ok(match target {
+        LogTarget::Syslog(d) => Target::Syslog(super::syslog::Syslog::open(d)?),
+        t => Target::File(t.open("error log")?),
+    })
+}
+
 static LOG: OnceLock<ErrorLog> = OnceLock::new();
+/// Each virtual host's, by its index in the store's table.
+static VHOSTS: OnceLock<Vec<ErrorLog>> = OnceLock::new();
+
+/// Opens each virtual host's own ErrorLog (`None`: the main server's) with its levels, in
+/// the master before any fork.
+pub fn open_vhosts(vhosts: Vec<(Option<&LogTarget>, LogLevels)>) -> Result<(), String> {
+    let mut logs = Vec::with_capacity(vhosts.len());
+    for (target, levels) in vhosts {
+        let target = match target {
+            None => Target::Main,
+            Some(t) => open_target(t)?,
+        };
+        logs.push(ErrorLog { target, levels });
+    }
+    let _ = VHOSTS.set(logs);
+    Ok(())
+}
+
+/// The error log of virtual host `vhost` (None or unknown: the main server's).
+fn log_of(vhost: Option<usize>) -> Option<&'static ErrorLog> {
+    vhost
+        .and_then(|v| VHOSTS.get()?.get(v))
+        .or_else(|| LOG.get())
+}
 
 /// Opens the error log (`None`: standard error; a file; a piped program; or syslog) with its
-/// levels and ErrorLogFormat (None: Apache's default line). Called once in the master before
-/// modules are initialised; lines logged before that go to standard error at the default level.
+/// levels, ErrorLogFormat (None: Apache's default line) and ServerName. Called once in the
+/// master before modules are initialised; lines logged before that go to standard error at
+/// the default level.
 pub fn open(
     target: Option<&LogTarget>,
     levels: LogLevels,
@@ -116,12 +161,10 @@ pub fn open(
 ) -> Result<(), String> {
     let target = match target {
         None => Target::Stderr,
-        Some(LogTarget::Syslog(d)) => Target::Syslog(super::syslog::Syslog::open(d)?),
-        Some(t) => Target::File(t.open("error log")?),
+        Some(t) => open_target(t)?,
     };
-    let _ = LOG.set(ErrorLog {
-        target,
-        levels,
+    let _ = LOG.set(ErrorLog { target, levels });
+    let _ = SHAPE.set(Shape {
         format,
         server_name: server_name.to_owned(),
     });
@@ -130,7 +173,12 @@ pub fn open(
 
 /// Whether a line at `level` from `module` would be written.
 pub fn enabled(module: &str, level: i32) -> bool {
-    match LOG.get() {
+    enabled_for(None, module, level)
+}
+
+/// Whether a line at `level` from `module` would be written for virtual host `vhost`.
+pub fn enabled_for(vhost: Option<usize>, module: &str, level: i32) -> bool {
+    match log_of(vhost) {
         Some(l) => l.levels.enabled(module, level),
         None => LogLevels::default().enabled(module, level),
     }
@@ -139,16 +187,33 @@ pub fn enabled(module: &str, level: i32) -> bool {
 /// Writes one line; `client` is `ip:port` when the line concerns a connection.
 #[track_caller]
 pub fn log(module: &str, level: i32, client: Option<&str>, msg: &str) {
-    if enabled(module, level) {
-        write(module, level, client, None, Location::caller(), msg);
+    if enabled_for(None, module, level) {
+        write(None, module, level, client, None, Location::caller(), msg);
     }
 }
 
-/// Writes one line about a request (ErrorLogFormat's request items can show it).
+/// Writes one line to the error log of virtual host `vhost` (None: the main server's).
 #[track_caller]
-pub fn log_request(module: &str, level: i32, client: &str, req: &dyn RequestItems, msg: &str) {
-    if enabled(module, level) {
+pub fn log_for(vhost: Option<usize>, module: &str, level: i32, client: Option<&str>, msg: &str) {
+    if enabled_for(vhost, module, level) {
+        write(vhost, module, level, client, None, Location::caller(), msg);
+    }
+}
+
+/// Writes one line about a request to its virtual host's error log (ErrorLogFormat's request
+/// items can show it).
+#[track_caller]
+pub fn log_request(
+    vhost: Option<usize>,
+    module: &str,
+    level: i32,
+    client: &str,
+    req: &dyn RequestItems,
+    msg: &str,
+) {
+    if enabled_for(vhost, module, level) {
         write(
+            vhost,
             module,
             level,
             Some(client),
@@ -160,6 +225,7 @@ pub fn log_request(module: &str, level: i32, client: &str, req: &dyn RequestItem
 }
 
 fn write(
+    vhost: Option<usize>,
     module: &str,
     level: i32,
     client: Option<&str>,
@@ -171,11 +237,13 @@ fn write(
         .get(level.clamp(0, 15) as usize)
         .copied()
         .unwrap_or("error");
-    let log = LOG.get();
-    let target = log.map(|l| &l.target);
+    let target = match log_of(vhost).map(|l| &l.target) {
+        Some(Target::Main) => LOG.get().map(|l| &l.target),
+        t => t,
+    };
     let syslog = matches!(target, Some(Target::Syslog(_)));
-    let mut line = match log.and_then(|l| l.format.as_ref().map(|f| (f, l))) {
-        Some((format, l)) => {
+    let mut line = match SHAPE.get().and_then(|s| s.format.as_ref().map(|f| (f, s))) {
+        Some((format, shape)) => {
             let formatted = format.render(&Line {
                 module,
                 level_name,
@@ -183,7 +251,7 @@ fn write(
                 client,
                 request,
                 location,
-                server_name: &l.server_name,
+                server_name: &shape.server_name,
                 message: msg,
             });
             match formatted {

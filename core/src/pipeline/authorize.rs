@@ -53,10 +53,9 @@ impl Facts for Asked<'_, '_> {
                 } else {
                     format!("returned {other}, which is none of the MAPACHE_AUTHZ_* answers")
                 };
-                error_log::log(
+                self.req.log(
                     "authz_core",
                     error_log::ERROR,
-                    Some(&self.req.conn.peer),
                     &format!(
                         "Require {} of {} {why}; answering 500",
                         provider.name, provider.module
@@ -92,7 +91,10 @@ pub fn check(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     }
     let path = String::from_utf8_lossy(&req.head.path).into_owned();
     if !super::run_first(req, abi::MAPACHE_PHASE_AUTHN, "authn")? {
-        req.log("authz_core", error_log::ERROR, &format!("AH01796: the Require lines for \"{path}\" need a user, but no authentication module identified one: load and configure one (AuthType) for this location"),
+        req.log(
+            "authz_core",
+            error_log::ERROR,
+            &format!("AH01796: the Require lines for \"{path}\" need a user, but no authentication module identified one: load and configure one (AuthType) for this location"),
         );
         return Err(Some(500));
     }

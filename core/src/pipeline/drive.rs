@@ -3,7 +3,7 @@
 //! response leaves through the same filters and every request ends with the same epilogue
 //! (scoreboard, log phase, access log).
 
-use super::{conclude, insert_filters, serve};
+use super::{conclude, error_document, insert_filters, serve};
 use crate::logs::error_log;
 use crate::serve::conn::{Connection, Driver, Expiry, Next, State};
 use crate::serve::request::RequestCtx;
@@ -20,7 +20,13 @@ impl Driver for Pipeline {
             match conn.take_next() {
                 Next::Wait(state) => return state,
                 Next::Malformed(e) => {
-                    error_log::log("core", error_log::INFO, Some(&conn.peer), &e.reason);
+                    error_log::log_for(
+                        conn.base.entry,
+                        "core",
+                        error_log::INFO,
+                        Some(&conn.peer),
+                        &e.reason,
+                    );
                     answer_unframed(conn, e.status);
                     return conn.malformed_done();
                 }
@@ -54,5 +60,6 @@ fn answer_unframed(conn: &mut Connection, status: u16) {
     let mut req = RequestCtx::unframed(conn, line);
     // An insert_filter hook's own answer does not replace the one the bytes call for.
     let _ = insert_filters(&mut req);
-    conclude(&mut req, Some(status));
+    let outcome = error_document::apply(&mut req, Some(status));
+    conclude(&mut req, outcome);
 }

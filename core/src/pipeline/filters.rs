@@ -260,10 +260,9 @@ impl RequestCtx<'_> {
                     }
                     other => {
                         self.chain.output[index].active = false;
-                        crate::logs::error_log::log(
+                        self.log(
                             "core",
                             crate::logs::error_log::ERROR,
-                            Some(&self.conn.peer),
                             &format!(
                                 "output filter {} failed on the response head ({other}); answering 500",
                                 entry.name

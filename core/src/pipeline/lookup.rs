@@ -2,7 +2,7 @@
 //! checked as a request for it would be (links by `Options`, then `Require`).
 
 use super::{authorize, document_root, map_logged, run_first};
-use crate::config::store::{FilePaths, View};
+use crate::config::store::FilePaths;
 use crate::serve::request::RequestCtx;
 use crate::storage;
 use mapache_plugin_api::abi;
@@ -15,7 +15,7 @@ pub fn map_path(req: &mut RequestCtx<'_>, url_path: &[u8]) -> Result<usize, u16>
     if let Some(i) = req.mapped.iter().position(|m| m.url_path == normalized) {
         return Ok(i);
     }
-    let root = document_root(req.conn.srv);
+    let root = document_root(req);
     map_checked(req, root, &normalized, normalized.clone())
 }
 
@@ -40,7 +40,7 @@ pub fn lookup(req: &mut RequestCtx<'_>, uri: &[u8]) -> Result<usize, u16> {
             if let Some(i) = req.mapped.iter().position(|m| m.url_path == path) {
                 return Ok(i);
             }
-            let root = document_root(req.conn.srv);
+            let root = document_root(req);
             map_checked(req, root, &path, path.clone())
         }
     }
@@ -52,17 +52,15 @@ fn map_checked(
     name: &[u8],
     url_path: Vec<u8>,
 ) -> Result<usize, u16> {
-    let mut mapped = map_logged(req.conn.srv, &req.conn.peer, root, name).map_err(|()| 403u16)?;
+    let mut mapped = map_logged(req, root, name).map_err(|()| 403u16)?;
     mapped.url_path = url_path;
-    let view = View {
-        sections: req.conn.srv.store.matching_sections(
-            &mapped.url_path,
-            Some(FilePaths {
-                requested: &mapped.requested,
-                real: &mapped.real,
-            }),
-        ),
-    };
+    let view = req.view_for(
+        &mapped.url_path,
+        Some(FilePaths {
+            requested: &mapped.requested,
+            real: &mapped.real,
+        }),
+    );
     if !authorize::allows(req, &view, Some(&mapped.requested)) {
         return Err(403);
     }

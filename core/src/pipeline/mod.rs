@@ -15,9 +15,12 @@
 //! - `module_config.rs`: the modules' typed configuration objects.
 //! - `authorize.rs`: `Require` with the modules' providers, and authn.
 //! - `lookup.rs`: what another path or URL maps to, for `req_map` and `req_lookup`.
+//! - `conditions.rs`: the `<If>` sections that hold for the request, merged last.
 
 pub mod authorize;
+pub mod conditions;
 pub mod drive;
+pub mod error_document;
 pub mod filters;
 pub mod hooks;
 pub mod lookup;
@@ -31,7 +34,6 @@ use crate::loader::LoadedModule;
 use crate::logs::error_log;
 use crate::serve::conn::Connection;
 use crate::serve::request::RequestCtx;
-use crate::server;
 use crate::storage;
 use mapache_plugin_api::abi;
 use std::os::unix::ffi::OsStrExt;
@@ -68,7 +70,7 @@ impl Pipeline {
     }
 }
 
-/// A `SetHandler` name no module declares fails `-t`, unless some module takes any name.
+/// A `SetHandler` or `AddHandler` name no module declares fails `-t`, unless some module takes any name.
 fn check_handlers(
     store: &Store,
     modules: &[LoadedModule],
@@ -81,11 +83,16 @@ fn check_handlers(
         .server
         .iter()
         .chain(store.sections.iter().flat_map(|s| s.directives.iter()));
-    for occ in all.filter(|o| o.is_named("sethandler")) {
+    for occ in all.filter(|o| o.is_named("sethandler") || o.is_named("addhandler")) {
         let name = occ.arg0();
-        if name.eq_ignore_ascii_case("none") {
+        if name.eq_ignore_ascii_case("none") && occ.is_named("sethandler") {
             continue;
         }
+        let directive = if occ.is_named("sethandler") {
+            "SetHandler"
+        } else {
+            "AddHandler"
+        };
         let declared = modules.iter().any(|m| {
             m.tables
                 .handler_names
@@ -94,7 +101,7 @@ fn check_handlers(
         });
         if !declared {
             return Err(format!(
-                "Syntax error on line {} of {}: SetHandler {name}: no loaded module declares a handler of that name: check the LoadModule lines",
+                "Syntax error on line {} of {}: {directive} {name}: no loaded module declares a handler of that name: check the LoadModule lines",
                 occ.line, occ.file
             ));
         }
@@ -177,6 +184,7 @@ fn run_first(req: &mut RequestCtx<'_>, phase: u32, name: &str) -> Result<bool, O
 pub fn serve(conn: &mut Connection, head: RequestHead) {
     let mut req = RequestCtx::new(conn, head);
     let outcome = process(&mut req);
+    let outcome = error_document::apply(&mut req, outcome);
     conclude(&mut req, outcome);
 }
 
@@ -206,6 +214,9 @@ fn insert_filters(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
 
 /// The phases up to the handler, in order.
 fn process(req: &mut RequestCtx<'_>) -> Outcome {
+    if req.select_vhost().is_err() {
+        return Some(400);
+    }
     if let Err(o) = run_all(
         req,
         abi::MAPACHE_PHASE_POST_READ_REQUEST,
@@ -213,6 +224,11 @@ fn process(req: &mut RequestCtx<'_>) -> Outcome {
     ) {
         return o;
     }
+    run(req)
+}
+
+/// From translate to the handler, again after each internal redirect.
+fn run(req: &mut RequestCtx<'_>) -> Outcome {
     loop {
         if let Err(o) = prepare(req) {
             return o;
@@ -248,11 +264,29 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     if run_first(req, abi::MAPACHE_PHASE_MAP_TO_STORAGE, "map_to_storage")? {
         req.unmapped = true;
         set_view(req, None);
+        let srv = req.conn.srv;
+        for (name, value) in srv
+            .store
+            .match_variables(&req.view.sections, &req.head.path, None)
+        {
+            req.table_put_env(&name, &value);
+        }
     } else {
         map_request(req)?;
     }
+    conditions::apply(req);
     if req.handler != req.scope.handler {
         req.handler.clone_from(&req.scope.handler);
+    }
+    if req.handler.is_empty() && !req.scope.handler_by_extension.is_empty() {
+        // AddHandler by the file's extensions; SetHandler, above, wins over it.
+        let name = req
+            .mapped
+            .first()
+            .map_or(req.head.path.as_slice(), |m| m.requested.as_slice());
+        if let Some(h) = scope::handler_for(&req.scope, name) {
+            req.handler = h.to_owned();
+        }
     }
     let limit = req.scope.limit_request_body;
     req.set_body_limit(limit);
@@ -270,8 +304,8 @@ fn set_view(req: &mut RequestCtx<'_>, paths: Option<FilePaths<'_>>) {
     if srv.store.sections.is_empty() {
         return;
     }
-    let sections = srv.store.matching_sections(&req.head.path, paths);
-    set_sections(req, sections);
+    let view = req.view_for(&req.head.path, paths);
+    set_sections(req, view.sections);
 }
 
 /// Sets the request's sections and the merged configuration that goes with them.
@@ -296,16 +330,11 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         return Ok(());
     }
     let mapped = match &req.filename {
-        Some(f) => map_logged(req.conn.srv, &req.conn.peer, b"/", f).map(|mut m| {
+        Some(f) => map_logged(req, b"/", f).map(|mut m| {
             m.url_path = storage::path::normalize(&req.head.path);
             m
         }),
-        None => map_logged(
-            req.conn.srv,
-            &req.conn.peer,
-            document_root(req.conn.srv),
-            &req.head.path,
-        ),
+        None => map_logged(req, document_root(req), &req.head.path),
     };
     match mapped {
         Ok(mapped) => {
@@ -314,21 +343,37 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
             let srv = req.conn.srv;
             if !srv.store.sections.is_empty() {
                 let m = &req.mapped[0];
-                let sections = srv.store.matching_sections(
-                    &req.head.path,
-                    Some(FilePaths {
-                        requested: &m.requested,
-                        real: &m.real,
-                    }),
+                let paths = FilePaths {
+                    requested: &m.requested,
+                    real: &m.real,
+                };
+                let mut view = req.view_for(&req.head.path, Some(paths));
+                let vars = srv
+                    .store
+                    .match_variables(&view.sections, &req.head.path, Some(paths));
+                // The one place `.htaccess` files join the request's sections (on a bad
+                // one, those read before it stay).
+                let is_dir = m.kind == storage::Kind::Directory;
+                let read = crate::htaccess::extend(
+                    srv,
+                    req.vhost.entry,
+                    &req.conn.peer,
+                    &mut view.sections,
+                    &m.requested,
+                    is_dir,
                 );
-                set_sections(req, sections);
+                set_sections(req, view.sections);
+                for (name, value) in vars {
+                    req.table_put_env(&name, &value);
+                }
+                read.map_err(Some)?;
             }
             Ok(())
         }
         Err(()) => {
             let requested = match &req.filename {
                 Some(f) => storage::requested(b"/", f),
-                None => storage::requested(document_root(req.conn.srv), &req.head.path),
+                None => storage::requested(document_root(req), &req.head.path),
             };
             set_view(
                 req,
@@ -342,27 +387,26 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     }
 }
 
-pub(crate) fn document_root(srv: &'static server::Server) -> &'static [u8] {
-    srv.settings.document_root.as_os_str().as_bytes()
+/// The DocumentRoot of the request's virtual host.
+pub(crate) fn document_root(req: &RequestCtx<'_>) -> &'static [u8] {
+    req.vhost.document_root.as_os_str().as_bytes()
 }
 
 /// Maps `name` under `root`, following links as the `Options` of their `<Directory>` allow;
-/// a refused link is logged (for `peer`) and is `Err`.
+/// a refused link is logged (for the request's client) and is `Err`.
 pub(crate) fn map_logged(
-    srv: &'static server::Server,
-    peer: &str,
+    req: &RequestCtx<'_>,
     root: &[u8],
     name: &[u8],
 ) -> Result<storage::Mapped, ()> {
-    let store = &srv.store;
+    let store = &req.conn.srv.store;
     storage::map(root, name, &|dir| {
-        crate::config::settings::links_in(store, dir)
+        crate::config::settings::links_in(store, req.vhost.entry, dir)
     })
     .map_err(|refused| {
-        error_log::log(
+        req.log(
             "core",
             error_log::ERROR,
-            Some(peer),
             &storage::refusal_message(&refused),
         )
     })
@@ -447,7 +491,10 @@ fn run_handler(req: &mut RequestCtx<'_>) -> Outcome {
 fn restart(req: &mut RequestCtx<'_>, uri: &str) -> Result<(), Outcome> {
     req.redirects += 1;
     if req.redirects > MAX_REDIRECTS {
-        req.log("core", error_log::ERROR, &format!("AH00124: Request exceeded the limit of {MAX_REDIRECTS} internal redirects due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace."),
+        req.log(
+            "core",
+            error_log::ERROR,
+            &format!("AH00124: Request exceeded the limit of {MAX_REDIRECTS} internal redirects due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace."),
         );
         return Err(Some(500));
     }
@@ -459,9 +506,18 @@ fn restart(req: &mut RequestCtx<'_>, uri: &str) -> Result<(), Outcome> {
         );
         return Err(Some(500));
     }
+    // Apache's: the old request's variables are kept with `REDIRECT_` before their names,
+    // with the URL, query and status it had.
     let from = String::from_utf8_lossy(&req.head.path).into_owned();
     let status = req.status.to_string();
+    for (name, _) in req.env.iter_mut() {
+        name.insert_str(0, "REDIRECT_");
+    }
     req.table_put_env("REDIRECT_URL", &from);
+    if !req.head.query.is_empty() {
+        let query = req.head.query.clone();
+        req.table_put_env("REDIRECT_QUERY_STRING", &query);
+    }
     req.table_put_env("REDIRECT_STATUS", &status);
     let srv = req.conn.srv;
     req.reset_for_redirect(&srv.pipeline.filters);

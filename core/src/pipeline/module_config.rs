@@ -8,17 +8,19 @@ use std::ffi::c_void;
 use std::ptr::NonNull;
 
 /// Feeds one occurrence of `module`'s directive `name` to the object of its scope (`section`,
-/// or the server level), making the object first when needed.
+/// or the server level), making the object first when needed. `server_level`: the section is
+/// a `<VirtualHost>`, whose own lines are server-level ones for the module.
 pub fn set_directive(
     module: &mut LoadedModule,
     section: Option<usize>,
+    server_level: bool,
     name: &str,
     args: &[String],
 ) -> Result<(), String> {
     let Some(set) = module.desc.set_directive else {
         return Ok(());
     };
-    let scope = if section.is_some() {
+    let scope = if section.is_some() && !server_level {
         abi::MAPACHE_SCOPE_SECTION
     } else {
         abi::MAPACHE_SCOPE_SERVER
@@ -60,6 +62,50 @@ pub fn set_directive(
             )
         })
     })
+}
+
+/// Feeds one directive of a `.htaccess` file to `object` (made first when `None`), as a
+/// section's; the object made, if one was.
+pub fn set_in(
+    module: &LoadedModule,
+    object: Option<NonNull<c_void>>,
+    name: &str,
+    args: &[String],
+) -> Result<Option<NonNull<c_void>>, String> {
+    let Some(set) = module.desc.set_directive else {
+        return Ok(None);
+    };
+    let made = match object {
+        Some(_) => None,
+        None => create(module, abi::MAPACHE_SCOPE_SECTION),
+    };
+    let target = object
+        .or(made)
+        .map_or(std::ptr::null_mut(), NonNull::as_ptr);
+    let abi_args = module_calls::abi_args(args);
+    module_calls::call_with_error(|err, cap| {
+        set(
+            target,
+            abi::MAPACHE_SCOPE_SECTION,
+            text(name.as_bytes()),
+            abi_args.as_ptr(),
+            abi_args.len(),
+            err,
+            cap,
+        )
+    })
+    .map_err(|line| {
+        if let (Some(o), Some(free)) = (made, module.desc.free_config) {
+            free(o.as_ptr());
+        }
+        line.unwrap_or_else(|| {
+            format!(
+                "{name}: invalid value (module {} gave no reason)",
+                module.symbol
+            )
+        })
+    })?;
+    Ok(made)
 }
 
 /// Makes the module's server-level object if it has typed configuration and none yet.

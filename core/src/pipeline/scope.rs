@@ -29,6 +29,10 @@ pub struct Merged {
     pub by_type: Vec<(String, usize)>,
     /// AddOutputFilter: (extension, lower-case, without its dot; filter).
     pub by_extension: Vec<(String, usize)>,
+    /// AddHandler: (extension, lower-case, without its dot; handler name).
+    pub handler_by_extension: Vec<(String, String)>,
+    /// ErrorDocument per status.
+    pub error_documents: Vec<(u16, super::error_document::Target)>,
     /// Each handler module's merged object (null: none), in `Server::handlers` order.
     pub modules: Box<[*const c_void]>,
     /// Which of `modules` were made by a merge for this value (freed with it when uncached).
@@ -94,6 +98,12 @@ impl Scopes {
         {
             check_filter_line(occ, filters)?;
         }
+        super::error_document::warn_ignored(
+            store
+                .server
+                .iter()
+                .chain(store.sections.iter().flat_map(|s| s.directives.iter())),
+        );
         let server = Box::leak(Box::new(merge(store, &View::default(), modules, filters)));
         Ok(Scopes {
             server,
@@ -174,7 +184,7 @@ fn merge(store: &Store, view: &View, modules: &[LoadedModule], filters: &Registr
         .chain(
             view.sections
                 .iter()
-                .flat_map(|&i| store.sections[i].directives.iter()),
+                .flat_map(|&i| store.section(i).directives.iter()),
         )
         .filter(|o| o.is_named("addoutputfilter") || o.is_named("removeoutputfilter"))
         .collect();
@@ -192,17 +202,47 @@ fn merge(store: &Store, view: &View, modules: &[LoadedModule], filters: &Registr
             }
         }
     }
+    let mut handler_by_extension: Vec<(String, String)> = Vec::new();
+    for o in in_file_order(store, view, &["addhandler", "removehandler"]) {
+        if o.is_named("removehandler") {
+            for ext in o.args.iter() {
+                let ext = extension(ext);
+                handler_by_extension.retain(|(e, _)| *e != ext);
+            }
+        } else {
+            for ext in &o.args[1..] {
+                let ext = extension(ext);
+                handler_by_extension.retain(|(e, _)| *e != ext);
+                handler_by_extension.push((ext, o.arg0().to_owned()));
+            }
+        }
+    }
+    let error_documents =
+        super::error_document::merge(in_file_order(store, view, &["errordocument"]).into_iter());
     let mut objects = Vec::with_capacity(modules.len());
     let mut made = Vec::with_capacity(modules.len());
-    for module in modules {
+    for (index, module) in modules.iter().enumerate() {
         let mut current: *const c_void = module
             .configs
             .server
             .map_or(std::ptr::null(), |p| p.as_ptr());
         let mut fresh = false;
         for &section in &view.sections {
-            let Some((_, child)) = module.configs.sections.iter().find(|(s, _)| *s == section)
-            else {
+            let child = if crate::htaccess::registry::is_dynamic(section) {
+                crate::htaccess::registry::get(section)
+                    .configs
+                    .iter()
+                    .find(|(m, _)| *m == index)
+                    .map(|(_, o)| *o)
+            } else {
+                module
+                    .configs
+                    .sections
+                    .iter()
+                    .find(|(s, _)| *s == section)
+                    .map(|(_, o)| *o)
+            };
+            let Some(child) = child else {
                 continue;
             };
             let (next, new) = module_config::merge(module, current, child.as_ptr());
@@ -224,9 +264,43 @@ fn merge(store: &Store, view: &View, modules: &[LoadedModule], filters: &Registr
         input_filters: list("setinputfilter"),
         by_type,
         by_extension,
+        handler_by_extension,
+        error_documents,
         modules: objects.into_boxed_slice(),
         made: made.into_boxed_slice(),
     }
+}
+
+/// The lines named one of `names` at server level and in `view`'s sections, least specific
+/// first.
+fn in_file_order<'a>(store: &'a Store, view: &'a View, names: &[&str]) -> Vec<&'a Occurrence> {
+    store
+        .server
+        .iter()
+        .chain(
+            view.sections
+                .iter()
+                .flat_map(|&i| store.section(i).directives.iter()),
+        )
+        .filter(|o| names.iter().any(|n| o.is_named(n)))
+        .collect()
+}
+
+/// The handler AddHandler gives the file `name` (its last extension with one; Apache's
+/// mod_mime looks at every extension, `a.cgi.en` included).
+pub fn handler_for<'a>(scope: &'a Merged, name: &[u8]) -> Option<&'a str> {
+    let base = name.rsplit(|&b| b == b'/').next().unwrap_or(&[]);
+    let mut found = None;
+    for ext in base.split(|&b| b == b'.').skip(1) {
+        if let Some((_, h)) = scope
+            .handler_by_extension
+            .iter()
+            .find(|(e, _)| e.as_bytes().eq_ignore_ascii_case(ext))
+        {
+            found = Some(h.as_str());
+        }
+    }
+    found
 }
 
 /// The names of a `;`-separated filter list.

@@ -14,7 +14,6 @@
 use super::io;
 use super::output::OutQueue;
 use super::transport::{PlainSocket, Transport};
-use crate::config::settings::CoreSettings;
 use crate::http::{HeadParse, HeadParser, HttpError, RequestHead};
 use crate::logs::error_log;
 use crate::scoreboard::worker;
@@ -88,6 +87,15 @@ pub struct Connection {
     pub local_ip: String,
     /// Our port on this connection.
     pub local_port: u16,
+    /// The virtual hosts this connection's local address and port may serve (None: only the
+    /// main server), found once when it opened.
+    pub vhost_set: Option<&'static crate::vhost::select::Candidates>,
+    /// The set's first virtual host (or the main server): whose Timeout and KeepAliveTimeout
+    /// the connection keeps, as Apache's `base_server`.
+    pub base: &'static crate::vhost::Vhost,
+    /// Timeout for the current request's body and response: its vhost's, once chosen (Apache
+    /// switches the socket to it after reading the head); the base's between requests.
+    pub timeout: std::time::Duration,
     /// The client as access control sees it (None when the socket could not name the peer).
     pub client: Option<crate::access::Client>,
     /// Received bytes not consumed yet (the next head, pipelined requests, body bytes).
@@ -169,8 +177,13 @@ impl Connection {
             None => ("-".to_owned(), 0),
         };
         let now = Instant::now();
+        let vhost_set = srv.vhosts.candidates(local_addr);
+        let base = srv.vhosts.base(vhost_set);
         Connection {
             srv,
+            vhost_set,
+            base,
+            timeout: base.timeout,
             transport,
             peer,
             peer_ip,
@@ -210,10 +223,6 @@ impl Connection {
         let mut c = Connection::new(fd, srv);
         c.queue_output = true;
         c
-    }
-
-    fn settings(&self) -> &'static CoreSettings {
-        &self.srv.settings
     }
 
     /// The socket, for readiness waits (its bytes go through the transport).
@@ -280,7 +289,7 @@ impl Connection {
         if self.parsed.is_some() || self.buf.is_empty() {
             return self.state();
         }
-        match self.head_parser.parse(&self.buf, &self.settings().limits) {
+        match self.head_parser.parse(&self.buf, &self.base.limits) {
             HeadParse::Partial => {}
             HeadParse::Complete { head, consumed } => self.parsed = Some(Ok((head, consumed))),
             HeadParse::Error(e) => self.parsed = Some(Err(e)),
@@ -356,6 +365,7 @@ impl Connection {
 
     /// Everything is written: linger and close, or wait for the next request.
     fn next_request(&mut self) -> State {
+        self.timeout = self.base.timeout;
         if self.must_close {
             return self.begin_linger();
         }
@@ -435,7 +445,8 @@ impl Connection {
             Ok(false) => State::NeedWrite,
             Ok(true) => self.next_request(),
             Err(e) => {
-                error_log::log(
+                error_log::log_for(
+                    self.base.entry,
                     "core",
                     error_log::INFO,
                     Some(&self.peer),
@@ -451,18 +462,18 @@ impl Connection {
 
     /// When the current wait ends.
     fn deadline(&self) -> Instant {
-        let s = self.settings();
         match self.phase {
             Phase::Done => Instant::now(),
             Phase::Lingering { since, last_read } => {
                 (last_read + LINGER_IDLE).min(since + LINGER_MAX)
             }
-            Phase::Writing => self.out.last_progress + s.timeout,
+            Phase::Writing => self.out.last_progress + self.timeout,
             Phase::Reading => match self.head_started {
-                None => self.idle_since + s.keep_alive_timeout,
+                None => self.idle_since + self.base.keep_alive_timeout,
                 Some(started) => {
-                    let read = self.last_input + s.timeout;
-                    match s
+                    let read = self.last_input + self.base.timeout;
+                    match self
+                        .base
                         .request_read_timeout
                         .header
                         .deadline(started, self.head_bytes)
@@ -494,7 +505,8 @@ impl Connection {
     pub fn expire(&mut self) -> Expiry {
         match self.phase {
             Phase::Reading if self.parsed.is_none() && !self.buf.is_empty() => {
-                error_log::log(
+                error_log::log_for(
+                    self.base.entry,
                     "core",
                     error_log::INFO,
                     Some(&self.peer),
@@ -504,7 +516,8 @@ impl Connection {
                 return Expiry::HeadTimeout;
             }
             Phase::Writing => {
-                error_log::log(
+                error_log::log_for(
+                    self.base.entry,
                     "core",
                     error_log::INFO,
                     Some(&self.peer),
@@ -565,7 +578,7 @@ impl Connection {
     pub fn read_more(&mut self, stage_deadline: Option<Instant>) -> std::io::Result<usize> {
         // Never wait for the client while it waits for us (a queued `100 Continue`).
         self.flush_blocking()?;
-        let mut wait = self.settings().timeout;
+        let mut wait = self.timeout;
         if let Some(d) = stage_deadline {
             wait = wait.min(d.saturating_duration_since(Instant::now()));
         }
@@ -604,7 +617,7 @@ impl Connection {
 
     /// [`Connection::send_more`] without the counting; `total` is the bytes in `parts`.
     fn send_parts(&mut self, parts: &[&[u8]], total: usize, more: bool) -> std::io::Result<()> {
-        let timeout = self.settings().timeout;
+        let timeout = self.timeout;
         if !self.queue_output {
             return io::write_all(&mut *self.transport, parts, timeout, more);
         }
@@ -651,7 +664,7 @@ impl Connection {
         mut offset: u64,
         mut len: u64,
     ) -> std::io::Result<()> {
-        let timeout = self.settings().timeout;
+        let timeout = self.timeout;
         if !self.queue_output {
             return io::send_file_all(&mut *self.transport, file, offset, len, timeout);
         }
@@ -680,7 +693,7 @@ impl Connection {
     /// Writes everything queued, waiting for the socket (each stall bounded by Timeout).
     fn flush_blocking(&mut self) -> std::io::Result<()> {
         while !self.out.flush(&mut *self.transport)? {
-            io::wait(self.fd(), libc::POLLOUT, self.settings().timeout)?;
+            io::wait(self.fd(), libc::POLLOUT, self.timeout)?;
         }
         Ok(())
     }
@@ -1098,8 +1111,7 @@ mod tests {
     }
 
     fn error_page_len(status: u16) -> usize {
-        crate::http::status::error_page(status, crate::http::status::default_detail(status), "")
-            .len()
+        crate::http::status::error_page(status, crate::http::status::default_detail(status)).len()
     }
 
     #[test]

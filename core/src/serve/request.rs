@@ -64,6 +64,12 @@ pub struct RequestCtx<'c> {
     pub conn: &'c mut Connection,
     /// The parsed head.
     pub head: RequestHead,
+    /// The server it is for: the main server or a virtual host (the connection's default
+    /// until the Host is known).
+    pub vhost: &'static crate::vhost::Vhost,
+    /// The host it asked for as Apache's `r->hostname` (see `normalize_host`), worked out
+    /// when first needed.
+    hostname: std::cell::OnceCell<Option<String>>,
     /// The configuration scope that applies.
     pub view: View,
     /// The handler name from SetHandler ("" when none).
@@ -118,6 +124,12 @@ pub struct RequestCtx<'c> {
     pub redirect: Option<String>,
     /// Internal redirects so far.
     pub redirects: u32,
+    /// While an ErrorDocument's internal redirect is served: the status of the error it
+    /// answers, which the client gets when the document itself is served as 200.
+    pub error_status: Option<u16>,
+    /// What the next error page is instead of the core's (ErrorDocument "text", or the note
+    /// that the ErrorDocument failed too).
+    custom_page: Option<CustomPage>,
     /// The merged configuration of the request's scope.
     pub scope: crate::pipeline::scope::ScopeRef,
     /// The filter chains.
@@ -191,10 +203,14 @@ impl<'c> RequestCtx<'c> {
             ),
         }
         let bytes_before = conn.bytes_out;
+        let vhost = conn.base;
         RequestCtx {
             conn,
             head,
+            // The vhost's scope comes with `select_vhost`.
             view: View::default(),
+            vhost,
+            hostname: std::cell::OnceCell::new(),
             handler: String::new(),
             mapped: Vec::new(),
             body,
@@ -224,6 +240,8 @@ impl<'c> RequestCtx<'c> {
             unmapped: false,
             redirect: None,
             redirects: 0,
+            error_status: None,
+            custom_page: None,
             scope,
             chain,
             changes: 0,
@@ -247,10 +265,79 @@ impl<'c> RequestCtx<'c> {
             .clone()
     }
 
-    /// Logs a line about this request (ErrorLogFormat's request items see it).
+    /// Chooses the request's virtual host from its Host (Apache's
+    /// `ap_update_vhost_from_headers`), before post_read_request; its scope is where the
+    /// request starts. A Host Apache refuses (see `apache_host`) is `Err`: answer 400.
+    pub fn select_vhost(&mut self) -> Result<(), crate::vhost::select::MalformedHost> {
+        if let Some(host) = self.head.host() {
+            if let Err(e) = crate::vhost::select::check_host(host) {
+                let shown = String::from_utf8_lossy(host).into_owned();
+                self.log(
+                    "core",
+                    error_log::DEBUG,
+                    &format!("AH00550: Client sent malformed Host header: {shown}"),
+                );
+                self.conn.close_after_response();
+                return Err(e);
+            }
+        }
+        let Some(set) = self.conn.vhost_set else {
+            return Ok(());
+        };
+        let vhost = self
+            .conn
+            .srv
+            .vhosts
+            .choose(Some(set), self.head.host(), self.conn.local_port);
+        self.vhost = vhost;
+        self.conn.timeout = vhost.timeout;
+        if vhost.view.sections != self.view.sections {
+            self.view = vhost.view.clone();
+            let srv = self.conn.srv;
+            self.scope = srv.pipeline.scopes.of(
+                &self.view,
+                &srv.store,
+                &srv.handlers,
+                &srv.pipeline.filters,
+            );
+        }
+        Ok(())
+    }
+
+    /// The scope of this request for `url_path` (and the file it maps to): its virtual
+    /// host's section, then the sections that match.
+    pub fn view_for(
+        &self,
+        url_path: &[u8],
+        file: Option<crate::config::store::FilePaths<'_>>,
+    ) -> View {
+        let store = &self.conn.srv.store;
+        let mut sections = self.vhost.view.sections.clone();
+        sections.extend(store.sections_for(self.vhost.entry, url_path, file));
+        View { sections }
+    }
+
+    /// The server name for self-referential URLs (Apache's `ap_get_server_name`): with
+    /// UseCanonicalName Off (the default) the host the client asked for, without its port;
+    /// with On, or without a Host, the virtual host's ServerName.
+    pub fn server_name(&self) -> &[u8] {
+        let sent = self
+            .hostname
+            .get_or_init(|| {
+                self.head
+                    .host()
+                    .and_then(crate::vhost::select::normalize_host)
+            })
+            .as_deref()
+            .filter(|_| !self.vhost.canonical_name);
+        sent.unwrap_or(&self.vhost.server_name).as_bytes()
+    }
+
+    /// Writes a line about this request to its virtual host's error log (ErrorLogFormat's
+    /// request items see it).
     #[track_caller]
     pub fn log(&self, module: &str, level: i32, msg: &str) {
-        error_log::log_request(module, level, &self.conn.peer, self, msg);
+        error_log::log_request(self.vhost.entry, module, level, &self.conn.peer, self, msg);
     }
 
     /// The handle modules get for this request (the host functions turn it back).
@@ -328,8 +415,7 @@ impl<'c> RequestCtx<'c> {
             let (started, bytes) = *self.body_clock.get_or_insert((Instant::now(), 0));
             let stage = self
                 .conn
-                .srv
-                .settings
+                .base
                 .request_read_timeout
                 .body
                 .deadline(started, bytes);
@@ -645,10 +731,9 @@ impl<'c> RequestCtx<'c> {
 
     /// Decides keep-alive for this response; drains an unread body when that keeps the connection.
     fn keep_alive(&mut self) -> bool {
-        let s = &self.conn.srv.settings;
         let mut ka = http::KeepAlive {
-            configured: s.keep_alive,
-            max_requests: s.max_keep_alive_requests,
+            configured: self.vhost.keep_alive,
+            max_requests: self.vhost.max_keep_alive_requests,
             served: self.conn.served,
             requested: self.head.keep_alive,
             suspicious_framing: self.head.close_after,
@@ -672,6 +757,9 @@ impl<'c> RequestCtx<'c> {
             self.conn.close_after_response();
         }
         self.framing = Some(framing);
+        if let (Some(code), 200) = (self.error_status, self.status) {
+            self.status = code;
+        }
         if !self.err_headers.is_empty() {
             self.headers.append(&mut self.err_headers);
         }
@@ -922,7 +1010,10 @@ impl<'c> RequestCtx<'c> {
                 self.sink_error(code)
             }
             Some(code) => {
-                self.log("core", error_log::ERROR, &format!("handler returned {code} after sending the response head; closing the connection"),
+                self.log(
+                    "core",
+                    error_log::ERROR,
+                    &format!("handler returned {code} after sending the response head; closing the connection"),
                 );
                 self.conn.close_after_response();
             }
@@ -981,7 +1072,7 @@ impl<'c> RequestCtx<'c> {
     /// Ends the request: counts it in the scoreboard, then writes its access log line.
     pub fn end(&mut self) {
         let elapsed = self.clock.elapsed();
-        let logging = access_log::enabled();
+        let logging = access_log::enabled_for(self.vhost.entry);
         worker::request_done(&worker::Done {
             start_us: self.start_us,
             elapsed,
@@ -1011,41 +1102,45 @@ impl<'c> RequestCtx<'c> {
         } else {
             '+'
         };
-        access_log::log(&access_log::Entry {
-            client_ip: &self.conn.peer_ip,
-            client_port: self.conn.peer_port,
-            local_ip: &self.conn.local_ip,
-            local_port: self.conn.local_port,
-            head: match self.unframed_line {
-                Some(_) => None,
-                None => Some(&self.head),
+        access_log::log_for(
+            self.vhost.entry,
+            &access_log::Entry {
+                client_ip: &self.conn.peer_ip,
+                client_port: self.conn.peer_port,
+                local_ip: &self.conn.local_ip,
+                local_port: self.conn.local_port,
+                head: match self.unframed_line {
+                    Some(_) => None,
+                    None => Some(&self.head),
+                },
+                raw_line: self.unframed_line.as_deref().unwrap_or(b""),
+                status: self.status,
+                body_bytes: self.sent_body,
+                headers: &self.headers,
+                content_length,
+                chunked,
+                started: self.started,
+                elapsed,
+                conn_status,
+                keepalives: self.conn.served,
+                server_name: &self.vhost.server_name,
+                host_name: std::str::from_utf8(self.server_name()).unwrap_or(""),
+                user: self.user.as_deref(),
+                env: &self.env,
+                notes: &self.notes,
+                bytes_out: self.conn.bytes_out - self.bytes_before,
+                bytes_in: self.conn.head_bytes_in + self.body_bytes_in,
+                filename: self
+                    .mapped
+                    .first()
+                    .map(|m| m.requested.as_slice())
+                    .or(self.filename.as_deref()),
+                handler: &self.handler,
+                log_id: log_id.as_deref(),
+                body: Some(&self.body),
+                remote_host: remote_host.as_deref(),
             },
-            raw_line: self.unframed_line.as_deref().unwrap_or(b""),
-            status: self.status,
-            body_bytes: self.sent_body,
-            headers: &self.headers,
-            content_length,
-            chunked,
-            started: self.started,
-            elapsed,
-            conn_status,
-            keepalives: self.conn.served,
-            server_name: &self.conn.srv.settings.server_name,
-            user: self.user.as_deref(),
-            env: &self.env,
-            notes: &self.notes,
-            bytes_out: self.conn.bytes_out - self.bytes_before,
-            bytes_in: self.conn.head_bytes_in + self.body_bytes_in,
-            filename: self
-                .mapped
-                .first()
-                .map(|m| m.requested.as_slice())
-                .or(self.filename.as_deref()),
-            handler: &self.handler,
-            log_id: log_id.as_deref(),
-            body: Some(&self.body),
-            remote_host: remote_host.as_deref(),
-        });
+        );
     }
 
     /// Answers with the core's error page for `code` through the output filters (the one way
@@ -1071,12 +1166,22 @@ impl<'c> RequestCtx<'c> {
             self.content_length = None;
             return;
         }
-        let detail = self.error_detail.take();
-        let page = http::status::error_page(
-            code,
-            detail.unwrap_or(http::status::default_detail(code)),
-            &self.signature(),
-        );
+        let page = match self.custom_page.take() {
+            Some(CustomPage::Text(text)) => text,
+            Some(CustomPage::Additionally(second)) => {
+                http::status::recursive_error_page(code, second)
+            }
+            None => match self.redirect_location(code) {
+                Some(location) => http::status::redirect_page(code, &location),
+                None => http::status::error_page(
+                    code,
+                    self.error_detail
+                        .take()
+                        .unwrap_or(http::status::default_detail(code)),
+                ),
+            },
+        };
+        let page = http::status::signed(page, &self.signature());
         self.set_header("Content-Type", "text/html; charset=iso-8859-1", false);
         self.content_length = Some(page.len() as u64);
         self.body_bytes = page.len() as u64;
@@ -1094,18 +1199,18 @@ impl<'c> RequestCtx<'c> {
         if s.server_signature == ServerSignature::Off {
             return String::new();
         }
-        let (name, port) = match self.head.host().filter(|h| !h.is_empty()) {
-            Some(host) => {
-                let host = String::from_utf8_lossy(host);
-                match host.rsplit_once(':') {
-                    Some((n, p)) if !p.contains(']') => (n.to_owned(), p.parse().unwrap_or(80)),
-                    _ => (host.into_owned(), 80),
-                }
-            }
-            None => (s.server_name.clone(), 80),
-        };
-        let admin =
-            (s.server_signature == ServerSignature::Email).then_some(s.server_admin.as_str());
+        let port = self
+            .head
+            .host()
+            .and_then(|h| {
+                let h = std::str::from_utf8(h).ok()?;
+                let (_, p) = h.rsplit_once(':').filter(|(_, p)| !p.contains(']'))?;
+                p.parse().ok()
+            })
+            .unwrap_or(80);
+        let name = String::from_utf8_lossy(self.server_name());
+        let admin = (s.server_signature == ServerSignature::Email)
+            .then_some(self.vhost.server_admin.as_str());
         http::status::signature(&s.server_header, &name, port, admin)
     }
 
@@ -1115,6 +1220,16 @@ impl<'c> RequestCtx<'c> {
         self.prepare_error_page(code);
         self.sink_end();
     }
+}
+
+/// An error page other than the core's own for its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomPage {
+    /// ErrorDocument's text, as the body.
+    Text(String),
+    /// The core's page, saying that this second error happened while the ErrorDocument was
+    /// served.
+    Additionally(u16),
 }
 
 /// Headers that describe a body: an error page drops them.
@@ -1183,6 +1298,32 @@ impl RequestCtx<'_> {
     /// Keeps `bytes` until the request ends (a module may hold what the host returned for them).
     pub(crate) fn retire(&mut self, bytes: Vec<u8>) {
         self.retired.push(bytes);
+    }
+
+    /// For a redirect status, the Location the response sends (its page links there).
+    fn redirect_location(&self, code: u16) -> Option<String> {
+        if !matches!(code, 301 | 302 | 303 | 307 | 308) {
+            return None;
+        }
+        self.headers
+            .iter()
+            .chain(&self.err_headers)
+            .find(|(n, _)| n.eq_ignore_ascii_case("location"))
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Makes the next error page `page` instead of the core's.
+    pub fn set_custom_page(&mut self, page: CustomPage) {
+        self.custom_page = Some(page);
+    }
+
+    /// The status a failed body read answers with while nothing is sent (it decides over
+    /// the handler's).
+    pub fn body_failure_status(&self) -> Option<u16> {
+        match self.body_failure {
+            Some(Some(code)) if !self.head_sent() => Some(code),
+            _ => None,
+        }
     }
 
     /// Sets environment variable `name` to `value`.

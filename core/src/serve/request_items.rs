@@ -60,12 +60,11 @@ impl RequestItems for RequestCtx<'_> {
     }
 
     fn host(&self) -> Option<String> {
-        let host = self.head.host()?;
-        let name = match host.iter().rposition(|&b| b == b':') {
-            Some(i) if !host[i..].contains(&b']') => &host[..i],
-            _ => host,
-        };
-        (!name.is_empty()).then(|| String::from_utf8_lossy(name).into_owned())
+        Some(String::from_utf8_lossy(self.server_name()).into_owned())
+    }
+
+    fn server_name(&self) -> String {
+        self.vhost.server_name.clone()
     }
 }
 

@@ -27,8 +27,14 @@ pub mod args {
 
 /// Contexts by short name, for the macro.
 pub mod ctx {
+    /// The main server only (`SERVER | GLOBAL_ONLY`).
+    pub const GLOBAL: u32 = crate::abi::MAPACHE_CTX_SERVER | crate::abi::MAPACHE_CTX_GLOBAL_ONLY;
     pub use crate::abi::{
-        MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_SECTION as SECTION, MAPACHE_CTX_SERVER as SERVER,
+        MAPACHE_CTX_ANY as ANY, MAPACHE_CTX_GLOBAL_ONLY as GLOBAL_ONLY,
+        MAPACHE_CTX_SECTION as SECTION, MAPACHE_CTX_SERVER as SERVER,
+        MAPACHE_OVERRIDE_AUTHCFG as AUTHCFG, MAPACHE_OVERRIDE_FILEINFO as FILEINFO,
+        MAPACHE_OVERRIDE_INDEXES as INDEXES, MAPACHE_OVERRIDE_LIMIT as LIMIT,
+        MAPACHE_OVERRIDE_OPTIONS as OPTIONS,
     };
 }
 

@@ -105,6 +105,8 @@ pub trait MpmModule: Sized + Send + Sync + 'static {
 ///     hooks: [Fixups, Handler],         // phase traits Hello implements
 ///     filters: [output("UPPER", Upper)],// impl OutputFilter (input(...) for InputFilter)
 ///     authz: [("hello-user", HelloUser)],// impl AuthzProvider
+///     status_section: Hello,            // impl StatusSection
+///     apache_names: ["hello2_module"],  // Apache modules whose job it does
 /// }
 /// ```
 /// Everything after `directives` is optional, but what is there comes in this order, each part
@@ -115,15 +117,17 @@ pub trait MpmModule: Sized + Send + Sync + 'static {
 ///
 /// For an MPM write `mpm: Type, flags: MAPACHE_MPM_FORKED` instead of `handler: Type`. A shared
 /// table can follow the list: `directives: [...] + mapache_mpm_kit::LIFECYCLE_DIRECTIVES`. Argument
-/// kinds are the `MAPACHE_` constants without the prefix (`TAKE1`, `FLAG`, `ITERATE`…), contexts
-/// are `SERVER`, `SECTION` or `ANY`.
+/// kinds are the `MAPACHE_` constants without the prefix (`TAKE1`, `FLAG`, `ITERATE`…); contexts
+/// are `SERVER` (the main server and virtual hosts), `GLOBAL` (the main server only), `SECTION` or
+/// `ANY`, joined with `|` to the override classes that allow the directive in `.htaccess`
+/// (`AUTHCFG`, `FILEINFO`, `INDEXES`, `LIMIT`, `OPTIONS`), e.g. `ANY | FILEINFO`.
 #[macro_export]
 macro_rules! mapache_module {
     (
         symbol: $sym:ident,
         name: $name:literal,
         handler: $ty:ty,
-        directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ]
+        directives: [ $( ($dname:literal, $dargs:ident, $($dctx:ident)|+ , $dhelp:literal) ),* $(,)? ]
             $(+ $extra:expr)? ,
         $( config: $cfg:ty , )?
         $( handler_names: [ $($hname:literal),* $(,)? ] , )?
@@ -131,6 +135,7 @@ macro_rules! mapache_module {
         $( filters: [ $( $fdir:ident ( $fname:literal, $fval:expr ) ),* $(,)? ] , )?
         $( authz: [ $( ($aname:literal, $aval:expr) ),* $(,)? ] , )?
         $( status_section: $status:ident , )?
+        $( apache_names: [ $($apname:literal),* $(,)? ] , )?
     ) => {
         static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::HandlerKind<$ty>> =
             $crate::__private::Instance::new($name);
@@ -161,9 +166,12 @@ macro_rules! mapache_module {
         const __MAPACHE_AUTHZ: &[$crate::abi::MapacheAuthzProvider] = &[
             $($( $crate::mapache_module!(@authz $aname, $aval) ),*)?
         ];
+        const __MAPACHE_APACHE_NAMES: &[*const ::core::ffi::c_char] = &[
+            $($( $crate::__private::cstr(concat!($apname, "\0")) ),*)?
+        ];
 
         $crate::mapache_module!(@common $sym, $name, $crate::__private::HandlerKind<$ty>,
-            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
+            [ $( ($dname, $dargs, [ $($dctx)+ ], $dhelp) ),* ], [ $($extra)? ],
             $crate::abi::MAPACHE_KIND_HANDLER, 0,
             $crate::mapache_module!(@handle $([ $($hook)* ])?), None,
             ::core::any::TypeId::of::<<__MapacheMeta as $crate::__private::Meta>::Config>(), {
@@ -180,6 +188,8 @@ macro_rules! mapache_module {
                 merge_config: $crate::mapache_module!(@config_fn merge_config $($cfg)?),
                 free_config: $crate::mapache_module!(@config_fn free_config $($cfg)?),
                 status_section: $crate::mapache_module!(@status $($status)?),
+                apache_names: __MAPACHE_APACHE_NAMES.as_ptr(),
+                apache_name_count: __MAPACHE_APACHE_NAMES.len(),
             });
 
         /// The pre-1.4 handler entry (used only by modules declared without `hooks:`).
@@ -194,13 +204,13 @@ macro_rules! mapache_module {
         name: $name:literal,
         mpm: $ty:ty,
         flags: $flags:expr,
-        directives: [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* $(,)? ]
+        directives: [ $( ($dname:literal, $dargs:ident, $($dctx:ident)|+ , $dhelp:literal) ),* $(,)? ]
             $(+ $extra:expr)? $(,)?
     ) => {
         static __MAPACHE_INSTANCE: $crate::__private::Instance<$crate::__private::MpmKind<$ty>> =
             $crate::__private::Instance::new($name);
         $crate::mapache_module!(@common $sym, $name, $crate::__private::MpmKind<$ty>,
-            [ $( ($dname, $dargs, $dctx, $dhelp) ),* ], [ $($extra)? ],
+            [ $( ($dname, $dargs, [ $($dctx)+ ], $dhelp) ),* ], [ $($extra)? ],
             $crate::abi::MAPACHE_KIND_MPM, $flags, None, Some(__mapache_mpm_run),
             ::core::any::TypeId::of::<()>(), {});
 
@@ -272,13 +282,13 @@ macro_rules! mapache_module {
             authorize: Some(authorize),
         }
     }};
-    (@common $sym:ident, $name:literal, $ty:ty, [ $( ($dname:literal, $dargs:ident, $dctx:ident, $dhelp:literal) ),* ],
+    (@common $sym:ident, $name:literal, $ty:ty, [ $( ($dname:literal, $dargs:ident, [ $($dctx:ident)+ ], $dhelp:literal) ),* ],
      [ $($extra:expr)? ], $kind:expr, $flags:expr, $handle:expr, $run:expr, $cfgid:expr, { $($more:tt)* }) => {
         const __MAPACHE_OWN_DIRECTIVES: &[$crate::abi::MapacheDirective] = &[
             $( $crate::abi::MapacheDirective {
                 name: $crate::__private::cstr(concat!($dname, "\0")),
                 args: $crate::__private::args::$dargs,
-                contexts: $crate::__private::ctx::$dctx,
+                contexts: 0 $( | $crate::__private::ctx::$dctx )+,
                 help: $crate::__private::cstr(concat!($dhelp, "\0")),
             } ),*
         ];

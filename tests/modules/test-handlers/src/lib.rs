@@ -148,4 +148,6 @@ mapache_module! {
         ("TestFailInit", FLAG, SERVER, "On makes the module's init fail"),
         ("TestFailChildInit", FLAG, SERVER, "On makes the module's child_init fail in every child"),
     ],
+    // Stands for Apache's example module in `<IfModule>` and `-M` (tests/cli.rs).
+    apache_names: ["example_hooks_module"],
 }

@@ -204,3 +204,23 @@ fn bad_error_log_formats_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_virtual_hosts_error_log_can_be_syslog() {
+    let root = Root::new();
+    let syslogd = Syslogd::new(&root);
+    root.config(&format!(
+        "{}StartServers 1\nServerName main.example\n\
+         <VirtualHost *>\nServerName v.example\nErrorLog syslog:local2\n</VirtualHost>\n\
+         <Location /denied>\nRequire all denied\n</Location>\n",
+        modules_for("prefork")
+    ));
+    let socket = syslogd.path.to_str().unwrap().to_owned();
+    let s = Server::start_with(&root, &[], &[("MAPACHE_SYSLOG_SOCKET", &socket)], |_| None);
+    let raw = s.exchange(b"GET /denied HTTP/1.1\r\nHost: v.example\r\nConnection: close\r\n\r\n");
+    assert_eq!(parse_responses(&raw, false)[0].status, 403);
+    // local2 (18 << 3) | error (3) = 147.
+    let denied = syslogd.wait_for("client denied").unwrap();
+    assert!(denied.starts_with("<147>"), "{denied}");
+    assert!(!root.path().join("syslog:local2").exists());
+}

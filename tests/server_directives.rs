@@ -290,3 +290,34 @@ fn nokeepalive_downgrade_and_force_response_as_apache() {
         assert_eq!(parse_responses(&raw, false).len(), 2, "{mpm}");
     });
 }
+
+#[test]
+fn main_server_only_directives_are_refused_in_a_virtual_host() {
+    // Read for the main server only: inside <VirtualHost> they would be ignored, so -t refuses
+    // them there (Apache's wording for a GLOBAL_ONLY directive).
+    let root = Root::new();
+    for line in [
+        "TraceEnable Off",
+        "ServerSignature On",
+        "HostnameLookups On",
+        "EnableSendfile Off",
+        "BufferedLogs On",
+        "ErrorLogFormat \"%M\"",
+        "Protocols http/1.1",
+    ] {
+        let conf = root.config(&format!(
+            "{}<VirtualHost *>\nServerName v.example\n{line}\n</VirtualHost>\n",
+            modules_for("prefork")
+        ));
+        let out = run(&["-t", "-f", conf.to_str().unwrap()]);
+        let name = line.split(' ').next().unwrap();
+        assert!(
+            out.stderr.contains(&format!(
+                "Syntax error on line 10 of {}: {name} cannot occur within <VirtualHost> section",
+                conf.display()
+            )),
+            "{line}: {}",
+            out.stderr
+        );
+    }
+}

@@ -511,7 +511,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "ServerSignature",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "En-/disable server signature (on|off|email)",
         check: check_signature,
         server_relative: false,
@@ -519,7 +519,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "TraceEnable",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "'on' (default), 'off' or 'extended' to trace request body content",
         check: check_trace_enable,
         server_relative: false,
@@ -527,7 +527,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "HostnameLookups",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "\"on\" to enable, \"off\" to disable reverse DNS lookups, or \"double\" to enable double-reverse DNS lookups",
         check: check_lookups,
         server_relative: false,
@@ -535,7 +535,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "EnableSendfile",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Controls whether sendfile may be used to transmit files",
         check: check_on_off,
         server_relative: false,
@@ -543,7 +543,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "EnableMMAP",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Controls whether memory-mapping may be used to read files (mapache never maps files)",
         check: check_on_off,
         server_relative: false,
@@ -551,7 +551,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Mutex",
         args: ITERATE,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "mutex (or \"default\") and mechanism",
         check: check_mutex,
         server_relative: false,
@@ -559,7 +559,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "DefaultRuntimeDir",
         args: TAKE1,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "The location of the directory Apache places runtime files in",
         check: any,
         server_relative: true,
@@ -567,7 +567,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "Protocols",
         args: ITERATE,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Controls which protocols are allowed",
         check: check_protocols,
         server_relative: false,
@@ -575,7 +575,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "BufferedLogs",
         args: FLAG,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Enable Buffered Logging (experimental)",
         check: any,
         server_relative: false,
@@ -583,7 +583,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "ErrorLogFormat",
         args: TAKE12,
-        contexts: SERVER,
+        contexts: GLOBAL,
         help: "Format string for the ErrorLog",
         check: check_error_log_format,
         server_relative: false,

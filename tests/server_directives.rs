@@ -297,8 +297,6 @@ fn main_server_only_directives_are_refused_in_a_virtual_host() {
     // them there (Apache's wording for a GLOBAL_ONLY directive).
     let root = Root::new();
     for line in [
-        "TraceEnable Off",
-        "ServerSignature On",
         "HostnameLookups On",
         "EnableSendfile Off",
         "BufferedLogs On",
@@ -320,4 +318,41 @@ fn main_server_only_directives_are_refused_in_a_virtual_host() {
             out.stderr
         );
     }
+}
+
+#[test]
+fn trace_enable_and_server_signature_per_virtual_host() {
+    let root = Root::new();
+    let s = start(
+        &root,
+        "prefork",
+        "ServerTokens Prod\n<VirtualHost *>\nServerName main.example\n</VirtualHost>\n\
+         <VirtualHost *>\nServerName v.example\nTraceEnable Off\nServerSignature EMail\n\
+         ServerAdmin v@example.test\n</VirtualHost>",
+    );
+    let trace = |host: &str| {
+        one(
+            &s,
+            format!("TRACE / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .status
+    };
+    assert_eq!(trace("main.example"), 200);
+    assert_eq!(trace("v.example"), 405);
+    let page = |host: &str| {
+        let r = one(
+            &s,
+            format!("GET /missing HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        String::from_utf8(r.body).unwrap()
+    };
+    assert!(!page("main.example").contains("<address>"));
+    assert!(
+        page("v.example").contains(
+            "<address>mapache Server at <a href=\"mailto:v@example.test\">v.example</a> Port 80"
+        ),
+        "{}",
+        page("v.example")
+    );
 }

@@ -511,7 +511,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "ServerSignature",
         args: TAKE1,
-        contexts: GLOBAL,
+        contexts: SERVER,
         help: "En-/disable server signature (on|off|email)",
         check: check_signature,
         server_relative: false,
@@ -519,7 +519,7 @@ pub static CORE_DIRECTIVES: &[CoreDirective] = &[
     CoreDirective {
         name: "TraceEnable",
         args: TAKE1,
-        contexts: GLOBAL,
+        contexts: SERVER,
         help: "'on' (default), 'off' or 'extended' to trace request body content",
         check: check_trace_enable,
         server_relative: false,

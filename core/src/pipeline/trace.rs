@@ -19,7 +19,7 @@ pub fn answer(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
     if req.head.method != "TRACE" {
         return Ok(());
     }
-    let mode = req.conn.srv.settings.trace_enable;
+    let mode = req.vhost.trace_enable;
     if mode == TraceEnable::Off {
         req.error_detail = Some("The requested method TRACE is not allowed for this URL.");
         // Apache's Allow is empty here: nothing was offered for the method yet.

@@ -1195,8 +1195,8 @@ impl<'c> RequestCtx<'c> {
     /// Off.
     fn signature(&self) -> String {
         use crate::config::settings::ServerSignature;
-        let s = &self.conn.srv.settings;
-        if s.server_signature == ServerSignature::Off {
+        let signature = self.vhost.server_signature;
+        if signature == ServerSignature::Off {
             return String::new();
         }
         let port = self
@@ -1209,9 +1209,9 @@ impl<'c> RequestCtx<'c> {
             })
             .unwrap_or(80);
         let name = String::from_utf8_lossy(self.server_name());
-        let admin = (s.server_signature == ServerSignature::Email)
-            .then_some(self.vhost.server_admin.as_str());
-        http::status::signature(&s.server_header, &name, port, admin)
+        let admin =
+            (signature == ServerSignature::Email).then_some(self.vhost.server_admin.as_str());
+        http::status::signature(&self.conn.srv.settings.server_header, &name, port, admin)
     }
 
     /// The core's error page for `code` at the sender, past the filters (they already saw a

@@ -59,6 +59,10 @@ pub struct Vhost {
     pub limits: crate::http::Limits,
     /// RequestReadTimeout (of a set's first virtual host, as Apache's mod_reqtimeout).
     pub request_read_timeout: RequestReadTimeout,
+    /// TraceEnable.
+    pub trace_enable: crate::config::settings::TraceEnable,
+    /// ServerSignature.
+    pub server_signature: crate::config::settings::ServerSignature,
 }
 
 /// The main server, every virtual host, and the candidate sets.
@@ -158,6 +162,8 @@ impl Vhosts {
             canonical_name: canonical_name(store.server_last("UseCanonicalName")),
             limits: main.limits,
             request_read_timeout: main.request_read_timeout,
+            trace_enable: main.trace_enable,
+            server_signature: main.server_signature,
         };
         let located = |o: &Occurrence, e: String| {
             format!("Syntax error on line {} of {}: {e}", o.line, o.file)
@@ -257,6 +263,13 @@ impl Vhosts {
                         )
                         .map(|o| &*o.args),
                 )?,
+                // Values were checked as the file was read.
+                trace_enable: own(store, s, "TraceEnable")
+                    .and_then(|o| crate::config::settings::TraceEnable::parse(o.arg0()).ok())
+                    .unwrap_or(main.trace_enable),
+                server_signature: own(store, s, "ServerSignature")
+                    .and_then(|o| crate::config::settings::ServerSignature::parse(o.arg0()).ok())
+                    .unwrap_or(main.server_signature),
             });
             names.push(select::Names::new(&server_name, &entry.aliases));
         }

@@ -395,7 +395,7 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
         'v' => out.push_str(e.server_name),
         'V' => escape_into(out, e.host_name.as_bytes()),
         'X' => out.push(e.conn_status),
-        't' => time_field(out, arg, e.started),
+        't' => time_field(out, arg, e.started, e.elapsed),
         _ => out.push('-'),
     }
 }
@@ -444,11 +444,12 @@ fn local_time(t: SystemTime) -> (libc::tm, i64) {
 }
 
 /// `%t` and `%{…}t`.
-fn time_field(out: &mut String, arg: &str, started: SystemTime) {
-    let arg = arg
-        .strip_prefix("begin:")
-        .or_else(|| arg.strip_prefix("end:"))
-        .unwrap_or(arg);
+/// `end:` is the time the request ended (Apache's `%{end:…}t`); `begin:` and no prefix its start.
+fn time_field(out: &mut String, arg: &str, started: SystemTime, elapsed: Duration) {
+    let (arg, started) = match arg.strip_prefix("end:") {
+        Some(rest) => (rest, started + elapsed),
+        None => (arg.strip_prefix("begin:").unwrap_or(arg), started),
+    };
     let since = started.duration_since(UNIX_EPOCH).unwrap_or_default();
     let _ = match arg {
         "sec" => write!(out, "{}", since.as_secs()),
@@ -892,6 +893,11 @@ mod tests {
         );
         assert_eq!(render("%P", &e).trim_end(), std::process::id().to_string());
         assert_eq!(render("%{sec}t %{msec_frac}t", &e), "1700000000 000\n");
+        // end: adds the request's 1.5 ms.
+        assert_eq!(
+            render("%{begin:usec_frac}t %{end:usec_frac}t %{end:msec}t", &e),
+            "000000 001500 1700000000001\n"
+        );
         assert_eq!(render("a\\tb\\n", &e), "a\tb\n\n");
     }
 

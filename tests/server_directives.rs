@@ -108,7 +108,11 @@ fn server_signature_footers_as_apache() {
     drop(s);
 
     let root = Root::new();
-    let s = start(&root, "prefork", "ServerSignature On\nServerTokens Prod");
+    let s = start(
+        &root,
+        "prefork",
+        "ServerSignature On\nServerTokens Prod\n<Location /texted>\nErrorDocument 404 \"gone away\"\n</Location>",
+    );
     let r = one(&s, missing);
     assert_eq!(r.status, 404);
     let page = String::from_utf8(r.body.clone()).unwrap();
@@ -124,6 +128,15 @@ fn server_signature_footers_as_apache() {
         Some(page.len().to_string().as_str())
     );
     // HTTP/1.0 without Host: ServerName, port 80.
+    let text = one(
+        &s,
+        b"GET /texted HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&text.body),
+        "gone away",
+        "an ErrorDocument text as it stands"
+    );
     let page = String::from_utf8(one(&s, b"GET /missing HTTP/1.0\r\n\r\n").body).unwrap();
     assert!(
         page.contains("<address>mapache Server at www.example.test Port 80</address>"),

@@ -1166,22 +1166,27 @@ impl<'c> RequestCtx<'c> {
             self.content_length = None;
             return;
         }
+        // ServerSignature's footer goes on the pages the core writes, not on an ErrorDocument
+        // text (Apache sends that as it stands).
         let page = match self.custom_page.take() {
             Some(CustomPage::Text(text)) => text,
-            Some(CustomPage::Additionally(second)) => {
-                http::status::recursive_error_page(code, second)
+            Some(CustomPage::Additionally(second)) => http::status::signed(
+                http::status::recursive_error_page(code, second),
+                &self.signature(),
+            ),
+            None => {
+                let page = match self.redirect_location(code) {
+                    Some(location) => http::status::redirect_page(code, &location),
+                    None => http::status::error_page(
+                        code,
+                        self.error_detail
+                            .take()
+                            .unwrap_or(http::status::default_detail(code)),
+                    ),
+                };
+                http::status::signed(page, &self.signature())
             }
-            None => match self.redirect_location(code) {
-                Some(location) => http::status::redirect_page(code, &location),
-                None => http::status::error_page(
-                    code,
-                    self.error_detail
-                        .take()
-                        .unwrap_or(http::status::default_detail(code)),
-                ),
-            },
         };
-        let page = http::status::signed(page, &self.signature());
         self.set_header("Content-Type", "text/html; charset=iso-8859-1", false);
         self.content_length = Some(page.len() as u64);
         self.body_bytes = page.len() as u64;

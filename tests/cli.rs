@@ -173,6 +173,7 @@ fn if_module_is_true_for_the_apache_modules_the_core_stands_for() {
     let core_jobs = [
         ("unixd_module", "mod_unixd.c"),
         ("log_config_module", "mod_log_config.c"),
+        ("logio_module", "mod_logio.c"),
         ("version_module", "mod_version.c"),
         ("reqtimeout_module", "mod_reqtimeout.c"),
         ("filter_module", "mod_filter.c"),
@@ -191,7 +192,7 @@ fn if_module_is_true_for_the_apache_modules_the_core_stands_for() {
     body.push_str("<IfModule !example_hooks_module>\nBogus example\n</IfModule>\n");
     body.push_str("<IfModule mod_example_hooks.c>\nTimeout 7\n</IfModule>\n");
     // What the core does not do stays false.
-    body.push_str("<IfModule logio_module>\nBogus logio\n</IfModule>\n");
+    body.push_str("<IfModule proxy_module>\nBogus proxy\n</IfModule>\n");
     body.push_str("<IfModule ssl_module>\nBogus ssl\n</IfModule>\n");
     // Stock configurations load them: nothing to load, nothing to warn about.
     body.push_str("LoadModule unixd_module modules/mod_unixd.so\n");

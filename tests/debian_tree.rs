@@ -221,9 +221,6 @@ const NOT_YET: &[&str] = &[
     "negotiation",
     // Apache 2.2's Order/Allow/Deny: refused (use Require); Debian's files do not use them.
     "access_compat",
-    // mod-env and mod-setenvif (the mods helper's new crates, issue 15).
-    "env",
-    "setenvif",
 ];
 
 /// Copies `from` into `to`, links followed (Debian's *-enabled entries are links to
@@ -311,6 +308,13 @@ fn debians_stock_tree() {
         )
     };
     write_load("mime", static_line).unwrap();
+    for (name, file) in [("env", "libmod_env.so"), ("setenvif", "libmod_setenvif.so")] {
+        write_load(
+            name,
+            format!("LoadModule {name}_module {}\n", module(file).display()),
+        )
+        .unwrap();
+    }
     for name in ["dir", "autoindex"] {
         write_load(name, "# done by static_module (mime.load)\n".to_owned()).unwrap();
     }

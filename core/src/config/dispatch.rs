@@ -23,6 +23,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("http_module", "http_core.c"),
     // LogFormat, CustomLog, TransferLog (core/src/logs).
     ("log_config_module", "mod_log_config.c"),
+    // %I, %O and %S in LogFormat (core/src/logs/access_log).
+    ("logio_module", "mod_logio.c"),
     // <IfVersion> (the reader).
     ("version_module", "mod_version.c"),
     // User, Group (control/privileges).

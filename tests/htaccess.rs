@@ -399,3 +399,21 @@ fn server_sections_in_a_file_are_refused_with_apaches_line() {
         assert!(s.wait_log(&want, 5), "{want}: {}", s.log_text());
     }
 }
+
+#[test]
+fn named_groups_of_a_files_match_in_a_file_become_match_variables() {
+    let root = Root::new();
+    root.write("htdocs/m/report.txt", b"r");
+    root.write(
+        "htdocs/m/.htaccess",
+        b"<FilesMatch \"^(?<stem>[^.]+)\\.txt$\">\n</FilesMatch>\n",
+    );
+    let s = start(
+        &root,
+        "CustomLog logs/access_log \"%U stem=%{MATCH_STEM}e\"\n\
+         <Directory @/htdocs>\nAllowOverride All\n</Directory>",
+    );
+    assert_eq!(s.get("/m/report.txt").status, 200);
+    let lines = file_lines(&root.path().join("logs/access_log"), 1);
+    assert_eq!(lines, ["/m/report.txt stem=report"]);
+}

@@ -785,18 +785,35 @@ fn sections_in_htaccess_files_answer_and_log_as_apache() {
         "www/n/.htaccess",
         b"<Limit POST>\n<Files a.txt>\n</Files>\n</Limit>\n",
     );
-    for p in ["www/h", "www/d", "www/n"] {
+    // Under FileInfo only: Require inside <Files> is refused naming the section; under
+    // AuthConfig, <Limit> is allowed.
+    root.write("www/fi/a.txt", b"a");
+    root.write(
+        "www/fi/.htaccess",
+        b"<Files a.txt>\nRequire all denied\n</Files>\n",
+    );
+    root.write("www/au/a.txt", b"a");
+    root.write(
+        "www/au/.htaccess",
+        b"<Limit POST>\nRequire all denied\n</Limit>\n",
+    );
+    for p in ["www/h", "www/d", "www/n", "www/fi", "www/au"] {
         std::fs::set_permissions(root.path().join(p), std::fs::Permissions::from_mode(0o755))
             .unwrap();
     }
     let r = root.path().display().to_string();
     let body = format!(
-        "DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride All\n</Directory>\n"
+        "DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride All\n</Directory>\n\
+         <Directory {r}/www/fi>\nAllowOverride FileInfo\n</Directory>\n\
+         <Directory {r}/www/au>\nAllowOverride AuthConfig\n</Directory>\n"
     );
     let apache = Apache::start(root.path(), "apache", &body);
     root.config(&format!("{}{body}", standard_modules()));
     let mapache = Server::start(&root, &[]);
     for (method, url) in [
+        ("GET", "/fi/a.txt"),
+        ("GET", "/au/a.txt"),
+        ("POST", "/au/a.txt"),
         ("GET", "/h/wp-config.php"),
         ("GET", "/h/index.html"),
         ("GET", "/h/debug.log"),
@@ -819,6 +836,7 @@ fn sections_in_htaccess_files_answer_and_log_as_apache() {
         format!(
             "{r}/www/n/.htaccess: <Files> cannot occur within <Limit> or <LimitExcept> section"
         ),
+        format!("{r}/www/fi/.htaccess: Require not allowed in <Files> context"),
     ] {
         assert!(
             wait_until(Duration::from_secs(5), || std::fs::read_to_string(

@@ -323,10 +323,10 @@ fn limit_in_a_file_is_for_its_methods_only() {
     assert_eq!(status_of(&s, "POST", "/form/a.txt"), 403);
     assert_eq!(status_of(&s, "PUT", "/form/a.txt"), 403);
     drop(s);
-    // <Limit> takes AllowOverride Limit (Apache's OR_LIMIT).
+    // <Limit> takes AllowOverride Limit or AuthConfig (Apache's OR_LIMIT|OR_AUTHCFG).
     let s = start(
         &root,
-        "<Directory @/htdocs>\nAllowOverride AuthConfig\n</Directory>",
+        "<Directory @/htdocs>\nAllowOverride FileInfo\n</Directory>",
     );
     assert_eq!(s.get("/form/a.txt").status, 500);
     assert!(

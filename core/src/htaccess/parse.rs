@@ -99,6 +99,12 @@ fn read_lines(
                 _ => None,
             })
             .unwrap_or(0);
+        // The section Apache's messages name for a line refused here (`<IfModule>` is not one).
+        let context = open
+            .iter()
+            .rev()
+            .find(|(o, _, _)| !matches!(o, Open::IfModule))
+            .map(|(_, name, _)| name.as_str());
         match lexer::parse(&line.text)? {
             Statement::Open { name, args } if name.eq_ignore_ascii_case("IfModule") => {
                 let Some(arg) = args.first().filter(|_| args.len() == 1) else {
@@ -115,7 +121,8 @@ fn read_lines(
                 }
             }
             Statement::Open { name, args } => {
-                let opened = open_section(&name, &args, allowed, &mut authz, group, current)?;
+                let opened =
+                    open_section(&name, &args, allowed, context, &mut authz, group, current)?;
                 open.push((opened, name, line.number));
             }
             Statement::Close { name } => {
@@ -133,7 +140,8 @@ fn read_lines(
             }
             Statement::Directive { name, args } => {
                 let item = &mut group[current];
-                let Some(display) = directive(&name, &args, allowed, modules, &mut item.configs)?
+                let Some(display) =
+                    directive(&name, &args, allowed, context, modules, &mut item.configs)?
                 else {
                     // Skipped under AllowOverride Nonfatal=…
                     continue;
@@ -164,18 +172,19 @@ fn open_section(
     name: &str,
     args: &[String],
     allowed: &Allowed<'_>,
+    context: Option<&str>,
     authz: &mut access::Builder,
     group: &mut Vec<Dynamic>,
     current: usize,
 ) -> Result<Open, String> {
     if authz.open(name, args)? {
         if !allowed.allows("Require", abi::MAPACHE_OVERRIDE_AUTHCFG) {
-            return Err(format!("<{name}> not allowed here"));
+            return Err(refused(&format!("<{name}>"), context));
         }
         return Ok(Open::Container);
     }
     if let Some(tag) = NOT_HERE.iter().find(|t| t.eq_ignore_ascii_case(name)) {
-        return Err(format!("<{tag} not allowed here"));
+        return Err(refused(&format!("<{tag}"), context));
     }
     let limit = ["Limit", "LimitExcept"]
         .into_iter()
@@ -193,14 +202,14 @@ fn open_section(
         (Some(t), _) | (None, Some((t, _))) => t,
         (None, None) => return Err(format!("Invalid command '<{name}', perhaps misspelled or defined by a module not included in the server configuration")),
     };
-    // Apache: `<Limit>` is OR_LIMIT, the others OR_ALL (any class granted).
+    // Apache: `<Limit>` is OR_LIMIT|OR_AUTHCFG, the others OR_ALL (any class granted).
     let classes = if limit.is_some() {
-        abi::MAPACHE_OVERRIDE_LIMIT
+        abi::MAPACHE_OVERRIDE_LIMIT | abi::MAPACHE_OVERRIDE_AUTHCFG
     } else {
         abi::MAPACHE_OVERRIDE_ALL
     };
     if !allowed.allows(&format!("<{tag}"), classes) {
-        return Err(format!("<{tag} not allowed here"));
+        return Err(refused(&format!("<{tag}"), context));
     }
     if let Some(container) = authz.open_tag() {
         return Err(format!("<{tag}> cannot occur within {container} section"));
@@ -315,6 +324,7 @@ fn directive(
     name: &str,
     args: &[String],
     allowed: &Allowed<'_>,
+    context: Option<&str>,
     modules: &[LoadedModule],
     configs: &mut Vec<(usize, std::ptr::NonNull<std::ffi::c_void>)>,
 ) -> Result<Option<String>, String> {
@@ -346,7 +356,7 @@ fn directive(
             ));
             return Ok(None);
         }
-        return Err(format!("{display} not allowed here"));
+        return Err(refused(&display, context));
     }
     if display == "Options" && allowed.classes & abi::MAPACHE_OVERRIDE_OPTIONS != 0 {
         if let Some(word) = args.iter().find(|w| !allowed.allows_option(w)) {
@@ -378,6 +388,15 @@ fn directive(
         (None, None) => return Err(unknown()),
     }
     Ok(Some(display))
+}
+
+/// Apache's sentence for `what` (a directive, or a section's `<Name`) refused by the override
+/// classes, inside section `context` (its name as written) or at the file's top.
+fn refused(what: &str, context: Option<&str>) -> String {
+    match context {
+        Some(section) => format!("{what} not allowed in <{section}> context"),
+        None => format!("{what} not allowed here"),
+    }
 }
 
 /// A line skipped under `AllowOverride Nonfatal=…`, logged as Apache does.
@@ -534,13 +553,23 @@ mod tests {
             ("</Files>", "</Files> without matching <Files> section"),
             (
                 "<Files a>\nServerName x\n</Files>",
-                "ServerName not allowed here",
+                "ServerName not allowed in <Files> context",
+            ),
+            (
+                "<files a>\n<Location /x>\n</Location>\n</files>",
+                "<Location not allowed in <files> context",
             ),
         ] {
             let e = read(text, &all).err().unwrap();
             assert!(e.starts_with(want), "{text:?}: {e}");
         }
-        // <Limit> is Limit's class, the others any class; inside them the file's classes.
+        // <Limit> is Limit's class or AuthConfig's, the others any class; inside them the
+        // file's classes.
+        assert!(read(
+            "<Limit GET>\nRequire all denied\n</Limit>",
+            &granted("AuthConfig")
+        )
+        .is_ok());
         assert_eq!(
             read("<Limit GET>\n</Limit>", &granted("FileInfo"))
                 .err()
@@ -555,7 +584,7 @@ mod tests {
             )
             .err()
             .unwrap(),
-            "Require not allowed here"
+            "Require not allowed in <Files> context"
         );
         let none = Overrides::default();
         assert_eq!(

@@ -598,4 +598,39 @@ mod tests {
         s.place_htaccess_files(&mut sections, b"c.txt");
         assert_eq!(sections, [dir_www, file]);
     }
+
+    #[test]
+    fn conditions_of_a_file_are_its_children() {
+        use crate::config::store::{Section, SectionKind};
+        use crate::htaccess::registry::{self, Dynamic};
+        // No <If> in the configuration: only the file's are looked at.
+        let s = read("<Directory /srv/www>\n</Directory>\n").unwrap();
+        let item = |tag, expr: Option<&str>, parent, children| Dynamic {
+            section: Section {
+                parent,
+                condition: expr.map(|e| crate::expr::Expr::parse(e).unwrap()),
+                ..Section::new(SectionKind::If, tag, expr.unwrap_or("").into())
+            },
+            configs: Vec::new(),
+            children,
+        };
+        let file = registry::add_group(vec![
+            Dynamic {
+                section: Section::new(SectionKind::Directory, "Directory", "/srv/www".into()),
+                configs: Vec::new(),
+                children: vec![1, 3],
+            },
+            item("If", Some("%{REQUEST_URI} == '/a'"), Some(0), vec![2]),
+            item("If", Some("true"), Some(1), vec![]),
+            item("Else", None, Some(0), vec![]),
+        ])
+        .unwrap();
+        let holding =
+            |uri: &'static str| s.if_sections(&[0, file], &Uri(uri), &mut |e| panic!("{e}"));
+        assert_eq!(holding("/a"), [file + 1, file + 2]);
+        assert_eq!(holding("/b"), [file + 3]);
+        assert!(s
+            .if_sections(&[0], &Uri("/a"), &mut |e| panic!("{e}"))
+            .is_empty());
+    }
 }

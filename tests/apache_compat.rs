@@ -14,7 +14,8 @@
 //!   them with their line.
 //!
 //! Sections of every kind (`<Directory>`, `<DirectoryMatch>`, `<Files>`, `<FilesMatch>`,
-//! `<Location>`, `<LocationMatch>`, `<If>`) merge in Apache's order: the same answers.
+//! `<Location>`, `<LocationMatch>`, `<If>`) merge in Apache's order: the same answers; so do
+//! those inside `.htaccess` files, and the ones refused there are refused with its line.
 //!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
@@ -749,5 +750,106 @@ fn error_documents_and_htaccess_files_answer_and_log_as_apache() {
             "apache2 did not log {line:?}"
         );
         assert!(mapache.wait_log(&line, 5), "mapache did not log {line:?}: {}", mapache.log_text());
+    }
+}
+
+#[test]
+fn sections_in_htaccess_files_answer_and_log_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    for name in [
+        "wp-config.php",
+        "index.html",
+        "debug.log",
+        "x.env",
+        "dump.sql",
+    ] {
+        root.write(&format!("www/h/{name}"), b"content");
+    }
+    root.write(
+        "www/h/.htaccess",
+        b"<Files wp-config.php>\nRequire all denied\n</Files>\n\
+          <FilesMatch \"\\.(env|log)$\">\nRequire all denied\n</FilesMatch>\n\
+          <Files ~ \"\\.sql$\">\nRequire all denied\n</Files>\n\
+          <Limit POST>\nRequire all denied\n</Limit>\n\
+          <If \"%{QUERY_STRING} == 'no'\">\nRequire all denied\n</If>\n",
+    );
+    root.write("www/d/a.txt", b"a");
+    root.write("www/d/.htaccess", b"<Directory /x>\n</Directory>\n");
+    root.write("www/n/a.txt", b"a");
+    root.write(
+        "www/n/.htaccess",
+        b"<Limit POST>\n<Files a.txt>\n</Files>\n</Limit>\n",
+    );
+    // Under FileInfo only: Require inside <Files> is refused naming the section; under
+    // AuthConfig, <Limit> is allowed.
+    root.write("www/fi/a.txt", b"a");
+    root.write(
+        "www/fi/.htaccess",
+        b"<Files a.txt>\nRequire all denied\n</Files>\n",
+    );
+    root.write("www/au/a.txt", b"a");
+    root.write(
+        "www/au/.htaccess",
+        b"<Limit POST>\nRequire all denied\n</Limit>\n",
+    );
+    for p in ["www/h", "www/d", "www/n", "www/fi", "www/au"] {
+        std::fs::set_permissions(root.path().join(p), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride All\n</Directory>\n\
+         <Directory {r}/www/fi>\nAllowOverride FileInfo\n</Directory>\n\
+         <Directory {r}/www/au>\nAllowOverride AuthConfig\n</Directory>\n"
+    );
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    for (method, url) in [
+        ("GET", "/fi/a.txt"),
+        ("GET", "/au/a.txt"),
+        ("POST", "/au/a.txt"),
+        ("GET", "/h/wp-config.php"),
+        ("GET", "/h/index.html"),
+        ("GET", "/h/debug.log"),
+        ("GET", "/h/x.env"),
+        ("GET", "/h/dump.sql"),
+        ("POST", "/h/index.html"),
+        ("GET", "/h/index.html?no"),
+        ("GET", "/d/a.txt"),
+        ("GET", "/n/a.txt"),
+    ] {
+        let raw = format!(
+            "{method} {url} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let m = parse_responses(&mapache.exchange(raw.as_bytes()), false)[0].status;
+        assert_eq!(m, apache.status_of(method, url), "{method} {url}");
+    }
+    let apache_log = root.path().join("apache/logs/error_log");
+    for line in [
+        format!("{r}/www/d/.htaccess: <Directory not allowed here"),
+        format!(
+            "{r}/www/n/.htaccess: <Files> cannot occur within <Limit> or <LimitExcept> section"
+        ),
+        format!("{r}/www/fi/.htaccess: Require not allowed in <Files> context"),
+    ] {
+        assert!(
+            wait_until(Duration::from_secs(5), || std::fs::read_to_string(
+                &apache_log
+            )
+            .unwrap_or_default()
+            .contains(&line)),
+            "apache2 did not log {line:?}"
+        );
+        assert!(
+            mapache.wait_log(&line, 5),
+            "mapache did not log {line:?}: {}",
+            mapache.log_text()
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! All reads them, a class refuses another class's directive with 500 and Apache's log line,
 //! AllowOverrideList grants single directives, AccessFileName, a changed file is seen without a
 //! restart, and three levels merge in Apache's order with the `<Directory>` and `<Location>`
-//! sections.
+//! sections. Sections inside a file (`<Files>`, `<FilesMatch>`, `<Limit>`, `<If>`) apply as
+//! Apache applies them; `<Directory>` and the other server sections are refused there.
 
 use mapache_tests::*;
 
@@ -244,4 +245,175 @@ fn nonfatal_skips_unknown_and_refused_lines_with_apaches_warnings() {
         "AH02295: Options in .htaccess forbidden by AllowOverride",
         5
     ));
+}
+
+/// The status of `method path` with an empty body.
+fn status_of(s: &Server, method: &str, path: &str) -> u16 {
+    let raw = format!(
+        "{method} {path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    parse_responses(&s.exchange(raw.as_bytes()), false)[0].status
+}
+
+#[test]
+fn files_and_files_match_in_a_file_deny_the_names_they_take() {
+    let root = Root::new();
+    for name in [
+        "wp-config.php",
+        "index.html",
+        "debug.log",
+        "dump.sql",
+        "x.env",
+        "notes.txt",
+    ] {
+        root.write(&format!("htdocs/blog/{name}"), b"content");
+    }
+    root.write(
+        "htdocs/blog/.htaccess",
+        b"<Files wp-config.php>\nRequire all denied\n</Files>\n          <FilesMatch \"\\.(env|log)$\">\nRequire all denied\n</FilesMatch>\n          <Files ~ \"\\.sql$\">\nRequire all denied\n</Files>\n",
+    );
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride All\n</Directory>",
+    );
+    for (url, status) in [
+        ("/blog/wp-config.php", 403),
+        ("/blog/debug.log", 403),
+        ("/blog/x.env", 403),
+        ("/blog/dump.sql", 403),
+        ("/blog/index.html", 200),
+        ("/blog/notes.txt", 200),
+    ] {
+        assert_eq!(s.get(url).status, status, "{url}");
+    }
+}
+
+#[test]
+fn a_files_section_of_a_file_merges_after_the_configurations_files() {
+    let root = Root::new();
+    root.write("htdocs/d/a.txt", b"a");
+    root.write("htdocs/d/b.txt", b"b");
+    // The configuration's <Files> (top level and in the <Directory>) say granted; the file's
+    // <Files> comes after them and decides.
+    root.write(
+        "htdocs/d/.htaccess",
+        b"<Files a.txt>\nRequire all denied\n</Files>\n",
+    );
+    let s = start(
+        &root,
+        "<Files a.txt>\nRequire all granted\n</Files>\n         <Directory @/htdocs>\nAllowOverride All\n<Files a.txt>\nRequire all granted\n</Files>\n</Directory>",
+    );
+    assert_eq!(s.get("/d/a.txt").status, 403);
+    assert_eq!(s.get("/d/b.txt").status, 200);
+}
+
+#[test]
+fn limit_in_a_file_is_for_its_methods_only() {
+    let root = Root::new();
+    root.write("htdocs/form/a.txt", b"a");
+    root.write(
+        "htdocs/form/.htaccess",
+        b"<Limit POST PUT>\nRequire all denied\n</Limit>\n",
+    );
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride All\n</Directory>",
+    );
+    assert_eq!(status_of(&s, "GET", "/form/a.txt"), 200);
+    assert_eq!(status_of(&s, "POST", "/form/a.txt"), 403);
+    assert_eq!(status_of(&s, "PUT", "/form/a.txt"), 403);
+    drop(s);
+    // <Limit> takes AllowOverride Limit or AuthConfig (Apache's OR_LIMIT|OR_AUTHCFG).
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride FileInfo\n</Directory>",
+    );
+    assert_eq!(s.get("/form/a.txt").status, 500);
+    assert!(
+        s.wait_log("/form/.htaccess: <Limit not allowed here", 5),
+        "{}",
+        s.log_text()
+    );
+}
+
+#[test]
+fn if_in_a_file_holds_per_request() {
+    let root = Root::new();
+    root.write("htdocs/i/a.txt", b"a");
+    root.write(
+        "htdocs/i/.htaccess",
+        b"<If \"%{QUERY_STRING} == 'no'\">\nRequire all denied\n</If>\n          <ElseIf \"%{QUERY_STRING} == 'other'\">\nErrorDocument 404 \"from elseif\"\n</ElseIf>\n          <Files b.txt>\n<If \"%{REQUEST_METHOD} == 'GET'\">\nRequire all denied\n</If>\n</Files>\n",
+    );
+    root.write("htdocs/i/b.txt", b"b");
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride All\n</Directory>",
+    );
+    assert_eq!(s.get("/i/a.txt").status, 200);
+    assert_eq!(s.get("/i/a.txt?no").status, 403);
+    let r = s.get("/i/nothing?other");
+    assert_eq!((r.status, r.body.as_slice()), (404, &b"from elseif"[..]));
+    // An <If> inside the file's <Files>.
+    assert_eq!(s.get("/i/b.txt").status, 403);
+}
+
+#[test]
+fn server_sections_in_a_file_are_refused_with_apaches_line() {
+    let root = Root::new();
+    root.write("htdocs/d/.htaccess", b"<Directory /x>\n</Directory>\n");
+    root.write("htdocs/l/.htaccess", b"<Location /x>\n</Location>\n");
+    root.write(
+        "htdocs/v/.htaccess",
+        b"<VirtualHost *:80>\n</VirtualHost>\n",
+    );
+    root.write(
+        "htdocs/n/.htaccess",
+        b"<Limit POST>\n<Files a>\n</Files>\n</Limit>\n",
+    );
+    root.write("htdocs/m/.htaccess", b"<Files a.txt>\n</Limit>\n");
+    root.write("htdocs/u/.htaccess", b"<Files a.txt>\nRequire all denied\n");
+    for d in ["d", "l", "v", "n", "m", "u"] {
+        root.write(&format!("htdocs/{d}/a.txt"), b"a");
+    }
+    let s = start(
+        &root,
+        "<Directory @/htdocs>\nAllowOverride All\n</Directory>",
+    );
+    let htdocs = root.path().join("htdocs").display().to_string();
+    for (d, line) in [
+        ("d", "<Directory not allowed here".to_owned()),
+        ("l", "<Location not allowed here".to_owned()),
+        ("v", "<VirtualHost not allowed here".to_owned()),
+        (
+            "n",
+            "<Files> cannot occur within <Limit> or <LimitExcept> section".to_owned(),
+        ),
+        ("m", "Expected </Files> but saw </Limit>".to_owned()),
+        (
+            "u",
+            format!("{htdocs}/u/.htaccess:1: <Files> was not closed."),
+        ),
+    ] {
+        assert_eq!(s.get(&format!("/{d}/a.txt")).status, 500, "{d}");
+        let want = format!("{htdocs}/{d}/.htaccess: {line}");
+        assert!(s.wait_log(&want, 5), "{want}: {}", s.log_text());
+    }
+}
+
+#[test]
+fn named_groups_of_a_files_match_in_a_file_become_match_variables() {
+    let root = Root::new();
+    root.write("htdocs/m/report.txt", b"r");
+    root.write(
+        "htdocs/m/.htaccess",
+        b"<FilesMatch \"^(?<stem>[^.]+)\\.txt$\">\n</FilesMatch>\n",
+    );
+    let s = start(
+        &root,
+        "CustomLog logs/access_log \"%U stem=%{MATCH_STEM}e\"\n\
+         <Directory @/htdocs>\nAllowOverride All\n</Directory>",
+    );
+    assert_eq!(s.get("/m/report.txt").status, 200);
+    let lines = file_lines(&root.path().join("logs/access_log"), 1);
+    assert_eq!(lines, ["/m/report.txt stem=report"]);
 }

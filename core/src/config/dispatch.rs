@@ -510,7 +510,7 @@ fn require_scope(store: &mut Store, section: Option<usize>) -> &mut Option<acces
 
 /// A section argument with shell wildcards (`*`, `?`, `[`) is compared with fnmatch(3), as in
 /// Apache.
-fn wildcard(path: &str) -> Result<Option<Pattern>, String> {
+pub(crate) fn wildcard(path: &str) -> Result<Option<Pattern>, String> {
     if !path.contains(['*', '?', '[']) {
         return Ok(None);
     }

@@ -3,6 +3,7 @@
 //! the named groups of the regex sections that applied give.
 
 use super::store::{FilePaths, Pattern, Section, SectionKind, Store};
+use crate::htaccess::registry;
 
 impl Store {
     /// `<Directory>` sections without a regex, shortest path first (one matching the real path
@@ -101,7 +102,7 @@ impl Store {
         failed: &mut dyn FnMut(&str),
     ) -> Vec<usize> {
         let mut out = Vec::new();
-        if !self.has_conditions {
+        if !self.has_conditions && !registry::has_conditions() {
             return out;
         }
         self.conditions_in(None, vars, failed, &mut out);
@@ -111,7 +112,8 @@ impl Store {
         out
     }
 
-    /// The conditions of one scope that hold, each followed by those nested in it.
+    /// The conditions of one scope that hold, each followed by those nested in it. A
+    /// `.htaccess` section lists its own children; the store's are found by their parent.
     fn conditions_in(
         &self,
         scope: Option<usize>,
@@ -119,9 +121,32 @@ impl Store {
         failed: &mut dyn FnMut(&str),
         out: &mut Vec<usize>,
     ) {
+        match scope.filter(|&s| registry::is_dynamic(s)) {
+            Some(s) => {
+                let children = &registry::get(s).children;
+                self.chains(scope, children.iter().copied(), vars, failed, out);
+            }
+            None if self.has_conditions => {
+                self.chains(scope, 0..self.sections.len(), vars, failed, out)
+            }
+            None => {}
+        }
+    }
+
+    /// Among `candidates` (section numbers in file order), the conditions of `scope` that
+    /// hold, one per chain, each followed by those nested in it.
+    fn chains(
+        &self,
+        scope: Option<usize>,
+        candidates: impl Iterator<Item = usize>,
+        vars: &dyn crate::expr::Vars,
+        failed: &mut dyn FnMut(&str),
+        out: &mut Vec<usize>,
+    ) {
         // Whether the chain being walked has taken a branch already.
         let mut taken = false;
-        for (i, s) in self.sections.iter().enumerate() {
+        for i in candidates {
+            let s = self.section(i);
             if s.kind != SectionKind::If || s.parent != scope {
                 continue;
             }
@@ -146,6 +171,70 @@ impl Store {
         }
     }
 
+    /// Puts the `<Files>`/`<FilesMatch>` of the `.htaccess` sections among `sections` (a
+    /// request's, the files already placed after their levels' `<Directory>` sections) that
+    /// take the file name `name` with the request's other `<Files>`: as Apache appends each
+    /// per-directory scope's Files to those of the scopes merged before it, after the Files
+    /// of the top level and of the sections before the file, before those of the sections
+    /// after it; nested ones after those around them.
+    pub fn place_htaccess_files(&self, sections: &mut Vec<usize>, name: &[u8]) {
+        let files: Vec<(usize, usize)> = sections
+            .iter()
+            .enumerate()
+            .filter(|&(_, &i)| {
+                registry::is_dynamic(i)
+                    && self.section(i).kind == SectionKind::Directory
+                    && !registry::get(i).children.is_empty()
+            })
+            .map(|(p, &i)| (p, i))
+            .collect();
+        for (at, file) in files {
+            let mut found = Vec::new();
+            let mut next = 0;
+            let mut scope = Some(file);
+            while let Some(s) = scope {
+                for &c in &registry::get(s).children {
+                    let child = self.section(c);
+                    if child.kind == SectionKind::Files && name_matches(child, name) {
+                        found.push(c);
+                    }
+                }
+                scope = found.get(next).copied();
+                next += 1;
+            }
+            if found.is_empty() {
+                continue;
+            }
+            // The position in `sections` of the scope a `<Files>` belongs to (None: the top).
+            let rank = |mut i: usize| loop {
+                match self.section(i).parent {
+                    Some(p) if self.section(p).kind == SectionKind::Files => i = p,
+                    Some(p) if self.section(p).kind != SectionKind::VirtualHost => {
+                        break sections.iter().position(|&j| j == p)
+                    }
+                    _ => break None,
+                }
+            };
+            let after_dirs = sections
+                .iter()
+                .skip(at)
+                .position(|&j| {
+                    matches!(
+                        self.section(j).kind,
+                        SectionKind::Files | SectionKind::Location
+                    )
+                })
+                .map_or(sections.len(), |p| p + at);
+            let place = sections
+                .iter()
+                .rposition(|&j| {
+                    self.section(j).kind == SectionKind::Files && rank(j).is_none_or(|r| r < at)
+                })
+                .map_or(after_dirs, |p| (p + 1).max(after_dirs));
+            sections.splice(place..place, found);
+        }
+    }
+
     /// The `MATCH_<NAME>` variables (name upper-cased) of the named groups of the regex
     /// sections among `sections`, later sections overriding earlier ones; empty (and no regex
     /// run) when none has a named group.
@@ -157,7 +246,7 @@ impl Store {
     ) -> Vec<(String, String)> {
         let mut vars: Vec<(String, String)> = Vec::new();
         for &i in sections {
-            let s = &self.sections[i];
+            let s = self.section(i);
             let Some(r) = s.regex().filter(|r| r.has_names()) else {
                 continue;
             };
@@ -455,5 +544,93 @@ mod tests {
         assert_eq!(applied(&s, "/bob"), Vec::<String>::new());
         assert_eq!(applied(&s, "/files/a.pdf"), ["Location /files/*.pdf"]);
         assert_eq!(applied(&s, "/files/sub/a.pdf"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_files_files_go_after_those_of_the_scopes_before_it() {
+        use crate::config::store::{Section, SectionKind};
+        use crate::htaccess::registry::{self, Dynamic};
+        let s = read(
+            "<Files a.txt>\n</Files>\n\
+             <Directory /srv/www>\n<Files a.txt>\n</Files>\n</Directory>\n\
+             <Directory /srv/www/d>\n<Files a.txt>\n</Files>\n</Directory>\n",
+        )
+        .unwrap();
+        let item = |kind, tag, path: &str, parent, children| Dynamic {
+            section: Section {
+                parent,
+                ..Section::new(kind, tag, path.into())
+            },
+            configs: Vec::new(),
+            children,
+        };
+        let file = registry::add_group(vec![
+            item(
+                SectionKind::Directory,
+                "Directory",
+                "/srv/www",
+                None,
+                vec![1, 2],
+            ),
+            item(SectionKind::Files, "Files", "a.txt", Some(0), vec![3]),
+            item(SectionKind::Files, "Files", "b.txt", Some(0), vec![]),
+            item(SectionKind::Files, "Files", "a.txt", Some(1), vec![]),
+        ])
+        .unwrap();
+        let requested = b"/srv/www/d/a.txt";
+        let paths = FilePaths {
+            requested,
+            real: requested,
+        };
+        let mut sections = s.matching_sections(b"/d/a.txt", Some(paths));
+        // The file of /srv/www, after that level's <Directory> (as htaccess::insert puts it).
+        sections.insert(1, file);
+        s.place_htaccess_files(&mut sections, b"a.txt");
+        let (top, www, d) = (0, 2, 4);
+        let (dir_www, dir_d) = (1, 3);
+        assert_eq!(
+            sections,
+            [dir_www, file, dir_d, top, www, file + 1, file + 3, d],
+            "the file's Files after the top's and its level's, before the deeper level's"
+        );
+        // Nothing for another name.
+        let mut sections = vec![dir_www, file];
+        s.place_htaccess_files(&mut sections, b"c.txt");
+        assert_eq!(sections, [dir_www, file]);
+    }
+
+    #[test]
+    fn conditions_of_a_file_are_its_children() {
+        use crate::config::store::{Section, SectionKind};
+        use crate::htaccess::registry::{self, Dynamic};
+        // No <If> in the configuration: only the file's are looked at.
+        let s = read("<Directory /srv/www>\n</Directory>\n").unwrap();
+        let item = |tag, expr: Option<&str>, parent, children| Dynamic {
+            section: Section {
+                parent,
+                condition: expr.map(|e| crate::expr::Expr::parse(e).unwrap()),
+                ..Section::new(SectionKind::If, tag, expr.unwrap_or("").into())
+            },
+            configs: Vec::new(),
+            children,
+        };
+        let file = registry::add_group(vec![
+            Dynamic {
+                section: Section::new(SectionKind::Directory, "Directory", "/srv/www".into()),
+                configs: Vec::new(),
+                children: vec![1, 3],
+            },
+            item("If", Some("%{REQUEST_URI} == '/a'"), Some(0), vec![2]),
+            item("If", Some("true"), Some(1), vec![]),
+            item("Else", None, Some(0), vec![]),
+        ])
+        .unwrap();
+        let holding =
+            |uri: &'static str| s.if_sections(&[0, file], &Uri(uri), &mut |e| panic!("{e}"));
+        assert_eq!(holding("/a"), [file + 1, file + 2]);
+        assert_eq!(holding("/b"), [file + 3]);
+        assert!(s
+            .if_sections(&[0], &Uri("/a"), &mut |e| panic!("{e}"))
+            .is_empty());
     }
 }

@@ -10,7 +10,7 @@
 //! stays in the registry (requests and cached scopes may still name it) until the process ends.
 //!
 //! - `overrides.rs`: AllowOverride / AllowOverrideList.
-//! - `parse.rs`: a file's text to a section, each directive checked.
+//! - `parse.rs`: a file's text to its sections, each directive checked.
 //! - `registry.rs`: the parsed sections, numbered after the store's.
 
 pub mod overrides;
@@ -137,6 +137,7 @@ pub fn extend(
         return Ok(());
     }
     let mut path = Vec::with_capacity(requested.len() + 16);
+    let mut read_any = false;
     for level in levels(requested, is_dir) {
         if level.len() < settings.shortest {
             // Above every section that grants anything.
@@ -156,7 +157,12 @@ pub fn extend(
             &mut path,
         )? {
             insert(&srv.store, sections, level, n);
+            read_any = true;
         }
+    }
+    if read_any {
+        let name = requested.rsplit(|&b| b == b'/').next().unwrap_or(requested);
+        srv.store.place_htaccess_files(sections, name);
     }
     Ok(())
 }
@@ -221,7 +227,7 @@ fn read_level(
                     allowed,
                     &srv.handlers,
                 ) {
-                    Ok(d) => match registry::add(d) {
+                    Ok(group) => match registry::add_group(group) {
                         Some(n) => Parsed::Section(n),
                         None => Parsed::Bad(
                             "too many .htaccess versions read by this process; restart it".into(),
@@ -362,6 +368,7 @@ mod tests {
             registry::add(registry::Dynamic {
                 section: dir(p),
                 configs: Vec::new(),
+                children: Vec::new(),
             })
             .unwrap()
         };

@@ -1,12 +1,14 @@
 //! The sections `.htaccess` files became, numbered after the store's: a request's view and
-//! the scope cache take them as any section. Append-only and read without a lock: an entry is
+//! the scope cache take them as any section. A file is a group of consecutive numbers: its own
+//! section first, then the `<Files>`/`<If>`/… sections inside it, each naming its parent by
+//! number and its children listed in its entry. Append-only and read without a lock: an entry is
 //! never moved or freed (a changed file gets a new entry; the old one stays for the requests
 //! and cached scopes that still name it).
 
 use crate::config::store::Section;
 use std::ffi::c_void;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 /// The first number a `.htaccess` section gets (store sections are numbered from 0).
@@ -22,6 +24,8 @@ pub struct Dynamic {
     pub section: Section,
     /// Modules' typed objects made from its lines: (index in `Server::handlers`, object).
     pub configs: Vec<(usize, NonNull<c_void>)>,
+    /// The sections directly inside it, in file order (as [`add_group`] numbers them).
+    pub children: Vec<usize>,
 }
 
 // SAFETY: the objects are read-only once made; modules promise they may be read on any thread
@@ -34,6 +38,8 @@ type Segment = Box<[OnceLock<&'static Dynamic>]>;
 
 static SEGMENT: [OnceLock<Segment>; SEGMENTS] = [const { OnceLock::new() }; SEGMENTS];
 static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// Whether an `<If>` was ever read from a `.htaccess` file (requests then look for them).
+static CONDITIONS: AtomicBool = AtomicBool::new(false);
 
 fn slot(n: usize) -> Option<&'static OnceLock<&'static Dynamic>> {
     let shifted = n + BASE;
@@ -49,10 +55,35 @@ fn slot(n: usize) -> Option<&'static OnceLock<&'static Dynamic>> {
 
 /// Keeps `d` for the process; its section number, or `None` when the registry is full.
 pub fn add(d: Dynamic) -> Option<usize> {
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let kept: &'static Dynamic = Box::leak(Box::new(d));
-    slot(n)?.set(kept).ok()?;
-    Some(FIRST + n)
+    add_group(vec![d])
+}
+
+/// Keeps one file's sections for the process under consecutive numbers; the first one's
+/// number, or `None` when the registry is full. In `group`, parents (`section.parent`) and
+/// `children` are positions in `group`; they are renumbered here.
+pub fn add_group(mut group: Vec<Dynamic>) -> Option<usize> {
+    let base = NEXT.fetch_add(group.len(), Ordering::Relaxed);
+    let number = |local: usize| FIRST + base + local;
+    for (k, d) in group.iter_mut().enumerate() {
+        d.section.parent = d.section.parent.map(number);
+        for c in &mut d.children {
+            *c = number(*c);
+        }
+        if d.section.kind == crate::config::store::SectionKind::If {
+            CONDITIONS.store(true, Ordering::Relaxed);
+        }
+        debug_assert!(k == 0 || d.section.parent.is_some());
+    }
+    for (k, d) in group.into_iter().enumerate() {
+        let kept: &'static Dynamic = Box::leak(Box::new(d));
+        slot(base + k)?.set(kept).ok()?;
+    }
+    Some(number(0))
+}
+
+/// Whether any `.htaccess` file read by this process had an `<If>`, `<ElseIf>` or `<Else>`.
+pub fn has_conditions() -> bool {
+    CONDITIONS.load(Ordering::Relaxed)
 }
 
 /// The `.htaccess` section numbered `i` (one [`add`] returned).
@@ -76,7 +107,20 @@ mod tests {
         Dynamic {
             section: Section::new(SectionKind::Directory, "Directory", path.into()),
             configs: Vec::new(),
+            children: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_group_is_renumbered_together() {
+        let mut root = dynamic("/w");
+        root.children = vec![1];
+        let mut files = dynamic("a.txt");
+        files.section.parent = Some(0);
+        let n = add_group(vec![root, files]).unwrap();
+        assert_eq!(get(n).children, [n + 1]);
+        assert_eq!(get(n + 1).section.parent, Some(n));
+        assert_eq!(get(n + 1).section.path, "a.txt");
     }
 
     #[test]

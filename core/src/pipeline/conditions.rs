@@ -99,7 +99,7 @@ impl Vars for RequestVars<'_, '_> {
 /// Adds the `<If>` sections that hold to the request's sections.
 pub fn apply(req: &mut RequestCtx<'_>) {
     let srv = req.conn.srv;
-    if !srv.store.has_conditions {
+    if !srv.store.has_conditions && !crate::htaccess::registry::has_conditions() {
         return;
     }
     let mut errors = Vec::new();

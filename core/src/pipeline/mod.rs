@@ -348,9 +348,6 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
                     real: &m.real,
                 };
                 let mut view = req.view_for(&req.head.path, Some(paths));
-                let vars = srv
-                    .store
-                    .match_variables(&view.sections, &req.head.path, Some(paths));
                 // The one place `.htaccess` files join the request's sections (on a bad
                 // one, those read before it stay).
                 let is_dir = m.kind == storage::Kind::Directory;
@@ -362,6 +359,10 @@ fn map_request(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
                     &m.requested,
                     is_dir,
                 );
+                // After the files: their `<FilesMatch>` groups count too.
+                let vars = srv
+                    .store
+                    .match_variables(&view.sections, &req.head.path, Some(paths));
                 set_sections(req, view.sections);
                 for (name, value) in vars {
                     req.table_put_env(&name, &value);

@@ -590,3 +590,42 @@ fn the_vhost_chosen_is_apaches_for_every_host() {
     );
     drop(apache);
 }
+
+/// A virtual host's sections and `.htaccess` grants are its own: a `<FilesMatch>` deny inside
+/// one vhost, its `<Directory>` granting overrides and its AccessFileName do nothing for the
+/// other vhost serving the same directory.
+#[test]
+fn sections_and_htaccess_grants_of_a_vhost_are_its_own() {
+    let root = Root::new();
+    let r = root.path().display().to_string();
+    root.write("site/page.txt", "page\n");
+    root.write("site/key.secret", "key\n");
+    // Read only where granted, each under its AccessFileName.
+    root.write("site/.acl", "Require all denied\n");
+    root.write("site/.htaccess", "ErrorDocument 404 \"read .htaccess\"\n");
+    root.config(&format!(
+        "{modules}DocumentRoot \"{r}/site\"\n\
+         <VirtualHost *>\nServerName guarded.example\nDocumentRoot \"{r}/site\"\n\
+         AccessFileName .acl\n\
+         <Directory \"{r}/site\">\nAllowOverride AuthConfig FileInfo\n</Directory>\n\
+         </VirtualHost>\n\
+         <VirtualHost *>\nServerName open.example\nDocumentRoot \"{r}/site\"\n\
+         <FilesMatch \"\\.secret$\">\nRequire all denied\n</FilesMatch>\n\
+         </VirtualHost>\n",
+        modules = standard_modules(),
+    ));
+    let server = Server::start(&root, &[]);
+    let addr = server.addr;
+    // The guarded vhost reads its .acl (not .htaccess) and is refused everything.
+    assert_eq!(get(addr, "/page.txt", "guarded.example").status, 403);
+    assert_eq!(get(addr, "/key.secret", "guarded.example").status, 403);
+    // The open vhost reads no file at all and denies only its FilesMatch.
+    assert_eq!(get(addr, "/page.txt", "open.example").status, 200);
+    assert_eq!(get(addr, "/key.secret", "open.example").status, 403);
+    let missing = get(addr, "/nothing", "open.example");
+    assert_eq!(missing.status, 404);
+    assert!(
+        !String::from_utf8_lossy(&missing.body).contains("read .htaccess"),
+        "the other vhost's grant let this one read .htaccess"
+    );
+}

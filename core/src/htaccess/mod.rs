@@ -33,8 +33,10 @@ struct Settings {
     grants: Vec<overrides::Grant>,
     /// The length of the shortest directory of `grants` (its real path's, when shorter).
     shortest: usize,
-    /// AccessFileName (the first that exists at a level is read).
+    /// AccessFileName (the first that exists at a level is read): the main server's, then
+    /// each virtual host's (its own line, or the main server's).
     names: Vec<String>,
+    vhost_names: Vec<Vec<String>>,
 }
 
 fn settings(store: &Store) -> &'static Settings {
@@ -46,6 +48,10 @@ fn settings(store: &Store) -> &'static Settings {
             .map(overrides::Grant::shortest)
             .min()
             .unwrap_or(0);
+        let main_names: Vec<String> = store
+            .server_last("AccessFileName")
+            .map(|o| o.args.to_vec())
+            .unwrap_or_else(|| vec![".htaccess".to_owned()]);
         Settings {
             granted: store.sections.iter().any(|s| {
                 s.kind == SectionKind::Directory
@@ -56,10 +62,19 @@ fn settings(store: &Store) -> &'static Settings {
             }),
             grants,
             shortest,
-            names: store
-                .server_last("AccessFileName")
-                .map(|o| o.args.to_vec())
-                .unwrap_or_else(|| vec![".htaccess".to_owned()]),
+            names: main_names.clone(),
+            vhost_names: store
+                .vhosts
+                .iter()
+                .map(|v| {
+                    store.sections[v.section]
+                        .directives
+                        .iter()
+                        .rev()
+                        .find(|o| o.is_named("accessfilename"))
+                        .map_or_else(|| main_names.clone(), |o| o.args.to_vec())
+                })
+                .collect(),
         }
     })
 }
@@ -153,7 +168,9 @@ pub fn extend(
             peer,
             level,
             &allowed,
-            &settings.names,
+            vhost
+                .and_then(|v| settings.vhost_names.get(v))
+                .unwrap_or(&settings.names),
             &mut path,
         )? {
             insert(&srv.store, sections, level, n);

@@ -50,11 +50,17 @@ fn is_url(s: &str) -> bool {
     }
 }
 
-/// `ErrorDocument`'s value check: a status Apache knows (it accepts any of its table; only
-/// the errors, 400 to 599, are answered with their document).
+/// `ErrorDocument`'s value check: a status Apache knows. Apache also takes the 1xx-3xx ones
+/// and uses them for the few such answers it makes itself; mapache answers only errors (400
+/// to 599) with a document, so a line for another status is refused rather than never used.
 pub fn check(args: &[String]) -> Result<(), String> {
     match args[0].parse::<u16>() {
-        Ok(code @ 100..=599) if crate::http::status::reason_phrase(code) != "Unknown" => Ok(()),
+        Ok(code @ 400..=599) if crate::http::status::reason_phrase(code) != "Unknown" => Ok(()),
+        Ok(code @ 100..=399) if crate::http::status::reason_phrase(code) != "Unknown" => {
+            Err(format!(
+                "ErrorDocument {code}: mapache uses ErrorDocument for error statuses (400-599) only; remove the line"
+            ))
+        }
         _ => Err(format!("Unsupported HTTP response code {}", args[0])),
     }
 }
@@ -198,7 +204,10 @@ mod tests {
         let args = |c: &str| vec![c.to_owned(), "x".to_owned()];
         assert!(check(&args("404")).is_ok());
         assert!(check(&args("500")).is_ok());
-        assert!(check(&args("200")).is_ok());
+        assert!(check(&args("200"))
+            .unwrap_err()
+            .contains("error statuses (400-599) only"));
+        assert!(check(&args("302")).is_err());
         assert_eq!(
             check(&args("499")).unwrap_err(),
             "Unsupported HTTP response code 499"

@@ -656,3 +656,42 @@ fn user_and_group_apply_in_children() {
         out.stderr
     );
 }
+
+/// A piped ErrorLog program started by a detaching `-k start` does not keep the command's
+/// pipe as its standard error: once the command has returned, a program that also writes
+/// there (as rotatelogs does on trouble) goes on logging instead of dying of a broken pipe.
+#[test]
+fn a_piped_error_log_outlives_the_starting_command() {
+    let root = Root::new();
+    let lines = root.path().join("logs/piped_error_log");
+    std::fs::create_dir_all(root.path().join("logs")).unwrap();
+    let script = root.write(
+        "logger.sh",
+        format!(
+            "while IFS= read -r l; do printf '%s\\n' \"$l\" >> {}; echo seen >&2; done\n",
+            lines.display()
+        ),
+    );
+    let program = format!("/bin/sh {}", script.display());
+    let conf = root
+        .config(&format!(
+            "{}LogLevel info\nErrorLog \"|{program}\"\n",
+            modules_for("prefork")
+        ))
+        .display()
+        .to_string();
+    let mut daemon = Daemon::new(&root);
+    daemon.error_log = lines.clone();
+    let out = run(&["-f", &conf, "-k", "start"]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    for n in 0..3 {
+        assert_eq!(daemon.get(&format!("/missing-{n}")).status, 404);
+        assert!(
+            wait_until(Duration::from_secs(5), || std::fs::read_to_string(&lines)
+                .unwrap_or_default()
+                .contains(&format!("missing-{n}"))),
+            "line {n} of the piped error log is lost: {}",
+            std::fs::read_to_string(&lines).unwrap_or_default()
+        );
+    }
+}

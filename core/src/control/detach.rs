@@ -136,6 +136,13 @@ pub fn is_daemon() -> bool {
     std::env::var_os(ENV_DAEMON).is_some()
 }
 
+/// Whether this process's standard error is still the pipe to the starting command (a daemon
+/// not yet serving): a program started now must not inherit it, or its writes would fail once
+/// the command has exited.
+pub fn stderr_is_the_command() -> bool {
+    AFTER_READY.load(Ordering::Relaxed) >= 0
+}
+
 /// In a detached daemon, once it serves (listeners bound, pid file written): tells the command,
 /// and moves standard error off the pipe. A no-op otherwise.
 pub fn ready() {

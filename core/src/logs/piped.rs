@@ -53,6 +53,10 @@ impl Command {
         // goes where the server's does. After a restart the master holds its control signals
         // blocked: the program must not inherit that.
         crate::control::start_unblocked(&mut cmd);
+        if crate::control::detach::stderr_is_the_command() {
+            // A daemon's standard error becomes /dev/null once it serves: the program's too.
+            cmd.stderr(Stdio::null());
+        }
         let mut child = cmd.stdin(Stdio::piped()).spawn()?;
         let stdin = child
             .stdin

@@ -51,6 +51,12 @@ impl OptionSet {
         self.0 & INDEXES != 0
     }
 
+    /// `Options MultiViews`: a request for a missing file is negotiated among the files that
+    /// share its name (mod-negotiation).
+    pub fn multiviews(self) -> bool {
+        self.0 & MULTIVIEWS != 0
+    }
+
     /// Which symbolic links are followed.
     pub fn links(self) -> Links {
         if self.0 & FOLLOW_SYMLINKS != 0 {

@@ -227,6 +227,7 @@ fn negotiate(req: &mut Request<'_>, variants: &[Variant], dir_uri: &str) -> Nego
     match choice {
         Choice::Variant(i) => serve(req, &variants[i], dir_uri),
         Choice::NotAcceptable => {
+            let variants = &with_lengths(req, variants, dir_uri);
             let _ = req.table_set(Table::ErrHeadersOut, "TCN", "list");
             req.set_header("Alternates", &response::alternates(variants));
             let page = response::not_acceptable_page(variants);
@@ -236,6 +237,32 @@ fn negotiate(req: &mut Request<'_>, variants: &[Variant], dir_uri: &str) -> Nego
             let _ = req.write(page.as_bytes());
             Negotiated::Answered
         }
+    }
+}
+
+/// The variants with the lengths a map did not give, from the files they name (as Apache
+/// finds them for `Alternates`).
+fn with_lengths(req: &mut Request<'_>, variants: &[Variant], dir_uri: &str) -> Vec<Variant> {
+    let mut out = variants.to_vec();
+    for v in out
+        .iter_mut()
+        .filter(|v| v.length.is_none() && v.body.is_none())
+    {
+        if let Ok(found) = req.lookup(&target_uri(v, dir_uri)) {
+            if found.kind == FileKind::File {
+                v.length = Some(found.size);
+            }
+        }
+    }
+    out
+}
+
+/// The URI a variant is served from.
+fn target_uri(v: &Variant, dir_uri: &str) -> String {
+    if v.uri.starts_with('/') {
+        v.uri.clone()
+    } else {
+        format!("{dir_uri}{}", response::escape_uri(&v.uri))
     }
 }
 
@@ -256,11 +283,7 @@ fn serve(req: &mut Request<'_>, v: &Variant, dir_uri: &str) -> Negotiated {
         let _ = req.write(body);
         return Negotiated::Answered;
     }
-    let target = if v.uri.starts_with('/') {
-        v.uri.clone()
-    } else {
-        format!("{dir_uri}{}", response::escape_uri(&v.uri))
-    };
+    let target = target_uri(v, dir_uri);
     let _ = req.table_set(
         Table::ErrHeadersOut,
         "Content-Location",

@@ -28,7 +28,8 @@ pub fn vary(variants: &[Variant]) -> String {
     parts.join(",")
 }
 
-/// The `Alternates` value of a 406: `{"name" qs {type t} {language l} {length n}}, …`.
+/// The `Alternates` value of a 406: `{"name" qs {type t} {language l} {length n}}, …`
+/// (Apache leaves the description out).
 pub fn alternates(variants: &[Variant]) -> String {
     variants
         .iter()
@@ -48,9 +49,6 @@ pub fn alternates(variants: &[Variant]) -> String {
             }
             if let Some(n) = v.length {
                 s.push_str(&format!(" {{length {n}}}"));
-            }
-            if let Some(d) = &v.description {
-                s.push_str(&format!(" {{description \"{d}\"}}"));
             }
             s.push('}');
             s

@@ -751,3 +751,108 @@ fn error_documents_and_htaccess_files_answer_and_log_as_apache() {
         assert!(mapache.wait_log(&line, 5), "mapache did not log {line:?}: {}", mapache.log_text());
     }
 }
+
+/// mod_negotiation's type maps and MultiViews on both servers: the same variant chosen, with
+/// the same Vary, TCN, Content-Location and Content-Language, and the same 406 (Alternates and
+/// page; MultiViews' list is compared by status only, since Apache lists in directory order).
+#[test]
+fn type_maps_and_multiviews_negotiate_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    let files: [(&str, &str); 9] = [
+        ("tm/a.html", "<p>html</p>\n"),
+        ("tm/a.txt", "plain\n"),
+        (
+            "tm/a.var",
+            "URI: a\n\nURI: a.html\nContent-Type: text/html; qs=0.8\n\n\
+             URI: a.txt\nContent-Type: text/plain; qs=0.5\nDescription: plain text\n",
+        ),
+        ("tm/l.en.html", "hello en\n"),
+        ("tm/l.de.html", "hallo de\n"),
+        (
+            "tm/l.var",
+            "URI: l.en.html\nContent-Type: text/html\nContent-Language: en\n\n\
+             URI: l.de.html\nContent-Type: text/html\nContent-Language: de\n",
+        ),
+        ("mv/doc.en.html", "hello en\n"),
+        ("mv/doc.de.html", "hallo de\n"),
+        ("mv/doc.fr.txt", "bonjour\n"),
+    ];
+    for (f, data) in files {
+        world_readable(&root, &format!("www/{f}"), data.as_bytes());
+    }
+    let r = root.path().display().to_string();
+    let lines = format!(
+        "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\nAddHandler type-map var\n\
+         AddLanguage en .en\nAddLanguage de .de\nAddLanguage fr .fr\nLanguagePriority de en fr\n\
+         <Directory {r}/www/mv>\nOptions +MultiViews\n</Directory>\n"
+    );
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule mime_module {MODULES}/mod_mime.so\n\
+             LoadModule negotiation_module {MODULES}/mod_negotiation.so\n{lines}"
+        ),
+    );
+    root.config(&format!(
+        "{}LoadModule negotiation_module {}\n{lines}",
+        standard_modules(),
+        module("libmod_negotiation.so").display()
+    ));
+    let mapache = Server::start(&root, &[]);
+    let asks = [
+        ("/tm/a.var", ""),
+        ("/tm/a.var", "Accept: text/plain\r\n"),
+        ("/tm/a.var", "Accept: text/*, text/html;q=0.1\r\n"),
+        ("/tm/a.var", "Accept: text/plain, */*\r\n"),
+        ("/tm/a.var", "Accept: image/png\r\n"),
+        ("/tm/l.var", ""),
+        ("/tm/l.var", "Accept-Language: en\r\n"),
+        ("/tm/l.var", "Accept-Language: de;q=0.2, en;q=0.3\r\n"),
+        ("/tm/l.var", "Accept-Language: en-US\r\n"),
+        ("/tm/l.var", "Accept-Language: fr\r\n"),
+        ("/mv/doc", ""),
+        ("/mv/doc", "Accept-Language: en\r\n"),
+        ("/mv/doc", "Accept: text/plain\r\n"),
+        (
+            "/mv/doc",
+            "Accept: text/html, text/plain;q=0.5\r\nAccept-Language: fr\r\n",
+        ),
+        ("/mv/doc", "Accept: image/png\r\n"),
+        ("/mv/nothing", ""),
+    ];
+    for (path, extra) in asks {
+        let seen = |resp: Response| {
+            let h = |n: &str| resp.header(n).map(str::to_owned);
+            let multiviews_list = resp.status == 406 && path.starts_with("/mv");
+            (
+                resp.status,
+                h("Content-Type"),
+                h("Content-Language"),
+                h("Content-Location"),
+                h("Vary"),
+                h("TCN"),
+                if multiviews_list {
+                    None
+                } else {
+                    h("Alternates")
+                },
+                (resp.status != 404 && !multiviews_list)
+                    .then(|| String::from_utf8_lossy(&resp.body).into_owned()),
+            )
+        };
+        assert_eq!(
+            seen({
+                let raw =
+                    format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+                parse_responses(&mapache.exchange(raw.as_bytes()), false).remove(0)
+            }),
+            seen(apache.get(path, extra)),
+            "{path} {extra:?}: mapache, apache2"
+        );
+    }
+}

@@ -218,7 +218,6 @@ const NOT_YET: &[&str] = &[
     "authn_file",
     "authz_user",
     "deflate",
-    "negotiation",
     // Apache 2.2's Order/Allow/Deny: refused (use Require); Debian's files do not use them.
     "access_compat",
     // mod-env and mod-setenvif (the mods helper's new crates, issue 15).
@@ -312,6 +311,14 @@ fn debians_stock_tree() {
         )
     };
     write_load("mime", static_line).unwrap();
+    write_load(
+        "negotiation",
+        format!(
+            "LoadModule negotiation_module {}\n",
+            module("libmod_negotiation.so").display()
+        ),
+    )
+    .unwrap();
     for name in ["dir", "autoindex"] {
         write_load(name, "# done by static_module (mime.load)\n".to_owned()).unwrap();
     }

@@ -194,8 +194,15 @@ fn debians_negotiation_lines_pass_t() {
     } else {
         "<IfModule mod_negotiation.c>\nLanguagePriority en ca cs da de el eo es et fr he hr it ja ko ltz nl nn no pl pt pt-BR ru sv tr zh-CN zh-TW\nForceLanguagePriority Prefer Fallback\n</IfModule>\n".to_owned()
     };
+    // Debian's mime.conf too (its `AddHandler type-map var` is unconditional), when present.
+    let mime = Path::new("/etc/apache2/mods-available/mime.conf");
+    let mime = if mime.exists() {
+        format!("Include {}\n", mime.display())
+    } else {
+        String::new()
+    };
     let conf = root.config(&format!(
-        "{}{}AddHandler type-map var\n{shipped}CacheNegotiatedDocs Off\n",
+        "{}{}{mime}AddHandler type-map var\n{shipped}CacheNegotiatedDocs Off\n",
         plain_modules(),
         negotiation_line()
     ));

@@ -55,7 +55,8 @@ fn site(htdocs: &Path) {
         "tm/b.var",
         "URI: b\nContent-Type: text/plain\nContent-Language: fr\nBody:--end--\nbonjour\n--end--\n",
     );
-    for dir in ["mv", "fb"] {
+    write("ht/.htaccess", "LanguagePriority de en\n");
+    for dir in ["mv", "fb", "ht"] {
         write(&format!("{dir}/doc.en.html"), "hello en\n");
         write(&format!("{dir}/doc.de.html"), "hallo de\n");
         write(&format!("{dir}/doc.en.xyzzy"), "old\n");
@@ -69,7 +70,8 @@ fn shared_lines(htdocs: &Path) -> String {
          AddLanguage en .en\nAddLanguage de .de\nAddLanguage fr .fr\n\
          LanguagePriority en de fr\n\
          <Directory \"{d}/mv\">\nOptions +MultiViews\n</Directory>\n\
-         <Directory \"{d}/fb\">\nOptions +MultiViews\nForceLanguagePriority Fallback\n</Directory>\n",
+         <Directory \"{d}/fb\">\nOptions +MultiViews\nForceLanguagePriority Fallback\n</Directory>\n\
+         <Directory \"{d}/ht\">\nOptions +MultiViews\nAllowOverride FileInfo\n</Directory>\n",
         d = htdocs.display()
     )
 }
@@ -177,6 +179,8 @@ fn multiviews_picks_a_variant_by_language() {
     // Fallback: no acceptable language, LanguagePriority picks.
     let r = get(&s, "/fb/doc", "Accept-Language: fr\r\n");
     assert_eq!((r.status, body(&r).as_str()), (200, "hello en\n"));
+    // LanguagePriority from a .htaccess (AllowOverride FileInfo) over the server's.
+    assert_eq!(body(&get(&s, "/ht/doc", "")), "hallo de\n");
     // Without MultiViews the name is just missing; with it, a name without variants too.
     assert_eq!(get(&s, "/tm/l", "").status, 404);
     assert_eq!(get(&s, "/mv/none", "").status, 404);

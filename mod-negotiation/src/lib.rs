@@ -119,13 +119,14 @@ impl Fixups for Negotiation {
         if !url_path.starts_with(b"/") || url_path.ends_with(b"/") {
             return Verdict::Declined;
         }
+        // Options first: most requests end here without a system call.
+        if !options(req).multiviews() {
+            return Verdict::Declined;
+        }
         let filename = req.filename().to_path_buf();
         if filename.as_os_str().is_empty()
             || !matches!(std::fs::symlink_metadata(&filename), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
         {
-            return Verdict::Declined;
-        }
-        if !options(req).multiviews() {
             return Verdict::Declined;
         }
         let (Some(dir), Some(base)) = (filename.parent(), filename.file_name()) else {

@@ -762,7 +762,14 @@ fn type_maps_and_multiviews_negotiate_as_apache() {
         return;
     }
     let root = Root::new();
-    let files: [(&str, &str); 9] = [
+    let files: [(&str, &str); 12] = [
+        ("none/t.en-us.html", "us\n"),
+        ("none/t.en-gb.html", "gb\n"),
+        (
+            "none/t.var",
+            "URI: t.en-us.html\nContent-Type: text/html\nContent-Language: en-us\n\n\
+             URI: t.en-gb.html\nContent-Type: text/html\nContent-Language: en-gb\n",
+        ),
         ("tm/a.html", "<p>html</p>\n"),
         ("tm/a.txt", "plain\n"),
         (
@@ -788,7 +795,8 @@ fn type_maps_and_multiviews_negotiate_as_apache() {
     let lines = format!(
         "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\nAddHandler type-map var\n\
          AddLanguage en .en\nAddLanguage de .de\nAddLanguage fr .fr\nLanguagePriority de en fr\n\
-         <Directory {r}/www/mv>\nOptions +MultiViews\n</Directory>\n"
+         <Directory {r}/www/mv>\nOptions +MultiViews\n</Directory>\n\
+         <Directory {r}/www/none>\nForceLanguagePriority None\nLanguagePriority en-gb\n</Directory>\n"
     );
     let apache = Apache::start(
         root.path(),
@@ -824,6 +832,9 @@ fn type_maps_and_multiviews_negotiate_as_apache() {
         ),
         ("/mv/doc", "Accept: image/png\r\n"),
         ("/mv/nothing", ""),
+        // A tie under ForceLanguagePriority None: the first variant (no 300).
+        ("/none/t.var", "Accept-Language: en\r\n"),
+        ("/none/t.var", "Accept-Language: fr, *\r\n"),
     ];
     for (path, extra) in asks {
         let seen = |resp: Response| {

@@ -250,6 +250,15 @@ mod tests {
     }
 
     #[test]
+    fn multiviews_only_when_named() {
+        assert!(!OptionSet::DEFAULT.multiviews());
+        assert!(!set(&[&["All"]]).multiviews());
+        assert!(set(&[&["+MultiViews"]]).multiviews());
+        assert!(!set(&[&["MultiViews"], &["-MultiViews"]]).multiviews());
+        assert!(set(&[&["Indexes", "MultiViews"], &["+FollowSymLinks"]]).multiviews());
+    }
+
+    #[test]
     fn errors_in_apaches_words() {
         assert_eq!(parse(&["Indexs"]).unwrap_err(), "Illegal option Indexs");
         assert_eq!(parse(&["+Bogus"]).unwrap_err(), "Illegal option Bogus");

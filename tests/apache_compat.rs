@@ -663,8 +663,7 @@ fn directory_listings_are_apaches_pages() {
 }
 
 /// Debian's stock mods-available files for the modules mapache's crates stand for pass `-t`
-/// as they ship. mime.conf's `AddHandler type-map var` is the core's directive (issue 15, the
-/// htaccess part): until it is there, the line is left out of the copy tested here.
+/// as they ship (mime.conf's `AddHandler type-map var` names mod-negotiation's handler).
 #[test]
 fn debians_mime_autoindex_setenvif_and_dir_files_pass_config_test() {
     let dir = Path::new("/etc/apache2/mods-available");
@@ -673,20 +672,15 @@ fn debians_mime_autoindex_setenvif_and_dir_files_pass_config_test() {
         return;
     }
     let root = Root::new();
-    let mime = std::fs::read_to_string(dir.join("mime.conf")).unwrap();
-    let mime: String = mime
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("AddHandler"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let mime_copy = root.write("conf/mime.conf", mime);
     let conf = root.config(&format!(
-        "{}LoadModule env_module {}\nLoadModule setenvif_module {}\nInclude {}\n\
-         Include {d}/autoindex.conf\nInclude {d}/setenvif.conf\nInclude {d}/dir.conf\n",
+        "{}LoadModule env_module {}\nLoadModule setenvif_module {}\n\
+         LoadModule negotiation_module {}\nInclude {d}/mime.conf\n\
+         Include {d}/autoindex.conf\nInclude {d}/setenvif.conf\nInclude {d}/dir.conf\n\
+         Include {d}/negotiation.conf\n",
         standard_modules(),
         module("libmod_env.so").display(),
         module("libmod_setenvif.so").display(),
-        mime_copy.display(),
+        module("libmod_negotiation.so").display(),
         d = dir.display()
     ));
     let out = run(&["-t", "-f", conf.to_str().unwrap()]);
@@ -850,6 +844,122 @@ fn sections_in_htaccess_files_answer_and_log_as_apache() {
             mapache.wait_log(&line, 5),
             "mapache did not log {line:?}: {}",
             mapache.log_text()
+        );
+    }
+}
+
+/// mod_negotiation's type maps and MultiViews on both servers: the same variant chosen, with
+/// the same Vary, TCN, Content-Location and Content-Language, and the same 406 (Alternates and
+/// page; MultiViews' list is compared by status only, since Apache lists in directory order).
+#[test]
+fn type_maps_and_multiviews_negotiate_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    let files: [(&str, &str); 12] = [
+        ("none/t.en-us.html", "us\n"),
+        ("none/t.en-gb.html", "gb\n"),
+        (
+            "none/t.var",
+            "URI: t.en-us.html\nContent-Type: text/html\nContent-Language: en-us\n\n\
+             URI: t.en-gb.html\nContent-Type: text/html\nContent-Language: en-gb\n",
+        ),
+        ("tm/a.html", "<p>html</p>\n"),
+        ("tm/a.txt", "plain\n"),
+        (
+            "tm/a.var",
+            "URI: a\n\nURI: a.html\nContent-Type: text/html; qs=0.8\n\n\
+             URI: a.txt\nContent-Type: text/plain; qs=0.5\nDescription: plain text\n",
+        ),
+        ("tm/l.en.html", "hello en\n"),
+        ("tm/l.de.html", "hallo de\n"),
+        (
+            "tm/l.var",
+            "URI: l.en.html\nContent-Type: text/html\nContent-Language: en\n\n\
+             URI: l.de.html\nContent-Type: text/html\nContent-Language: de\n",
+        ),
+        ("mv/doc.en.html", "hello en\n"),
+        ("mv/doc.de.html", "hallo de\n"),
+        ("mv/doc.fr.txt", "bonjour\n"),
+    ];
+    for (f, data) in files {
+        world_readable(&root, &format!("www/{f}"), data.as_bytes());
+    }
+    let r = root.path().display().to_string();
+    let lines = format!(
+        "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\nAddHandler type-map var\n\
+         AddLanguage en .en\nAddLanguage de .de\nAddLanguage fr .fr\nLanguagePriority de en fr\n\
+         <Directory {r}/www/mv>\nOptions +MultiViews\n</Directory>\n\
+         <Directory {r}/www/none>\nForceLanguagePriority None\nLanguagePriority en-gb\n</Directory>\n"
+    );
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule mime_module {MODULES}/mod_mime.so\n\
+             LoadModule negotiation_module {MODULES}/mod_negotiation.so\n{lines}"
+        ),
+    );
+    root.config(&format!(
+        "{}LoadModule negotiation_module {}\n{lines}",
+        standard_modules(),
+        module("libmod_negotiation.so").display()
+    ));
+    let mapache = Server::start(&root, &[]);
+    let asks = [
+        ("/tm/a.var", ""),
+        ("/tm/a.var", "Accept: text/plain\r\n"),
+        ("/tm/a.var", "Accept: text/*, text/html;q=0.1\r\n"),
+        ("/tm/a.var", "Accept: text/plain, */*\r\n"),
+        ("/tm/a.var", "Accept: image/png\r\n"),
+        ("/tm/l.var", ""),
+        ("/tm/l.var", "Accept-Language: en\r\n"),
+        ("/tm/l.var", "Accept-Language: de;q=0.2, en;q=0.3\r\n"),
+        ("/tm/l.var", "Accept-Language: en-US\r\n"),
+        ("/tm/l.var", "Accept-Language: fr\r\n"),
+        ("/mv/doc", ""),
+        ("/mv/doc", "Accept-Language: en\r\n"),
+        ("/mv/doc", "Accept: text/plain\r\n"),
+        (
+            "/mv/doc",
+            "Accept: text/html, text/plain;q=0.5\r\nAccept-Language: fr\r\n",
+        ),
+        ("/mv/doc", "Accept: image/png\r\n"),
+        ("/mv/nothing", ""),
+        // A tie under ForceLanguagePriority None: the first variant (no 300).
+        ("/none/t.var", "Accept-Language: en\r\n"),
+        ("/none/t.var", "Accept-Language: fr, *\r\n"),
+    ];
+    for (path, extra) in asks {
+        let seen = |resp: Response| {
+            let h = |n: &str| resp.header(n).map(str::to_owned);
+            let multiviews_list = resp.status == 406 && path.starts_with("/mv");
+            (
+                resp.status,
+                h("Content-Type"),
+                h("Content-Language"),
+                h("Content-Location"),
+                h("Vary"),
+                h("TCN"),
+                if multiviews_list {
+                    None
+                } else {
+                    h("Alternates")
+                },
+                (resp.status != 404 && !multiviews_list)
+                    .then(|| String::from_utf8_lossy(&resp.body).into_owned()),
+            )
+        };
+        assert_eq!(
+            seen({
+                let raw =
+                    format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+                parse_responses(&mapache.exchange(raw.as_bytes()), false).remove(0)
+            }),
+            seen(apache.get(path, extra)),
+            "{path} {extra:?}: mapache, apache2"
         );
     }
 }

@@ -51,6 +51,12 @@ impl OptionSet {
         self.0 & INDEXES != 0
     }
 
+    /// `Options MultiViews`: a request for a missing file is negotiated among the files that
+    /// share its name (mod-negotiation).
+    pub fn multiviews(self) -> bool {
+        self.0 & MULTIVIEWS != 0
+    }
+
     /// Which symbolic links are followed.
     pub fn links(self) -> Links {
         if self.0 & FOLLOW_SYMLINKS != 0 {
@@ -241,6 +247,15 @@ mod tests {
         assert!(s.indexes() && (s.links() != Links::Follow));
         let s = set(&[&["SymLinksIfOwnerMatch"]]);
         assert!((s.links() != Links::Follow));
+    }
+
+    #[test]
+    fn multiviews_only_when_named() {
+        assert!(!OptionSet::DEFAULT.multiviews());
+        assert!(!set(&[&["All"]]).multiviews());
+        assert!(set(&[&["+MultiViews"]]).multiviews());
+        assert!(!set(&[&["MultiViews"], &["-MultiViews"]]).multiviews());
+        assert!(set(&[&["Indexes", "MultiViews"], &["+FollowSymLinks"]]).multiviews());
     }
 
     #[test]

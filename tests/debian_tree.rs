@@ -208,8 +208,8 @@ LogLevel warn
     );
 }
 
-/// The Debian modules mapache has no module file for yet (issue 16), and Debian's ones whose job
-/// is still another helper's: their .load and .conf links are dropped from the copy.
+/// The Debian modules mapache has no module file for yet (issue 16) or refuses: their .load and
+/// .conf links are dropped from the copy.
 const NOT_YET: &[&str] = &[
     // issue 16
     "alias",

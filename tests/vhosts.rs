@@ -629,3 +629,26 @@ fn sections_and_htaccess_grants_of_a_vhost_are_its_own() {
         "the other vhost's grant let this one read .htaccess"
     );
 }
+
+/// One `.htaccess` under two virtual hosts whose `<Directory>` grants differ is judged by each
+/// vhost's own grant, whichever asked first.
+#[test]
+fn a_htaccess_is_judged_by_each_vhosts_allowoverride() {
+    let root = Root::new();
+    let r = root.path().display().to_string();
+    root.write("site/page.txt", "page\n");
+    root.write("site/.htaccess", "Options -Indexes\n");
+    root.config(&format!(
+        "{modules}DocumentRoot \"{r}/site\"\n\
+         <VirtualHost *>\nServerName strict.example\nDocumentRoot \"{r}/site\"\n\
+         <Directory \"{r}/site\">\nAllowOverride FileInfo\n</Directory>\n</VirtualHost>\n\
+         <VirtualHost *>\nServerName lax.example\nDocumentRoot \"{r}/site\"\n\
+         <Directory \"{r}/site\">\nAllowOverride All\n</Directory>\n</VirtualHost>\n",
+        modules = standard_modules(),
+    ));
+    let server = Server::start(&root, &[]);
+    let addr = server.addr;
+    assert_eq!(get(addr, "/page.txt", "lax.example").status, 200);
+    assert_eq!(get(addr, "/page.txt", "strict.example").status, 500);
+    assert_eq!(get(addr, "/page.txt", "lax.example").status, 200);
+}

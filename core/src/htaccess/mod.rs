@@ -5,9 +5,12 @@
 //!
 //! A file is read only at a level whose AllowOverride (or AllowOverrideList) grants anything,
 //! from the root down to the file's directory. Parsed files are kept per process by (device,
-//! inode), checked against modification time and size: a level costs one stat, a changed file
-//! is seen on the next request, a missing one is a failed stat. A changed file's old parse
-//! stays in the registry (requests and cached scopes may still name it) until the process ends.
+//! inode), checked against modification time and size, and what a level holds (its parse, or
+//! no file) is trusted for [`RECHECK`] before the file is looked at again: Apache stats, opens
+//! and reads every level's file on every request, which is what makes `.htaccess` slow there;
+//! here a busy site pays one stat per level and second, and an edit is seen within a second.
+//! A changed file's old parse stays in the registry (requests and cached scopes may still name
+//! it) until the process ends.
 //!
 //! - `overrides.rs`: AllowOverride / AllowOverrideList.
 //! - `parse.rs`: a file's text to its sections, each directive checked.
@@ -96,13 +99,44 @@ enum Parsed {
     Bad(std::sync::Arc<str>),
 }
 
-/// A parsed file: when it was read (modification time and size) and as the file of which
-/// directory (the same file reached from another level is parsed again there).
+/// A parsed file: when it was read (modification time and size), as the file of which
+/// directory and for which virtual host (the same file reached from another level, or under
+/// another vhost's AllowOverride, is parsed again there).
 struct Entry {
     mtime_ns: i64,
     size: u64,
     level: Vec<u8>,
+    vhost: Option<usize>,
     parsed: Parsed,
+}
+
+/// Looks kept per process at most.
+const RECENT_LOOKS: usize = 4096;
+
+/// How long what a level holds is trusted before its file is looked at again.
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What a file path held when it was last looked at (None: no such file), by the path and
+/// the virtual host (see [`recent_key`]).
+struct Recent {
+    checked: std::time::Instant,
+    found: Option<Parsed>,
+}
+
+type RecentLooks = RwLock<HashMap<Vec<u8>, Recent, BuildIdentityHasher>>;
+
+fn recent() -> &'static RecentLooks {
+    static RECENT: OnceLock<RecentLooks> = OnceLock::new();
+    RECENT.get_or_init(|| RwLock::new(HashMap::default()))
+}
+
+/// Makes `path` the key of its look for `vhost` (a NUL, which no path holds, then the vhost);
+/// the caller truncates it back to `len`.
+fn recent_key(path: &mut Vec<u8>, vhost: Option<usize>) -> usize {
+    let len = path.len();
+    path.push(0);
+    path.extend_from_slice(&vhost.map_or(u64::MAX, |v| v as u64).to_le_bytes());
+    len
 }
 
 /// Files by (device, inode): two numbers hashed, not a path.
@@ -220,15 +254,54 @@ fn read_level(
             path.push(b'/');
         }
         path.extend_from_slice(name.as_bytes());
+        let now = std::time::Instant::now();
+        let len = recent_key(path, vhost);
+        let seen = recent().read().ok().and_then(|r| {
+            r.get(path.as_slice())
+                .filter(|l| now.duration_since(l.checked) < RECHECK)
+                .map(|l| l.found.clone())
+        });
+        path.truncate(len);
+        let remember = |path: &mut Vec<u8>, found: Option<Parsed>| {
+            let len = recent_key(path, vhost);
+            if let Ok(mut r) = recent().write() {
+                // Paths come from requests, existing or not: bounded, so that asking for many
+                // made-up directories costs no memory (the looks are then made again).
+                if r.len() >= RECENT_LOOKS {
+                    r.clear();
+                }
+                r.insert(
+                    path.clone(),
+                    Recent {
+                        checked: now,
+                        found,
+                    },
+                );
+            }
+            path.truncate(len);
+        };
+        match seen {
+            Some(None) => continue,
+            Some(Some(parsed)) => return answer(vhost, peer, path, parsed),
+            None => {}
+        }
         let id = match identity(path) {
             Ok(id) => id,
-            Err(libc::ENOENT) | Err(libc::ENOTDIR) => continue,
+            Err(libc::ENOENT) | Err(libc::ENOTDIR) => {
+                remember(path, None);
+                continue;
+            }
             Err(_) => return Err(unreadable(vhost, peer, path, level)),
         };
         let os = std::ffi::OsStr::from_bytes(path);
         let known = cache().read().ok().and_then(|c| {
             c.get(&(id.dev, id.ino))
-                .filter(|e| e.mtime_ns == id.mtime_ns && e.size == id.size && e.level == level)
+                .filter(|e| {
+                    e.mtime_ns == id.mtime_ns
+                        && e.size == id.size
+                        && e.level == level
+                        && e.vhost == vhost
+                })
                 .map(|e| e.parsed.clone())
         });
         let parsed = match known {
@@ -259,6 +332,7 @@ fn read_level(
                             mtime_ns: id.mtime_ns,
                             size: id.size,
                             level: level.to_vec(),
+                            vhost,
                             parsed: parsed.clone(),
                         },
                     );
@@ -266,21 +340,33 @@ fn read_level(
                 parsed
             }
         };
-        return match parsed {
-            Parsed::Section(n) => Ok(Some(n)),
-            Parsed::Bad(message) => {
-                error_log::log_for(
-                    vhost,
-                    "core",
-                    error_log::ALERT,
-                    Some(peer),
-                    &format!("{}: {message}", String::from_utf8_lossy(path)),
-                );
-                Err(500)
-            }
-        };
+        remember(path, Some(parsed.clone()));
+        return answer(vhost, peer, path, parsed);
     }
     Ok(None)
+}
+
+/// A level's parsed file as the request takes it: its section, or the 500 of a bad file
+/// (logged for every request it fails, as Apache's).
+fn answer(
+    vhost: Option<usize>,
+    peer: &str,
+    path: &[u8],
+    parsed: Parsed,
+) -> Result<Option<usize>, u16> {
+    match parsed {
+        Parsed::Section(n) => Ok(Some(n)),
+        Parsed::Bad(message) => {
+            error_log::log_for(
+                vhost,
+                "core",
+                error_log::ALERT,
+                Some(peer),
+                &format!("{}: {message}", String::from_utf8_lossy(path)),
+            );
+            Err(500)
+        }
+    }
 }
 
 /// The identity of the file at `path` (one stat(2), on the path made a C string in place),

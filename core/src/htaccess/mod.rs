@@ -123,7 +123,9 @@ struct Recent {
     found: Option<Parsed>,
 }
 
-type RecentLooks = RwLock<HashMap<Vec<u8>, Recent, BuildIdentityHasher>>;
+/// Keyed by paths from requests: the standard (keyed) hasher, so no client can make its
+/// paths collide.
+type RecentLooks = RwLock<HashMap<Vec<u8>, Recent>>;
 
 fn recent() -> &'static RecentLooks {
     static RECENT: OnceLock<RecentLooks> = OnceLock::new();

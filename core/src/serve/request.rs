@@ -269,7 +269,8 @@ impl<'c> RequestCtx<'c> {
     /// `ap_update_vhost_from_headers`), before post_read_request; its scope is where the
     /// request starts. A Host Apache refuses (see `apache_host`) is `Err`: answer 400.
     pub fn select_vhost(&mut self) -> Result<(), crate::vhost::select::MalformedHost> {
-        if let Some(host) = self.head.host() {
+        let host = self.head.host();
+        if let Some(host) = host {
             if let Err(e) = crate::vhost::select::check_host(host) {
                 let shown = String::from_utf8_lossy(host).into_owned();
                 self.log(
@@ -288,7 +289,7 @@ impl<'c> RequestCtx<'c> {
             .conn
             .srv
             .vhosts
-            .choose(Some(set), self.head.host(), self.conn.local_port);
+            .choose(Some(set), host, self.conn.local_port);
         self.vhost = vhost;
         self.conn.timeout = vhost.timeout;
         if vhost.view.sections != self.view.sections {

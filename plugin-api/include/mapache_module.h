@@ -1317,6 +1317,8 @@ typedef struct MapacheModule {
   // (ABI 1.4) Makes an empty configuration object for a scope (MAPACHE_SCOPE_*), in the master
   // while the configuration is read (also for -t), before init. The module owns it; the core
   // keeps it for the process's life. May be null (the module has no typed configuration).
+  // (ABI 1.5) Also in a child, on any worker thread, for a .htaccess file holding one of the
+  // module's directives (MAPACHE_SCOPE_SECTION; then set_directive fills it there too).
   void *(*create_config)(uint32_t scope);
   // (ABI 1.4) Fills config (made by create_config for scope) with one occurrence of one of
   // the module's directives, in file order, server level first, then each section. When present,

@@ -17,6 +17,9 @@
 //! `<Location>`, `<LocationMatch>`, `<If>`) merge in Apache's order: the same answers; so do
 //! those inside `.htaccess` files, and the ones refused there are refused with its line.
 //!
+//! mod_alias's server-level lines (Alias, AliasMatch, every Redirect form, RedirectMatch): the
+//! same status, Location and file body (redirect and error pages are each server's own text).
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
@@ -962,4 +965,89 @@ fn type_maps_and_multiviews_negotiate_as_apache() {
             "{path} {extra:?}: mapache, apache2"
         );
     }
+}
+
+#[test]
+fn aliases_and_redirects_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    for (f, data) in [
+        ("htdocs/index.html", "root"),
+        ("htdocs/ax", "not aliased"),
+        ("al/f.txt", "al"),
+        ("al2/sub/f.txt", "al2"),
+        ("m/x.txt", "m"),
+        ("denied/d.txt", "d"),
+    ] {
+        root.write(f, data);
+    }
+    let r = root.path().display().to_string();
+    for p in ["", "htdocs", "al", "al2", "al2/sub", "m", "denied"] {
+        let p = root.path().join(p);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let lines = format!(
+        "DocumentRoot {r}/htdocs\n\
+         Alias /a {r}/al\nAlias /a/sub {r}/al2/sub\nAliasMatch ^/m/(.*)\\.html$ {r}/m/$1.txt\n\
+         Alias /d {r}/denied\n<Directory {r}/denied>\nRequire all denied\n</Directory>\n\
+         Redirect /a/r http://example.com/r\nRedirect permanent /old http://example.com/new\n\
+         Redirect /rel /target\nRedirect gone /gone\nRedirect seeother /so http://example.com/so\n\
+         Redirect 307 /t7 http://example.com/t7\n\
+         RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
+         RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n"
+    );
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!("LoadModule alias_module {MODULES}/mod_alias.so\n{lines}"),
+    );
+    root.config(&format!(
+        "{}LoadModule alias_module {}\n{lines}",
+        standard_modules(),
+        module("libmod_alias.so").display()
+    ));
+    let mapache = Server::start(&root, &[]);
+    let urls = [
+        "/a/f.txt",
+        "/a//f.txt",
+        "/a/sub/f.txt",
+        "/ax",
+        "/m/x.html",
+        "/d/d.txt",
+        "/index.html",
+        "/a/r/x",
+        "/old/p%20q?z=1",
+        "/old",
+        "/oldx",
+        "/rel/y?k",
+        "/gone/x",
+        "/so",
+        "/t7",
+        "/rm/a%20b?w=2",
+        "/tmp1",
+        "/perm1/z",
+    ];
+    let ask = |get: &dyn Fn(&str) -> Response| -> Vec<(u16, Option<String>, Vec<u8>)> {
+        urls.iter()
+            .map(|u| {
+                let r = get(u);
+                // Error and redirect pages are each server's own text; a file's body is compared.
+                let body = if r.status == 200 {
+                    r.body.clone()
+                } else {
+                    Vec::new()
+                };
+                (r.status, r.header("Location").map(str::to_owned), body)
+            })
+            .collect()
+    };
+    let apache_got = ask(&|u| apache.get(u, ""));
+    let mapache_got = ask(&|u| {
+        let raw = format!("GET {u} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        parse_responses(&mapache.exchange(raw.as_bytes()), false).remove(0)
+    });
+    assert_eq!(mapache_got, apache_got, "mapache, apache2 on {urls:?}");
 }

@@ -5,6 +5,7 @@
 //! - Redirect in each form (default 302, permanent, temp, seeother, gone, a 3xx number,
 //!   RedirectPermanent, RedirectTemp, RedirectMatch), the rest of the path escaped and the query
 //!   appended, a path target made a full URL from the Host header, redirects before aliases;
+//!   Redirect and RedirectMatch inside `<Location>` and `<Directory>`;
 //! - `-t` refusing ScriptAlias (no CGI), a regex the crate cannot express, and Apache's
 //!   argument errors, each with its line.
 
@@ -34,6 +35,7 @@ fn site(root: &Root) -> String {
     root.write("al2/sub/f.txt", "al2");
     root.write("m/x.txt", "m");
     root.write("denied/d.txt", "d");
+    root.write("htdocs/dd/f.txt", "dd");
     let r = root.path().display();
     format!(
         "Alias /a {r}/al\nAlias /a/sub {r}/al2/sub\nAliasMatch ^/m/(.*)\\.html$ {r}/m/$1.txt\n\
@@ -42,7 +44,9 @@ fn site(root: &Root) -> String {
          Redirect /rel /target\nRedirect gone /gone\nRedirect seeother /so http://example.com/so\n\
          Redirect 307 /t7 http://example.com/t7\n\
          RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
-         RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n"
+         RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n\
+         <Location /s>\nRedirect /s/a http://example.com/b\n</Location>\n\
+         <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n"
     )
 }
 
@@ -76,6 +80,10 @@ fn aliases_and_redirects_on_each_mpm() {
             ("/rm/a%20b?w=2", 302, "http://example.com/x/a%20b?q=1"),
             ("/tmp1", 302, "http://example.com/tmp"),
             ("/perm1/z", 301, "http://example.com/perm/z"),
+            // In sections: tried in fixups, as Apache's fixup_redir.
+            ("/s/a/x?q=2", 302, "http://example.com/b/x?q=2"),
+            ("/s/b", 404, ""),
+            ("/dd/f.txt", 301, "http://example.com/dd/f.txt"),
         ];
         for &(path, status, want) in cases {
             let r = get(&s, path);
@@ -110,6 +118,10 @@ fn t_refuses_what_mod_alias_cannot_do_with_the_line() {
         ),
         ("Redirect /r relative", "Redirect to non-URL"),
         (
+            "<Location /x>\nRedirect permanent http://example.com/y\n</Location>",
+            "Redirect without a URL-path inside a section is not supported yet",
+        ),
+        (
             "Redirect bogus /r http://example.com/",
             "Redirect: invalid first argument (of three)",
         ),
@@ -118,7 +130,10 @@ fn t_refuses_what_mod_alias_cannot_do_with_the_line() {
         let root = Root::new();
         let conf = root.config(&format!("{}{}{line}\n", standard_modules(), alias_module()));
         let text = std::fs::read_to_string(&conf).unwrap();
-        let n = text.lines().position(|l| l == line).unwrap() + 1;
+        let last = line
+            .lines()
+            .find(|l| l.starts_with("Redirect") || !l.starts_with('<'));
+        let n = text.lines().position(|l| Some(l) == last).unwrap() + 1;
         let out = run(&["-t", "-f", conf.to_str().unwrap()]);
         assert_eq!(out.code, Some(1), "{line}: {}", out.stderr);
         assert!(out.stderr.contains(message), "{line}: {}", out.stderr);

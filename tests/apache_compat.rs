@@ -17,7 +17,7 @@
 //! `<Location>`, `<LocationMatch>`, `<If>`) merge in Apache's order: the same answers; so do
 //! those inside `.htaccess` files, and the ones refused there are refused with its line.
 //!
-//! mod_alias's server-level lines (Alias, AliasMatch, every Redirect form, RedirectMatch): the
+//! mod_alias's lines (Alias, AliasMatch, every Redirect form, RedirectMatch, Redirect in sections): the
 //! same status, Location and file body (redirect and error pages are each server's own text).
 //!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
@@ -981,11 +981,21 @@ fn aliases_and_redirects_answer_as_apache() {
         ("al2/sub/f.txt", "al2"),
         ("m/x.txt", "m"),
         ("denied/d.txt", "d"),
+        ("htdocs/dd/f.txt", "dd"),
     ] {
         root.write(f, data);
     }
     let r = root.path().display().to_string();
-    for p in ["", "htdocs", "al", "al2", "al2/sub", "m", "denied"] {
+    for p in [
+        "",
+        "htdocs",
+        "htdocs/dd",
+        "al",
+        "al2",
+        "al2/sub",
+        "m",
+        "denied",
+    ] {
         let p = root.path().join(p);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
@@ -997,7 +1007,9 @@ fn aliases_and_redirects_answer_as_apache() {
          Redirect /rel /target\nRedirect gone /gone\nRedirect seeother /so http://example.com/so\n\
          Redirect 307 /t7 http://example.com/t7\n\
          RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
-         RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n"
+         RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n\
+         <Location /s>\nRedirect /s/a http://example.com/b\n</Location>\n\
+         <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n"
     );
     let apache = Apache::start(
         root.path(),
@@ -1029,6 +1041,9 @@ fn aliases_and_redirects_answer_as_apache() {
         "/rm/a%20b?w=2",
         "/tmp1",
         "/perm1/z",
+        "/s/a/x?q=2",
+        "/s/b",
+        "/dd/f.txt",
     ];
     let ask = |get: &dyn Fn(&str) -> Response| -> Vec<(u16, Option<String>, Vec<u8>)> {
         urls.iter()

@@ -1,10 +1,11 @@
 //! # mod-alias
 //!
-//! Apache's mod_alias for the server level: `Alias` and `AliasMatch` map a URL path onto a
+//! Apache's mod_alias: `Alias` and `AliasMatch` map a URL path onto a
 //! file outside DocumentRoot (the core then matches `<Directory>` against that file), and
 //! `Redirect`, `RedirectMatch`, `RedirectPermanent` and `RedirectTemp` answer with a status and
 //! a `Location`. As in Apache's `translate_alias_redir`, the redirects are tried before the
-//! aliases, each list in file order, and the first line that matches wins.
+//! aliases, each list in file order, and the first line that matches wins. Redirect lines
+//! inside sections are tried in fixups, as Apache's `fixup_redir`.
 //!
 //! `ScriptAlias` and `ScriptAliasMatch` are refused: mapache runs no CGI, and mapping the
 //! scripts as plain files would serve their source.
@@ -24,16 +25,17 @@ pub struct AliasConfig {
     aliases: Vec<Rule>,
     /// Redirect and its forms.
     redirects: Vec<Rule>,
+    /// Redirect and its forms inside sections (and `.htaccess`), tried in fixups as Apache's
+    /// `fixup_redir`: the innermost section's lines first.
+    section_redirects: Vec<Rule>,
 }
 
 impl ModuleConfig for AliasConfig {
     fn set(&mut self, scope: Scope, name: &str, args: &[&str]) -> Result<(), String> {
-        if scope == Scope::Section {
-            return Err(format!(
-                "{name} inside <Location> or <Directory> is not supported yet: write it at the server level"
-            ));
-        }
         let lower = name.to_ascii_lowercase();
+        if scope == Scope::Section {
+            return self.set_in_section(name, &lower, args);
+        }
         match lower.as_str() {
             "scriptalias" | "scriptaliasmatch" => Err(format!(
                 "{name}: mapache does not run CGI scripts (it has no mod_cgi); remove the line or map the directory with Alias if its files are to be served as they are"
@@ -76,12 +78,47 @@ impl ModuleConfig for AliasConfig {
     }
 
     fn merge(parent: &Self, child: &Self) -> Self {
-        // A virtual host's lines come before the main server's, as Apache's merge.
+        // The inner scope's lines come before the outer's, as Apache's merges.
         let join = |c: &[Rule], p: &[Rule]| c.iter().chain(p).cloned().collect();
         AliasConfig {
             aliases: join(&child.aliases, &parent.aliases),
             redirects: join(&child.redirects, &parent.redirects),
+            section_redirects: join(&child.section_redirects, &parent.section_redirects),
         }
+    }
+}
+
+impl AliasConfig {
+    /// A Redirect line inside a section: the forms with a URL-path, as at the server level.
+    fn set_in_section(&mut self, name: &str, lower: &str, args: &[&str]) -> Result<(), String> {
+        let omits_path = match args {
+            [_] => true,
+            [status, url] => {
+                lower == "redirect" && rules::is_status_word(status) && rules::is_url(url)
+            }
+            _ => false,
+        };
+        if omits_path {
+            return Err(format!(
+                "{name} without a URL-path inside a section is not supported yet: write the URL-path (the section's path) before the URL"
+            ));
+        }
+        let rule = match lower {
+            "redirectpermanent" | "redirecttemp" => {
+                let word = if lower == "redirectpermanent" {
+                    "permanent"
+                } else {
+                    "temp"
+                };
+                let [fake, url] = args else {
+                    return Err(format!("{name} takes two arguments"));
+                };
+                rules::redirect(&[word, fake, url], false, name)?
+            }
+            _ => rules::redirect(args, lower == "redirectmatch", name)?,
+        };
+        self.section_redirects.push(rule);
+        Ok(())
     }
 }
 
@@ -109,12 +146,8 @@ impl Translate for Alias {
         if !path.starts_with(b"/") {
             return Verdict::Declined;
         }
-        if let Some((rule, found)) = first_match(&config.redirects, path, true) {
-            if let Some(target) = found {
-                let location = location(req, &target);
-                req.set_header("Location", &location);
-            }
-            return Verdict::Status(rule.status);
+        if let Some(verdict) = redirect(req, &config.redirects) {
+            return verdict;
         }
         if let Some((_, Some(file))) = first_match(&config.aliases, path, false) {
             return match req.set_filename(Path::new(OsStr::from_bytes(&file))) {
@@ -127,6 +160,29 @@ impl Translate for Alias {
         }
         Verdict::Declined
     }
+}
+
+impl Fixups for Alias {
+    fn fixups(&self, req: &mut Request<'_>) -> Verdict {
+        let Some(config) = req.module_config::<AliasConfig>() else {
+            return Verdict::Declined;
+        };
+        redirect(req, &config.section_redirects).unwrap_or(Verdict::Declined)
+    }
+}
+
+/// The answer of the first of `rules` matching the request's path, with its Location.
+fn redirect(req: &mut Request<'_>, rules: &[Rule]) -> Option<Verdict> {
+    let path = req.path();
+    if !path.starts_with(b"/") {
+        return None;
+    }
+    let (rule, found) = first_match(rules, path, true)?;
+    if let Some(target) = found {
+        let location = location(req, &target);
+        req.set_header("Location", &location);
+    }
+    Some(Verdict::Status(rule.status))
 }
 
 /// The Location for a redirect's target: a path becomes a full URL on this server (Apache's
@@ -170,13 +226,13 @@ mapache_module! {
     directives: [
         ("Alias", TAKE2, SERVER, "a fakename and a realname"),
         ("AliasMatch", TAKE2, SERVER, "a regular expression and a filename"),
-        ("Redirect", TAKE123, SERVER, "an optional status, then document to be redirected and destination URL"),
-        ("RedirectMatch", TAKE123, SERVER, "an optional status, then a regular expression and destination URL"),
-        ("RedirectPermanent", TAKE2, SERVER, "a document to be redirected, then the destination URL"),
-        ("RedirectTemp", TAKE2, SERVER, "a document to be redirected, then the destination URL"),
+        ("Redirect", TAKE123, ANY | FILEINFO, "an optional status, then document to be redirected and destination URL"),
+        ("RedirectMatch", TAKE123, ANY | FILEINFO, "an optional status, then a regular expression and destination URL"),
+        ("RedirectPermanent", TAKE2, ANY | FILEINFO, "a document to be redirected, then the destination URL"),
+        ("RedirectTemp", TAKE2, ANY | FILEINFO, "a document to be redirected, then the destination URL"),
         ("ScriptAlias", TAKE2, SERVER, "a fakename and a realname"),
         ("ScriptAliasMatch", TAKE2, SERVER, "a regular expression and a filename"),
     ],
     config: AliasConfig,
-    hooks: [Translate],
+    hooks: [Translate, Fixups],
 }

@@ -153,8 +153,16 @@ pub fn redirect(args: &[&str], regex: bool, directive: &str) -> Result<Rule, Str
     })
 }
 
+/// Whether a Redirect's first argument names a status (`permanent`, `410`, …).
+pub fn is_status_word(w: &str) -> bool {
+    ["permanent", "temp", "seeother", "gone"]
+        .iter()
+        .any(|s| w.eq_ignore_ascii_case(s))
+        || w.starts_with(|c: char| c.is_ascii_digit())
+}
+
 /// Apache's `ap_is_url`: a scheme (letters, digits, `+-.`) followed by `:`.
-fn is_url(s: &str) -> bool {
+pub fn is_url(s: &str) -> bool {
     match s.find(':') {
         Some(i) if i > 0 => s[..i]
             .chars()

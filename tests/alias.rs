@@ -5,7 +5,7 @@
 //! - Redirect in each form (default 302, permanent, temp, seeother, gone, a 3xx number,
 //!   RedirectPermanent, RedirectTemp, RedirectMatch), the rest of the path escaped and the query
 //!   appended, a path target made a full URL from the Host header, redirects before aliases;
-//!   Redirect and RedirectMatch inside `<Location>` and `<Directory>`;
+//!   Redirect and RedirectMatch inside `<Location>` and `<Directory>`, Redirect in `.htaccess`;
 //! - `-t` refusing ScriptAlias (no CGI), a regex the crate cannot express, and Apache's
 //!   argument errors, each with its line.
 
@@ -36,6 +36,11 @@ fn site(root: &Root) -> String {
     root.write("m/x.txt", "m");
     root.write("denied/d.txt", "d");
     root.write("htdocs/dd/f.txt", "dd");
+    root.write("htdocs/h/a.txt", "h");
+    root.write(
+        "htdocs/h/.htaccess",
+        "Redirect seeother /h/a.txt http://example.com/ha\n",
+    );
     let r = root.path().display();
     format!(
         "Alias /a {r}/al\nAlias /a/sub {r}/al2/sub\nAliasMatch ^/m/(.*)\\.html$ {r}/m/$1.txt\n\
@@ -46,7 +51,8 @@ fn site(root: &Root) -> String {
          RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
          RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n\
          <Location /s>\nRedirect /s/a http://example.com/b\n</Location>\n\
-         <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n"
+         <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n\
+         <Directory {r}/htdocs/h>\nAllowOverride FileInfo\n</Directory>\n"
     )
 }
 
@@ -84,6 +90,8 @@ fn aliases_and_redirects_on_each_mpm() {
             ("/s/a/x?q=2", 302, "http://example.com/b/x?q=2"),
             ("/s/b", 404, ""),
             ("/dd/f.txt", 301, "http://example.com/dd/f.txt"),
+            // In .htaccess (AllowOverride FileInfo).
+            ("/h/a.txt", 303, "http://example.com/ha"),
         ];
         for &(path, status, want) in cases {
             let r = get(&s, path);

@@ -982,6 +982,11 @@ fn aliases_and_redirects_answer_as_apache() {
         ("m/x.txt", "m"),
         ("denied/d.txt", "d"),
         ("htdocs/dd/f.txt", "dd"),
+        ("htdocs/h/a.txt", "h"),
+        (
+            "htdocs/h/.htaccess",
+            "Redirect seeother /h/a.txt http://example.com/ha\n",
+        ),
     ] {
         root.write(f, data);
     }
@@ -1009,7 +1014,8 @@ fn aliases_and_redirects_answer_as_apache() {
          RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
          RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n\
          <Location /s>\nRedirect /s/a http://example.com/b\n</Location>\n\
-         <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n"
+         <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n\
+         <Directory {r}/htdocs/h>\nAllowOverride FileInfo\n</Directory>\n"
     );
     let apache = Apache::start(
         root.path(),
@@ -1044,6 +1050,7 @@ fn aliases_and_redirects_answer_as_apache() {
         "/s/a/x?q=2",
         "/s/b",
         "/dd/f.txt",
+        "/h/a.txt",
     ];
     let ask = |get: &dyn Fn(&str) -> Response| -> Vec<(u16, Option<String>, Vec<u8>)> {
         urls.iter()

@@ -103,16 +103,21 @@ pub fn parse(code: &str) -> Result<Code, String> {
     Ok(Code { base, seconds })
 }
 
-/// For a response at `now` (seconds since the epoch) with the file's `mtime` if it has one:
-/// the `max-age` and the `Expires` time, or `None` when the code counts from a modification
-/// time the response lacks. An expiry in the past is now (max-age 0), as Apache.
-pub fn apply(code: Code, now: i64, mtime: Option<i64>) -> Option<(i64, i64)> {
+/// For a request made at `now_us` (microseconds since the epoch) whose file was modified at
+/// `mtime` (seconds, from its `Last-Modified`) if it has one: the `max-age` and the `Expires`
+/// time in seconds, or `None` when the code counts from a modification time the response
+/// lacks. As Apache: an expiry in the past is now, and max-age is the whole seconds from the
+/// request's microsecond time to the expiry.
+pub fn apply(code: Code, now_us: i64, mtime: Option<i64>) -> Option<(i64, i64)> {
+    const US: i64 = 1_000_000;
     let base = match code.base {
-        Base::Access => now,
-        Base::Modification => mtime?,
+        Base::Access => now_us,
+        Base::Modification => mtime?.saturating_mul(US),
     };
-    let expires = base.saturating_add(code.seconds).max(now);
-    Some((expires - now, expires))
+    let expires = base
+        .saturating_add(code.seconds.saturating_mul(US))
+        .max(now_us);
+    Some(((expires - now_us) / US, expires.div_euclid(US)))
 }
 
 /// The Cache-Control value after Apache's `apr_table_mergen`: an existing value, a comma,
@@ -187,10 +192,16 @@ mod tests {
     #[test]
     fn modification_needs_a_modification_time_and_the_past_is_now() {
         let m = parse("M100").unwrap();
-        assert_eq!(apply(m, 1000, None), None);
-        assert_eq!(apply(m, 1000, Some(950)), Some((50, 1050)));
-        assert_eq!(apply(m, 1000, Some(10)), Some((0, 1000)));
-        assert_eq!(apply(parse("A60").unwrap(), 1000, None), Some((60, 1060)));
+        let s = 1_000_000;
+        assert_eq!(apply(m, 1000 * s, None), None);
+        assert_eq!(apply(m, 1000 * s, Some(950)), Some((50, 1050)));
+        // From a whole-second mtime, the request's fraction of a second is cut off max-age.
+        assert_eq!(apply(m, 1000 * s + 1, Some(950)), Some((49, 1050)));
+        assert_eq!(apply(m, 1000 * s, Some(10)), Some((0, 1000)));
+        assert_eq!(
+            apply(parse("A60").unwrap(), 1000 * s + 5, None),
+            Some((60, 1060))
+        );
     }
 
     #[test]

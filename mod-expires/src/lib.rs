@@ -75,10 +75,11 @@ impl OutputFilter for ExpiresFilter {
         let Some(code) = config.code_for(content_type.as_deref()) else {
             return FilterVerdict::Leave;
         };
+        // The request's time, to the microsecond as Apache's request_time.
         let now = SystemTime::now()
             .checked_sub(req.elapsed())
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs() as i64);
+            .map_or(0, |d| d.as_micros() as i64);
         let mtime = req
             .table_get(table, "Last-Modified")
             .and_then(http_date::parse);

@@ -1073,3 +1073,79 @@ fn aliases_and_redirects_answer_as_apache() {
     });
     assert_eq!(mapache_got, apache_got, "mapache, apache2 on {urls:?}");
 }
+
+/// mod_expires's lines on both servers (ExpiresDefault, ExpiresByType exact and `image/*`,
+/// access and modification codes in both syntaxes, a section with `ExpiresActive Off`, an
+/// `.htaccess` under `AllowOverride Indexes`, a 404): the same status, `Cache-Control` and
+/// `Expires` − `Date` per request.
+#[test]
+fn expiry_headers_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    for f in ["a.html", "s.css", "off/a.html", "ht/s.css", "ht/a.html"] {
+        world_readable(&root, &format!("www/{f}"), b"x\n");
+    }
+    world_readable(
+        &root,
+        "www/ht/.htaccess",
+        b"ExpiresByType text/css \"access plus 2 minutes\"\nExpiresDefault M30\n",
+    );
+    world_readable(&root, "www/i.png", b"png");
+    let day_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        - 86_400;
+    set_mtime(&root.path().join("www/i.png"), day_ago);
+    set_mtime(&root.path().join("www/ht/a.html"), day_ago);
+    let r = root.path().display().to_string();
+    let lines = format!(
+        "DocumentRoot \"{r}/www/\"\nTypesConfig /etc/mime.types\n\
+         AddType text/html .html\nAddType text/css .css\nAddType image/png .png\n\
+         ExpiresActive On\nExpiresDefault \"access plus 1 hour 30 minutes\"\n\
+         ExpiresByType text/css A60\nExpiresByType image/* \"modification plus 2 days\"\n\
+         <Directory \"{r}/www/off\">\nExpiresActive Off\n</Directory>\n\
+         <Directory \"{r}/www/ht\">\nAllowOverride Indexes\n</Directory>\n"
+    );
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule mime_module {MODULES}/mod_mime.so\n\
+             LoadModule expires_module {MODULES}/mod_expires.so\n{lines}"
+        ),
+    );
+    root.config(&format!(
+        "{}LoadModule expires_module {}\n{lines}",
+        standard_modules(),
+        module("libmod_expires.so").display()
+    ));
+    let mapache = Server::start(&root, &[]);
+    let date = |r: &Response, name: &str| r.header(name).and_then(mod_expires::http_date::parse);
+    // Status, Cache-Control and Expires − Date (each server's own clock reading).
+    let meta = |r: &Response| {
+        (
+            r.status,
+            r.header("Cache-Control").map(str::to_owned),
+            date(r, "Expires").zip(date(r, "Date")).map(|(e, d)| e - d),
+        )
+    };
+    for url in [
+        "/a.html",
+        "/s.css",
+        "/i.png",
+        "/off/a.html",
+        "/ht/s.css",
+        "/ht/a.html",
+        "/missing.html",
+    ] {
+        assert_eq!(
+            meta(&mapache.get(url)),
+            meta(&apache.get(url, "")),
+            "{url}: mapache, then apache"
+        );
+    }
+}

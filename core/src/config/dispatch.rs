@@ -191,38 +191,14 @@ impl Dispatcher {
     /// `-t` errors); an `<ElseIf>`/`<Else>` must follow an `<If>`/`<ElseIf>` of its scope.
     fn open_condition(&mut self, tag: &'static str, args: &[String]) -> Result<(), String> {
         let parent = self.current();
-        if tag != "If" {
-            let previous = self
-                .store
-                .sections
-                .iter()
-                .rev()
-                .find(|s| s.kind == SectionKind::If && s.parent == parent);
-            if previous.is_none_or(|p| p.tag == "Else") {
-                return Err("<Else> or <ElseIf> section without previous <If> or <ElseIf> section in same scope".to_owned());
-            }
-        }
-        let condition = match (tag, args) {
-            ("Else", []) => None,
-            ("Else", _) => return Err("<Else> does not take an argument".to_owned()),
-            (_, []) => return Err(format!("<{tag}> directive requires additional arguments")),
-            (_, [expr]) => Some(
-                crate::expr::Expr::parse(expr)
-                    .map_err(|e| format!("Cannot parse condition clause: {e}"))?,
-            ),
-            (_, _) => {
-                return Err(format!(
-                    "<{tag}> takes one argument, the expression in quotes"
-                ))
-            }
-        };
-        let mut section = Section::new(
-            SectionKind::If,
-            tag,
-            args.first().cloned().unwrap_or_default(),
-        );
+        let previous = self
+            .store
+            .sections
+            .iter()
+            .rev()
+            .find(|s| s.kind == SectionKind::If && s.parent == parent);
+        let mut section = Section::condition(tag, args, previous)?;
         section.parent = parent;
-        section.condition = condition;
         self.store.sections.push(section);
         self.store.has_conditions = true;
         self.open.push(self.store.sections.len() - 1);

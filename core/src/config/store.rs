@@ -123,6 +123,40 @@ impl Section {
         }
     }
 
+    /// An `<If "expr">`, `<ElseIf "expr">` or `<Else>` (`tag`), its expression parsed; `previous`
+    /// is the last condition section of the same scope, which an `<ElseIf>` or `<Else>` must
+    /// follow (an `<If>` or `<ElseIf>`). The caller sets its parent.
+    pub fn condition(
+        tag: &'static str,
+        args: &[String],
+        previous: Option<&Section>,
+    ) -> Result<Section, String> {
+        if tag != "If" && previous.is_none_or(|p| p.tag == "Else") {
+            return Err("<Else> or <ElseIf> section without previous <If> or <ElseIf> section in same scope".to_owned());
+        }
+        let condition = match (tag, args) {
+            ("Else", []) => None,
+            ("Else", _) => return Err("<Else> does not take an argument".to_owned()),
+            (_, []) => return Err(format!("<{tag}> directive requires additional arguments")),
+            (_, [expr]) => Some(
+                crate::expr::Expr::parse(expr)
+                    .map_err(|e| format!("Cannot parse condition clause: {e}"))?,
+            ),
+            (_, _) => {
+                return Err(format!(
+                    "<{tag}> takes one argument, the expression in quotes"
+                ))
+            }
+        };
+        let mut section = Section::new(
+            SectionKind::If,
+            tag,
+            args.first().cloned().unwrap_or_default(),
+        );
+        section.condition = condition;
+        Ok(section)
+    }
+
     /// Its regular expression, for a regex section.
     pub fn regex(&self) -> Option<&crate::regex::Regex> {
         match &self.pattern {

@@ -284,38 +284,14 @@ fn condition_section(
     group: &[Dynamic],
     current: usize,
 ) -> Result<Section, String> {
-    if tag != "If" {
-        let previous = group[current]
-            .children
-            .iter()
-            .rev()
-            .map(|&c| &group[c].section)
-            .find(|s| s.kind == SectionKind::If);
-        if previous.is_none_or(|p| p.tag == "Else") {
-            return Err("<Else> or <ElseIf> section without previous <If> or <ElseIf> section in same scope".to_owned());
-        }
-    }
-    let condition = match (tag, args) {
-        ("Else", []) => None,
-        ("Else", _) => return Err("<Else> does not take an argument".to_owned()),
-        (_, []) => return Err(format!("<{tag}> directive requires additional arguments")),
-        (_, [expr]) => Some(
-            crate::expr::Expr::parse(expr)
-                .map_err(|e| format!("Cannot parse condition clause: {e}"))?,
-        ),
-        (_, _) => {
-            return Err(format!(
-                "<{tag}> takes one argument, the expression in quotes"
-            ))
-        }
-    };
-    let mut section = Section::new(
-        SectionKind::If,
-        tag,
-        args.first().cloned().unwrap_or_default(),
-    );
+    let previous = group[current]
+        .children
+        .iter()
+        .rev()
+        .map(|&c| &group[c].section)
+        .find(|s| s.kind == SectionKind::If);
+    let mut section = Section::condition(tag, args, previous)?;
     section.parent = Some(current);
-    section.condition = condition;
     Ok(section)
 }
 

@@ -335,8 +335,8 @@ fn item(out: &mut String, what: &What, l: &Line<'_>) {
 }
 
 /// `%t` (`Thu Dec 03 17:23:27 2026`), `%{u}t` (with µs), `%{cu}t` (`2026-12-03
-/// 17:23:27.801627`), `%{c}t` (compact, no µs).
-fn time(arg: &str) -> String {
+/// 17:23:27.801627`), `%{c}t` (compact, no µs). The default line's time is `%{u}t`.
+pub(super) fn time(arg: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -292,7 +292,7 @@ fn default_line(
     let mut line = String::with_capacity(128);
     if !syslog {
         line.push('[');
-        line.push_str(&timestamp());
+        line.push_str(&super::error_format::time("u"));
         line.push_str("] ");
     }
     let _ = write!(
@@ -327,32 +327,6 @@ pub fn raw_fd() -> Option<i32> {
     }
 }
 
-/// Local time as Apache prints it: `Sun Nov 22 04:00:34.123456 2026`.
-fn timestamp() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as libc::time_t;
-    // SAFETY: localtime_r writes into the tm we own; a zeroed tm is a valid initial value.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    unsafe { libc::localtime_r(&secs, &mut tm) };
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{} {} {:02} {:02}:{:02}:{:02}.{:06} {}",
-        DAYS[tm.tm_wday.clamp(0, 6) as usize],
-        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        now.subsec_micros(),
-        tm.tm_year + 1900
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,7 +354,7 @@ mod tests {
 
     #[test]
     fn timestamp_has_apache_shape() {
-        let t = timestamp();
+        let t = super::super::error_format::time("u");
         let parts: Vec<&str> = t.split(' ').filter(|p| !p.is_empty()).collect();
         assert_eq!(parts.len(), 5, "{t}");
         assert_eq!(parts[3].len(), "04:00:34.123456".len(), "{t}");

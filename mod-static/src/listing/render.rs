@@ -355,35 +355,30 @@ fn table(out: &mut String, page: &Page<'_>, rows: &[(&Row, String)], close: &str
         }
         out.push_str("</th>");
     }
-    let _ = write!(
-        out,
-        "<th{}>{}</th>",
-        cls("indexcolname", ""),
-        column(page, "Name", SortKey::Name)
-    );
-    if show_lm {
-        let _ = write!(
-            out,
-            "<th{}>{}</th>",
-            cls("indexcollastmod", ""),
-            column(page, "Last modified", SortKey::Modified)
-        );
-    }
-    if show_size {
-        let _ = write!(
-            out,
-            "<th{}>{}</th>",
-            cls("indexcolsize", ""),
-            column(page, "Size", SortKey::Size)
-        );
-    }
-    if show_desc {
-        let _ = write!(
-            out,
-            "<th{}>{}</th>",
-            cls("indexcoldesc", ""),
-            column(page, "Description", SortKey::Description)
-        );
+    for (shown, class, title, key) in [
+        (true, "indexcolname", "Name", SortKey::Name),
+        (
+            show_lm,
+            "indexcollastmod",
+            "Last modified",
+            SortKey::Modified,
+        ),
+        (show_size, "indexcolsize", "Size", SortKey::Size),
+        (
+            show_desc,
+            "indexcoldesc",
+            "Description",
+            SortKey::Description,
+        ),
+    ] {
+        if shown {
+            let _ = write!(
+                out,
+                "<th{}>{}</th>",
+                cls(class, ""),
+                column(page, title, key)
+            );
+        }
     }
     out.push_str("</tr>\n");
     out.push_str(&breakrow);

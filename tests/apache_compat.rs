@@ -20,9 +20,16 @@
 //! mod_alias's lines (Alias, AliasMatch, every Redirect form, RedirectMatch, Redirect in sections): the
 //! same status, Location and file body (redirect and error pages are each server's own text).
 //!
+//! mod_headers's lines (HSTS, CSP, `always` and `onsuccess` on 200, 304, 206, 302, 403, 404,
+//! 500 and an ErrorDocument's page, append, merge, env=, edit, edit*, echo, RequestHeader,
+//! sections merged): the same status and the same values of those headers.
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
+
+#[path = "headers_site.rs"]
+mod headers_site;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -1146,6 +1153,96 @@ fn expiry_headers_answer_as_apache() {
             meta(&mapache.get(url)),
             meta(&apache.get(url, "")),
             "{url}: mapache, then apache"
+        );
+    }
+}
+
+/// mod_headers's lines on both servers (headers_site.rs): per request, the status, the values
+/// of every header the lines touch, and whether a Server header is there.
+#[test]
+fn header_lines_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    for f in headers_site::FILES {
+        world_readable(&root, &format!("www/{f}"), format!("{f}\n").as_bytes());
+    }
+    world_readable(&root, "www/bad/.htaccess", b"BogusDirective x\n");
+    let docs = root.path().join("www").display().to_string();
+    let lines = format!("DocumentRoot \"{docs}\"\n{}", headers_site::lines(&docs));
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule alias_module {MODULES}/mod_alias.so\n\
+             LoadModule env_module {MODULES}/mod_env.so\n\
+             LoadModule headers_module {MODULES}/mod_headers.so\n{lines}"
+        ),
+    );
+    root.config(&format!(
+        "{}LoadModule alias_module {}\nLoadModule env_module {}\nLoadModule headers_module {}\n{lines}",
+        standard_modules(),
+        module("libmod_alias.so").display(),
+        module("libmod_env.so").display(),
+        module("libmod_headers.so").display()
+    ));
+    let mapache = Server::start(&root, &[]);
+    let mapache_get = |path: &str, extra: &str| {
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+        parse_responses(&mapache.exchange(raw.as_bytes()), false).remove(0)
+    };
+    let meta = |r: &Response| {
+        let mut out = vec![r.status.to_string()];
+        for name in [
+            "Strict-Transport-Security",
+            "Content-Security-Policy",
+            "X-On",
+            "X-Al",
+            "Vary",
+            "Cache-Control",
+            "Set-Cookie",
+            "Location",
+            "X-Forwarded-Proto",
+            "X-Scope",
+        ] {
+            out.push(format!("{name}: {:?}", headers_site::all(r, name)));
+        }
+        out.push(format!("Server: {}", r.header("Server").is_some()));
+        out
+    };
+    let since = |r: Response| {
+        format!(
+            "If-Modified-Since: {}\r\n",
+            r.header("Last-Modified").unwrap()
+        )
+    };
+    let requests = [
+        ("/a.txt", String::new(), String::new()),
+        (
+            "/a.txt",
+            since(mapache_get("/a.txt", "")),
+            since(apache.get("/a.txt", "")),
+        ),
+        (
+            "/a.txt",
+            "Range: bytes=0-1\r\n".into(),
+            "Range: bytes=0-1\r\n".into(),
+        ),
+        ("/sub/x.txt", String::new(), String::new()),
+        ("/nocache/x.txt", String::new(), String::new()),
+        ("/missing", String::new(), String::new()),
+        ("/denied/x", String::new(), String::new()),
+        ("/old", String::new(), String::new()),
+        ("/bad/x.txt", String::new(), String::new()),
+        ("/withdoc/missing", String::new(), String::new()),
+    ];
+    for (url, ours, theirs) in &requests {
+        assert_eq!(
+            meta(&mapache_get(url, ours)),
+            meta(&apache.get(url, theirs)),
+            "{url} {ours}: mapache, then apache"
         );
     }
 }

@@ -298,6 +298,8 @@ fn debians_stock_tree() {
         ("env", "libmod_env.so"),
         ("setenvif", "libmod_setenvif.so"),
         ("alias", "libmod_alias.so"),
+        // Not enabled in Debian's stock tree: as after `a2enmod headers`.
+        ("headers", "libmod_headers.so"),
     ] {
         write_load(
             name,
@@ -333,6 +335,11 @@ fn debians_stock_tree() {
         &format!("<VirtualHost *:{port}>"),
     );
     edit(&site, "/var/www", &www.display().to_string());
+    edit(
+        &site,
+        "</VirtualHost>",
+        "Header always set Strict-Transport-Security \"max-age=63072000\"\n</VirtualHost>",
+    );
     edit(
         &tree.join("apache2.conf"),
         "<Directory /var/www/>",
@@ -377,6 +384,11 @@ fn debians_stock_tree() {
     let resp = server.get(port, "/");
     assert_eq!(resp.status, 200, "{}", server.log());
     assert_eq!(resp.body, b"Debian default page\n");
+    // headers.load (mod-headers) and the site's `Header always set`.
+    assert_eq!(
+        resp.header("Strict-Transport-Security"),
+        Some("max-age=63072000")
+    );
     // alias.conf's `Alias /icons/ "/usr/share/apache2/icons/"` (mod-alias).
     if Path::new("/usr/share/apache2/icons/blank.gif").exists() {
         let icon = server.get(port, "/icons/blank.gif");

@@ -17,7 +17,7 @@ struct Asked<'r, 'c> {
 
 impl Facts for Asked<'_, '_> {
     fn client(&self) -> Option<Client> {
-        self.req.conn.client
+        self.req.client()
     }
 
     fn method(&self) -> &str {

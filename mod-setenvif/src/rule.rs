@@ -153,6 +153,23 @@ impl Rule {
     }
 }
 
+#[cfg(test)]
+impl Rule {
+    fn attribute(&self) -> &Attribute {
+        match &self.condition {
+            Condition::Match { attribute, .. } => attribute,
+            Condition::Expr(_) => panic!("an expression rule"),
+        }
+    }
+
+    fn pattern(&self) -> &Regex {
+        match &self.condition {
+            Condition::Match { pattern, .. } => pattern,
+            Condition::Expr(_) => panic!("an expression rule"),
+        }
+    }
+}
+
 /// Whether `value` names a regex group (`$0`…`$9` or `&`, not escaped).
 fn has_group(value: &str) -> bool {
     let b = value.as_bytes();
@@ -242,7 +259,7 @@ mod tests {
         assert!(e.contains("backreferences"), "{e}");
 
         let r = Rule::parse("SetEnvIf", &["request_uri", "x", "A", "!B", "C=v=w", "D=!"]).unwrap();
-        assert!(matches!(r.attribute, Attribute::RequestUri));
+        assert!(matches!(r.attribute(), Attribute::RequestUri));
         assert_eq!(
             r.actions,
             [
@@ -253,24 +270,24 @@ mod tests {
             ]
         );
         let r = Rule::parse("SetEnvIf", &["X-Plain_Name-1", "x", "A"]).unwrap();
-        assert!(matches!(r.attribute, Attribute::Named(ref n) if n == "X-Plain_Name-1"));
+        assert!(matches!(r.attribute(), Attribute::Named(ref n) if n == "X-Plain_Name-1"));
         let r = Rule::parse("SetEnvIf", &["^X-Fo.", "x", "A"]).unwrap();
-        let Attribute::HeaderNames(names) = r.attribute else {
+        let Attribute::HeaderNames(names) = r.attribute() else {
             panic!("a header-name expression")
         };
         // Header names match case-insensitively.
         assert!(names.is_match(b"x-foo"));
         let r = Rule::parse("BrowserMatchNoCase", &["^curl", "A"]).unwrap();
-        assert!(matches!(r.attribute, Attribute::Named(ref n) if n == "User-Agent"));
-        assert!(r.pattern.is_match(b"CURL/8"));
+        assert!(matches!(r.attribute(), Attribute::Named(ref n) if n == "User-Agent"));
+        assert!(r.pattern().is_match(b"CURL/8"));
         let r = Rule::parse("BrowserMatch", &["^curl", "A"]).unwrap();
-        assert!(!r.pattern.is_match(b"CURL/8"));
+        assert!(!r.pattern().is_match(b"CURL/8"));
         // Debian's setenvif.conf.
         let r = Rule::parse("BrowserMatch", &["MSIE 4\\.0b2;", "nokeepalive"]).unwrap();
         assert!(r
-            .pattern
+            .pattern()
             .is_match(b"Mozilla/4.0 (compatible; MSIE 4.0b2; Windows 95)"));
-        assert!(!r.pattern.is_match(b"MSIE 4x0b2;"));
+        assert!(!r.pattern().is_match(b"MSIE 4x0b2;"));
     }
 
     #[test]

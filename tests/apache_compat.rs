@@ -983,6 +983,7 @@ fn aliases_and_redirects_answer_as_apache() {
         ("denied/d.txt", "d"),
         ("htdocs/dd/f.txt", "dd"),
         ("htdocs/h/a.txt", "h"),
+        ("htdocs/gd/x", "gd"),
         (
             "htdocs/h/.htaccess",
             "Redirect seeother /h/a.txt http://example.com/ha\n",
@@ -995,6 +996,7 @@ fn aliases_and_redirects_answer_as_apache() {
         "",
         "htdocs",
         "htdocs/dd",
+        "htdocs/gd",
         "al",
         "al2",
         "al2/sub",
@@ -1014,6 +1016,10 @@ fn aliases_and_redirects_answer_as_apache() {
          RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
          RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n\
          <Location /s>\nRedirect /s/a http://example.com/b\n</Location>\n\
+         <Location /one>\nRedirect permanent http://example.com/two\n</Location>\n\
+         <Location /three>\nRedirect /x\n</Location>\n\
+         <LocationMatch ^/four>\nRedirect 307 http://example.com/four\n</LocationMatch>\n\
+         <Directory {r}/htdocs/gd>\nRedirect gone\n</Directory>\n\
          <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n\
          <Directory {r}/htdocs/h>\nAllowOverride FileInfo\n</Directory>\n"
     );
@@ -1049,6 +1055,12 @@ fn aliases_and_redirects_answer_as_apache() {
         "/perm1/z",
         "/s/a/x?q=2",
         "/s/b",
+        "/one",
+        "/one/sub?q=1",
+        "/oneX",
+        "/three/a",
+        "/four/z",
+        "/gd/x",
         "/dd/f.txt",
         "/h/a.txt",
     ];

@@ -340,6 +340,54 @@ fn sections_merge_in_apaches_order_as_apache_does() {
 }
 
 #[test]
+fn require_expr_answers_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n\
+         <Location /public>\nRequire expr \"%{{QUERY_STRING}} =~ /^key=(open|ajar)$/\"\n</Location>\n\
+         <Location /private>\n<RequireAll>\nRequire expr \"-R '127.0.0.0/8'\"\n\
+         Require expr \"!(%{{HTTP_USER_AGENT}} -strmatch '*bot*')\"\n</RequireAll>\n</Location>\n"
+    );
+    let asks = [
+        ("/public/a.txt?key=open", "curl"),
+        ("/public/a.txt?key=ajar", "curl"),
+        ("/public/a.txt?key=shut", "curl"),
+        ("/public/a.txt", "curl"),
+        ("/private/secret.txt", "curl"),
+        ("/private/secret.txt", "a-bot/1"),
+    ];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let apache_got: Vec<u16> = asks
+        .iter()
+        .map(|(p, ua)| apache.get(p, &format!("User-Agent: {ua}\r\n")).status)
+        .collect();
+    let mapache_got: Vec<u16> = asks
+        .iter()
+        .map(|(p, ua)| {
+            let raw = format!(
+                "GET {p} HTTP/1.1\r\nHost: t\r\nUser-Agent: {ua}\r\nConnection: close\r\n\r\n"
+            );
+            parse_responses(&mapache.exchange(raw.as_bytes()), false)[0].status
+        })
+        .collect();
+    assert_eq!(
+        apache_got,
+        [200, 200, 403, 403, 200, 403],
+        "apache2 on {asks:?}"
+    );
+    assert_eq!(mapache_got, apache_got, "mapache and apache2 on {asks:?}");
+}
+
+#[test]
 fn limit_and_limitexcept_answer_as_apache() {
     if !Path::new(APACHE).exists() {
         eprintln!("skipped: {APACHE} is not installed");

@@ -37,6 +37,7 @@ fn site(root: &Root) -> String {
     root.write("denied/d.txt", "d");
     root.write("htdocs/dd/f.txt", "dd");
     root.write("htdocs/h/a.txt", "h");
+    root.write("htdocs/gd/x", "gd");
     root.write(
         "htdocs/h/.htaccess",
         "Redirect seeother /h/a.txt http://example.com/ha\n",
@@ -51,6 +52,10 @@ fn site(root: &Root) -> String {
          RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
          RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n\
          <Location /s>\nRedirect /s/a http://example.com/b\n</Location>\n\
+         <Location /one>\nRedirect permanent http://example.com/two\n</Location>\n\
+         <Location /three>\nRedirect /x\n</Location>\n\
+         <LocationMatch ^/four>\nRedirect 307 http://example.com/four\n</LocationMatch>\n\
+         <Directory {r}/htdocs/gd>\nRedirect gone\n</Directory>\n\
          <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n\
          <Directory {r}/htdocs/h>\nAllowOverride FileInfo\n</Directory>\n"
     )
@@ -89,6 +94,13 @@ fn aliases_and_redirects_on_each_mpm() {
             // In sections: tried in fixups, as Apache's fixup_redir.
             ("/s/a/x?q=2", 302, "http://example.com/b/x?q=2"),
             ("/s/b", 404, ""),
+            // Without a URL-path in a section: every request of it, to the URL as it is.
+            ("/one", 301, "http://example.com/two"),
+            ("/one/sub?q=1", 301, "http://example.com/two?q=1"),
+            ("/oneX", 404, ""),
+            ("/three/a", 302, "http://t/x"),
+            ("/four/z", 307, "http://example.com/four"),
+            ("/gd/x", 410, ""),
             ("/dd/f.txt", 301, "http://example.com/dd/f.txt"),
             // In .htaccess (AllowOverride FileInfo).
             ("/h/a.txt", 303, "http://example.com/ha"),
@@ -126,8 +138,8 @@ fn t_refuses_what_mod_alias_cannot_do_with_the_line() {
         ),
         ("Redirect /r relative", "Redirect to non-URL"),
         (
-            "<Location /x>\nRedirect permanent http://example.com/y\n</Location>",
-            "Redirect without a URL-path inside a section is not supported yet",
+            "<Location /x>\nRedirect permanent\n</Location>",
+            "URL to redirect to is missing",
         ),
         (
             "Redirect bogus /r http://example.com/",

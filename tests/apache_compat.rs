@@ -347,6 +347,54 @@ fn sections_merge_in_apaches_order_as_apache_does() {
 }
 
 #[test]
+fn require_expr_answers_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    site(&root);
+    let r = root.path().display().to_string();
+    let body = format!(
+        "DocumentRoot \"{r}/www/\"\n\
+         <Directory {r}/www>\nRequire all granted\n</Directory>\n\
+         <Location /public>\nRequire expr \"%{{QUERY_STRING}} =~ /^key=(open|ajar)$/\"\n</Location>\n\
+         <Location /private>\n<RequireAll>\nRequire expr \"-R '127.0.0.0/8'\"\n\
+         Require expr \"!(%{{HTTP_USER_AGENT}} -strmatch '*bot*')\"\n</RequireAll>\n</Location>\n"
+    );
+    let asks = [
+        ("/public/a.txt?key=open", "curl"),
+        ("/public/a.txt?key=ajar", "curl"),
+        ("/public/a.txt?key=shut", "curl"),
+        ("/public/a.txt", "curl"),
+        ("/private/secret.txt", "curl"),
+        ("/private/secret.txt", "a-bot/1"),
+    ];
+    let apache = Apache::start(root.path(), "apache", &body);
+    root.config(&format!("{}{body}", standard_modules()));
+    let mapache = Server::start(&root, &[]);
+    let apache_got: Vec<u16> = asks
+        .iter()
+        .map(|(p, ua)| apache.get(p, &format!("User-Agent: {ua}\r\n")).status)
+        .collect();
+    let mapache_got: Vec<u16> = asks
+        .iter()
+        .map(|(p, ua)| {
+            let raw = format!(
+                "GET {p} HTTP/1.1\r\nHost: t\r\nUser-Agent: {ua}\r\nConnection: close\r\n\r\n"
+            );
+            parse_responses(&mapache.exchange(raw.as_bytes()), false)[0].status
+        })
+        .collect();
+    assert_eq!(
+        apache_got,
+        [200, 200, 403, 403, 200, 403],
+        "apache2 on {asks:?}"
+    );
+    assert_eq!(mapache_got, apache_got, "mapache and apache2 on {asks:?}");
+}
+
+#[test]
 fn limit_and_limitexcept_answer_as_apache() {
     if !Path::new(APACHE).exists() {
         eprintln!("skipped: {APACHE} is not installed");
@@ -990,6 +1038,7 @@ fn aliases_and_redirects_answer_as_apache() {
         ("denied/d.txt", "d"),
         ("htdocs/dd/f.txt", "dd"),
         ("htdocs/h/a.txt", "h"),
+        ("htdocs/gd/x", "gd"),
         (
             "htdocs/h/.htaccess",
             "Redirect seeother /h/a.txt http://example.com/ha\n",
@@ -1002,6 +1051,7 @@ fn aliases_and_redirects_answer_as_apache() {
         "",
         "htdocs",
         "htdocs/dd",
+        "htdocs/gd",
         "al",
         "al2",
         "al2/sub",
@@ -1021,6 +1071,10 @@ fn aliases_and_redirects_answer_as_apache() {
          RedirectMatch ^/rm/(.*)$ http://example.com/x/$1?q=1\n\
          RedirectTemp /tmp1 http://example.com/tmp\nRedirectPermanent /perm1 http://example.com/perm\n\
          <Location /s>\nRedirect /s/a http://example.com/b\n</Location>\n\
+         <Location /one>\nRedirect permanent http://example.com/two\n</Location>\n\
+         <Location /three>\nRedirect /x\n</Location>\n\
+         <LocationMatch ^/four>\nRedirect 307 http://example.com/four\n</LocationMatch>\n\
+         <Directory {r}/htdocs/gd>\nRedirect gone\n</Directory>\n\
          <Directory {r}/htdocs/dd>\nRedirectMatch permanent ^/dd/(.*) http://example.com/dd/$1\n</Directory>\n\
          <Directory {r}/htdocs/h>\nAllowOverride FileInfo\n</Directory>\n"
     );
@@ -1056,6 +1110,12 @@ fn aliases_and_redirects_answer_as_apache() {
         "/perm1/z",
         "/s/a/x?q=2",
         "/s/b",
+        "/one",
+        "/one/sub?q=1",
+        "/oneX",
+        "/three/a",
+        "/four/z",
+        "/gd/x",
         "/dd/f.txt",
         "/h/a.txt",
     ];

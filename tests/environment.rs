@@ -5,7 +5,10 @@
 //! - SetEnvIf on every attribute kind (the specials, a header, a header-name expression, an
 //!   earlier variable), NoCase, `!var`, `$1`; server-level lines before mapping, section lines
 //!   before `Require env`; Debian's setenvif.conf lines;
-//! - `-t` refusing what the regex crate cannot express and SetEnvIfExpr, with the line.
+//! - SetEnvIfExpr with Apache's expressions (the core's engine, ABI 1.6), at the server level and
+//!   in a section, feeding `Require env`;
+//! - `-t` refusing what the regex crate cannot express, a bad expression in Apache's words, and
+//!   regex groups in a SetEnvIfExpr value, with the line.
 
 use mapache_tests::*;
 
@@ -179,6 +182,38 @@ fn debians_browser_match_lines() {
 }
 
 #[test]
+fn set_env_if_expr_evaluates_apaches_expressions() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", "a");
+    root.write("htdocs/api/b.txt", "b");
+    let log = root.path().join("logs/env_log");
+    root.config(&format!(
+        "{}CustomLog {} \"%U beta=%{{BETA}}e local=%{{LOCAL}}e api=%{{API}}e\"\n\
+         SetEnvIfExpr \"%{{HTTP:X-Mode}} == 'beta' && -R '127.0.0.0/8'\" BETA=yes LOCAL\n\
+         SetEnvIfExpr \"%{{REQUEST_METHOD}} in {{'PUT', 'DELETE'}}\" !LOCAL\n\
+         <Location /api>\nSetEnvIfExpr \"tolower(req('X-Key')) == 'open'\" API=1\n\
+         Require env API\n</Location>\n",
+        modules(),
+        log.display()
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(get(&s, "/a.txt", "X-Mode: beta\r\n").status, 200);
+    assert_eq!(get(&s, "/a.txt", "X-Mode: alpha\r\n").status, 200);
+    assert_eq!(get(&s, "/api/b.txt", "X-Key: OPEN\r\n").status, 200);
+    assert_eq!(get(&s, "/api/b.txt", "X-Key: shut\r\n").status, 403);
+    let lines = file_lines(&log, 4);
+    assert_eq!(
+        lines,
+        [
+            "/a.txt beta=yes local=1 api=-",
+            "/a.txt beta=- local=- api=-",
+            "/api/b.txt beta=- local=- api=1",
+            "/api/b.txt beta=- local=- api=-",
+        ]
+    );
+}
+
+#[test]
 fn what_cannot_be_expressed_is_refused_at_config_test_with_its_line() {
     let root = Root::new();
     let cases = [
@@ -195,8 +230,12 @@ fn what_cannot_be_expressed_is_refused_at_config_test_with_its_line() {
             "Missing regular expression for SetEnvIf",
         ),
         (
-            "SetEnvIfExpr \"-R '10.0.0.0/8'\" A",
-            "SetEnvIfExpr is not supported yet",
+            "SetEnvIfExpr \"%{NOPE} == 1\" A",
+            "Could not parse expression \"%{NOPE} == 1\": Variable 'NOPE' does not exist",
+        ),
+        (
+            "SetEnvIfExpr \"%{REQUEST_URI} =~ m#^/(x)#\" A=$1",
+            "SetEnvIfExpr: $0-$9 in a value",
         ),
         ("SetEnv", "SetEnv takes 1-2 arguments"),
     ];

@@ -200,7 +200,7 @@ fn a_provider_no_module_offers_is_refused_at_t() {
     assert!(
         out.stderr.contains("Syntax error on line 9 of")
             && out.stderr.contains(
-                "Unknown Authz provider: probe-usr (mapache has all, ip, local, method and env; the loaded modules offer probe-user)"
+                "Unknown Authz provider: probe-usr (mapache has all, ip, local, method, env and expr; the loaded modules offer probe-user)"
             ),
         "{}",
         out.stderr

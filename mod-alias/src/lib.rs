@@ -89,33 +89,24 @@ impl ModuleConfig for AliasConfig {
 }
 
 impl AliasConfig {
-    /// A Redirect line inside a section: the forms with a URL-path, as at the server level.
+    /// A Redirect line inside a section: the forms with a URL-path as at the server level, and
+    /// those without, which answer every request of the section (Apache's `cmd->path` case).
     fn set_in_section(&mut self, name: &str, lower: &str, args: &[&str]) -> Result<(), String> {
-        let omits_path = match args {
-            [_] => true,
-            [status, url] => {
-                lower == "redirect" && rules::is_status_word(status) && rules::is_url(url)
-            }
-            _ => false,
+        let word = match lower {
+            "redirectpermanent" => Some("permanent"),
+            "redirecttemp" => Some("temp"),
+            _ => None,
         };
-        if omits_path {
-            return Err(format!(
-                "{name} without a URL-path inside a section is not supported yet: write the URL-path (the section's path) before the URL"
-            ));
-        }
-        let rule = match lower {
-            "redirectpermanent" | "redirecttemp" => {
-                let word = if lower == "redirectpermanent" {
-                    "permanent"
-                } else {
-                    "temp"
-                };
-                let [fake, url] = args else {
-                    return Err(format!("{name} takes two arguments"));
-                };
-                rules::redirect(&[word, fake, url], false, name)?
+        let rule = match (word, args) {
+            (Some(word), [fake, url]) => rules::redirect(&[word, fake, url], false, name)?,
+            (Some(_), _) => return Err(format!("{name} takes two arguments")),
+            (None, [_]) if lower == "redirect" => rules::section_redirect(args, name)?,
+            (None, [status, url])
+                if lower == "redirect" && rules::is_status_word(status) && rules::is_url(url) =>
+            {
+                rules::section_redirect(args, name)?
             }
-            _ => rules::redirect(args, lower == "redirectmatch", name)?,
+            (None, _) => rules::redirect(args, lower == "redirectmatch", name)?,
         };
         self.section_redirects.push(rule);
         Ok(())

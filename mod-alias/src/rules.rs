@@ -11,6 +11,9 @@ pub enum Pattern {
     Prefix(String),
     /// A regular expression (`AliasMatch`, `RedirectMatch`), with `$0`…`$9` in the target.
     Regex(Regex),
+    /// Every request of the section the line is in (a Redirect written there without its
+    /// URL-path): the target as it is, nothing of the path appended, as Apache.
+    Section,
 }
 
 /// One Alias or Redirect line.
@@ -105,42 +108,14 @@ pub fn compile(pattern: &str, directive: &str) -> Result<Regex, String> {
 /// A Redirect line's arguments (`[status] URL-path [URL]`) as Apache's `add_redirect_internal`
 /// reads them; `regex` for RedirectMatch. Errors are Apache's sentences.
 pub fn redirect(args: &[&str], regex: bool, directive: &str) -> Result<Rule, String> {
-    let status_word = |w: &str| -> Option<Result<u16, String>> {
-        match w.to_ascii_lowercase().as_str() {
-            "permanent" => Some(Ok(301)),
-            "temp" => Some(Ok(302)),
-            "seeother" => Some(Ok(303)),
-            "gone" => Some(Ok(410)),
-            _ if w.starts_with(|c: char| c.is_ascii_digit()) => Some(
-                w.parse::<u16>()
-                    .ok()
-                    .filter(|s| (100..600).contains(s))
-                    .ok_or_else(|| "Redirect status must be a valid HTTP status code".to_owned()),
-            ),
-            _ => None,
-        }
-    };
     let (status, fake, url) = match args {
-        [a, b, c] => match status_word(a) {
-            Some(s) => (s?, *b, Some(*c)),
-            None => return Err(format!("{directive}: invalid first argument (of three)")),
-        },
-        [a, b] => match status_word(a) {
-            Some(s) => (s?, *b, None),
-            None => (302, *a, Some(*b)),
-        },
+        [a, b, c] if is_status_word(a) => (status_of(a)?, *b, Some(*c)),
+        [_, _, _] => return Err(format!("{directive}: invalid first argument (of three)")),
+        [a, b] if is_status_word(a) => (status_of(a)?, *b, None),
+        [a, b] => (302, *a, Some(*b)),
         _ => return Err(format!("{directive} takes two or three arguments")),
     };
-    if (300..400).contains(&status) {
-        let Some(url) = url else {
-            return Err("URL to redirect to is missing".to_owned());
-        };
-        if !regex && !is_url(url) && !url.starts_with('/') {
-            return Err("Redirect to non-URL".to_owned());
-        }
-    } else if url.is_some() {
-        return Err("Redirect URL not valid for this status".to_owned());
-    }
+    check_target(status, url, regex)?;
     let pattern = if regex {
         Pattern::Regex(compile(fake, directive)?)
     } else {
@@ -151,6 +126,56 @@ pub fn redirect(args: &[&str], regex: bool, directive: &str) -> Result<Rule, Str
         target: url.map(str::to_owned),
         status,
     })
+}
+
+/// A Redirect line inside a section without its URL-path (`Redirect URL`, `Redirect status
+/// URL`, `Redirect gone`): every request of the section is answered, as Apache's
+/// `add_redirect_internal` with `cmd->path`.
+pub fn section_redirect(args: &[&str], directive: &str) -> Result<Rule, String> {
+    let (status, url) = match args {
+        [a] if is_status_word(a) => (status_of(a)?, None),
+        [url] => (302, Some(*url)),
+        [a, url] => (status_of(a)?, Some(*url)),
+        _ => return Err(format!("{directive} takes two or three arguments")),
+    };
+    check_target(status, url, false)?;
+    Ok(Rule {
+        pattern: Pattern::Section,
+        target: url.map(str::to_owned),
+        status,
+    })
+}
+
+/// The status a status word names (`permanent` 301, `temp` 302, `seeother` 303, `gone` 410, or
+/// a number from 100 to 599).
+fn status_of(w: &str) -> Result<u16, String> {
+    match w.to_ascii_lowercase().as_str() {
+        "permanent" => Ok(301),
+        "temp" => Ok(302),
+        "seeother" => Ok(303),
+        "gone" => Ok(410),
+        _ => w
+            .parse::<u16>()
+            .ok()
+            .filter(|s| (100..600).contains(s))
+            .ok_or_else(|| "Redirect status must be a valid HTTP status code".to_owned()),
+    }
+}
+
+/// Apache's checks of a Redirect's URL against its status: a 3xx needs a URL (or, but for
+/// RedirectMatch, a path), other statuses take none.
+fn check_target(status: u16, url: Option<&str>, regex: bool) -> Result<(), String> {
+    if (300..400).contains(&status) {
+        let Some(url) = url else {
+            return Err("URL to redirect to is missing".to_owned());
+        };
+        if !regex && !is_url(url) && !url.starts_with('/') {
+            return Err("Redirect to non-URL".to_owned());
+        }
+    } else if url.is_some() {
+        return Err("Redirect URL not valid for this status".to_owned());
+    }
+    Ok(())
 }
 
 /// Whether a Redirect's first argument names a status (`permanent`, `410`, …).
@@ -211,6 +236,7 @@ pub fn first_match<'r>(
                     s
                 })
             }
+            Pattern::Section => rule.target.as_ref().map(|t| t.as_bytes().to_vec()),
             Pattern::Regex(re) => {
                 let Some(caps) = re.captures(uri) else {
                     continue;

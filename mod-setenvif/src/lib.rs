@@ -10,13 +10,13 @@
 //!
 //! Expressions are the `regex` crate's, on bytes with ASCII classes as PCRE's defaults; a
 //! pattern it cannot express (look-around, back-references) is refused at `-t` with its line.
-//! `SetEnvIfExpr` is refused at `-t` too: it needs `ap_expr`, which the core does not offer
-//! modules yet.
+//! `SetEnvIfExpr` takes Apache's expression language through the core's expression engine
+//! (ABI 1.6); a value naming the expression's regex groups (`$1`) is refused at `-t`.
 
 mod rule;
 
 use mapache_plugin_api::{mapache_module, sdk::*};
-use rule::{substitute, Action, Attribute, Rule};
+use rule::{substitute, Action, Attribute, Condition, Rule};
 
 /// The lines of one scope. The server level's and the sections' are kept apart: they run in
 /// different phases.
@@ -30,13 +30,11 @@ struct SetEnvIfConfig {
 
 impl ModuleConfig for SetEnvIfConfig {
     fn set(&mut self, scope: Scope, name: &str, args: &[&str]) -> Result<(), String> {
-        if name.eq_ignore_ascii_case("SetEnvIfExpr") {
-            return Err(
-                "SetEnvIfExpr is not supported yet (it needs ap_expr, which modules cannot use): write the condition with SetEnvIf"
-                    .to_owned(),
-            );
-        }
-        let rule = Rule::parse(name, args)?;
+        let rule = if name.eq_ignore_ascii_case("SetEnvIfExpr") {
+            Rule::parse_expr(args)?
+        } else {
+            Rule::parse(name, args)?
+        };
         match scope {
             Scope::Server => self.server.push(rule),
             Scope::Section => self.section.push(rule),
@@ -99,16 +97,31 @@ impl Access for SetEnvIf {
 /// Runs `rules` in order on the request.
 fn apply(rules: &[Rule], req: &mut Request<'_>, uri: UriForm) -> Verdict {
     for rule in rules {
-        // An attribute that is absent is the empty string, so `^$` matches a missing header.
-        let value = attribute_value(&rule.attribute, req, uri).unwrap_or_default();
-        let Some(caps) = rule.pattern.captures(&value) else {
-            continue;
+        let value;
+        let caps = match &rule.condition {
+            Condition::Match { attribute, pattern } => {
+                // An absent attribute is the empty string, so `^$` matches a missing header.
+                value = attribute_value(attribute, req, uri).unwrap_or_default();
+                let Some(caps) = pattern.captures(&value) else {
+                    continue;
+                };
+                Some(caps)
+            }
+            Condition::Expr(expr) => match expr.eval(req) {
+                Ok(true) => None,
+                Ok(false) => continue,
+                Err(e) => {
+                    req.log(Level::Error, &format!("Error evaluating SetEnvIfExpr: {e}"));
+                    continue;
+                }
+            },
         };
         for action in &rule.actions {
             let done = match action {
-                Action::Set(name, template) => {
-                    req.table_set(Table::Env, name, &substitute(template, &caps))
-                }
+                Action::Set(name, template) => match &caps {
+                    Some(caps) => req.table_set(Table::Env, name, &substitute(template, caps)),
+                    None => req.table_set(Table::Env, name, template),
+                },
                 Action::Unset(name) => req.table_unset(Table::Env, name),
             };
             if let Err(e) = done {
@@ -167,7 +180,7 @@ mapache_module! {
         ("SetEnvIfNoCase", RAW_ARGS, ANY | FILEINFO, "a header-name, regex and a list of variables."),
         ("BrowserMatch", RAW_ARGS, ANY | FILEINFO, "A browser regex and a list of variables."),
         ("BrowserMatchNoCase", RAW_ARGS, ANY | FILEINFO, "A browser regex and a list of variables."),
-        ("SetEnvIfExpr", RAW_ARGS, ANY | FILEINFO, "an expression and a list of variables (not supported yet)"),
+        ("SetEnvIfExpr", RAW_ARGS, ANY | FILEINFO, "an expression and a list of variables"),
     ],
     config: SetEnvIfConfig,
     hooks: [PostReadRequest, Access],

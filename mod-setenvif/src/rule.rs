@@ -1,7 +1,9 @@
 //! One `SetEnvIf`-family line: what it looks at, the regular expression, and what it does to
 //! the environment when the expression matches, with Apache's grammar and messages.
 
+use mapache_plugin_api::sdk::expr::{Expr, ExprKind};
 use regex::bytes::{Captures, Regex, RegexBuilder};
+use std::sync::Arc;
 
 /// What a line matches its expression against (Apache's names compare case-insensitively).
 #[derive(Clone, Debug)]
@@ -79,9 +81,21 @@ impl Action {
 /// One line.
 #[derive(Clone, Debug)]
 pub struct Rule {
-    pub attribute: Attribute,
-    pub pattern: Regex,
+    /// When the actions apply.
+    pub condition: Condition,
     pub actions: Vec<Action>,
+}
+
+/// When a line's actions apply.
+#[derive(Clone, Debug)]
+pub enum Condition {
+    /// `SetEnvIf` and `BrowserMatch`: the attribute matches the expression.
+    Match {
+        attribute: Attribute,
+        pattern: Regex,
+    },
+    /// `SetEnvIfExpr`: Apache's expression (the core's ap_expr) is true.
+    Expr(Arc<Expr>),
 }
 
 impl Rule {
@@ -105,11 +119,64 @@ impl Rule {
             return Err(format!("Missing envariable expression for {directive}"));
         }
         Ok(Rule {
-            attribute,
-            pattern: compile(regex, no_case, directive)?,
+            condition: Condition::Match {
+                attribute,
+                pattern: compile(regex, no_case, directive)?,
+            },
             actions: actions.iter().map(|w| Action::parse(w)).collect(),
         })
     }
+
+    /// Parses `SetEnvIfExpr expression action…`. The expression's regex groups do not reach
+    /// the module through the ABI, so a value using `$N` is refused rather than set wrong.
+    pub fn parse_expr(args: &[&str]) -> Result<Rule, String> {
+        let Some((text, actions)) = args.split_first() else {
+            return Err("Missing expression for SetEnvIfExpr".to_owned());
+        };
+        if actions.is_empty() {
+            return Err("Missing envariable expression for SetEnvIfExpr".to_owned());
+        }
+        let expr = Expr::parse(text, ExprKind::Bool)
+            .map_err(|e| format!("Could not parse expression \"{text}\": {e}"))?;
+        let actions: Vec<Action> = actions.iter().map(|w| Action::parse(w)).collect();
+        let grouped = actions.iter().any(|a| match a {
+            Action::Set(_, value) => has_group(value),
+            Action::Unset(_) => false,
+        });
+        if grouped {
+            return Err("SetEnvIfExpr: $0-$9 in a value (the expression's regex groups) are not supported: set the value with SetEnvIf and its regex".to_owned());
+        }
+        Ok(Rule {
+            condition: Condition::Expr(Arc::new(expr)),
+            actions,
+        })
+    }
+}
+
+#[cfg(test)]
+impl Rule {
+    fn attribute(&self) -> &Attribute {
+        match &self.condition {
+            Condition::Match { attribute, .. } => attribute,
+            Condition::Expr(_) => panic!("an expression rule"),
+        }
+    }
+
+    fn pattern(&self) -> &Regex {
+        match &self.condition {
+            Condition::Match { pattern, .. } => pattern,
+            Condition::Expr(_) => panic!("an expression rule"),
+        }
+    }
+}
+
+/// Whether `value` names a regex group (`$0`…`$9` or `&`, not escaped).
+fn has_group(value: &str) -> bool {
+    let b = value.as_bytes();
+    (0..b.len()).any(|i| {
+        let escaped = i > 0 && b[i - 1] == b'\\';
+        !escaped && (b[i] == b'&' || (b[i] == b'$' && b.get(i + 1).is_some_and(u8::is_ascii_digit)))
+    })
 }
 
 /// Compiles an expression with PCRE's defaults as Apache uses them (bytes, ASCII classes). A
@@ -192,7 +259,7 @@ mod tests {
         assert!(e.contains("backreferences"), "{e}");
 
         let r = Rule::parse("SetEnvIf", &["request_uri", "x", "A", "!B", "C=v=w", "D=!"]).unwrap();
-        assert!(matches!(r.attribute, Attribute::RequestUri));
+        assert!(matches!(r.attribute(), Attribute::RequestUri));
         assert_eq!(
             r.actions,
             [
@@ -203,24 +270,24 @@ mod tests {
             ]
         );
         let r = Rule::parse("SetEnvIf", &["X-Plain_Name-1", "x", "A"]).unwrap();
-        assert!(matches!(r.attribute, Attribute::Named(ref n) if n == "X-Plain_Name-1"));
+        assert!(matches!(r.attribute(), Attribute::Named(ref n) if n == "X-Plain_Name-1"));
         let r = Rule::parse("SetEnvIf", &["^X-Fo.", "x", "A"]).unwrap();
-        let Attribute::HeaderNames(names) = r.attribute else {
+        let Attribute::HeaderNames(names) = r.attribute() else {
             panic!("a header-name expression")
         };
         // Header names match case-insensitively.
         assert!(names.is_match(b"x-foo"));
         let r = Rule::parse("BrowserMatchNoCase", &["^curl", "A"]).unwrap();
-        assert!(matches!(r.attribute, Attribute::Named(ref n) if n == "User-Agent"));
-        assert!(r.pattern.is_match(b"CURL/8"));
+        assert!(matches!(r.attribute(), Attribute::Named(ref n) if n == "User-Agent"));
+        assert!(r.pattern().is_match(b"CURL/8"));
         let r = Rule::parse("BrowserMatch", &["^curl", "A"]).unwrap();
-        assert!(!r.pattern.is_match(b"CURL/8"));
+        assert!(!r.pattern().is_match(b"CURL/8"));
         // Debian's setenvif.conf.
         let r = Rule::parse("BrowserMatch", &["MSIE 4\\.0b2;", "nokeepalive"]).unwrap();
         assert!(r
-            .pattern
+            .pattern()
             .is_match(b"Mozilla/4.0 (compatible; MSIE 4.0b2; Windows 95)"));
-        assert!(!r.pattern.is_match(b"MSIE 4x0b2;"));
+        assert!(!r.pattern().is_match(b"MSIE 4x0b2;"));
     }
 
     #[test]

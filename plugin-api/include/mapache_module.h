@@ -193,8 +193,13 @@ struct MapacheModule;
 // appended the request pipeline: phase hooks (MapacheHook), declared handler names, filters
 // (MapacheFilterDef, MapacheBucket), Require providers (MapacheAuthzProvider),
 // typed per-scope configuration (create_config … free_config), a status-page section, and
-// the host functions from MapacheHost.req_set_uri on.
-#define MAPACHE_ABI_MINOR 5
+// the host functions from MapacheHost.req_set_uri on; 1.5 appended the contexts
+// MAPACHE_CTX_GLOBAL_ONLY and the MAPACHE_OVERRIDE_* classes, and
+// MapacheModule.apache_names; 1.6 appended MapacheModule.attach (the host table while
+// the configuration is read), MapacheModule.create_section_config with MapacheSection,
+// the expression engine (MapacheHost.expr_parse …), request variables, the useragent
+// address (MapacheHost.req_set_client_ip) and MapacheHost.req_set_handler.
+#define MAPACHE_ABI_MINOR 6
 
 // Return value: success.
 #define MAPACHE_OK 0
@@ -408,6 +413,34 @@ struct MapacheModule;
 // MapacheFile.kind: anything else (FIFO, socket, device): never to be read.
 #define MAPACHE_FILE_OTHER 3
 
+// MapacheSection.kind (ABI 1.6): the main server's level, outside any section.
+#define MAPACHE_SECTION_SERVER 0
+
+// MapacheSection.kind: a <VirtualHost>'s own level.
+#define MAPACHE_SECTION_VIRTUALHOST 1
+
+// MapacheSection.kind: <Directory> or <DirectoryMatch>.
+#define MAPACHE_SECTION_DIRECTORY 2
+
+// MapacheSection.kind: <Location> or <LocationMatch>.
+#define MAPACHE_SECTION_LOCATION 3
+
+// MapacheSection.kind: <Files> or <FilesMatch>.
+#define MAPACHE_SECTION_FILES 4
+
+// MapacheSection.kind: <If>, <ElseIf> or <Else>.
+#define MAPACHE_SECTION_IF 5
+
+// MapacheSection.kind: a .htaccess file.
+#define MAPACHE_SECTION_HTACCESS 6
+
+// MapacheHost.expr_parse flags (ABI 1.6): a condition, as <If> takes.
+#define MAPACHE_EXPR_BOOL 0
+
+// MapacheHost.expr_parse flags: a string with %{VAR}, $N and functions, as the value
+// of Header … "expr=…".
+#define MAPACHE_EXPR_STRING 1
+
 // Phase (ABI 1.4): right after the head was parsed, before anything is mapped. Run-all: every
 // hook runs unless one returns a status, MAPACHE_DONE or MAPACHE_ERROR.
 #define MAPACHE_PHASE_POST_READ_REQUEST 1
@@ -589,6 +622,10 @@ typedef struct MapacheConfig MapacheConfig;
 // Opaque handle to one client connection, owned by the core from conn_open until conn_close.
 // It may move between threads, but only one thread may use it at a time.
 typedef struct MapacheConn MapacheConn;
+
+// A parsed expression (ABI 1.6), made by MapacheHost.expr_parse and freed by
+// MapacheHost.expr_free. Opaque: only its address crosses the ABI.
+typedef struct MapacheExpr MapacheExpr;
 
 // Opaque handle to one filter in one request's chain (ABI 1.4). Owned by the core; valid during
 // the filter call it is passed to.
@@ -1127,6 +1164,52 @@ typedef struct MapacheHost {
   // members separated by commas, without the enclosing braces). Returns MAPACHE_OK, or
   // MAPACHE_ERROR when the client has gone.
   int32_t (*status_sections)(struct MapacheRequest *req, uint32_t format);
+  // (ABI 1.6) Parses text in Apache's expression language (ap_expr): a condition
+  // (MAPACHE_EXPR_BOOL) or a string (MAPACHE_EXPR_STRING). Any process, any thread, from
+  // MapacheModule.attach on (so in set_directive). Returns the expression (free it with
+  // expr_free), or null with one line in err (Apache's words, e.g. Variable 'FOO' does
+  // not exist).
+  struct MapacheExpr *(*expr_parse)(struct MapacheStr text,
+                                    uint32_t flags,
+                                    char *err,
+                                    size_t err_cap);
+  // (ABI 1.6) Frees an expression expr_parse made. Null does nothing.
+  void (*expr_free)(struct MapacheExpr *expr);
+  // (ABI 1.6) Evaluates a condition for the request: 1 true, 0 false, or MAPACHE_ERROR with
+  // one line in err (a value that is no number for -eq, …; Apache then takes it as
+  // false). Any thread; expr is only read.
+  int32_t (*expr_eval)(const struct MapacheExpr *expr,
+                       struct MapacheRequest *req,
+                       char *err,
+                       size_t err_cap);
+  // (ABI 1.6) Evaluates a string expression for the request into buf (cap bytes): returns
+  // the value's length (written only when it fits: call again with a larger buffer when it is
+  // more than cap), or -1 when the expression is a condition or failed.
+  ptrdiff_t (*expr_eval_string)(const struct MapacheExpr *expr,
+                                struct MapacheRequest *req,
+                                uint8_t *buf,
+                                size_t cap);
+  // (ABI 1.6) A server or request variable as ap_expr and mod_rewrite name them
+  // (REQUEST_URI, DOCUMENT_ROOT, SERVER_NAME, SERVER_PORT, REMOTE_ADDR, HTTPS,
+  // THE_REQUEST, REQUEST_FILENAME, TIME_YEAR … TIME, HTTP_USER_AGENT and any
+  // HTTP_* header, …) into buf: the value's length as expr_eval_string, or -1 when the
+  // variable is unknown or unset.
+  ptrdiff_t (*req_var)(const struct MapacheRequest *req,
+                       struct MapacheStr name,
+                       uint8_t *buf,
+                       size_t cap);
+  // (ABI 1.6) Sets the useragent's address for the rest of the request (mod_remoteip): what
+  // Require ip, %a and %h, REMOTE_ADDR, req_client_ip and the scoreboard see. The
+  // connection's peer (%{c}a, req_peer_ip) stays. Returns MAPACHE_OK, or
+  // MAPACHE_ERROR when ip is no IPv4 or IPv6 address.
+  int32_t (*req_set_client_ip)(struct MapacheRequest *req, struct MapacheStr ip);
+  // (ABI 1.6) The connection's peer address (%{c}a), whatever req_set_client_ip set.
+  struct MapacheStr (*req_peer_ip)(const struct MapacheRequest *req);
+  // (ABI 1.6) Sets the request's handler name (as SetHandler would) from the translate,
+  // map-to-storage, access or fixups phase; an empty name goes back to default-handler.
+  // Returns MAPACHE_OK, or MAPACHE_ERROR when no loaded module declares the name (and
+  // every module declares some), or in a later phase.
+  int32_t (*req_set_handler)(struct MapacheRequest *req, struct MapacheStr name);
 } MapacheHost;
 
 // A listening socket bound by the core and handed to the MPM.
@@ -1226,6 +1309,28 @@ typedef struct MapacheAuthzProvider {
   // table.
   int32_t (*authorize)(struct MapacheRequest *req, const struct MapacheStr *args, size_t nargs);
 } MapacheAuthzProvider;
+
+// The scope a configuration object is made for (ABI 1.6), given to
+// MapacheModule.create_section_config. Borrowed for the call: copy what you keep.
+typedef struct MapacheSection {
+  // sizeof(MapacheSection) as the core knows it.
+  uint32_t struct_size;
+  // One of the MAPACHE_SECTION_* kinds.
+  uint32_t kind;
+  // 1 when path is a regular expression or a wildcard pattern, else 0.
+  uint32_t is_regex;
+  // Zero.
+  uint32_t reserved;
+  // What the section matches: for <Directory> an absolute, normalized path without a
+  // trailing /; for <Location> and <Files> the path or pattern as written; for a
+  // .htaccess file the directory holding it (no trailing /); empty for the server levels
+  // and <If>.
+  struct MapacheStr path;
+  // The nearest <Directory> (not a pattern) or .htaccess directory the section is, or is
+  // inside of, as path writes it; empty when there is none (mod_rewrite's per-directory
+  // prefix).
+  struct MapacheStr directory;
+} MapacheSection;
 
 // The descriptor every module exports under the symbol named in LoadModule.
 //
@@ -1352,6 +1457,17 @@ typedef struct MapacheModule {
   const char *const *apache_names;
   // (ABI 1.5) Number of entries in apache_names.
   size_t apache_name_count;
+  // (ABI 1.6) Called once, in the master, right after the descriptor passed the loader's
+  // checks and before create_config, set_directive or init: the host table, for the
+  // whole process (functions that need a request or a child are still only for those). May
+  // be null.
+  void (*attach)(const struct MapacheHost *host);
+  // (ABI 1.6) As create_config, told which scope the object is for (the section's kind and
+  // path: a per-directory prefix, a <Location>'s path). When present, the core calls it
+  // instead of create_config; the object's scope is MAPACHE_SCOPE_SERVER for the
+  // MAPACHE_SECTION_SERVER and _VIRTUALHOST kinds, MAPACHE_SCOPE_SECTION for the
+  // others. May be null.
+  void *(*create_section_config)(const struct MapacheSection *section);
 } MapacheModule;
 
 // A phase hook's function. It runs on the request's thread; req is valid during the call.

@@ -38,8 +38,13 @@ pub const MAPACHE_ABI_MAJOR: u16 = 1;
 /// appended the request pipeline: phase hooks ([`MapacheHook`]), declared handler names, filters
 /// ([`MapacheFilterDef`], [`MapacheBucket`]), `Require` providers ([`MapacheAuthzProvider`]),
 /// typed per-scope configuration (`create_config` … `free_config`), a status-page section, and
-/// the host functions from [`MapacheHost::req_set_uri`] on.
-pub const MAPACHE_ABI_MINOR: u16 = 5;
+/// the host functions from [`MapacheHost::req_set_uri`] on; 1.5 appended the contexts
+/// `MAPACHE_CTX_GLOBAL_ONLY` and the `MAPACHE_OVERRIDE_*` classes, and
+/// [`MapacheModule::apache_names`]; 1.6 appended [`MapacheModule::attach`] (the host table while
+/// the configuration is read), [`MapacheModule::create_section_config`] with [`MapacheSection`],
+/// the expression engine ([`MapacheHost::expr_parse`] …), request variables, the useragent
+/// address ([`MapacheHost::req_set_client_ip`]) and [`MapacheHost::req_set_handler`].
+pub const MAPACHE_ABI_MINOR: u16 = 6;
 
 /// Return value: success.
 pub const MAPACHE_OK: i32 = 0;
@@ -435,6 +440,59 @@ pub struct MapacheFile {
     /// `MAPACHE_FILE_NONE`.
     pub mtime_ns: i64,
 }
+
+// ---- ABI 1.6: sections and expressions ----
+
+/// [`MapacheSection::kind`] (ABI 1.6): the main server's level, outside any section.
+pub const MAPACHE_SECTION_SERVER: u32 = 0;
+/// [`MapacheSection::kind`]: a `<VirtualHost>`'s own level.
+pub const MAPACHE_SECTION_VIRTUALHOST: u32 = 1;
+/// [`MapacheSection::kind`]: `<Directory>` or `<DirectoryMatch>`.
+pub const MAPACHE_SECTION_DIRECTORY: u32 = 2;
+/// [`MapacheSection::kind`]: `<Location>` or `<LocationMatch>`.
+pub const MAPACHE_SECTION_LOCATION: u32 = 3;
+/// [`MapacheSection::kind`]: `<Files>` or `<FilesMatch>`.
+pub const MAPACHE_SECTION_FILES: u32 = 4;
+/// [`MapacheSection::kind`]: `<If>`, `<ElseIf>` or `<Else>`.
+pub const MAPACHE_SECTION_IF: u32 = 5;
+/// [`MapacheSection::kind`]: a `.htaccess` file.
+pub const MAPACHE_SECTION_HTACCESS: u32 = 6;
+
+/// The scope a configuration object is made for (ABI 1.6), given to
+/// [`MapacheModule::create_section_config`]. Borrowed for the call: copy what you keep.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct MapacheSection {
+    /// `sizeof(MapacheSection)` as the core knows it.
+    pub struct_size: u32,
+    /// One of the `MAPACHE_SECTION_*` kinds.
+    pub kind: u32,
+    /// 1 when `path` is a regular expression or a wildcard pattern, else 0.
+    pub is_regex: u32,
+    /// Zero.
+    pub reserved: u32,
+    /// What the section matches: for `<Directory>` an absolute, normalized path without a
+    /// trailing `/`; for `<Location>` and `<Files>` the path or pattern as written; for a
+    /// `.htaccess` file the directory holding it (no trailing `/`); empty for the server levels
+    /// and `<If>`.
+    pub path: MapacheStr,
+    /// The nearest `<Directory>` (not a pattern) or `.htaccess` directory the section is, or is
+    /// inside of, as `path` writes it; empty when there is none (mod_rewrite's per-directory
+    /// prefix).
+    pub directory: MapacheStr,
+}
+
+/// A parsed expression (ABI 1.6), made by [`MapacheHost::expr_parse`] and freed by
+/// [`MapacheHost::expr_free`]. Opaque: only its address crosses the ABI.
+pub struct MapacheExpr {
+    _private: [u8; 0],
+}
+
+/// [`MapacheHost::expr_parse`] flags (ABI 1.6): a condition, as `<If>` takes.
+pub const MAPACHE_EXPR_BOOL: u32 = 0;
+/// [`MapacheHost::expr_parse`] flags: a string with `%{VAR}`, `$N` and functions, as the value
+/// of `Header … "expr=…"`.
+pub const MAPACHE_EXPR_STRING: u32 = 1;
 
 // ---- ABI 1.4: the request pipeline ----
 
@@ -1109,6 +1167,62 @@ pub struct MapacheHost {
     /// members separated by commas, without the enclosing braces). Returns `MAPACHE_OK`, or
     /// `MAPACHE_ERROR` when the client has gone.
     pub status_sections: extern "C" fn(req: *mut MapacheRequest, format: u32) -> i32,
+
+    // ---- ABI 1.6: expressions, variables, the useragent address, the handler ----
+    /// (ABI 1.6) Parses `text` in Apache's expression language (ap_expr): a condition
+    /// (`MAPACHE_EXPR_BOOL`) or a string (`MAPACHE_EXPR_STRING`). Any process, any thread, from
+    /// [`MapacheModule::attach`] on (so in `set_directive`). Returns the expression (free it with
+    /// `expr_free`), or null with one line in `err` (Apache's words, e.g. `Variable 'FOO' does
+    /// not exist`).
+    pub expr_parse: extern "C" fn(
+        text: MapacheStr,
+        flags: u32,
+        err: *mut c_char,
+        err_cap: usize,
+    ) -> *mut MapacheExpr,
+    /// (ABI 1.6) Frees an expression `expr_parse` made. Null does nothing.
+    pub expr_free: extern "C" fn(expr: *mut MapacheExpr),
+    /// (ABI 1.6) Evaluates a condition for the request: 1 true, 0 false, or `MAPACHE_ERROR` with
+    /// one line in `err` (a value that is no number for `-eq`, …; Apache then takes it as
+    /// false). Any thread; `expr` is only read.
+    pub expr_eval: extern "C" fn(
+        expr: *const MapacheExpr,
+        req: *mut MapacheRequest,
+        err: *mut c_char,
+        err_cap: usize,
+    ) -> i32,
+    /// (ABI 1.6) Evaluates a string expression for the request into `buf` (`cap` bytes): returns
+    /// the value's length (written only when it fits: call again with a larger buffer when it is
+    /// more than `cap`), or -1 when the expression is a condition or failed.
+    pub expr_eval_string: extern "C" fn(
+        expr: *const MapacheExpr,
+        req: *mut MapacheRequest,
+        buf: *mut u8,
+        cap: usize,
+    ) -> isize,
+    /// (ABI 1.6) A server or request variable as ap_expr and mod_rewrite name them
+    /// (`REQUEST_URI`, `DOCUMENT_ROOT`, `SERVER_NAME`, `SERVER_PORT`, `REMOTE_ADDR`, `HTTPS`,
+    /// `THE_REQUEST`, `REQUEST_FILENAME`, `TIME_YEAR` … `TIME`, `HTTP_USER_AGENT` and any
+    /// `HTTP_*` header, …) into `buf`: the value's length as `expr_eval_string`, or -1 when the
+    /// variable is unknown or unset.
+    pub req_var: extern "C" fn(
+        req: *const MapacheRequest,
+        name: MapacheStr,
+        buf: *mut u8,
+        cap: usize,
+    ) -> isize,
+    /// (ABI 1.6) Sets the useragent's address for the rest of the request (mod_remoteip): what
+    /// `Require ip`, `%a` and `%h`, `REMOTE_ADDR`, `req_client_ip` and the scoreboard see. The
+    /// connection's peer (`%{c}a`, `req_peer_ip`) stays. Returns `MAPACHE_OK`, or
+    /// `MAPACHE_ERROR` when `ip` is no IPv4 or IPv6 address.
+    pub req_set_client_ip: extern "C" fn(req: *mut MapacheRequest, ip: MapacheStr) -> i32,
+    /// (ABI 1.6) The connection's peer address (`%{c}a`), whatever `req_set_client_ip` set.
+    pub req_peer_ip: extern "C" fn(req: *const MapacheRequest) -> MapacheStr,
+    /// (ABI 1.6) Sets the request's handler name (as `SetHandler` would) from the translate,
+    /// map-to-storage, access or fixups phase; an empty name goes back to `default-handler`.
+    /// Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when no loaded module declares the name (and
+    /// every module declares some), or in a later phase.
+    pub req_set_handler: extern "C" fn(req: *mut MapacheRequest, name: MapacheStr) -> i32,
 }
 
 /// The descriptor every module exports under the symbol named in LoadModule.
@@ -1261,6 +1375,20 @@ pub struct MapacheModule {
     pub apache_names: *const *const c_char,
     /// (ABI 1.5) Number of entries in `apache_names`.
     pub apache_name_count: usize,
+
+    // ---- appended in ABI 1.6 ----
+    /// (ABI 1.6) Called once, in the master, right after the descriptor passed the loader's
+    /// checks and before `create_config`, `set_directive` or `init`: the host table, for the
+    /// whole process (functions that need a request or a child are still only for those). May
+    /// be null.
+    pub attach: Option<extern "C" fn(host: *const MapacheHost)>,
+    /// (ABI 1.6) As `create_config`, told which scope the object is for (the section's kind and
+    /// path: a per-directory prefix, a `<Location>`'s path). When present, the core calls it
+    /// instead of `create_config`; the object's scope is `MAPACHE_SCOPE_SERVER` for the
+    /// `MAPACHE_SECTION_SERVER` and `_VIRTUALHOST` kinds, `MAPACHE_SCOPE_SECTION` for the
+    /// others. May be null.
+    pub create_section_config:
+        Option<extern "C" fn(section: *const MapacheSection) -> *mut core::ffi::c_void>,
 }
 
 impl MapacheModule {
@@ -1298,6 +1426,8 @@ impl MapacheModule {
         status_section: None,
         apache_names: core::ptr::null(),
         apache_name_count: 0,
+        attach: None,
+        create_section_config: None,
     };
 }
 

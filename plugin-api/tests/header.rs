@@ -92,7 +92,7 @@ fn compile(header: &Path, std: &str, lang: &str) {
          int mapache_header_check(const MapacheHost *host);\n\
          int mapache_header_check(const MapacheHost *host) {{ return MAPACHE_ABI_MAJOR + (int)sizeof(MapacheModule) + MAPACHE_HOST_HAS(host, status_sections) + (MAPACHE_MODULE_MAGIC == 0x4D415043u); }}\n\
          MAPACHE_EXPORT extern const MapacheModule check_module;\n\
-         const MapacheModule check_module = {{ MAPACHE_MODULE_MAGIC, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR, sizeof(MapacheModule), MAPACHE_KIND_HANDLER, \"check\", \"0\", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }};\n",
+         const MapacheModule check_module = {{ MAPACHE_MODULE_MAGIC, MAPACHE_ABI_MAJOR, MAPACHE_ABI_MINOR, sizeof(MapacheModule), MAPACHE_KIND_HANDLER, \"check\", \"0\", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }};\n",
         header.display()
     );
     let src_path = out.with_extension(if lang == "c" { "c" } else { "cc" });

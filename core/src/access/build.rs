@@ -6,7 +6,7 @@ use super::ip::Subnet;
 use super::{Combine, ModuleProvider, Node, Provider, Requirement};
 
 /// The providers the core has, for the message about one nobody has.
-const KNOWN: &str = "mapache has all, ip, local, method and env";
+const KNOWN: &str = "mapache has all, ip, local, method, env and expr";
 
 /// The providers the loaded modules offer, as the configuration reader knows them.
 pub trait ModuleProviders {
@@ -65,6 +65,14 @@ fn core_provider(name: &str, values: &[String]) -> Option<Result<Provider, Strin
         "method" => parse_methods(values).map(Provider::Method),
         "env" if values.is_empty() => Err("'require env' requires an argument".to_owned()),
         "env" => Ok(Provider::Env(values.into())),
+        "expr" => {
+            let text = values.join(" ");
+            crate::expr::Expr::parse(&text)
+                .map(|expr| {
+                    Provider::Expr(std::sync::Arc::new(super::ExprRequirement { text, expr }))
+                })
+                .map_err(|e| format!("Cannot parse expression in require line: {e}"))
+        }
         _ => return None,
     };
     Some(parsed)

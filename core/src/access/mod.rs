@@ -50,7 +50,30 @@ pub trait Facts {
     fn has_env(&self, name: &str) -> bool;
     /// Asks a module's provider.
     fn module(&mut self, provider: &ModuleProvider) -> Outcome;
+    /// Evaluates `Require expr`'s expression for the request (an evaluation error is logged
+    /// by the caller's side and is `Err`).
+    fn expr(&mut self, expr: &crate::expr::Expr) -> Result<bool, String>;
+    /// Whether the request has an authenticated user.
+    fn has_user(&self) -> bool;
 }
+
+/// `Require expr`: an expression of Apache's language, with the text it was parsed from
+/// (requirements compare by it).
+#[derive(Debug)]
+pub struct ExprRequirement {
+    /// As written.
+    pub text: String,
+    /// Parsed.
+    pub expr: crate::expr::Expr,
+}
+
+impl PartialEq for ExprRequirement {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for ExprRequirement {}
 
 /// A module's `authorize` function (ABI 1.4 `MapacheAuthzProvider::authorize`).
 pub type AuthorizeFn = extern "C" fn(*mut MapacheRequest, *const MapacheStr, usize) -> i32;
@@ -140,6 +163,8 @@ pub enum Provider {
     Method(Box<[String]>),
     /// `Require env …`: one of these environment variables is set.
     Env(Box<[String]>),
+    /// `Require expr …`: the expression holds.
+    Expr(std::sync::Arc<ExprRequirement>),
     /// A provider a module offers.
     Module(ModuleProvider),
 }
@@ -160,6 +185,15 @@ impl Provider {
                 methods.iter().any(|m| m == method)
             }
             Provider::Env(names) => names.iter().any(|n| facts.has_env(n)),
+            Provider::Expr(e) => match facts.expr(&e.expr) {
+                Ok(true) => true,
+                // As Apache's: an expression about REMOTE_USER asks for a user first.
+                Ok(false) if !facts.has_user() && e.text.contains("REMOTE_USER") => {
+                    return Outcome::DeniedNoUser
+                }
+                Ok(false) => false,
+                Err(_) => return Outcome::Error,
+            },
             Provider::Module(p) => return facts.module(p),
         };
         if granted {

@@ -63,6 +63,37 @@ impl Facts for Req {
             .find(|(n, _)| *n == provider.name)
             .map_or(Outcome::Denied, |(_, o)| *o)
     }
+    fn expr(&mut self, expr: &crate::expr::Expr) -> Result<bool, String> {
+        expr.eval(&ExprVars {
+            method: self.method,
+        })
+    }
+    fn has_user(&self) -> bool {
+        false
+    }
+}
+
+/// What `Require expr` sees in these tests: the method.
+struct ExprVars {
+    method: &'static str,
+}
+
+impl crate::expr::Vars for ExprVars {
+    fn var(&self, name: &str) -> Option<String> {
+        (name == "REQUEST_METHOD").then(|| self.method.to_owned())
+    }
+    fn request_header(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn response_header(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn request_env(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn note(&self, _: &str) -> Option<String> {
+        None
+    }
 }
 
 fn grants(r: &Requirement, ip: &str) -> bool {
@@ -125,7 +156,7 @@ fn bad_lines_are_refused_with_file_and_line() {
     assert!(err("Require all granted please\n").contains("must be 'granted' or 'denied'"));
     let e = err("Require valid-user\n");
     assert!(
-        e.contains("Unknown Authz provider: valid-user (mapache has all, ip, local, method and env; no loaded module offers one of that name: check the LoadModule lines)"),
+        e.contains("Unknown Authz provider: valid-user (mapache has all, ip, local, method, env and expr; no loaded module offers one of that name: check the LoadModule lines)"),
         "{e}"
     );
     assert!(err("Require\n").contains("Require requires at least one argument"));
@@ -364,6 +395,30 @@ fn method_and_env_lines() {
     assert!(err("Require method\n").contains("'require method' requires an argument"));
     assert!(err("Require method GE/T\n").contains("Invalid Method 'GE/T'"));
     assert!(err("Require env\n").contains("'require env' requires an argument"));
+}
+
+#[test]
+fn expr_lines() {
+    let s = read("Require expr \"%{REQUEST_METHOD} == 'GET'\"\n").unwrap();
+    let r = s.server_require.as_ref().unwrap();
+    let ask = |method: &'static str| {
+        let mut req = Req::from("192.0.2.1");
+        req.method = method;
+        r.evaluate(&mut req)
+    };
+    assert_eq!(ask("GET"), Outcome::Granted);
+    assert_eq!(ask("POST"), Outcome::Denied);
+    let s = read("Require expr \"%{REMOTE_USER} == 'ann'\"\n").unwrap();
+    let r = s.server_require.as_ref().unwrap();
+    assert_eq!(
+        r.evaluate(&mut Req::from("192.0.2.1")),
+        Outcome::DeniedNoUser,
+        "an expression about the user asks for one"
+    );
+    assert_eq!(
+        err("Require expr %{NOPE} == 1\n"),
+        "Syntax error on line 1 of t.conf: Cannot parse expression in require line: Variable 'NOPE' does not exist"
+    );
 }
 
 /// A module's provider as the reader would have made it (the function is never called here:

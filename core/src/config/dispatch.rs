@@ -624,11 +624,12 @@ impl Sink for Dispatcher {
                 .iter()
                 .position(|m| std::ptr::eq(m, module))
                 .expect("the owner is one of the modules");
-            let section = self.current();
-            let in_vhost = in_section == Some("VirtualHost");
+            let section = self
+                .current()
+                .map(|i| (i, module_config::Place::of(&self.store.sections, i)));
             let module = &mut self.modules[index];
             if module.desc.set_directive.is_some() {
-                module_config::set_directive(module, section, in_vhost, &name, &d.args)?;
+                module_config::set_directive(module, section, &name, &d.args)?;
             } else {
                 module_check(module, &name, &d.args)?;
             }

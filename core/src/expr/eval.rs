@@ -96,11 +96,13 @@ impl<'v> Evaluation<'v> {
         Ok(out)
     }
 
+    /// A string expression's value.
+    pub fn string(&mut self, w: &Word) -> Result<String, String> {
+        self.word(w)
+    }
+
     fn var(&self, name: &str) -> String {
-        if let Some(t) = name.strip_prefix("TIME") {
-            return time(t);
-        }
-        self.vars.var(name).unwrap_or_default()
+        variable(self.vars, name).unwrap_or_default()
     }
 
     fn function(&self, name: &str, arg: &str) -> String {
@@ -122,6 +124,14 @@ impl<'v> Evaluation<'v> {
             _ => None,
         }
         .unwrap_or_default()
+    }
+}
+
+/// `%{NAME}`: the `TIME…` variables here, the others from the request.
+pub fn variable(vars: &dyn Vars, name: &str) -> Option<String> {
+    match name.strip_prefix("TIME") {
+        Some(t) if t.is_empty() || t.starts_with('_') => Some(time(t)),
+        _ => vars.var(name),
     }
 }
 

@@ -113,6 +113,14 @@ fn braces(chars: &[char], from: usize) -> Result<(String, usize), String> {
     Ok((chars[from..end].iter().collect(), end + 1))
 }
 
+/// All of `text` as the inside of a string (string expressions have no quotes).
+pub fn bare_string(text: &str) -> Result<Vec<Piece>, String> {
+    let mut chars: Vec<char> = text.chars().collect();
+    // A closing "quote" no text can hold.
+    chars.push('\0');
+    string(&chars, 0, '\0').map(|(pieces, _)| pieces)
+}
+
 /// A string body from `from` to the closing `quote`; `\` escapes the next character.
 fn string(chars: &[char], from: usize, quote: char) -> Result<(Vec<Piece>, usize), String> {
     let mut pieces = Vec::new();

@@ -309,14 +309,7 @@ impl Parser {
 
     fn word_part(&mut self) -> Result<Vec<Part>, String> {
         match self.next() {
-            Some(Token::Str(pieces)) => pieces
-                .into_iter()
-                .map(|p| match p {
-                    Piece::Text(t) => Ok(Part::Text(t)),
-                    Piece::Backref(n) => Ok(Part::Backref(n)),
-                    Piece::Var(v) => variable(&v),
-                })
-                .collect(),
+            Some(Token::Str(pieces)) => parts(pieces),
             Some(Token::Number(n)) => Ok(vec![Part::Text(n)]),
             Some(Token::Var(v)) => Ok(vec![variable(&v)?]),
             Some(Token::Backref(n)) => Ok(vec![Part::Backref(n)]),
@@ -328,6 +321,22 @@ impl Parser {
             other => Err(format!("{}, expecting a value", unexpected(other.as_ref()))),
         }
     }
+}
+
+/// A string expression's pieces as a value.
+pub fn string_word(pieces: Vec<Piece>) -> Result<Word, String> {
+    parts(pieces).map(Word)
+}
+
+fn parts(pieces: Vec<Piece>) -> Result<Vec<Part>, String> {
+    pieces
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => Ok(Part::Text(t)),
+            Piece::Backref(n) => Ok(Part::Backref(n)),
+            Piece::Var(v) => variable(&v),
+        })
+        .collect()
 }
 
 /// `%{NAME}` or `%{func:arg}`.

@@ -170,3 +170,41 @@ fn a_number_that_is_none_is_an_evaluation_error() {
     let e = Expr::parse("'a' -eq 'b'").unwrap();
     assert_eq!(e.eval(&request()).unwrap_err(), "Not a number: 'a'");
 }
+
+#[test]
+fn string_expressions_interpolate_variables_and_functions() {
+    let value = |text: &str| {
+        Expr::parse_string(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .eval_string(&request())
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+    };
+    assert_eq!(value("%{REQUEST_URI}"), "/api/v2/users");
+    assert_eq!(
+        value("host=%{HTTP_HOST} tier=%{reqenv:TIER} \"q\""),
+        "host=www.example.com tier=gold \"q\""
+    );
+    assert_eq!(value("%{tolower:ABC}"), "abc");
+    assert_eq!(value("plain text"), "plain text");
+    assert_eq!(value(""), "");
+    assert_eq!(
+        Expr::parse_string("%{NOPE}").unwrap_err(),
+        "Variable 'NOPE' does not exist"
+    );
+    // A string is no condition, and a condition no string.
+    assert!(Expr::parse_string("x").unwrap().eval(&request()).is_err());
+    assert!(Expr::parse("true")
+        .unwrap()
+        .eval_string(&request())
+        .is_err());
+}
+
+#[test]
+fn variables_by_name_include_the_time() {
+    let r = request();
+    assert_eq!(super::variable(&r, "SERVER_PORT").as_deref(), Some("8080"));
+    assert_eq!(super::variable(&r, "TIME_YEAR").map(|y| y.len()), Some(4));
+    assert_eq!(super::variable(&r, "TIME").map(|t| t.len()), Some(14));
+    assert_eq!(super::variable(&r, "TIMEOUT"), None);
+    assert_eq!(super::variable(&r, "NOPE"), None);
+}

@@ -29,7 +29,7 @@ pub(super) extern "C" fn config_check(err: *mut c_char, err_cap: usize) -> i32 {
 ///
 /// # Safety
 /// `dst` is null or points to `cap` writable bytes.
-unsafe fn write_c_string(text: &str, dst: *mut c_char, cap: usize) {
+pub(super) unsafe fn write_c_string(text: &str, dst: *mut c_char, cap: usize) {
     if dst.is_null() || cap == 0 {
         return;
     }

@@ -7,6 +7,7 @@
 mod config_api;
 mod conn_api;
 mod control_api;
+mod expr_api;
 mod filter_api;
 mod metrics_api;
 mod module_config_api;
@@ -157,4 +158,12 @@ pub static HOST: MapacheHost = MapacheHost {
     metric_count: metrics_api::metric_count,
     metric_get: metrics_api::metric_get,
     status_sections: metrics_api::status_sections,
+    expr_parse: expr_api::expr_parse,
+    expr_free: expr_api::expr_free,
+    expr_eval: expr_api::expr_eval,
+    expr_eval_string: expr_api::expr_eval_string,
+    req_var: expr_api::req_var,
+    req_set_client_ip: request_api::req_set_client_ip,
+    req_peer_ip: request_api::req_peer_ip,
+    req_set_handler: request_api::req_set_handler,
 };

@@ -95,7 +95,7 @@ pub(super) extern "C" fn req_config(r: *const MapacheRequest) -> *const MapacheC
 }
 
 pub(super) extern "C" fn req_client_ip(r: *const MapacheRequest) -> MapacheStr {
-    abi_str(req(r).conn.peer_ip.as_bytes())
+    abi_str(req(r).client_ip().as_bytes())
 }
 
 pub(super) extern "C" fn req_read_body(r: *mut MapacheRequest, buf: *mut u8, cap: usize) -> isize {
@@ -368,4 +368,32 @@ pub(super) extern "C" fn resp_bytes_sent(r: *const MapacheRequest) -> u64 {
 
 pub(super) extern "C" fn req_elapsed_us(r: *const MapacheRequest) -> u64 {
     req(r).elapsed().as_micros() as u64
+}
+
+pub(super) extern "C" fn req_set_client_ip(r: *mut MapacheRequest, ip: MapacheStr) -> i32 {
+    // SAFETY: valid for the call.
+    let ip = unsafe { arg_text(ip) };
+    match ip.trim().parse::<std::net::IpAddr>() {
+        Ok(ip) => {
+            req_mut(r).set_useragent(ip);
+            MAPACHE_OK
+        }
+        Err(_) => MAPACHE_ERROR,
+    }
+}
+
+pub(super) extern "C" fn req_peer_ip(r: *const MapacheRequest) -> MapacheStr {
+    abi_str(req(r).conn.peer_ip.as_bytes())
+}
+
+pub(super) extern "C" fn req_set_handler(r: *mut MapacheRequest, name: MapacheStr) -> i32 {
+    // SAFETY: valid for the call.
+    let name = unsafe { arg_text(name) }.into_owned();
+    let req = req_mut(r);
+    let srv = req.conn.srv;
+    if !name.is_empty() && !srv.pipeline.hooks.takes(&name) {
+        return MAPACHE_ERROR;
+    }
+    req.force_handler(name);
+    MAPACHE_OK
 }

@@ -12,7 +12,7 @@ use crate::config::dispatch::{self, Loaded};
 use crate::config::lexer::{self, Statement};
 use crate::config::store::{Occurrence, Pattern, Section, SectionKind};
 use crate::loader::LoadedModule;
-use crate::pipeline::module_config;
+use crate::pipeline::module_config::{self, Place};
 use crate::regex::Regex;
 use mapache_plugin_api::abi;
 use std::sync::Arc;
@@ -139,9 +139,21 @@ fn read_lines(
                 }
             }
             Statement::Directive { name, args } => {
+                let dir = &group[0].section.path;
+                let place = match current {
+                    0 => Place::htaccess(dir, None),
+                    _ => Place::htaccess(dir, Some(&group[current].section)),
+                };
                 let item = &mut group[current];
-                let Some(display) =
-                    directive(&name, &args, allowed, context, modules, &mut item.configs)?
+                let Some(display) = directive(
+                    &name,
+                    &args,
+                    allowed,
+                    context,
+                    modules,
+                    &place,
+                    &mut item.configs,
+                )?
                 else {
                     // Skipped under AllowOverride Nonfatal=…
                     continue;
@@ -302,6 +314,7 @@ fn directive(
     allowed: &Allowed<'_>,
     context: Option<&str>,
     modules: &[LoadedModule],
+    place: &Place,
     configs: &mut Vec<(usize, std::ptr::NonNull<std::ffi::c_void>)>,
 ) -> Result<Option<String>, String> {
     let unknown = || {
@@ -352,7 +365,7 @@ fn directive(
         (None, Some((index, m, _))) => {
             if m.desc.set_directive.is_some() {
                 let object = configs.iter().find(|(i, _)| *i == index).map(|(_, o)| *o);
-                if let Some(made) = module_config::set_in(m, object, &display, args)? {
+                if let Some(made) = module_config::set_in(m, object, place, &display, args)? {
                     if object.is_none() {
                         configs.push((index, made));
                     }

@@ -25,6 +25,7 @@ const MODULE_SIZE_BY_MINOR: [usize; MAPACHE_ABI_MINOR as usize + 1] = [
     std::mem::offset_of!(MapacheModule, hooks),
     std::mem::offset_of!(MapacheModule, hooks),
     std::mem::offset_of!(MapacheModule, apache_names),
+    std::mem::offset_of!(MapacheModule, attach),
     std::mem::size_of::<MapacheModule>(),
 ];
 
@@ -222,6 +223,9 @@ pub unsafe fn from_descriptor(
     }
     let directives = read_directives(symbol, &shown, &desc)?;
     let tables = pipeline_tables::read(&format!("Module {symbol} in {shown}"), &desc)?;
+    if let Some(attach) = desc.attach {
+        attach(&crate::host::HOST);
+    }
     Ok(LoadedModule {
         symbol: symbol.to_owned(),
         origin,

@@ -219,8 +219,10 @@ fn push_status(field: &mut Field, number: &mut String) -> Result<(), String> {
 
 /// What a line is made of: one request (or a request that could not be parsed).
 pub struct Entry<'a> {
-    /// The client's IP address.
+    /// The useragent's IP address (the peer's, unless mod_remoteip set another).
     pub client_ip: &'a str,
+    /// The connection's peer address (`%{c}a`).
+    pub peer_ip: &'a str,
     /// The client's port.
     pub client_port: u16,
     /// Our address and port on this connection.
@@ -295,6 +297,7 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
         return dash_or(out, value);
     }
     match f.letter {
+        'a' if arg == "c" => out.push_str(e.peer_ip),
         'a' => out.push_str(e.client_ip),
         'h' => out.push_str(e.remote_host.unwrap_or(e.client_ip)),
         'O' => {
@@ -759,6 +762,7 @@ mod tests {
     fn entry<'a>(h: Option<&'a RequestHead>, headers: &'a [(String, String)]) -> Entry<'a> {
         Entry {
             client_ip: "127.0.0.1",
+            peer_ip: "127.0.0.1",
             client_port: 5555,
             local_ip: "127.0.0.2",
             local_port: 8080,

@@ -16,8 +16,24 @@ struct Asked<'r, 'c> {
 }
 
 impl Facts for Asked<'_, '_> {
+    fn expr(&mut self, expr: &crate::expr::Expr) -> Result<bool, String> {
+        let result = expr.eval(&super::conditions::RequestVars { req: self.req });
+        if let Err(e) = &result {
+            self.req.log(
+                "authz_core",
+                error_log::ERROR,
+                &format!("AH01278: Error evaluating expression: {e}"),
+            );
+        }
+        result
+    }
+
+    fn has_user(&self) -> bool {
+        self.req.user.is_some()
+    }
+
     fn client(&self) -> Option<Client> {
-        self.req.conn.client
+        self.req.client()
     }
 
     fn method(&self) -> &str {

@@ -50,10 +50,10 @@ impl Vars for RequestVars<'_, '_> {
             "SERVER_PORT" => conn.local_port.to_string(),
             "SERVER_PROTOCOL" => head.protocol.to_owned(),
             "SERVER_SOFTWARE" => srv.settings.server_header.clone(),
-            "REMOTE_ADDR" => conn.peer_ip.clone(),
+            "REMOTE_ADDR" => req.client_ip().to_owned(),
             "REMOTE_PORT" => conn.peer_port.to_string(),
             "HTTPS" => "off".to_owned(),
-            "IPV6" => if conn.peer_ip.contains(':') {
+            "IPV6" => if req.client_ip().contains(':') {
                 "on"
             } else {
                 "off"

@@ -105,6 +105,13 @@ impl Hooks {
             .iter()
             .any(|h| h.names.is_empty())
     }
+
+    /// Whether some handler hook may take requests with the handler `name`.
+    pub fn takes(&self, name: &str) -> bool {
+        self.of(abi::MAPACHE_PHASE_HANDLER)
+            .iter()
+            .any(|h| h.takes(name))
+    }
 }
 
 /// Orders one phase's hooks: stable by (order, LoadModule order), then a topological pass for

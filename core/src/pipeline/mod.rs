@@ -288,6 +288,9 @@ fn prepare(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
             req.handler = h.to_owned();
         }
     }
+    if let Some(forced) = &req.forced_handler {
+        req.handler.clone_from(forced);
+    }
     let limit = req.scope.limit_request_body;
     req.set_body_limit(limit);
     run_all(req, abi::MAPACHE_PHASE_ACCESS, "access")?;

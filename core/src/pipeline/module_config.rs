@@ -2,44 +2,126 @@
 //! objects made and filled while the configuration is read, so a bad value fails `-t` with its
 //! file and line, and merged once per combination of sections (see `scope.rs`).
 
+use crate::config::store::{Section, SectionKind};
 use crate::loader::{module_calls, LoadedModule};
 use mapache_plugin_api::abi::{self, MapacheStr};
 use std::ffi::c_void;
 use std::ptr::NonNull;
 
+/// The scope an object is made for, as [`abi::MapacheSection`] tells the module (ABI 1.6).
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    /// `MAPACHE_SECTION_*`.
+    pub kind: u32,
+    /// The section's path or pattern (empty for the server levels and `<If>`).
+    pub path: String,
+    /// Whether `path` is a pattern.
+    pub is_regex: bool,
+    /// The nearest plain `<Directory>` or `.htaccess` directory, itself included.
+    pub directory: String,
+}
+
+impl Place {
+    /// The main server's level.
+    pub fn server() -> Place {
+        Place::default()
+    }
+
+    /// Section `index` of `sections`, from its kind, pattern and parents.
+    pub fn of(sections: &[Section], index: usize) -> Place {
+        let section = &sections[index];
+        let mut directory = String::new();
+        let mut at = Some(index);
+        while let Some(i) = at {
+            let s = &sections[i];
+            if s.kind == SectionKind::Directory && s.pattern.is_none() {
+                directory = s.path.clone();
+                break;
+            }
+            at = s.parent;
+        }
+        Place {
+            kind: kind(section.kind),
+            path: match section.kind {
+                SectionKind::If | SectionKind::VirtualHost => String::new(),
+                _ => section.path.clone(),
+            },
+            is_regex: section.pattern.is_some(),
+            directory,
+        }
+    }
+
+    /// A `.htaccess` file of directory `dir` (`inner`: a section inside it).
+    pub fn htaccess(dir: &str, inner: Option<&Section>) -> Place {
+        let (kind, path, is_regex) = match inner {
+            None => (abi::MAPACHE_SECTION_HTACCESS, dir.to_owned(), false),
+            Some(s) => (
+                kind(s.kind),
+                if s.kind == SectionKind::If {
+                    String::new()
+                } else {
+                    s.path.clone()
+                },
+                s.pattern.is_some(),
+            ),
+        };
+        Place {
+            kind,
+            path,
+            is_regex,
+            directory: dir.to_owned(),
+        }
+    }
+
+    fn scope(&self) -> u32 {
+        match self.kind {
+            abi::MAPACHE_SECTION_SERVER | abi::MAPACHE_SECTION_VIRTUALHOST => {
+                abi::MAPACHE_SCOPE_SERVER
+            }
+            _ => abi::MAPACHE_SCOPE_SECTION,
+        }
+    }
+}
+
+fn kind(kind: SectionKind) -> u32 {
+    match kind {
+        SectionKind::VirtualHost => abi::MAPACHE_SECTION_VIRTUALHOST,
+        SectionKind::Directory => abi::MAPACHE_SECTION_DIRECTORY,
+        SectionKind::Location => abi::MAPACHE_SECTION_LOCATION,
+        SectionKind::Files => abi::MAPACHE_SECTION_FILES,
+        SectionKind::If => abi::MAPACHE_SECTION_IF,
+    }
+}
+
 /// Feeds one occurrence of `module`'s directive `name` to the object of its scope (`section`,
-/// or the server level), making the object first when needed. `server_level`: the section is
-/// a `<VirtualHost>`, whose own lines are server-level ones for the module.
+/// at `place`, or the server level), making the object first when needed.
 pub fn set_directive(
     module: &mut LoadedModule,
-    section: Option<usize>,
-    server_level: bool,
+    section: Option<(usize, Place)>,
     name: &str,
     args: &[String],
 ) -> Result<(), String> {
     let Some(set) = module.desc.set_directive else {
         return Ok(());
     };
-    let scope = if section.is_some() && !server_level {
-        abi::MAPACHE_SCOPE_SECTION
-    } else {
-        abi::MAPACHE_SCOPE_SERVER
-    };
-    let object = match section {
+    let (object, scope) = match section {
         None => {
             ensure_server(module);
-            module.configs.server
+            (module.configs.server, abi::MAPACHE_SCOPE_SERVER)
         }
-        Some(i) => match module.configs.sections.iter().find(|(s, _)| *s == i) {
-            Some((_, o)) => Some(*o),
-            None => {
-                let made = create(module, scope);
-                if let Some(o) = made {
-                    module.configs.sections.push((i, o));
+        Some((i, place)) => {
+            let scope = place.scope();
+            match module.configs.sections.iter().find(|(s, _)| *s == i) {
+                Some((_, o)) => (Some(*o), scope),
+                None => {
+                    let made = create(module, &place);
+                    if let Some(o) = made {
+                        module.configs.sections.push((i, o));
+                    }
+                    (made, scope)
                 }
-                made
             }
-        },
+        }
     };
     let object = object.map_or(std::ptr::null_mut(), NonNull::as_ptr);
     let abi_args = module_calls::abi_args(args);
@@ -64,11 +146,12 @@ pub fn set_directive(
     })
 }
 
-/// Feeds one directive of a `.htaccess` file to `object` (made first when `None`), as a
-/// section's; the object made, if one was.
+/// Feeds one directive of a `.htaccess` file (at `place`) to `object` (made first when
+/// `None`), as a section's; the object made, if one was.
 pub fn set_in(
     module: &LoadedModule,
     object: Option<NonNull<c_void>>,
+    place: &Place,
     name: &str,
     args: &[String],
 ) -> Result<Option<NonNull<c_void>>, String> {
@@ -77,7 +160,7 @@ pub fn set_in(
     };
     let made = match object {
         Some(_) => None,
-        None => create(module, abi::MAPACHE_SCOPE_SECTION),
+        None => create(module, place),
     };
     let target = object
         .or(made)
@@ -111,12 +194,25 @@ pub fn set_in(
 /// Makes the module's server-level object if it has typed configuration and none yet.
 pub fn ensure_server(module: &mut LoadedModule) {
     if module.configs.server.is_none() {
-        module.configs.server = create(module, abi::MAPACHE_SCOPE_SERVER);
+        module.configs.server = create(module, &Place::server());
     }
 }
 
-fn create(module: &LoadedModule, scope: u32) -> Option<NonNull<c_void>> {
-    NonNull::new(module.desc.create_config?(scope))
+/// The module's new object for `place`: `create_section_config` (ABI 1.6) when it has one,
+/// else `create_config` with the scope.
+fn create(module: &LoadedModule, place: &Place) -> Option<NonNull<c_void>> {
+    if let Some(create) = module.desc.create_section_config {
+        let section = abi::MapacheSection {
+            struct_size: std::mem::size_of::<abi::MapacheSection>() as u32,
+            kind: place.kind,
+            is_regex: u32::from(place.is_regex),
+            reserved: 0,
+            path: text(place.path.as_bytes()),
+            directory: text(place.directory.as_bytes()),
+        };
+        return NonNull::new(create(&section));
+    }
+    NonNull::new(module.desc.create_config?(place.scope()))
 }
 
 /// The module's object for `parent` merged with `child`: the module's merge, or the child as
@@ -137,5 +233,48 @@ fn text(b: &[u8]) -> MapacheStr {
     MapacheStr {
         ptr: b.as_ptr(),
         len: b.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_names_its_kind_path_and_directory() {
+        let mut dir = Section::new(SectionKind::Directory, "Directory", "/srv/www".into());
+        dir.parent = None;
+        let mut files = Section::new(SectionKind::Files, "Files", "*.php".into());
+        files.parent = Some(0);
+        let location = Section::new(SectionKind::Location, "Location", "/api".into());
+        let sections = vec![dir, files, location];
+
+        let d = Place::of(&sections, 0);
+        assert_eq!(
+            (d.kind, d.path.as_str(), d.directory.as_str()),
+            (abi::MAPACHE_SECTION_DIRECTORY, "/srv/www", "/srv/www")
+        );
+        let f = Place::of(&sections, 1);
+        assert_eq!(
+            (f.kind, f.path.as_str(), f.directory.as_str()),
+            (abi::MAPACHE_SECTION_FILES, "*.php", "/srv/www")
+        );
+        let l = Place::of(&sections, 2);
+        assert_eq!(
+            (l.kind, l.path.as_str(), l.directory.as_str()),
+            (abi::MAPACHE_SECTION_LOCATION, "/api", "")
+        );
+        assert_eq!(l.scope(), abi::MAPACHE_SCOPE_SECTION);
+        assert_eq!(Place::server().scope(), abi::MAPACHE_SCOPE_SERVER);
+
+        let h = Place::htaccess("/srv/www/blog", None);
+        assert_eq!(
+            (h.kind, h.path.as_str(), h.directory.as_str()),
+            (
+                abi::MAPACHE_SECTION_HTACCESS,
+                "/srv/www/blog",
+                "/srv/www/blog"
+            )
+        );
     }
 }

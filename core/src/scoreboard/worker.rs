@@ -167,6 +167,12 @@ pub fn request_started(start_us: u64, client: &[u8], line: &[&[u8]]) {
     });
 }
 
+/// The request's client is another address than the connection's peer (mod_remoteip).
+pub fn set_client(client: &[u8]) {
+    let Some(rec) = bound() else { return };
+    rec.seq.write(|| rec.client.store(&[client]));
+}
+
 /// What a finished request adds to the record.
 pub struct Done {
     /// When it started, µs since the epoch (as given to [`request_started`]).

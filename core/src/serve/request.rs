@@ -116,6 +116,11 @@ pub struct RequestCtx<'c> {
     pub env: Vec<(String, String)>,
     /// The authenticated user.
     pub user: Option<String>,
+    /// The useragent's address when a module (mod_remoteip) set one: what access control,
+    /// `%a`, `REMOTE_ADDR` and the scoreboard see instead of the connection's peer.
+    pub useragent: Option<Useragent>,
+    /// The handler a module chose (`req_set_handler`), over the scope's SetHandler/AddHandler.
+    pub forced_handler: Option<String>,
     /// The file name a translate hook set (None: DocumentRoot joined with the path).
     pub filename: Option<Vec<u8>>,
     /// Set when a map_to_storage hook said the request names no file.
@@ -236,6 +241,8 @@ impl<'c> RequestCtx<'c> {
             notes: Vec::new(),
             env: Vec::new(),
             user: None,
+            useragent: None,
+            forced_handler: None,
             filename: None,
             unmapped: false,
             redirect: None,
@@ -1106,7 +1113,8 @@ impl<'c> RequestCtx<'c> {
         access_log::log_for(
             self.vhost.entry,
             &access_log::Entry {
-                client_ip: &self.conn.peer_ip,
+                client_ip: self.client_ip(),
+                peer_ip: &self.conn.peer_ip,
                 client_port: self.conn.peer_port,
                 local_ip: &self.conn.local_ip,
                 local_port: self.conn.local_port,
@@ -1353,5 +1361,54 @@ impl RequestCtx<'_> {
         self.retired_mappings.append(&mut self.mapped);
         let handler = std::mem::take(&mut self.handler);
         self.retired.push(handler.into_bytes());
+        if let Some(forced) = self.forced_handler.take() {
+            self.retired.push(forced.into_bytes());
+        }
     }
+
+    /// Makes `name` the request's handler over the scope's (`req_set_handler`); the previous
+    /// names stay alive (modules may hold them) until the request ends.
+    pub fn force_handler(&mut self, name: String) {
+        let old = std::mem::replace(&mut self.handler, name.clone());
+        self.retired.push(old.into_bytes());
+        if let Some(old) = self.forced_handler.replace(name) {
+            self.retired.push(old.into_bytes());
+        }
+    }
+
+    /// The useragent's IP address: the one a module set, else the connection's peer.
+    pub fn client_ip(&self) -> &str {
+        match &self.useragent {
+            Some(u) => &u.ip,
+            None => &self.conn.peer_ip,
+        }
+    }
+
+    /// The useragent as access control sees it.
+    pub fn client(&self) -> Option<crate::access::Client> {
+        match &self.useragent {
+            Some(u) => Some(u.client),
+            None => self.conn.client,
+        }
+    }
+
+    /// Makes `ip` the useragent's address for the rest of the request; the previous text stays
+    /// alive (modules may hold it) until the request ends.
+    pub fn set_useragent(&mut self, ip: std::net::IpAddr) {
+        let local = self.conn.local_ip.parse().ok();
+        let client = crate::access::Client::new(ip, local);
+        let text = ip.to_string();
+        worker::set_client(text.as_bytes());
+        if let Some(old) = self.useragent.replace(Useragent { ip: text, client }) {
+            self.retired.push(old.ip.into_bytes());
+        }
+    }
+}
+
+/// The useragent's address as a module set it.
+pub struct Useragent {
+    /// As text, for logs and modules.
+    pub ip: String,
+    /// As access control compares it.
+    pub client: crate::access::Client,
 }

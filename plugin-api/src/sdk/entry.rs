@@ -159,6 +159,12 @@ pub(crate) fn report(
     }
 }
 
+/// Entry `attach` (ABI 1.6): keeps the host table, so the configuration's entry points may
+/// use it.
+pub fn attach(host: *const MapacheHost, name: &'static str) {
+    set_host(host, name);
+}
+
 /// Entry `init` for handler and MPM modules alike.
 ///
 /// # Safety

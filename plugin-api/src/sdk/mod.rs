@@ -4,6 +4,7 @@
 mod authz;
 mod config;
 pub mod entry;
+pub mod expr;
 pub mod filter;
 mod host;
 pub mod metrics;
@@ -20,7 +21,7 @@ pub use authz::{Authz, AuthzProvider};
 pub use config::{Config, DirectiveValue};
 pub use filter::{Bucket, FileRange, FilterVerdict, InputFilter, Next, OutputFilter, Source};
 pub use host::{host, host_provides, log, Level};
-pub use module_config::{ModuleConfig, Scope};
+pub use module_config::{ModuleConfig, Scope, SectionInfo, SectionKind};
 pub use mpm::{Conn, ConnState, Listener, MpmContext, MpmExit};
 pub use phases::{
     order, Access, Authn, Fixups, Handler, HookOrder, InsertFilter, Log, MapToStorage, ModuleNames,
@@ -184,6 +185,8 @@ macro_rules! mapache_module {
                 authz_providers: __MAPACHE_AUTHZ.as_ptr(),
                 authz_provider_count: __MAPACHE_AUTHZ.len(),
                 create_config: $crate::mapache_module!(@config_fn create_config $($cfg)?),
+                create_section_config:
+                    $crate::mapache_module!(@config_fn create_section_config $($cfg)?),
                 set_directive: $crate::mapache_module!(@config_fn set_directive $($cfg)?),
                 merge_config: $crate::mapache_module!(@config_fn merge_config $($cfg)?),
                 free_config: $crate::mapache_module!(@config_fn free_config $($cfg)?),
@@ -310,6 +313,10 @@ macro_rules! mapache_module {
             }
         }
 
+        extern "C" fn __mapache_attach(host: *const $crate::abi::MapacheHost) {
+            $crate::__private::attach(host, $name)
+        }
+
         extern "C" fn __mapache_check_directive(
             name: $crate::abi::MapacheStr,
             args: *const $crate::abi::MapacheStr,
@@ -345,6 +352,7 @@ macro_rules! mapache_module {
             mpm_flags: $flags,
             mpm_run: $run,
             check_directive: Some(__mapache_check_directive),
+            attach: Some(__mapache_attach),
             $($more)*
             ..$crate::abi::MapacheModule::PRE_1_4
         };

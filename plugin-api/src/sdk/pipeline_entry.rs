@@ -11,7 +11,7 @@ use super::authz::AuthzProvider;
 use super::entry::{arg_texts, report, write_err};
 use super::filter::{Bucket, FilterVerdict, InputFilter, Next, OutputFilter, Source};
 use super::host::{as_module, from_abi, host, log, Level};
-use super::module_config::{ModuleConfig, Scope};
+use super::module_config::{ModuleConfig, Scope, SectionInfo};
 use super::phases::{
     Access, Authn, Fixups, Handler, InsertFilter, Log, MapToStorage, PostReadRequest, StatusFormat,
     StatusSection, Translate,
@@ -421,6 +421,20 @@ where
     M::Config: ModuleConfig,
 {
     catch_unwind(|| Box::into_raw(Box::<M::Config>::default()).cast())
+        .unwrap_or(core::ptr::null_mut())
+}
+
+/// `create_section_config` (ABI 1.6): a `Box<Config>` made with
+/// [`ModuleConfig::for_section`] (null if that panicked).
+pub extern "C" fn create_section_config<M: Meta>(section: *const abi::MapacheSection) -> *mut c_void
+where
+    M::Config: ModuleConfig,
+{
+    // SAFETY: the core passes a section valid for the call.
+    let Some(info) = (unsafe { SectionInfo::from_raw(section) }) else {
+        return create_config::<M>(0);
+    };
+    catch_unwind(|| Box::into_raw(Box::new(M::Config::for_section(&info))).cast())
         .unwrap_or(core::ptr::null_mut())
 }
 

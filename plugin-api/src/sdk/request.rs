@@ -2,7 +2,7 @@
 //! (ABI 1.4: URL, file name, tables, user, filters), build the response.
 
 use super::config::Config;
-use super::host::{from_abi, host, module_name, str_from_abi, to_abi, Level};
+use super::host::{from_abi, host, host_provides, module_name, str_from_abi, to_abi, Level};
 use crate::abi::{self, MapacheRequest, MapacheStr};
 use core::any::TypeId;
 use std::fs::File;
@@ -141,6 +141,21 @@ pub enum BodyFraming {
     Length(u64),
     /// A chunked body; its length is known only at its end.
     Chunked,
+}
+
+/// A value the core copies into a caller's buffer (`f(buf, cap)` answers the length, or -1):
+/// once into a small buffer, again with the length it asked for.
+pub(crate) fn read_sized(mut f: impl FnMut(*mut u8, usize) -> isize) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 256];
+    loop {
+        let n = f(buf.as_mut_ptr(), buf.len());
+        let n = usize::try_from(n).ok()?;
+        if n <= buf.len() {
+            buf.truncate(n);
+            return Some(buf);
+        }
+        buf.resize(n, 0);
+    }
 }
 
 fn refused(rc: i32) -> Result<(), Refused> {
@@ -579,6 +594,52 @@ impl<'a> Request<'a> {
     /// Sets the authenticated user, from an authn hook (not empty, no CR, LF or NUL).
     pub fn set_user(&mut self, user: &str) -> Result<(), Refused> {
         refused((host().req_set_user)(self.raw, to_abi(user.as_bytes())))
+    }
+
+    /// (ABI 1.6) A server or request variable as ap_expr and mod_rewrite name them
+    /// (`REQUEST_URI`, `DOCUMENT_ROOT`, `SERVER_PORT`, `HTTPS`, `TIME_YEAR`, `HTTP_USER_AGENT`,
+    /// …); None when it is unknown or unset, or the core is older than 1.6.
+    pub fn var(&self, name: &str) -> Option<String> {
+        if !host_provides(core::mem::offset_of!(abi::MapacheHost, req_var)) {
+            return None;
+        }
+        let f = host().req_var;
+        read_sized(|buf, cap| f(self.raw, to_abi(name.as_bytes()), buf, cap))
+            .map(|v| String::from_utf8_lossy(&v).into_owned())
+    }
+
+    /// (ABI 1.6) Makes `ip` the useragent's address for the rest of the request (mod_remoteip):
+    /// `Require ip`, `%a`, `REMOTE_ADDR`, [`Request::client_ip`] and the scoreboard see it;
+    /// [`Request::peer_ip`] keeps the connection's peer. Refused for text that is no address.
+    pub fn set_client_ip(&mut self, ip: &str) -> Result<(), Refused> {
+        if !host_provides(core::mem::offset_of!(abi::MapacheHost, req_set_client_ip)) {
+            return Err(Refused);
+        }
+        refused((host().req_set_client_ip)(self.raw, to_abi(ip.as_bytes())))
+    }
+
+    /// (ABI 1.6) The connection's peer address (`%{c}a`), whatever the useragent's is (with an
+    /// older core: [`Request::client_ip`]).
+    pub fn peer_ip(&self) -> &'a str {
+        if !host_provides(core::mem::offset_of!(abi::MapacheHost, req_peer_ip)) {
+            return self.client_ip();
+        }
+        self.text(host().req_peer_ip)
+    }
+
+    /// (ABI 1.6) Sets the request's handler (as `SetHandler`) from translate, map_to_storage,
+    /// access or fixups; empty goes back to `default-handler`. Refused when no loaded module
+    /// takes that name.
+    pub fn set_handler(&mut self, name: &str) -> Result<(), Refused> {
+        if !host_provides(core::mem::offset_of!(abi::MapacheHost, req_set_handler)) {
+            return Err(Refused);
+        }
+        refused((host().req_set_handler)(self.raw, to_abi(name.as_bytes())))
+    }
+
+    /// The raw handle, for the SDK's other wrappers (expressions).
+    pub(crate) fn raw(&self) -> *mut MapacheRequest {
+        self.raw
     }
 
     /// How the request body is framed.

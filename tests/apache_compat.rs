@@ -1266,6 +1266,8 @@ fn header_lines_answer_as_apache() {
             "Location",
             "X-Forwarded-Proto",
             "X-Scope",
+            "X-Expr",
+            "X-Not-Sub",
         ] {
             out.push(format!("{name}: {:?}", headers_site::all(r, name)));
         }

@@ -3,7 +3,7 @@
 //! and `Header` (onsuccess) only where Apache sends it (2xx, 304, the ErrorDocument's page);
 //! HSTS, `Vary` appended, `Cache-Control` on `env=`, `Set-Cookie` edited, `Location` left as
 //! Apache leaves it, `Server` kept, sections merged outer first, `RequestHeader` seen by
-//! `Header echo`, `early`, `%t %D`, `note` in the access log; and `-t` errors.
+//! `Header echo`, `early`, `%t %D`, `expr=` conditions and values, `note` in the access log; and `-t` errors.
 
 use mapache_tests::*;
 
@@ -63,12 +63,21 @@ fn always_and_onsuccess_as_apache_on_each_mpm() {
         // RequestHeader ran before the response's lines: echo sees its result.
         assert_eq!(ok.header("X-Forwarded-Proto"), Some("https, x"));
         assert_eq!(ok.header("X-Scope"), Some("server"));
+        // expr= conditions and values (the core's expression engine).
+        assert_eq!(
+            (ok.header("X-Expr"), ok.header("X-Not-Sub")),
+            (None, Some("1"))
+        );
         // Directory lines after the server's, Location lines after those (Apache's order).
         let sub = s.get("/sub/x.txt");
         assert_eq!(
             sub.header("X-Scope"),
             Some("server, directory, location"),
             "{mpm}"
+        );
+        assert_eq!(
+            (sub.header("X-Expr"), sub.header("X-Not-Sub")),
+            (Some("/sub/x.txt"), None)
         );
         assert_eq!(
             s.get("/nocache/x.txt").header("Cache-Control"),
@@ -168,6 +177,11 @@ fn bad_lines_fail_t_with_their_line() {
         ("Header set X y sometimes", "Unknown parameter: sometimes"),
         ("RequestHeader echo X", "Header echo only valid on Header directives"),
         ("Header set X %{Y}z", "Unrecognized header format %z"),
+        (
+            "Header set X y \"expr=%{REQUEST_URI} =~\"",
+            "Can't parse envclause/expression: ",
+        ),
+        ("Header set X \"expr=%{\"", "Can't parse value expression : "),
         (
             "<Location /a>\nHeader set X y early\n</Location>",
             "'early' is only valid at server or virtual host level",

@@ -37,6 +37,8 @@ pub fn lines(docs: &str) -> String {
          RequestHeader append X-Forwarded-Proto x\n\
          Header echo ^X-Forwarded-Proto$\n\
          Header set X-Scope server\n\
+         Header set X-Expr expr=%{{REQUEST_URI}} \"expr=%{{REQUEST_URI}} =~ m#^/sub#\"\n\
+         Header always set X-Not-Sub 1 \"expr=!(%{{REQUEST_URI}} =~ m#^/sub#)\"\n\
          <Location /sub>\nHeader append X-Scope location\n</Location>\n\
          <Directory \"{docs}/sub\">\nHeader append X-Scope directory\nHeader setifempty X-Scope never\n</Directory>\n"
     )

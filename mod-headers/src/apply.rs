@@ -2,8 +2,9 @@
 //! in order, when its condition holds in this call (early lines only in the early call, the
 //! others only in the late ones).
 
-use crate::directive::{Action, Condition, Entry};
+use crate::directive::{Action, Condition, Entry, Value};
 use crate::format::Values;
+use mapache_plugin_api::sdk::expr::Expr;
 use pcre2::bytes::{Captures, Regex};
 
 /// The table a list works on, and what the lines need from the request.
@@ -22,6 +23,23 @@ pub trait Target: Values {
     fn echo(&mut self, name: &str, value: &str);
     /// Sets a request note.
     fn set_note(&mut self, name: &str, value: &str);
+    /// Evaluates a condition for the request.
+    fn eval(&self, expr: &Expr) -> Result<bool, String>;
+    /// Evaluates a string expression for the request.
+    fn eval_string(&self, expr: &Expr) -> Result<String, String>;
+    /// Logs an error for the request.
+    fn log_error(&self, message: &str);
+}
+
+/// A line's value for this request.
+fn render(value: &Value, target: &dyn Target) -> String {
+    match value {
+        Value::Format(f) => f.render(target),
+        Value::Expr(e) => target.eval_string(e).unwrap_or_else(|err| {
+            target.log_error(&format!("Can't evaluate value expression: {err}"));
+            String::new()
+        }),
+    }
 }
 
 /// Whether `entry` runs in this call.
@@ -31,6 +49,10 @@ fn applies(entry: &Entry, target: &mut dyn Target, early: bool) -> bool {
         _ if early => false,
         Condition::Always => true,
         Condition::Env { name, negated } => target.env(name).is_some() != *negated,
+        Condition::Expr(e) => target.eval(e).unwrap_or_else(|err| {
+            target.log_error(&format!("Failed to evaluate expression ({err}) - ignoring"));
+            true
+        }),
     }
 }
 
@@ -43,25 +65,25 @@ pub fn run(entries: &[Entry], target: &mut dyn Target, early: bool) {
         let name = entry.header.as_str();
         match entry.action {
             Action::Set => {
-                let v = entry.value.render(target);
+                let v = render(&entry.value, target);
                 target.set(name, &v);
             }
             Action::SetIfEmpty => {
                 if target.values(name).is_empty() {
-                    let v = entry.value.render(target);
+                    let v = render(&entry.value, target);
                     target.set(name, &v);
                 }
             }
             Action::Add => {
-                let v = entry.value.render(target);
+                let v = render(&entry.value, target);
                 target.add(name, &v);
             }
             Action::Append => {
-                let v = entry.value.render(target);
+                let v = render(&entry.value, target);
                 merge_into_first(target, name, &v);
             }
             Action::Merge => {
-                let v = entry.value.render(target);
+                let v = render(&entry.value, target);
                 let has_token = target
                     .values(name)
                     .first()
@@ -86,7 +108,7 @@ pub fn run(entries: &[Entry], target: &mut dyn Target, early: bool) {
                     continue;
                 }
                 // The replacement's tags are rendered before `$N` is substituted, as Apache.
-                let subs = entry.value.render(target);
+                let subs = render(&entry.value, target);
                 let new: Vec<String> = old.iter().map(|v| edit(regex, &subs, v, every)).collect();
                 target.unset(name);
                 for v in &new {
@@ -95,7 +117,7 @@ pub fn run(entries: &[Entry], target: &mut dyn Target, early: bool) {
             }
             Action::Note => {
                 if let Some(first) = target.values(name).into_iter().next() {
-                    let note = entry.value.render(target);
+                    let note = render(&entry.value, target);
                     target.set_note(&note, &first);
                 }
             }
@@ -266,6 +288,13 @@ mod tests {
         fn set_note(&mut self, name: &str, value: &str) {
             self.notes.push((name.to_owned(), value.to_owned()));
         }
+        fn eval(&self, _expr: &Expr) -> Result<bool, String> {
+            Err("no expressions in unit tests".to_owned())
+        }
+        fn eval_string(&self, _expr: &Expr) -> Result<String, String> {
+            Err("no expressions in unit tests".to_owned())
+        }
+        fn log_error(&self, _message: &str) {}
     }
 
     fn lines(text: &[&[&str]]) -> Vec<Entry> {

@@ -3,8 +3,10 @@
 //! the value (or, for `edit`, the pattern and its replacement) and the condition.
 
 use crate::format::Format;
+use mapache_plugin_api::sdk::expr::{Expr, ExprKind};
 use mapache_plugin_api::sdk::Scope;
 use pcre2::bytes::{Regex, RegexBuilder};
+use std::sync::Arc;
 
 /// The list a line goes into (Apache's fixup_in, fixup_out and fixup_err).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +47,7 @@ pub enum Action {
 }
 
 /// When a line applies.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Condition {
     /// Always (in its phase).
     Always,
@@ -58,6 +60,18 @@ pub enum Condition {
         /// `!`: the line applies when it is not set.
         negated: bool,
     },
+    /// `expr=…`: the expression holds (an expression that fails to evaluate is logged and the
+    /// line applies, as Apache's "ignoring").
+    Expr(Arc<Expr>),
+}
+
+/// What a line writes.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// Text and format tags.
+    Format(Format),
+    /// `expr=…`: a string expression (empty, and logged, when it fails).
+    Expr(Arc<Expr>),
 }
 
 /// One line, parsed.
@@ -68,7 +82,7 @@ pub struct Entry {
     /// The header's name (anything from a `:` on dropped, as Apache does).
     pub header: String,
     /// The value (for `edit`, the replacement); empty for `unset` and `echo`.
-    pub value: Format,
+    pub value: Value,
     /// `edit`'s pattern, or `echo`'s (matched against the request's header names).
     pub regex: Option<Regex>,
     /// When it applies.
@@ -210,20 +224,20 @@ pub fn parse(directive: &str, args: &[&str], scope: Scope) -> Result<(List, Entr
             }
         }
         Some(c) if c.len() >= 5 && c[..5].eq_ignore_ascii_case("expr=") => {
-            return Err(format!(
-                "{directive} ... {c}: expr= conditions are not supported by this build of mapache yet; use env= or remove the condition"
-            ));
+            let expr = Expr::parse(&c[5..], ExprKind::Bool)
+                .map_err(|e| format!("Can't parse envclause/expression: {e}"))?;
+            Condition::Expr(Arc::new(expr))
         }
         Some(c) => return Err(format!("Unknown parameter: {c}")),
     };
     let value = match format_text {
         Some(text) if text.starts_with("expr=") => {
-            return Err(format!(
-                "{directive} ... {text}: expr= values are not supported by this build of mapache yet; write the value with %{{VAR}}e instead"
-            ));
+            let expr = Expr::parse(&text[5..], ExprKind::String)
+                .map_err(|e| format!("Can't parse value expression : {e}"))?;
+            Value::Expr(Arc::new(expr))
         }
-        Some(text) => Format::parse(text)?,
-        None => Format::default(),
+        Some(text) => Value::Format(Format::parse(text)?),
+        None => Value::Format(Format::default()),
     };
     // As Apache: a name written with its colon (`X-Foo:`) loses it and what follows.
     let header = header.split(':').next().unwrap_or("").to_owned();
@@ -262,21 +276,15 @@ mod tests {
             (List::OnSuccess, Action::Append, "Vary")
         );
         let (_, e) = header("set Cache-Control no-cache env=nocache").unwrap();
-        assert_eq!(
-            e.condition,
-            Condition::Env {
-                name: "nocache".into(),
-                negated: false
-            }
+        assert!(
+            matches!(&e.condition, Condition::Env { name, negated: false } if name == "nocache")
         );
         let (_, e) = header("unset X-Powered-By env=!keep").unwrap();
         assert_eq!(e.action, Action::Unset);
         assert!(matches!(e.condition, Condition::Env { negated: true, .. }));
         let (_, e) = header("edit* Set-Cookie ^(.*)$ $1;HttpOnly early").unwrap();
-        assert_eq!(
-            (e.action, e.condition),
-            (Action::Edit { every: true }, Condition::Early)
-        );
+        assert_eq!(e.action, Action::Edit { every: true });
+        assert!(matches!(e.condition, Condition::Early));
         let (list, e) = parse(
             "RequestHeader",
             &["set", "X-Forwarded-Proto", "https"],

@@ -2,8 +2,9 @@
 //!
 //! Apache's mod_headers: `Header [always|onsuccess] action header [value] [condition]` and
 //! `RequestHeader action header [value] [condition]`, with the actions set, setifempty, add,
-//! append, merge, unset, echo (Header only), edit, edit* and note, the conditions `env=[!]VAR`
-//! and `early`, and values with `%t`, `%D`, `%{VAR}e`, `%{VAR}s` and `%%`.
+//! append, merge, unset, echo (Header only), edit, edit* and note, the conditions `env=[!]VAR`,
+//! `expr=…` and `early`, and values with `%t`, `%D`, `%{VAR}e`, `%{VAR}s` and `%%` or `expr=…`
+//! (ABI 1.6's expression engine).
 //!
 //! As Apache keeps them, `Header` lines work on `headers_out` and `Header always` lines on
 //! `err_headers_out`; the lines of outer scopes run first. Where they run:
@@ -134,6 +135,15 @@ impl apply::Target for On<'_, '_> {
     fn set_note(&mut self, name: &str, value: &str) {
         let r = self.req.set_note(name, value);
         self.report("note", name, r);
+    }
+    fn eval(&self, expr: &expr::Expr) -> Result<bool, String> {
+        expr.eval(self.req)
+    }
+    fn eval_string(&self, expr: &expr::Expr) -> Result<String, String> {
+        expr.eval_string(self.req)
+    }
+    fn log_error(&self, message: &str) {
+        self.req.log(Level::Error, message);
     }
 }
 

@@ -24,12 +24,18 @@
 //! 500 and an ErrorDocument's page, append, merge, env=, edit, edit*, echo, RequestHeader,
 //! sections merged): the same status and the same values of those headers.
 //!
+//! mod_remoteip's lines (X-Forwarded-For through internal proxies from a list file and trusted
+//! ones, private and bad addresses): the same `Require ip` outcome, `REMOTE_ADDR`, and access
+//! log line (`%a`, `%{c}a`, `%h`, the rewritten header, `RemoteIPProxiesHeader`, the note).
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
 
 #[path = "headers_site.rs"]
 mod headers_site;
+#[path = "remoteip_site.rs"]
+mod remoteip_site;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -1307,4 +1313,60 @@ fn header_lines_answer_as_apache() {
             "{url} {ours}: mapache, then apache"
         );
     }
+}
+
+/// mod_remoteip's lines on both servers (remoteip_site.rs): per request the status and
+/// `REMOTE_ADDR`, then the access log lines.
+#[test]
+fn remoteip_lines_answer_and_log_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    for d in ["public", "lan"] {
+        world_readable(&root, &format!("www/{d}/a.txt"), b"a\n");
+    }
+    world_readable(&root, "proxies.list", remoteip_site::LIST.as_bytes());
+    let list = root.path().join("proxies.list").display().to_string();
+    let docs = root.path().join("www").display().to_string();
+    let apache_log = root.path().join("apache/logs/remote.log");
+    let mapache_log = root.path().join("logs/remote.log");
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule authz_host_module {MODULES}/mod_authz_host.so\n\
+             LoadModule remoteip_module {MODULES}/mod_remoteip.so\n\
+             LoadModule headers_module {MODULES}/mod_headers.so\n\
+             DocumentRoot \"{docs}\"\n{}",
+            remoteip_site::lines(&list, apache_log.to_str().unwrap())
+        ),
+    );
+    root.config(&format!(
+        "{}LoadModule remoteip_module {}\nLoadModule headers_module {}\nDocumentRoot \"{docs}\"\n{}",
+        standard_modules(),
+        module("libmod_remoteip.so").display(),
+        module("libmod_headers.so").display(),
+        remoteip_site::lines(&list, mapache_log.to_str().unwrap())
+    ));
+    let mapache = Server::start(&root, &[]);
+    for (path, xff, _) in remoteip_site::REQUESTS {
+        let extra = xff.map_or(String::new(), |v| format!("X-Forwarded-For: {v}\r\n"));
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+        let ours = parse_responses(&mapache.exchange(raw.as_bytes()), false).remove(0);
+        let theirs = apache.get(path, &extra);
+        let meta = |r: &Response| (r.status, r.header("X-Remote-Addr").map(str::to_owned));
+        assert_eq!(
+            meta(&ours),
+            meta(&theirs),
+            "{path} {xff:?}: mapache, then apache"
+        );
+    }
+    let n = remoteip_site::REQUESTS.len();
+    assert_eq!(
+        file_lines(&mapache_log, n),
+        file_lines(&apache_log, n),
+        "access logs: mapache, then apache"
+    );
 }

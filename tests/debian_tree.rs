@@ -55,11 +55,16 @@ impl Running {
     }
 
     fn get(&self, port: u16, path: &str) -> Response {
+        self.get_with(port, path, "")
+    }
+
+    /// A GET with extra header lines (each ending in CRLF).
+    fn get_with(&self, port: u16, path: &str, extra: &str) -> Response {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n"
         )
         .unwrap();
         let mut raw = Vec::new();
@@ -298,8 +303,9 @@ fn debians_stock_tree() {
         ("env", "libmod_env.so"),
         ("setenvif", "libmod_setenvif.so"),
         ("alias", "libmod_alias.so"),
-        // Not enabled in Debian's stock tree: as after `a2enmod headers`.
+        // Not enabled in Debian's stock tree: as after `a2enmod headers remoteip`.
         ("headers", "libmod_headers.so"),
+        ("remoteip", "libmod_remoteip.so"),
     ] {
         write_load(
             name,
@@ -338,7 +344,8 @@ fn debians_stock_tree() {
     edit(
         &site,
         "</VirtualHost>",
-        "Header always set Strict-Transport-Security \"max-age=63072000\"\n</VirtualHost>",
+        "Header always set Strict-Transport-Security \"max-age=63072000\"\n\
+         RemoteIPHeader X-Forwarded-For\nRemoteIPInternalProxy 127.0.0.1\n</VirtualHost>",
     );
     edit(
         &tree.join("apache2.conf"),
@@ -389,6 +396,9 @@ fn debians_stock_tree() {
         resp.header("Strict-Transport-Security"),
         Some("max-age=63072000")
     );
+    // remoteip.load (mod-remoteip): the site's RemoteIPHeader; `combined`'s %h is the client.
+    let proxied = server.get_with(port, "/", "X-Forwarded-For: 203.0.113.5\r\n");
+    assert_eq!(proxied.status, 200, "{}", server.log());
     // alias.conf's `Alias /icons/ "/usr/share/apache2/icons/"` (mod-alias).
     if Path::new("/usr/share/apache2/icons/blank.gif").exists() {
         let icon = server.get(port, "/icons/blank.gif");
@@ -398,9 +408,15 @@ fn debians_stock_tree() {
             std::fs::read("/usr/share/apache2/icons/blank.gif").unwrap()
         );
     }
-    let access = file_lines(&log_dir.join("access.log"), 1);
+    let access = file_lines(&log_dir.join("access.log"), 2);
     assert!(
         access.iter().any(|l| l.contains("\"GET / HTTP/1.1\" 200 ")),
+        "{access:?}"
+    );
+    assert!(
+        access
+            .iter()
+            .any(|l| l.starts_with("203.0.113.5 ") && l.contains("\"GET / HTTP/1.1\" 200 ")),
         "{access:?}"
     );
     assert!(server.log().contains("resuming normal operations"));

@@ -129,3 +129,28 @@ fn bad_lines_fail_t_with_their_line() {
         assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
     }
 }
+
+/// With HostnameLookups On, `%h` is the useragent's name, looked up for the address
+/// mod-remoteip set (Apache's ap_get_useragent_host), not the peer's: 127.0.0.1 is
+/// `localhost`, the proxied 192.0.2.1 has no name and is logged as its address.
+#[test]
+fn hostname_lookups_name_the_useragent_not_the_peer() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", "a\n");
+    let log = root.path().join("logs/hosts.log");
+    root.config(&format!(
+        "{}LoadModule remoteip_module {}\nHostnameLookups On\n\
+         RemoteIPHeader X-Forwarded-For\nRemoteIPInternalProxy 127.0.0.1\n\
+         LogFormat \"%h %{{c}}a\" hosts\nCustomLog \"{}\" hosts\n",
+        standard_modules(),
+        module("libmod_remoteip.so").display(),
+        log.display()
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(request(&s, "/a.txt", None).status, 200);
+    assert_eq!(request(&s, "/a.txt", Some("192.0.2.1")).status, 200);
+    assert_eq!(
+        file_lines(&log, 2),
+        ["localhost 127.0.0.1", "192.0.2.1 127.0.0.1"]
+    );
+}

@@ -319,15 +319,25 @@ impl Connection {
     /// The client's name as HostnameLookups asks (None: Off, or no name found), looked up
     /// on first use and kept for the connection, as Apache does.
     pub fn remote_host(&mut self) -> Option<String> {
+        let ip: std::net::IpAddr = self.peer_ip.parse().ok()?;
+        if self.remote_host.is_none() {
+            self.remote_host = Some(self.host_name(ip)?);
+        }
+        self.remote_host.clone().flatten()
+    }
+
+    /// The name of `ip` as HostnameLookups asks, looked up now; `None` when lookups are Off
+    /// (outer) or no name was found (inner).
+    pub fn host_name(&self, ip: std::net::IpAddr) -> Option<Option<String>> {
         use crate::config::settings::HostnameLookups;
         let mode = self.srv.settings.hostname_lookups;
         if mode == HostnameLookups::Off {
             return None;
         }
-        let ip: std::net::IpAddr = self.peer_ip.parse().ok()?;
-        self.remote_host
-            .get_or_insert_with(|| super::remote_host::lookup(ip, mode == HostnameLookups::Double))
-            .clone()
+        Some(super::remote_host::lookup(
+            ip,
+            mode == HostnameLookups::Double,
+        ))
     }
 
     /// After a framed request was answered: `Ready` when another is framed already.

@@ -1099,7 +1099,7 @@ impl<'c> RequestCtx<'c> {
         };
         let log_id = access_log::uses('L').then(|| self.log_id());
         let remote_host = if access_log::uses('h') {
-            self.conn.remote_host()
+            self.remote_host()
         } else {
             None
         };
@@ -1381,6 +1381,16 @@ impl RequestCtx<'_> {
         match &self.useragent {
             Some(u) => &u.ip,
             None => &self.conn.peer_ip,
+        }
+    }
+
+    /// The useragent's name as HostnameLookups asks (`%h`): the peer's, looked up once per
+    /// connection, or, when a module set another address, that address's (Apache's
+    /// ap_get_useragent_host).
+    pub fn remote_host(&mut self) -> Option<String> {
+        match &self.useragent {
+            None => self.conn.remote_host(),
+            Some(u) => self.conn.host_name(u.ip.parse().ok()?).flatten(),
         }
     }
 

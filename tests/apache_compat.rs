@@ -1236,6 +1236,7 @@ fn header_lines_answer_as_apache() {
         world_readable(&root, &format!("www/{f}"), format!("{f}\n").as_bytes());
     }
     world_readable(&root, "www/bad/.htaccess", b"BogusDirective x\n");
+    world_readable(&root, "www/ht/.htaccess", headers_site::HTACCESS.as_bytes());
     let docs = root.path().join("www").display().to_string();
     let lines = format!("DocumentRoot \"{docs}\"\n{}", headers_site::lines(&docs));
     let apache = Apache::start(
@@ -1244,14 +1245,16 @@ fn header_lines_answer_as_apache() {
         &format!(
             "LoadModule alias_module {MODULES}/mod_alias.so\n\
              LoadModule env_module {MODULES}/mod_env.so\n\
+             LoadModule expires_module {MODULES}/mod_expires.so\n\
              LoadModule headers_module {MODULES}/mod_headers.so\n{lines}"
         ),
     );
     root.config(&format!(
-        "{}LoadModule alias_module {}\nLoadModule env_module {}\nLoadModule headers_module {}\n{lines}",
+        "{}LoadModule alias_module {}\nLoadModule env_module {}\nLoadModule expires_module {}\nLoadModule headers_module {}\n{lines}",
         standard_modules(),
         module("libmod_alias.so").display(),
         module("libmod_env.so").display(),
+        module("libmod_expires.so").display(),
         module("libmod_headers.so").display()
     ));
     let mapache = Server::start(&root, &[]);
@@ -1274,6 +1277,7 @@ fn header_lines_answer_as_apache() {
             "X-Scope",
             "X-Expr",
             "X-Not-Sub",
+            "X-Ht",
         ] {
             out.push(format!("{name}: {:?}", headers_site::all(r, name)));
         }
@@ -1299,6 +1303,7 @@ fn header_lines_answer_as_apache() {
             "Range: bytes=0-1\r\n".into(),
         ),
         ("/sub/x.txt", String::new(), String::new()),
+        ("/ht/x.txt", String::new(), String::new()),
         ("/nocache/x.txt", String::new(), String::new()),
         ("/missing", String::new(), String::new()),
         ("/denied/x", String::new(), String::new()),

@@ -9,22 +9,24 @@ use mapache_tests::*;
 
 #[path = "headers_site.rs"]
 mod headers_site;
-use headers_site::{all, lines, FILES};
+use headers_site::{all, lines, FILES, HTACCESS};
 
 fn site(root: &Root) -> String {
     for f in FILES {
         root.write(&format!("htdocs/{f}"), format!("{f}\n"));
     }
     root.write("htdocs/bad/.htaccess", "BogusDirective x\n");
+    root.write("htdocs/ht/.htaccess", HTACCESS);
     root.path().join("htdocs").display().to_string()
 }
 
 fn modules(mpm: &str) -> String {
     format!(
-        "{}LoadModule alias_module {}\nLoadModule env_module {}\nLoadModule headers_module {}\n",
+        "{}LoadModule alias_module {}\nLoadModule env_module {}\nLoadModule expires_module {}\nLoadModule headers_module {}\n",
         modules_for(mpm),
         module("libmod_alias.so").display(),
         module("libmod_env.so").display(),
+        module("libmod_expires.so").display(),
         module("libmod_headers.so").display()
     )
 }
@@ -73,6 +75,19 @@ fn always_and_onsuccess_as_apache_on_each_mpm() {
         assert_eq!(
             sub.header("X-Scope"),
             Some("server, directory, location"),
+            "{mpm}"
+        );
+        // Header runs after mod-expires: `append` follows its max-age.
+        assert_eq!(
+            sub.header("Cache-Control"),
+            Some("max-age=60, public"),
+            "{mpm}"
+        );
+        // `.htaccess` lines (AllowOverride FileInfo, `<IfModule mod_headers.c>`) run last.
+        let ht = s.get("/ht/x.txt");
+        assert_eq!(
+            (ht.header("X-Ht"), ht.header("X-On")),
+            (Some("1"), None),
             "{mpm}"
         );
         assert_eq!(

@@ -4,7 +4,8 @@
 use mapache_tests::Response;
 
 /// The site's files (under DocumentRoot).
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
+    "ht/x.txt",
     "a.txt",
     "sub/x.txt",
     "err.html",
@@ -12,7 +13,12 @@ pub const FILES: [&str; 5] = [
     "nocache/x.txt",
 ];
 
-/// The lines after the modules; `docs` is DocumentRoot.
+/// `ht/.htaccess` (under `AllowOverride FileInfo`).
+pub const HTACCESS: &str =
+    "<IfModule mod_headers.c>\nHeader always set X-Ht 1\nHeader unset X-On\n</IfModule>\n";
+
+/// The lines after the modules (mod-alias, mod-env, mod-expires, mod-headers); `docs` is
+/// DocumentRoot.
 pub fn lines(docs: &str) -> String {
     format!(
         "Redirect /old http://example.com/new\n\
@@ -40,7 +46,9 @@ pub fn lines(docs: &str) -> String {
          Header set X-Expr expr=%{{REQUEST_URI}} \"expr=%{{REQUEST_URI}} =~ m#^/sub#\"\n\
          Header always set X-Not-Sub 1 \"expr=!(%{{REQUEST_URI}} =~ m#^/sub#)\"\n\
          <Location /sub>\nHeader append X-Scope location\n</Location>\n\
-         <Directory \"{docs}/sub\">\nHeader append X-Scope directory\nHeader setifempty X-Scope never\n</Directory>\n"
+         <Directory \"{docs}/sub\">\nHeader append X-Scope directory\nHeader setifempty X-Scope never\n\
+         ExpiresActive On\nExpiresDefault A60\nHeader append Cache-Control public\n</Directory>\n\
+         <Directory \"{docs}/ht\">\nAllowOverride FileInfo\n</Directory>\n"
     )
 }
 

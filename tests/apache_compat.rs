@@ -1329,7 +1329,7 @@ fn remoteip_lines_answer_and_log_as_apache() {
         return;
     }
     let root = Root::new();
-    for d in ["public", "lan"] {
+    for d in ["public", "lan", "local"] {
         world_readable(&root, &format!("www/{d}/a.txt"), b"a\n");
     }
     world_readable(&root, "proxies.list", remoteip_site::LIST.as_bytes());

@@ -30,7 +30,7 @@ fn request(s: &Server, path: &str, xff: Option<&str>) -> Response {
 fn the_client_behind_proxies_on_each_mpm() {
     on_each_mpm(|mpm| {
         let root = Root::new();
-        for d in ["public", "lan"] {
+        for d in ["public", "lan", "local"] {
             root.write(&format!("htdocs/{d}/a.txt"), "a\n");
         }
         let list = root.write("conf/internal-proxies", LIST);
@@ -60,7 +60,9 @@ fn the_client_behind_proxies_on_each_mpm() {
                 "192.168.1.4",
                 "192.0.2.44",
                 "127.0.0.1",
-                "127.0.0.1"
+                "127.0.0.1",
+                "127.0.0.1",
+                "203.0.113.7"
             ],
             "{mpm}: REMOTE_ADDR"
         );
@@ -76,6 +78,8 @@ fn the_client_behind_proxies_on_each_mpm() {
                 "192.0.2.44|127.0.0.1|192.0.2.44|203.0.113.7|-|-|403",
                 "127.0.0.1|127.0.0.1|127.0.0.1|not-an-ip|-|-|403",
                 "127.0.0.1|127.0.0.1|127.0.0.1|203.0.113.7 ,|-|-|403",
+                "127.0.0.1|127.0.0.1|127.0.0.1|-|-|-|200",
+                "203.0.113.7|127.0.0.1|203.0.113.7|-|-|-|403",
             ],
             "{mpm}: %a|%{{c}}a|%h|X-Forwarded-For|X-Forwarded-By|note|status"
         );

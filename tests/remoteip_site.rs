@@ -13,7 +13,8 @@ pub fn lines(list: &str, log: &str) -> String {
          CustomLog \"{log}\" remote\n\
          Header always set X-Remote-Addr \"expr=%{{REMOTE_ADDR}}\"\n\
          <Location /public>\nRequire ip 203.0.113.0/24\n</Location>\n\
-         <Location /lan>\nRequire ip 192.168.1.0/24\n</Location>\n"
+         <Location /lan>\nRequire ip 192.168.1.0/24\n</Location>\n\
+         <Location /local>\nRequire local\n</Location>\n"
     )
 }
 
@@ -22,7 +23,7 @@ pub const LIST: &str = "# the balancer in front\n127.0.0.1 # loopback\n\n10.9.9.
 
 /// (path, X-Forwarded-For or none, status): 127.0.0.1 is an internal proxy (it may present
 /// private addresses), 198.51.100.0/24 trusted ones (they may not).
-pub const REQUESTS: [(&str, Option<&str>, u16); 8] = [
+pub const REQUESTS: [(&str, Option<&str>, u16); 10] = [
     ("/public/a.txt", Some("203.0.113.7"), 200),
     ("/public/a.txt", None, 403),
     // Internal 127.0.0.1 presents trusted 198.51.100.2, which presents the client.
@@ -40,4 +41,7 @@ pub const REQUESTS: [(&str, Option<&str>, u16); 8] = [
     ("/public/a.txt", Some("203.0.113.7, 192.0.2.44"), 403),
     ("/public/a.txt", Some("not-an-ip"), 403),
     ("/public/a.txt", Some(" 203.0.113.7 , "), 403),
+    // `Require local` asks about the useragent too.
+    ("/local/a.txt", None, 200),
+    ("/local/a.txt", Some("203.0.113.7"), 403),
 ];

@@ -158,3 +158,36 @@ fn hostname_lookups_name_the_useragent_not_the_peer() {
         ["localhost 127.0.0.1", "192.0.2.1 127.0.0.1"]
     );
 }
+
+/// The error log's client is the useragent too, with port 0 as Apache writes it (mod_remoteip
+/// does not know the client's port), and ErrorLogFormat's `%{c}a` the peer.
+#[test]
+fn the_error_log_names_the_useragent() {
+    let root = Root::new();
+    root.write("htdocs/a.txt", "a\n");
+    let conf = |format: &str| {
+        root.config(&format!(
+            "{}LoadModule remoteip_module {}\nLogLevel info\n{format}\
+             RemoteIPHeader X-Forwarded-For\nRemoteIPInternalProxy 127.0.0.1\n",
+            standard_modules(),
+            module("libmod_remoteip.so").display(),
+        ))
+    };
+    conf("");
+    let s = Server::start(&root, &[]);
+    let mark = s.log_mark();
+    assert_eq!(request(&s, "/missing.txt", Some("203.0.113.7")).status, 404);
+    let line = s
+        .wait_log_since(mark, "missing.txt", 10)
+        .unwrap_or_else(|| s.log_text());
+    assert!(line.contains("[client 203.0.113.7:0]"), "{line}");
+    drop(s);
+    conf("ErrorLogFormat \"%a %{c}a %M\"\n");
+    let s = Server::start(&root, &[]);
+    let mark = s.log_mark();
+    request(&s, "/missing.txt", Some("203.0.113.7"));
+    let line = s
+        .wait_log_since(mark, "missing.txt", 10)
+        .unwrap_or_else(|| s.log_text());
+    assert!(line.starts_with("203.0.113.7:0 127.0.0.1:"), "{line}");
+}

@@ -28,6 +28,9 @@ pub trait RequestItems {
     fn host(&self) -> Option<String>;
     /// The ServerName of the request's virtual host (`%v`).
     fn server_name(&self) -> String;
+    /// The connection's peer `ip:port` (`%{c}a`), which differs from the line's client when a
+    /// module (mod_remoteip) set the useragent's address.
+    fn peer(&self) -> String;
 }
 
 /// One line to format.
@@ -282,7 +285,10 @@ fn item(out: &mut String, what: &What, l: &Line<'_>) {
         }
     };
     match c {
-        'a' => out.push_str(l.client.unwrap_or("")),
+        'a' => match (arg, r) {
+            (Some("c"), Some(r)) => out.push_str(&r.peer()),
+            _ => out.push_str(l.client.unwrap_or("")),
+        },
         'A' => {
             if let Some(r) = r {
                 out.push_str(&r.local());
@@ -409,6 +415,9 @@ mod tests {
         fn server_name(&self) -> String {
             "vhost.example".to_owned()
         }
+        fn peer(&self) -> String {
+            "10.0.0.1:4000".to_owned()
+        }
     }
 
     fn render(fmt: &str, client: Option<&str>, request: bool, level: i32) -> Option<String> {
@@ -465,6 +474,15 @@ mod tests {
         );
         let t = render("[%t] %M", None, false, 3).unwrap();
         assert_eq!(t.len(), "[Thu Dec 03 17:23:27 2026] it broke".len(), "{t}");
+    }
+
+    #[test]
+    fn client_and_peer() {
+        // The line's client is the useragent; `%{c}a` the connection's peer.
+        assert_eq!(
+            render("%a %{c}a %M", Some("203.0.113.7:0"), true, 3).unwrap(),
+            "203.0.113.7:0 10.0.0.1:4000 it broke"
+        );
     }
 
     #[test]

@@ -345,7 +345,17 @@ impl<'c> RequestCtx<'c> {
     /// request items see it).
     #[track_caller]
     pub fn log(&self, module: &str, level: i32, msg: &str) {
-        error_log::log_request(self.vhost.entry, module, level, &self.conn.peer, self, msg);
+        // The useragent, as Apache's `[client ip:port]`: port 0 for an address a module set
+        // (mod_remoteip knows no port).
+        let ua;
+        let client = match &self.useragent {
+            Some(u) => {
+                ua = format!("{}:0", u.ip);
+                ua.as_str()
+            }
+            None => self.conn.peer.as_str(),
+        };
+        error_log::log_request(self.vhost.entry, module, level, client, self, msg);
     }
 
     /// The handle modules get for this request (the host functions turn it back).

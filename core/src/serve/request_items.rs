@@ -59,6 +59,10 @@ impl RequestItems for RequestCtx<'_> {
         format!("{}:{}", self.conn.local_ip, self.conn.local_port)
     }
 
+    fn peer(&self) -> String {
+        self.conn.peer.clone()
+    }
+
     fn host(&self) -> Option<String> {
         Some(String::from_utf8_lossy(self.server_name()).into_owned())
     }

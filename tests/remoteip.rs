@@ -145,7 +145,7 @@ fn hostname_lookups_name_the_useragent_not_the_peer() {
     root.config(&format!(
         "{}LoadModule remoteip_module {}\nHostnameLookups On\n\
          RemoteIPHeader X-Forwarded-For\nRemoteIPInternalProxy 127.0.0.1\n\
-         LogFormat \"%h %{{c}}a\" hosts\nCustomLog \"{}\" hosts\n",
+         LogFormat \"%h %{{c}}a %{{c}}h\" hosts\nCustomLog \"{}\" hosts\n",
         standard_modules(),
         module("libmod_remoteip.so").display(),
         log.display()
@@ -155,7 +155,10 @@ fn hostname_lookups_name_the_useragent_not_the_peer() {
     assert_eq!(request(&s, "/a.txt", Some("192.0.2.1")).status, 200);
     assert_eq!(
         file_lines(&log, 2),
-        ["localhost 127.0.0.1", "192.0.2.1 127.0.0.1"]
+        [
+            "localhost 127.0.0.1 localhost",
+            "192.0.2.1 127.0.0.1 localhost"
+        ]
     );
 }
 

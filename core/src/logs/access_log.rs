@@ -274,8 +274,10 @@ pub struct Entry<'a> {
     pub log_id: Option<&'a str>,
     /// The request body, for its trailers (`%{name}^ti`).
     pub body: Option<&'a crate::http::BodyDecoder>,
-    /// The client's name when HostnameLookups found one (`%h`).
+    /// The useragent's name when HostnameLookups found one (`%h`).
     pub remote_host: Option<&'a str>,
+    /// The connection's peer's name when HostnameLookups found one (`%{c}h`).
+    pub peer_host: Option<&'a str>,
 }
 
 fn dash_or(out: &mut String, value: Option<&[u8]>) {
@@ -299,6 +301,7 @@ fn field(out: &mut String, f: &Field, e: &Entry<'_>) {
     match f.letter {
         'a' if arg == "c" => out.push_str(e.peer_ip),
         'a' => out.push_str(e.client_ip),
+        'h' if arg == "c" => out.push_str(e.peer_host.unwrap_or(e.peer_ip)),
         'h' => out.push_str(e.remote_host.unwrap_or(e.client_ip)),
         'O' => {
             let _ = write!(out, "{}", e.bytes_out);
@@ -789,6 +792,7 @@ mod tests {
             log_id: Some("abc"),
             body: None,
             remote_host: None,
+            peer_host: None,
         }
     }
 
@@ -816,6 +820,12 @@ mod tests {
         assert_eq!(
             render("%R %f %L %h %a", &e),
             "server-status - - localhost 127.0.0.1\n"
+        );
+        // A useragent mod_remoteip set: `%{c}a`/`%{c}h` are the connection's peer.
+        (e.client_ip, e.remote_host, e.peer_host) = ("192.0.2.1", None, Some("lb.example"));
+        assert_eq!(
+            render("%h %a %{c}h %{c}a", &e),
+            "192.0.2.1 192.0.2.1 lb.example 127.0.0.1\n"
         );
         assert!(Format::parse("%^tx").is_err());
         assert!(Format::parse("%^ti")

@@ -1108,10 +1108,15 @@ impl<'c> RequestCtx<'c> {
             _ => (None, false),
         };
         let log_id = access_log::uses('L').then(|| self.log_id());
-        let remote_host = if access_log::uses('h') {
-            self.remote_host()
+        let (remote_host, peer_host) = if access_log::uses('h') {
+            let ua = self.remote_host();
+            let peer = match self.useragent {
+                Some(_) => self.conn.remote_host(),
+                None => ua.clone(),
+            };
+            (ua, peer)
         } else {
-            None
+            (None, None)
         };
         let conn_status = if self.client_gone || self.conn.aborted {
             'X'
@@ -1158,6 +1163,7 @@ impl<'c> RequestCtx<'c> {
                 log_id: log_id.as_deref(),
                 body: Some(&self.body),
                 remote_host: remote_host.as_deref(),
+                peer_host: peer_host.as_deref(),
             },
         );
     }

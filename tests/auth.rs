@@ -166,8 +166,8 @@ fn team_site(root: &Root) -> bool {
     true
 }
 
-/// The lines after the modules (shared with apache_compat.rs's comparison).
-pub fn team_lines(conf: &str) -> String {
+/// The sections of the users, groups and ip test.
+fn team_lines(conf: &str) -> String {
     let auth = format!(
         "AuthType Basic\nAuthName team\nAuthUserFile {conf}/users\nAuthGroupFile {conf}/groups\n"
     );
@@ -189,7 +189,7 @@ fn users_groups_and_ip_combine_as_apache() {
     }
     let conf = root.path().join("conf").display().to_string();
     root.config(&format!(
-        "{}{}{}",
+        "{}{}LogLevel warn authz_user:debug authz_groupfile:debug\n{}",
         standard_modules(),
         auth_modules(),
         team_lines(&conf)

@@ -67,9 +67,10 @@ impl AuthzProvider for Group {
                 return Authz::Denied;
             }
         };
+        // Apache's levels: info and debug, as authz_core's error line follows.
         if !groups.knows(user.as_bytes()) {
             req.log(
-                Level::Error,
+                Level::Info,
                 &format!(
                     "Authorization of user {user} to access {uri} failed, reason: user doesn't appear in group file ({}).",
                     path.display()
@@ -84,7 +85,7 @@ impl AuthzProvider for Group {
             return Authz::Granted;
         }
         req.log(
-            Level::Error,
+            Level::Debug,
             &format!("Authorization of user {user} to access {uri} failed, reason: user is not part of the 'require'ed group(s)."),
         );
         Authz::Denied

@@ -33,8 +33,9 @@ impl AuthzProvider for User {
             return Authz::Granted;
         }
         let uri = String::from_utf8_lossy(req.path()).into_owned();
+        // Apache logs this at debug: authz_core's error line follows.
         req.log(
-            Level::Error,
+            Level::Debug,
             &format!("access to {uri} failed, reason: user '{user}' does not meet 'require'ments for user to be allowed access"),
         );
         Authz::Denied

@@ -96,6 +96,18 @@ mod tests {
     }
 
     #[test]
+    fn other_crypt_schemes_go_to_the_system_crypt() {
+        // Made by perl's crypt (the system's): `$1$` MD5-crypt and `$2b$` bcrypt.
+        for stored in [
+            "$1$saltsalt$RwMqRjSWhXMKbW72DwzGd1",
+            "$2b$05$abcdefghijklmnopqrstuuLK7U1u6pVRmL7L1BBM2aS35PSZnDXlK",
+        ] {
+            assert!(validate(b"s3cret", stored), "{stored}");
+            assert!(!validate(b"s3creT", stored), "{stored}");
+        }
+    }
+
+    #[test]
     fn plain_text_in_the_file_never_matches() {
         assert!(!validate(b"s3cret", "s3cret"));
         assert!(!validate(b"", ""));

@@ -1247,8 +1247,10 @@ fn basic_auth_answers_and_logs_as_apache() {
          <Location /noname>\nAuthType Basic\nAuthUserFile {r}/auth/users\nRequire valid-user\n</Location>\n\
          <Location /notype>\nRequire valid-user\n</Location>\n\
          <Location /nofile>\n{auth}AuthUserFile {r}/auth/missing\nRequire valid-user\n</Location>\n\
-         <Location /lenient>\n{auth}AuthBasicAuthoritative Off\nRequire valid-user\n</Location>\n"
+         <Location /lenient>\n{auth}AuthBasicAuthoritative Off\nRequire valid-user\n</Location>\n\
+         <Location /doc>\n{auth}Require user alice\nErrorDocument 401 /e401.txt\n</Location>\n"
     );
+    world_readable(&root, "www/e401.txt", b"please log in\n");
     let (ours, theirs) = auth_modules();
     let apache = Apache::start(root.path(), "apache", &format!("{theirs}{lines}"));
     root.config(&format!("{}{ours}{lines}", standard_modules()));
@@ -1293,7 +1295,8 @@ fn basic_auth_answers_and_logs_as_apache() {
         (
             r.status,
             r.header("WWW-Authenticate").map(str::to_owned),
-            (r.status == 200).then(|| r.body.clone()),
+            // Served files, and the ErrorDocument of /doc's 401s.
+            (r.status == 200 || r.body == b"please log in\n").then(|| r.body.clone()),
         )
     };
     for (dir, authorization) in &asked {
@@ -1309,6 +1312,16 @@ fn basic_auth_answers_and_logs_as_apache() {
             "{url} with {authorization:?}: mapache, then apache"
         );
     }
+    // ErrorDocument 401 serves its document with the challenge, as Apache.
+    let doc = mapache.get("/doc/a.txt");
+    assert_eq!(
+        (doc.status, doc.body.as_slice()),
+        (401, &b"please log in\n"[..])
+    );
+    assert_eq!(
+        doc.header("WWW-Authenticate"),
+        Some("Basic realm=\"Team area\"")
+    );
     // Each module's failure lines, at Apache's level: Apache's text follows its AH number.
     let apache_log = std::fs::read_to_string(root.path().join("apache/logs/error_log")).unwrap();
     let logged =

@@ -20,6 +20,11 @@
 //! mod_alias's lines (Alias, AliasMatch, every Redirect form, RedirectMatch, Redirect in sections): the
 //! same status, Location and file body (redirect and error pages are each server's own text).
 //!
+//! Basic authentication (mod-auth against Apache's five modules): the same status,
+//! WWW-Authenticate, body, `%u` and failure log lines (Apache's text and level, without its AH
+//! numbers); where they differ: credentials with an empty user name are `""` in Apache's `%u`,
+//! `-` in mapache's.
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
@@ -1252,8 +1257,15 @@ fn basic_auth_answers_and_logs_as_apache() {
     );
     world_readable(&root, "www/e401.txt", b"please log in\n");
     let (ours, theirs) = auth_modules();
-    let apache = Apache::start(root.path(), "apache", &format!("{theirs}{lines}"));
-    root.config(&format!("{}{ours}{lines}", standard_modules()));
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!("{theirs}{lines}CustomLog {r}/apache/users_log \"%u %>s\"\n"),
+    );
+    root.config(&format!(
+        "{}{ours}{lines}CustomLog {r}/logs/users_log \"%u %>s\"\n",
+        standard_modules()
+    ));
     let mapache = Server::start(&root, &[]);
     let basic = |user: &str, pw: &str| {
         format!(
@@ -1310,6 +1322,22 @@ fn basic_auth_answers_and_logs_as_apache() {
             meta(&ours),
             meta(&apache.get(&url, &extra)),
             "{url} with {authorization:?}: mapache, then apache"
+        );
+    }
+    // %u (also the user of a failed attempt), request by request. (Apache's %{REMOTE_USER}e
+    // is empty for a file: it sets REMOTE_USER only for CGI-style environments; mapache's
+    // core puts it in every authenticated request's environment.)
+    let n = asked.len();
+    let ours = file_lines(&root.path().join("logs/users_log"), n);
+    let theirs = file_lines(&root.path().join("apache/users_log"), n);
+    assert_eq!(ours.len(), theirs.len());
+    for ((o, t), (dir, authorization)) in ours.iter().zip(&theirs).zip(&asked) {
+        // Credentials with an empty user name: Apache logs `""`, mapache `-` (its core takes
+        // no empty user).
+        let t = t.replace("\"\" ", "- ");
+        assert_eq!(
+            o, &t,
+            "/{dir}/a.txt with {authorization:?}: mapache's %u %>s, then apache's"
         );
     }
     // ErrorDocument 401 serves its document with the challenge, as Apache.

@@ -1,4 +1,4 @@
-//! mod-auth on the real server: password files made by Debian's real `htpasswd` in every
+//! mod-auth on the real server, the main suites on each MPM: password files made by Debian's real `htpasswd` in every
 //! format it writes (`-B`, `-m`, `-s`, `-d`, `-2`, `-5`) authenticate on each MPM; the 401
 //! challenge, the user in `%u` and REMOTE_USER, Apache's log lines for a wrong password and
 //! an unknown user; `Require user`, `Require group` and `Require ip` inside `<RequireAll>` and
@@ -183,86 +183,90 @@ fn team_lines(conf: &str) -> String {
 
 #[test]
 fn users_groups_and_ip_combine_as_apache() {
-    let root = Root::new();
-    if !team_site(&root) {
-        return;
-    }
-    let conf = root.path().join("conf").display().to_string();
-    root.config(&format!(
-        "{}{}LogLevel warn authz_user:debug authz_groupfile:debug\n{}",
-        standard_modules(),
-        auth_modules(),
-        team_lines(&conf)
-    ));
-    let s = Server::start(&root, &[]);
-    let status = |path: &str, user: Option<&str>| match user {
-        Some(u) => get_as(&s, path, u, u).status,
-        None => s.get(path).status,
-    };
-    // Groups.
-    assert_eq!(status("/team/a.txt", Some("alice")), 200);
-    let r = get_as(&s, "/team/a.txt", "bob", "bob");
-    assert_eq!(r.status, 401);
-    // Refused by Require after a good password: challenged again, as Apache.
-    assert_eq!(r.header("WWW-Authenticate"), Some("Basic realm=\"team\""));
-    assert!(s.wait_log(
-        "Authorization of user bob to access /team/a.txt failed, reason: user is not part of the 'require'ed group(s).",
-        5
-    ), "{}", s.log_text());
-    // Users.
-    assert_eq!(status("/bob/a.txt", Some("bob")), 200);
-    assert_eq!(status("/bob/a.txt", Some("carol")), 200);
-    assert_eq!(status("/bob/a.txt", Some("alice")), 401);
-    assert!(s.wait_log(
-        "access to /bob/a.txt failed, reason: user 'alice' does not meet 'require'ments for user to be allowed access",
-        5
-    ), "{}", s.log_text());
-    // Require ip with a user: either, or both.
-    assert_eq!(status("/any-local/a.txt", None), 200);
-    assert_eq!(status("/any-remote/a.txt", None), 401);
-    assert_eq!(status("/any-remote/a.txt", Some("carol")), 200);
-    assert_eq!(status("/all-local/a.txt", None), 401);
-    assert_eq!(status("/all-local/a.txt", Some("bob")), 200);
-    assert_eq!(status("/all-local/a.txt", Some("alice")), 401);
-    assert_eq!(status("/all-remote/a.txt", None), 403);
-    assert_eq!(status("/all-remote/a.txt", Some("alice")), 403);
+    on_each_mpm(|mpm| {
+        let root = Root::new();
+        if !team_site(&root) {
+            return;
+        }
+        let conf = root.path().join("conf").display().to_string();
+        root.config(&format!(
+            "{}{}LogLevel warn authz_user:debug authz_groupfile:debug\n{}",
+            modules_for(mpm),
+            auth_modules(),
+            team_lines(&conf)
+        ));
+        let s = Server::start(&root, &[]);
+        let status = |path: &str, user: Option<&str>| match user {
+            Some(u) => get_as(&s, path, u, u).status,
+            None => s.get(path).status,
+        };
+        // Groups.
+        assert_eq!(status("/team/a.txt", Some("alice")), 200);
+        let r = get_as(&s, "/team/a.txt", "bob", "bob");
+        assert_eq!(r.status, 401);
+        // Refused by Require after a good password: challenged again, as Apache.
+        assert_eq!(r.header("WWW-Authenticate"), Some("Basic realm=\"team\""));
+        assert!(s.wait_log(
+            "Authorization of user bob to access /team/a.txt failed, reason: user is not part of the 'require'ed group(s).",
+            5
+        ), "{}", s.log_text());
+        // Users.
+        assert_eq!(status("/bob/a.txt", Some("bob")), 200);
+        assert_eq!(status("/bob/a.txt", Some("carol")), 200);
+        assert_eq!(status("/bob/a.txt", Some("alice")), 401);
+        assert!(s.wait_log(
+            "access to /bob/a.txt failed, reason: user 'alice' does not meet 'require'ments for user to be allowed access",
+            5
+        ), "{}", s.log_text());
+        // Require ip with a user: either, or both.
+        assert_eq!(status("/any-local/a.txt", None), 200);
+        assert_eq!(status("/any-remote/a.txt", None), 401);
+        assert_eq!(status("/any-remote/a.txt", Some("carol")), 200);
+        assert_eq!(status("/all-local/a.txt", None), 401);
+        assert_eq!(status("/all-local/a.txt", Some("bob")), 200);
+        assert_eq!(status("/all-local/a.txt", Some("alice")), 401);
+        assert_eq!(status("/all-remote/a.txt", None), 403);
+        assert_eq!(status("/all-remote/a.txt", Some("alice")), 403);
+    });
 }
 
 #[test]
 fn htaccess_under_allowoverride_authconfig_protects_its_directory() {
-    let root = Root::new();
-    if !team_site(&root) {
-        return;
-    }
-    let conf = root.path().join("conf").display().to_string();
-    let ht = format!(
-        "AuthType Basic\nAuthName \"In htaccess\"\nAuthUserFile {conf}/users\nAuthGroupFile {conf}/groups\nRequire group staff\n"
-    );
-    root.write("htdocs/ht/.htaccess", &ht);
-    root.write("htdocs/fi/.htaccess", &ht);
-    let htdocs = root.path().join("htdocs").display().to_string();
-    root.config(&format!(
-        "{}{}<Directory \"{htdocs}/ht\">\nAllowOverride AuthConfig\n</Directory>\n\
-         <Directory \"{htdocs}/fi\">\nAllowOverride FileInfo\n</Directory>\n",
-        standard_modules(),
-        auth_modules()
-    ));
-    let s = Server::start(&root, &[]);
-    let r = s.get("/ht/a.txt");
-    assert_eq!(r.status, 401, "{}", s.log_text());
-    assert_eq!(
-        r.header("WWW-Authenticate"),
-        Some("Basic realm=\"In htaccess\"")
-    );
-    assert_eq!(get_as(&s, "/ht/a.txt", "bob", "bob").status, 200);
-    assert_eq!(get_as(&s, "/ht/a.txt", "alice", "alice").status, 401);
-    // Without AuthConfig the file's lines are refused: 500 and Apache's line.
-    assert_eq!(s.get("/fi/a.txt").status, 500);
-    assert!(
-        s.wait_log("/fi/.htaccess: AuthType not allowed here", 5),
-        "{}",
-        s.log_text()
-    );
+    on_each_mpm(|mpm| {
+        let root = Root::new();
+        if !team_site(&root) {
+            return;
+        }
+        let conf = root.path().join("conf").display().to_string();
+        let ht = format!(
+            "AuthType Basic\nAuthName \"In htaccess\"\nAuthUserFile {conf}/users\nAuthGroupFile {conf}/groups\nRequire group staff\n"
+        );
+        root.write("htdocs/ht/.htaccess", &ht);
+        root.write("htdocs/fi/.htaccess", &ht);
+        let htdocs = root.path().join("htdocs").display().to_string();
+        root.config(&format!(
+            "{}{}<Directory \"{htdocs}/ht\">\nAllowOverride AuthConfig\n</Directory>\n\
+             <Directory \"{htdocs}/fi\">\nAllowOverride FileInfo\n</Directory>\n",
+            modules_for(mpm),
+            auth_modules()
+        ));
+        let s = Server::start(&root, &[]);
+        let r = s.get("/ht/a.txt");
+        assert_eq!(r.status, 401, "{}", s.log_text());
+        assert_eq!(
+            r.header("WWW-Authenticate"),
+            Some("Basic realm=\"In htaccess\"")
+        );
+        assert_eq!(get_as(&s, "/ht/a.txt", "bob", "bob").status, 200);
+        assert_eq!(get_as(&s, "/ht/a.txt", "alice", "alice").status, 401);
+        // Without AuthConfig the file's lines are refused: 500 and Apache's line.
+        assert_eq!(s.get("/fi/a.txt").status, 500);
+        assert!(
+            s.wait_log("/fi/.htaccess: AuthType not allowed here", 5),
+            "{}",
+            s.log_text()
+        );
+    });
 }
 
 #[test]

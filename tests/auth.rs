@@ -1,11 +1,11 @@
-//! mod-auth on the real server, the main suites on each MPM: password files made by Debian's real `htpasswd` in every
-//! format it writes (`-B`, `-m`, `-s`, `-d`, `-2`, `-5`) authenticate on each MPM; the 401
-//! challenge, the user in `%u` and REMOTE_USER, Apache's log lines for a wrong password and
-//! an unknown user; `Require user`, `Require group` and `Require ip` inside `<RequireAll>` and
-//! `<RequireAny>`; `.htaccess` under `AllowOverride AuthConfig`; a changed password file seen
-//! without restart; malformed `Authorization` headers; `-t` refusals of what mapache does not
-//! do. Without htpasswd (apache2-utils, which `.ci/run` installs) the tests that need it say so
-//! and pass.
+//! mod-auth on the real server: password files made by Debian's real `htpasswd` in every
+//! format it writes (`-B`, `-m`, `-s`, `-d`, `-2`, `-5`) authenticate; the 401 challenge, the
+//! user in `%u` and REMOTE_USER, Apache's log lines for a wrong password and an unknown user;
+//! `Require user`, `Require group` and `Require ip` inside `<RequireAll>` and `<RequireAny>`;
+//! `.htaccess` under `AllowOverride AuthConfig` (these three on each MPM); a changed password
+//! file seen without restart; malformed `Authorization` headers; `<IfModule>` with every name;
+//! `-t` refusals of what mapache does not do. Without htpasswd (apache2-utils, which `.ci/run`
+//! installs) the tests that need it say so and pass.
 
 use mapache_tests::*;
 use mod_auth::base64;

@@ -425,3 +425,29 @@ fn what_mapache_does_not_do_fails_t_with_its_line() {
     assert_ne!(out.code, Some(0));
     assert!(out.stderr.contains("AuthType"), "{}", out.stderr);
 }
+
+#[test]
+fn basic_without_authn_file_says_which_module_is_missing() {
+    let root = Root::new();
+    root.write("htdocs/p/a.txt", "p\n");
+    let so = module("libmod_auth.so");
+    root.config(&format!(
+        "{}LoadModule authn_core_module {so}\nLoadModule auth_basic_module {so}\n\
+         LoadModule authz_user_module {so}\n\
+         <Location /p>\nAuthType Basic\nAuthName p\nRequire valid-user\n</Location>\n",
+        standard_modules(),
+        so = so.display()
+    ));
+    let s = Server::start(&root, &[]);
+    assert_eq!(get_as(&s, "/p/a.txt", "alice", "x").status, 500);
+    assert!(
+        s.wait_log(
+            "AuthBasicProvider file needs authn_file_module: add its LoadModule line",
+            5
+        ),
+        "{}",
+        s.log_text()
+    );
+    // Without credentials the challenge comes first, as in Apache.
+    assert_eq!(s.get("/p/a.txt").status, 401);
+}

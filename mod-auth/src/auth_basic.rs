@@ -11,11 +11,10 @@ use crate::authn_file::{self, AuthnStatus};
 use mapache_plugin_api::{mapache_module, sdk::*};
 use std::io;
 
-/// One scope's Basic settings; `None` where it sets nothing.
+/// One scope's Basic settings; `None` where it sets nothing. `AuthBasicProvider` is checked
+/// and not kept: `file` is the only provider there is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BasicConfig {
-    /// `AuthBasicProvider`: only `file` exists, so the line only checks the names.
-    pub providers: Option<usize>,
     /// `AuthBasicAuthoritative` (default On).
     pub authoritative: Option<bool>,
 }
@@ -28,7 +27,6 @@ impl ModuleConfig for BasicConfig {
                     "Unknown Authn provider: {other} (mapache has file, from authn_file_module)"
                 ));
             }
-            self.providers = Some(args.len());
         } else if name.eq_ignore_ascii_case("AuthBasicAuthoritative") {
             self.authoritative = Some(args.first().is_some_and(|a| a.eq_ignore_ascii_case("on")));
         } else {
@@ -41,7 +39,6 @@ impl ModuleConfig for BasicConfig {
 
     fn merge(parent: &Self, child: &Self) -> Self {
         BasicConfig {
-            providers: child.providers.or(parent.providers),
             authoritative: child.authoritative.or(parent.authoritative),
         }
     }

@@ -1253,7 +1253,8 @@ fn basic_auth_answers_and_logs_as_apache() {
          <Location /notype>\nRequire valid-user\n</Location>\n\
          <Location /nofile>\n{auth}AuthUserFile {r}/auth/missing\nRequire valid-user\n</Location>\n\
          <Location /lenient>\n{auth}AuthBasicAuthoritative Off\nRequire valid-user\n</Location>\n\
-         <Location /doc>\n{auth}Require user alice\nErrorDocument 401 /e401.txt\n</Location>\n"
+         <Location /doc>\n{auth}Require user alice\nErrorDocument 401 /e401.txt\n</Location>\n\
+         <Location /notbob>\n{auth}<RequireAll>\nRequire valid-user\nRequire not user bob\nRequire not group admins\n</RequireAll>\n</Location>\n"
     );
     world_readable(&root, "www/e401.txt", b"please log in\n");
     let (ours, theirs) = auth_modules();

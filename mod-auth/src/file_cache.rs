@@ -1,6 +1,8 @@
 //! Password and group files kept parsed per process and re-read when they change: each
 //! request stats the file (Apache opens and reads it each time), and a different inode, size,
-//! modification or change time makes the next request parse it again.
+//! modification or change time makes the next request parse it again. File times move in
+//! clock ticks, so two writes in one tick can leave the same times: a file modified less than
+//! a second before it was read is read again on each request until it has settled.
 
 use std::collections::HashMap;
 use std::io;
@@ -30,8 +32,11 @@ impl Stamp {
     }
 }
 
-/// Each file read: the version read and what it parsed into.
-type Files<T> = Option<HashMap<PathBuf, (Stamp, Arc<T>)>>;
+/// Each file read: the version read, whether it had settled, and what it parsed into.
+type Files<T> = Option<HashMap<PathBuf, (Stamp, bool, Arc<T>)>>;
+
+/// How long after its last modification a file's times are trusted to tell a change.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Parsed files of one kind by path.
 pub struct FileCache<T> {
@@ -52,19 +57,25 @@ impl<T> FileCache<T> {
     /// a fresh one.
     pub fn get(&self, path: &Path) -> io::Result<Arc<T>> {
         let stamp = Stamp::of(&std::fs::metadata(path)?);
-        if let Some((s, parsed)) = self.lock().as_ref().and_then(|m| m.get(path)) {
+        if let Some((s, true, parsed)) = self.lock().as_ref().and_then(|m| m.get(path)) {
             if *s == stamp {
                 return Ok(parsed.clone());
             }
         }
-        // Read outside the lock; the stamp taken after the read belongs to what was read
-        // unless the file changed meanwhile, in which case the next request reads it again.
+        // Read outside the lock. The times taken before the read are those of what was read
+        // or older ones, so a change during the read shows at the next request.
+        let before = std::fs::metadata(path)?;
         let text = std::fs::read(path)?;
-        let stamp = Stamp::of(&std::fs::metadata(path)?);
+        let settled = before
+            .modified()
+            .ok()
+            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age >= SETTLE);
         let parsed = Arc::new((self.parse)(&text));
-        self.lock()
-            .get_or_insert_with(HashMap::new)
-            .insert(path.to_owned(), (stamp, parsed.clone()));
+        self.lock().get_or_insert_with(HashMap::new).insert(
+            path.to_owned(),
+            (Stamp::of(&before), settled, parsed.clone()),
+        );
         Ok(parsed)
     }
 
@@ -89,10 +100,23 @@ mod tests {
         let path = dir.join("users");
         std::fs::write(&path, "a\n").unwrap();
         let cache = FileCache::new(count_lines);
+        // Just written: read on every request.
+        let fresh = cache.get(&path).unwrap();
+        assert_eq!(*fresh, 1);
+        assert!(!Arc::ptr_eq(&fresh, &cache.get(&path).unwrap()));
+        // Settled: read once.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(10);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         let first = cache.get(&path).unwrap();
-        assert_eq!(*first, 1);
         assert!(Arc::ptr_eq(&first, &cache.get(&path).unwrap()));
-        // Rewritten in place (same inode): read again.
+        // Rewritten in place (same inode, same size): read again.
+        std::fs::write(&path, "b\n").unwrap();
+        assert!(!Arc::ptr_eq(&first, &cache.get(&path).unwrap()));
         std::fs::write(&path, "b\nc\n").unwrap();
         assert_eq!(*cache.get(&path).unwrap(), 2);
         std::fs::remove_file(&path).unwrap();

@@ -712,8 +712,7 @@ fn error_documents_and_htaccess_files_answer_and_log_as_apache() {
     root.write("www/typo/a.txt", b"a");
     let r = root.path().display().to_string();
     let body = format!(
-        "LogLevel warn authz_user:debug authz_groupfile:debug\n\
-         DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride FileInfo\n</Directory>\n\
+        "DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride FileInfo\n</Directory>\n\
          ErrorDocument 404 /errors/missing.html\n"
     );
     let apache = Apache::start(root.path(), "apache", &body);
@@ -806,8 +805,7 @@ fn sections_in_htaccess_files_answer_and_log_as_apache() {
     }
     let r = root.path().display().to_string();
     let body = format!(
-        "LogLevel warn authz_user:debug authz_groupfile:debug\n\
-         DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride All\n</Directory>\n\
+        "DocumentRoot \"{r}/www/\"\n<Directory {r}/www>\nAllowOverride All\n</Directory>\n\
          <Directory {r}/www/fi>\nAllowOverride FileInfo\n</Directory>\n\
          <Directory {r}/www/au>\nAllowOverride AuthConfig\n</Directory>\n"
     );

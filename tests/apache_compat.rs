@@ -1299,6 +1299,8 @@ fn basic_auth_answers_and_logs_as_apache() {
         "Basic YWxpY2U6YWxpY2UtcHc",
         "Basic YWxpY2U6YWxpY2UtcHc=!junk",
         "Basic Og==",
+        // e<ESC>vil<TAB>x"q\\z:pw: the user name escaped in the log.
+        "Basic ZRt2aWwJeCJxXFx6OnB3",
     ] {
         asked.push(("all", Some(malformed.to_owned())));
     }
@@ -1356,6 +1358,7 @@ fn basic_auth_answers_and_logs_as_apache() {
     for (tag, text) in [
         ("[auth_basic:error]", "user alice: authentication failure for \"/all/a.txt\": Password Mismatch"),
         ("[auth_basic:error]", "user nobody not found: /all/a.txt"),
+        ("[auth_basic:error]", "user e\\x1bvil\\tx\"q\\\\\\\\z not found: /all/a.txt"),
         ("[auth_basic:error]", "client used wrong authentication scheme: /all/a.txt"),
         ("[authz_user:debug]", "access to /bob/a.txt failed, reason: user 'alice' does not meet 'require'ments for user to be allowed access"),
         ("[authz_groupfile:debug]", "Authorization of user bob to access /team/a.txt failed, reason: user is not part of the 'require'ed group(s)."),

@@ -8,6 +8,7 @@
 
 use crate::authn_core::{authn_core_module, CoreConfig};
 use crate::authn_file::{self, AuthnStatus};
+use crate::log_escape;
 use mapache_plugin_api::{mapache_module, sdk::*};
 use std::io;
 
@@ -113,7 +114,7 @@ impl HandlerModule for AuthBasic {
 
 impl Authn for AuthBasic {
     fn authn(&self, req: &mut Request<'_>) -> Verdict {
-        let uri = String::from_utf8_lossy(req.path()).into_owned();
+        let uri = log_escape::escape(req.path());
         let realm = match realm(req) {
             None => return Verdict::Declined,
             Some(Ok(realm)) => realm,
@@ -137,9 +138,9 @@ impl Authn for AuthBasic {
             }
             Credentials::Basic(user, password) => (user, password),
         };
-        let name = String::from_utf8_lossy(&user).into_owned();
         // As Apache, the user is known (to %u) before it is checked.
-        let _ = req.set_user(&name);
+        let _ = req.set_user(&String::from_utf8_lossy(&user));
+        let name = log_escape::escape(&user);
         let status = authn_file::check_password(req, &user, &password);
         let config = req.module_config::<BasicConfig>();
         let authoritative = config.and_then(|c| c.authoritative).unwrap_or(true);

@@ -45,7 +45,8 @@ impl AuthzProvider for Group {
         if user.is_empty() {
             return Authz::NeedsUser;
         }
-        let uri = String::from_utf8_lossy(req.path()).into_owned();
+        let uri = crate::log_escape::escape(req.path());
+        let name = crate::log_escape::escape(user.as_bytes());
         let Some(file) = req
             .module_config::<GroupConfig>()
             .and_then(|c| c.group_file.clone())
@@ -72,7 +73,7 @@ impl AuthzProvider for Group {
             req.log(
                 Level::Info,
                 &format!(
-                    "Authorization of user {user} to access {uri} failed, reason: user doesn't appear in group file ({}).",
+                    "Authorization of user {name} to access {uri} failed, reason: user doesn't appear in group file ({}).",
                     path.display()
                 ),
             );
@@ -86,7 +87,7 @@ impl AuthzProvider for Group {
         }
         req.log(
             Level::Debug,
-            &format!("Authorization of user {user} to access {uri} failed, reason: user is not part of the 'require'ed group(s)."),
+            &format!("Authorization of user {name} to access {uri} failed, reason: user is not part of the 'require'ed group(s)."),
         );
         Authz::Denied
     }

@@ -32,7 +32,8 @@ impl AuthzProvider for User {
         if args.contains(&user) {
             return Authz::Granted;
         }
-        let uri = String::from_utf8_lossy(req.path()).into_owned();
+        let uri = crate::log_escape::escape(req.path());
+        let user = crate::log_escape::escape(user.as_bytes());
         // Apache logs this at debug: authz_core's error line follows.
         req.log(
             Level::Debug,

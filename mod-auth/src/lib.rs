@@ -29,6 +29,7 @@ pub mod cfg_lines;
 pub mod file_cache;
 pub mod group_file;
 pub mod hash;
+pub mod log_escape;
 pub mod server_root;
 pub mod sibling;
 pub mod user_file;

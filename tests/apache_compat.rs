@@ -1304,6 +1304,17 @@ fn basic_auth_answers_and_logs_as_apache() {
     ] {
         asked.push(("all", Some(malformed.to_owned())));
     }
+    // The header twice (Apache merges them with ", "): the first credentials, either order.
+    for (first, second) in [("alice", "wrong"), ("wrong", "alice")] {
+        asked.push((
+            "all",
+            Some(format!(
+                "{}\r\nAuthorization: {}",
+                basic("alice", &format!("{first}-pw")),
+                basic("alice", &format!("{second}-pw"))
+            )),
+        ));
+    }
     let meta = |r: &Response| {
         (
             r.status,

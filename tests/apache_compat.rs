@@ -28,6 +28,11 @@
 //! ones, private and bad addresses): the same `Require ip` outcome, `REMOTE_ADDR`, and access
 //! log line (`%a`, `%{c}a`, `%h`, the rewritten header, `RemoteIPProxiesHeader`, the note).
 //!
+//! Basic authentication (mod-auth against Apache's five modules): the same status,
+//! WWW-Authenticate, body, `%u` and failure log lines (Apache's text and level, without its AH
+//! numbers); where they differ: credentials with an empty user name are `""` in Apache's `%u`,
+//! `-` in mapache's.
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
@@ -1374,4 +1379,234 @@ fn remoteip_lines_answer_and_log_as_apache() {
         file_lines(&apache_log, n),
         "access logs: mapache, then apache"
     );
+}
+
+/// The five auth modules' LoadModule lines for mapache (one file) and for Apache (five).
+fn auth_modules() -> (String, String) {
+    let names = [
+        "authn_core",
+        "auth_basic",
+        "authn_file",
+        "authz_user",
+        "authz_groupfile",
+    ];
+    let so = module("libmod_auth.so");
+    let ours = names
+        .iter()
+        .map(|m| format!("LoadModule {m}_module {}\n", so.display()))
+        .collect();
+    let apache = names
+        .iter()
+        .map(|m| format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"))
+        .collect::<String>()
+        + &format!("LoadModule authz_host_module {MODULES}/mod_authz_host.so\n");
+    (ours, apache)
+}
+
+/// Basic authentication on both servers: files made by htpasswd in each format, users,
+/// groups, `Require ip` in `<RequireAll>`/`<RequireAny>`, `.htaccess`, malformed
+/// `Authorization` headers: the same status, `WWW-Authenticate` and (when served) body; and
+/// each failure logged with Apache's text (its AH number aside).
+#[test]
+fn basic_auth_answers_and_logs_as_apache() {
+    if !Path::new(APACHE).exists() || !Path::new("/usr/bin/htpasswd").exists() {
+        eprintln!("skipped: {APACHE} or /usr/bin/htpasswd is not installed");
+        return;
+    }
+    let root = Root::new();
+    let users = root.path().join("auth/users");
+    std::fs::create_dir_all(users.parent().unwrap()).unwrap();
+    for (flag, user) in [
+        ("B", "alice"),
+        ("m", "bob"),
+        ("s", "carol"),
+        ("d", "dave"),
+        ("5", "erin"),
+    ] {
+        let create = if users.exists() { "" } else { "c" };
+        let out = Command::new("/usr/bin/htpasswd")
+            .arg(format!("-b{create}{flag}"))
+            .arg(&users)
+            .args([user, &format!("{user}-pw")])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    // A plain-text line: Apache on Linux refuses it (crypt never gives back its input).
+    let mut text = std::fs::read(&users).unwrap();
+    text.extend_from_slice(b"plain:plain-pw\n");
+    world_readable(&root, "auth/users", &text);
+    world_readable(&root, "auth/groups", b"admins: alice\nstaff: bob carol\n");
+    for d in [
+        "all",
+        "team",
+        "bob",
+        "any-local",
+        "any-remote",
+        "all-local",
+        "all-remote",
+        "ht",
+    ] {
+        world_readable(
+            &root,
+            &format!("www/{d}/a.txt"),
+            format!("{d}\n").as_bytes(),
+        );
+    }
+    let r = root.path().display().to_string();
+    world_readable(
+        &root,
+        "www/ht/.htaccess",
+        format!("AuthType Basic\nAuthName \"From htaccess\"\nAuthUserFile {r}/auth/users\nRequire user erin\n").as_bytes(),
+    );
+    let auth = format!(
+        "AuthType Basic\nAuthName \"Team area\"\nAuthUserFile {r}/auth/users\nAuthGroupFile {r}/auth/groups\n"
+    );
+    let lines = format!(
+        "LogLevel warn authz_user:debug authz_groupfile:debug\n\
+         DocumentRoot \"{r}/www/\"\n<Directory \"{r}/www/ht\">\nAllowOverride AuthConfig\n</Directory>\n\
+         <Location /all>\n{auth}Require valid-user\n</Location>\n\
+         <Location /team>\n{auth}Require group admins\n</Location>\n\
+         <Location /bob>\n{auth}Require user bob carol\n</Location>\n\
+         <Location /any-local>\n{auth}<RequireAny>\nRequire ip 127.0.0.1\nRequire valid-user\n</RequireAny>\n</Location>\n\
+         <Location /any-remote>\n{auth}<RequireAny>\nRequire ip 192.0.2.1\nRequire valid-user\n</RequireAny>\n</Location>\n\
+         <Location /all-local>\n{auth}<RequireAll>\nRequire ip 127.0.0.1\nRequire group staff\n</RequireAll>\n</Location>\n\
+         <Location /all-remote>\n{auth}<RequireAll>\nRequire ip 192.0.2.1\nRequire valid-user\n</RequireAll>\n</Location>\n\
+         <Location /all/open>\nAuthType None\nRequire all granted\n</Location>\n\
+         <Location /noname>\nAuthType Basic\nAuthUserFile {r}/auth/users\nRequire valid-user\n</Location>\n\
+         <Location /notype>\nRequire valid-user\n</Location>\n\
+         <Location /nofile>\n{auth}AuthUserFile {r}/auth/missing\nRequire valid-user\n</Location>\n\
+         <Location /lenient>\n{auth}AuthBasicAuthoritative Off\nRequire valid-user\n</Location>\n\
+         <Location /doc>\n{auth}Require user alice\nErrorDocument 401 /e401.txt\n</Location>\n\
+         <Location /notbob>\n{auth}<RequireAll>\nRequire valid-user\nRequire not user bob\nRequire not group admins\n</RequireAll>\n</Location>\n"
+    );
+    world_readable(&root, "www/e401.txt", b"please log in\n");
+    let (ours, theirs) = auth_modules();
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!("{theirs}{lines}CustomLog {r}/apache/users_log \"%u %>s\"\n"),
+    );
+    root.config(&format!(
+        "{}{ours}{lines}CustomLog {r}/logs/users_log \"%u %>s\"\n",
+        standard_modules()
+    ));
+    let mapache = Server::start(&root, &[]);
+    let basic = |user: &str, pw: &str| {
+        format!(
+            "Basic {}",
+            mod_auth::base64::encode(format!("{user}:{pw}").as_bytes())
+        )
+    };
+    let mut asked: Vec<(&str, Option<String>)> = Vec::new();
+    for dir in [
+        "all",
+        "team",
+        "bob",
+        "any-local",
+        "any-remote",
+        "all-local",
+        "all-remote",
+        "ht",
+    ] {
+        asked.push((dir, None));
+        for user in ["alice", "bob", "carol", "dave", "erin"] {
+            asked.push((dir, Some(basic(user, &format!("{user}-pw")))));
+        }
+        asked.push((dir, Some(basic("alice", "wrong"))));
+        asked.push((dir, Some(basic("nobody", "x"))));
+    }
+    for malformed in [
+        "Bearer abc",
+        "Basic",
+        "Basic !!!!",
+        "Basic YWxpY2U=",
+        "basic    YWxpY2U6YWxpY2UtcHc=",
+        "Basic YWxpY2U6YWxpY2UtcHc",
+        "Basic YWxpY2U6YWxpY2UtcHc=!junk",
+        "Basic Og==",
+        // e<ESC>vil<TAB>x"q\\z:pw: the user name escaped in the log.
+        "Basic ZRt2aWwJeCJxXFx6OnB3",
+    ] {
+        asked.push(("all", Some(malformed.to_owned())));
+    }
+    // The header twice (Apache merges them with ", "): the first credentials, either order.
+    for (first, second) in [("alice", "wrong"), ("wrong", "alice")] {
+        asked.push((
+            "all",
+            Some(format!(
+                "{}\r\nAuthorization: {}",
+                basic("alice", &format!("{first}-pw")),
+                basic("alice", &format!("{second}-pw"))
+            )),
+        ));
+    }
+    let meta = |r: &Response| {
+        (
+            r.status,
+            r.header("WWW-Authenticate").map(str::to_owned),
+            // Served files, and the ErrorDocument of /doc's 401s.
+            (r.status == 200 || r.body == b"please log in\n").then(|| r.body.clone()),
+        )
+    };
+    for (dir, authorization) in &asked {
+        let url = format!("/{dir}/a.txt");
+        let extra = authorization
+            .as_ref()
+            .map_or(String::new(), |a| format!("Authorization: {a}\r\n"));
+        let raw = format!("GET {url} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n");
+        let ours = parse_responses(&mapache.exchange(raw.as_bytes()), false).remove(0);
+        assert_eq!(
+            meta(&ours),
+            meta(&apache.get(&url, &extra)),
+            "{url} with {authorization:?}: mapache, then apache"
+        );
+    }
+    // %u (also the user of a failed attempt), request by request. (Apache's %{REMOTE_USER}e
+    // is empty for a file: it sets REMOTE_USER only for CGI-style environments; mapache's
+    // core puts it in every authenticated request's environment.)
+    let n = asked.len();
+    let ours = file_lines(&root.path().join("logs/users_log"), n);
+    let theirs = file_lines(&root.path().join("apache/users_log"), n);
+    assert_eq!(ours.len(), theirs.len());
+    for ((o, t), (dir, authorization)) in ours.iter().zip(&theirs).zip(&asked) {
+        // Credentials with an empty user name: Apache logs `""`, mapache `-` (its core takes
+        // no empty user).
+        let t = t.replace("\"\" ", "- ");
+        assert_eq!(
+            o, &t,
+            "/{dir}/a.txt with {authorization:?}: mapache's %u %>s, then apache's"
+        );
+    }
+    // ErrorDocument 401 serves its document with the challenge, as Apache.
+    let doc = mapache.get("/doc/a.txt");
+    assert_eq!(
+        (doc.status, doc.body.as_slice()),
+        (401, &b"please log in\n"[..])
+    );
+    assert_eq!(
+        doc.header("WWW-Authenticate"),
+        Some("Basic realm=\"Team area\"")
+    );
+    // Each module's failure lines, at Apache's level: Apache's text follows its AH number.
+    let apache_log = std::fs::read_to_string(root.path().join("apache/logs/error_log")).unwrap();
+    let logged =
+        |log: &str, tag: &str, text: &str| log.lines().any(|l| l.contains(tag) && l.contains(text));
+    for (tag, text) in [
+        ("[auth_basic:error]", "user alice: authentication failure for \"/all/a.txt\": Password Mismatch"),
+        ("[auth_basic:error]", "user nobody not found: /all/a.txt"),
+        ("[auth_basic:error]", "user e\\x1bvil\\tx\"q\\\\\\\\z not found: /all/a.txt"),
+        ("[auth_basic:error]", "client used wrong authentication scheme: /all/a.txt"),
+        ("[authz_user:debug]", "access to /bob/a.txt failed, reason: user 'alice' does not meet 'require'ments for user to be allowed access"),
+        ("[authz_groupfile:debug]", "Authorization of user bob to access /team/a.txt failed, reason: user is not part of the 'require'ed group(s)."),
+        ("[authz_groupfile:info]", "Authorization of user erin to access /team/a.txt failed, reason: user doesn't appear in group file"),
+        ("[authz_core:error]", "user alice: authorization failure for \"/bob/a.txt\": "),
+    ] {
+        assert!(logged(&apache_log, tag, text), "apache2 does not log {tag} {text:?}:\n{apache_log}");
+        assert!(
+            wait_until(Duration::from_secs(5), || logged(&mapache.log_text(), tag, text)),
+            "mapache does not log {tag} {text:?}:\n{}",
+            mapache.log_text()
+        );
+    }
 }

@@ -165,7 +165,7 @@ fn a_needed_user_without_an_authn_module_is_a_500_with_a_clear_line() {
     assert_eq!(r.status, 500, "{r:?}");
     assert_ne!(r.body, b"x\n");
     assert!(
-        s.wait_log_since(mark, "AH01796: the Require lines for \"/a/x.txt\" need a user, but no authentication module identified one", 5)
+        s.wait_log_since(mark, "AH00027: No authentication done but request not allowed without authentication for /a/x.txt. Authentication not configured?", 5)
             .is_some(),
         "{}",
         s.log_text()

@@ -110,7 +110,7 @@ pub fn check(req: &mut RequestCtx<'_>) -> Result<(), Outcome> {
         req.log(
             "authz_core",
             error_log::ERROR,
-            &format!("AH01796: the Require lines for \"{path}\" need a user, but no authentication module identified one: load and configure one (AuthType) for this location"),
+            &format!("AH00027: No authentication done but request not allowed without authentication for {path}. Authentication not configured?"),
         );
         return Err(Some(500));
     }

@@ -4,8 +4,7 @@
 //! the client cannot take the coding, so caches know), the client's Accept-Encoding, and then
 //! the head of the compressed response: Content-Encoding, the ETag's suffix, no Content-Length.
 
-use crate::accept;
-use mapache_plugin_api::sdk::{Request, Table};
+use mapache_plugin_api::sdk::{accepts_coding, Request, Table};
 
 /// One coding as its filter applies it.
 pub struct Coding {
@@ -82,7 +81,7 @@ pub fn decide(req: &mut Request<'_>, coding: &Coding, etag: EtagMode) -> Decisio
     add_vary(req, "Accept-Encoding");
     if !req
         .header("Accept-Encoding")
-        .is_some_and(|f| accept::accepts(f, coding.token))
+        .is_some_and(|f| accepts_coding(f, coding.token))
     {
         return Decision::Leave;
     }

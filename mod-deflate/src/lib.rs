@@ -8,13 +8,12 @@
 //! join a response the core's way (AddOutputFilterByType, SetOutputFilter, AddOutputFilter,
 //! SetInputFilter); this crate adds no mechanism of its own for that.
 //!
-//! What it is: Apache's header-stage checks ([`head`]), Accept-Encoding with q-values
-//! ([`accept`]), bucket-by-bucket compression in constant memory ([`stream`]) with gzip
-//! ([`gzip`], zlib-rs) or brotli ([`brotli_encoder`]), and gzip request bodies inflated with
-//! Apache's bounds ([`inflate`]). What it is not: a cache of compressed files (mod-static's
+//! What it is: Apache's header-stage checks ([`head`]) with Accept-Encoding read by the SDK's
+//! `accepts_coding` (q-values), bucket-by-bucket compression in constant memory ([`stream`])
+//! with gzip ([`gzip`], zlib-rs) or brotli ([`brotli_encoder`]), and gzip request bodies
+//! inflated with Apache's bounds ([`inflate`]). What it is not: a cache of compressed files (mod-static's
 //! `StaticPrecompressed` serves `.gz`/`.br` files made beforehand).
 
-pub mod accept;
 pub mod brotli_config;
 pub mod brotli_encoder;
 pub mod brotli_module;

@@ -1,4 +1,6 @@
 //! The request's `Accept-Encoding` (RFC 9110 12.5.3): whether it accepts one content coding.
+//! Kept once here so the compressing filters and the static handler's precompressed files
+//! read the field alike.
 //!
 //! As Apache 2.4's mod_deflate and mod_brotli: only the coding's own token counts (`gzip`,
 //! `br`; not `x-gzip`, not `*`), and a `q` of 0 refuses it. Tokens and parameter names are
@@ -6,7 +8,7 @@
 
 /// Whether the `Accept-Encoding` value `field` accepts `coding` (`gzip`, `br`): the token is
 /// listed with a q-value above 0. The last listing of the token wins, as a list read in order.
-pub fn accepts(field: &str, coding: &str) -> bool {
+pub fn accepts_coding(field: &str, coding: &str) -> bool {
     let mut accepted = false;
     for member in field.split(',') {
         let mut parts = member.split(';');
@@ -33,7 +35,7 @@ fn q_above_zero(q: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::accepts;
+    use super::accepts_coding as accepts;
 
     #[test]
     fn a_listed_token_is_accepted_in_any_case_and_position() {

@@ -472,3 +472,79 @@ fn chromium_decodes_gzip_and_brotli() {
     let r = get_ae(&s, "/index.html", "gzip, deflate, br, zstd");
     assert_eq!(r.header("Content-Encoding"), Some("br"));
 }
+
+/// `StaticPrecompressed On` (mapache's, off by default): `style.css.br` / `style.css.gz` served
+/// in place of `style.css` to a client that takes them, with the file's Content-Type,
+/// `Content-Encoding` and `Vary`; a stale sidecar, a Range request and the default Off serve
+/// the file itself. The DEFLATE filter then leaves the already encoded body alone.
+#[test]
+fn precompressed_sidecars_when_switched_on_on_each_mpm() {
+    on_each_mpm(|mpm| {
+        let root = Root::new();
+        let css = b"body { color: rgb(1, 2, 3); }\n".repeat(100);
+        root.write("htdocs/on/style.css", &css);
+        // Marked bodies, so the test sees which file went out.
+        root.write("htdocs/on/style.css.br", b"brotli sidecar");
+        root.write("htdocs/on/style.css.gz", b"gzip sidecar");
+        root.write("htdocs/on/old.css", &css);
+        let old_gz = root.write("htdocs/on/old.css.gz", b"stale");
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(old_gz)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+        root.write("htdocs/off/style.css", &css);
+        root.write("htdocs/off/style.css.gz", b"gzip sidecar");
+        let htdocs = root.path().join("htdocs").display().to_string();
+        root.config(&format!(
+            "{}{}<Directory \"{htdocs}/on\">\nStaticPrecompressed On\n</Directory>\n",
+            modules(mpm),
+            lines()
+        ));
+        let s = Server::start(&root, &[]);
+        let r = get_ae(&s, "/on/style.css", "gzip, deflate, br");
+        assert_eq!(r.status, 200, "{mpm}");
+        assert_eq!(r.header("Content-Encoding"), Some("br"), "{mpm}");
+        assert_eq!(r.header("Content-Type"), Some("text/css"));
+        assert_eq!(r.header("Vary"), Some("Accept-Encoding"));
+        assert_eq!(r.body, b"brotli sidecar", "{mpm}");
+        let r = get_ae(&s, "/on/style.css", "gzip");
+        assert_eq!(r.header("Content-Encoding"), Some("gzip"), "{mpm}");
+        assert_eq!(r.body, b"gzip sidecar", "{mpm}");
+        // Not accepted: the file, which the DEFLATE/BROTLI filters may still compress.
+        let r = get_ae(&s, "/on/style.css", "identity");
+        assert_eq!(
+            (r.header("Content-Encoding"), &r.body),
+            (None, &css),
+            "{mpm}"
+        );
+        assert_eq!(r.header("Vary"), Some("Accept-Encoding"));
+        // Older than the file: not used (the filter compresses the file instead).
+        let r = get_ae(&s, "/on/old.css", "gzip");
+        assert_eq!(r.header("Content-Encoding"), Some("gzip"), "{mpm}");
+        assert_eq!(
+            gunzip(&r.body),
+            css,
+            "{mpm}: compressed on the fly, not the stale file"
+        );
+        // Range: the file's identity bytes.
+        let r = request(
+            &s,
+            "GET",
+            "/on/style.css",
+            "Accept-Encoding: gzip, br\r\nRange: bytes=0-9\r\n",
+        );
+        assert_eq!(
+            (r.status, r.header("Content-Encoding")),
+            (206, None),
+            "{mpm}"
+        );
+        assert_eq!(r.body, &css[..10]);
+        // Off (the default): the sidecar is never sent.
+        let r = get_ae(&s, "/off/style.css", "gzip");
+        assert_eq!(r.header("Content-Encoding"), Some("gzip"), "{mpm}");
+        assert_eq!(gunzip(&r.body), css, "{mpm}: compressed on the fly");
+    });
+}

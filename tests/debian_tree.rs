@@ -216,7 +216,6 @@ const NOT_YET: &[&str] = &[
     "authn_core",
     "authn_file",
     "authz_user",
-    "deflate",
     // Apache 2.2's Order/Allow/Deny: refused (use Require); Debian's files do not use them.
     "access_compat",
 ];
@@ -305,6 +304,15 @@ fn debians_stock_tree() {
         )
         .unwrap();
     }
+    // mod-deflate's one file exports deflate_module (and brotli_module).
+    write_load(
+        "deflate",
+        format!(
+            "# Depends: filter\nLoadModule deflate_module {}\n",
+            module("libmod_deflate.so").display()
+        ),
+    )
+    .unwrap();
     write_load(
         "negotiation",
         format!(
@@ -377,6 +385,13 @@ fn debians_stock_tree() {
     let resp = server.get(port, "/");
     assert_eq!(resp.status, 200, "{}", server.log());
     assert_eq!(resp.body, b"Debian default page\n");
+    // deflate.conf's AddOutputFilterByType DEFLATE text/html: Vary even for an identity answer.
+    assert_eq!(
+        resp.header("Vary"),
+        Some("Accept-Encoding"),
+        "{}",
+        server.log()
+    );
     // alias.conf's `Alias /icons/ "/usr/share/apache2/icons/"` (mod-alias).
     if Path::new("/usr/share/apache2/icons/blank.gif").exists() {
         let icon = server.get(port, "/icons/blank.gif");

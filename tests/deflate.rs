@@ -83,6 +83,7 @@ fn site(root: &Root) -> Vec<u8> {
         "only/big.html",
         "only/big.txt",
         "app.js",
+        "all/big.html",
     ] {
         root.write(&format!("htdocs/{f}"), &page);
     }
@@ -100,7 +101,8 @@ fn compression_as_apache_on_each_mpm() {
         let root = Root::new();
         let page = site(&root);
         root.config(&format!(
-            "{}{}<Location /stream>\nSetHandler test-stream\n</Location>\n",
+            "{}{}<Location /stream>\nSetHandler test-stream\n</Location>\n\
+             <Location /all/>\nSetOutputFilter DEFLATE\n</Location>\n",
             modules(mpm),
             lines()
         ));
@@ -200,6 +202,26 @@ fn compression_as_apache_on_each_mpm() {
         assert_eq!(r.status, 206, "{mpm}");
         assert_eq!(r.header("Content-Encoding"), None, "{mpm}");
         assert_eq!(r.body, &page[100..200], "{mpm}");
+
+        // Several ranges (multipart/byteranges, no Content-Range of its own) under
+        // SetOutputFilter DEFLATE, which takes every type: still the identity parts.
+        let r = request(
+            &s,
+            "GET",
+            "/all/big.html",
+            "Accept-Encoding: gzip\r\nRange: bytes=0-9,100-109\r\n",
+        );
+        assert_eq!(r.status, 206, "{mpm}");
+        assert_eq!(r.header("Content-Encoding"), None, "{mpm}");
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            body.contains("Content-Range: bytes 100-109/"),
+            "{mpm}: {body}"
+        );
+        assert_eq!(
+            get_ae(&s, "/all/big.html", "gzip").header("Content-Encoding"),
+            Some("gzip")
+        );
 
         // HEAD: the compressed response's head, and no identity length that GET would break.
         let r = request(&s, "HEAD", "/big.html", "Accept-Encoding: gzip\r\n");

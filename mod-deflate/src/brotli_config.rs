@@ -2,6 +2,7 @@
 //! effect (Apache's defaults where a scope says nothing).
 
 use crate::head::EtagMode;
+use crate::notes::FilterNotes;
 use mapache_plugin_api::sdk::{ModuleConfig, Scope};
 
 /// One scope's settings; `None` where the scope says nothing (the parent's value holds).
@@ -15,6 +16,8 @@ pub struct BrotliConfig {
     pub lgblock: Option<u32>,
     /// `BrotliAlterETag`.
     pub alter_etag: Option<EtagMode>,
+    /// `BrotliFilterNote` lines.
+    pub notes: FilterNotes,
 }
 
 /// Apache's default quality ("5", a speed/ratio balance for dynamic content).
@@ -53,10 +56,18 @@ impl ModuleConfig for BrotliConfig {
         let arg = args.first().copied().unwrap_or("");
         match name.to_ascii_lowercase().as_str() {
             "brotlicompressionquality" => {
-                self.quality = Some(number(arg, 0..=11, "BrotliCompressionQuality must be between 0 and 11")?);
+                self.quality = Some(number(
+                    arg,
+                    0..=11,
+                    "BrotliCompressionQuality must be between 0 and 11",
+                )?);
             }
             "brotlicompressionwindow" => {
-                self.lgwin = Some(number(arg, 10..=24, "BrotliCompressionWindow must be between 10 and 24")?);
+                self.lgwin = Some(number(
+                    arg,
+                    10..=24,
+                    "BrotliCompressionWindow must be between 10 and 24",
+                )?);
             }
             "brotlicompressionmaxinputblock" => {
                 self.lgblock = Some(number(
@@ -66,12 +77,7 @@ impl ModuleConfig for BrotliConfig {
                 )?);
             }
             "brotlialteretag" => self.alter_etag = Some(EtagMode::parse("BrotliAlterETag", arg)?),
-            "brotlifilternote" => {
-                return Err(
-                    "BrotliFilterNote is not supported by mapache's mod_brotli yet; remove the line (and %{...}n in LogFormat)"
-                        .to_owned(),
-                )
-            }
+            "brotlifilternote" => self.notes.set("BrotliFilterNote", args)?,
             _ => {}
         }
         Ok(())
@@ -83,6 +89,7 @@ impl ModuleConfig for BrotliConfig {
             lgwin: child.lgwin.or(parent.lgwin),
             lgblock: child.lgblock.or(parent.lgblock),
             alter_etag: child.alter_etag.or(parent.alter_etag),
+            notes: FilterNotes::merge(&parent.notes, &child.notes),
         }
     }
 }
@@ -110,8 +117,8 @@ mod tests {
         assert!(c
             .set(Scope::Server, "BrotliCompressionMaxInputBlock", &["15"])
             .is_err());
-        assert!(c
-            .set(Scope::Server, "BrotliFilterNote", &["ratio"])
-            .is_err());
+        c.set(Scope::Server, "BrotliFilterNote", &["Ratio", "r"])
+            .unwrap();
+        assert_eq!(c.notes.ratio.as_deref(), Some("r"));
     }
 }

@@ -63,7 +63,16 @@ impl OutputFilter for BrotliOut {
         match state {
             // HEAD: the head says what GET would send; there is no body to compress.
             Some(_) if req.method() == "HEAD" => next.pass(bucket),
-            Some(c) => c.body(bucket, next),
+            Some(c) => {
+                let end = matches!(bucket, Bucket::Eos);
+                c.body(bucket, next)?;
+                if end {
+                    if let Some(config) = req.module_config::<BrotliConfig>() {
+                        config.notes.write(req, c.bytes_in, c.bytes_out);
+                    }
+                }
+                Ok(())
+            }
             None => next.pass(bucket),
         }
     }

@@ -2,6 +2,7 @@
 //! effect (Apache's defaults where a scope says nothing).
 
 use crate::head::EtagMode;
+use crate::notes::FilterNotes;
 use mapache_plugin_api::sdk::{ModuleConfig, Scope};
 
 /// One scope's settings; `None` where the scope says nothing (the parent's value holds).
@@ -21,6 +22,8 @@ pub struct DeflateConfig {
     pub ratio_limit: Option<u64>,
     /// `DeflateInflateRatioBurst`: hits in a row tolerated.
     pub ratio_burst: Option<u32>,
+    /// `DeflateFilterNote` lines.
+    pub notes: FilterNotes,
 }
 
 /// zlib's default level, which Apache uses when DeflateCompressionLevel is absent.
@@ -104,12 +107,7 @@ impl ModuleConfig for DeflateConfig {
                         .to_owned(),
                 )
             }
-            "deflatefilternote" => {
-                return Err(
-                    "DeflateFilterNote is not supported by mapache's mod_deflate yet; remove the line (and %{...}n in LogFormat)"
-                        .to_owned(),
-                )
-            }
+            "deflatefilternote" => self.notes.set("DeflateFilterNote", args)?,
             "deflatealteretag" => self.alter_etag = Some(EtagMode::parse("DeflateAlterETag", arg)?),
             "deflateinflatelimitrequestbody" => {
                 self.inflate_limit = Some(number(
@@ -138,6 +136,7 @@ impl ModuleConfig for DeflateConfig {
             inflate_limit: child.inflate_limit.or(parent.inflate_limit),
             ratio_limit: child.ratio_limit.or(parent.ratio_limit),
             ratio_burst: child.ratio_burst.or(parent.ratio_burst),
+            notes: FilterNotes::merge(&parent.notes, &child.notes),
         }
     }
 }
@@ -163,6 +162,7 @@ mod tests {
         assert_eq!(c.window_bits(), 9);
         assert!(set(&mut c, "DeflateWindowSize", "16").is_err());
         assert!(set(&mut c, "DeflateMemLevel", "9").is_err());
+        assert!(set(&mut c, "DeflateFilterNote", "ratio").is_ok());
         assert!(set(&mut c, "DeflateInflateRatioLimit", "0").is_err());
     }
 

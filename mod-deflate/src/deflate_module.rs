@@ -28,6 +28,10 @@ const GZIP: Coding = Coding {
     min_length: 68,
 };
 
+/// The gzip header and trailer (10 + 8 bytes), which Apache's Output note does not count (it
+/// writes them itself around zlib's raw deflate stream).
+const GZIP_FRAMING: u64 = 18;
+
 /// The output filter.
 pub struct DeflateOut;
 
@@ -61,7 +65,20 @@ impl OutputFilter for DeflateOut {
         match state {
             // HEAD: the head says what GET would send; there is no body to compress.
             Some(_) if req.method() == "HEAD" => next.pass(bucket),
-            Some(c) => c.body(bucket, next),
+            Some(c) => {
+                let end = matches!(bucket, Bucket::Eos);
+                c.body(bucket, next)?;
+                if end {
+                    if let Some(config) = req.module_config::<DeflateConfig>() {
+                        config.notes.write(
+                            req,
+                            c.bytes_in,
+                            c.bytes_out.saturating_sub(GZIP_FRAMING),
+                        );
+                    }
+                }
+                Ok(())
+            }
             None => next.pass(bucket),
         }
     }

@@ -22,4 +22,5 @@ pub mod deflate_module;
 pub mod gzip;
 pub mod head;
 pub mod inflate;
+pub mod notes;
 pub mod stream;

@@ -1298,6 +1298,27 @@ fn compression_answers_as_apache() {
             );
         }
     }
+    // Revalidation: the identity ETag gets 304 (no type, so no DEFLATE by type); the suffixed
+    // one matches nothing (Apache compares the file's own tag) and gets the compressed 200.
+    let etag = apache
+        .get("/big.html", "")
+        .header("ETag")
+        .unwrap()
+        .to_owned();
+    let gzip_etag = format!("{}-gzip\"", etag.trim_end_matches('"'));
+    for tag in [&etag, &gzip_etag] {
+        let extra = format!("Accept-Encoding: gzip\r\nIf-None-Match: {tag}\r\n");
+        let (m, a) = (
+            on_mapache("/big.html", &extra),
+            apache.get("/big.html", &extra),
+        );
+        assert_eq!(
+            meta(&m),
+            meta(&a),
+            "If-None-Match {tag}: mapache, then apache"
+        );
+        assert_eq!(decoded(&m), decoded(&a), "If-None-Match {tag}");
+    }
     // A missing file: the same status. The pages differ on purpose: Apache sends its own
     // error pages past the content filters (ap_send_error_response), mapache's pass the same
     // filters as every response, so its 404 page is compressed where text/html is listed.

@@ -213,11 +213,9 @@ LogLevel warn
     );
 }
 
-/// The Debian modules mapache has no module file for yet (issue 16) or refuses: their .load and
+/// The Debian modules mapache refuses: their .load and
 /// .conf links are dropped from the copy.
 const NOT_YET: &[&str] = &[
-    // issue 16
-    "deflate",
     // Apache 2.2's Order/Allow/Deny: refused (use Require); Debian's files do not use them.
     "access_compat",
 ];
@@ -309,6 +307,15 @@ fn debians_stock_tree() {
         )
         .unwrap();
     }
+    // mod-deflate's one file exports deflate_module (and brotli_module).
+    write_load(
+        "deflate",
+        format!(
+            "# Depends: filter\nLoadModule deflate_module {}\n",
+            module("libmod_deflate.so").display()
+        ),
+    )
+    .unwrap();
     write_load(
         "negotiation",
         format!(
@@ -416,6 +423,13 @@ fn debians_stock_tree() {
     // remoteip.load (mod-remoteip): the site's RemoteIPHeader; `combined`'s %h is the client.
     let proxied = server.get_with(port, "/", "X-Forwarded-For: 203.0.113.5\r\n");
     assert_eq!(proxied.status, 200, "{}", server.log());
+    // deflate.conf's AddOutputFilterByType DEFLATE text/html: Vary even for an identity answer.
+    assert_eq!(
+        resp.header("Vary"),
+        Some("Accept-Encoding"),
+        "{}",
+        server.log()
+    );
     // alias.conf's `Alias /icons/ "/usr/share/apache2/icons/"` (mod-alias).
     if Path::new("/usr/share/apache2/icons/blank.gif").exists() {
         let icon = server.get(port, "/icons/blank.gif");

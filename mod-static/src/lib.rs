@@ -19,6 +19,7 @@ mod conditional;
 mod escape;
 mod listing;
 mod locate;
+mod precompressed;
 mod range;
 mod redirect;
 #[cfg(test)]
@@ -148,12 +149,25 @@ impl Static {
                 shown(target.path)
             )));
         };
+        let fields = RequestFields::read(req);
+        // StaticPrecompressed On: a fresh `.br`/`.gz` beside the file, when the client takes
+        // its coding; never for a Range request (its bytes are the file's).
+        let found = (settings.precompressed == Some(true) && matches!(fields.range, Field::Absent))
+            .then(|| {
+                precompressed::find(target.path, target.modified, req.header("Accept-Encoding"))
+            });
+        let sidecar = found.as_ref().and_then(|f| f.chosen.as_ref());
+        if found.as_ref().is_some_and(|f| f.any) {
+            req.set_header("Vary", "Accept-Encoding");
+        }
         // The open file, not the path, says what is served (`servable` let only a regular file
         // get here): the core took its size and time from it when it opened it.
-        let size = target.size;
+        let (file, size, modified) = match sidecar {
+            Some(s) => (&s.file, s.size, s.modified),
+            None => (file, target.size, target.modified),
+        };
         let now = SystemTime::now();
-        let validators = Validators::new(size, target.modified, now);
-        let fields = RequestFields::read(req);
+        let validators = Validators::new(size, modified, now);
         match conditional::evaluate(req.method(), &fields.preconditions(), &validators, now) {
             // The core's 412 page drops the validators; that is as Apache answers.
             Verdict::Failed => return Ok(Outcome::Status(412)),
@@ -173,6 +187,9 @@ impl Static {
         // The metadata follow the name that was asked for (as Apache and nginx do), not a link
         // target.
         let content_type = settings.describe(req, &self.types, target.requested);
+        if let Some(s) = sidecar {
+            req.set_header("Content-Encoding", s.encoding);
+        }
         // Range handling is defined for GET only (RFC 9110 14.2): HEAD gets the head of a plain
         // GET, 200 and the whole length.
         let selection = match (req.method(), fields.range, fields.if_range) {
@@ -596,6 +613,8 @@ struct StaticConfig {
     charset: Option<DefaultCharset>,
     /// mod_autoindex's directives.
     index: listing::config::IndexConfig,
+    /// `StaticPrecompressed`, when this scope sets it (off otherwise).
+    precompressed: Option<bool>,
 }
 
 /// A request's settings when the core has none for the module (never in practice: the module
@@ -629,6 +648,8 @@ impl ModuleConfig for StaticConfig {
             self.charset = Some(DefaultCharset::parse(first)?);
         } else if listing::config::is_directive(name) {
             self.index.set(name, args)?;
+        } else if name.eq_ignore_ascii_case("StaticPrecompressed") {
+            self.precompressed = Some(first.eq_ignore_ascii_case("on"));
         }
         // TypesConfig is read once, in `init`.
         Ok(())
@@ -648,6 +669,7 @@ impl ModuleConfig for StaticConfig {
                 .or_else(|| parent.default_language.clone()),
             charset: child.charset.clone().or_else(|| parent.charset.clone()),
             index: listing::config::IndexConfig::merge(&parent.index, &child.index),
+            precompressed: child.precompressed.or(parent.precompressed),
         }
     }
 }
@@ -844,6 +866,7 @@ mapache_module! {
         ("ForceType", TAKE1, ANY | FILEINFO, "a mime type that overrides other configured type"),
         ("DefaultType", TAKE1, ANY | FILEINFO, "the default media type for otherwise untyped files (DEPRECATED)"),
         ("DefaultLanguage", TAKE1, ANY | FILEINFO, "language to use for documents with no other language file extension"),
+        ("StaticPrecompressed", FLAG, ANY | FILEINFO, "On serves file.br/file.gz, when fresh and accepted, in place of file (mapache's; off by default)"),
         ("IndexOptions", RAW_ARGS, ANY | INDEXES, "one or more index options [+|-][]"),
         ("IndexOrderDefault", TAKE2, ANY | INDEXES, "{Ascending,Descending} {Name,Size,Description,Date}"),
         ("AddIcon", ITERATE, ANY | INDEXES, "an icon URL followed by one or more filenames"),

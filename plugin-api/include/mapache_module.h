@@ -1114,6 +1114,7 @@ typedef struct MapacheHost {
   // to the request's chain in its class's place. Returns MAPACHE_OK, or MAPACHE_ERROR when
   // no loaded module offers it, or when it is too late (the head is sent, for output filters;
   // the body is being read, for input ones). Adding a filter already in the chain does nothing.
+  // A name offered both ways names the output filter.
   int32_t (*req_add_filter)(struct MapacheRequest *req, struct MapacheStr name);
   // (ABI 1.4) Passes bucket to the next output filter (the last one is the core's, which
   // sends). Blocks while the client is slow, as resp_write does. Returns MAPACHE_OK, or
@@ -1260,6 +1261,8 @@ typedef struct MapacheHook {
 // the end of every request whose chain held the filter.
 typedef struct MapacheFilterDef {
   // The filter's name, NUL-terminated, static; matched case-insensitively (e.g. DEFLATE).
+  // Output and input filters are two namespaces, as in Apache: one name may be offered once
+  // in each direction (mod_deflate's DEFLATE is both).
   const char *name;
   // MAPACHE_FILTER_OUTPUT or MAPACHE_FILTER_INPUT.
   uint32_t direction;

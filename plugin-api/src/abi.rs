@@ -632,6 +632,8 @@ pub struct MapacheFilter {
 #[derive(Clone, Copy, Debug)]
 pub struct MapacheFilterDef {
     /// The filter's name, NUL-terminated, static; matched case-insensitively (e.g. `DEFLATE`).
+    /// Output and input filters are two namespaces, as in Apache: one name may be offered once
+    /// in each direction (mod_deflate's `DEFLATE` is both).
     pub name: *const c_char,
     /// `MAPACHE_FILTER_OUTPUT` or `MAPACHE_FILTER_INPUT`.
     pub direction: u32,
@@ -1105,6 +1107,7 @@ pub struct MapacheHost {
     /// to the request's chain in its class's place. Returns `MAPACHE_OK`, or `MAPACHE_ERROR` when
     /// no loaded module offers it, or when it is too late (the head is sent, for output filters;
     /// the body is being read, for input ones). Adding a filter already in the chain does nothing.
+    /// A name offered both ways names the output filter.
     pub req_add_filter: extern "C" fn(req: *mut MapacheRequest, name: MapacheStr) -> i32,
 
     // ---- ABI 1.4: filters, only during a filter call, with the handle it was given ----

@@ -36,12 +36,16 @@ unsafe impl Send for Registry {}
 unsafe impl Sync for Registry {}
 
 impl Registry {
-    /// Collects the filters of `modules`; a name offered twice is an error.
+    /// Collects the filters of `modules`; a name offered twice in one direction is an error.
+    /// Output and input filters are two namespaces, as Apache's registries are (mod_deflate's
+    /// `DEFLATE` is both).
     pub fn build(modules: &[LoadedModule]) -> Result<Registry, String> {
         let mut entries: Vec<Entry> = Vec::new();
         for m in modules {
             for f in &m.tables.filters {
-                if entries.iter().any(|e| e.name.eq_ignore_ascii_case(&f.name)) {
+                if entries.iter().any(|e| {
+                    e.name.eq_ignore_ascii_case(&f.name) && e.def.direction == f.def.direction
+                }) {
                     return Err(format!(
                         "module {} offers filter {}, which another module already offers",
                         m.symbol, f.name
@@ -56,11 +60,22 @@ impl Registry {
         Ok(Registry { entries })
     }
 
-    /// The filter called `name` (case-insensitive).
+    /// The filter called `name` (case-insensitive), the output filter when the name is both.
     pub fn find(&self, name: &str) -> Option<usize> {
+        self.find_in(name, false)
+            .or_else(|| self.find_in(name, true))
+    }
+
+    /// The input (`input`) or output filter called `name` (case-insensitive).
+    pub fn find_in(&self, name: &str, input: bool) -> Option<usize> {
+        let direction = if input {
+            abi::MAPACHE_FILTER_INPUT
+        } else {
+            abi::MAPACHE_FILTER_OUTPUT
+        };
         self.entries
             .iter()
-            .position(|e| e.name.eq_ignore_ascii_case(name))
+            .position(|e| e.def.direction == direction && e.name.eq_ignore_ascii_case(name))
     }
 
     /// Whether filter `i` is an input filter.

@@ -162,14 +162,18 @@ fn merge(store: &Store, view: &View, modules: &[LoadedModule], filters: &Registr
         .filter(|h| !h.eq_ignore_ascii_case("none"))
         .unwrap_or("")
         .to_owned();
-    let list = |name: &str| -> Vec<usize> {
+    let list = |name: &str, input: bool| -> Vec<usize> {
         view.last(store, name)
-            .map(|o| names(o.arg0()).filter_map(|n| filters.find(n)).collect())
+            .map(|o| {
+                names(o.arg0())
+                    .filter_map(|n| filters.find_in(n, input))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let mut by_type = Vec::new();
     for o in view.occurrences(store, "addoutputfilterbytype") {
-        for f in names(o.arg0()).filter_map(|n| filters.find(n)) {
+        for f in names(o.arg0()).filter_map(|n| filters.find_in(n, false)) {
             for t in &o.args[1..] {
                 by_type.push((t.to_ascii_lowercase(), f));
             }
@@ -195,7 +199,7 @@ fn merge(store: &Store, view: &View, modules: &[LoadedModule], filters: &Registr
                 by_extension.retain(|(e, _)| *e != ext);
             }
         } else {
-            for f in names(o.arg0()).filter_map(|n| filters.find(n)) {
+            for f in names(o.arg0()).filter_map(|n| filters.find_in(n, false)) {
                 for ext in &o.args[1..] {
                     by_extension.push((extension(ext), f));
                 }
@@ -260,8 +264,8 @@ fn merge(store: &Store, view: &View, modules: &[LoadedModule], filters: &Registr
     Merged {
         handler,
         limit_request_body: settings::limit_request_body(store, view),
-        output_filters: list("setoutputfilter"),
-        input_filters: list("setinputfilter"),
+        output_filters: list("setoutputfilter", false),
+        input_filters: list("setinputfilter", true),
         by_type,
         by_extension,
         handler_by_extension,
@@ -323,7 +327,7 @@ fn check_filter_line(occ: &Occurrence, filters: &Registry) -> Result<(), String>
         return Ok(());
     }
     for name in names(occ.arg0()) {
-        match filters.find(name) {
+        match filters.find_in(name, input).or_else(|| filters.find(name)) {
             Some(f) if filters.is_input(f) == input => {}
             Some(_) => {
                 return Err(format!(

@@ -1,6 +1,7 @@
 //! The safe Rust layer over the ABI: wrappers that turn raw handles into borrowed Rust values,
 //! the traits a module implements, and the entry-point glue used by [`mapache_module!`](crate::mapache_module).
 
+mod accept_encoding;
 mod authz;
 mod config;
 pub mod entry;
@@ -17,6 +18,7 @@ mod request;
 pub mod score;
 mod text;
 
+pub use accept_encoding::accepts_coding;
 pub use authz::{Authz, AuthzProvider};
 pub use config::{Config, DirectiveValue};
 pub use filter::{Bucket, FileRange, FilterVerdict, InputFilter, Next, OutputFilter, Source};

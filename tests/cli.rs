@@ -29,15 +29,15 @@ fn m_lists_loaded_modules_with_versions_and_abi() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with(" mpm_prefork_module (shared) [mpm_prefork 0.1.0, ABI 1.5]")),
+            .any(|l| l.starts_with(" mpm_prefork_module (shared) [mpm_prefork 0.1.0, ABI 1.6]")),
         "{}",
         out.stdout
     );
     assert!(
         lines.iter().any(|l| l.starts_with(if static_build() {
-            " static_module (static) [static 0.1.0, ABI 1.5]"
+            " static_module (static) [static 0.1.0, ABI 1.6]"
         } else {
-            " static_module (shared) [static 0.1.0, ABI 1.5]"
+            " static_module (shared) [static 0.1.0, ABI 1.6]"
         })),
         "{}",
         out.stdout
@@ -62,7 +62,7 @@ fn v_and_capital_v() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("Module ABI:     1.5"), "{}", out.stdout);
+    assert!(out.stdout.contains("Module ABI:     1.6"), "{}", out.stdout);
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn linked_in_modules_are_listed_and_refuse_loadmodule() {
 fn capital_v_without_a_configuration_still_reports_the_build() {
     let out = run(&["-V", "-f", "/nonexistent/httpd.conf"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert!(out.stdout.contains("Module ABI:     1.5"), "{}", out.stdout);
+    assert!(out.stdout.contains("Module ABI:     1.6"), "{}", out.stdout);
     assert!(
         out.stdout.contains(
             "Server MPM:     (none: Could not open configuration file /nonexistent/httpd.conf"

@@ -108,10 +108,14 @@ fn newer_minor_is_refused() {
         "LoadModule future_minor_module {}\n",
         module("libabi_variants.so").display()
     );
+    let minor = mapache_plugin_api::abi::MAPACHE_ABI_MINOR;
     assert_error(
         &root,
         &body,
-        &["needs module ABI 1.12 but this mapache provides 1.5"],
+        &[&format!(
+            "needs module ABI 1.{} but this mapache provides 1.{minor}",
+            minor + 7
+        )],
     );
 }
 

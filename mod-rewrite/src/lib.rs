@@ -127,9 +127,14 @@ impl Fixups for Rewrite {
         if !config.dir.enabled() || config.dir.rules.is_empty() {
             return Verdict::Declined;
         }
-        let filename = req.filename().to_string_lossy().into_owned();
+        let mut filename = req.filename().to_string_lossy().into_owned();
         if filename.is_empty() {
             return Verdict::Declined;
+        }
+        // Apache's r->filename keeps the URL's trailing slash (`/dir/`); the core's
+        // normalized name does not.
+        if req.path().ends_with(b"/") && !filename.ends_with('/') {
+            filename.push('/');
         }
         // `/dir` without its slash: mod_dir's redirect comes first (AllowNoSlash: not).
         if !config.dir_options().allow_no_slash && filename == dir[..dir.len() - 1] {

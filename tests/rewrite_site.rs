@@ -101,6 +101,11 @@ pub fn site(root: &Path) -> String {
             "htdocs/end/.htaccess",
             "RewriteEngine On\nRewriteRule ^a$ b [END]\nRewriteRule ^b$ a [L]\n",
         ),
+        ("htdocs/slash/page", "page"),
+        (
+            "htdocs/slash/.htaccess",
+            "RewriteEngine On\nRewriteCond %{REQUEST_FILENAME} !-d\nRewriteRule ^(.*)/$ /slash/$1 [R=301,L]\n",
+        ),
         ("al/f.txt", "aliased"),
         ("map.txt", "# a map\nk1 v1\nk2 v2\n"),
     ];
@@ -196,6 +201,9 @@ pub const CASES: &[Case] = &[
     ("t", "/symfony/index.php", 301, "http://t/symfony/"),
     ("t", "/symfony/", 200, "symfony"),
     ("t", "/symfony/app.css", 200, "symcss"),
+    // A "remove the trailing slash" block sees the slash Apache's file name keeps.
+    ("t", "/slash/page/", 301, "http://t/slash/page"),
+    ("t", "/slash/page", 200, "page"),
     // Drupal in a <Directory> with RewriteBase and QSA.
     ("t", "/drupal/node/1?x=y", 200, "drupal"),
     ("t", "/drupal/misc/drupal.js", 200, "js"),

@@ -298,6 +298,7 @@ fn debians_stock_tree() {
         ("env", "libmod_env.so"),
         ("setenvif", "libmod_setenvif.so"),
         ("alias", "libmod_alias.so"),
+        ("rewrite", "libmod_rewrite.so"),
     ] {
         write_load(
             name,
@@ -333,6 +334,12 @@ fn debians_stock_tree() {
         &format!("<VirtualHost *:{port}>"),
     );
     edit(&site, "/var/www", &www.display().to_string());
+    // rewrite.load (as `a2enmod rewrite` enables it) and a site's rule.
+    edit(
+        &site,
+        "</VirtualHost>",
+        "<IfModule mod_rewrite.c>\nRewriteEngine On\nRewriteRule ^/rewritten$ /index.html [L]\n</IfModule>\n</VirtualHost>",
+    );
     edit(
         &tree.join("apache2.conf"),
         "<Directory /var/www/>",
@@ -377,6 +384,8 @@ fn debians_stock_tree() {
     let resp = server.get(port, "/");
     assert_eq!(resp.status, 200, "{}", server.log());
     assert_eq!(resp.body, b"Debian default page\n");
+    let rewritten = server.get(port, "/rewritten");
+    assert_eq!(rewritten.body, b"Debian default page\n", "{}", server.log());
     // alias.conf's `Alias /icons/ "/usr/share/apache2/icons/"` (mod-alias).
     if Path::new("/usr/share/apache2/icons/blank.gif").exists() {
         let icon = server.get(port, "/icons/blank.gif");

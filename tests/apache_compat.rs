@@ -42,6 +42,10 @@
 //! filters as every response does (Apache's skip the content filters), so they are compressed
 //! where their type is listed.
 //!
+//! mod_rewrite's real rule sets (rewrite_site.rs: WordPress, Laravel, Symfony, Drupal, the
+//! canonical-host and https redirects, a maintenance switch, one line per flag): the same
+//! status, Location, file body, Set-Cookie and forced Content-Type.
+//!
 //! Needs Debian's apache2 (`.ci/run` installs it); without it the test says so and passes.
 
 use mapache_tests::*;
@@ -50,6 +54,8 @@ use mapache_tests::*;
 mod headers_site;
 #[path = "remoteip_site.rs"]
 mod remoteip_site;
+#[path = "rewrite_site.rs"]
+mod rewrite_site;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -114,11 +120,16 @@ impl Apache {
 
     /// One GET with extra header lines (each ending in CRLF), parsed.
     fn get(&self, path: &str, extra: &str) -> Response {
+        self.get_from("t", path, extra)
+    }
+
+    /// [`Apache::get`] with another Host.
+    fn get_from(&self, host: &str, path: &str, extra: &str) -> Response {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n"
         )
         .unwrap();
         let mut out = Vec::new();
@@ -1790,4 +1801,91 @@ fn compression_answers_as_apache() {
     );
     assert_eq!((m.status, a.status), (404, 404));
     assert_eq!(a.header("Content-Encoding"), None);
+}
+
+/// Makes every directory under `dir` 0755 and every file 0644, for Apache's www-data children.
+fn open_tree(dir: &Path) {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            open_tree(&p);
+        } else {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+}
+
+/// mod_rewrite: the same rule sets, files and requests on both servers (rewrite_site.rs),
+/// then the maintenance switch turned on: the same status, Location, body of a file,
+/// Set-Cookie and Content-Type.
+#[test]
+fn rewrite_rule_sets_answer_as_apache() {
+    if !Path::new(APACHE).exists() {
+        eprintln!("skipped: {APACHE} is not installed");
+        return;
+    }
+    let root = Root::new();
+    let r = root.path().display().to_string();
+    let lines = format!(
+        "DocumentRoot \"{r}/htdocs\"\n{}",
+        rewrite_site::site(root.path())
+    );
+    open_tree(root.path());
+    let apache = Apache::start(
+        root.path(),
+        "apache",
+        &format!(
+            "LoadModule rewrite_module {MODULES}/mod_rewrite.so\n\
+             LoadModule alias_module {MODULES}/mod_alias.so\n\
+             LoadModule dir_module {MODULES}/mod_dir.so\n\
+             LoadModule autoindex_module {MODULES}/mod_autoindex.so\n{lines}"
+        ),
+    );
+    root.config(&format!(
+        "{}LoadModule rewrite_module {}\nLoadModule alias_module {}\n{lines}",
+        standard_modules(),
+        module("libmod_rewrite.so").display(),
+        module("libmod_alias.so").display()
+    ));
+    let mapache = Server::start(&root, &[]);
+    type Seen = (u16, Option<String>, Vec<u8>, Option<String>, Option<String>);
+    let seen = |r: Response, path: &str| -> Seen {
+        // Error and redirect pages are each server's own text; a file's body is compared.
+        let body = if r.status == 200 {
+            r.body.clone()
+        } else {
+            Vec::new()
+        };
+        let typed = (path == "/typed")
+            .then(|| r.header("Content-Type").map(str::to_owned))
+            .flatten();
+        (
+            r.status,
+            r.header("Location").map(str::to_owned),
+            body,
+            r.header("Set-Cookie").map(str::to_owned),
+            typed,
+        )
+    };
+    let from_mapache = |host: &str, path: &str| {
+        let raw = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        parse_responses(&mapache.exchange(raw.as_bytes()), false).remove(0)
+    };
+    let mut cases: Vec<(&str, &str)> = rewrite_site::CASES.iter().map(|c| (c.0, c.1)).collect();
+    cases.push(("t", "/shop/index.html#maintenance"));
+    for (host, path) in cases {
+        let path = match path.strip_suffix("#maintenance") {
+            Some(p) => {
+                world_readable(&root, "htdocs/shop/maintenance.on", b"");
+                p
+            }
+            None => path,
+        };
+        assert_eq!(
+            seen(from_mapache(host, path), path),
+            seen(apache.get_from(host, path, ""), path),
+            "{host}{path}: mapache, then apache2"
+        );
+    }
 }

@@ -300,6 +300,7 @@ fn debians_stock_tree() {
         // Not enabled in Debian's stock tree: as after `a2enmod headers remoteip`.
         ("headers", "libmod_headers.so"),
         ("remoteip", "libmod_remoteip.so"),
+        ("rewrite", "libmod_rewrite.so"),
     ] {
         write_load(
             name,
@@ -355,6 +356,12 @@ fn debians_stock_tree() {
         &format!("<VirtualHost *:{port}>"),
     );
     edit(&site, "/var/www", &www.display().to_string());
+    // rewrite.load (as `a2enmod rewrite` enables it) and a site's rule.
+    edit(
+        &site,
+        "</VirtualHost>",
+        "<IfModule mod_rewrite.c>\nRewriteEngine On\nRewriteRule ^/rewritten$ /index.html [L]\n</IfModule>\n</VirtualHost>",
+    );
     edit(
         &site,
         "</VirtualHost>",
@@ -430,6 +437,8 @@ fn debians_stock_tree() {
         "{}",
         server.log()
     );
+    let rewritten = server.get(port, "/rewritten");
+    assert_eq!(rewritten.body, b"Debian default page\n", "{}", server.log());
     // alias.conf's `Alias /icons/ "/usr/share/apache2/icons/"` (mod-alias).
     if Path::new("/usr/share/apache2/icons/blank.gif").exists() {
         let icon = server.get(port, "/icons/blank.gif");

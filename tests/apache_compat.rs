@@ -1803,7 +1803,8 @@ fn compression_answers_as_apache() {
     assert_eq!(a.header("Content-Encoding"), None);
 }
 
-/// Makes every directory under `dir` 0755 and every file 0644, for Apache's www-data children.
+/// Makes every directory under `dir` 0755 and every file 0644 (0755 when it was executable),
+/// for Apache's www-data children.
 fn open_tree(dir: &Path) {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -1811,7 +1812,9 @@ fn open_tree(dir: &Path) {
         if p.is_dir() {
             open_tree(&p);
         } else {
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+            // Readable by all; a program (a prg: map) stays runnable.
+            let exec = p.metadata().unwrap().permissions().mode() & 0o111;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644 | exec)).unwrap();
         }
     }
 }

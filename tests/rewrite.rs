@@ -2,13 +2,13 @@
 //! - real sites' rule sets (rewrite_site.rs): WordPress, Laravel and Symfony in `.htaccess`,
 //!   Drupal's clean URLs in `<Directory>`, the www→bare and http→https redirects, and one
 //!   line per flag (R with each code, F, G, L, END, N, S, C, NC, NE, B, QSA, QSD, PT into
-//!   mod_alias, E seen by `Require env`, CO, T, RewriteMap txt and int, `expr`);
+//!   mod_alias, E seen by `Require env`, CO, T, RewriteMap txt, int and prg, `expr`);
 //! - the maintenance switch: a file created while the server runs turns the shop into 503
 //!   with its ErrorDocument page, without a restart;
 //! - virtual hosts take the main server's rules only with `RewriteOptions Inherit`;
 //! - `[H=]`, `-ge` on a header, `Set-Cookie` and the forced type;
 //! - `LogLevel rewrite:trace3` shows how each rule applied, and nothing without it;
-//! - `-t` refusing, with the file and line, what mapache cannot do (`[P]`, prg: and dbm:
+//! - `-t` refusing, with the file and line, what mapache cannot do (`[P]`, dbm:
 //!   maps, look-ahead variables, rules in `<Location>`) and Apache's own errors.
 
 #[path = "rewrite_site.rs"]
@@ -155,8 +155,8 @@ fn t_refuses_what_mod_rewrite_cannot_do_with_the_line() {
             "the [P] flag needs mod_proxy",
         ),
         (
-            "RewriteMap m prg:/bin/cat",
-            "prg: maps (external programs) are not supported",
+            "RewriteMap m prg:/nonexistent/prog",
+            "RewriteMap: file for map m not found",
         ),
         ("RewriteMap m dbm:/x.db", "dbm: maps are not supported"),
         (

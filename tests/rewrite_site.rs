@@ -108,11 +108,20 @@ pub fn site(root: &Path) -> String {
         ),
         ("al/f.txt", "aliased"),
         ("map.txt", "# a map\nk1 v1\nk2 v2\n"),
+        (
+            "map.sh",
+            "#!/bin/sh\nwhile read k; do case $k in p1) echo w1;; *) echo NULL;; esac; done\n",
+        ),
     ];
     for (rel, data) in files {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, data).unwrap();
+    }
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let prog = root.join("map.sh");
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let r = root.display();
     format!(
@@ -135,6 +144,7 @@ pub fn site(root: &Path) -> String {
          RewriteEngine On\n\
          RewriteMap lower int:tolower\n\
          RewriteMap txtmap txt:{r}/map.txt\n\
+         RewriteMap prgmap prg:{r}/map.sh\n\
          RewriteCond %{{HTTP_HOST}} ^www\\.(.+)$ [NC]\n\
          RewriteRule ^(.*)$ http://%1$1 [R=301,L]\n\
          RewriteCond %{{HTTPS}} off\n\
@@ -148,6 +158,7 @@ pub fn site(root: &Path) -> String {
          RewriteRule ^/esc/(.*)$ http://example.com/x/$1 [R,L]\n\
          RewriteRule ^/b/(.*)$ http://example.com/s?q=$1 [B,NE,R,L]\n\
          RewriteRule ^/map/(.*)$ http://example.com/${{txtmap:$1|unknown}}/${{lower:ABC}} [R,L]\n\
+         RewriteRule ^/prg/(.*)$ http://example.com/${{prgmap:$1|none}} [R,L]\n\
          RewriteRule ^/qsa$ http://example.com/q?a=1 [QSA,R,L]\n\
          RewriteRule ^/qsd$ http://example.com/q [QSD,R,L]\n\
          RewriteRule ^/pt/(.*)$ /aliased/$1 [PT]\n\
@@ -225,6 +236,8 @@ pub const CASES: &[Case] = &[
     ("t", "/b/a%26b%20c", 302, "http://example.com/s?q=a%26b+c"),
     ("t", "/map/k1", 302, "http://example.com/v1/abc"),
     ("t", "/map/zz", 302, "http://example.com/unknown/abc"),
+    ("t", "/prg/p1", 302, "http://example.com/w1"),
+    ("t", "/prg/p2", 302, "http://example.com/none"),
     ("t", "/qsa?o=2", 302, "http://example.com/q?a=1&o=2"),
     ("t", "/qsd?o=2", 302, "http://example.com/q"),
     ("t", "/pt/f.txt", 200, "aliased"),

@@ -12,7 +12,7 @@
 //! rewriting for the rest of the request.
 //!
 //! What mapache cannot do yet is refused when the configuration is read: `[P]` (no
-//! mod_proxy), `prg:` and `dbm:` maps, `%{LA-U:…}`, rules in `<Location>`, `<Files>`, `<If>`
+//! mod_proxy), `dbm:` maps, `%{LA-U:…}`, rules in `<Location>`, `<Files>`, `<If>`
 //! and regex sections, the RewriteOptions beyond Inherit, InheritBefore and AllowNoSlash.
 
 pub mod cond;

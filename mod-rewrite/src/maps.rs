@@ -1,7 +1,13 @@
 //! RewriteMap: `txt:` files (key and value per line, `#` comments, re-read when the file
 //! changes), `rnd:` files (one of the `|`-separated values at random), and the internal
-//! functions `int:tolower`, `int:toupper`, `int:escape`, `int:unescape`. `prg:` programs and
-//! `dbm:` files are refused when the configuration is read.
+//! functions `int:tolower`, `int:toupper`, `int:escape`, `int:unescape`, and `prg:` programs
+//! (a key per line on the program's standard input, its answer a line on its standard output,
+//! `NULL` for none). `dbm:` files are refused when the configuration is read.
+//!
+//! A program is started by the first lookup in each child process (never in the master, which
+//! stays single-threaded; Apache starts one in the master and shares it), one lookup at a time
+//! per child (a mutex, as Apache's rewrite-map lock), and started again if it has exited. It ends
+//! when its child does: its standard input closes with the child.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -23,6 +29,87 @@ pub enum Map {
     Escape,
     /// `int:unescape`.
     Unescape,
+    /// `prg:path [args]`.
+    Program(ProgramMap),
+}
+
+/// A `prg:` map: the command line and, once a lookup started it in this process, the program.
+#[derive(Debug)]
+pub struct ProgramMap {
+    command: Vec<String>,
+    running: Mutex<Option<Running>>,
+}
+
+/// A started program and the pipes to it.
+#[derive(Debug)]
+struct Running {
+    child: std::process::Child,
+    to: std::process::ChildStdin,
+    from: std::io::BufReader<std::process::ChildStdout>,
+    /// The process it was started in: a forked child never uses its parent's program.
+    pid: u32,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Only the process that started it stops and reaps it.
+        if self.pid == std::process::id() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl ProgramMap {
+    fn start(&self) -> std::io::Result<Running> {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(&self.command[0])
+            .args(&self.command[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let to = child.stdin.take().expect("piped stdin");
+        let from = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        Ok(Running {
+            child,
+            to,
+            from,
+            pid: std::process::id(),
+        })
+    }
+
+    /// The program's answer for `key`; `None` for `NULL`, or when the program cannot be
+    /// started or does not answer (it is started again at the next lookup).
+    fn get(&self, key: &str) -> Option<String> {
+        use std::io::{BufRead, Write};
+        // A key with a newline would desynchronise the conversation: Apache cuts nothing,
+        // mapache asks nothing for it.
+        if key.contains('\n') {
+            return None;
+        }
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let stale = match running.as_mut() {
+            None => true,
+            Some(r) => r.pid != std::process::id() || !matches!(r.child.try_wait(), Ok(None)),
+        };
+        if stale {
+            *running = Some(self.start().ok()?);
+        }
+        let r = running.as_mut()?;
+        let mut line = String::new();
+        let answered = writeln!(r.to, "{key}")
+            .and_then(|()| r.to.flush())
+            .and_then(|()| r.from.read_line(&mut line));
+        match answered {
+            Ok(n) if n > 0 => {}
+            _ => {
+                *running = None;
+                return None;
+            }
+        }
+        let value = line.trim_end_matches(['\n', '\r']);
+        (value != "NULL").then(|| value.to_owned())
+    }
 }
 
 /// A map file, read on first use and again whenever its modification time changes (as
@@ -106,9 +193,21 @@ impl Map {
                 "unescape" => Ok(Map::Unescape),
                 _ => Err("RewriteMap: internal map not found".to_owned()),
             },
-            "prg" => Err(format!(
-                "RewriteMap {name}: prg: maps (external programs) are not supported by mapache yet: use a txt: map"
-            )),
+            "prg" => {
+                let command: Vec<String> = source.split_whitespace().map(str::to_owned).collect();
+                let runnable = command.first().is_some_and(|path| {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::metadata(path)
+                        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                });
+                if !runnable {
+                    return Err(format!("RewriteMap: file for map {name} not found"));
+                }
+                Ok(Map::Program(ProgramMap {
+                    command,
+                    running: Mutex::new(None),
+                }))
+            }
             "dbm" => Err(format!(
                 "RewriteMap {name}: dbm: maps are not supported by mapache: use the txt: file the DBM file was made from"
             )),
@@ -128,6 +227,7 @@ impl Map {
             Map::ToUpper => Some(key.to_ascii_uppercase()),
             Map::Escape => Some(crate::escape::escape_uri(key)),
             Map::Unescape => crate::escape::unescape(key),
+            Map::Program(p) => p.get(key),
         }
     }
 }
@@ -203,10 +303,33 @@ mod tests {
     }
 
     #[test]
+    fn a_program_answers_line_by_line_and_null_is_none() {
+        let dir = std::env::temp_dir().join(format!("rewrite-prg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let prog = dir.join("prog.sh");
+        std::fs::write(
+            &prog,
+            "#!/bin/sh\nwhile read k; do case $k in a) echo /x/a;; quit) exit 0;; *) echo NULL;; esac; done\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let m = Map::parse("p", &format!("prg:{}", prog.display()), None).unwrap();
+        assert_eq!(m.lookup("a").as_deref(), Some("/x/a"));
+        assert_eq!(m.lookup("b"), None);
+        // The program ends: no answer, and the next lookup starts it again.
+        assert_eq!(m.lookup("quit"), None);
+        assert_eq!(m.lookup("a").as_deref(), Some("/x/a"));
+        assert_eq!(m.lookup("two\nlines"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn refused_kinds_and_missing_files() {
-        assert!(Map::parse("m", "prg:/bin/cat", None)
-            .unwrap_err()
-            .contains("not supported"));
+        assert_eq!(
+            Map::parse("m", "prg:/nonexistent/prog", None).unwrap_err(),
+            "RewriteMap: file for map m not found"
+        );
         assert!(Map::parse("m", "dbm:/x", None).unwrap_err().contains("dbm"));
         assert_eq!(
             Map::parse("m", "txt:/nonexistent/x", None).unwrap_err(),

@@ -108,6 +108,7 @@ pub fn site(root: &Path) -> String {
         ),
         ("al/f.txt", "aliased"),
         ("map.txt", "# a map\nk1 v1\nk2 v2\n"),
+        ("htdocs/looked", "looked"),
         (
             "map.sh",
             "#!/bin/sh\nwhile read k; do case $k in p1) echo w1;; *) echo NULL;; esac; done\n",
@@ -159,6 +160,9 @@ pub fn site(root: &Path) -> String {
          RewriteRule ^/b/(.*)$ http://example.com/s?q=$1 [B,NE,R,L]\n\
          RewriteRule ^/map/(.*)$ http://example.com/${{txtmap:$1|unknown}}/${{lower:ABC}} [R,L]\n\
          RewriteRule ^/prg/(.*)$ http://example.com/${{prgmap:$1|none}} [R,L]\n\
+         RewriteRule ^/looked$ /nothing-here [NS,L]\n\
+         RewriteCond /looked -U\n\
+         RewriteRule ^/u$ /index.html [L]\n\
          RewriteRule ^/qsa$ http://example.com/q?a=1 [QSA,R,L]\n\
          RewriteRule ^/qsd$ http://example.com/q [QSD,R,L]\n\
          RewriteRule ^/pt/(.*)$ /aliased/$1 [PT]\n\
@@ -238,6 +242,9 @@ pub const CASES: &[Case] = &[
     ("t", "/map/zz", 302, "http://example.com/unknown/abc"),
     ("t", "/prg/p1", 302, "http://example.com/w1"),
     ("t", "/prg/p2", 302, "http://example.com/none"),
+    // [NS]: the rule applies to the request, not to -U's lookup of the same URL.
+    ("t", "/looked", 404, ""),
+    ("t", "/u", 200, "root"),
     ("t", "/qsa?o=2", 302, "http://example.com/q?a=1&o=2"),
     ("t", "/qsd?o=2", 302, "http://example.com/q"),
     ("t", "/pt/f.txt", 200, "aliased"),

@@ -97,6 +97,8 @@ pub trait Host: Resolve + Probe {
     fn is_this_server(&self, scheme: &str, authority: &str) -> bool;
     /// The request's time, seconds since the epoch (cookie lifetimes).
     fn now(&self) -> i64;
+    /// Whether the rules run for a lookup on another request's behalf (Apache's subrequest).
+    fn is_subrequest(&self) -> bool;
 }
 
 /// The request as the rules change it (Apache's `r->filename`, `r->args`, `r->status`).
@@ -185,6 +187,11 @@ pub fn apply_list(
         let mut i = 0;
         while i < rules.len() {
             let rule = &rules[i];
+            // As Apache's: a lookup skips `[NS]` rules and redirects.
+            if (rule.flags.nosubreq || rule.flags.redirect) && host.is_subrequest() {
+                i += 1;
+                continue;
+            }
             let hit = apply_rule(rule, work, perdir, host);
             if let Hit::Status(s) = hit {
                 return Action::Status(s);
@@ -697,6 +704,7 @@ mod tests {
         env: HashMap<String, String>,
         cookies: Vec<String>,
         read: Vec<String>,
+        subrequest: bool,
     }
 
     impl Resolve for Fake {
@@ -751,6 +759,9 @@ mod tests {
         fn is_this_server(&self, _: &str, authority: &str) -> bool {
             authority.eq_ignore_ascii_case("t")
         }
+        fn is_subrequest(&self) -> bool {
+            self.subrequest
+        }
         fn now(&self) -> i64 {
             0
         }
@@ -778,6 +789,23 @@ mod tests {
         };
         let a = apply_list(rules, &mut work, perdir, host);
         (a, work)
+    }
+
+    #[test]
+    fn a_lookup_skips_ns_rules_and_redirects() {
+        let rules = [
+            rule("^/a$", "/ns", "[NS,L]", &[]),
+            rule("^/a$", "http://example.com/", "[R,L]", &[]),
+            rule("^/a$", "/sub", "[L]", &[]),
+        ];
+        let (_, w) = run(&rules, "/a", None, None, &mut Fake::default());
+        assert_eq!(w.filename, "/ns");
+        let mut lookup = Fake {
+            subrequest: true,
+            ..Fake::default()
+        };
+        let (_, w) = run(&rules, "/a", None, None, &mut lookup);
+        assert_eq!(w.filename, "/sub");
     }
 
     #[test]

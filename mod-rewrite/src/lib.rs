@@ -587,6 +587,10 @@ impl engine::Host for ReqHost<'_, '_> {
         host.eq_ignore_ascii_case(self.req.server_name()) && port == self.req.local_port()
     }
 
+    fn is_subrequest(&self) -> bool {
+        self.req.var("IS_SUBREQ").as_deref() == Some("true")
+    }
+
     fn now(&self) -> i64 {
         std::time::SystemTime::now()
             .checked_sub(self.req.elapsed())

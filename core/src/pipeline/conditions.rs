@@ -35,7 +35,7 @@ impl Vars for RequestVars<'_, '_> {
                 None => text(req.filename.as_deref()?),
             },
             "QUERY_STRING" => head.query.clone(),
-            "IS_SUBREQ" => "false".to_owned(),
+            "IS_SUBREQ" => if req.in_lookup { "true" } else { "false" }.to_owned(),
             "DOCUMENT_ROOT" | "CONTEXT_DOCUMENT_ROOT" => {
                 req.vhost.document_root.to_string_lossy().into_owned()
             }

@@ -27,11 +27,13 @@ pub fn lookup(req: &mut RequestCtx<'_>, uri: &[u8]) -> Result<usize, u16> {
         std::mem::take(&mut req.head.query),
         req.filename.take(),
     );
+    let outer = std::mem::replace(&mut req.in_lookup, true);
     let translated = req.set_uri(uri).and_then(|()| {
         run_first(req, abi::MAPACHE_PHASE_TRANSLATE, "translate")
             .map_err(|o| o.unwrap_or(500))
             .map(|_| (req.head.path.clone(), req.filename.take()))
     });
+    req.in_lookup = outer;
     (req.head.path, req.head.query, req.filename) = saved;
     let (path, filename) = translated?;
     match filename {

@@ -121,6 +121,9 @@ pub struct RequestCtx<'c> {
     pub useragent: Option<Useragent>,
     /// The handler a module chose (`req_set_handler`), over the scope's SetHandler/AddHandler.
     pub forced_handler: Option<String>,
+    /// While a lookup (`req_lookup`) runs the translate hooks for another URL: what Apache's
+    /// subrequests are (`IS_SUBREQ`).
+    pub in_lookup: bool,
     /// The file name a translate hook set (None: DocumentRoot joined with the path).
     pub filename: Option<Vec<u8>>,
     /// Set when a map_to_storage hook said the request names no file.
@@ -243,6 +246,7 @@ impl<'c> RequestCtx<'c> {
             user: None,
             useragent: None,
             forced_handler: None,
+            in_lookup: false,
             filename: None,
             unmapped: false,
             redirect: None,

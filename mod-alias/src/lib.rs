@@ -182,32 +182,13 @@ fn redirect(req: &mut Request<'_>, rules: &[Rule]) -> Option<Verdict> {
 fn location(req: &Request<'_>, target: &[u8]) -> String {
     let mut url = String::from_utf8_lossy(target).into_owned();
     if url.starts_with('/') {
-        url = format!("{}{url}", origin(req));
+        url = format!("{}{url}", req.origin());
     }
     let query = req.query();
     if !query.is_empty() && !url.contains('?') {
         url = format!("{url}?{query}");
     }
     url
-}
-
-/// `scheme://host[:port]` as the client reached this server.
-fn origin(req: &Request<'_>) -> String {
-    let scheme = req.scheme();
-    let default_port = if scheme == "https" { 443 } else { 80 };
-    let (host, port) = match req.header("Host").filter(|h| !h.is_empty()) {
-        Some(h) => match h.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()) {
-            Some((name, p)) => (name.to_owned(), p.parse().unwrap_or(default_port)),
-            // No port in Host: the scheme's default, as Apache (UseCanonicalName Off).
-            None => (h.to_owned(), default_port),
-        },
-        None => (req.server_name().to_owned(), req.local_port()),
-    };
-    if port == default_port {
-        format!("{scheme}://{host}")
-    } else {
-        format!("{scheme}://{host}:{port}")
-    }
 }
 
 mapache_module! {

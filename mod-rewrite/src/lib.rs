@@ -565,14 +565,7 @@ impl engine::Host for ReqHost<'_, '_> {
     }
 
     fn origin(&self) -> String {
-        let scheme = self.req.scheme();
-        let default_port = if scheme == "https" { 443 } else { 80 };
-        let (name, port) = self.host_and_port();
-        if port == default_port {
-            format!("{scheme}://{name}")
-        } else {
-            format!("{scheme}://{name}:{port}")
-        }
+        self.req.origin()
     }
 
     fn is_this_server(&self, scheme: &str, authority: &str) -> bool {
@@ -596,25 +589,6 @@ impl engine::Host for ReqHost<'_, '_> {
             .checked_sub(self.req.elapsed())
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs() as i64)
-    }
-}
-
-impl ReqHost<'_, '_> {
-    /// The name and port the client reached this server by (the Host header, as Apache with
-    /// `UseCanonicalName Off`), else the server's name and the local port.
-    fn host_and_port(&self) -> (String, u16) {
-        let default_port = if self.req.scheme() == "https" {
-            443
-        } else {
-            80
-        };
-        match self.req.header("Host").filter(|h| !h.is_empty()) {
-            Some(h) => match h.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()) {
-                Some((name, p)) => (name.to_owned(), p.parse().unwrap_or(default_port)),
-                None => (h.to_owned(), default_port),
-            },
-            None => (self.req.server_name().to_owned(), self.req.local_port()),
-        }
     }
 }
 

@@ -110,7 +110,12 @@ impl Static {
         let target = locate::servable(req.map(url_path).map_err(Refusal::logged)?)?;
         let resource = if target.kind == FileKind::Directory {
             if !url_path.ends_with(b"/") {
-                let location = redirect::build_location(req.uri(), url_path, req.query());
+                // An absolute URL, as Apache's mod_dir (ap_construct_url).
+                let location = format!(
+                    "{}{}",
+                    req.origin(),
+                    redirect::build_location(req.uri(), url_path, req.query())
+                );
                 return Ok(redirect::redirect(req, &location));
             }
             let config = req.config();

@@ -596,6 +596,27 @@ impl<'a> Request<'a> {
         refused((host().req_set_user)(self.raw, to_abi(user.as_bytes())))
     }
 
+    /// `scheme://host[:port]` of this server as the client reached it, for absolute URLs in
+    /// redirects (Apache's `ap_construct_url` with `UseCanonicalName Off`): the Host header's
+    /// name and port (the scheme's default when it has none), else the server name and the
+    /// local port; the port is left out when it is the scheme's default.
+    pub fn origin(&self) -> String {
+        let scheme = self.scheme();
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        let (host, port) = match self.header("Host").filter(|h| !h.is_empty()) {
+            Some(h) => match h.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()) {
+                Some((name, p)) => (name.to_owned(), p.parse().unwrap_or(default_port)),
+                None => (h.to_owned(), default_port),
+            },
+            None => (self.server_name().to_owned(), self.local_port()),
+        };
+        if port == default_port {
+            format!("{scheme}://{host}")
+        } else {
+            format!("{scheme}://{host}:{port}")
+        }
+    }
+
     /// (ABI 1.6) A server or request variable as ap_expr and mod_rewrite name them
     /// (`REQUEST_URI`, `DOCUMENT_ROOT`, `SERVER_PORT`, `HTTPS`, `TIME_YEAR`, `HTTP_USER_AGENT`,
     /// …); None when it is unknown or unset, or the core is older than 1.6.

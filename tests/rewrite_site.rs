@@ -214,6 +214,7 @@ pub const CASES: &[Case] = &[
         "http://t/symfony/blog/post",
     ),
     ("t", "/symfony/index.php", 301, "http://t/symfony/"),
+    ("t", "/symfony", 301, "http://t/symfony/"),
     ("t", "/symfony/", 200, "symfony"),
     ("t", "/symfony/app.css", 200, "symcss"),
     // A "remove the trailing slash" block sees the slash Apache's file name keeps.

@@ -6,7 +6,10 @@
 //! atomics: a successful write reads one word and allocates nothing.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{Relaxed, SeqCst},
+};
 
 /// Seconds between two reports while writes keep failing.
 pub const REPORT_EVERY_SECS: u64 = 60;
@@ -19,7 +22,9 @@ pub struct WriteFailures {
     /// [`FAILING`], and the lines lost since the first failure of this run of failures: one
     /// word, so each lost line is counted in exactly one run whatever the threads do.
     state: AtomicU64,
-    /// When the last report was written, monotonic seconds.
+    /// When the last report of this run of failures was written, monotonic seconds plus one;
+    /// 0 while the run's first report is still being written (by the thread that started the
+    /// run), so no other thread takes it for an old report.
     reported_at: AtomicU64,
 }
 
@@ -47,15 +52,17 @@ impl WriteFailures {
             .unwrap_or_else(|s| s);
         let lost = (previous & !FAILING) + 1;
         let first = format!("{}: AH00646: Error writing to {name}", os_error(err));
+        let stamp = now + 1;
         if previous & FAILING == 0 {
-            self.reported_at.store(now, Relaxed);
+            self.reported_at.store(stamp, SeqCst);
             return Some(first);
         }
-        let last = self.reported_at.load(Relaxed);
-        let due = now >= last.saturating_add(REPORT_EVERY_SECS)
+        let last = self.reported_at.load(SeqCst);
+        let due = last != 0
+            && stamp >= last.saturating_add(REPORT_EVERY_SECS)
             && self
                 .reported_at
-                .compare_exchange(last, now, Relaxed, Relaxed)
+                .compare_exchange(last, stamp, SeqCst, Relaxed)
                 .is_ok();
         due.then(|| format!("{first}; {} lost so far", lines(lost, "access log line")))
     }
@@ -65,7 +72,9 @@ impl WriteFailures {
         if self.state.load(Relaxed) & FAILING == 0 {
             return None;
         }
-        let previous = self.state.swap(0, Relaxed);
+        // Before the run ends: a new run's first report is then the only one that sets it.
+        self.reported_at.store(0, SeqCst);
+        let previous = self.state.swap(0, SeqCst);
         (previous & FAILING != 0).then(|| {
             let lost = previous & !FAILING;
             let verb = if lost == 1 { "was" } else { "were" };
@@ -136,6 +145,16 @@ mod tests {
         );
         assert_eq!(f.failed("x", &enospc(), 1061), None);
         assert!(f.failed("x", &enospc(), 1120).is_some());
+    }
+
+    #[test]
+    fn no_minute_report_while_the_first_report_is_being_written() {
+        let f = WriteFailures::new();
+        assert!(f.failed("x", &enospc(), 5000).is_some());
+        // Another thread's failure between the first one's state change and its time stamp
+        // (the stamp not stored yet): no second report.
+        f.reported_at.store(0, SeqCst);
+        assert_eq!(f.failed("x", &enospc(), 5000), None);
     }
 
     #[test]

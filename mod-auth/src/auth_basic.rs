@@ -10,7 +10,6 @@ use crate::authn_core::{authn_core_module, CoreConfig};
 use crate::authn_file::{self, AuthnStatus};
 use crate::log_escape;
 use mapache_plugin_api::{mapache_module, sdk::*};
-use std::io;
 
 /// One scope's Basic settings; `None` where it sets nothing. `AuthBasicProvider` is checked
 /// and not kept: `file` is the only provider there is.
@@ -191,17 +190,6 @@ impl OutputFilter for ChallengeFilter {
             }
         }
         FilterVerdict::Leave
-    }
-
-    fn body(
-        &self,
-        _req: &mut Request<'_>,
-        _state: &mut (),
-        bucket: Bucket<'_>,
-        next: &mut Next<'_>,
-    ) -> io::Result<()> {
-        // Never reached: the header stage always leaves the chain.
-        next.pass(bucket)
     }
 }
 

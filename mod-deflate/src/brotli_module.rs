@@ -4,7 +4,7 @@
 use crate::brotli_config::BrotliConfig;
 use crate::brotli_encoder::BrotliEncoder;
 use crate::head::{self, Coding, Decision};
-use crate::stream::Compression;
+use crate::stream::{self, Compression};
 use mapache_plugin_api::sdk::filter::class;
 use mapache_plugin_api::{mapache_module, sdk::*};
 use std::io;
@@ -38,10 +38,8 @@ impl OutputFilter for BrotliOut {
     const CLASS: i32 = class::CONTENT_SET;
 
     fn headers(&self, req: &mut Request<'_>, state: &mut Self::State) -> FilterVerdict {
-        let config = req
-            .module_config::<BrotliConfig>()
-            .cloned()
-            .unwrap_or_default();
+        let default = BrotliConfig::default();
+        let config = req.module_config::<BrotliConfig>().unwrap_or(&default);
         match head::decide(req, &BR, config.alter_etag()) {
             Decision::Leave => FilterVerdict::Leave,
             Decision::Compress => {
@@ -60,21 +58,11 @@ impl OutputFilter for BrotliOut {
         bucket: Bucket<'_>,
         next: &mut Next<'_>,
     ) -> io::Result<()> {
-        match state {
-            // HEAD: the head says what GET would send; there is no body to compress.
-            Some(_) if req.method() == "HEAD" => next.pass(bucket),
-            Some(c) => {
-                let end = matches!(bucket, Bucket::Eos);
-                c.body(bucket, next)?;
-                if end {
-                    if let Some(config) = req.module_config::<BrotliConfig>() {
-                        config.notes.write(req, c.bytes_in, c.bytes_out);
-                    }
-                }
-                Ok(())
+        stream::filter_body(req, state, bucket, next, |req, bytes_in, bytes_out| {
+            if let Some(config) = req.module_config::<BrotliConfig>() {
+                config.notes.write(req, bytes_in, bytes_out);
             }
-            None => next.pass(bucket),
-        }
+        })
     }
 }
 

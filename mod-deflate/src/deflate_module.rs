@@ -5,7 +5,7 @@ use crate::deflate_config::DeflateConfig;
 use crate::gzip::GzipEncoder;
 use crate::head::{self, Coding, Decision};
 use crate::inflate::Inflation;
-use crate::stream::Compression;
+use crate::stream::{self, Compression};
 use mapache_plugin_api::sdk::filter::class;
 use mapache_plugin_api::{mapache_module, sdk::*};
 use std::io;
@@ -41,10 +41,8 @@ impl OutputFilter for DeflateOut {
     const CLASS: i32 = class::CONTENT_SET;
 
     fn headers(&self, req: &mut Request<'_>, state: &mut Self::State) -> FilterVerdict {
-        let config = req
-            .module_config::<DeflateConfig>()
-            .cloned()
-            .unwrap_or_default();
+        let default = DeflateConfig::default();
+        let config = req.module_config::<DeflateConfig>().unwrap_or(&default);
         match head::decide(req, &GZIP, config.alter_etag()) {
             Decision::Leave => FilterVerdict::Leave,
             Decision::Compress => {
@@ -62,25 +60,13 @@ impl OutputFilter for DeflateOut {
         bucket: Bucket<'_>,
         next: &mut Next<'_>,
     ) -> io::Result<()> {
-        match state {
-            // HEAD: the head says what GET would send; there is no body to compress.
-            Some(_) if req.method() == "HEAD" => next.pass(bucket),
-            Some(c) => {
-                let end = matches!(bucket, Bucket::Eos);
-                c.body(bucket, next)?;
-                if end {
-                    if let Some(config) = req.module_config::<DeflateConfig>() {
-                        config.notes.write(
-                            req,
-                            c.bytes_in,
-                            c.bytes_out.saturating_sub(GZIP_FRAMING),
-                        );
-                    }
-                }
-                Ok(())
+        stream::filter_body(req, state, bucket, next, |req, bytes_in, bytes_out| {
+            if let Some(config) = req.module_config::<DeflateConfig>() {
+                config
+                    .notes
+                    .write(req, bytes_in, bytes_out.saturating_sub(GZIP_FRAMING));
             }
-            None => next.pass(bucket),
-        }
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 //! worth is ready, a FLUSH bucket flushes the encoder and passes the flush on, and EOS
 //! finishes the stream. Memory stays one encoder and one buffer, whatever the body's size.
 
-use mapache_plugin_api::sdk::{Bucket, Next};
+use mapache_plugin_api::sdk::{Bucket, Next, Request};
 use std::io;
 
 /// A streaming compressor that appends what it produces to `out`.
@@ -14,6 +14,31 @@ pub trait Encoder: Send {
     fn flush(&mut self, out: &mut Vec<u8>) -> io::Result<()>;
     /// Ends the stream (trailer included); the encoder is not used again.
     fn finish(&mut self, out: &mut Vec<u8>) -> io::Result<()>;
+}
+
+/// The body stage of a compressing filter whose head stage left `state` set when it compresses:
+/// HEAD and responses it does not compress pass as they are; after EOS, `at_end` gets the bytes
+/// in and out (the filter notes).
+pub fn filter_body<E: Encoder>(
+    req: &mut Request<'_>,
+    state: &mut Option<Compression<E>>,
+    bucket: Bucket<'_>,
+    next: &mut Next<'_>,
+    at_end: impl FnOnce(&mut Request<'_>, u64, u64),
+) -> io::Result<()> {
+    match state {
+        // HEAD: the head says what GET would send; there is no body to compress.
+        Some(_) if req.method() == "HEAD" => next.pass(bucket),
+        Some(c) => {
+            let end = matches!(bucket, Bucket::Eos);
+            c.body(bucket, next)?;
+            if end {
+                at_end(req, c.bytes_in, c.bytes_out);
+            }
+            Ok(())
+        }
+        None => next.pass(bucket),
+    }
 }
 
 /// One response's compression: the encoder (made at the first bucket) and the output buffer.

@@ -15,7 +15,6 @@ pub mod http_date;
 
 use config::ExpiresConfig;
 use mapache_plugin_api::{mapache_module, sdk::*};
-use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The module's value (nothing beyond the typed configuration).
@@ -95,17 +94,6 @@ impl OutputFilter for ExpiresFilter {
             req.log(Level::Error, &format!("{FILTER_NAME}: {e:?}"));
         }
         FilterVerdict::Leave
-    }
-
-    fn body(
-        &self,
-        _req: &mut Request<'_>,
-        _state: &mut (),
-        bucket: Bucket<'_>,
-        next: &mut Next<'_>,
-    ) -> io::Result<()> {
-        // Never reached: the header stage always leaves the chain.
-        next.pass(bucket)
     }
 }
 

@@ -29,7 +29,6 @@ pub mod format;
 
 use config::HeadersConfig;
 use mapache_plugin_api::{mapache_module, sdk::*};
-use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The module's value (nothing beyond the typed configuration).
@@ -226,17 +225,6 @@ impl OutputFilter for OutFilter {
     fn headers(&self, req: &mut Request<'_>, _state: &mut ()) -> FilterVerdict {
         fix_response(req)
     }
-
-    fn body(
-        &self,
-        _req: &mut Request<'_>,
-        _state: &mut (),
-        bucket: Bucket<'_>,
-        next: &mut Next<'_>,
-    ) -> io::Result<()> {
-        // Never reached: the header stage always leaves the chain.
-        next.pass(bucket)
-    }
 }
 
 /// `FIXUP_HEADERS_ERR`: the response lines for a response that ended before insert_filter.
@@ -252,16 +240,6 @@ impl OutputFilter for ErrFilter {
             return FilterVerdict::Leave;
         }
         fix_response(req)
-    }
-
-    fn body(
-        &self,
-        _req: &mut Request<'_>,
-        _state: &mut (),
-        bucket: Bucket<'_>,
-        next: &mut Next<'_>,
-    ) -> io::Result<()> {
-        next.pass(bucket)
     }
 }
 

@@ -28,7 +28,6 @@ use config::RewriteConfig;
 use engine::{absolute_uri, Action, Host as _, Work};
 use mapache_plugin_api::abi::MapacheStr;
 use mapache_plugin_api::{mapache_module, module_names, sdk::*};
-use std::io;
 use template::Var;
 
 /// The note `[END]` leaves: no more rewriting for this request, internal redirects included.
@@ -232,16 +231,6 @@ impl OutputFilter for TypeFilter {
             }
         }
         FilterVerdict::Leave
-    }
-
-    fn body(
-        &self,
-        _req: &mut Request<'_>,
-        _state: &mut (),
-        bucket: Bucket<'_>,
-        next: &mut Next<'_>,
-    ) -> io::Result<()> {
-        next.pass(bucket)
     }
 }
 

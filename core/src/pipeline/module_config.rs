@@ -41,35 +41,37 @@ impl Place {
             at = s.parent;
         }
         Place {
+            directory,
+            ..Place::section(section)
+        }
+    }
+
+    /// What `section` itself says: its kind, path and whether that is a pattern.
+    fn section(section: &Section) -> Place {
+        Place {
             kind: kind(section.kind),
             path: match section.kind {
                 SectionKind::If | SectionKind::VirtualHost => String::new(),
                 _ => section.path.clone(),
             },
             is_regex: section.pattern.is_some(),
-            directory,
+            directory: String::new(),
         }
     }
 
     /// A `.htaccess` file of directory `dir` (`inner`: a section inside it).
     pub fn htaccess(dir: &str, inner: Option<&Section>) -> Place {
-        let (kind, path, is_regex) = match inner {
-            None => (abi::MAPACHE_SECTION_HTACCESS, dir.to_owned(), false),
-            Some(s) => (
-                kind(s.kind),
-                if s.kind == SectionKind::If {
-                    String::new()
-                } else {
-                    s.path.clone()
-                },
-                s.pattern.is_some(),
-            ),
+        let own = match inner {
+            None => Place {
+                kind: abi::MAPACHE_SECTION_HTACCESS,
+                path: dir.to_owned(),
+                ..Place::default()
+            },
+            Some(s) => Place::section(s),
         };
         Place {
-            kind,
-            path,
-            is_regex,
             directory: dir.to_owned(),
+            ..own
         }
     }
 

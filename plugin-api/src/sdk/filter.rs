@@ -205,14 +205,17 @@ pub trait OutputFilter: Sync + 'static {
 
     /// Called for each bucket, in order, ending with [`Bucket::Eos`]. Pass buckets on through
     /// `next` (the same, changed ones, fewer or more), `Eos` last. An `Err` aborts the
-    /// response (the connection closes).
+    /// response (the connection closes). The default passes each bucket on as it is: what a
+    /// header-only filter (one whose `headers` leaves the chain) needs.
     fn body(
         &self,
-        req: &mut Request<'_>,
-        state: &mut Self::State,
+        _req: &mut Request<'_>,
+        _state: &mut Self::State,
         bucket: Bucket<'_>,
         next: &mut Next<'_>,
-    ) -> io::Result<()>;
+    ) -> io::Result<()> {
+        next.pass(bucket)
+    }
 }
 
 /// The input filter nearer the client, for one read call. Only valid during that call.
